@@ -1,0 +1,50 @@
+# depscan's developer commands. Every target sets up what it needs itself, so a
+# fresh clone needs only `make demo` and `make test`.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.depscan-installed
+
+.PHONY: setup graphviz test test-fast demo lint bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "depscan needs Python 3.10 or newer; run make PYTHON=/path/to/python3.x")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,dev,bench]'
+	@touch $@
+
+# Graphviz renders diagrams. Installed from Debian's packages when missing and
+# we are root; otherwise a note says how.
+graphviz:
+	@if command -v dot >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing Graphviz (Debian package graphviz) ..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null \
+	  || echo "warning: could not install graphviz; diagrams other than .dot will not render"; \
+	else \
+	  echo "note: Graphviz's 'dot' is missing; install it to render diagrams (Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install graphviz)"; \
+	fi
+
+setup: $(STAMP) graphviz
+
+test: setup
+	$(BIN)/python -m pytest
+
+test-fast: setup
+	$(BIN)/python -m pytest -m "not slow"
+
+demo: setup
+	@echo "\$$ depscan imports examples/weather"
+	@$(BIN)/depscan imports examples/weather
+
+lint: setup
+	$(BIN)/ruff check depscan tests benchmarks
+	$(BIN)/ruff format --check depscan tests benchmarks
+	$(BIN)/mypy
+
+bench: setup
+	$(BIN)/python benchmarks/bench_extract.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,605 @@
+"""Guard conditions: the ``if`` tests that decide whether an import runs.
+
+The extractor turns the test of every enclosing ``if`` into a :class:`Condition`
+tree it can keep on each import record; the scan later evaluates that tree for
+a target Python with :meth:`Condition.evaluate`. Evaluation is three-valued:
+``True`` (the branch runs), ``False`` (dead code for that target) and ``None``
+(not statically known: the branch may run).
+
+Only tests that can be decided from the target's version, platform and
+implementation are understood; anything else becomes :class:`Unknown`, which
+keeps its source text so a person can still read it.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+__all__ = [
+    "All",
+    "Any_",
+    "Condition",
+    "Const",
+    "Implementation",
+    "Main",
+    "Not",
+    "Platform",
+    "Target",
+    "TypeChecking",
+    "Unknown",
+    "Version",
+    "parse_condition",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What is known about the Python a condition is evaluated for.
+
+    ``version`` holds as many leading components of ``sys.version_info`` as
+    are known, usually ``(major, minor)``. A field left ``None`` is unknown, and
+    conditions that depend on it evaluate to ``None``.
+    """
+
+    version: tuple[int, ...] | None = None
+    platform: str | None = None  # sys.platform: "linux", "win32", "darwin", ...
+    os_name: str | None = None  # os.name: "posix", "nt"
+    system: str | None = None  # platform.system(): "Linux", "Windows", "Darwin"
+    implementation: str | None = None  # sys.implementation.name: "cpython", "pypy"
+    type_checking: bool = False
+
+    @classmethod
+    def for_platform(
+        cls, version: tuple[int, ...] | None, platform: str | None, implementation: str | None = None
+    ) -> Target:
+        """Derive ``os.name`` and ``platform.system()`` from ``sys.platform``."""
+        os_name = system = None
+        if platform is not None:
+            if platform in ("win32", "cygwin"):
+                os_name = "nt" if platform == "win32" else "posix"
+                system = "Windows" if platform == "win32" else None
+            else:
+                os_name = "posix"
+                system = {"linux": "Linux", "darwin": "Darwin"}.get(platform)
+                if system is None and platform.startswith("freebsd"):
+                    system = "FreeBSD"
+        return cls(version, platform, os_name, system, implementation)
+
+
+_COMPARATORS: dict[str, Callable[[Any, Any], bool]] = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+_AST_OPS: dict[type[ast.cmpop], str] = {
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+}
+_NEGATED = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<", "in": "not in", "not in": "in"}
+_FLIPPED = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+
+class Condition:
+    """A node of a guard condition."""
+
+    __slots__ = ()
+    op: ClassVar[str]
+
+    def evaluate(self, target: Target) -> bool | None:
+        raise NotImplementedError
+
+    def to_json(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def negate(self) -> Condition:
+        return Not(self)
+
+    @property
+    def is_type_checking(self) -> bool:
+        """True when this condition holds only while a type checker reads the code."""
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class Const(Condition):
+    """A constant test: ``if False:``, ``if 0:``, ``if True:``."""
+
+    value: bool
+    op: ClassVar[str] = "const"
+
+    def evaluate(self, target: Target) -> bool | None:
+        return self.value
+
+    def to_json(self) -> dict[str, Any]:
+        return {"op": self.op, "value": self.value}
+
+    def negate(self) -> Condition:
+        return Const(not self.value)
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+@dataclass(frozen=True, slots=True)
+class TypeChecking(Condition):
+    """``typing.TYPE_CHECKING``: false at run time, true for a type checker."""
+
+    op: ClassVar[str] = "type_checking"
+
+    def evaluate(self, target: Target) -> bool | None:
+        return target.type_checking
+
+    def to_json(self) -> dict[str, Any]:
+        return {"op": self.op}
+
+    @property
+    def is_type_checking(self) -> bool:
+        return True
+
+    def __str__(self) -> str:
+        return "TYPE_CHECKING"
+
+
+@dataclass(frozen=True, slots=True)
+class Main(Condition):
+    """``__name__ == "__main__"``: true only when the module runs as a script."""
+
+    op: ClassVar[str] = "main"
+
+    def evaluate(self, target: Target) -> bool | None:
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"op": self.op}
+
+    def __str__(self) -> str:
+        return "__name__ == '__main__'"
+
+
+@dataclass(frozen=True, slots=True)
+class Version(Condition):
+    """A comparison of ``sys.version_info`` (or a slice or item of it) with a literal.
+
+    ``start``/``stop`` select the compared part: ``(None, None)`` is the whole
+    ``sys.version_info``, ``(0, 2)`` is ``sys.version_info[:2]``; ``index`` is
+    set for ``sys.version_info[0]`` / ``.major`` and then ``value`` has one item.
+    """
+
+    cmp: str
+    value: tuple[int, ...]
+    start: int | None = None
+    stop: int | None = None
+    index: int | None = None
+    op: ClassVar[str] = "version"
+
+    def evaluate(self, target: Target) -> bool | None:
+        known = target.version
+        if known is None:
+            return None
+        compare = _COMPARATORS[self.cmp]
+        if self.index is not None:
+            if self.index >= len(known):
+                return None
+            return compare(known[self.index], self.value[0])
+        if self.start is not None or self.stop is not None:
+            start = self.start or 0
+            stop = self.stop if self.stop is not None else 5
+            if stop > len(known):
+                return None
+            return compare(known[start:stop], self.value)
+        # The whole sys.version_info: a 5-tuple of which only a prefix is known.
+        width = min(len(known), len(self.value))
+        head, value_head = known[:width], self.value[:width]
+        if head != value_head:
+            return compare(head, value_head)
+        if len(self.value) > len(known):
+            return None  # equal so far, and the rest is not known
+        # sys.version_info has more items than the literal and starts with it.
+        return compare((0, 1), (0,))
+
+    def negate(self) -> Condition:
+        return Version(_NEGATED[self.cmp], self.value, self.start, self.stop, self.index)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"op": self.op, "cmp": self.cmp, "value": list(self.value)}
+        if self.index is not None:
+            data["index"] = self.index
+        elif self.start is not None or self.stop is not None:
+            data["slice"] = [self.start, self.stop]
+        return data
+
+    def __str__(self) -> str:
+        subject = "sys.version_info"
+        if self.index is not None:
+            return f"{subject}[{self.index}] {self.cmp} {self.value[0]}"
+        if self.start is not None or self.stop is not None:
+            start = "" if self.start is None else str(self.start)
+            stop = "" if self.stop is None else str(self.stop)
+            subject += f"[{start}:{stop}]"
+        value = "(" + ", ".join(map(str, self.value)) + ("," if len(self.value) == 1 else "") + ")"
+        return f"{subject} {self.cmp} {value}"
+
+
+_PLATFORM_SUBJECTS = {
+    "sys.platform": "platform",
+    "os.name": "os_name",
+    "platform.system()": "system",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Platform(Condition):
+    """A test of ``sys.platform``, ``os.name`` or ``platform.system()``.
+
+    ``cmp`` is one of ``==``, ``!=``, ``startswith``, ``in``, ``not in``;
+    ``values`` holds the literal (several for ``in`` and tuple ``startswith``).
+    """
+
+    subject: str
+    cmp: str
+    values: tuple[str, ...]
+    op: ClassVar[str] = "platform"
+
+    def evaluate(self, target: Target) -> bool | None:
+        actual = getattr(target, _PLATFORM_SUBJECTS[self.subject])
+        if actual is None:
+            return None
+        if self.cmp == "==":
+            return actual == self.values[0]
+        if self.cmp == "!=":
+            return actual != self.values[0]
+        if self.cmp == "startswith":
+            return actual.startswith(self.values)
+        if self.cmp == "in":
+            return actual in self.values
+        return actual not in self.values
+
+    def negate(self) -> Condition:
+        if self.cmp == "startswith":
+            return Not(self)
+        return Platform(self.subject, _NEGATED[self.cmp], self.values)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"op": self.op, "subject": self.subject, "cmp": self.cmp, "values": list(self.values)}
+
+    def __str__(self) -> str:
+        if self.cmp == "startswith":
+            arg = repr(self.values[0]) if len(self.values) == 1 else repr(self.values)
+            return f"{self.subject}.startswith({arg})"
+        if self.cmp in ("in", "not in"):
+            return f"{self.subject} {self.cmp} {self.values!r}"
+        return f"{self.subject} {self.cmp} {self.values[0]!r}"
+
+
+_IMPL_SUBJECTS = ("sys.implementation.name", "platform.python_implementation()")
+
+
+@dataclass(frozen=True, slots=True)
+class Implementation(Condition):
+    """A test of ``sys.implementation.name`` or ``platform.python_implementation()``."""
+
+    subject: str
+    cmp: str  # "==" or "!="
+    value: str
+    op: ClassVar[str] = "implementation"
+
+    def evaluate(self, target: Target) -> bool | None:
+        if target.implementation is None:
+            return None
+        # platform.python_implementation() says "CPython"; sys.implementation "cpython".
+        equal = target.implementation.lower() == self.value.lower()
+        return equal if self.cmp == "==" else not equal
+
+    def negate(self) -> Condition:
+        return Implementation(self.subject, _NEGATED[self.cmp], self.value)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"op": self.op, "subject": self.subject, "cmp": self.cmp, "value": self.value}
+
+    def __str__(self) -> str:
+        return f"{self.subject} {self.cmp} {self.value!r}"
+
+
+@dataclass(frozen=True, slots=True)
+class Unknown(Condition):
+    """A test depscan cannot decide statically; ``text`` is its source."""
+
+    text: str
+    op: ClassVar[str] = "unknown"
+
+    def evaluate(self, target: Target) -> bool | None:
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"op": self.op, "text": self.text}
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True, slots=True)
+class Not(Condition):
+    arg: Condition
+    op: ClassVar[str] = "not"
+
+    def evaluate(self, target: Target) -> bool | None:
+        value = self.arg.evaluate(target)
+        return None if value is None else not value
+
+    def to_json(self) -> dict[str, Any]:
+        return {"op": self.op, "arg": self.arg.to_json()}
+
+    def negate(self) -> Condition:
+        return self.arg
+
+    def __str__(self) -> str:
+        inner = str(self.arg)
+        if isinstance(self.arg, (All, Any_)):
+            return f"not ({inner})"
+        return f"not {inner}"
+
+
+@dataclass(frozen=True, slots=True)
+class All(Condition):
+    """``a and b and ...``: false when any is false, true when all are true."""
+
+    args: tuple[Condition, ...] = field(default=())
+    op: ClassVar[str] = "and"
+
+    def evaluate(self, target: Target) -> bool | None:
+        result: bool | None = True
+        for arg in self.args:
+            value = arg.evaluate(target)
+            if value is False:
+                return False
+            if value is None:
+                result = None
+        return result
+
+    def to_json(self) -> dict[str, Any]:
+        return {"op": self.op, "args": [arg.to_json() for arg in self.args]}
+
+    @property
+    def is_type_checking(self) -> bool:
+        return any(arg.is_type_checking for arg in self.args)
+
+    def __str__(self) -> str:
+        return " and ".join(_wrap(arg) for arg in self.args)
+
+
+@dataclass(frozen=True, slots=True)
+class Any_(Condition):
+    """``a or b or ...``: true when any is true, false when all are false."""
+
+    args: tuple[Condition, ...] = field(default=())
+    op: ClassVar[str] = "or"
+
+    def evaluate(self, target: Target) -> bool | None:
+        result: bool | None = False
+        for arg in self.args:
+            value = arg.evaluate(target)
+            if value is True:
+                return True
+            if value is None:
+                result = None
+        return result
+
+    def to_json(self) -> dict[str, Any]:
+        return {"op": self.op, "args": [arg.to_json() for arg in self.args]}
+
+    @property
+    def is_type_checking(self) -> bool:
+        return all(arg.is_type_checking for arg in self.args)
+
+    def __str__(self) -> str:
+        return " or ".join(_wrap(arg) for arg in self.args)
+
+
+def _wrap(condition: Condition) -> str:
+    if isinstance(condition, (All, Any_)):
+        return f"({condition})"
+    return str(condition)
+
+
+def from_json(data: Mapping[str, Any]) -> Condition:
+    """Rebuild a condition from :meth:`Condition.to_json` output (the cache uses it)."""
+    op = data["op"]
+    if op == "const":
+        return Const(bool(data["value"]))
+    if op == "type_checking":
+        return TypeChecking()
+    if op == "main":
+        return Main()
+    if op == "version":
+        start = stop = index = None
+        if "index" in data:
+            index = int(data["index"])
+        elif "slice" in data:
+            start, stop = data["slice"]
+        return Version(data["cmp"], tuple(data["value"]), start, stop, index)
+    if op == "platform":
+        return Platform(data["subject"], data["cmp"], tuple(data["values"]))
+    if op == "implementation":
+        return Implementation(data["subject"], data["cmp"], data["value"])
+    if op == "unknown":
+        return Unknown(data["text"])
+    if op == "not":
+        return Not(from_json(data["arg"]))
+    if op == "and":
+        return All(tuple(from_json(arg) for arg in data["args"]))
+    if op == "or":
+        return Any_(tuple(from_json(arg) for arg in data["args"]))
+    raise ValueError(f"unknown condition op {op!r}")
+
+
+# --- reading conditions from the AST ---------------------------------------------
+
+Resolver = Callable[[ast.expr], "str | None"]
+"""Maps a Name/Attribute expression to the dotted name it stands for, or None."""
+
+
+def parse_condition(node: ast.expr, qualify: Resolver, named: Mapping[str, Condition]) -> Condition:
+    """Turn the test of an ``if`` (or a conditional expression) into a Condition.
+
+    ``qualify`` maps ``sys``/``_sys``/``version_info`` and the like to what they
+    were imported as, so ``from sys import version_info as v`` still reads;
+    ``named`` holds module-level flags such as ``PY2 = sys.version_info[0] == 2``.
+    """
+    if isinstance(node, ast.BoolOp):
+        args = tuple(parse_condition(value, qualify, named) for value in node.values)
+        return All(args) if isinstance(node.op, ast.And) else Any_(args)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        return parse_condition(node.operand, qualify, named).negate()
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, (bool, int, str, bytes, float, type(None))):
+            return Const(bool(node.value))
+    if isinstance(node, (ast.Name, ast.Attribute)):
+        dotted = qualify(node)
+        if dotted is not None and (dotted == "typing.TYPE_CHECKING" or dotted.endswith(".TYPE_CHECKING")):
+            return TypeChecking()
+        if isinstance(node, ast.Name):
+            if node.id == "TYPE_CHECKING":
+                return TypeChecking()
+            if node.id in named:
+                return named[node.id]
+    if isinstance(node, ast.Compare) and len(node.ops) == 1:
+        parsed = _parse_compare(node.left, node.ops[0], node.comparators[0], qualify)
+        if parsed is not None:
+            return parsed
+    if isinstance(node, ast.Call):
+        parsed = _parse_startswith(node, qualify)
+        if parsed is not None:
+            return parsed
+    return Unknown(_source(node))
+
+
+def _source(node: ast.expr) -> str:
+    try:
+        text = ast.unparse(node)
+    except (ValueError, RecursionError):  # pragma: no cover - unparse of a parsed tree
+        return "<expression>"
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def _subject(node: ast.expr, qualify: Resolver) -> str | None:
+    """Name the platform or implementation value an expression reads, if any."""
+    if isinstance(node, ast.Call) and not node.args and not node.keywords:
+        called = qualify(node.func)
+        if called in ("platform.system", "platform.python_implementation"):
+            return f"{called}()"
+        return None
+    dotted = qualify(node)
+    if dotted in ("sys.platform", "os.name", "sys.implementation.name"):
+        return dotted
+    return None
+
+
+def _version_part(node: ast.expr, qualify: Resolver) -> tuple[int | None, int | None, int | None] | None:
+    """Recognise ``sys.version_info``, ``[i]``, ``[a:b]``, ``.major``/``.minor``.
+
+    Returns ``(start, stop, index)`` or None when the expression is not one of them.
+    """
+    if qualify(node) == "sys.version_info":
+        return (None, None, None)
+    if isinstance(node, ast.Attribute) and node.attr in ("major", "minor", "micro"):
+        if qualify(node.value) == "sys.version_info":
+            return (None, None, ("major", "minor", "micro").index(node.attr))
+        return None
+    if isinstance(node, ast.Subscript) and qualify(node.value) == "sys.version_info":
+        index = node.slice
+        if isinstance(index, ast.Constant) and isinstance(index.value, int) and not isinstance(index.value, bool):
+            return (None, None, index.value) if 0 <= index.value < 5 else None
+        if isinstance(index, ast.Slice) and index.step is None:
+            bounds: list[int | None] = []
+            for bound in (index.lower, index.upper):
+                if bound is None:
+                    bounds.append(None)
+                elif isinstance(bound, ast.Constant) and type(bound.value) is int and bound.value >= 0:
+                    bounds.append(bound.value)
+                else:
+                    return None
+            return (bounds[0], bounds[1], None)
+    return None
+
+
+def _int_tuple(node: ast.expr) -> tuple[int, ...] | None:
+    if isinstance(node, ast.Tuple) and node.elts:
+        items = []
+        for elt in node.elts:
+            if not (isinstance(elt, ast.Constant) and type(elt.value) is int):
+                return None
+            items.append(elt.value)
+        return tuple(items)
+    return None
+
+
+def _str_values(node: ast.expr) -> tuple[str, ...] | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return (node.value,)
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)) and node.elts:
+        values = []
+        for elt in node.elts:
+            if not (isinstance(elt, ast.Constant) and isinstance(elt.value, str)):
+                return None
+            values.append(elt.value)
+        return tuple(values)
+    return None
+
+
+def _parse_compare(left: ast.expr, cmpop: ast.cmpop, right: ast.expr, qualify: Resolver) -> Condition | None:
+    if isinstance(cmpop, (ast.In, ast.NotIn)):
+        subject = _subject(left, qualify)
+        values = _str_values(right)
+        if subject in _PLATFORM_SUBJECTS and values is not None:
+            return Platform(subject, "in" if isinstance(cmpop, ast.In) else "not in", values)
+        return None
+    op = _AST_OPS.get(type(cmpop))
+    if op is None:
+        return None
+    for this, other, this_op in ((left, right, op), (right, left, _FLIPPED[op])):
+        part = _version_part(this, qualify)
+        if part is not None:
+            start, stop, index = part
+            if index is not None:
+                if isinstance(other, ast.Constant) and type(other.value) is int:
+                    return Version(this_op, (other.value,), index=index)
+                return None
+            value = _int_tuple(other)
+            if value is None:
+                return None
+            return Version(this_op, value, start, stop)
+        subject = _subject(this, qualify)
+        if subject is not None and op in ("==", "!="):
+            if isinstance(other, ast.Constant) and isinstance(other.value, str):
+                if subject in _PLATFORM_SUBJECTS:
+                    return Platform(subject, op, (other.value,))
+                return Implementation(subject, op, other.value)
+            return None
+        if isinstance(this, ast.Name) and this.id == "__name__" and op in ("==", "!="):
+            if isinstance(other, ast.Constant) and other.value == "__main__":
+                return Main() if op == "==" else Not(Main())
+    return None
+
+
+def _parse_startswith(node: ast.Call, qualify: Resolver) -> Condition | None:
+    func = node.func
+    if not (isinstance(func, ast.Attribute) and func.attr == "startswith"):
+        return None
+    if len(node.args) != 1 or node.keywords:
+        return None
+    subject = _subject(func.value, qualify)
+    values = _str_values(node.args[0])
+    if subject in _PLATFORM_SUBJECTS and values is not None:
+        return Platform(subject, "startswith", values)
+    return None

@@ -1,0 +1,43 @@
+"""The catalogue of diagnostic and rule codes.
+
+One place lists every code depscan prints, its short name and what it means;
+the README's table is generated from the same data (``depscan codes``).
+Codes DS001-DS009 are findings of ``depscan check`` about imports; DS010-DS019
+problems reading a file; DS020-DS029 problems in import statements; DS030-DS039
+problems with bytecode.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    code: str
+    name: str
+    summary: str
+
+
+CATALOGUE: dict[str, Code] = {
+    c.code: c
+    for c in (
+        Code("DS001", "missing-module", "an imported module cannot be found on the target's search path"),
+        Code("DS002", "undeclared-dependency", "a third-party distribution is imported but not declared"),
+        Code("DS003", "unused-dependency", "a declared dependency is never imported"),
+        Code("DS010", "syntax-error", "the file does not parse as Python (Python 2 code, null bytes, ...)"),
+        Code("DS011", "decode-error", "the file's bytes cannot be decoded (bad coding cookie, invalid UTF-8)"),
+        Code("DS012", "unreadable", "the file cannot be read (missing, a directory, a FIFO, no permission)"),
+        Code("DS013", "too-large", "the file is larger than the size limit and was not parsed"),
+        Code("DS014", "too-complex", "the parser ran out of stack or memory on the file"),
+        Code("DS020", "relative-beyond-top", "a relative import goes beyond the top-level package"),
+        Code("DS021", "relative-no-package", "a relative import in a module that is not in a package"),
+        Code("DS030", "bytecode-version", "a .pyc file was compiled for another Python (magic number)"),
+        Code("DS031", "bytecode-corrupt", "a .pyc file cannot be read (truncated or corrupt)"),
+    )
+}
+
+
+def describe(code: str) -> str:
+    entry = CATALOGUE.get(code)
+    return f"{code} {entry.name}" if entry else code

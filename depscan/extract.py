@@ -1,0 +1,712 @@
+"""The extractor: every import a module makes, read from its source without running it.
+
+:func:`extract` is a pure function from source bytes, the importer's dotted
+name and whether it is a package, to an :class:`~depscan.model.Extraction`.
+It never raises on bad input: undecodable bytes, syntax errors and parser
+exhaustion become diagnostics.
+
+Speed matters (every later stage reads every file through here), so the walk
+visits statements only. Expressions are searched for ``import_module`` /
+``__import__`` calls and walrus bindings only on the lines whose text mentions
+them, found first with a byte search over the source.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import io
+import os
+import re
+import tokenize
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+
+from depscan.conditions import Condition, Unknown, parse_condition
+from depscan.model import (
+    AllRef,
+    Context,
+    Diagnostic,
+    DynamicImport,
+    Extraction,
+    ImportedName,
+    ImportRecord,
+    Kind,
+    ModuleFacts,
+)
+from depscan.source import DEFAULT_MAX_BYTES, module_name_for, read_bytes
+
+__all__ = ["extract", "extract_file", "resolve_relative"]
+
+# Exceptions whose handler makes the imports of a ``try`` body optional.
+_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+_IMPORT_FUNCTIONS = {
+    "importlib.import_module": "importlib.import_module",
+    "importlib.__import__": "__import__",
+    "__import__": "__import__",
+    "builtins.__import__": "__import__",
+}
+_HOT_WORDS = (b"import_module", b"__import__")
+_PY2_HINTS = ("Missing parentheses in call to", "multiple exception types must be parenthesized")
+
+
+def extract(source: bytes, module: str = "__main__", is_package: bool = False, path: str | None = None) -> Extraction:
+    """Extract the imports, dynamic imports, facts and diagnostics of one module.
+
+    ``module`` is the importer's dotted name (relative imports are resolved
+    against it); ``path`` is used only to label diagnostics.
+    """
+    tree, problem = _parse(source, path)
+    if tree is None:
+        assert problem is not None
+        return Extraction(module, is_package, path, diagnostics=(problem,))
+    walker = _Walker(source, module, is_package, path)
+    try:
+        walker.run(tree)
+    except (RecursionError, MemoryError):
+        diagnostic = Diagnostic("DS014", "too deeply nested to analyse", path)
+        return Extraction(module, is_package, path, diagnostics=(diagnostic,))
+    return walker.result()
+
+
+def extract_file(
+    path: str | os.PathLike[str],
+    module: str | None = None,
+    is_package: bool | None = None,
+    max_bytes: int | None = DEFAULT_MAX_BYTES,
+) -> Extraction:
+    """Read and extract one file; a ``.pyc`` goes through the bytecode reader.
+
+    ``module`` and ``is_package`` default to what the packages around the
+    file say (see :func:`depscan.source.module_name_for`).
+    """
+    name = os.fspath(path)
+    if module is None or is_package is None:
+        guessed, guessed_package = module_name_for(name)
+        module = guessed if module is None else module
+        is_package = guessed_package if is_package is None else is_package
+    data = read_bytes(name, max_bytes)
+    if isinstance(data, Diagnostic):
+        return Extraction(module, is_package, name, diagnostics=(data,))
+    if name.endswith(".pyc"):
+        from depscan.bytecode import extract_bytecode
+
+        return extract_bytecode(data, module, is_package, name)
+    return extract(data, module, is_package, name)
+
+
+def resolve_relative(name: str, level: int, importer: str, is_package: bool) -> tuple[str | None, str | None]:
+    """Make ``from <level dots><name> import ...`` absolute, as importlib does.
+
+    Returns ``(absolute_name, None)``, or ``(None, code)`` with DS021 when the
+    importer is not in a package and DS020 when the dots climb above the
+    top-level package.
+    """
+    if level == 0:
+        return name, None
+    package = importer if is_package else importer.rpartition(".")[0]
+    if not package or importer == "__main__":
+        return None, "DS021"
+    bits = package.rsplit(".", level - 1)
+    if len(bits) < level:
+        return None, "DS020"
+    base = bits[0]
+    return (f"{base}.{name}" if name else base), None
+
+
+# --- parsing ------------------------------------------------------------------
+
+
+def _parse(source: bytes, path: str | None) -> tuple[ast.Module | None, Diagnostic | None]:
+    try:
+        return ast.parse(source), None
+    except SyntaxError as exc:
+        return None, _syntax_diagnostic(exc, source, path)
+    except ValueError as exc:  # Python 3.10: "source code string cannot contain null bytes"
+        return None, _null_byte_diagnostic(source, path, str(exc))
+    except (RecursionError, MemoryError):
+        return None, Diagnostic("DS014", "too deeply nested for the parser (it ran out of stack)", path)
+
+
+def _syntax_diagnostic(exc: SyntaxError, source: bytes, path: str | None) -> Diagnostic:
+    message = exc.msg or "invalid syntax"
+    if "null bytes" in message:
+        return _null_byte_diagnostic(source, path, message)
+    if message.startswith(("(unicode error)", "unknown encoding", "encoding problem")) or isinstance(
+        exc.__cause__, UnicodeError
+    ):
+        return _decode_diagnostic(source, path, message)
+    if any(hint in message for hint in _PY2_HINTS):
+        message += " (Python 2 code?)"
+    line = exc.lineno or 0
+    col = exc.offset or 0
+    return Diagnostic("DS010", f"syntax error: {message}", path, max(line, 0), max(col, 0))
+
+
+def _null_byte_diagnostic(source: bytes, path: str | None, message: str) -> Diagnostic:
+    index = source.find(b"\0")
+    line, col = _position_of(source, index) if index >= 0 else (0, 0)
+    return Diagnostic("DS010", "source contains a null byte; Python refuses to compile it", path, line, col)
+
+
+def _decode_diagnostic(source: bytes, path: str | None, message: str) -> Diagnostic:
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+    except SyntaxError as exc:
+        return Diagnostic("DS011", f"cannot decode: {exc.msg}", path, max(exc.lineno or 0, 0))
+    try:
+        source.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line, col = _position_of(source, exc.start)
+        byte = source[exc.start : exc.start + 1].hex()
+        return Diagnostic("DS011", f"cannot decode as {encoding}: byte 0x{byte} is invalid", path, line, col)
+    except LookupError:
+        return Diagnostic("DS011", f"cannot decode: unknown encoding {encoding!r}", path)
+    return Diagnostic("DS011", f"cannot decode: {message}", path)
+
+
+def _position_of(source: bytes, index: int) -> tuple[int, int]:
+    line_start = source.rfind(b"\n", 0, index) + 1
+    return source.count(b"\n", 0, index) + 1, index - line_start + 1
+
+
+def _hot_lines(source: bytes, words: Sequence[bytes]) -> list[int]:
+    """The 1-based numbers of the lines that contain any of ``words``, sorted."""
+    lines: set[int] = set()
+    for word in words:
+        start = source.find(word)
+        while start >= 0:
+            lines.add(source.count(b"\n", 0, start) + 1)
+            start = source.find(word, start + 1)
+    return sorted(lines)
+
+
+class _Columns:
+    """Turns the AST's UTF-8 byte offsets into 1-based character columns."""
+
+    def __init__(self, source: bytes) -> None:
+        self._ascii = source.isascii()
+        self._source = source
+        self._lines: list[str] | None = None
+
+    def __call__(self, line: int, byte_offset: int) -> int:
+        if self._ascii:
+            return byte_offset + 1
+        if self._lines is None:
+            try:
+                encoding, _ = tokenize.detect_encoding(io.BytesIO(self._source).readline)
+                text = self._source.decode(encoding, "replace")
+            except (SyntaxError, LookupError):
+                text = self._source.decode("utf-8", "replace")
+            self._lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        if not 0 < line <= len(self._lines):
+            return byte_offset + 1
+        prefix = self._lines[line - 1].lstrip("\ufeff").encode("utf-8")[:byte_offset]
+        return len(prefix.decode("utf-8", "ignore")) + 1
+
+
+# --- the walk -----------------------------------------------------------------
+
+
+@dataclass
+class _AllState:
+    names: list[str] | None = None
+    refs: list[AllRef] = field(default_factory=list)
+    exact: bool = True
+
+
+class _Walker:
+    def __init__(self, source: bytes, module: str, is_package: bool, path: str | None) -> None:
+        self.module = module
+        self.is_package = is_package
+        self.path = path
+        self.source = source
+        self.columns = _Columns(source)
+        self.hot = _hot_lines(source, _HOT_WORDS) if any(w in source for w in _HOT_WORDS) else []
+        self.walrus = _hot_lines(source, (b":=",)) if b":=" in source else []
+        self.legacy_ns = is_package and (b"extend_path" in source or b"declare_namespace" in source)
+        self.records: list[ImportRecord] = []
+        self.dynamic: list[DynamicImport] = []
+        self.diagnostics: list[Diagnostic] = []
+        self.aliases: dict[str, str] = {}  # local name -> dotted name it was imported as
+        self.named: dict[str, Condition] = {}  # module flags such as PY2 = sys.version_info < (3,)
+        self.defined: set[str] = set()
+        self.star: list[str] = []
+        self.future: list[str] = []
+        self.all = _AllState()
+        self.namespace: str | None = None
+        self.tries = 0
+
+    # The walk proper. Statement nesting is bounded by the parser (100 levels of
+    # indentation), so recursion over statements is safe.
+
+    def run(self, tree: ast.Module) -> None:
+        self.block(tree.body, Context())
+
+    def result(self) -> Extraction:
+        all_names = None if self.all.names is None else tuple(self.all.names)
+        facts = ModuleFacts(
+            all_names=all_names,
+            all_refs=tuple(self.all.refs),
+            all_exact=self.all.exact,
+            defined=frozenset(self.defined),
+            star_imports=tuple(dict.fromkeys(self.star)),
+            future=tuple(self.future),
+            namespace=self.namespace,
+        )
+        return Extraction(
+            self.module,
+            self.is_package,
+            self.path,
+            tuple(self.records),
+            tuple(self.dynamic),
+            facts,
+            tuple(self.diagnostics),
+        )
+
+    def block(self, body: Iterable[ast.stmt], ctx: Context) -> None:
+        for node in body:
+            self.statement(node, ctx)
+
+    def statement(self, node: ast.stmt, ctx: Context) -> None:  # noqa: C901 - one dispatch
+        top = ctx.scope == "module"
+        if isinstance(node, ast.Import):
+            self.import_(node, ctx)
+        elif isinstance(node, ast.ImportFrom):
+            self.import_from(node, ctx)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            self.expressions(node, ctx, (*node.decorator_list, node.args, *(node.returns and [node.returns] or [])))
+            if top:
+                self.defined.add(node.name)
+            self.block(node.body, replace(ctx, scope="function"))
+        elif isinstance(node, ast.ClassDef):
+            self.expressions(node, ctx, (*node.decorator_list, *node.bases, *node.keywords))
+            if top:
+                self.defined.add(node.name)
+            self.block(node.body, ctx if ctx.scope == "function" else replace(ctx, scope="class"))
+        elif isinstance(node, ast.If):
+            self.expressions(node, ctx, (node.test,))
+            condition = self.condition(node.test)
+            self.block(node.body, replace(ctx, conditions=(*ctx.conditions, condition)))
+            if node.orelse:
+                self.block(node.orelse, replace(ctx, conditions=(*ctx.conditions, condition.negate())))
+        elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+            self.try_(node, ctx)
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            self.expressions(node, ctx, node.items)
+            if top:
+                for item in node.items:
+                    if item.optional_vars is not None:
+                        self.bind_target(item.optional_vars)
+            inner = ctx
+            if any(self.suppresses_import_error(item.context_expr) for item in node.items):
+                self.tries += 1
+                inner = replace(ctx, try_id=self.tries, try_role="body")
+            self.block(node.body, inner)
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            self.expressions(node, ctx, (node.iter,))
+            if top:
+                self.bind_target(node.target)
+            self.block(node.body, ctx)
+            self.block(node.orelse, ctx)
+        elif isinstance(node, ast.While):
+            self.expressions(node, ctx, (node.test,))
+            self.block(node.body, ctx)
+            self.block(node.orelse, ctx)
+        elif isinstance(node, ast.Match):
+            self.expressions(node, ctx, (node.subject,))
+            for case in node.cases:
+                if case.guard is not None:
+                    self.expressions(node, ctx, (case.guard,))
+                self.block(case.body, ctx)
+        elif isinstance(node, ast.Assign):
+            self.expressions(node, ctx, (node.value,))
+            self.assign(node.targets, node.value, ctx)
+        elif isinstance(node, ast.AnnAssign):
+            if node.value is not None:
+                self.expressions(node, ctx, (node.value,))
+                self.assign([node.target], node.value, ctx)
+        elif isinstance(node, ast.AugAssign):
+            self.expressions(node, ctx, (node.value,))
+            if top and isinstance(node.target, ast.Name):
+                self.defined.add(node.target.id)
+                if node.target.id == "__all__" and isinstance(node.op, ast.Add):
+                    self.all_add(node.value)
+        elif isinstance(node, ast.Expr):
+            self.expressions(node, ctx, (node.value,))
+            if top and isinstance(node.value, ast.Call):
+                self.module_call(node.value)
+        elif isinstance(node, (ast.Return, ast.Delete, ast.Raise, ast.Assert)):
+            self.expressions(node, ctx, [child for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr)])
+        elif type(node).__name__ == "TypeAlias":  # Python 3.12: type X = ...
+            if top:
+                self.defined.add(node.name.id)  # type: ignore[attr-defined]
+
+    # -- imports -----------------------------------------------------------------
+
+    def import_(self, node: ast.Import, ctx: Context) -> None:
+        line = node.lineno
+        col = self.columns(line, node.col_offset)
+        for alias in node.names:
+            self.records.append(ImportRecord("import", alias.name, alias.name, 0, line, col, ctx, alias=alias.asname))
+            if alias.asname:
+                self.aliases[alias.asname] = alias.name
+                bound = alias.asname
+            else:
+                bound = alias.name.partition(".")[0]
+                self.aliases[bound] = bound
+            if ctx.scope == "module":
+                self.defined.add(bound)
+
+    def import_from(self, node: ast.ImportFrom, ctx: Context) -> None:
+        name = node.module or ""
+        level = node.level or 0
+        raw = "." * level + name
+        line = node.lineno
+        col = self.columns(line, node.col_offset)
+        absolute = self.absolute(name, level, line, col)
+        names = tuple(ImportedName(alias.name, alias.asname) for alias in node.names)
+        kind: Kind
+        if level == 0 and name == "__future__":
+            kind = "future"
+            self.future.extend(alias.name for alias in node.names)
+        elif len(names) == 1 and names[0].name == "*":
+            kind = "star"
+            names = ()
+            if absolute is not None:
+                self.star.append(absolute)
+        else:
+            kind = "from"
+        self.records.append(ImportRecord(kind, absolute, raw, level, line, col, ctx, names))
+        if kind == "star":
+            return
+        for alias in node.names:
+            bound = alias.asname or alias.name
+            if absolute is not None:
+                self.alias(bound, f"{absolute}.{alias.name}")
+            if ctx.scope == "module":
+                self.defined.add(bound)
+
+    def alias(self, name: str, dotted: str) -> None:
+        """Remember what a local name stands for.
+
+        A new name for ``import_module`` or ``__import__`` makes the lines that
+        use it worth searching, as the lines naming the function itself are.
+        """
+        self.aliases[name] = dotted
+        if dotted in _IMPORT_FUNCTIONS and name not in ("import_module", "__import__") and self.hot:
+            word = re.compile(rb"(?<![\w.])" + re.escape(name.encode()) + rb"\b")
+            self.hot = sorted(set(self.hot).union(_regex_lines(self.source, word)))
+
+    def absolute(self, name: str, level: int, line: int, col: int) -> str | None:
+        absolute, problem = resolve_relative(name, level, self.module, self.is_package)
+        if problem == "DS021":
+            message = "relative import in a module that is not in a package (no known parent package)"
+            self.diagnostics.append(Diagnostic(problem, message, self.path, line, col))
+        elif problem == "DS020":
+            message = f"relative import {'.' * level + name!r} goes beyond the top-level package of {self.module!r}"
+            self.diagnostics.append(Diagnostic(problem, message, self.path, line, col))
+        return absolute
+
+    # -- try / with --------------------------------------------------------------
+
+    def try_(self, node: ast.Try, ctx: Context) -> None:
+        catching = any(self.catches_import_error(handler.type) for handler in node.handlers)
+        if catching:
+            self.tries += 1
+            body_ctx = replace(ctx, try_id=self.tries, try_role="body")
+            handler_ctx = replace(ctx, try_id=self.tries, try_role="handler")
+        else:
+            body_ctx = handler_ctx = ctx
+        self.block(node.body, body_ctx)
+        for handler in node.handlers:
+            if handler.type is not None:
+                self.expressions(handler, ctx, (handler.type,))
+            self.block(handler.body, handler_ctx if self.catches_import_error(handler.type) else ctx)
+        self.block(node.orelse, ctx)
+        self.block(node.finalbody, ctx)
+
+    def catches_import_error(self, node: ast.expr | None) -> bool:
+        if node is None:
+            return True
+        if isinstance(node, ast.Tuple):
+            return any(self.catches_import_error(elt) for elt in node.elts)
+        dotted = self.qualify(node)
+        return dotted is not None and dotted.rpartition(".")[2] in _IMPORT_ERRORS
+
+    def suppresses_import_error(self, node: ast.expr) -> bool:
+        if not isinstance(node, ast.Call):
+            return False
+        called = self.qualify(node.func)
+        if called is None or called.rpartition(".")[2] != "suppress":
+            return False
+        return any(self.catches_import_error(arg) for arg in node.args)
+
+    # -- names ---------------------------------------------------------------------
+
+    def qualify(self, node: ast.expr) -> str | None:
+        """The dotted name a Name/Attribute chain stands for, through import aliases."""
+        attrs: list[str] = []
+        while isinstance(node, ast.Attribute):
+            attrs.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name):
+            return None
+        head = self.aliases.get(node.id, node.id)
+        if not attrs:
+            return head
+        return head + "." + ".".join(reversed(attrs))
+
+    def condition(self, test: ast.expr) -> Condition:
+        try:
+            return parse_condition(test, self.qualify, self.named)
+        except RecursionError:
+            return Unknown("<deeply nested condition>")
+
+    def bind_target(self, target: ast.expr) -> None:
+        if isinstance(target, ast.Name):
+            self.defined.add(target.id)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for elt in target.elts:
+                self.bind_target(elt)
+        elif isinstance(target, ast.Starred):
+            self.bind_target(target.value)
+
+    def assign(self, targets: Sequence[ast.expr], value: ast.expr, ctx: Context) -> None:
+        top = ctx.scope == "module"
+        for target in targets:
+            if not isinstance(target, ast.Name):
+                if top:
+                    self.bind_target(target)
+                continue
+            name = target.id
+            dotted = self.qualify(value) if isinstance(value, (ast.Name, ast.Attribute)) else None
+            if dotted in _IMPORT_FUNCTIONS:
+                self.alias(name, dotted)  # imp = importlib.import_module
+            if not top:
+                continue
+            self.defined.add(name)
+            if name == "__all__":
+                self.all = _AllState()
+                self.all_add(value)
+            elif name == "__path__" and self.legacy_ns and isinstance(value, ast.Call):
+                func = value.func
+                attr = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+                if attr == "extend_path" or (self.qualify(func) or "").endswith(".extend_path"):
+                    self.namespace = "pkgutil"
+            if isinstance(value, (ast.Compare, ast.BoolOp, ast.UnaryOp)) or (
+                isinstance(value, ast.Name) and value.id in self.named
+            ):
+                condition = self.condition(value)
+                if not isinstance(condition, Unknown):
+                    self.named[name] = condition
+                else:
+                    self.named.pop(name, None)
+
+    def module_call(self, call: ast.Call) -> None:
+        """Top-level calls that mean something: ``__all__.extend``, namespace declarations."""
+        func = call.func
+        if not isinstance(func, ast.Attribute):
+            return
+        if isinstance(func.value, ast.Name) and func.value.id == "__all__" and self.all.names is not None:
+            if func.attr == "extend" and len(call.args) == 1:
+                self.all_add(call.args[0])
+            elif func.attr == "append" and len(call.args) == 1:
+                self.all_add(ast.List(elts=[call.args[0]], ctx=ast.Load()))
+            elif func.attr == "remove" and len(call.args) == 1:
+                arg = call.args[0]
+                if isinstance(arg, ast.Constant) and arg.value in self.all.names:
+                    self.all.names.remove(arg.value)
+                else:
+                    self.all.exact = False
+            else:
+                self.all.exact = False
+        elif func.attr == "declare_namespace" and self.legacy_ns:
+            self.namespace = "pkg_resources"
+
+    # -- __all__ -------------------------------------------------------------------
+
+    def all_add(self, value: ast.expr) -> None:
+        if self.all.names is None:
+            self.all.names = []
+        for item in self.all_items(value):
+            if isinstance(item, AllRef):
+                if item not in self.all.refs:
+                    self.all.refs.append(item)
+            elif item is None:
+                self.all.exact = False
+            else:
+                self.all.names.append(item)
+
+    def all_items(self, value: ast.expr) -> Iterator[str | AllRef | None]:
+        """The strings, references to other modules' ``__all__`` and unknowns in an expression."""
+        if isinstance(value, (ast.List, ast.Tuple, ast.Set)):
+            for elt in value.elts:
+                if isinstance(elt, ast.Constant) and isinstance(elt.value, str):
+                    yield elt.value
+                elif isinstance(elt, ast.Starred):
+                    yield from self.all_items(elt.value)
+                else:
+                    yield None
+        elif isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add):
+            yield from self.all_items(value.left)
+            yield from self.all_items(value.right)
+        elif isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in ("list", "tuple"):
+            if len(value.args) == 1 and not value.keywords:
+                yield from self.all_items(value.args[0])
+            else:
+                yield None
+        elif isinstance(value, (ast.Name, ast.Attribute)):
+            dotted = self.qualify(value)
+            if dotted == "__all__" and self.all.names is not None:
+                return  # __all__ = __all__ + [...]: the names are already there
+            if dotted is not None and dotted.endswith(".__all__"):
+                yield AllRef(dotted[: -len(".__all__")])
+            else:
+                yield None
+        else:
+            yield None
+
+    # -- expressions: import_module / __import__ calls, walrus bindings ---------------
+
+    def expressions(self, stmt: ast.stmt | ast.excepthandler, ctx: Context, nodes: Iterable[ast.AST]) -> None:
+        """Search the expressions of one statement, on the lines that need it."""
+        if not self.hot and not (self.walrus and ctx.scope == "module"):
+            return
+        first = stmt.lineno
+        last = stmt.end_lineno or first
+        check_calls = _any_between(self.hot, first, last)
+        check_walrus = ctx.scope == "module" and _any_between(self.walrus, first, last)
+        if not (check_calls or check_walrus):
+            return
+        stack: list[tuple[ast.AST, bool]] = [(node, False) for node in nodes]
+        while stack:
+            node, in_lambda = stack.pop()
+            if check_calls and isinstance(node, ast.Call):
+                self.call(node, replace(ctx, scope="function") if in_lambda else ctx)
+            elif check_walrus and isinstance(node, ast.NamedExpr) and not in_lambda:
+                self.bind_target(node.target)
+            nested = in_lambda or isinstance(node, ast.Lambda)
+            stack.extend((child, nested) for child in ast.iter_child_nodes(node))
+
+    def call(self, node: ast.Call, ctx: Context) -> None:
+        via = _IMPORT_FUNCTIONS.get(self.qualify(node.func) or "")
+        if via is None:
+            return
+        line = node.lineno
+        col = self.columns(line, node.col_offset)
+        arguments = _bind_arguments(node, ("name", "package") if via != "__import__" else _IMPORT_PARAMS)
+        if arguments is None or "name" not in arguments:
+            return
+        name = _literal_str(arguments["name"])
+        if name is None:
+            self.dynamic.append(DynamicImport(via, _unparse(arguments["name"]), line, col, ctx))
+            return
+        names: tuple[ImportedName, ...] = ()
+        if via == "__import__":
+            level = _literal_int(arguments["level"]) if "level" in arguments else 0
+            fromlist = arguments.get("fromlist")
+            from_names = _literal_strs(fromlist) if fromlist is not None else ()
+            if level is None or from_names is None:
+                self.dynamic.append(DynamicImport(via, _unparse(node), line, col, ctx))
+                return
+            names = tuple(ImportedName(n) for n in from_names)
+            bare = name
+        else:
+            stripped = name.lstrip(".")
+            level = len(name) - len(stripped)
+            bare = stripped
+            if level:
+                package = arguments.get("package")
+                base = self.package_argument(package) if package is not None else None
+                if base is None:
+                    self.dynamic.append(DynamicImport(via, _unparse(node), line, col, ctx))
+                    return
+                importer, importer_is_package = base
+                absolute, problem = resolve_relative(bare, level, importer, importer_is_package)
+                if problem is not None:
+                    message = f"import_module({name!r}) climbs above the package it is anchored to"
+                    self.diagnostics.append(Diagnostic("DS020", message, self.path, line, col))
+                self.records.append(ImportRecord("call", absolute, name, level, line, col, ctx, via=via))
+                return
+        absolute = self.absolute(bare, level, line, col) if level else bare
+        raw = "." * level + bare
+        self.records.append(ImportRecord("call", absolute, raw, level, line, col, ctx, names, via=via))
+
+    def package_argument(self, node: ast.expr) -> tuple[str, bool] | None:
+        """The anchor of ``import_module(".x", package=...)`` as (name, is_package)."""
+        literal = _literal_str(node)
+        if literal is not None:
+            return literal, True
+        if isinstance(node, ast.Name) and node.id == "__name__":
+            return self.module, True
+        if isinstance(node, ast.Name) and node.id == "__package__":
+            return self.package_name(), True
+        if isinstance(node, ast.Attribute) and node.attr == "parent":
+            if isinstance(node.value, ast.Name) and node.value.id == "__spec__":
+                return self.package_name(), True
+        return None
+
+    def package_name(self) -> str:
+        return self.module if self.is_package else self.module.rpartition(".")[0]
+
+
+_IMPORT_PARAMS = ("name", "globals", "locals", "fromlist", "level")
+
+
+def _regex_lines(source: bytes, pattern: re.Pattern[bytes]) -> set[int]:
+    return {source.count(b"\n", 0, match.start()) + 1 for match in pattern.finditer(source)}
+
+
+def _any_between(lines: list[int], first: int, last: int) -> bool:
+    index = bisect.bisect_left(lines, first)
+    return index < len(lines) and lines[index] <= last
+
+
+def _bind_arguments(call: ast.Call, params: Sequence[str]) -> dict[str, ast.expr] | None:
+    """Match a call's arguments to parameter names; None if they cannot be read."""
+    bound: dict[str, ast.expr] = {}
+    for index, arg in enumerate(call.args):
+        if isinstance(arg, ast.Starred) or index >= len(params):
+            return None
+        bound[params[index]] = arg
+    for keyword in call.keywords:
+        if keyword.arg is None or keyword.arg not in params:
+            return None
+        bound[keyword.arg] = keyword.value
+    return bound
+
+
+def _literal_str(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _literal_str(node.left), _literal_str(node.right)
+        if left is not None and right is not None:
+            return left + right
+    return None
+
+
+def _literal_int(node: ast.expr) -> int | None:
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return node.value
+    return None
+
+
+def _literal_strs(node: ast.expr) -> tuple[str, ...] | None:
+    if isinstance(node, ast.Constant) and node.value is None:
+        return ()
+    if isinstance(node, (ast.List, ast.Tuple)):
+        values = [_literal_str(elt) for elt in node.elts]
+        if all(value is not None for value in values):
+            return tuple(value for value in values if value is not None)
+    return None
+
+
+def _unparse(node: ast.AST) -> str:
+    try:
+        text = ast.unparse(node)
+    except (ValueError, RecursionError):  # pragma: no cover - a parsed tree always unparses
+        return "<expression>"
+    return text if len(text) <= 200 else text[:197] + "..."
+

@@ -1,0 +1,305 @@
+"""The extractor's results: import records, dynamic imports, module facts, diagnostics.
+
+Every class here is a frozen dataclass with a ``to_json`` method giving the
+JSON form documented in the README; the JSON field names are a contract.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from depscan.conditions import Condition, Target
+
+Scope = Literal["module", "class", "function"]
+Kind = Literal["import", "from", "star", "future", "call"]
+TryRole = Literal["body", "handler"]
+Severity = Literal["error", "warning", "info"]
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedName:
+    """One name of ``from x import name as asname``."""
+
+    name: str
+    asname: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "asname": self.asname}
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Where an import statement sits, as far as the import's fate is concerned.
+
+    ``conditions`` is the conjunction of the enclosing ``if`` tests (negated in
+    ``else`` branches), outermost first. ``try_id`` numbers the enclosing
+    ``try`` that catches ImportError (1, 2, ... per file): records sharing a
+    ``try_id`` are alternatives of each other. ``try_role`` is ``"body"`` for an
+    import whose failure is caught, ``"handler"`` for the fallback in the
+    ``except`` clause.
+    """
+
+    scope: Scope = "module"
+    conditions: tuple[Condition, ...] = ()
+    try_id: int | None = None
+    try_role: TryRole | None = None
+
+    @property
+    def optional(self) -> bool:
+        """The program survives this import failing (it is caught)."""
+        return self.try_role == "body"
+
+    @property
+    def fallback(self) -> bool:
+        """This import runs only when another one of the same ``try`` failed."""
+        return self.try_role == "handler"
+
+    @property
+    def type_checking(self) -> bool:
+        return any(condition.is_type_checking for condition in self.conditions)
+
+    @property
+    def main_only(self) -> bool:
+        from depscan.conditions import Main
+
+        return any(isinstance(condition, Main) for condition in self.conditions)
+
+    @property
+    def delayed(self) -> bool:
+        """Runs only when a function is called, not when the module is imported."""
+        return self.scope == "function"
+
+    def evaluate(self, target: Target) -> bool | None:
+        """Whether the import runs on ``target``: True, False (dead code) or None."""
+        result: bool | None = True
+        for condition in self.conditions:
+            value = condition.evaluate(target)
+            if value is False:
+                return False
+            if value is None:
+                result = None
+        return result
+
+    def tags(self) -> list[str]:
+        """Short words for the text report: ``function``, ``optional``, ``if ...``."""
+        tags: list[str] = []
+        if self.scope != "module":
+            tags.append(self.scope)
+        if self.try_role == "body":
+            tags.append(f"optional#{self.try_id}")
+        elif self.try_role == "handler":
+            tags.append(f"fallback#{self.try_id}")
+        for condition in self.conditions:
+            tags.append(f"if {condition}")
+        return tags
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "scope": self.scope,
+            "delayed": self.delayed,
+            "optional": self.optional,
+            "fallback": self.fallback,
+            "try": self.try_id,
+            "type_checking": self.type_checking,
+            "main": self.main_only,
+            "conditions": [{"text": str(c), "tree": c.to_json()} for c in self.conditions],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRecord:
+    """One import the module makes.
+
+    ``module`` is the absolute name of the module imported (for ``from a
+    import b``, ``a``; whether ``a.b`` is a submodule is the resolver's
+    question), or None when a relative import cannot be made absolute.
+    ``raw`` is the module as written, leading dots included; ``level`` the
+    number of dots. ``kind`` is one of ``import`` (``import a.b [as c]``),
+    ``from``, ``star`` (``from a import *``), ``future`` and ``call``
+    (``importlib.import_module("a")`` or ``__import__("a")`` with literal
+    arguments; ``via`` names the function).
+    """
+
+    kind: Kind
+    module: str | None
+    raw: str
+    level: int
+    line: int
+    col: int
+    context: Context
+    names: tuple[ImportedName, ...] = ()
+    alias: str | None = None
+    via: str | None = None
+    precise: bool = True
+
+    @property
+    def statement(self) -> str:
+        """The import as Python source, normalised: ``from ..a import b as c``."""
+        if self.kind == "call":
+            args = repr(self.raw)
+            if self.names:
+                args += ", fromlist=" + repr([n.name for n in self.names])
+            return f"{self.via}({args})"
+        if self.kind == "import":
+            return f"import {self.raw}" + (f" as {self.alias}" if self.alias else "")
+        if self.kind == "star":
+            return f"from {self.raw} import *"
+        names = ", ".join(n.name + (f" as {n.asname}" if n.asname else "") for n in self.names)
+        return f"from {self.raw} import {names}"
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "kind": self.kind,
+            "module": self.module,
+            "raw": self.raw,
+            "level": self.level,
+            "names": [name.to_json() for name in self.names],
+            "alias": self.alias,
+            "line": self.line,
+            "col": self.col,
+            "via": self.via,
+            "precise": self.precise,
+        }
+        data.update(self.context.to_json())
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class DynamicImport:
+    """An import whose module is not a literal: ``import_module(name)``."""
+
+    via: str
+    expression: str
+    line: int
+    col: int
+    context: Context
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "via": self.via,
+            "expression": self.expression,
+            "line": self.line,
+            "col": self.col,
+        }
+        data.update(self.context.to_json())
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """A problem met while reading or analysing a file.
+
+    ``code`` is from the catalogue in :mod:`depscan.diagnostics`. ``line`` and
+    ``col`` are 1-based; 0 when the problem is not tied to a place in the file.
+    """
+
+    code: str
+    message: str
+    path: str | None = None
+    line: int = 0
+    col: int = 0
+    severity: Severity = "error"
+
+    def location(self) -> str:
+        where = self.path or "<input>"
+        if self.line:
+            where += f":{self.line}"
+            if self.col:
+                where += f":{self.col}"
+        return where
+
+    def __str__(self) -> str:
+        return f"{self.location()}: {self.code} {self.message}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "path": self.path,
+            "line": self.line,
+            "col": self.col,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AllRef:
+    """``__all__`` taken from another module: ``__all__ = sub.__all__ + [...]``."""
+
+    module: str
+
+    def to_json(self) -> str:
+        return self.module
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleFacts:
+    """What the module tells about itself, statically.
+
+    ``all_names`` is the list ``__all__`` evaluates to when that could be worked
+    out, None when the module has no ``__all__``; ``all_refs`` names modules
+    whose ``__all__`` is added in (they must be looked up to complete it);
+    ``all_exact`` is False when some part of ``__all__`` could not be read.
+    """
+
+    all_names: tuple[str, ...] | None = None
+    all_refs: tuple[AllRef, ...] = ()
+    all_exact: bool = True
+    defined: frozenset[str] = field(default_factory=frozenset)
+    star_imports: tuple[str, ...] = ()
+    future: tuple[str, ...] = ()
+    namespace: str | None = None  # "pkgutil" or "pkg_resources" for legacy namespace packages
+    docstring_line: int | None = None
+
+    def public_names(self) -> list[str] | None:
+        """The names ``from module import *`` binds, when known without other modules."""
+        if self.all_names is not None:
+            return None if self.all_refs else list(self.all_names)
+        return sorted(name for name in self.defined if not name.startswith("_"))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "all": None if self.all_names is None else list(self.all_names),
+            "all_refs": [ref.to_json() for ref in self.all_refs],
+            "all_exact": self.all_exact,
+            "defined": sorted(self.defined),
+            "star_imports": list(self.star_imports),
+            "future": list(self.future),
+            "namespace": self.namespace,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Extraction:
+    """Everything the extractor learns from one module's source."""
+
+    module: str
+    is_package: bool
+    path: str | None
+    imports: tuple[ImportRecord, ...] = ()
+    dynamic: tuple[DynamicImport, ...] = ()
+    facts: ModuleFacts = field(default_factory=ModuleFacts)
+    diagnostics: tuple[Diagnostic, ...] = ()
+    source_kind: Literal["source", "bytecode"] = "source"
+
+    @property
+    def ok(self) -> bool:
+        """False when the file could not be read or parsed at all."""
+        return not any(d.severity == "error" and d.code in _FATAL for d in self.diagnostics)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "module": self.module,
+            "is_package": self.is_package,
+            "source": self.source_kind,
+            "imports": [record.to_json() for record in self.imports],
+            "dynamic": [record.to_json() for record in self.dynamic],
+            "facts": self.facts.to_json(),
+            "diagnostics": [d.to_json() for d in self.diagnostics],
+        }
+
+
+# Codes after which nothing was extracted; see depscan.diagnostics.
+_FATAL = frozenset({"DS010", "DS011", "DS012", "DS013", "DS014", "DS030", "DS031"})

@@ -1,0 +1,79 @@
+"""Text and JSON forms of extraction results (``depscan imports``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from depscan import __version__
+from depscan.model import Extraction
+
+IMPORTS_SCHEMA = "depscan/imports"
+IMPORTS_SCHEMA_VERSION = 1
+
+
+def imports_json(extractions: Sequence[Extraction]) -> str:
+    document: dict[str, Any] = {
+        "schema": IMPORTS_SCHEMA,
+        "schema_version": IMPORTS_SCHEMA_VERSION,
+        "depscan_version": __version__,
+        "files": [extraction.to_json() for extraction in extractions],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def imports_text(extractions: Sequence[Extraction]) -> str:
+    """One block per file: a header, then a row per import, dynamic import and problem."""
+    blocks = [_file_block(extraction) for extraction in extractions]
+    return "\n".join(blocks)
+
+
+def _file_block(extraction: Extraction) -> str:
+    kind = " package" if extraction.is_package else ""
+    source = ", from bytecode" if extraction.source_kind == "bytecode" else ""
+    lines = [f"{extraction.path or '<input>'}  ({extraction.module}{kind}{source})"]
+    rows: list[tuple[int, int, str, str, str]] = []
+    for record in extraction.imports:
+        target = record.module if record.module is not None else "?"
+        rows.append((record.line, record.col, target, record.statement, "  ".join(record.context.tags())))
+    for dynamic in extraction.dynamic:
+        tags = ["dynamic", *dynamic.context.tags()]
+        rows.append((dynamic.line, dynamic.col, "?", f"{dynamic.via}({dynamic.expression})", "  ".join(tags)))
+    rows.sort(key=lambda row: (row[0], row[1]))
+    if rows:
+        place = [f"{line}:{col}" if col else str(line) for line, col, *_ in rows]
+        width_place = max(map(len, place))
+        width_target = max(len(row[2]) for row in rows)
+        width_statement = max(len(row[3]) for row in rows)
+        for where, (_, _, target, statement, tags) in zip(place, rows):
+            text = f"  {where:<{width_place}}  {target:<{width_target}}  {statement:<{width_statement}}  {tags}"
+            lines.append(text.rstrip())
+    elif extraction.ok:
+        lines.append("  (no imports)")
+    facts = extraction.facts
+    if facts.all_names is not None:
+        names = list(facts.all_names) + [f"{ref.module}.__all__" for ref in facts.all_refs]
+        exact = "" if facts.all_exact else "  (partly unknown)"
+        lines.append(f"  __all__: {', '.join(names) if names else '(empty)'}{exact}")
+    if facts.namespace:
+        lines.append(f"  legacy namespace package ({facts.namespace})")
+    for diagnostic in extraction.diagnostics:
+        lines.append(f"  {diagnostic}")
+    return "\n".join(lines) + "\n"
+
+
+def imports_summary(extractions: Sequence[Extraction]) -> str:
+    files = len(extractions)
+    imports = sum(len(e.imports) for e in extractions)
+    dynamic = sum(len(e.dynamic) for e in extractions)
+    problems = sum(len(e.diagnostics) for e in extractions)
+    failed = sum(1 for e in extractions if not e.ok)
+    parts = [_plural(files, "file"), _plural(imports, "import"), f"{dynamic} dynamic", _plural(problems, "diagnostic")]
+    if failed:
+        parts.append(f"{failed} not analysed")
+    return ", ".join(parts)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"

@@ -1,0 +1,136 @@
+"""Reading files safely, and naming the module a file is.
+
+Nothing here blocks on a FIFO, follows a device, or raises on a file it cannot
+read: every failure becomes a :class:`~depscan.model.Diagnostic`.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from pathlib import Path
+
+from depscan.model import Diagnostic
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+"""Files larger than this are not parsed (DS013): real modules are far smaller,
+and parsing a generated 50 MB data file takes seconds and gigabytes."""
+
+
+def read_bytes(path: str | os.PathLike[str], max_bytes: int | None = DEFAULT_MAX_BYTES) -> bytes | Diagnostic:
+    """Read a regular file's bytes, or say why not.
+
+    The file is opened non-blocking and checked with ``fstat`` before reading,
+    so a FIFO, socket or device named ``x.py`` is refused without waiting.
+    """
+    name = os.fspath(path)
+    try:
+        fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        return Diagnostic("DS012", _os_reason(exc), name)
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            return Diagnostic("DS012", "is a directory, not a file", name)
+        if not stat.S_ISREG(info.st_mode):
+            kind = "a FIFO" if stat.S_ISFIFO(info.st_mode) else "not a regular file"
+            return Diagnostic("DS012", f"is {kind}; not read", name)
+        if max_bytes is not None and info.st_size > max_bytes:
+            return Diagnostic(
+                "DS013",
+                f"file is {_size(info.st_size)}, over the {_size(max_bytes)} limit; not parsed",
+                name,
+            )
+        chunks = []
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except OSError as exc:
+        return Diagnostic("DS012", _os_reason(exc), name)
+    finally:
+        os.close(fd)
+
+
+def _os_reason(exc: OSError) -> str:
+    if exc.errno == errno.ENOENT:
+        return "no such file"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    if exc.errno == errno.EISDIR:
+        return "is a directory, not a file"
+    if exc.errno == errno.ELOOP:
+        return "too many levels of symbolic links"
+    return f"cannot read: {exc.strerror or exc}"
+
+
+def _size(n: int) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):.1f} MiB"
+    if n >= 1024:
+        return f"{n / 1024:.1f} KiB"
+    return f"{n} bytes"
+
+
+SOURCE_SUFFIXES = (".py", ".pyw")
+BYTECODE_SUFFIX = ".pyc"
+
+
+def module_name_for(path: str | os.PathLike[str]) -> tuple[str, bool]:
+    """Guess the dotted module name of a file from the packages around it.
+
+    Walks up while the directory holds an ``__init__`` file, as a package
+    would be imported from the first directory above it that is not one.
+    Returns ``(name, is_package)``; ``pkg/__init__.py`` is ``("pkg", True)``.
+    A file whose stem is not an identifier is named by its stem anyway: it
+    can still be run as a script.
+    """
+    file = Path(os.path.abspath(path))
+    stem = file.name.split(".", 1)[0]
+    is_package = stem == "__init__"
+    parts: list[str] = [] if is_package else [stem]
+    directory = file.parent
+    while _is_regular_package(directory) and directory.name.isidentifier():
+        parts.append(directory.name)
+        if directory.parent == directory:
+            break
+        directory = directory.parent
+    if not parts:  # an __init__.py whose directory is not a package name
+        return (file.parent.name or "__init__", True)
+    return (".".join(reversed(parts)), is_package)
+
+
+def _is_regular_package(directory: Path) -> bool:
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return False
+    return any(name.partition(".")[0] == "__init__" and name != "__init__" for name in names)
+
+
+SKIPPED_DIRECTORIES = frozenset({"__pycache__", "node_modules"})
+
+
+def expand_paths(paths: list[str]) -> list[str]:
+    """Files named on the command line, with directories expanded to their ``.py`` files.
+
+    A directory is walked recursively, in sorted order, skipping hidden
+    directories (``.git``, ``.venv``) and ``__pycache__``; symbolic links to
+    directories are not followed, so a link loop cannot trap the walk. Files
+    named explicitly are kept whatever they are, so the reader can say what
+    is wrong with them.
+    """
+    files: list[str] = []
+    for path in paths:
+        if not os.path.isdir(path) or path.endswith(SOURCE_SUFFIXES + (BYTECODE_SUFFIX,)):
+            files.append(path)
+            continue
+        found: list[str] = []
+        for directory, dirnames, filenames in os.walk(path):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SKIPPED_DIRECTORIES)
+            found.extend(os.path.join(directory, name) for name in filenames if name.endswith(".py"))
+        files.extend(sorted(found))
+    return files

@@ -1,0 +1,7 @@
+"""Text output."""
+
+import textwrap
+
+
+def render(forecast) -> str:
+    return textwrap.dedent(f"{forecast.city}: {forecast.celsius:.1f}")

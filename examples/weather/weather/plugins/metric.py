@@ -1,0 +1,5 @@
+from ..api import Forecast
+
+
+def convert(forecast: Forecast) -> Forecast:
+    return forecast
