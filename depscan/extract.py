@@ -13,6 +13,7 @@ them, found first with a byte search over the source.
 
 from __future__ import annotations
 
+import __future__
 import ast
 import bisect
 import io
@@ -46,6 +47,7 @@ _IMPORT_FUNCTIONS = {
     "__import__": "__import__",
     "builtins.__import__": "__import__",
 }
+_FUTURE_FEATURES = frozenset(__future__.all_feature_names)
 _HOT_WORDS = (b"import_module", b"__import__")
 _PY2_HINTS = ("Missing parentheses in call to", "multiple exception types must be parenthesized")
 
@@ -241,7 +243,27 @@ class _Walker:
     # indentation), so recursion over statements is safe.
 
     def run(self, tree: ast.Module) -> None:
+        self.check_future(tree.body)
         self.block(tree.body, Context())
+
+    def check_future(self, body: list[ast.stmt]) -> None:
+        """Future imports must come first and name real features, or the module won't compile."""
+        leading = True
+        for index, node in enumerate(body):
+            is_future = isinstance(node, ast.ImportFrom) and node.module == "__future__" and not node.level
+            docstring = index == 0 and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+            if is_future:
+                assert isinstance(node, ast.ImportFrom)
+                col = self.columns(node.lineno, node.col_offset)
+                if not leading:
+                    message = "syntax error: from __future__ imports must occur at the beginning of the file"
+                    self.diagnostics.append(Diagnostic("DS010", message, self.path, node.lineno, col))
+                for alias in node.names:
+                    if alias.name not in _FUTURE_FEATURES:
+                        message = f"syntax error: future feature {alias.name} is not defined"
+                        self.diagnostics.append(Diagnostic("DS010", message, self.path, node.lineno, col))
+            elif not docstring:
+                leading = False
 
     def result(self) -> Extraction:
         all_names = None if self.all.names is None else tuple(self.all.names)
@@ -487,8 +509,9 @@ class _Walker:
                 continue
             self.defined.add(name)
             if name == "__all__":
-                self.all = _AllState()
-                self.all_add(value)
+                previous = self.all
+                self.all = _AllState(names=[])
+                self.all_add(value, previous)
             elif name == "__path__" and self.legacy_ns and isinstance(value, ast.Call):
                 func = value.func
                 attr = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
@@ -526,10 +549,12 @@ class _Walker:
 
     # -- __all__ -------------------------------------------------------------------
 
-    def all_add(self, value: ast.expr) -> None:
+    def all_add(self, value: ast.expr, previous: _AllState | None = None) -> None:
+        """Add what ``value`` holds to ``__all__``; ``previous`` is what ``__all__`` named before."""
+        previous = previous or self.all
         if self.all.names is None:
             self.all.names = []
-        for item in self.all_items(value):
+        for item in list(self.all_items(value, previous)):
             if isinstance(item, AllRef):
                 if item not in self.all.refs:
                     self.all.refs.append(item)
@@ -538,28 +563,35 @@ class _Walker:
             else:
                 self.all.names.append(item)
 
-    def all_items(self, value: ast.expr) -> Iterator[str | AllRef | None]:
+    def all_items(self, value: ast.expr, previous: _AllState) -> Iterator[str | AllRef | None]:
         """The strings, references to other modules' ``__all__`` and unknowns in an expression."""
         if isinstance(value, (ast.List, ast.Tuple, ast.Set)):
             for elt in value.elts:
                 if isinstance(elt, ast.Constant) and isinstance(elt.value, str):
                     yield elt.value
                 elif isinstance(elt, ast.Starred):
-                    yield from self.all_items(elt.value)
+                    yield from self.all_items(elt.value, previous)
                 else:
                     yield None
         elif isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add):
-            yield from self.all_items(value.left)
-            yield from self.all_items(value.right)
+            yield from self.all_items(value.left, previous)
+            yield from self.all_items(value.right, previous)
         elif isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in ("list", "tuple"):
             if len(value.args) == 1 and not value.keywords:
-                yield from self.all_items(value.args[0])
+                yield from self.all_items(value.args[0], previous)
             else:
                 yield None
         elif isinstance(value, (ast.Name, ast.Attribute)):
             dotted = self.qualify(value)
-            if dotted == "__all__" and self.all.names is not None:
-                return  # __all__ = __all__ + [...]: the names are already there
+            if dotted == "__all__":  # __all__ = __all__ + [...]
+                if previous.names is None:
+                    yield None
+                    return
+                yield from previous.names
+                yield from previous.refs
+                if not previous.exact:
+                    yield None
+                return
             if dotted is not None and dotted.endswith(".__all__"):
                 yield AllRef(dotted[: -len(".__all__")])
             else:

@@ -90,8 +90,8 @@ class Context:
             tags.append(f"optional#{self.try_id}")
         elif self.try_role == "handler":
             tags.append(f"fallback#{self.try_id}")
-        for condition in self.conditions:
-            tags.append(f"if {condition}")
+        if self.conditions:
+            tags.append("if " + " and ".join(_wrapped(condition) for condition in self.conditions))
         return tags
 
     def to_json(self) -> dict[str, Any]:
@@ -105,6 +105,12 @@ class Context:
             "main": self.main_only,
             "conditions": [{"text": str(c), "tree": c.to_json()} for c in self.conditions],
         }
+
+
+def _wrapped(condition: Condition) -> str:
+    from depscan.conditions import Any_
+
+    return f"({condition})" if isinstance(condition, Any_) else str(condition)
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,7 +256,6 @@ class ModuleFacts:
     star_imports: tuple[str, ...] = ()
     future: tuple[str, ...] = ()
     namespace: str | None = None  # "pkgutil" or "pkg_resources" for legacy namespace packages
-    docstring_line: int | None = None
 
     def public_names(self) -> list[str] | None:
         """The names ``from module import *`` binds, when known without other modules."""

@@ -1,0 +1,38 @@
+"""Shared helpers: fixture locations and the ``# case: NAME`` markers in fixture files."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from depscan.extract import extract_file
+from depscan.model import Extraction, ImportRecord
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+_CASE = re.compile(rb"#\s*case:\s*([\w-]+)")
+
+
+def case_lines(path: Path) -> dict[str, int]:
+    """Map each ``# case: NAME`` marker of a fixture file to its 1-based line."""
+    cases: dict[str, int] = {}
+    for number, line in enumerate(path.read_bytes().splitlines(), start=1):
+        match = _CASE.search(line)
+        if match:
+            name = match.group(1).decode()
+            assert name not in cases, f"duplicate case {name} in {path}"
+            cases[name] = number
+    return cases
+
+
+def records_on(extraction: Extraction, line: int) -> list[ImportRecord]:
+    return [record for record in extraction.imports if record.line == line]
+
+
+@pytest.fixture(scope="session")
+def extracted() -> dict[str, Extraction]:
+    """Every fixture under fixtures/extract, extracted once, keyed by relative path."""
+    base = FIXTURES / "extract"
+    return {str(path.relative_to(base)): extract_file(path) for path in sorted(base.rglob("*.py"))}

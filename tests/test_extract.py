@@ -1,0 +1,344 @@
+"""The extractor on fixture files: every import form and every context.
+
+Each case names a ``# case:`` line in a fixture under fixtures/extract and
+what must be extracted from that line.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from conftest import FIXTURES, case_lines, records_on
+from depscan.conditions import Target
+from depscan.extract import extract, resolve_relative
+from depscan.model import Extraction
+
+# (fixture, case) -> fields the single record on that line must have.
+# "tags" is the context as the text report shows it.
+FORMS: dict[tuple[str, str], dict[str, Any]] = {
+    ("pkg/forms.py", "future"): {"kind": "future", "module": "__future__", "names": ["annotations"]},
+    ("pkg/forms.py", "plain"): {"kind": "import", "module": "a", "raw": "a", "level": 0, "alias": None},
+    ("pkg/forms.py", "dotted-as"): {"kind": "import", "module": "a.b.c", "alias": "d"},
+    ("pkg/forms.py", "from-names"): {"kind": "from", "module": "a", "names": ["b", "c as e"]},
+    ("pkg/forms.py", "dot"): {"kind": "from", "module": "pkg", "raw": ".", "level": 1, "names": ["sibling"]},
+    ("pkg/forms.py", "dot-module"): {"module": "pkg.sibling", "raw": ".sibling", "level": 1},
+    ("pkg/forms.py", "dotdot-beyond"): {"module": None, "raw": "..", "level": 2},
+    ("pkg/forms.py", "too-far"): {"module": None, "raw": "....way.up", "level": 4},
+    ("pkg/forms.py", "star"): {"kind": "star", "module": "a.b", "names": []},
+    ("pkg/__init__.py", "init-from-dot"): {"module": "pkg", "names": ["forms"]},
+    ("pkg/__init__.py", "init-star"): {"kind": "star", "module": "pkg.sub"},
+    ("pkg/sub/__init__.py", "sub-up"): {"module": "pkg", "raw": "..", "level": 2},
+    ("pkg/sub/__init__.py", "sub-up-module"): {"module": "pkg.forms", "raw": "..forms"},
+    ("script.py", "script-relative"): {"module": None, "raw": ".", "level": 1},
+    ("script.py", "script-plain"): {"module": "helper2"},
+    ("hostile/bom.py", "bom"): {"module": "bom_module", "col": 1},
+    ("hostile/latin1_cookie.py", "latin1-name"): {"module": "été"},
+    ("hostile/non_ascii_names.py", "non-ascii"): {"module": "modulé", "col": 10},
+    ("hostile/non_ascii_names.py", "non-ascii-from"): {"module": "paquet.éàü", "names": ["ñame"]},
+}
+
+CONTEXTS: dict[str, dict[str, Any]] = {
+    "top": {"scope": "module", "tags": []},
+    "function": {"scope": "function", "delayed": True, "tags": ["function"]},
+    "class-in-function": {"scope": "function", "tags": ["function"]},
+    "class": {"scope": "class", "delayed": False, "tags": ["class"]},
+    "method": {"scope": "function", "tags": ["function"]},
+    "try-body": {"optional": True, "fallback": False, "tags": ["optional#1"]},
+    "try-handler": {"optional": False, "fallback": True, "tags": ["fallback#1"]},
+    "try-else": {"optional": False, "tags": []},
+    "try-finally": {"optional": False, "tags": []},
+    "try-valueerror": {"optional": False, "tags": []},
+    "try-tuple": {"optional": True, "tags": ["optional#2"]},
+    "try-bare": {"optional": True, "tags": ["optional#3"]},
+    "try-exception": {"optional": True, "tags": ["optional#4"]},
+    "suppress": {"optional": True, "tags": ["optional#5"]},
+    "type-checking": {"type_checking": True, "tags": ["if TYPE_CHECKING"]},
+    "not-type-checking": {"type_checking": False, "tags": ["if not TYPE_CHECKING"]},
+    "typing-dot": {"type_checking": True, "tags": ["if TYPE_CHECKING"]},
+    "if-false": {"tags": ["if False"]},
+    "if-zero": {"tags": ["if False"]},
+    "version-new": {"tags": ["if sys.version_info >= (3, 11)"]},
+    "version-old": {"tags": ["if sys.version_info < (3, 11)"]},
+    "version-slice": {"tags": ["if sys.version_info[:2] < (3, 8)"]},
+    "version-major": {"tags": ["if sys.version_info[0] == 2"]},
+    "platform-eq": {"tags": ["if sys.platform == 'win32'"]},
+    "platform-elif": {"tags": ["if sys.platform != 'win32' and sys.platform.startswith('linux')"]},
+    "os-name": {"tags": ["if os.name == 'nt'"]},
+    "platform-system": {"tags": ["if platform.system() == 'Darwin'"]},
+    "named-flag": {"tags": ["if sys.version_info[0] == 2"]},
+    "and": {"tags": ["if sys.version_info >= (3, 8) and sys.platform != 'win32'"]},
+    "unknown": {"tags": ["if some_runtime_flag()"]},
+    "main": {"main": True, "tags": ["if __name__ == '__main__'"]},
+    "nested-all": {"scope": "function", "optional": True, "type_checking": True},
+}
+
+# case -> is the import live on (3.12, linux, cpython), dead, or undecidable?
+LIVE_ON_LINUX_312: dict[str, bool | None] = {
+    "top": True,
+    "if-false": False,
+    "if-zero": False,
+    "type-checking": False,
+    "not-type-checking": True,
+    "version-new": True,
+    "version-old": False,
+    "version-slice": False,
+    "version-major": False,
+    "platform-eq": False,
+    "platform-elif": True,
+    "os-name": False,
+    "platform-system": False,
+    "named-flag": False,
+    "and": True,
+    "unknown": None,
+    "main": None,
+}
+
+
+def _one(extracted: dict[str, Extraction], fixture: str, case: str) -> Any:
+    lines = case_lines(FIXTURES / "extract" / fixture)
+    records = records_on(extracted[fixture], lines[case])
+    assert len(records) == 1, f"{fixture}:{lines[case]} gave {records}"
+    return records[0]
+
+
+def _names(record: Any) -> list[str]:
+    return [n.name + (f" as {n.asname}" if n.asname else "") for n in record.names]
+
+
+@pytest.mark.parametrize(("fixture", "case"), sorted(FORMS))
+def test_forms(extracted: dict[str, Extraction], fixture: str, case: str) -> None:
+    record = _one(extracted, fixture, case)
+    for field, expected in FORMS[fixture, case].items():
+        actual = _names(record) if field == "names" else getattr(record, field)
+        assert actual == expected, f"{case}: {field}"
+
+
+@pytest.mark.parametrize("case", sorted(CONTEXTS))
+def test_contexts(extracted: dict[str, Extraction], case: str) -> None:
+    record = _one(extracted, "pkg/contexts.py", case)
+    for field, expected in CONTEXTS[case].items():
+        if field == "tags":
+            actual = record.context.tags()
+        elif field == "main":
+            actual = record.context.main_only
+        else:
+            actual = getattr(record.context, field)
+        assert actual == expected, f"{case}: {field}"
+
+
+@pytest.mark.parametrize("case", sorted(LIVE_ON_LINUX_312))
+def test_guards_evaluate_for_a_target(extracted: dict[str, Extraction], case: str) -> None:
+    record = _one(extracted, "pkg/contexts.py", case)
+    target = Target.for_platform((3, 12), "linux", "cpython")
+    assert record.context.evaluate(target) is LIVE_ON_LINUX_312[case]
+
+
+def test_one_statement_several_modules(extracted: dict[str, Extraction]) -> None:
+    line = case_lines(FIXTURES / "extract/pkg/forms.py")["two"]
+    records = records_on(extracted["pkg/forms.py"], line)
+    assert [(r.kind, r.module, r.col) for r in records] == [("import", "x.y", 1), ("import", "z", 1)]
+
+
+def test_try_alternatives_share_an_id(extracted: dict[str, Extraction]) -> None:
+    body = _one(extracted, "pkg/contexts.py", "try-body")
+    handler = _one(extracted, "pkg/contexts.py", "try-handler")
+    other = _one(extracted, "pkg/contexts.py", "try-tuple")
+    assert body.context.try_id == handler.context.try_id != other.context.try_id
+
+
+def test_every_case_is_checked() -> None:
+    """A case marker nobody checks is a fixture line that proves nothing."""
+    checked = {case for _, case in FORMS} | set(CONTEXTS) | set(DYNAMIC) | set(DYNAMIC_NAMES)
+    checked |= {"future-ok", "future-late", "future-unknown", "two"}
+    for path in (FIXTURES / "extract").rglob("*.py"):
+        for case in case_lines(path):
+            assert case in checked, f"{path}: case {case} has no expectation"
+
+
+# --- relative-import diagnostics --------------------------------------------------
+
+
+def test_relative_import_diagnostics(extracted: dict[str, Extraction]) -> None:
+    forms = extracted["pkg/forms.py"]
+    lines = case_lines(FIXTURES / "extract/pkg/forms.py")
+    beyond = {d.line for d in forms.diagnostics if d.code == "DS020"}
+    assert beyond == {lines["dotdot-beyond"], lines["too-far"]}
+    script = extracted["script.py"]
+    assert [(d.code, d.line) for d in script.diagnostics] == [("DS021", 2)]
+
+
+@pytest.mark.parametrize(
+    ("name", "level", "importer", "is_package", "expected"),
+    [
+        ("x", 0, "a.b", False, ("x", None)),
+        ("", 1, "a.b", False, ("a", None)),
+        ("c", 1, "a.b", False, ("a.c", None)),
+        ("c", 1, "a.b", True, ("a.b.c", None)),
+        ("", 2, "a.b.c", False, ("a", None)),
+        ("d", 2, "a.b", True, ("a.d", None)),
+        ("d", 2, "a.b", False, (None, "DS020")),
+        ("d", 3, "a.b", True, (None, "DS020")),
+        ("d", 1, "top", False, (None, "DS021")),
+        ("d", 1, "__main__", False, (None, "DS021")),
+        ("d", 1, "top", True, ("top.d", None)),
+    ],
+)
+def test_resolve_relative(
+    name: str, level: int, importer: str, is_package: bool, expected: tuple[str | None, str | None]
+) -> None:
+    assert resolve_relative(name, level, importer, is_package) == expected
+
+
+# --- import_module / __import__ ------------------------------------------------------
+
+DYNAMIC: dict[str, tuple[str | None, str]] = {
+    # case -> (module, via)
+    "import-module": ("lit.eral", "importlib.import_module"),
+    "module-alias": ("via.alias", "importlib.import_module"),
+    "from-import": ("from.import", "importlib.import_module"),
+    "renamed": ("renamed", "importlib.import_module"),
+    "assigned": ("assigned", "importlib.import_module"),
+    "relative-package": ("pkg.relative", "importlib.import_module"),
+    "relative-name": ("pkg.dynamic.relname", "importlib.import_module"),
+    "relative-literal": ("pkg.up", "importlib.import_module"),
+    "concat": ("concat", "importlib.import_module"),
+    "dunder": ("dunder", "__import__"),
+    "dunder-fromlist": ("dunder.from", "__import__"),
+    "dunder-level": ("pkg.rel", "__import__"),
+    "assigned-alias": ("later", "importlib.import_module"),
+    "lambda": ("in.lambda", "importlib.import_module"),
+}
+DYNAMIC_NAMES: dict[str, str] = {
+    "dynamic-name": "name",
+    "dynamic-fstring": "f'plugins.{name}'",
+    "dynamic-dunder": "name",
+    "dynamic-comprehension": "n",
+}
+
+
+@pytest.mark.parametrize("case", sorted(DYNAMIC))
+def test_literal_import_calls(extracted: dict[str, Extraction], case: str) -> None:
+    record = _one(extracted, "pkg/dynamic.py", case)
+    assert record.kind == "call"
+    assert (record.module, record.via) == DYNAMIC[case]
+
+
+def test_import_call_details(extracted: dict[str, Extraction]) -> None:
+    fromlist = _one(extracted, "pkg/dynamic.py", "dunder-fromlist")
+    assert _names(fromlist) == ["x", "y"]
+    in_lambda = _one(extracted, "pkg/dynamic.py", "lambda")
+    assert in_lambda.context.scope == "function"
+
+
+@pytest.mark.parametrize("case", sorted(DYNAMIC_NAMES))
+def test_non_literal_calls_are_dynamic(extracted: dict[str, Extraction], case: str) -> None:
+    line = case_lines(FIXTURES / "extract/pkg/dynamic.py")[case]
+    dynamic = [d for d in extracted["pkg/dynamic.py"].dynamic if d.line == line]
+    assert [d.expression for d in dynamic] == [DYNAMIC_NAMES[case]]
+    assert dynamic[0].context.scope == "function"
+
+
+def test_no_import_call_without_the_import_function() -> None:
+    source = b"def import_module(x):\n    pass\nimport_module('not.an.import')\nload('x')\n"
+    result = extract(source, "m")
+    assert result.imports == () and result.dynamic == ()
+
+
+def test_shadowed_name_on_a_line_with_an_alias() -> None:
+    source = b"from importlib import import_module as im\nx = [im('a'), im(b)]\n"
+    result = extract(source, "m")
+    assert [r.module for r in result.imports if r.kind == "call"] == ["a"]
+    assert [d.expression for d in result.dynamic] == ["b"]
+
+
+# --- module facts -----------------------------------------------------------------
+
+
+def test_all_worked_out(extracted: dict[str, Extraction]) -> None:
+    facts = extracted["pkg/__init__.py"].facts
+    assert facts.all_names == ("alpha", "beta", "gamma", "delta", "epsilon", "zeta")
+    assert [ref.module for ref in facts.all_refs] == ["pkg.forms"]
+    assert facts.all_exact
+    assert facts.star_imports == ("pkg.sub",)
+    assert facts.public_names() is None  # needs pkg.forms to be complete
+
+
+@pytest.mark.parametrize(
+    ("source", "names", "exact"),
+    [
+        (b"__all__ = ['a', 'b']", ("a", "b"), True),
+        (b"__all__ = ('a',)", ("a",), True),
+        (b"__all__: list[str] = ['a']", ("a",), True),
+        (b"__all__ = ['a'] + ['b']", ("a", "b"), True),
+        (b"__all__ = ['a']\n__all__ += ('b',)", ("a", "b"), True),
+        (b"__all__ = ['a']\n__all__.extend(['b', 'c'])", ("a", "b", "c"), True),
+        (b"__all__ = ['a']\n__all__.append('b')", ("a", "b"), True),
+        (b"__all__ = ['a', 'b']\n__all__.remove('a')", ("b",), True),
+        (b"__all__ = ['a']\n__all__ = __all__ + ['b']", ("a", "b"), True),
+        (b"__all__ = ['a']\n__all__ += __all__", ("a", "a"), True),
+        (b"__all__ = [*['a'], 'b']", ("a", "b"), True),
+        (b"__all__ = list(['a'])", ("a",), True),
+        (b"__all__ = [n for n in dir()]", (), False),
+        (b"__all__ = ['a', name]", ("a",), False),
+        (b"__all__ = ['a']\n__all__.sort()", ("a",), False),
+        (b"x = 1", None, True),
+    ],
+)
+def test_all_forms(source: bytes, names: tuple[str, ...] | None, exact: bool) -> None:
+    facts = extract(source, "m").facts
+    assert (facts.all_names, facts.all_exact) == (names, exact)
+
+
+def test_all_references_through_imports() -> None:
+    source = b"from . import a\nimport pkg.b as b\nfrom .c import __all__ as c_all\n__all__ = a.__all__ + b.__all__ + c_all\n"
+    facts = extract(source, "pkg", is_package=True).facts
+    assert [ref.module for ref in facts.all_refs] == ["pkg.a", "pkg.b", "pkg.c"]
+    assert facts.all_names == ()
+
+
+def test_defined_names(extracted: dict[str, Extraction]) -> None:
+    defined = extracted["pkg/definitions.py"].facts.defined
+    expected = {
+        "os", "collections", "to_json", "public_function", "coroutine", "Public", "CONSTANT", "first",
+        "second", "rest", "annotated", "counter", "loop_var", "handle", "walrus", "_private",
+    }  # fmt: skip
+    assert defined == expected
+    assert "declared_only" not in defined  # an annotation alone binds nothing
+    assert extracted["pkg/definitions.py"].facts.public_names() == sorted(n for n in expected if n[0] != "_")
+
+
+def test_legacy_namespace_packages(extracted: dict[str, Extraction]) -> None:
+    assert extracted["legacy_pkgutil/__init__.py"].facts.namespace == "pkgutil"
+    assert extracted["legacy_pkg_resources/__init__.py"].facts.namespace in ("pkg_resources", "pkgutil")
+    assert extracted["pkg/__init__.py"].facts.namespace is None
+
+
+def test_legacy_namespace_pkg_resources_alone() -> None:
+    source = b"__import__('pkg_resources').declare_namespace(__name__)\n"
+    assert extract(source, "ns", is_package=True).facts.namespace == "pkg_resources"
+    assert extract(source, "ns.mod", is_package=False).facts.namespace is None
+
+
+def test_future_imports(extracted: dict[str, Extraction]) -> None:
+    assert extracted["pkg/forms.py"].facts.future == ("annotations",)
+    late = extracted["late_future.py"]
+    lines = case_lines(FIXTURES / "extract/late_future.py")
+    assert [(d.code, d.line) for d in late.diagnostics] == [("DS010", lines["future-late"])]
+    unknown = extracted["unknown_future.py"]
+    assert [d.code for d in unknown.diagnostics] == ["DS010"]
+    assert "braces_please" in unknown.diagnostics[0].message
+
+
+def test_json_form_is_complete(extracted: dict[str, Extraction]) -> None:
+    record = _one(extracted, "pkg/contexts.py", "and")
+    data = record.to_json()
+    assert set(data) >= {"kind", "module", "raw", "level", "names", "line", "col", "scope", "optional", "conditions"}
+    assert data["conditions"][0]["text"] == "sys.version_info >= (3, 8) and sys.platform != 'win32'"
+    assert data["conditions"][0]["tree"]["args"][1] == {
+        "op": "platform",
+        "subject": "sys.platform",
+        "cmp": "!=",
+        "values": ["win32"],
+    }
