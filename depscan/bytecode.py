@@ -71,7 +71,12 @@ def extract_bytecode(data: bytes, module: str, is_package: bool, path: str | Non
 
     records: list[ImportRecord] = []
     diagnostics: list[Diagnostic] = []
-    for raw_name, level, fromlist, line, scope in import_instructions(code):
+    seen: set[tuple[str, int, tuple[str, ...] | None, int, Scope]] = set()
+    for found in import_instructions(code):
+        if found in seen:  # the compiler emits a `finally:` body twice
+            continue
+        seen.add(found)
+        raw_name, level, fromlist, line, scope = found
         absolute, problem_code = resolve_relative(raw_name, level, module, is_package)
         if problem_code is not None:
             message = f"relative import {'.' * level + raw_name!r} cannot be resolved from {module!r}"

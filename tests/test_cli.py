@@ -1,0 +1,140 @@
+"""The command line as a user meets it: help, output formats, exit codes, files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import FIXTURES, ROOT
+from depscan import __version__
+from depscan.cli import cli
+
+EXAMPLE = ROOT / "examples" / "weather"
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    runner = CliRunner()
+    result = runner.invoke(cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_help_lists_the_commands() -> None:
+    code, out, _ = run("--help")
+    assert code == 0
+    assert "imports" in out and "codes" in out
+
+
+def test_imports_help_explains_the_context_words() -> None:
+    code, out, _ = run("imports", "--help")
+    assert code == 0
+    for word in ("--format", "optional#N", "fallback#N", "--max-file-size", "--output"):
+        assert word in out
+
+
+def test_version() -> None:
+    code, out, _ = run("--version")
+    assert code == 0 and __version__ in out
+
+
+def test_text_report_of_the_example() -> None:
+    code, out, err = run("imports", str(EXAMPLE))
+    assert code == 0
+    assert "weather/api.py  (weather.api)" in out
+    lines = [line.split() for line in out.splitlines()]
+    assert ["17:5", "tomllib", "import", "tomllib", "if", "sys.version_info", ">=", "(3,", "11)"] in lines
+    assert ["12:5", "requests", "import", "requests", "optional#1"] in lines
+    assert ["22:5", "weather.cache", "from", ".cache", "import", "Cache", "if", "TYPE_CHECKING"] in lines
+    assert any(row[:2] == ["7:12", "?"] and "dynamic" in row for row in lines)
+    assert err.strip() == "8 files, 25 imports, 1 dynamic, 0 diagnostics"
+
+
+def test_json_report() -> None:
+    code, out, _ = run("imports", "--format", "json", str(EXAMPLE / "weather" / "cli.py"))
+    assert code == 0
+    document = json.loads(out)
+    assert document["schema"] == "depscan/imports" and document["schema_version"] == 1
+    [file] = document["files"]
+    assert file["module"] == "weather.cli" and file["is_package"] is False
+    call = [r for r in file["imports"] if r["kind"] == "call"]
+    assert call[0]["module"] == "weather.display" and call[0]["scope"] == "function"
+
+
+def test_output_is_deterministic() -> None:
+    first = run("imports", "--format", "json", str(FIXTURES / "extract" / "pkg"))
+    second = run("imports", "--format", "json", str(FIXTURES / "extract" / "pkg"))
+    assert first == second
+
+
+def test_bad_file_exit_code_and_diagnostic() -> None:
+    code, out, err = run("imports", str(FIXTURES / "extract" / "hostile" / "python2.py"))
+    assert code == 1
+    assert "python2.py:2:1: DS010 syntax error: Missing parentheses" in out
+    assert "1 not analysed" in err
+
+
+def test_missing_file_is_a_diagnostic_not_a_traceback(tmp_path: Path) -> None:
+    code, out, _ = run("imports", str(tmp_path / "nope.py"))
+    assert code == 1
+    assert "DS012 no such file" in out
+
+
+def test_module_option(tmp_path: Path) -> None:
+    file = tmp_path / "loose.py"
+    file.write_text("from . import sibling\n")
+    code, out, _ = run("imports", "--module", "pkg.loose", str(file))
+    assert code == 0
+    assert ["1:1", "pkg", "from", ".", "import", "sibling"] in [line.split() for line in out.splitlines()]
+
+
+def test_module_option_needs_one_file() -> None:
+    code, _, err = run("imports", "--module", "x", str(EXAMPLE))
+    assert code == 2
+    assert "exactly one FILE" in err
+
+
+def test_empty_directory_is_a_usage_error(tmp_path: Path) -> None:
+    code, _, err = run("imports", str(tmp_path))
+    assert code == 2
+    assert "no Python files" in err
+
+
+def test_output_file_is_written_atomically(tmp_path: Path) -> None:
+    target = tmp_path / "report.json"
+    target.write_text("old")
+    code, out, _ = run("imports", "--format", "json", "-o", str(target), str(EXAMPLE / "main.py"))
+    assert code == 0 and out == ""
+    assert json.loads(target.read_text())["files"][0]["module"] == "main"
+    assert sorted(os.listdir(tmp_path)) == ["report.json"]  # no temporary left behind
+
+
+def test_output_into_missing_directory(tmp_path: Path) -> None:
+    code, _, err = run("imports", "-o", str(tmp_path / "no" / "such" / "dir.txt"), str(EXAMPLE / "main.py"))
+    assert code == 1
+    assert "Could not open file" in err and "dir.txt" in err
+    assert "Traceback" not in err
+
+
+def test_codes_lists_the_catalogue() -> None:
+    code, out, _ = run("codes")
+    assert code == 0
+    assert "DS010  syntax-error" in out and "DS020  relative-beyond-top" in out
+
+
+@pytest.mark.parametrize("entry", [["-m", "depscan"], ["depscan"]])
+def test_installed_entry_points(entry: list[str]) -> None:
+    if entry == ["depscan"]:
+        exe = Path(sys.executable).with_name("depscan")
+        if not exe.exists():
+            pytest.skip("depscan script not installed next to this interpreter")
+        command = [str(exe)]
+    else:
+        command = [sys.executable, *entry]
+    result = subprocess.run([*command, "imports", str(EXAMPLE / "main.py")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "weather.cli" in result.stdout
