@@ -72,11 +72,11 @@ def extract_bytecode(data: bytes, module: str, is_package: bool, path: str | Non
     records: list[ImportRecord] = []
     diagnostics: list[Diagnostic] = []
     seen: set[tuple[str, int, tuple[str, ...] | None, int, Scope]] = set()
-    for found in import_instructions(code):
-        if found in seen:  # the compiler emits a `finally:` body twice
+    for instruction in import_instructions(code):
+        if instruction in seen:  # the compiler emits a `finally:` body twice
             continue
-        seen.add(found)
-        raw_name, level, fromlist, line, scope = found
+        seen.add(instruction)
+        raw_name, level, fromlist, line, scope = instruction
         absolute, problem_code = resolve_relative(raw_name, level, module, is_package)
         if problem_code is not None:
             message = f"relative import {'.' * level + raw_name!r} cannot be resolved from {module!r}"
@@ -97,9 +97,7 @@ def extract_bytecode(data: bytes, module: str, is_package: bool, path: str | Non
         context = Context(scope=scope)
         records.append(ImportRecord(kind, absolute, raw, level, line, 0, context, names, precise=False))
     records.sort(key=lambda record: record.line)
-    return Extraction(
-        module, is_package, path, tuple(records), diagnostics=tuple(diagnostics), source_kind="bytecode"
-    )
+    return Extraction(module, is_package, path, tuple(records), diagnostics=tuple(diagnostics), source_kind="bytecode")
 
 
 def import_instructions(code: CodeType) -> Iterator[tuple[str, int, tuple[str, ...] | None, int, Scope]]:

@@ -252,7 +252,7 @@ class Platform(Condition):
     op: ClassVar[str] = "platform"
 
     def evaluate(self, target: Target) -> bool | None:
-        actual = getattr(target, _PLATFORM_SUBJECTS[self.subject])
+        actual: str | None = getattr(target, _PLATFORM_SUBJECTS[self.subject])
         if actual is None:
             return None
         if self.cmp == "==":

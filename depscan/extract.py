@@ -12,8 +12,8 @@ them, found first with a byte search over the source.
 """
 
 from __future__ import annotations
-
 import __future__
+
 import ast
 import bisect
 import io
@@ -22,6 +22,7 @@ import re
 import tokenize
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from typing import cast
 
 from depscan.conditions import Condition, Unknown, parse_condition
 from depscan.model import (
@@ -290,14 +291,14 @@ class _Walker:
         for node in body:
             self.statement(node, ctx)
 
-    def statement(self, node: ast.stmt, ctx: Context) -> None:  # noqa: C901 - one dispatch
+    def statement(self, node: ast.stmt, ctx: Context) -> None:
         top = ctx.scope == "module"
         if isinstance(node, ast.Import):
             self.import_(node, ctx)
         elif isinstance(node, ast.ImportFrom):
             self.import_from(node, ctx)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            self.expressions(node, ctx, (*node.decorator_list, node.args, *(node.returns and [node.returns] or [])))
+            self.expressions(node, ctx, (*node.decorator_list, node.args, *((node.returns and [node.returns]) or [])))
             if top:
                 self.defined.add(node.name)
             self.block(node.body, replace(ctx, scope="function"))
@@ -312,8 +313,8 @@ class _Walker:
             self.block(node.body, replace(ctx, conditions=(*ctx.conditions, condition)))
             if node.orelse:
                 self.block(node.orelse, replace(ctx, conditions=(*ctx.conditions, condition.negate())))
-        elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
-            self.try_(node, ctx)
+        elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":  # TryStar: except* (3.11)
+            self.try_(cast(ast.Try, node), ctx)
         elif isinstance(node, (ast.With, ast.AsyncWith)):
             self.expressions(node, ctx, node.items)
             if top:
@@ -741,4 +742,3 @@ def _unparse(node: ast.AST) -> str:
     except (ValueError, RecursionError):  # pragma: no cover - a parsed tree always unparses
         return "<expression>"
     return text if len(text) <= 200 else text[:197] + "..."
-

@@ -46,16 +46,16 @@ def _file_block(extraction: Extraction) -> str:
         width_place = max(map(len, place))
         width_target = max(len(row[2]) for row in rows)
         width_statement = max(len(row[3]) for row in rows)
-        for where, (_, _, target, statement, tags) in zip(place, rows):
-            text = f"  {where:<{width_place}}  {target:<{width_target}}  {statement:<{width_statement}}  {tags}"
+        for where, (_, _, target, statement, context) in zip(place, rows, strict=True):
+            text = f"  {where:<{width_place}}  {target:<{width_target}}  {statement:<{width_statement}}  {context}"
             lines.append(text.rstrip())
     elif extraction.ok:
         lines.append("  (no imports)")
     facts = extraction.facts
     if facts.all_names is not None:
-        names = list(facts.all_names) + [f"{ref.module}.__all__" for ref in facts.all_refs]
+        exported = list(facts.all_names) + [f"{ref.module}.__all__" for ref in facts.all_refs]
         exact = "" if facts.all_exact else "  (partly unknown)"
-        lines.append(f"  __all__: {', '.join(names) if names else '(empty)'}{exact}")
+        lines.append(f"  __all__: {', '.join(exported) if exported else '(empty)'}{exact}")
     if facts.namespace:
         lines.append(f"  legacy namespace package ({facts.namespace})")
     for diagnostic in extraction.diagnostics:

@@ -125,7 +125,7 @@ def expand_paths(paths: list[str]) -> list[str]:
     """
     files: list[str] = []
     for path in paths:
-        if not os.path.isdir(path) or path.endswith(SOURCE_SUFFIXES + (BYTECODE_SUFFIX,)):
+        if not os.path.isdir(path) or path.endswith((*SOURCE_SUFFIXES, BYTECODE_SUFFIX)):
             files.append(path)
             continue
         found: list[str] = []

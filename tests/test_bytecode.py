@@ -35,7 +35,9 @@ def test_pyc_gives_the_source_imports(tmp_path: Path, name: str) -> None:
     # The compiler drops `if False:` / `if 0:` blocks, and emits `finally:` bodies
     # twice (normal and exceptional exit): compare sets of (statement, line).
     expected = {
-        _key(r) for r in from_source.imports if r.kind != "call" and not any(str(c) == "False" for c in r.context.conditions)
+        _key(r)
+        for r in from_source.imports
+        if r.kind != "call" and not any(str(c) == "False" for c in r.context.conditions)
     }
     assert {_key(r) for r in from_bytecode.imports} == expected
     scopes = {r.module: r.context.scope for r in from_bytecode.imports}

@@ -292,7 +292,10 @@ def test_all_forms(source: bytes, names: tuple[str, ...] | None, exact: bool) ->
 
 
 def test_all_references_through_imports() -> None:
-    source = b"from . import a\nimport pkg.b as b\nfrom .c import __all__ as c_all\n__all__ = a.__all__ + b.__all__ + c_all\n"
+    source = (
+        b"from . import a\nimport pkg.b as b\nfrom .c import __all__ as c_all\n"
+        b"__all__ = a.__all__ + b.__all__ + c_all\n"
+    )
     facts = extract(source, "pkg", is_package=True).facts
     assert [ref.module for ref in facts.all_refs] == ["pkg.a", "pkg.b", "pkg.c"]
     assert facts.all_names == ()
