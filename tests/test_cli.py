@@ -138,3 +138,18 @@ def test_installed_entry_points(entry: list[str]) -> None:
     result = subprocess.run([*command, "imports", str(EXAMPLE / "main.py")], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "weather.cli" in result.stdout
+
+
+def test_readme_example_is_true() -> None:
+    """The console example in the README is what depscan prints."""
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("```console\n", 1)[1].split("```", 1)[0]
+    command, *expected = block.splitlines()
+    assert command.startswith("$ depscan ")
+    args = command.removeprefix("$ depscan ").split()
+    result = subprocess.run(
+        [sys.executable, "-m", "depscan", *args], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    summary = expected.pop()
+    assert result.stdout.splitlines() == expected
+    assert result.stderr.strip() == summary
