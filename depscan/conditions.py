@@ -311,18 +311,44 @@ class Implementation(Condition):
         return f"{self.subject} {self.cmp} {self.value!r}"
 
 
-@dataclass(frozen=True, slots=True)
 class Unknown(Condition):
-    """A test depscan cannot decide statically; ``text`` is its source."""
+    """A test depscan cannot decide statically; ``text`` is its source.
 
-    text: str
+    Most ``if`` tests in real code are of this kind (``if x is None:``), so the
+    text is made from the AST node only when someone asks for it.
+    """
+
+    __slots__ = ("_node", "_text")
     op: ClassVar[str] = "unknown"
+
+    def __init__(self, text: str | None = None, node: ast.expr | None = None) -> None:
+        if text is None and node is None:
+            raise TypeError("Unknown needs a text or a node")
+        self._text = text
+        self._node = node
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            assert self._node is not None
+            self._text = _source(self._node)
+            self._node = None
+        return self._text
 
     def evaluate(self, target: Target) -> bool | None:
         return None
 
     def to_json(self) -> dict[str, Any]:
         return {"op": self.op, "text": self.text}
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Unknown) and other.text == self.text
+
+    def __hash__(self) -> int:
+        return hash(("unknown", self.text))
+
+    def __repr__(self) -> str:
+        return f"Unknown({self.text!r})"
 
     def __str__(self) -> str:
         return self.text
@@ -481,7 +507,7 @@ def parse_condition(node: ast.expr, qualify: Resolver, named: Mapping[str, Condi
         parsed = _parse_startswith(node, qualify)
         if parsed is not None:
             return parsed
-    return Unknown(_source(node))
+    return Unknown(node=node)
 
 
 def _source(node: ast.expr) -> str:

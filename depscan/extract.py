@@ -20,9 +20,9 @@ import io
 import os
 import re
 import tokenize
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
-from typing import cast
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from depscan.conditions import Condition, Unknown, parse_condition
 from depscan.model import (
@@ -175,13 +175,25 @@ def _position_of(source: bytes, index: int) -> tuple[int, int]:
 
 def _hot_lines(source: bytes, words: Sequence[bytes]) -> list[int]:
     """The 1-based numbers of the lines that contain any of ``words``, sorted."""
-    lines: set[int] = set()
+    starts: list[int] = []
     for word in words:
         start = source.find(word)
         while start >= 0:
-            lines.add(source.count(b"\n", 0, start) + 1)
+            starts.append(start)
             start = source.find(word, start + 1)
-    return sorted(lines)
+    return _lines_of(source, starts)
+
+
+def _lines_of(source: bytes, offsets: list[int]) -> list[int]:
+    """Line numbers of byte offsets, counting newlines once across the file."""
+    lines: list[int] = []
+    line, position = 1, 0
+    for offset in sorted(offsets):
+        line += source.count(b"\n", position, offset)
+        position = offset
+        if not lines or lines[-1] != line:
+            lines.append(line)
+    return lines
 
 
 class _Columns:
@@ -227,6 +239,7 @@ class _Walker:
         self.columns = _Columns(source)
         self.hot = _hot_lines(source, _HOT_WORDS) if any(w in source for w in _HOT_WORDS) else []
         self.walrus = _hot_lines(source, (b":=",)) if b":=" in source else []
+        self.searching = bool(self.hot or self.walrus)  # any expression worth a look?
         self.legacy_ns = is_package and (b"extend_path" in source or b"declare_namespace" in source)
         self.records: list[ImportRecord] = []
         self.dynamic: list[DynamicImport] = []
@@ -288,82 +301,108 @@ class _Walker:
         )
 
     def block(self, body: Iterable[ast.stmt], ctx: Context) -> None:
+        dispatch = _DISPATCH
         for node in body:
-            self.statement(node, ctx)
+            handler = dispatch.get(type(node))
+            if handler is not None:
+                handler(self, node, ctx)
 
-    def statement(self, node: ast.stmt, ctx: Context) -> None:
-        top = ctx.scope == "module"
-        if isinstance(node, ast.Import):
-            self.import_(node, ctx)
-        elif isinstance(node, ast.ImportFrom):
-            self.import_from(node, ctx)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            self.expressions(node, ctx, (*node.decorator_list, node.args, *((node.returns and [node.returns]) or [])))
-            if top:
-                self.defined.add(node.name)
-            self.block(node.body, replace(ctx, scope="function"))
-        elif isinstance(node, ast.ClassDef):
+    # One method per statement type, found through _DISPATCH: a dict lookup
+    # instead of a chain of isinstance tests (this walk is the hot loop).
+
+    def s_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, ctx: Context) -> None:
+        if self.searching:
+            header: list[ast.AST] = [*node.decorator_list, node.args]
+            if node.returns is not None:
+                header.append(node.returns)
+            self.expressions(node, ctx, header)
+        if ctx.scope == "module":
+            self.defined.add(node.name)
+        self.block(node.body, ctx.with_scope("function"))
+
+    def s_class(self, node: ast.ClassDef, ctx: Context) -> None:
+        if self.searching:
             self.expressions(node, ctx, (*node.decorator_list, *node.bases, *node.keywords))
-            if top:
-                self.defined.add(node.name)
-            self.block(node.body, ctx if ctx.scope == "function" else replace(ctx, scope="class"))
-        elif isinstance(node, ast.If):
+        if ctx.scope == "module":
+            self.defined.add(node.name)
+        self.block(node.body, ctx if ctx.scope == "function" else ctx.with_scope("class"))
+
+    def s_if(self, node: ast.If, ctx: Context) -> None:
+        if self.searching:
             self.expressions(node, ctx, (node.test,))
-            condition = self.condition(node.test)
-            self.block(node.body, replace(ctx, conditions=(*ctx.conditions, condition)))
-            if node.orelse:
-                self.block(node.orelse, replace(ctx, conditions=(*ctx.conditions, condition.negate())))
-        elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":  # TryStar: except* (3.11)
-            self.try_(cast(ast.Try, node), ctx)
-        elif isinstance(node, (ast.With, ast.AsyncWith)):
+        condition = self.condition(node.test)
+        self.block(node.body, ctx.with_condition(condition))
+        if node.orelse:
+            self.block(node.orelse, ctx.with_condition(condition.negate()))
+
+    def s_with(self, node: ast.With | ast.AsyncWith, ctx: Context) -> None:
+        if self.searching:
             self.expressions(node, ctx, node.items)
-            if top:
-                for item in node.items:
-                    if item.optional_vars is not None:
-                        self.bind_target(item.optional_vars)
-            inner = ctx
-            if any(self.suppresses_import_error(item.context_expr) for item in node.items):
-                self.tries += 1
-                inner = replace(ctx, try_id=self.tries, try_role="body")
-            self.block(node.body, inner)
-        elif isinstance(node, (ast.For, ast.AsyncFor)):
+        if ctx.scope == "module":
+            for item in node.items:
+                if item.optional_vars is not None:
+                    self.bind_target(item.optional_vars)
+        inner = ctx
+        if any(self.suppresses_import_error(item.context_expr) for item in node.items):
+            self.tries += 1
+            inner = ctx.with_try(self.tries, "body")
+        self.block(node.body, inner)
+
+    def s_for(self, node: ast.For | ast.AsyncFor, ctx: Context) -> None:
+        if self.searching:
             self.expressions(node, ctx, (node.iter,))
-            if top:
-                self.bind_target(node.target)
-            self.block(node.body, ctx)
-            self.block(node.orelse, ctx)
-        elif isinstance(node, ast.While):
+        if ctx.scope == "module":
+            self.bind_target(node.target)
+        self.block(node.body, ctx)
+        self.block(node.orelse, ctx)
+
+    def s_while(self, node: ast.While, ctx: Context) -> None:
+        if self.searching:
             self.expressions(node, ctx, (node.test,))
-            self.block(node.body, ctx)
-            self.block(node.orelse, ctx)
-        elif isinstance(node, ast.Match):
+        self.block(node.body, ctx)
+        self.block(node.orelse, ctx)
+
+    def s_match(self, node: ast.Match, ctx: Context) -> None:
+        if self.searching:
             self.expressions(node, ctx, (node.subject,))
-            for case in node.cases:
-                if case.guard is not None:
-                    self.expressions(node, ctx, (case.guard,))
-                self.block(case.body, ctx)
-        elif isinstance(node, ast.Assign):
+        for case in node.cases:
+            if case.guard is not None and self.searching:
+                self.expressions(node, ctx, (case.guard,))
+            self.block(case.body, ctx)
+
+    def s_assign(self, node: ast.Assign, ctx: Context) -> None:
+        if self.searching:
             self.expressions(node, ctx, (node.value,))
-            self.assign(node.targets, node.value, ctx)
-        elif isinstance(node, ast.AnnAssign):
-            if node.value is not None:
+        self.assign(node.targets, node.value, ctx)
+
+    def s_annassign(self, node: ast.AnnAssign, ctx: Context) -> None:
+        if node.value is not None:
+            if self.searching:
                 self.expressions(node, ctx, (node.value,))
-                self.assign([node.target], node.value, ctx)
-        elif isinstance(node, ast.AugAssign):
+            self.assign([node.target], node.value, ctx)
+
+    def s_augassign(self, node: ast.AugAssign, ctx: Context) -> None:
+        if self.searching:
             self.expressions(node, ctx, (node.value,))
-            if top and isinstance(node.target, ast.Name):
-                self.defined.add(node.target.id)
-                if node.target.id == "__all__" and isinstance(node.op, ast.Add):
-                    self.all_add(node.value)
-        elif isinstance(node, ast.Expr):
+        if ctx.scope == "module" and isinstance(node.target, ast.Name):
+            self.defined.add(node.target.id)
+            if node.target.id == "__all__" and isinstance(node.op, ast.Add):
+                self.all_add(node.value)
+
+    def s_expr(self, node: ast.Expr, ctx: Context) -> None:
+        if self.searching:
             self.expressions(node, ctx, (node.value,))
-            if top and isinstance(node.value, ast.Call):
-                self.module_call(node.value)
-        elif isinstance(node, (ast.Return, ast.Delete, ast.Raise, ast.Assert)):
+        if ctx.scope == "module" and isinstance(node.value, ast.Call):
+            self.module_call(node.value)
+
+    def s_other(self, node: ast.stmt, ctx: Context) -> None:
+        """return, del, raise, assert: only their expressions matter."""
+        if self.searching:
             self.expressions(node, ctx, [child for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr)])
-        elif type(node).__name__ == "TypeAlias":  # Python 3.12: type X = ...
-            if top:
-                self.defined.add(node.name.id)  # type: ignore[attr-defined]
+
+    def s_type_alias(self, node: ast.stmt, ctx: Context) -> None:  # Python 3.12: type X = ...
+        if ctx.scope == "module":
+            self.defined.add(node.name.id)  # type: ignore[attr-defined]
 
     # -- imports -----------------------------------------------------------------
 
@@ -420,6 +459,7 @@ class _Walker:
         if dotted in _IMPORT_FUNCTIONS and name not in ("import_module", "__import__") and self.hot:
             word = re.compile(rb"(?<![\w.])" + re.escape(name.encode()) + rb"\b")
             self.hot = sorted(set(self.hot).union(_regex_lines(self.source, word)))
+            self.searching = True
 
     def absolute(self, name: str, level: int, line: int, col: int) -> str | None:
         absolute, problem = resolve_relative(name, level, self.module, self.is_package)
@@ -433,17 +473,17 @@ class _Walker:
 
     # -- try / with --------------------------------------------------------------
 
-    def try_(self, node: ast.Try, ctx: Context) -> None:
+    def try_(self, node: ast.Try, ctx: Context) -> None:  # also ast.TryStar, which has the same fields
         catching = any(self.catches_import_error(handler.type) for handler in node.handlers)
         if catching:
             self.tries += 1
-            body_ctx = replace(ctx, try_id=self.tries, try_role="body")
-            handler_ctx = replace(ctx, try_id=self.tries, try_role="handler")
+            body_ctx = ctx.with_try(self.tries, "body")
+            handler_ctx = ctx.with_try(self.tries, "handler")
         else:
             body_ctx = handler_ctx = ctx
         self.block(node.body, body_ctx)
         for handler in node.handlers:
-            if handler.type is not None:
+            if handler.type is not None and self.searching:
                 self.expressions(handler, ctx, (handler.type,))
             self.block(handler.body, handler_ctx if self.catches_import_error(handler.type) else ctx)
         self.block(node.orelse, ctx)
@@ -503,7 +543,7 @@ class _Walker:
                     self.bind_target(target)
                 continue
             name = target.id
-            dotted = self.qualify(value) if isinstance(value, (ast.Name, ast.Attribute)) else None
+            dotted = self.qualify(value) if self.hot and isinstance(value, (ast.Name, ast.Attribute)) else None
             if dotted in _IMPORT_FUNCTIONS:
                 self.alias(name, dotted)  # imp = importlib.import_module
             if not top:
@@ -616,7 +656,7 @@ class _Walker:
         while stack:
             node, in_lambda = stack.pop()
             if check_calls and isinstance(node, ast.Call):
-                self.call(node, replace(ctx, scope="function") if in_lambda else ctx)
+                self.call(node, ctx.with_scope("function") if in_lambda else ctx)
             elif check_walrus and isinstance(node, ast.NamedExpr) and not in_lambda:
                 self.bind_target(node.target)
             nested = in_lambda or isinstance(node, ast.Lambda)
@@ -686,9 +726,37 @@ class _Walker:
 
 _IMPORT_PARAMS = ("name", "globals", "locals", "fromlist", "level")
 
+_DISPATCH: dict[type[ast.AST], Callable[[_Walker, Any, Context], None]] = {
+    ast.Import: _Walker.import_,
+    ast.ImportFrom: _Walker.import_from,
+    ast.FunctionDef: _Walker.s_function,
+    ast.AsyncFunctionDef: _Walker.s_function,
+    ast.ClassDef: _Walker.s_class,
+    ast.If: _Walker.s_if,
+    ast.Try: _Walker.try_,
+    ast.With: _Walker.s_with,
+    ast.AsyncWith: _Walker.s_with,
+    ast.For: _Walker.s_for,
+    ast.AsyncFor: _Walker.s_for,
+    ast.While: _Walker.s_while,
+    ast.Match: _Walker.s_match,
+    ast.Assign: _Walker.s_assign,
+    ast.AnnAssign: _Walker.s_annassign,
+    ast.AugAssign: _Walker.s_augassign,
+    ast.Expr: _Walker.s_expr,
+    ast.Return: _Walker.s_other,
+    ast.Delete: _Walker.s_other,
+    ast.Raise: _Walker.s_other,
+    ast.Assert: _Walker.s_other,
+}
+if hasattr(ast, "TryStar"):  # except* (3.11)
+    _DISPATCH[ast.TryStar] = _Walker.try_
+if hasattr(ast, "TypeAlias"):  # type X = ... (3.12)
+    _DISPATCH[ast.TypeAlias] = _Walker.s_type_alias
 
-def _regex_lines(source: bytes, pattern: re.Pattern[bytes]) -> set[int]:
-    return {source.count(b"\n", 0, match.start()) + 1 for match in pattern.finditer(source)}
+
+def _regex_lines(source: bytes, pattern: re.Pattern[bytes]) -> list[int]:
+    return _lines_of(source, [match.start() for match in pattern.finditer(source)])
 
 
 def _any_between(lines: list[int], first: int, last: int) -> bool:

@@ -45,6 +45,15 @@ class Context:
     try_id: int | None = None
     try_role: TryRole | None = None
 
+    def with_scope(self, scope: Scope) -> Context:
+        return Context(scope, self.conditions, self.try_id, self.try_role)
+
+    def with_condition(self, condition: Condition) -> Context:
+        return Context(self.scope, (*self.conditions, condition), self.try_id, self.try_role)
+
+    def with_try(self, try_id: int, role: TryRole) -> Context:
+        return Context(self.scope, self.conditions, try_id, role)
+
     @property
     def optional(self) -> bool:
         """The program survives this import failing (it is caught)."""
