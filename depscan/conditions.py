@@ -497,6 +497,8 @@ def parse_condition(node: ast.expr, qualify: Resolver, named: Mapping[str, Condi
         if isinstance(node, ast.Name):
             if node.id == "TYPE_CHECKING":
                 return TypeChecking()
+            if node.id == "__debug__":  # a constant to the compiler (True unless python -O)
+                return Const(True)
             if node.id in named:
                 return named[node.id]
     if isinstance(node, ast.Compare) and len(node.ops) == 1:

@@ -20,11 +20,12 @@ import io
 import os
 import re
 import tokenize
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from depscan.conditions import Condition, Unknown, parse_condition
+from depscan.conditions import Condition, Const, Unknown, parse_condition
 from depscan.model import (
     AllRef,
     Context,
@@ -122,7 +123,11 @@ def resolve_relative(name: str, level: int, importer: str, is_package: bool) -> 
 
 def _parse(source: bytes, path: str | None) -> tuple[ast.Module | None, Diagnostic | None]:
     try:
-        return ast.parse(source), None
+        # Warnings about the analysed file (invalid escapes, ...) are not ours
+        # to show, and must not turn into errors under -W error.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(source), None
     except SyntaxError as exc:
         return None, _syntax_diagnostic(exc, source, path)
     except ValueError as exc:  # Python 3.10: "source code string cannot contain null bytes"
@@ -252,6 +257,7 @@ class _Walker:
         self.all = _AllState()
         self.namespace: str | None = None
         self.tries = 0
+        self.classes: list[str] = []  # enclosing class names, for private name mangling
 
     # The walk proper. Statement nesting is bounded by the parser (100 levels of
     # indentation), so recursion over statements is safe.
@@ -325,7 +331,9 @@ class _Walker:
             self.expressions(node, ctx, (*node.decorator_list, *node.bases, *node.keywords))
         if ctx.scope == "module":
             self.defined.add(node.name)
+        self.classes.append(node.name)
         self.block(node.body, ctx if ctx.scope == "function" else ctx.with_scope("class"))
+        self.classes.pop()
 
     def s_if(self, node: ast.If, ctx: Context) -> None:
         if self.searching:
@@ -359,7 +367,11 @@ class _Walker:
     def s_while(self, node: ast.While, ctx: Context) -> None:
         if self.searching:
             self.expressions(node, ctx, (node.test,))
-        self.block(node.body, ctx)
+        test = node.test
+        if isinstance(test, ast.Constant) and not test.value:  # `while 0:` never runs
+            self.block(node.body, ctx.with_condition(Const(False)))
+        else:
+            self.block(node.body, ctx)
         self.block(node.orelse, ctx)
 
     def s_match(self, node: ast.Match, ctx: Context) -> None:
@@ -410,7 +422,8 @@ class _Walker:
         line = node.lineno
         col = self.columns(line, node.col_offset)
         for alias in node.names:
-            self.records.append(ImportRecord("import", alias.name, alias.name, 0, line, col, ctx, alias=alias.asname))
+            module = self.mangle(alias.name) if self.classes else alias.name
+            self.records.append(ImportRecord("import", module, alias.name, 0, line, col, ctx, alias=alias.asname))
             if alias.asname:
                 self.aliases[alias.asname] = alias.name
                 bound = alias.asname
@@ -420,14 +433,27 @@ class _Walker:
             if ctx.scope == "module":
                 self.defined.add(bound)
 
+    def mangle(self, name: str) -> str:
+        """Private name mangling, which the compiler applies to imports in a class too.
+
+        ``import __spam`` inside ``class A`` imports ``_A__spam``; dotted names
+        and ``__dunder__`` names are left alone.
+        """
+        if not name.startswith("__") or name.endswith("__") or "." in name:
+            return name
+        owner = self.classes[-1].lstrip("_")
+        return f"_{owner}{name}" if owner else name
+
     def import_from(self, node: ast.ImportFrom, ctx: Context) -> None:
         name = node.module or ""
         level = node.level or 0
         raw = "." * level + name
+        if self.classes and not level:
+            name = self.mangle(name)
         line = node.lineno
         col = self.columns(line, node.col_offset)
         absolute = self.absolute(name, level, line, col)
-        names = tuple(ImportedName(alias.name, alias.asname) for alias in node.names)
+        names = tuple(ImportedName(self.mangle(a.name) if self.classes else a.name, a.asname) for a in node.names)
         kind: Kind
         if level == 0 and name == "__future__":
             kind = "future"

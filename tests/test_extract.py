@@ -345,3 +345,39 @@ def test_json_form_is_complete(extracted: dict[str, Extraction]) -> None:
         "cmp": "!=",
         "values": ["win32"],
     }
+
+
+@pytest.mark.parametrize(
+    ("source", "modules", "names"),
+    [
+        (b"class A:\n    import __spam\n", ["_A__spam"], []),
+        (b"class _B:\n    from __spam import x\n", ["_B__spam"], ["x"]),
+        (b"class A:\n    from m import __x, y\n", ["m"], ["_A__x", "y"]),
+        (b"class A:\n    def f(self):\n        import __q\n", ["_A__q"], []),
+        (b"class A:\n    import __q.r, __dunder__\n", ["__q.r", "__dunder__"], []),
+        (b"class ___:\n    import __q\n", ["__q"], []),
+        (b"import __spam\n", ["__spam"], []),
+    ],
+)
+def test_private_name_mangling_in_classes(source: bytes, modules: list[str], names: list[str]) -> None:
+    """The compiler mangles ``__name`` imports inside a class; so must we."""
+    records = extract(source, "m").imports
+    assert [r.module for r in records] == modules
+    assert [n.name for r in records for n in r.names] == names
+
+
+def test_parse_warnings_neither_shown_nor_fatal() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = extract(b'import a\nx = "\\("\n', "m")
+    assert result.ok and [r.module for r in result.imports] == ["a"]
+
+
+@pytest.mark.parametrize(
+    "source", [b"while 0:\n    import a\n", b"if not __debug__:\n    import a\n", b"while False:\n    import a\n"]
+)
+def test_blocks_the_compiler_drops_are_dead(source: bytes) -> None:
+    [record] = extract(source, "m").imports
+    assert record.context.evaluate(Target()) is False
