@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 
 import click
 
@@ -108,6 +109,70 @@ def _stderr_is_terminal() -> bool:
         return sys.stderr.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+@cli.command("resolve")
+@click.argument("names", nargs=-1, required=True, metavar="NAME...")
+@click.option(
+    "--path",
+    "paths",
+    multiple=True,
+    metavar="DIR",
+    type=click.Path(file_okay=True, dir_okay=True),
+    help="Search DIR first, as a project directory (repeatable; in order, before PYTHONPATH).",
+)
+@click.option("--python", "python", metavar="PY", help="Target interpreter (default: $VIRTUAL_ENV, ./.venv, this one).")
+@click.option("--no-pythonpath", is_flag=True, help="Ignore $PYTHONPATH.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+def resolve_command(
+    names: tuple[str, ...], paths: tuple[str, ...], python: str | None, no_pythonpath: bool, output_format: str
+) -> None:
+    """Say where each module NAME would be found by the target Python, without importing it.
+
+    For each name: its kind (builtin, frozen, source, bytecode, extension,
+    namespace), where it comes from (the file, or the archive member), the
+    sys.path entry and finder that find it, and its category (stdlib,
+    third_party, project). For a missing module, the entries searched.
+
+    Exits 1 when a name is not found.
+    """
+    from depscan.interpreter import InterpreterError, choose_executable, probe
+    from depscan.render import resolve_json, resolve_text
+    from depscan.resolver import make_resolver
+
+    for name in names:
+        if not all(part.isidentifier() for part in name.split(".")):
+            raise click.BadParameter(f"{name!r} is not a dotted module name", param_hint="NAME")
+    try:
+        interp = probe(choose_executable(python, Path.cwd()))
+    except InterpreterError as exc:
+        raise click.ClickException(str(exc)) from None
+    resolver = make_resolver(interp, paths, use_pythonpath=not no_pythonpath, project_root=_project_root())
+    results = [resolver.resolve(name) for name in names]
+    shadows = {r.name: resolver.shadowed(r.name) for r in results if r.found and "." not in r.name}
+    if output_format == "json":
+        click.echo(resolve_json(results, shadows, interp, resolver), nl=False)
+    else:
+        click.echo(resolve_text(results, shadows, interp, resolver), nl=False)
+    for diagnostic in resolver.diagnostics:
+        click.echo(f"warning: {diagnostic}", err=True)
+    if any(not r.found for r in results):
+        sys.exit(1)
+
+
+def _project_root() -> str | None:
+    here = Path.cwd()
+    for directory in (here, *here.parents):
+        if any((directory / marker).exists() for marker in ("pyproject.toml", "setup.py", "setup.cfg", ".git")):
+            return str(directory)
+    return None
 
 
 def main(argv: Iterable[str] | None = None) -> None:

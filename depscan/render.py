@@ -77,3 +77,69 @@ def imports_summary(extractions: Sequence[Extraction]) -> str:
 
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+RESOLVE_SCHEMA = "depscan/resolve"
+RESOLVE_SCHEMA_VERSION = 1
+
+
+def resolve_json(results: Sequence[Any], shadows: dict[str, list[str]], interp: Any, resolver: Any) -> str:
+    modules = []
+    for result in results:
+        data = result.to_json()
+        data["shadows"] = shadows.get(result.name, [])
+        modules.append(data)
+    document = {
+        "schema": RESOLVE_SCHEMA,
+        "schema_version": RESOLVE_SCHEMA_VERSION,
+        "depscan_version": __version__,
+        "python": {
+            "executable": interp.executable,
+            "version": ".".join(map(str, interp.version)),
+            "implementation": interp.implementation,
+            "platform": interp.platform,
+        },
+        "sys_path": [entry.to_json() for entry in resolver.search.entries],
+        "pth_imports": [line.to_json() for line in resolver.search.pth_imports],
+        "modules": modules,
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+_FINDER_WORDS = {
+    "builtin": "built into the interpreter",
+    "frozen": "frozen into the interpreter",
+    "path": "path finder",
+    "zip": "zipimport",
+    "editable": "setuptools editable finder",
+    "distutils-shim": "setuptools' distutils shim",
+}
+
+
+def resolve_text(results: Sequence[Any], shadows: dict[str, list[str]], interp: Any, resolver: Any) -> str:
+    origins = {entry.path: entry.origin for entry in resolver.search.entries}
+    lines = [f"# Python {'.'.join(map(str, interp.version))} at {interp.executable}"]
+    for result in results:
+        if not result.found:
+            lines.append(f"{result.name}: NOT FOUND ({result.reason})")
+            if result.searched:
+                lines.append("  searched:")
+                lines.extend(f"    {entry}" for entry in result.searched)
+            continue
+        what = ("package" if result.is_package else "module") if result.kind != "namespace" else "namespace package"
+        kind = "" if result.kind == "namespace" else f" ({result.kind})"
+        lines.append(f"{result.name}: {what}{kind}, {result.category}")
+        if result.path and result.path not in ("built-in", "frozen"):
+            lines.append(f"  origin:    {result.path}")
+        if result.kind == "namespace" or (result.is_package and len(result.locations) > 1):
+            lines.append("  locations: " + ("\n             ".join(result.locations) or "(none)"))
+        how = _FINDER_WORDS.get(result.finder or "", result.finder or "")
+        if result.entry:
+            where = origins.get(result.entry)
+            how += f", entry {result.entry}" + (f" ({where})" if where else "")
+        lines.append(f"  found by:  {how}")
+        if result.legacy_namespace:
+            lines.append(f"  legacy namespace package ({result.legacy_namespace})")
+        for hidden in shadows.get(result.name, []):
+            lines.append(f"  SHADOWS {hidden}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,219 @@
+"""Path entry finders: where a module would be found inside one ``sys.path`` entry.
+
+Two kinds of entry exist, as in importlib's default ``sys.path_hooks``: a zip
+archive (zipimport: the archive, or a directory inside it) and a directory
+(``FileFinder``). Each entry is listed once and cached, so every lookup after
+that is a set membership test. Nothing is imported or executed; a zip's
+central directory is read with :mod:`zipfile`.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import zipfile
+from dataclasses import dataclass
+from typing import Literal
+
+from depscan.model import Diagnostic
+
+Kind = Literal["source", "bytecode", "extension", "namespace"]
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A module (or one portion of a namespace package) found in an entry.
+
+    ``origin`` is what ``find_spec(...).origin`` says (None for a namespace
+    portion); ``locations`` the package's ``submodule_search_locations``.
+    ``archive`` is set when the module is inside a zip file.
+    """
+
+    kind: Kind
+    is_package: bool
+    origin: str | None
+    locations: tuple[str, ...] = ()
+    archive: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Suffixes:
+    """The file suffixes of the target, in FileFinder's order of loaders."""
+
+    extension: tuple[str, ...]
+    source: tuple[str, ...] = (".py",)
+    bytecode: tuple[str, ...] = (".pyc",)
+
+    def ordered(self) -> list[tuple[str, Kind]]:
+        kinds: list[tuple[str, Kind]] = [(s, "extension") for s in self.extension]
+        kinds += [(s, "source") for s in self.source]
+        kinds += [(s, "bytecode") for s in self.bytecode]
+        return kinds
+
+
+class FileSystem:
+    """Directory listings and file-kind checks, each done once.
+
+    A listing maps a name to ``"f"`` (a regular file, after symlinks), ``"d"``
+    (a directory) or ``"o"`` (anything else: a FIFO, a dangling link, a loop).
+    """
+
+    def __init__(self) -> None:
+        self._listings: dict[str, dict[str, str] | None] = {}
+        self.diagnostics: list[Diagnostic] = []
+
+    def listing(self, path: str) -> dict[str, str] | None:
+        try:
+            return self._listings[path]
+        except KeyError:
+            pass
+        result: dict[str, str] | None
+        try:
+            with os.scandir(path) as entries:
+                result = {}
+                for entry in entries:
+                    try:
+                        if entry.is_file():
+                            result[entry.name] = "f"
+                        elif entry.is_dir():
+                            result[entry.name] = "d"
+                        else:
+                            result[entry.name] = "o"
+                    except OSError:  # a symlink loop, a vanished file
+                        result[entry.name] = "o"
+        except FileNotFoundError:
+            result = None
+        except NotADirectoryError:
+            result = None
+        except OSError as exc:
+            self.diagnostics.append(
+                Diagnostic("DS012", f"cannot list directory: {exc.strerror}", path, severity="warning")
+            )
+            result = None
+        self._listings[path] = result
+        return result
+
+    def kind(self, path: str) -> str | None:
+        """``"f"``, ``"d"``, ``"o"``, or None when nothing is there."""
+        directory, name = os.path.split(path)
+        listing = self.listing(directory or ".")
+        if listing is not None:
+            return listing.get(name)
+        try:
+            mode = os.stat(path).st_mode
+        except (OSError, ValueError):
+            return None
+        return "f" if stat.S_ISREG(mode) else "d" if stat.S_ISDIR(mode) else "o"
+
+
+class DirectoryFinder:
+    """importlib's ``FileFinder`` for one directory, over a cached listing."""
+
+    def __init__(self, path: str, suffixes: Suffixes, fs: FileSystem) -> None:
+        self.path = path
+        self.fs = fs
+        self.order = suffixes.ordered()
+
+    def find(self, tail: str) -> Found | None:
+        listing = self.fs.listing(self.path)
+        if listing is None:
+            return None
+        is_namespace = False
+        if tail in listing:
+            base = os.path.join(self.path, tail)
+            inner = self.fs.listing(base) if listing[tail] == "d" else None
+            if inner is not None:
+                for suffix, kind in self.order:
+                    if inner.get("__init__" + suffix) == "f":
+                        origin = os.path.join(base, "__init__" + suffix)
+                        return Found(kind, True, origin, (base,))
+                is_namespace = True
+        for suffix, kind in self.order:
+            if listing.get(tail + suffix) == "f":
+                return Found(kind, False, os.path.join(self.path, tail + suffix))
+        if is_namespace:
+            return Found("namespace", True, None, (os.path.join(self.path, tail),))
+        return None
+
+
+# zipimport's search order within an archive: bytecode before source, package first.
+_ZIP_ORDER: tuple[tuple[str, Kind, bool], ...] = (
+    ("/__init__.pyc", "bytecode", True),
+    ("/__init__.py", "source", True),
+    (".pyc", "bytecode", False),
+    (".py", "source", False),
+)
+MAX_ZIP_MEMBERS = 1_000_000
+
+
+class ZipFinder:
+    """zipimport's ``zipimporter`` for an archive and a prefix inside it."""
+
+    def __init__(self, archive: str, prefix: str, members: frozenset[str]) -> None:
+        self.archive = archive
+        self.prefix = prefix  # "" or "sub/dir/"
+        self.members = members
+
+    def find(self, tail: str) -> Found | None:
+        base = self.prefix + tail
+        for suffix, kind, is_package in _ZIP_ORDER:
+            member = base + suffix
+            if member in self.members:
+                origin = _zip_path(self.archive, member)
+                locations = (_zip_path(self.archive, base),) if is_package else ()
+                return Found(kind, is_package, origin, locations, self.archive)
+        if base + "/" in self.members:  # only an explicit directory entry makes a portion
+            return Found("namespace", True, None, (_zip_path(self.archive, base),), self.archive)
+        return None
+
+
+def _zip_path(archive: str, member: str) -> str:
+    return os.path.join(archive, *member.split("/"))
+
+
+class ZipDirectory:
+    """Zip archives read once each; corrupt or absurd archives become diagnostics."""
+
+    def __init__(self) -> None:
+        self._members: dict[str, frozenset[str] | None] = {}
+        self.diagnostics: list[Diagnostic] = []
+
+    def members(self, archive: str) -> frozenset[str] | None:
+        if archive in self._members:
+            return self._members[archive]
+        result: frozenset[str] | None = None
+        try:
+            with zipfile.ZipFile(archive) as handle:
+                infos = handle.infolist()
+                if len(infos) > MAX_ZIP_MEMBERS:
+                    raise zipfile.BadZipFile(f"{len(infos)} members, over the limit of {MAX_ZIP_MEMBERS}")
+                result = frozenset(info.filename for info in infos)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+            self.diagnostics.append(
+                Diagnostic("DS015", f"not a usable zip archive: {reason}", archive, severity="warning")
+            )
+        self._members[archive] = result
+        return result
+
+
+def split_archive(entry: str, fs: FileSystem) -> tuple[str, str] | None:
+    """Split ``dir/archive.zip/sub/dir`` into the archive file and the prefix inside it.
+
+    Walks up the path until a regular file is found, as zipimporter does; None
+    when there is none (the entry is then a directory, or nothing).
+    """
+    path = entry
+    rest: list[str] = []
+    while True:
+        kind = fs.kind(path)
+        if kind == "f":
+            prefix = "/".join(reversed(rest))
+            return path, (prefix + "/" if prefix else "")
+        if kind is not None and not rest:
+            return None  # a directory (or a FIFO): not for zipimport
+        head, tail = os.path.split(path)
+        if head == path or not tail:
+            return None
+        rest.append(tail)
+        path = head
