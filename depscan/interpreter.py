@@ -188,9 +188,9 @@ def choose_executable(python: str | None, project: Path | None = None) -> str:
                 return candidate
     if project is not None:
         for directory in (project, *project.parents):
-            candidate = directory / ".venv" / "bin" / "python"
-            if candidate.exists():
-                return str(candidate)
+            local = directory / ".venv" / "bin" / "python"
+            if local.exists():
+                return str(local)
             if (directory / "pyproject.toml").exists() or (directory / ".git").exists():
                 break
     return sys.executable
@@ -239,7 +239,7 @@ def _run_probe(executable: str, venv_dir: str | None, include_system: bool) -> d
     # venv's own directory is passed in and goes first, as site.venv() does.
     if venv_dir:
         prefixes.append(venv_dir)
-    arguments = json.dumps(prefixes + ["<base>"] if (not venv_dir or include_system) else prefixes)
+    arguments = json.dumps([*prefixes, "<base>"] if (not venv_dir or include_system) else prefixes)
     script = PROBE
     for flags in (["-I", "-S"], ["-E", "-s", "-S"]):  # Python 2.7 has no -I
         try:
@@ -266,7 +266,7 @@ def _run_probe(executable: str, venv_dir: str | None, include_system: bool) -> d
 
 def _default_site_dirs(data: dict[str, Any], venv_dir: str | None, include_system: bool) -> list[list[str]]:
     """site.getsitepackages() for interpreters whose site module cannot be asked (2.7)."""
-    version = "%d.%d" % tuple(data["version"][:2])
+    version = "{}.{}".format(*data["version"][:2])
     prefixes = [venv_dir] if venv_dir else []
     if not venv_dir or include_system:
         prefixes.append(data["prefix"])
@@ -280,7 +280,7 @@ def _list_stdlib(data: dict[str, Any]) -> frozenset[str]:
     names = set(data["builtin"])
     roots = [d for d in data["stdlib_dirs"]]
     roots += [p for p in data["sys_path"] if any(p.startswith(d) for d in data["stdlib_dirs"])]
-    suffixes = tuple(data["extension_suffixes"]) + (".py",)
+    suffixes = (*data["extension_suffixes"], ".py")
     for root in roots:
         try:
             entries = os.listdir(root)
