@@ -129,6 +129,23 @@ class SearchPath:
     editable: list[EditableFinder] = field(default_factory=list)
     distutils_shim: bool = False
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    project_root: str | None = None
+    site_roots: list[str] = field(default_factory=list)
+
+    def in_project(self, path: str) -> bool:
+        """Under the project root, and not in a virtual environment or site directory inside it."""
+        if not self.project_root or not _under(path, self.project_root):
+            return False
+        return not any(_under(path, site) for site in self.site_roots)
+
+    project_root: str | None = None
+    site_roots: list[str] = field(default_factory=list)
+
+    def in_project(self, path: str) -> bool:
+        """Under the project root, and not in a virtual environment or site directory inside it."""
+        if not self.project_root or not _under(path, self.project_root):
+            return False
+        return not any(_under(path, site) for site in self.site_roots)
 
 
 def build_search_path(
@@ -146,19 +163,13 @@ def build_search_path(
     ``.pth`` files add. Entries under ``project_root`` are the project's.
     """
     environ = os.environ if environ is None else environ
-    search = SearchPath()
-    known: set[str] = set()
-    root = os.path.normcase(os.path.abspath(project_root)) + os.sep if project_root else None
-
     site_roots = [d for d in (*interp.site_dirs, interp.user_site or "", interp.venv or "") if d]
+    search = SearchPath(project_root=project_root, site_roots=site_roots)
+    known: set[str] = set()
 
     def category_for(path: str, default: Category) -> Category:
         """Entries added for an editable install of the project itself are the project's."""
-        if default != "third_party" or not root or not (os.path.normcase(path) + os.sep).startswith(root):
-            return default
-        if any(_under(path, site) for site in site_roots):
-            return default  # a virtual environment inside the project is still third-party code
-        return "project"
+        return "project" if default == "third_party" and search.in_project(path) else default
 
     def add(path: str, origin: str, default: Category, added_by: str | None = None) -> None:
         absolute = os.path.abspath(path) if path else os.getcwd()
@@ -498,6 +509,8 @@ class Resolver:
         for prefix, category in self._categories:
             if key.startswith(prefix) or key + os.sep == prefix:
                 return category
+        if self.search.in_project(path):
+            return "project"
         if parent is not None and parent.category is not None:
             return parent.category
         return "third_party"

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,3 +40,22 @@ def extracted() -> dict[str, Extraction]:
     """Every fixture under fixtures/extract, extracted once, keyed by relative path."""
     base = FIXTURES / "extract"
     return {str(path.relative_to(base)): extract_file(path) for path in sorted(base.rglob("*.py"))}
+
+
+@pytest.fixture
+def world_tmp() -> Iterator[Path]:
+    """A temporary directory every user can traverse (pytest's tmp_path is private to its owner).
+
+    Tests that drop privileges to check "permission denied" need the parents to
+    be traversable, or they would pass for the wrong reason.
+    """
+    directory = Path(tempfile.mkdtemp(prefix="depscan-test-"))
+    directory.chmod(0o755)
+    try:
+        yield directory
+    finally:
+        for path in directory.rglob("*"):
+            with contextlib.suppress(OSError):
+                if not path.is_symlink():
+                    path.chmod(0o755 if path.is_dir() else 0o644)
+        shutil.rmtree(directory, ignore_errors=True)

@@ -91,22 +91,26 @@ def test_no_permission(tmp_path: Path) -> None:
     assert [(d.code, d.message) for d in result.diagnostics] == [("DS012", "permission denied")]
 
 
-def test_no_permission_as_another_user(tmp_path: Path) -> None:
+def test_no_permission_as_another_user(world_tmp: Path) -> None:
     """As root, read in a forked child that has become an unprivileged user."""
+    tmp_path = world_tmp
     if os.geteuid() != 0:
         pytest.skip("covered by test_no_permission")
     secret = tmp_path / "secret.py"
     secret.write_text("import os\n")
+    readable = tmp_path / "readable.py"
+    readable.write_text("import os\n")
     secret.chmod(0)
-    tmp_path.chmod(0o755)
     reader, writer = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: drop privileges, read, report, exit without cleanup
         try:
             os.setgid(65534)
             os.setuid(65534)
+            control = read_bytes(readable)  # proves the user can get this far
             outcome = read_bytes(secret)
             text = "bytes" if isinstance(outcome, bytes) else f"{outcome.code} {outcome.message}"
+            text += " / control read" if isinstance(control, bytes) else " / control failed"
         except BaseException as exc:  # report anything, never return into pytest
             text = f"error {exc!r}"
         os.write(writer, text.encode())
@@ -115,7 +119,7 @@ def test_no_permission_as_another_user(tmp_path: Path) -> None:
     with os.fdopen(reader) as pipe:
         text = pipe.read()
     os.waitpid(pid, 0)
-    assert text == "DS012 permission denied"
+    assert text == "DS012 permission denied / control read"
 
 
 def test_missing_file(tmp_path: Path) -> None:
