@@ -138,15 +138,6 @@ class SearchPath:
             return False
         return not any(_under(path, site) for site in self.site_roots)
 
-    project_root: str | None = None
-    site_roots: list[str] = field(default_factory=list)
-
-    def in_project(self, path: str) -> bool:
-        """Under the project root, and not in a virtual environment or site directory inside it."""
-        if not self.project_root or not _under(path, self.project_root):
-            return False
-        return not any(_under(path, site) for site in self.site_roots)
-
 
 def build_search_path(
     interp: Interpreter,
