@@ -153,3 +153,66 @@ def test_readme_example_is_true() -> None:
     summary = expected.pop()
     assert result.stdout.splitlines() == expected
     assert result.stderr.strip() == summary
+
+
+# --- depscan resolve ------------------------------------------------------------------
+
+
+def test_resolve_text_and_exit_code(tmp_path: Path) -> None:
+    (tmp_path / "localpkg").mkdir()
+    (tmp_path / "localpkg" / "__init__.py").write_text("")
+    (tmp_path / "random.py").write_text("")
+    code, out, _ = run("resolve", "--path", str(tmp_path), "--no-pythonpath", "localpkg", "json", "sys", "random")
+    assert code == 0, out
+    assert f"localpkg: package (source), project\n  origin:    {tmp_path / 'localpkg' / '__init__.py'}" in out
+    assert "sys: module (builtin), stdlib" in out
+    assert "json: package (source), stdlib" in out
+    assert "  SHADOWS stdlib module 'random'" in out
+
+
+def test_resolve_missing_lists_the_search(tmp_path: Path) -> None:
+    code, out, _ = run("resolve", "--path", str(tmp_path), "--no-pythonpath", "surely_not_installed_xyz")
+    assert code == 1
+    assert "surely_not_installed_xyz: NOT FOUND (not found)" in out
+    assert f"    {tmp_path}" in out
+
+
+def test_resolve_json(tmp_path: Path) -> None:
+    code, out, _ = run("resolve", "--format", "json", "--path", str(tmp_path), "json.decoder", "nope.sub")
+    assert code == 1
+    document = json.loads(out)
+    assert document["schema"] == "depscan/resolve" and document["schema_version"] == 1
+    decoder, missing = document["modules"]
+    assert decoder["kind"] == "source" and decoder["path"].endswith("json/decoder.py")
+    assert decoder["category"] == "stdlib"
+    assert missing["found"] is False and missing["reason"] == "parent package 'nope' is not found"
+    assert document["sys_path"][0] == {"path": str(tmp_path), "origin": "path", "category": "project", "added_by": None}
+
+
+def test_resolve_rejects_non_names() -> None:
+    code, _, err = run("resolve", "not-a-name")
+    assert code == 2 and "not a dotted module name" in err
+
+
+def test_resolve_bad_interpreter(tmp_path: Path) -> None:
+    fake = tmp_path / "python"
+    fake.write_text("#!/bin/sh\necho nonsense\n")
+    fake.chmod(0o755)
+    code, _, err = run("resolve", "--python", str(fake), "json")
+    assert code == 1
+    assert "did not answer like a Python interpreter" in err
+    code, _, err = run("resolve", "--python", str(tmp_path / "missing"), "json")
+    assert code == 1 and "no Python interpreter at" in err
+
+
+@pytest.mark.parametrize("version", ["3.8", "3.12", "3.13"])
+def test_resolve_with_another_installed_python(version: str) -> None:
+    python = Path.home() / ".pyenv" / "versions"
+    candidates = sorted(python.glob(f"{version}.*/bin/python{version}"))
+    if not candidates:
+        pytest.skip(f"no Python {version} installed here")
+    code, out, _ = run("resolve", "--python", str(candidates[-1]), "--no-pythonpath", "--format", "json", "json")
+    assert code == 0
+    document = json.loads(out)
+    assert document["python"]["version"].startswith(version + ".")
+    assert f"python{version}/json/__init__.py" in document["modules"][0]["path"]
