@@ -122,6 +122,12 @@ def _stderr_is_terminal() -> bool:
     help="Search DIR first, as a project directory (repeatable; in order, before PYTHONPATH).",
 )
 @click.option("--python", "python", metavar="PY", help="Target interpreter (default: $VIRTUAL_ENV, ./.venv, this one).")
+@click.option(
+    "--python-version",
+    "python_version",
+    metavar="X.Y",
+    help="No interpreter: use depscan's stdlib tables for CPython X.Y (3.8-3.14); only --path is searched.",
+)
 @click.option("--no-pythonpath", is_flag=True, help="Ignore $PYTHONPATH.")
 @click.option(
     "--format",
@@ -132,7 +138,12 @@ def _stderr_is_terminal() -> bool:
     help="Output format.",
 )
 def resolve_command(
-    names: tuple[str, ...], paths: tuple[str, ...], python: str | None, no_pythonpath: bool, output_format: str
+    names: tuple[str, ...],
+    paths: tuple[str, ...],
+    python: str | None,
+    python_version: str | None,
+    no_pythonpath: bool,
+    output_format: str,
 ) -> None:
     """Say where each module NAME would be found by the target Python, without importing it.
 
@@ -150,8 +161,15 @@ def resolve_command(
     for name in names:
         if not all(part.isidentifier() for part in name.split(".")):
             raise click.BadParameter(f"{name!r} is not a dotted module name", param_hint="NAME")
+    if python and python_version:
+        raise click.UsageError("give --python or --python-version, not both")
     try:
-        interp = probe(choose_executable(python, Path.cwd()))
+        if python_version:
+            from depscan.tables import interpreter_from_table
+
+            interp = interpreter_from_table(python_version)
+        else:
+            interp = probe(choose_executable(python, Path.cwd()))
     except InterpreterError as exc:
         raise click.ClickException(str(exc)) from None
     resolver = make_resolver(interp, paths, use_pythonpath=not no_pythonpath, project_root=_project_root())

@@ -129,6 +129,7 @@ class Interpreter:
     user_site_enabled: bool = False
     venv: str | None = None  # the virtual environment's directory, if the target is one
     from_tables: bool = False  # built from depscan's tables, not from a real interpreter
+    stdlib_modules: frozenset[str] = frozenset()  # with from_tables: every stdlib module, submodules too
     notes: tuple[str, ...] = field(default=())
 
     @property

@@ -113,12 +113,17 @@ _FINDER_WORDS = {
     "zip": "zipimport",
     "editable": "setuptools editable finder",
     "distutils-shim": "setuptools' distutils shim",
+    "table": "depscan's stdlib table",
 }
 
 
 def resolve_text(results: Sequence[Any], shadows: dict[str, list[str]], interp: Any, resolver: Any) -> str:
     origins = {entry.path: entry.origin for entry in resolver.search.entries}
-    lines = [f"# Python {'.'.join(map(str, interp.version))} at {interp.executable}"]
+    version = ".".join(map(str, interp.version))
+    if interp.from_tables:
+        lines = [f"# Python {version} from depscan's tables (no interpreter: only --path entries are searched)"]
+    else:
+        lines = [f"# Python {version} at {interp.executable}"]
     for result in results:
         if not result.found:
             lines.append(f"{result.name}: NOT FOUND ({result.reason})")
@@ -127,6 +132,9 @@ def resolve_text(results: Sequence[Any], shadows: dict[str, list[str]], interp: 
                 lines.extend(f"    {entry}" for entry in result.searched)
             continue
         what = ("package" if result.is_package else "module") if result.kind != "namespace" else "namespace package"
+        if result.kind == "stdlib":
+            lines.append(f"{result.name}: {what} of the standard library (location unknown without an interpreter)")
+            continue
         kind = "" if result.kind == "namespace" else f" ({result.kind})"
         lines.append(f"{result.name}: {what}{kind}, {result.category}")
         if result.path and result.path not in ("built-in", "frozen"):

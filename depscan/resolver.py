@@ -34,7 +34,7 @@ from depscan.model import Diagnostic
 from depscan.source import read_bytes
 
 Category = Literal["stdlib", "third_party", "project"]
-ResolvedKind = Literal["builtin", "frozen", "source", "bytecode", "extension", "namespace", "missing"]
+ResolvedKind = Literal["builtin", "frozen", "source", "bytecode", "extension", "namespace", "stdlib", "missing"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,7 +330,7 @@ class Resolver:
             parent = self.resolve(parent_name)
             if not parent.found:
                 return Resolution(name, "missing", reason=f"parent package {parent_name!r} is not found")
-            if not parent.is_package:
+            if not parent.is_package and not (parent.kind == "stdlib" and name in self.interp.stdlib_modules):
                 return Resolution(name, "missing", reason=f"{parent_name!r} is a module, not a package")
             entries: Sequence[str] = parent.locations
         else:
@@ -347,6 +347,10 @@ class Resolver:
         result = self._path_finder(name, tail, entries, parent)
         if result is not None:
             return result
+        if self.interp.from_tables and name in self.interp.stdlib_modules:
+            # No interpreter to look in: the table says the stdlib has it, not where.
+            is_package = any(module.startswith(name + ".") for module in self.interp.stdlib_modules)
+            return Resolution(name, "stdlib", is_package, finder="table", category="stdlib")
         for finder in self.search.editable:
             result = self._editable(finder, name)
             if result is not None:
