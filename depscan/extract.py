@@ -240,8 +240,10 @@ class _Walker:
         self.module = module
         self.is_package = is_package
         self.path = path
-        self.source = source
         self.columns = _Columns(source)
+        if b"\r" in source:  # lines end at \r too; count them on a \n-only copy
+            source = source.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        self.source = source
         self.hot = _hot_lines(source, _HOT_WORDS) if any(w in source for w in _HOT_WORDS) else []
         self.walrus = _hot_lines(source, (b":=",)) if b":=" in source else []
         self.searching = bool(self.hot or self.walrus)  # any expression worth a look?
@@ -448,7 +450,7 @@ class _Walker:
         name = node.module or ""
         level = node.level or 0
         raw = "." * level + name
-        if self.classes and not level:
+        if self.classes:
             name = self.mangle(name)
         line = node.lineno
         col = self.columns(line, node.col_offset)
@@ -673,6 +675,8 @@ class _Walker:
         if not self.hot and not (self.walrus and ctx.scope == "module"):
             return
         first = stmt.lineno
+        for decorator in getattr(stmt, "decorator_list", ()):  # decorators sit above the def line
+            first = min(first, decorator.lineno)
         last = stmt.end_lineno or first
         check_calls = _any_between(self.hot, first, last)
         check_walrus = ctx.scope == "module" and _any_between(self.walrus, first, last)

@@ -46,6 +46,9 @@ class Context:
     try_role: TryRole | None = None
 
     def with_scope(self, scope: Scope) -> Context:
+        if scope == "function":
+            # A function body runs when called, outside any try around its def.
+            return Context(scope, self.conditions)
         return Context(scope, self.conditions, self.try_id, self.try_role)
 
     def with_condition(self, condition: Condition) -> Context:

@@ -381,3 +381,35 @@ def test_parse_warnings_neither_shown_nor_fatal() -> None:
 def test_blocks_the_compiler_drops_are_dead(source: bytes) -> None:
     [record] = extract(source, "m").imports
     assert record.context.evaluate(Target()) is False
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        b"try:\n    def f():\n        import x\nexcept ImportError:\n    f = None\n",
+        b"from contextlib import suppress\nwith suppress(ImportError):\n    def f():\n        import x\n",
+        b"try:\n    g = lambda: __import__('x')\nexcept ImportError:\n    pass\n",
+    ],
+    ids=["try-def", "suppress-def", "try-lambda"],
+)
+def test_a_try_around_a_def_does_not_protect_its_body(source: bytes) -> None:
+    """The function runs later, outside the try: its imports are not optional."""
+    [record] = [r for r in extract(source, "m").imports if r.module == "x"]
+    assert record.context.scope == "function"
+    assert not record.context.optional and record.context.try_id is None
+
+
+def test_import_calls_in_decorators() -> None:
+    source = b"import importlib\n@importlib.import_module('deco')\ndef f():\n    pass\n"
+    assert [r.module for r in extract(source, "m").imports if r.kind == "call"] == ["deco"]
+
+
+def test_carriage_return_newlines_find_calls() -> None:
+    source = b"import importlib\rx = 1\rimportlib.import_module('late')\r"
+    [call] = [r for r in extract(source, "m").imports if r.kind == "call"]
+    assert (call.module, call.line) == ("late", 3)
+
+
+def test_relative_import_in_class_is_mangled() -> None:
+    [record] = extract(b"class A:\n    from .__r import x\n", "pkg.mod").imports
+    assert record.module == "pkg._A__r"
