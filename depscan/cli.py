@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -19,10 +20,26 @@ from depscan.source import DEFAULT_MAX_BYTES, expand_paths
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-@click.group(context_settings=CONTEXT_SETTINGS)
+class DefaultGroup(click.Group):
+    """``depscan script.py ...`` means ``depscan scan script.py ...``."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("-h", "--help", "-V", "--version"):
+            args = ["scan", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=DefaultGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "-V", "--version", prog_name="depscan")
 def cli() -> None:
-    """Static dependency analysis for Python: every import, found without running anything."""
+    """Static dependency analysis for Python: every import, found without running anything.
+
+    \b
+    depscan script.py --graph out.svg   scan a program and draw it (same as: depscan scan ...)
+    depscan why script.py some.module   the import chains that bring a module in
+    depscan imports FILE...             the imports of files, one by one
+    depscan resolve NAME...             where the target Python would find modules
+    """
 
 
 @cli.command("imports")
@@ -191,6 +208,178 @@ def _project_root() -> str | None:
         if any((directory / marker).exists() for marker in ("pyproject.toml", "setup.py", "setup.cfg", ".git")):
             return str(directory)
     return None
+
+
+def _target_options(function: Callable[..., None]) -> Callable[..., None]:
+    """Options shared by the commands that scan: what to scan, and for which Python."""
+    options = [
+        click.option(
+            "-m", "--module", "modules", multiple=True, metavar="MODULE", help="Scan from a module (repeatable)."
+        ),
+        click.option(
+            "--path", "paths", multiple=True, metavar="DIR", help="Extra project directory on the path (repeatable)."
+        ),
+        click.option(
+            "--python", "python", metavar="PY", help="Target interpreter (default: $VIRTUAL_ENV, ./.venv, this one)."
+        ),
+        click.option(
+            "--python-version", metavar="X.Y", help="No interpreter: depscan's stdlib tables for CPython X.Y."
+        ),
+        click.option("--no-pythonpath", is_flag=True, help="Ignore $PYTHONPATH."),
+        click.option("--follow-stdlib", is_flag=True, help="Follow the standard library's own imports too."),
+        click.option(
+            "--no-follow",
+            "no_follow",
+            type=click.Choice(["third_party"]),
+            multiple=True,
+            help="Resolve but do not follow this category's imports.",
+        ),
+        click.option(
+            "--max-depth", type=click.IntRange(min=0), metavar="N", help="Follow imports at most N levels deep."
+        ),
+        click.option("--include", "include", multiple=True, metavar="GLOB", help="Follow only modules matching GLOB."),
+        click.option("--exclude", "exclude", multiple=True, metavar="GLOB", help="Never follow modules matching GLOB."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def _run_scan(
+    targets: tuple[str, ...],
+    modules: tuple[str, ...],
+    paths: tuple[str, ...],
+    python: str | None,
+    python_version: str | None,
+    no_pythonpath: bool,
+    follow_stdlib: bool,
+    no_follow: tuple[str, ...],
+    max_depth: int | None,
+    include: tuple[str, ...],
+    exclude: tuple[str, ...],
+) -> Any:
+    from depscan.interpreter import InterpreterError, choose_executable, probe
+    from depscan.scan import ScanOptions, scan
+
+    if not targets and not modules:
+        raise click.UsageError("name a script, a package or source directory, a zip archive, or -m MODULE")
+    if python and python_version:
+        raise click.UsageError("give --python or --python-version, not both")
+    first = Path(targets[0]).resolve() if targets else Path.cwd()
+    try:
+        if python_version:
+            from depscan.tables import interpreter_from_table
+
+            interp = interpreter_from_table(python_version)
+        else:
+            interp = probe(choose_executable(python, first if first.is_dir() else first.parent))
+    except InterpreterError as exc:
+        raise click.ClickException(str(exc)) from None
+    options = ScanOptions(
+        follow_stdlib=follow_stdlib,
+        follow_third_party="third_party" not in no_follow,
+        max_depth=max_depth,
+        include=include,
+        exclude=exclude,
+    )
+    progress = _ScanProgress() if _stderr_is_terminal() else None
+    try:
+        return scan(interp, targets, modules, paths, options, not no_pythonpath, _project_root(), progress)
+    finally:
+        if progress is not None:
+            progress.done()
+
+
+class _ScanProgress:
+    """A one-line count on a terminal's stderr while the scan runs."""
+
+    def __init__(self) -> None:
+        self.shown = False
+
+    def __call__(self, scanned: int, queued: int) -> None:
+        if scanned % 25 == 0:
+            click.echo(f"\rscanning: {scanned} modules, {queued} queued ", nl=False, err=True)
+            self.shown = True
+
+    def done(self) -> None:
+        if self.shown:
+            click.echo("\r" + " " * 60 + "\r", nl=False, err=True)
+
+
+@cli.command("scan")
+@click.argument("targets", nargs=-1, metavar="TARGET...")
+@_target_options
+@click.option(
+    "--graph", "graph_file", metavar="FILE", help="Write a diagram: .svg, .png, .pdf, .dot or .json (node-link)."
+)
+@click.option("--include-stdlib", is_flag=True, help="Show stdlib packages in the diagram.")
+@click.option("--full", is_flag=True, help="Diagram every module, nothing collapsed.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to FILE (atomically).")
+def scan_command(
+    targets: tuple[str, ...],
+    graph_file: str | None,
+    include_stdlib: bool,
+    full: bool,
+    output_format: str,
+    output: str | None,
+    **target_options: Any,
+) -> None:
+    """Follow every import of TARGET without running it; report what is found and missing.
+
+    TARGET is a script (its directory goes first on the path), a package or
+    source directory (its modules are the roots), or a zip archive; -m MODULE
+    starts from an importable module. The project's and third-party code are
+    followed; the stdlib's imports are resolved but not followed unless
+    --follow-stdlib. Imports in branches that are dead for the target Python
+    (sys.version_info, sys.platform guards) are listed, not followed.
+    """
+    from depscan.diagram import DiagramError, write_diagram
+    from depscan.graph import collapse, cycle_edges, cycles
+    from depscan.report import scan_json, scan_text
+
+    result = _run_scan(targets, **target_options)
+    found_cycles = cycles(result)
+    report = scan_json(result, found_cycles) if output_format == "json" else scan_text(result, found_cycles)
+    if output:
+        try:
+            write_atomic(output, report)
+        except OSError as exc:
+            raise click.FileError(output, hint=exc.strerror or str(exc)) from None
+    else:
+        click.echo(report, nl=False)
+    if graph_file:
+        view = collapse(result, include_stdlib=include_stdlib, full=full)
+        title = ", ".join(result.roots[:3]) + (" ..." if len(result.roots) > 3 else "")
+        try:
+            write_diagram(graph_file, view, cycle_edges(found_cycles), title)
+        except DiagramError as exc:
+            raise click.ClickException(str(exc)) from None
+        except OSError as exc:
+            raise click.FileError(graph_file, hint=exc.strerror or str(exc)) from None
+        click.echo(f"diagram: {graph_file} ({view.number_of_nodes()} nodes, {view.number_of_edges()} edges)", err=True)
+
+
+@cli.command("why")
+@click.argument("target", metavar="TARGET")
+@click.argument("module", metavar="MODULE")
+@_target_options
+def why_command(target: str, module: str, **target_options: Any) -> None:
+    """Show the shortest import chains from TARGET to MODULE, with file:line at each hop."""
+    from depscan.graph import why
+
+    result = _run_scan((target,), **target_options)
+    if module not in result.graph:
+        raise click.ClickException(f"{module!r} is not imported by {target} (directly or indirectly)")
+    chains = why(result, module)
+    if not chains:
+        raise click.ClickException(f"no import chain from {target} to {module!r}")
+    for number, chain in enumerate(chains, start=1):
+        click.echo(f"chain {number}:")
+        click.echo(f"  {chain[0][0]}")
+        for name, site in chain[1:]:
+            where = f"{site.path}:{site.line}  {site.statement}" if site is not None else "(parent package)"
+            click.echo(f"  -> {name}    {where}")
 
 
 def main(argv: Iterable[str] | None = None) -> None:

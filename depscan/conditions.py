@@ -50,7 +50,7 @@ class Target:
     os_name: str | None = None  # os.name: "posix", "nt"
     system: str | None = None  # platform.system(): "Linux", "Windows", "Darwin"
     implementation: str | None = None  # sys.implementation.name: "cpython", "pypy"
-    type_checking: bool = False
+    type_checking: bool | None = False  # None: either (the scan follows both branches)
 
     @classmethod
     def for_platform(

@@ -1,0 +1,143 @@
+"""Diagrams: DOT built here, rendered to SVG, PNG or PDF by Graphviz's ``dot``.
+
+Left to right; nodes coloured by category; missing modules red and dashed;
+cycle edges red and bold; optional imports dashed, TYPE_CHECKING-only imports
+dotted; project modules clustered by top-level package. The output file is
+written atomically; when ``dot`` is missing the error says how to install it
+and the DOT text is written next to the requested file instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import graphviz
+import networkx as nx
+
+from depscan.atomic import write_atomic
+
+FORMATS = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png", ".pdf": "pdf", ".json": "json"}
+_FILL = {"project": "#cfe2ff", "third_party": "#fff3cd", "stdlib": "#e9ecef"}
+_INSTALL = "install Graphviz: 'sudo apt-get install graphviz' (Debian/Ubuntu), 'brew install graphviz' (macOS)"
+
+
+class DiagramError(Exception):
+    """The diagram could not be rendered; ``fallback`` names the DOT file written instead, if any."""
+
+    def __init__(self, message: str, fallback: str | None = None) -> None:
+        super().__init__(message)
+        self.fallback = fallback
+
+
+def _quote(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return '"' + escaped + '"'
+
+
+def to_dot(view: nx.DiGraph, cycle_edges: set[tuple[str, str]], title: str = "") -> str:
+    """DOT text for the diagram view, deterministic (sorted nodes and edges)."""
+    lines = [
+        "digraph depscan {",
+        '  graph [rankdir=LR, fontname="Helvetica", fontsize=11, nodesep=0.25, ranksep=0.6'
+        + (f", label={_quote(title)}, labelloc=t" if title else "")
+        + "];",
+        '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=10, fillcolor="#ffffff"];',
+        '  edge [color="#555555", arrowsize=0.6];',
+    ]
+    clusters: dict[str, list[str]] = {}
+    loose: list[str] = []
+    for node in sorted(view.nodes):
+        data = view.nodes[node]
+        if data.get("category") == "project" and "." in node:
+            clusters.setdefault(node.partition(".")[0], []).append(node)
+        elif data.get("category") == "project" and data.get("is_package"):
+            clusters.setdefault(node, []).append(node)
+        else:
+            loose.append(node)
+    for package, members in sorted(clusters.items()):
+        lines.append(f"  subgraph {_quote('cluster_' + package)} {{")
+        lines.append(f'    label={_quote(package)}; style="rounded"; color="#9bb7e0"; fontsize=10;')
+        lines.extend("    " + _node(view, node) for node in members)
+        lines.append("  }")
+    lines.extend("  " + _node(view, node) for node in loose)
+    for u, v in sorted(view.edges):
+        sites = view.edges[u, v].get("sites", [])
+        attributes: list[str] = []
+        if (u, v) in cycle_edges:
+            attributes += ['color="#d62728"', "penwidth=2"]
+        if sites and all(s.type_checking for s in sites):
+            attributes.append("style=dotted")
+        elif sites and all(s.optional or s.fallback for s in sites):
+            attributes.append("style=dashed")
+        elif sites and all(s.delayed for s in sites):
+            attributes.append('arrowhead="empty"')
+        if view.nodes[v].get("kind") == "missing":
+            attributes.append('color="#d62728"')
+        suffix = f" [{', '.join(attributes)}]" if attributes else ""
+        lines.append(f"  {_quote(u)} -> {_quote(v)}{suffix};")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _node(view: nx.DiGraph, node: str) -> str:
+    data = view.nodes[node]
+    attributes: list[str] = []
+    if data.get("kind") == "missing":
+        label = node + ("\n(maybe missing)" if data.get("maybe") else "\n(missing)")
+        attributes += ['style="rounded,dashed"', 'color="#d62728"', 'fontcolor="#d62728"']
+    else:
+        label = node
+        fill = _FILL.get(data.get("category") or "", "#ffffff")
+        attributes.append(f'fillcolor="{fill}"')
+        if data.get("kind") == "namespace":
+            attributes.append('style="rounded,filled,dashed"')
+        if data.get("collapsed"):
+            attributes.append("shape=box3d")
+    attributes.insert(0, f"label={_quote(label)}")
+    tooltip = data.get("path") or data.get("kind") or ""
+    attributes.append(f"tooltip={_quote(str(tooltip))}")
+    return f"{_quote(node)} [{', '.join(attributes)}];"
+
+
+def node_link(view: nx.DiGraph) -> str:
+    data: dict[str, Any] = {"directed": True, "nodes": [], "links": []}
+    for node in sorted(view.nodes):
+        attributes = {k: v for k, v in view.nodes[node].items() if isinstance(v, (str, bool, int, type(None)))}
+        data["nodes"].append({"id": node, **attributes})
+    for u, v in sorted(view.edges):
+        sites = view.edges[u, v].get("sites", [])
+        data["links"].append({"source": u, "target": v, "sites": [s.to_json() for s in sites]})
+    return json.dumps(data, indent=2) + "\n"
+
+
+def write_diagram(path: str, view: nx.DiGraph, cycle_edges: set[tuple[str, str]], title: str = "") -> None:
+    """Write the diagram in the format the suffix names; see :data:`FORMATS`."""
+    suffix = os.path.splitext(path)[1].lower()
+    output_format = FORMATS.get(suffix)
+    if output_format is None:
+        known = ", ".join(sorted(FORMATS))
+        raise DiagramError(f"cannot tell the diagram format from {path!r}: use one of {known}")
+    if output_format == "json":
+        write_atomic(path, node_link(view))
+        return
+    dot_text = to_dot(view, cycle_edges, title)
+    if output_format == "dot":
+        write_atomic(path, dot_text)
+        return
+    try:
+        rendered = graphviz.Source(dot_text).pipe(format=output_format, quiet=True)
+    except graphviz.ExecutableNotFound:
+        fallback = os.path.splitext(path)[0] + ".dot"
+        write_atomic(fallback, dot_text)
+        raise DiagramError(
+            f"Graphviz's 'dot' is not installed, so {path} cannot be drawn; {_INSTALL}. "
+            f"The diagram was written as DOT to {fallback}.",
+            fallback,
+        ) from None
+    except (graphviz.CalledProcessError, OSError) as exc:
+        detail = getattr(exc, "stderr", None)
+        text = detail.decode(errors="replace").strip().splitlines()[-1] if detail else str(exc)
+        raise DiagramError(f"Graphviz failed: {text}") from None
+    write_atomic(path, rendered)

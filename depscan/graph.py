@@ -1,0 +1,143 @@
+"""Graph queries over a scan: cycles, import chains, reverse dependencies, the diagram view.
+
+The scan's graph is a :class:`networkx.DiGraph` whose edges run importer ->
+imported; ``kind="import"`` edges carry their import sites, ``kind="parent"``
+edges say that importing ``a.b`` runs the package ``a`` first.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+
+from depscan.scan import ScanResult, Site
+
+
+def import_edges(graph: nx.DiGraph) -> nx.DiGraph:
+    """The graph of ``import`` edges only (parent-package edges left out)."""
+    view = nx.DiGraph()
+    view.add_nodes_from(graph.nodes(data=True))
+    view.add_edges_from((u, v, d) for u, v, d in graph.edges(data=True) if d.get("kind") == "import")
+    return view
+
+
+@dataclass
+class Cycle:
+    modules: list[str]
+    edges: list[tuple[str, str, list[Site]]]
+    cut: tuple[str, str]  # the import suggested to cut (or move into a function)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "modules": self.modules,
+            "edges": [{"from": u, "to": v, "sites": [s.to_json() for s in sites]} for u, v, sites in self.edges],
+            "suggested_cut": {"from": self.cut[0], "to": self.cut[1]},
+        }
+
+
+def cycles(result: ScanResult) -> list[Cycle]:
+    """Strongly connected components among project modules, with the imports forming them.
+
+    Imports run only inside functions do not form a cycle at import time and are
+    left out. The suggested cut is the edge with the fewest import sites,
+    preferring one into a module nearer the package root.
+    """
+    graph = import_edges(result.graph)
+    project = [n for n, d in graph.nodes(data=True) if d.get("category") == "project"]
+    sub = graph.subgraph(project).copy()
+    for u, v, data in list(sub.edges(data=True)):
+        if all(site.delayed for site in data["sites"]):
+            sub.remove_edge(u, v)
+    found: list[Cycle] = []
+    for component in nx.strongly_connected_components(sub):
+        if len(component) < 2:
+            continue
+        members = sorted(component)
+        edges = sorted((u, v, list(d["sites"])) for u, v, d in sub.subgraph(component).edges(data=True))
+        cut = min(edges, key=lambda e: (len(e[2]), e[1].count("."), e[0], e[1]))
+        found.append(Cycle(members, edges, (cut[0], cut[1])))
+    return sorted(found, key=lambda c: c.modules)
+
+
+def why(result: ScanResult, module: str, limit: int = 5) -> list[list[tuple[str, Site | None]]]:
+    """The shortest import chains from the roots to ``module``, each hop with its first site."""
+    graph = result.graph
+    if module not in graph:
+        return []
+    chains: list[list[tuple[str, Site | None]]] = []
+    for root in result.roots:
+        if root not in graph:
+            continue
+        try:
+            paths = nx.all_shortest_paths(graph, root, module)
+            for path in paths:
+                chain: list[tuple[str, Site | None]] = [(path[0], None)]
+                for u, v in itertools.pairwise(path):
+                    sites = graph.edges[u, v].get("sites") or []
+                    chain.append((v, sites[0] if sites else None))
+                chains.append(chain)
+                if len(chains) >= limit:
+                    return chains
+        except nx.NetworkXNoPath:
+            continue
+    chains.sort(key=len)
+    return chains[:limit]
+
+
+def importers(result: ScanResult, module: str, transitive: bool = False) -> list[str]:
+    """Who imports ``module``: directly, or through any chain."""
+    graph = import_edges(result.graph)
+    if module not in graph:
+        return []
+    if transitive:
+        return sorted(nx.ancestors(graph, module))
+    return sorted(graph.predecessors(module))
+
+
+def collapse(result: ScanResult, include_stdlib: bool = False, full: bool = False) -> nx.DiGraph:
+    """The diagram's view: project modules, each external package as one node.
+
+    With ``full`` every module is its own node; otherwise third-party modules
+    collapse into their top-level package and stdlib modules are hidden unless
+    ``include_stdlib`` (then collapsed too). Missing modules stay visible.
+    """
+    graph = import_edges(result.graph)
+    if full:
+        return graph
+
+    def label(node: str) -> str | None:
+        data = graph.nodes[node]
+        category = data.get("category")
+        if data.get("kind") == "missing" or category == "project":
+            return node
+        if category == "stdlib" and not include_stdlib:
+            return None
+        return node.partition(".")[0]
+
+    view = nx.DiGraph()
+    for node, data in graph.nodes(data=True):
+        name = label(node)
+        if name is None:
+            continue
+        if name not in view:
+            attributes = dict(data)
+            if name != node:
+                attributes.update(collapsed=True, path=None, is_package=True)
+            view.add_node(name, **attributes)
+    for u, v, data in graph.edges(data=True):
+        a, b = label(u), label(v)
+        if a is None or b is None or a == b:
+            continue
+        if view.has_edge(a, b):
+            view.edges[a, b]["sites"].extend(data["sites"])
+        else:
+            view.add_edge(a, b, kind="import", sites=list(data["sites"]))
+    return view
+
+
+def cycle_edges(found: Iterable[Cycle]) -> set[tuple[str, str]]:
+    return {(u, v) for cycle in found for u, v, _ in cycle.edges}

@@ -1,0 +1,206 @@
+"""The scan's reports: text for a person, JSON for programs (schema ``depscan/scan``)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from depscan import __version__
+from depscan.graph import Cycle
+from depscan.scan import Missing, ScanResult, Site
+
+SCAN_SCHEMA = "depscan/scan"
+SCAN_SCHEMA_VERSION = 1
+CATEGORIES = ("project", "third_party", "stdlib")
+
+
+def _relative(path: str | None) -> str:
+    if not path:
+        return ""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if relative.startswith(".." + os.sep + "..") else relative
+
+
+def _where(site: Site) -> str:
+    return f"{_relative(site.path) or site.importer}:{site.line}"
+
+
+def summary(result: ScanResult, cycles: Sequence[Cycle]) -> dict[str, int]:
+    counts = {category: 0 for category in CATEGORIES}
+    for resolution in result.modules.values():
+        if resolution.category in counts:
+            counts[resolution.category] += 1
+    errors = result.errors()
+    return {
+        "modules": len(result.modules),
+        **counts,
+        "missing": len(result.missing),
+        "missing_errors": len(errors),
+        "maybe_missing": len(result.maybe_missing),
+        "dynamic": len(result.dynamic),
+        "dead": len(result.dead),
+        "cycles": len(cycles),
+        "diagnostics": len(result.diagnostics),
+    }
+
+
+def scan_text(result: ScanResult, cycles: Sequence[Cycle]) -> str:
+    counts = summary(result, cycles)
+    interp = result.interpreter
+    version = ".".join(map(str, interp.version))
+    lines = [
+        f"{counts['modules']} modules ({counts['project']} project, {counts['third_party']} third-party, "
+        f"{counts['stdlib']} stdlib), {counts['missing']} missing ({counts['missing_errors']} not optional), "
+        f"{counts['maybe_missing']} maybe missing, {counts['dynamic']} dynamic imports, {counts['cycles']} cycles",
+        f"Python {version}" + (f" at {interp.executable}" if interp.executable else " (from depscan's tables)"),
+    ]
+    for category, title in (("project", "Project"), ("third_party", "Third-party"), ("stdlib", "Standard library")):
+        names = sorted(n for n, r in result.modules.items() if r.category == category)
+        if not names:
+            continue
+        lines += ["", f"{title} modules ({len(names)}):"]
+        if category == "stdlib":
+            lines += _wrap(names)
+            continue
+        width = max(len(n) for n in names)
+        for name in names:
+            resolution = result.modules[name]
+            where = _relative(resolution.path) if resolution.path not in (None, "built-in", "frozen") else ""
+            kind = "" if resolution.kind == "source" else f"  [{resolution.kind}]"
+            lines.append(f"  {name:<{width}}  {where}{kind}".rstrip())
+    if result.missing:
+        lines += ["", "Missing:"]
+        lines += _missing_lines(result, result.missing.values())
+    if result.maybe_missing:
+        lines += ["", "Maybe missing (the package's names cannot all be known statically):"]
+        lines += _missing_lines(result, result.maybe_missing.values())
+    if result.dynamic:
+        lines += ["", "Dynamic imports (module not known statically):"]
+        for module, dynamic in sorted(result.dynamic, key=lambda d: (d[0], d[1].line)):
+            path = result.modules[module].path if module in result.modules else module
+            lines.append(f"  {_relative(path)}:{dynamic.line}  {dynamic.via}({dynamic.expression})")
+    if result.dead:
+        lines += ["", f"Not imported on Python {version} ({interp.platform}):"]
+        for _, site in sorted(result.dead, key=lambda d: (d[1].path or "", d[1].line)):
+            lines.append(f"  {_where(site)}  {site.statement}")
+    if cycles:
+        lines += ["", "Import cycles among project modules:"]
+        for cycle in cycles:
+            lines.append("  " + " <-> ".join(cycle.modules))
+            for u, v, sites in cycle.edges:
+                lines.append(f"    {u} -> {v}  ({', '.join(_where(s) for s in sites)})")
+            lines.append(f"    suggestion: cut {cycle.cut[0]} -> {cycle.cut[1]}, or move it into a function")
+    if result.diagnostics:
+        lines += ["", "Diagnostics:"]
+        seen: set[str] = set()
+        for diagnostic in sorted(result.diagnostics, key=lambda d: (d.path or "", d.line, d.code)):
+            text = f"  {_relative(diagnostic.path) or '<input>'}"
+            text += f":{diagnostic.line}" if diagnostic.line else ""
+            text += f": {diagnostic.code} {diagnostic.message}"
+            if text not in seen:
+                seen.add(text)
+                lines.append(text)
+    return "\n".join(lines) + "\n"
+
+
+def _wrap(names: Sequence[str], width: int = 96) -> list[str]:
+    lines: list[str] = []
+    current = " "
+    for name in names:
+        if len(current) + len(name) + 2 > width:
+            lines.append(current.rstrip(", "))
+            current = " "
+        current += f" {name},"
+    if current.strip():
+        lines.append(current.rstrip(","))
+    return lines
+
+
+def _missing_lines(result: ScanResult, entries: Any) -> list[str]:
+    lines: list[str] = []
+    for entry in sorted(entries, key=lambda m: m.name):
+        if entry.maybe:
+            state = ""
+        elif result.satisfied(entry):
+            state = "  (optional)"
+        else:
+            state = ""
+        sites = sorted(entry.sites, key=lambda s: (s.path or "", s.line))
+        lines.append(f"  {entry.name}{state}")
+        for site in sites:
+            tags = [
+                tag
+                for tag, on in (
+                    ("optional", site.optional),
+                    ("fallback", site.fallback),
+                    ("TYPE_CHECKING", site.type_checking),
+                    ("in function", site.delayed),
+                )
+                if on
+            ]
+            extra = f"  [{', '.join(tags)}]" if tags else ""
+            lines.append(f"    {_where(site)}  {site.statement}{extra}")
+    return lines
+
+
+def scan_json(result: ScanResult, cycles: Sequence[Cycle]) -> str:
+    interp = result.interpreter
+    graph = result.graph
+    modules = []
+    for name in sorted(result.modules):
+        resolution = result.modules[name]
+        modules.append(
+            {
+                "name": name,
+                "kind": resolution.kind,
+                "category": resolution.category,
+                "is_package": resolution.is_package,
+                "path": resolution.path,
+                "file": resolution.file,
+                "root": name in result.roots,
+                "scanned": name in result.extractions and bool(resolution.file),
+            }
+        )
+    imports = []
+    for u, v, data in sorted(graph.edges(data=True), key=lambda e: (e[0], e[1])):
+        if data.get("kind") != "import":
+            continue
+        imports.append({"from": u, "to": v, "sites": [s.to_json() for s in data["sites"]]})
+    document = {
+        "schema": SCAN_SCHEMA,
+        "schema_version": SCAN_SCHEMA_VERSION,
+        "depscan_version": __version__,
+        "python": {
+            "executable": interp.executable or None,
+            "version": ".".join(map(str, interp.version)),
+            "implementation": interp.implementation,
+            "platform": interp.platform,
+        },
+        "roots": list(result.roots),
+        "summary": summary(result, cycles),
+        "modules": modules,
+        "imports": imports,
+        "missing": [_missing_json(result, m) for m in sorted(result.missing.values(), key=lambda m: m.name)],
+        "maybe_missing": [
+            _missing_json(result, m) for m in sorted(result.maybe_missing.values(), key=lambda m: m.name)
+        ],
+        "dynamic": [
+            {"module": module, "path": result.modules[module].path if module in result.modules else None, **d.to_json()}
+            for module, d in sorted(result.dynamic, key=lambda d: (d[0], d[1].line))
+        ],
+        "dead": [site.to_json() for _, site in sorted(result.dead, key=lambda d: (d[1].path or "", d[1].line))],
+        "cycles": [cycle.to_json() for cycle in cycles],
+        "diagnostics": [d.to_json() for d in sorted(result.diagnostics, key=lambda d: (d.path or "", d.line, d.code))],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _missing_json(result: ScanResult, entry: Missing) -> dict[str, Any]:
+    data = entry.to_json()
+    data["error"] = not entry.maybe and not result.satisfied(entry)
+    return data

@@ -1,0 +1,538 @@
+"""The scan: from the targets a user names, follow every import without running anything.
+
+A worklist, not recursion: each module found is extracted once, its imports
+are resolved (relative ones against its package; ``import a.b.c`` finds ``a``,
+``a.b`` and ``a.b.c``; ``from pkg import name`` tries the submodule
+``pkg.name`` first, then a name defined in ``pkg``), what is found is followed
+according to the follow policy, and what is not is recorded.
+
+``missing`` and ``maybe_missing`` mean what they mean for the standard
+library's :mod:`modulefinder`: a module that cannot be found is missing; for
+``from pkg import name`` where ``pkg`` is found but has no submodule ``name``,
+``pkg.name`` is missing unless ``pkg`` defines ``name``, and only *maybe*
+missing when ``pkg`` star-imports from a module whose names cannot be known
+statically. The differences: imports in branches that are dead for the target
+Python are neither followed nor reported missing (they are listed as
+``dead``); imports guarded by ``try/except ImportError`` are marked optional,
+and an optional import whose alternative in the same ``try`` resolves is not
+an error; the stdlib's own imports are not followed unless asked.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import networkx as nx
+
+from depscan.conditions import Target
+from depscan.extract import extract_file
+from depscan.interpreter import Interpreter
+from depscan.model import Diagnostic, DynamicImport, Extraction, ImportRecord
+from depscan.resolver import Category, Resolution, Resolver, build_search_path
+from depscan.source import DEFAULT_MAX_BYTES, module_name_for
+
+EdgeKind = Literal["import", "parent"]
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """Where an import is written: the importing module, file and place, and its context."""
+
+    importer: str
+    path: str | None
+    line: int
+    col: int
+    statement: str
+    optional: bool = False
+    fallback: bool = False
+    try_id: int | None = None
+    type_checking: bool = False
+    delayed: bool = False
+    conditional: bool = False  # under a guard whose value is unknown for the target
+
+    def where(self) -> str:
+        return f"{self.path or self.importer}:{self.line}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "importer": self.importer,
+            "path": self.path,
+            "line": self.line,
+            "col": self.col,
+            "statement": self.statement,
+            "optional": self.optional,
+            "fallback": self.fallback,
+            "try": self.try_id,
+            "type_checking": self.type_checking,
+            "delayed": self.delayed,
+            "conditional": self.conditional,
+        }
+
+
+@dataclass
+class ScanOptions:
+    follow_stdlib: bool = False
+    follow_third_party: bool = True
+    max_depth: int | None = None
+    include: Sequence[str] = ()  # module-name globs to follow (all when empty)
+    exclude: Sequence[str] = ()  # module-name globs never followed
+    max_bytes: int | None = DEFAULT_MAX_BYTES
+    type_checking: bool = False  # evaluate TYPE_CHECKING as true (what a type checker sees)
+
+
+@dataclass
+class Missing:
+    name: str
+    sites: list[Site] = field(default_factory=list)
+    maybe: bool = False
+
+    @property
+    def optional(self) -> bool:
+        """Every site is protected by a try (or is a fallback)."""
+        return all(site.optional or site.fallback for site in self.sites)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "optional": self.optional, "sites": [s.to_json() for s in self.sites]}
+
+
+@dataclass
+class ScanResult:
+    roots: list[str]
+    graph: nx.DiGraph
+    modules: dict[str, Resolution]
+    extractions: dict[str, Extraction]
+    missing: dict[str, Missing]
+    maybe_missing: dict[str, Missing]
+    dead: list[tuple[str, Site]]
+    dynamic: list[tuple[str, DynamicImport]]
+    diagnostics: list[Diagnostic]
+    interpreter: Interpreter
+    resolver: Resolver
+
+    try_groups: dict[tuple[str, int], list[tuple[Site, bool]]] = field(default_factory=dict)
+
+    def errors(self) -> list[Missing]:
+        """Missing modules that would break the program: not covered by a ``try`` at every site."""
+        return [m for m in self.missing.values() if not self.satisfied(m)]
+
+    def satisfied(self, missing: Missing) -> bool:
+        return all(self.covered(site) for site in missing.sites)
+
+    def covered(self, site: Site) -> bool:
+        """A failing import inside ``try/except ImportError`` is fine when an alternative of the
+        same ``try`` resolves, or when the ``try`` has no alternative import at all (the handler
+        copes some other way, as ``requests = None`` does)."""
+        if site.try_id is None:
+            return False
+        group = self.try_groups.get((site.importer, site.try_id), [])
+        if any(resolved for other, resolved in group if other != site):
+            return True
+        return not any(other.fallback for other, _ in group) and site.optional
+
+
+class Scanner:
+    def __init__(self, interp: Interpreter, resolver: Resolver, options: ScanOptions | None = None) -> None:
+        self.interp = interp
+        self.resolver = resolver
+        self.options = options or ScanOptions()
+        platform_target = Target.for_platform(interp.version[:2], interp.platform, interp.implementation)
+        # TYPE_CHECKING imports are followed and marked: both branches may be live.
+        self.target = Target(
+            platform_target.version,
+            platform_target.platform,
+            platform_target.os_name,
+            platform_target.system,
+            platform_target.implementation,
+            True if self.options.type_checking else None,
+        )
+        self.graph: nx.DiGraph = nx.DiGraph()
+        self.modules: dict[str, Resolution] = {}
+        self.extractions: dict[str, Extraction] = {}
+        self.missing: dict[str, Missing] = {}
+        self.maybe: dict[str, Missing] = {}
+        self.dead: list[tuple[str, Site]] = []
+        self.dynamic: list[tuple[str, DynamicImport]] = []
+        self.diagnostics: list[Diagnostic] = []
+        self.depth: dict[str, int] = {}
+        self.queue: deque[str] = deque()
+        self.roots: list[str] = []
+        self.unknown_names: set[str] = set()  # modules whose defined names cannot be known
+        self.try_groups: dict[tuple[str, int], list[tuple[Site, bool]]] = {}
+
+    # -- roots -----------------------------------------------------------------------
+
+    def add_script(self, path: str, name: str = "__main__") -> None:
+        """A script runs as ``__main__`` with its directory first on the path."""
+        resolution = Resolution(name, "source", False, os.path.abspath(path), file=os.path.abspath(path))
+        self._add_root(name, _with_category(resolution, "project"))
+
+    def add_module(self, name: str) -> None:
+        resolution = self.resolver.resolve(name)
+        if not resolution.found:
+            self.diagnostics.append(Diagnostic("DS001", f"module {name!r} not found ({resolution.reason})"))
+            self.missing.setdefault(name, Missing(name))
+            return
+        self._add_root(name, resolution)
+
+    def add_file(self, path: str) -> None:
+        name, _ = module_name_for(path)
+        resolution = self.resolver.resolve(name)
+        if resolution.found and resolution.file and os.path.samefile(resolution.file, path):
+            self._add_root(name, resolution)
+            return
+        is_package = os.path.basename(path).startswith("__init__.")
+        resolution = Resolution(name, "source", is_package, os.path.abspath(path), file=os.path.abspath(path))
+        self._add_root(name, _with_category(resolution, "project"))
+
+    def _add_root(self, name: str, resolution: Resolution) -> None:
+        if name not in self.roots:
+            self.roots.append(name)
+        self._found(name, resolution, 0)
+
+    # -- the worklist ----------------------------------------------------------------------
+
+    def run(self, progress: Any = None) -> ScanResult:
+        while self.queue:
+            name = self.queue.popleft()
+            self._scan_module(name)
+            if progress is not None:
+                progress(len(self.modules), len(self.queue))
+        self.diagnostics.extend(self.resolver.diagnostics)
+        return ScanResult(
+            self.roots,
+            self.graph,
+            self.modules,
+            self.extractions,
+            self.missing,
+            self.maybe,
+            self.dead,
+            self.dynamic,
+            self.diagnostics,
+            self.interp,
+            self.resolver,
+            self.try_groups,
+        )
+
+    def _found(self, name: str, resolution: Resolution, depth: int) -> None:
+        if name in self.modules:
+            if depth < self.depth[name]:
+                self.depth[name] = depth
+            return
+        self.modules[name] = resolution
+        self.depth[name] = depth
+        self.graph.add_node(
+            name,
+            kind=resolution.kind,
+            path=resolution.path,
+            category=resolution.category,
+            is_package=resolution.is_package,
+        )
+        parent = name.rpartition(".")[0]
+        if parent:
+            parent_resolution = self.resolver.resolve(parent)
+            if parent_resolution.found:
+                self._found(parent, parent_resolution, depth)
+                self.graph.add_edge(name, parent, kind="parent", sites=[])
+        if resolution.kind in ("extension", "builtin", "frozen", "stdlib") or resolution.file is None:
+            if resolution.kind != "namespace":
+                self.unknown_names.add(name)
+        if self._follows(name, resolution, depth):
+            self.queue.append(name)
+
+    def _follows(self, name: str, resolution: Resolution, depth: int) -> bool:
+        if resolution.file is None:
+            return False
+        options = self.options
+        if depth > 0:
+            if resolution.category == "stdlib" and not options.follow_stdlib:
+                return False
+            if resolution.category == "third_party" and not options.follow_third_party:
+                return False
+            if options.max_depth is not None and depth > options.max_depth:
+                return False
+            if options.include and not any(fnmatch.fnmatchcase(name, glob) for glob in options.include):
+                return False
+        return not any(fnmatch.fnmatchcase(name, glob) for glob in options.exclude)
+
+    def _scan_module(self, name: str) -> None:
+        resolution = self.modules[name]
+        assert resolution.file is not None
+        if resolution.archive:
+            extraction = self._extract_from_zip(name, resolution)
+        else:
+            extraction = extract_file(resolution.file, name, resolution.is_package, self.options.max_bytes)
+        self.extractions[name] = extraction
+        self.diagnostics.extend(extraction.diagnostics)
+        if extraction.facts.star_imports or not extraction.ok:
+            self._check_star_sources(name, extraction)
+        depth = self.depth[name] + 1
+        for record in extraction.imports:
+            self._import(name, extraction, record, depth)
+        for dynamic in extraction.dynamic:
+            self.dynamic.append((name, dynamic))
+
+    def _extract_from_zip(self, name: str, resolution: Resolution) -> Extraction:
+        import zipfile
+
+        from depscan.extract import extract
+
+        assert resolution.archive is not None and resolution.file is not None
+        member = os.path.relpath(resolution.file, resolution.archive).replace(os.sep, "/")
+        try:
+            with zipfile.ZipFile(resolution.archive) as archive:
+                info = archive.getinfo(member)
+                if self.options.max_bytes is not None and info.file_size > self.options.max_bytes:
+                    problem = Diagnostic("DS013", "archive member over the size limit; not parsed", resolution.file)
+                    return Extraction(name, resolution.is_package, resolution.file, diagnostics=(problem,))
+                data = archive.read(member)
+        except (KeyError, OSError, zipfile.BadZipFile, ValueError, EOFError, NotImplementedError) as exc:
+            problem = Diagnostic("DS012", f"cannot read from the archive: {exc}", resolution.file)
+            return Extraction(name, resolution.is_package, resolution.file, diagnostics=(problem,))
+        if member.endswith(".pyc"):
+            from depscan.bytecode import extract_bytecode
+
+            return extract_bytecode(data, name, resolution.is_package, resolution.file)
+        return extract(data, name, resolution.is_package, resolution.file)
+
+    def _check_star_sources(self, name: str, extraction: Extraction) -> None:
+        if not extraction.ok:
+            self.unknown_names.add(name)
+
+    # -- one import -------------------------------------------------------------------------
+
+    def _site(self, importer: str, extraction: Extraction, record: ImportRecord, conditional: bool) -> Site:
+        ctx = record.context
+        return Site(
+            importer,
+            extraction.path,
+            record.line,
+            record.col,
+            record.statement,
+            ctx.optional,
+            ctx.fallback,
+            ctx.try_id,
+            ctx.type_checking,
+            ctx.delayed,
+            conditional,
+        )
+
+    def _import(self, importer: str, extraction: Extraction, record: ImportRecord, depth: int) -> None:
+        live = record.context.evaluate(self.target)
+        site = self._site(importer, extraction, record, live is None)
+        if live is False:
+            self.dead.append((importer, site))
+            return
+        if record.module is None:  # a relative import that cannot be resolved: diagnosed already
+            return
+        if record.kind == "future":
+            self._need(record.module, importer, site, depth)
+            return
+        names = [n.name for n in record.names]
+        if record.kind == "import" or (record.kind == "call" and not names):
+            self._need(record.module, importer, site, depth)
+            return
+        package = self._need(record.module, importer, site, depth)
+        if package is None:
+            return
+        if record.kind == "star":
+            self._star(record.module, importer, site, depth)
+            return
+        for attribute in names:
+            self._from_name(record.module, attribute, importer, site, depth, package)
+
+    def _need(self, name: str, importer: str, site: Site, depth: int) -> Resolution | None:
+        """Import ``name`` and its parents; an edge importer -> name carries the site."""
+        resolution = self.resolver.resolve(name)
+        if not resolution.found:
+            self._outcome(site, False)
+            self._missing(name, site, maybe=False)
+            return None
+        self._outcome(site, True)
+        self._found(name, resolution, depth)
+        self._edge(importer, name, site)
+        return resolution
+
+    def _outcome(self, site: Site, resolved: bool) -> None:
+        if site.try_id is not None:
+            group = self.try_groups.setdefault((site.importer, site.try_id), [])
+            group.append((site, resolved))
+
+    def _edge(self, importer: str, name: str, site: Site) -> None:
+        if importer == name:
+            return
+        if self.graph.has_edge(importer, name):
+            data = self.graph.edges[importer, name]
+            if data.get("kind") == "parent":
+                data["kind"] = "import"
+            data["sites"].append(site)
+        else:
+            self.graph.add_edge(importer, name, kind="import", sites=[site])
+
+    def _missing(self, name: str, site: Site, maybe: bool) -> None:
+        table = self.maybe if maybe else self.missing
+        entry = table.setdefault(name, Missing(name, maybe=maybe))
+        if site not in entry.sites:
+            entry.sites.append(site)
+        if name not in self.graph:
+            self.graph.add_node(name, kind="missing", path=None, category=None, is_package=False, maybe=maybe)
+        self._edge(site.importer, name, site)
+
+    def _from_name(
+        self, package: str, attribute: str, importer: str, site: Site, depth: int, resolution: Resolution
+    ) -> None:
+        submodule = f"{package}.{attribute}"
+        if resolution.is_package:
+            found = self.resolver.resolve(submodule)
+            if found.found:
+                self._found(submodule, found, depth)
+                self._edge(importer, submodule, site)
+                return
+        if self._defines(package, attribute):
+            return
+        self._outcome(site, False)
+        self._missing(submodule, site, maybe=self._names_unknown(package))
+
+    def _defines(self, module: str, name: str) -> bool:
+        extraction = self._extraction_of(module)
+        if extraction is None:
+            return False
+        facts = extraction.facts
+        return name in facts.defined or (facts.all_names is not None and name in facts.all_names)
+
+    def _names_unknown(self, module: str) -> bool:
+        """Can't tell which names ``module`` has: an extension, or star imports from such modules."""
+        if module in self.unknown_names:
+            return True
+        extraction = self._extraction_of(module)
+        if extraction is None:
+            return True
+        for source in extraction.facts.star_imports:
+            resolved = self.resolver.resolve(source)
+            if not resolved.found or resolved.file is None or source in self.unknown_names:
+                return True
+        return False
+
+    def _extraction_of(self, module: str) -> Extraction | None:
+        if module in self.extractions:
+            return self.extractions[module]
+        resolution = self.modules.get(module) or self.resolver.resolve(module)
+        if resolution.kind == "namespace":
+            return Extraction(module, True, None)
+        if resolution.file is None or resolution.archive:
+            return None
+        extraction = extract_file(resolution.file, module, resolution.is_package, self.options.max_bytes)
+        self.extractions[module] = extraction
+        return extraction
+
+    def _star(self, package: str, importer: str, site: Site, depth: int) -> None:
+        """``from package import *`` also imports the submodules named in its ``__all__``."""
+        extraction = self._extraction_of(package)
+        resolution = self.modules[package]
+        if extraction is None or not resolution.is_package or extraction.facts.all_names is None:
+            return
+        for name in extraction.facts.all_names:
+            submodule = f"{package}.{name}"
+            found = self.resolver.resolve(submodule)
+            if found.found:
+                self._found(submodule, found, depth)
+                self._edge(importer, submodule, site)
+
+
+def _with_category(resolution: Resolution, category: Category) -> Resolution:
+    from dataclasses import replace
+
+    return replace(resolution, category=category)
+
+
+@dataclass
+class Targets:
+    scripts: list[str] = field(default_factory=list)
+    modules: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)  # modules of a package or source tree
+    paths: list[str] = field(default_factory=list)  # extra search path entries (project)
+
+
+def plan_targets(arguments: Iterable[str], modules: Iterable[str]) -> tuple[Targets, list[Diagnostic]]:
+    """Sort what the user named: scripts, package or source directories, zip archives, ``-m`` modules."""
+    targets = Targets(modules=list(modules))
+    problems: list[Diagnostic] = []
+    for argument in arguments:
+        path = os.path.abspath(argument)
+        if os.path.isdir(path):
+            if os.path.exists(os.path.join(path, "__init__.py")):
+                # A package: its parent directory goes on the path, its modules are the roots.
+                targets.paths.append(os.path.dirname(path))
+            else:
+                targets.paths.append(path)
+            targets.files.extend(_python_files(path))
+        elif path.endswith((".zip", ".pyz", ".whl", ".egg")) and os.path.isfile(path):
+            targets.paths.append(path)
+            targets.modules.extend(_zip_top_level(path, problems))
+        elif os.path.isfile(path):
+            targets.scripts.append(path)
+        else:
+            problems.append(Diagnostic("DS012", "no such file or directory", argument))
+    return targets, problems
+
+
+def _python_files(directory: str) -> list[str]:
+    from depscan.source import expand_paths
+
+    return expand_paths([directory])
+
+
+def _zip_top_level(archive: str, problems: list[Diagnostic]) -> list[str]:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(archive) as handle:
+            names = handle.namelist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        problems.append(Diagnostic("DS015", f"not a usable zip archive: {exc}", archive))
+        return []
+    tops: set[str] = set()
+    for name in names:
+        head = name.split("/", 1)[0]
+        if name.endswith((".py", ".pyc")) and "/" not in name:
+            stem = head.rsplit(".", 1)[0]
+            if stem.isidentifier() and stem != "__main__":
+                tops.add(stem)
+        elif "/" in name and head.isidentifier() and name.endswith(".py"):
+            tops.add(head)
+    if "__main__.py" in names:
+        tops.add("__main__")
+    return sorted(tops)
+
+
+def scan(
+    interp: Interpreter,
+    arguments: Sequence[str],
+    modules: Sequence[str] = (),
+    paths: Sequence[str] = (),
+    options: ScanOptions | None = None,
+    use_pythonpath: bool = True,
+    project_root: str | None = None,
+    progress: Any = None,
+) -> ScanResult:
+    """Scan what the user named; see the module docstring for the semantics."""
+    targets, problems = plan_targets(arguments, modules)
+    script_dir = os.path.dirname(targets.scripts[0]) if targets.scripts else None
+    pythonpath = os.environ.get("PYTHONPATH") if use_pythonpath else None
+    search = build_search_path(interp, [*paths, *targets.paths], script_dir, pythonpath, project_root)
+    resolver = Resolver(interp, search)
+    scanner = Scanner(interp, resolver, options)
+    scanner.diagnostics.extend(problems)
+    for script in targets.scripts:
+        # One script runs as __main__; several are told apart by their names.
+        name = "__main__" if len(targets.scripts) == 1 else os.path.splitext(os.path.basename(script))[0]
+        scanner.add_script(script, name)
+    for file in targets.files:
+        scanner.add_file(file)
+    for module in targets.modules:
+        scanner.add_module(module)
+    return scanner.run(progress)
