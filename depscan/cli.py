@@ -358,6 +358,8 @@ def scan_command(
         except OSError as exc:
             raise click.FileError(graph_file, hint=exc.strerror or str(exc)) from None
         click.echo(f"diagram: {graph_file} ({view.number_of_nodes()} nodes, {view.number_of_edges()} edges)", err=True)
+    if not result.roots:
+        sys.exit(1)  # nothing could be scanned: the report says why
 
 
 @cli.command("why")

@@ -336,16 +336,19 @@ class Scanner:
         if record.kind == "import" or (record.kind == "call" and not names):
             self._need(record.module, importer, site, depth)
             return
-        package = self._need(record.module, importer, site, depth)
+        # `from pkg import sub` depends on pkg.sub; the package itself is an edge only when
+        # names are taken from it (its parent edge says the package runs first anyway).
+        package = self._need(record.module, importer, site, depth, edge=record.kind == "star")
         if package is None:
             return
         if record.kind == "star":
             self._star(record.module, importer, site, depth)
             return
         for attribute in names:
-            self._from_name(record.module, attribute, importer, site, depth, package)
+            if not self._from_name(record.module, attribute, importer, site, depth, package):
+                self._edge(importer, record.module, site)
 
-    def _need(self, name: str, importer: str, site: Site, depth: int) -> Resolution | None:
+    def _need(self, name: str, importer: str, site: Site, depth: int, edge: bool = True) -> Resolution | None:
         """Import ``name`` and its parents; an edge importer -> name carries the site."""
         resolution = self.resolver.resolve(name)
         if not resolution.found:
@@ -354,7 +357,8 @@ class Scanner:
             return None
         self._outcome(site, True)
         self._found(name, resolution, depth)
-        self._edge(importer, name, site)
+        if edge:
+            self._edge(importer, name, site)
         return resolution
 
     def _outcome(self, site: Site, resolved: bool) -> None:
@@ -384,18 +388,19 @@ class Scanner:
 
     def _from_name(
         self, package: str, attribute: str, importer: str, site: Site, depth: int, resolution: Resolution
-    ) -> None:
+    ) -> bool:
+        """True when ``attribute`` is a submodule (an edge to it is made), False for a name of the package."""
         submodule = f"{package}.{attribute}"
         if resolution.is_package:
             found = self.resolver.resolve(submodule)
             if found.found:
                 self._found(submodule, found, depth)
                 self._edge(importer, submodule, site)
-                return
-        if self._defines(package, attribute):
-            return
-        self._outcome(site, False)
-        self._missing(submodule, site, maybe=self._names_unknown(package))
+                return True
+        if not self._defines(package, attribute):
+            self._outcome(site, False)
+            self._missing(submodule, site, maybe=self._names_unknown(package))
+        return False
 
     def _defines(self, module: str, name: str) -> bool:
         extraction = self._extraction_of(module)

@@ -1,0 +1,222 @@
+"""The scan on the fixture program in fixtures/scan: what is found, missing, dead, cyclic."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import FIXTURES
+from depscan.cli import cli
+from depscan.diagram import to_dot
+from depscan.graph import collapse, cycle_edges, cycles, importers, why
+from depscan.interpreter import probe
+from depscan.report import scan_json, scan_text
+from depscan.scan import ScanOptions, ScanResult, scan
+
+APP = FIXTURES / "scan" / "app"
+SPLIT = FIXTURES / "scan" / "split"
+
+
+@pytest.fixture(scope="module")
+def zip_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("zipped")
+    with zipfile.ZipFile(directory / "bundle.zip", "w") as archive:
+        archive.writestr("zmod.py", "import textwrap\nfrom zpkg import inner\n")
+        archive.writestr("zpkg/", "")
+        archive.writestr("zpkg/__init__.py", "")
+        archive.writestr("zpkg/inner.py", "import not_in_zip_xyz\n")
+    return directory / "bundle.zip"
+
+
+@pytest.fixture(scope="module")
+def result(zip_dir: Path) -> ScanResult:
+    interp = probe(sys.executable)
+    paths = [str(SPLIT / "one"), str(SPLIT / "two"), str(zip_dir)]
+    return scan(interp, [str(APP / "main.py")], paths=paths, use_pythonpath=False)
+
+
+def test_project_modules_found(result: ScanResult) -> None:
+    project = {name for name, r in result.modules.items() if r.category == "project"}
+    assert project == {
+        "__main__", "app", "app.core", "app.util", "app.late", "app.typing_only", "app.guarded", "app.broken",
+        "app.stars", "app.plugins", "app.missing_stuff", "app.alternatives", "nsp", "nsp.a", "nsp.b",
+        "zmod", "zpkg", "zpkg.inner",
+    }  # fmt: skip
+    assert result.modules["nsp"].kind == "namespace"
+    assert result.modules["nsp"].locations == (str(SPLIT / "one" / "nsp"), str(SPLIT / "two" / "nsp"))
+    assert result.modules["zmod"].archive is not None
+
+
+def test_stdlib_resolved_not_followed(result: ScanResult) -> None:
+    assert result.modules["json"].category == "stdlib"
+    assert "json" not in result.extractions or result.graph.out_degree("json") == 0
+    assert "json.decoder" not in result.modules  # json's own imports are not followed
+    assert {"textwrap", "posixpath", "importlib", "typing", "_json"} <= set(result.modules)
+
+
+def test_missing_and_maybe_missing(result: ScanResult) -> None:
+    assert set(result.missing) == {
+        "fastjson_not_installed", "not_installed_abc", "app.core.no_such_name", "json.nothing_here",
+        "nope_first", "nope_second", "nope_third", "not_in_zip_xyz",
+    }  # fmt: skip
+    assert set(result.maybe_missing) == {"app.stars.maybe_from_json"}
+    errors = {m.name for m in result.errors()}
+    # optional with no alternative import: fine; nope_third has a working alternative: fine.
+    assert errors == {
+        "not_installed_abc", "app.core.no_such_name", "json.nothing_here", "nope_first", "nope_second",
+        "not_in_zip_xyz",
+    }  # fmt: skip
+    [site] = result.missing["not_installed_abc"].sites
+    assert (Path(site.path or "").name, site.line) == ("missing_stuff.py", 2)
+
+
+def test_dead_branches_are_listed_not_followed(result: ScanResult) -> None:
+    dead = {site.statement for _, site in result.dead}
+    assert dead == {"import py2_only_module", "import winreg"}
+    assert "winreg" not in result.modules and "py2_only_module" not in result.missing
+
+
+def test_type_checking_imports_followed_and_marked(result: ScanResult) -> None:
+    sites = result.graph.edges["app.core", "app.typing_only"]["sites"]
+    assert [s.type_checking for s in sites] == [True]
+
+
+def test_dynamic_and_diagnostics(result: ScanResult) -> None:
+    assert [(module, d.expression) for module, d in result.dynamic] == [("app.plugins", "name")]
+    broken = [d for d in result.diagnostics if d.code == "DS010"]
+    assert len(broken) == 1 and broken[0].path and broken[0].path.endswith("broken.py") and broken[0].line == 3
+
+
+def test_cycles_ignore_delayed_imports(result: ScanResult) -> None:
+    [cycle] = cycles(result)
+    assert cycle.modules == ["app.core", "app.util"]
+    assert "app.late" not in cycle.modules  # imported inside a function
+    assert cycle.cut in (("app.core", "app.util"), ("app.util", "app.core"))
+
+
+def test_why_and_importers(result: ScanResult) -> None:
+    chains = why(result, "app.late")
+    assert [[name for name, _ in chain] for chain in chains] == [
+        ["__main__", "app", "app.core", "app.util", "app.late"],
+        ["__main__", "app.missing_stuff", "app.core", "app.util", "app.late"],
+        ["__main__", "app.stars", "app.core", "app.util", "app.late"],
+    ]
+    chain = chains[0]
+    assert chain[-1][1] is not None and chain[-1][1].line == 6
+    assert importers(result, "app.core") == ["app", "app.missing_stuff", "app.stars", "app.util"]
+    assert "__main__" in importers(result, "app.late", transitive=True)
+
+
+def test_text_report(result: ScanResult) -> None:
+    text = scan_text(result, cycles(result))
+    assert text.splitlines()[0].startswith(f"{len(result.modules)} modules (18 project")
+    assert "  nope_third  (optional)" in text
+    assert "Import cycles among project modules:\n  app.core <-> app.util" in text
+    assert "app/guarded.py:5  import py2_only_module" in text
+
+
+def test_json_report(result: ScanResult) -> None:
+    document = json.loads(scan_json(result, cycles(result)))
+    assert document["schema"] == "depscan/scan" and document["schema_version"] == 1
+    assert document["roots"] == ["__main__"]
+    names = [m["name"] for m in document["modules"]]
+    assert names == sorted(names)
+    missing = {m["name"]: m for m in document["missing"]}
+    assert missing["nope_third"]["error"] is False and missing["nope_first"]["error"] is True
+    assert document["summary"]["cycles"] == 1
+    [edge] = [i for i in document["imports"] if (i["from"], i["to"]) == ("app.util", "app.late")]
+    assert [(s["line"], s["delayed"]) for s in edge["sites"]] == [(6, True)]
+
+
+def test_dot_is_deterministic_and_styled(result: ScanResult) -> None:
+    view = collapse(result)
+    dot = to_dot(view, cycle_edges(cycles(result)))
+    assert dot == to_dot(collapse(result), cycle_edges(cycles(result)))
+    assert '"app.core" -> "app.util" [color="#d62728", penwidth=2];' in dot
+    assert '"not_installed_abc" [label="not_installed_abc\\n(missing)"' in dot
+    assert '"app.core" -> "app.typing_only" [style=dotted];' in dot
+    assert "json" not in view  # stdlib hidden by default
+    assert "json" in collapse(result, include_stdlib=True)
+
+
+def test_no_module_is_executed(tmp_path: Path, zip_dir: Path) -> None:
+    env = dict(os.environ, DEPSCAN_TRACE_DIR=str(tmp_path))
+    command = [sys.executable, "-m", "depscan", str(APP / "main.py"), "--path", str(SPLIT / "one")]
+    command += ["--path", str(SPLIT / "two"), "--path", str(zip_dir), "--format", "json"]
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["summary"]["project"] == 18
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz is not installed")
+def test_svg_diagram(tmp_path: Path, zip_dir: Path) -> None:
+    output = tmp_path / "out.svg"
+    runner = CliRunner()
+    args = [str(APP / "main.py"), "--path", str(SPLIT / "one"), "--path", str(SPLIT / "two")]
+    args += ["--path", str(zip_dir), "--graph", str(output)]
+    done = runner.invoke(cli, args, catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+    tree = ET.parse(output)
+    titles = {element.text for element in tree.iter("{http://www.w3.org/2000/svg}title")}
+    assert {"app.core", "app.util", "nsp.a", "zmod", "not_installed_abc"} <= titles
+    assert "app.core&#45;&gt;app.util" in output.read_text() or "app.core->app.util" in titles
+
+
+def test_missing_graphviz_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no dot on the PATH
+    output = tmp_path / "out.svg"
+    done = CliRunner().invoke(cli, [str(APP / "main.py"), "--graph", str(output)])
+    assert done.exit_code == 1
+    assert "Graphviz's 'dot' is not installed" in done.output and "apt-get install graphviz" in done.output
+    assert (tmp_path / "out.dot").read_text().startswith("digraph depscan {")
+    assert not output.exists()
+
+
+def test_options_limit_the_follow(zip_dir: Path) -> None:
+    interp = probe(sys.executable)
+    shallow = scan(interp, [str(APP / "main.py")], options=ScanOptions(max_depth=1), use_pythonpath=False)
+    assert "app.core" in shallow.modules  # depth 2: resolved, its imports not followed
+    assert not any(d["kind"] == "import" for _, _, d in shallow.graph.out_edges("app.core", data=True))
+    excluded = scan(interp, [str(APP / "main.py")], options=ScanOptions(exclude=["app.core"]), use_pythonpath=False)
+    assert "app.core" in excluded.modules
+    assert not excluded.graph.has_edge("app.core", "app.util")
+    followed = scan(interp, [], modules=["json"], options=ScanOptions(follow_stdlib=True))
+    assert "json.decoder" in followed.modules
+
+
+def test_package_directory_target() -> None:
+    interp = probe(sys.executable)
+    result = scan(interp, [str(APP / "app")], use_pythonpath=False)
+    assert {"app", "app.core", "app.late", "app.plugins"} <= set(result.roots)
+
+
+def test_cli_default_command_and_why(zip_dir: Path) -> None:
+    runner = CliRunner()
+    done = runner.invoke(cli, [str(APP / "main.py"), "--no-pythonpath"], catch_exceptions=False)
+    assert done.exit_code == 0
+    assert "Missing:" in done.stdout and "app.core <-> app.util" in done.stdout
+    why_run = runner.invoke(cli, ["why", str(APP / "main.py"), "app.late"], catch_exceptions=False)
+    assert why_run.exit_code == 0
+    assert "chain 1:\n  __main__\n  -> app " in why_run.stdout
+    assert "util.py:6  from . import late" in why_run.stdout
+    unknown = runner.invoke(cli, ["why", str(APP / "main.py"), "no.such.module"])
+    assert unknown.exit_code == 1 and "is not imported by" in unknown.output
+
+
+def test_cli_usage_errors(tmp_path: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(cli, ["scan"]).exit_code == 2
+    bad_graph = runner.invoke(cli, [str(APP / "main.py"), "--graph", str(tmp_path / "out.bmp")])
+    assert bad_graph.exit_code == 1 and "cannot tell the diagram format" in bad_graph.output
+    missing = runner.invoke(cli, [str(tmp_path / "nope.py")])
+    assert missing.exit_code == 1 and "DS012 no such file or directory" in missing.stdout
