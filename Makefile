@@ -35,16 +35,19 @@ test-fast: setup
 	$(BIN)/python -m pytest -m "not slow"
 
 demo: setup
-	@echo "\$$ depscan imports examples/weather"
-	@$(BIN)/depscan imports examples/weather
+	@mkdir -p out
+	@echo "\$$ depscan examples/weather/main.py --path examples/weather/vendor/units.zip --graph out/weather.svg"
+	@$(BIN)/depscan examples/weather/main.py --path examples/weather/vendor/units.zip --graph out/weather.svg
 
 lint: setup
 	$(BIN)/ruff check depscan tests benchmarks
 	$(BIN)/ruff format --check depscan tests benchmarks
 	$(BIN)/mypy
 
+# bench_resolve.py makes its benchmark venv (.bench/venv, from PyPI) on its first run and reuses it after.
 bench: setup
 	$(BIN)/python benchmarks/bench_extract.py
+	$(BIN)/python benchmarks/bench_resolve.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -350,7 +351,8 @@ def scan_command(
         click.echo(report, nl=False)
     if graph_file:
         view = collapse(result, include_stdlib=include_stdlib, full=full)
-        title = ", ".join(result.roots[:3]) + (" ..." if len(result.roots) > 3 else "")
+        named = [os.path.basename(t.rstrip(os.sep)) for t in targets] + list(target_options.get("modules") or ())
+        title = ", ".join(named[:3]) + (" ..." if len(named) > 3 else "")
         try:
             write_diagram(graph_file, view, cycle_edges(found_cycles), title)
         except DiagramError as exc:

@@ -31,6 +31,14 @@ class DiagramError(Exception):
         self.fallback = fallback
 
 
+def _relative(path: str | None) -> str:
+    """Paths under the current directory are shown relative to it."""
+    if not path:
+        return ""
+    relative = os.path.relpath(path) if os.path.isabs(path) else path
+    return path if relative.startswith("..") else relative
+
+
 def _quote(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     return '"' + escaped + '"'
@@ -96,7 +104,7 @@ def _node(view: nx.DiGraph, node: str) -> str:
         if data.get("collapsed"):
             attributes.append("shape=box3d")
     attributes.insert(0, f"label={_quote(label)}")
-    tooltip = data.get("path") or data.get("kind") or ""
+    tooltip = _relative(data.get("path")) or data.get("kind") or ""
     attributes.append(f"tooltip={_quote(str(tooltip))}")
     return f"{_quote(node)} [{', '.join(attributes)}];"
 

@@ -51,7 +51,7 @@ def test_text_report_of_the_example() -> None:
     assert ["12:5", "requests", "import", "requests", "optional#1"] in lines
     assert ["22:5", "weather.cache", "from", ".cache", "import", "Cache", "if", "TYPE_CHECKING"] in lines
     assert any(row[:2] == ["7:12", "?"] and "dynamic" in row for row in lines)
-    assert err.strip() == "8 files, 25 imports, 1 dynamic, 0 diagnostics"
+    assert err.strip() == "10 files, 31 imports, 1 dynamic, 0 diagnostics"
 
 
 def test_json_report() -> None:

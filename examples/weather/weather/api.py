@@ -21,6 +21,8 @@ else:
 if TYPE_CHECKING:
     from .cache import Cache
 
+from .formats import celsius  # noqa: E402  (formats imports this module back: an import cycle)
+
 __all__ = ["Forecast", "fetch"]
 
 
