@@ -1,0 +1,102 @@
+"""Golden files: the text, JSON and DOT outputs of the scan fixture, exactly.
+
+Paths are made relative to the repository and the interpreter's own paths
+are replaced by placeholders, so the files are the same on every machine with
+the same Python minor version. After an intended change of output, rewrite
+them with ``DEPSCAN_UPDATE_GOLDEN=1 make test`` and review the diff.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, ROOT
+from depscan.diagram import to_dot
+from depscan.graph import collapse, cycle_edges, cycles
+from depscan.interpreter import probe
+from depscan.report import scan_json, scan_text
+from depscan.scan import ScanResult, scan
+
+GOLDEN = FIXTURES / "scan" / "golden"
+VERSION = f"{sys.version_info[0]}.{sys.version_info[1]}"
+UPDATE = os.environ.get("DEPSCAN_UPDATE_GOLDEN") == "1"
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory: pytest.TempPathFactory) -> ScanResult:
+    directory = tmp_path_factory.mktemp("golden")
+    with zipfile.ZipFile(directory / "bundle.zip", "w") as archive:
+        archive.writestr("zmod.py", "import textwrap\nfrom zpkg import inner\n")
+        archive.writestr("zpkg/", "")
+        archive.writestr("zpkg/__init__.py", "")
+        archive.writestr("zpkg/inner.py", "import not_in_zip_xyz\n")
+    split = FIXTURES / "scan" / "split"
+    paths = [str(split / "one"), str(split / "two"), str(directory / "bundle.zip")]
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        found = scan(probe(sys.executable), ["fixtures/scan/app/main.py"], paths=paths, use_pythonpath=False)
+    finally:
+        os.chdir(cwd)
+    found.zip_dir = str(directory)  # type: ignore[attr-defined]
+    return found
+
+
+def normalise(text: str, result: ScanResult) -> str:
+    interp = result.interpreter
+    replacements = [(result.zip_dir, "<tmp>"), (str(ROOT) + os.sep, "")]  # type: ignore[attr-defined]
+    replacements += [(d, "<stdlib>") for d in sorted(interp.stdlib_dirs, key=len, reverse=True)]
+    replacements += [(interp.executable, "<python>"), (interp.prefix, "<prefix>"), (interp.base_prefix, "<base>")]
+    replacements += [(".".join(map(str, interp.version)), "<version>")]  # patch releases do not matter
+    for old, new in replacements:
+        if old:
+            text = text.replace(old, new)
+    return text
+
+
+def compare(name: str, actual: str) -> None:
+    path = GOLDEN / f"{name}-{VERSION}"
+    if UPDATE:
+        path.write_text(actual)
+        return
+    if not path.exists():
+        pytest.skip(f"no golden file for Python {VERSION}: create it with DEPSCAN_UPDATE_GOLDEN=1")
+    assert actual == path.read_text(), f"{path.name} differs; if intended, rewrite with DEPSCAN_UPDATE_GOLDEN=1"
+
+
+def test_text(result: ScanResult) -> None:
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        text = scan_text(result, cycles(result))
+    finally:
+        os.chdir(cwd)
+    compare("app.txt", normalise(text, result))
+
+
+def test_json(result: ScanResult) -> None:
+    document = json.loads(normalise(scan_json(result, cycles(result)), result))
+    document["depscan_version"] = "<version>"
+    compare("app.json", json.dumps(document, indent=2, sort_keys=True) + "\n")
+
+
+def test_dot(result: ScanResult) -> None:
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        dot = to_dot(collapse(result, include_stdlib=True), cycle_edges(cycles(result)), "main.py")
+    finally:
+        os.chdir(cwd)
+    compare("app.dot", normalise(dot, result))
+
+
+def test_golden_files_exist_for_the_ci_python() -> None:
+    """The suite's own Python must have its golden files, or the tests above prove nothing."""
+    assert (GOLDEN / "app.txt-3.11").exists() or VERSION != "3.11"
+    assert list(Path(GOLDEN).glob("*-3.11"))
