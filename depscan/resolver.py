@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -550,10 +551,18 @@ def _kind_of(path: str, suffixes: Suffixes) -> ResolvedKind:
     return "source"
 
 
+_DECLARE_NAMESPACE = re.compile(rb"declare_namespace\(\s*__name__")
+
+
 def _legacy_namespace(init_file: str) -> str | None:
     """``pkgutil`` or ``pkg_resources`` when ``__init__.py`` declares a legacy namespace package."""
     data = read_bytes(init_file, max_bytes=1024 * 1024)
-    if not isinstance(data, bytes) or (b"extend_path" not in data and b"declare_namespace" not in data):
+    if not isinstance(data, bytes):
+        return None
+    # Cheap tests first: a module that merely defines declare_namespace (pkg_resources
+    # itself) or mentions extend_path in passing is not worth a parse.
+    pkgutil_style = b"__path__" in data and b"extend_path(" in data
+    if not pkgutil_style and _DECLARE_NAMESPACE.search(data) is None:
         return None
     from depscan.extract import extract
 
