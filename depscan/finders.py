@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import os
 import stat
+import time
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -147,18 +149,32 @@ MAX_ZIP_MEMBERS = 1_000_000
 
 
 class ZipFinder:
-    """zipimport's ``zipimporter`` for an archive and a prefix inside it."""
+    """zipimport's ``zipimporter`` for an archive and a prefix inside it.
 
-    def __init__(self, archive: str, prefix: str, members: frozenset[str]) -> None:
+    ``usable`` says whether a ``.pyc`` member would be used: zipimport skips
+    bytecode of another magic number, and timestamp bytecode that is stale
+    against the ``.py`` beside it, and falls back to the source.
+    """
+
+    def __init__(
+        self,
+        archive: str,
+        prefix: str,
+        members: frozenset[str],
+        usable: Callable[[str, str], bool] | None = None,
+    ) -> None:
         self.archive = archive
         self.prefix = prefix  # "" or "sub/dir/"
         self.members = members
+        self.usable = usable
 
     def find(self, tail: str) -> Found | None:
         base = self.prefix + tail
         for suffix, kind, is_package in _ZIP_ORDER:
             member = base + suffix
             if member in self.members:
+                if kind == "bytecode" and self.usable is not None and not self.usable(self.archive, member):
+                    continue
                 origin = _zip_path(self.archive, member)
                 locations = (_zip_path(self.archive, base),) if is_package else ()
                 return Found(kind, is_package, origin, locations, self.archive)
@@ -174,9 +190,36 @@ def _zip_path(archive: str, member: str) -> str:
 class ZipDirectory:
     """Zip archives read once each; corrupt or absurd archives become diagnostics."""
 
-    def __init__(self) -> None:
+    def __init__(self, magic: bytes | None = None) -> None:
         self._members: dict[str, frozenset[str] | None] = {}
+        self._infos: dict[str, dict[str, zipfile.ZipInfo]] = {}
+        self.magic = magic  # the target's MAGIC_NUMBER, when known
         self.diagnostics: list[Diagnostic] = []
+
+    def usable(self, archive: str, member: str) -> bool:
+        """Would zipimport use this ``.pyc`` member? (See its ``_unmarshal_code``.)"""
+        if self.magic is None:
+            return True
+        try:
+            with zipfile.ZipFile(archive) as handle, handle.open(member) as stream:
+                header = stream.read(16)
+        except (zipfile.BadZipFile, OSError, KeyError, ValueError, EOFError, NotImplementedError):
+            return False
+        if len(header) < 16 or header[:4] != self.magic:
+            return False
+        flags = int.from_bytes(header[4:8], "little")
+        if flags != 0:
+            return True  # hash-based: the source hash is not checked here
+        source = self._infos.get(archive, {}).get(member[:-1])
+        if source is None:
+            return True
+        try:
+            source_mtime = int(time.mktime((*source.date_time, 0, 0, -1)))
+        except (OverflowError, ValueError):
+            return False
+        stamp = int.from_bytes(header[8:12], "little")
+        size = int.from_bytes(header[12:16], "little")
+        return abs(stamp - source_mtime) <= 1 and size == source.file_size
 
     def members(self, archive: str) -> frozenset[str] | None:
         if archive in self._members:
@@ -188,6 +231,7 @@ class ZipDirectory:
                 if len(infos) > MAX_ZIP_MEMBERS:
                     raise zipfile.BadZipFile(f"{len(infos)} members, over the limit of {MAX_ZIP_MEMBERS}")
                 result = frozenset(info.filename for info in infos)
+                self._infos[archive] = {info.filename: info for info in infos}
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
             reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
             self.diagnostics.append(

@@ -50,13 +50,22 @@ if lister is not None:
     candidates = list(lister())
 finder = getattr(_imp, "find_frozen", None)
 frozen = []
+frozen_packages = []
 for name in candidates:
     try:
         ok = finder(name) is not None if finder is not None else _imp.is_frozen(name)
+        if ok and getattr(_imp, "is_frozen_package", lambda n: False)(name):
+            frozen_packages.append(name)
     except ImportError:
         ok = False
     if ok:
         frozen.append(name)
+try:
+    from importlib.util import MAGIC_NUMBER
+    magic = MAGIC_NUMBER.hex()
+except ImportError:
+    import imp
+    magic = imp.get_magic().encode("hex")
 import sysconfig
 paths = sysconfig.get_paths()
 user_site, site_dirs = None, []
@@ -86,6 +95,8 @@ print(json.dumps({
     "sys_path": path,
     "builtin": sorted(sys.builtin_module_names),
     "frozen": sorted(frozen),
+    "frozen_packages": sorted(frozen_packages),
+    "magic": magic,
     "stdlib_names": sorted(getattr(sys, "stdlib_module_names", [])),
     "stdlib_dirs": sorted(set(p for p in (paths.get("stdlib"), paths.get("platstdlib")) if p)),
     "extension_suffixes": extensions,
@@ -97,6 +108,9 @@ print(json.dumps({
     "platlibdir": getattr(sys, "platlibdir", "lib"),
 }))
 """
+
+
+PROBE_VERSION = 2  # bump when the probe reports something new: cached answers are then asked again
 
 
 class InterpreterError(Exception):
@@ -130,6 +144,8 @@ class Interpreter:
     venv: str | None = None  # the virtual environment's directory, if the target is one
     from_tables: bool = False  # built from depscan's tables, not from a real interpreter
     stdlib_modules: frozenset[str] = frozenset()  # with from_tables: every stdlib module, submodules too
+    frozen_packages: frozenset[str] = frozenset()
+    magic: str | None = None  # importlib.util.MAGIC_NUMBER, hex: which .pyc files the target can load
     notes: tuple[str, ...] = field(default=())
 
     @property
@@ -212,7 +228,9 @@ def probe(executable: str, use_cache: bool = True) -> Interpreter:
         stat = os.stat(executable)
     except OSError as exc:
         raise InterpreterError(f"cannot run {executable}: {exc.strerror}") from None
-    key_text = json.dumps([os.path.abspath(executable), stat.st_mtime_ns, stat.st_size, __version__, venv_values])
+    key_text = json.dumps(
+        [PROBE_VERSION, os.path.abspath(executable), stat.st_mtime_ns, stat.st_size, __version__, venv_values]
+    )
     key = hashlib.sha256(key_text.encode()).hexdigest()[:32]
     cache_file = _cache_dir() / f"{key}.json"
     data: dict[str, Any] | None = None
@@ -340,4 +358,6 @@ def _build(data: dict[str, Any], venv_dir: str | None, include_system: bool) -> 
         user_site=user_site,
         user_site_enabled=user_enabled,
         venv=venv_dir,
+        frozen_packages=frozenset(data.get("frozen_packages", ())),
+        magic=data.get("magic"),
     )

@@ -114,6 +114,7 @@ _FINDER_WORDS = {
     "editable": "setuptools editable finder",
     "distutils-shim": "setuptools' distutils shim",
     "table": "depscan's stdlib table",
+    "alias": "os's alias for its platform's path module",
 }
 
 

@@ -206,14 +206,15 @@ def _read_pth_files(
     sitedir: str, search: SearchPath, fs: FileSystem, add: Any, version: tuple[int, ...], environ: Mapping[str, str]
 ) -> None:
     listing = fs.listing(sitedir) or {}
-    names = sorted(name for name in listing if name.endswith(".pth") and not name.startswith("."))
+    skip_hidden = _skips_hidden_pth(version)
+    names = sorted(name for name in listing if name.endswith(".pth") and not (skip_hidden and name.startswith(".")))
     for name in names:
         file = os.path.join(sitedir, name)
         data = read_bytes(file, max_bytes=1024 * 1024)
         if not isinstance(data, bytes):
             search.diagnostics.append(data)
             continue
-        text = data.decode("utf-8-sig", "replace")
+        text = _decode_pth(data, version)
         for number, line in enumerate(text.splitlines(), start=1):
             if line.startswith("#") or not line.strip():
                 continue
@@ -224,6 +225,31 @@ def _read_pth_files(
             entry = os.path.join(sitedir, line.rstrip())
             if os.path.exists(entry):
                 add(entry, "pth", "third_party", file)
+
+
+def _skips_hidden_pth(version: tuple[int, ...]) -> bool:
+    """``site`` skips ``.pth`` files whose name starts with a dot since these releases (gh-113659)."""
+    fixed = {(3, 8): 19, (3, 9): 19, (3, 10): 14, (3, 11): 8, (3, 12): 2}
+    if tuple(version[:2]) >= (3, 13):
+        return True
+    micro = fixed.get((version[0], version[1]) if len(version) >= 2 else (0, 0))
+    return micro is not None and len(version) >= 3 and version[2] >= micro
+
+
+def _decode_pth(data: bytes, version: tuple[int, ...]) -> str:
+    """UTF-8 (a BOM allowed) first since 3.13; before, the locale's encoding, a BOM kept as text."""
+    import locale
+
+    fallback = locale.getpreferredencoding(False) or "utf-8"
+    if tuple(version[:2]) >= (3, 13):
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return data.decode(fallback, "replace")
+    try:
+        return data.decode(fallback, "replace")
+    except LookupError:
+        return data.decode("utf-8", "replace")
 
 
 def _understand_pth_import(line: str, sitedir: str, search: SearchPath, environ: Mapping[str, str]) -> str | None:
@@ -301,7 +327,7 @@ class Resolver:
         self.interp = interp
         self.search = search
         self.fs = FileSystem()
-        self.zips = ZipDirectory()
+        self.zips = ZipDirectory(bytes.fromhex(interp.magic) if interp.magic else None)
         self.suffixes = Suffixes(interp.extension_suffixes, interp.source_suffixes, interp.bytecode_suffixes)
         self._finders: dict[str, DirectoryFinder | ZipFinder | EditableFinder | None] = {}
         self._cache: dict[str, Resolution] = {}
@@ -327,6 +353,11 @@ class Resolver:
     def _resolve(self, name: str) -> Resolution:
         parent_name, _, tail = name.rpartition(".")
         parent: Resolution | None = None
+        if name == "os.path" and self.resolve("os").category == "stdlib":
+            # os puts its platform's path module in sys.modules as os.path; find_spec answers with that one.
+            alias = self.resolve("ntpath" if self.interp.os_name == "nt" else "posixpath")
+            if alias.found:
+                return _renamed(alias, name, "alias")
         if parent_name:
             parent = self.resolve(parent_name)
             if not parent.found:
@@ -343,7 +374,7 @@ class Resolver:
         if name in self.interp.builtin:
             return Resolution(name, "builtin", path="built-in", finder="builtin", category="stdlib")
         if name in self.interp.frozen:
-            package = f"{name}.__init__" in self.interp.frozen
+            package = f"{name}.__init__" in self.interp.frozen or name in self.interp.frozen_packages
             return Resolution(name, "frozen", package, path="frozen", finder="frozen", category="stdlib")
         result = self._path_finder(name, tail, entries, parent)
         if result is not None:
@@ -402,7 +433,7 @@ class Resolver:
         if found.is_package and found.kind == "source" and found.archive is None and found.origin:
             legacy = _legacy_namespace(found.origin)
             if legacy:
-                locations = self._extend_legacy(name, locations, parent)
+                locations = self._extend_legacy(name, locations, parent, legacy)
         return Resolution(
             name,
             found.kind,
@@ -417,15 +448,36 @@ class Resolver:
             legacy_namespace=legacy,
         )
 
-    def _extend_legacy(self, name: str, locations: tuple[str, ...], parent: Resolution | None) -> tuple[str, ...]:
-        """What ``__path__ = extend_path(__path__, __name__)`` would make of the locations."""
+    def _extend_legacy(
+        self, name: str, locations: tuple[str, ...], parent: Resolution | None, style: str
+    ) -> tuple[str, ...]:
+        """The ``__path__`` a legacy namespace package's ``__init__`` builds.
+
+        ``pkgutil.extend_path`` asks each entry's finder (directories and zip
+        archives alike) for the name and appends the locations it reports,
+        namespace portions included. ``pkg_resources.declare_namespace`` takes
+        only portions that have a loader (an ``__init__``), and sorts the
+        result by the entries' order on ``sys.path``.
+        """
         final = name.rpartition(".")[2]
         search = parent.locations if parent is not None else tuple(e.path for e in self.search.entries)
         extended = list(locations)
-        for directory in search:
-            candidate = os.path.join(directory, final)
-            if candidate not in extended and self.fs.kind(candidate) == "d":
-                extended.append(candidate)
+        order: dict[str, int] = {}
+        for index, entry in enumerate(search):
+            finder = self._finder(entry)
+            if finder is None or isinstance(finder, EditableFinder):
+                continue
+            found = finder.find(final)
+            if found is None:
+                continue
+            if style == "pkg_resources" and found.kind == "namespace":
+                continue
+            for location in found.locations:
+                order.setdefault(location, index)
+                if location not in extended:
+                    extended.append(location)
+        if style == "pkg_resources":
+            extended.sort(key=lambda location: order.get(location, -1))
         return tuple(extended)
 
     def _editable(self, finder: EditableFinder, name: str) -> Resolution | None:
@@ -488,7 +540,7 @@ class Resolver:
                 archive, prefix = split
                 members = self.zips.members(archive)
                 if members is not None:
-                    finder = ZipFinder(archive, prefix, members)
+                    finder = ZipFinder(archive, prefix, members, self.zips.usable)
             elif self.fs.kind(path) == "d":
                 finder = DirectoryFinder(path, self.suffixes, self.fs)
         self._finders[entry] = finder

@@ -280,11 +280,24 @@ def test_pth_files(tmp_path: Path) -> None:
     touch(site, ".hidden.pth", text="../hidden\n")
     for name in ("first", "second", "hidden"):
         touch(tmp_path, f"{name}/")
-    search = build_search_path(interpreter(site_dirs=[site]))
+    search = build_search_path(interpreter(site_dirs=[site], version=(3, 12, 2)))
     paths = [(e.path, e.origin) for e in search.entries]
     assert paths == [(str(site), "site"), (str(tmp_path / "first"), "pth"), (str(tmp_path / "second"), "pth")]
     [line] = search.pth_imports
     assert (line.line, line.text, line.meaning) == (6, "import os; os.system('boom')", None)
+    # Before gh-113659 (3.11.8, 3.12.2, ...) site read dot-named .pth files too.
+    older = build_search_path(interpreter(site_dirs=[site], version=(3, 11, 7)))
+    assert str(tmp_path / "hidden") in [e.path for e in older.entries]
+
+
+@pytest.mark.parametrize(("version", "found"), [((3, 13, 0), True), ((3, 12, 2), False)])
+def test_pth_with_a_bom(tmp_path: Path, version: tuple[int, ...], found: bool) -> None:
+    """3.13 reads .pth files as UTF-8 with an optional BOM; before, the BOM stayed in the first path."""
+    site = tmp_path / "site-packages"
+    touch(tmp_path, "target/")
+    touch(site, "bom.pth", text="\ufeff../target\n")
+    entries = [e.path for e in build_search_path(interpreter(site_dirs=[site], version=version)).entries]
+    assert (str(tmp_path / "target") in entries) is found
 
 
 def test_distutils_precedence(tmp_path: Path) -> None:
@@ -378,9 +391,22 @@ def test_legacy_namespace_packages(tmp_path: Path, init: str) -> None:
     r = resolver([a, b, c])
     legacy = r.resolve("legacy")
     assert legacy.legacy_namespace in ("pkgutil", "pkg_resources")
-    assert legacy.locations == (str(a / "legacy"), str(b / "legacy"), str(c / "legacy"))
     check(r.resolve("legacy.two"), "source", b / "legacy/two.py")
-    check(r.resolve("legacy.three"), "source", c / "legacy/three.py")
+    if legacy.legacy_namespace == "pkgutil":  # every portion, namespace directories included
+        assert legacy.locations == (str(a / "legacy"), str(b / "legacy"), str(c / "legacy"))
+        check(r.resolve("legacy.three"), "source", c / "legacy/three.py")
+    else:  # pkg_resources takes only portions with an __init__
+        assert legacy.locations == (str(a / "legacy"), str(b / "legacy"))
+        assert not r.resolve("legacy.three").found
+
+
+def test_legacy_namespace_portion_in_a_zip(tmp_path: Path) -> None:
+    init = "__path__ = __import__('pkgutil').extend_path(__path__, __name__)\n"
+    touch(tmp_path / "d", "legacy/__init__.py", text=init)
+    archive = make_zip(tmp_path / "z.zip", {"legacy/__init__.py": init, "legacy/zipped.py": ""})
+    r = resolver([tmp_path / "d", archive])
+    assert r.resolve("legacy").locations == (str(tmp_path / "d" / "legacy"), str(archive / "legacy"))
+    check(r.resolve("legacy.zipped"), "source", archive / "legacy/zipped.py")
 
 
 # --- hostile ----------------------------------------------------------------------------------------
