@@ -203,6 +203,14 @@ def resolve_command(
         sys.exit(1)
 
 
+def _shown(path: str | None) -> str:
+    """A path relative to the current directory when it is under it."""
+    if not path:
+        return ""
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
+
+
 def _project_root() -> str | None:
     here = Path.cwd()
     for directory in (here, *here.parents):
@@ -292,19 +300,20 @@ def _run_scan(
 
 
 class _ScanProgress:
-    """A one-line count on a terminal's stderr while the scan runs."""
+    """click's progress bar on a terminal's stderr; its length grows as the worklist does."""
 
     def __init__(self) -> None:
-        self.shown = False
+        self.bar = click.progressbar(length=1, label="Scanning", file=sys.stderr, show_pos=True)
+        self.bar.__enter__()
+        self.done_count = 0
 
     def __call__(self, scanned: int, queued: int) -> None:
-        if scanned % 25 == 0:
-            click.echo(f"\rscanning: {scanned} modules, {queued} queued ", nl=False, err=True)
-            self.shown = True
+        self.done_count += 1
+        self.bar.length = max(self.done_count + queued, 1)
+        self.bar.update(1)
 
     def done(self) -> None:
-        if self.shown:
-            click.echo("\r" + " " * 60 + "\r", nl=False, err=True)
+        self.bar.__exit__(None, None, None)
 
 
 @cli.command("scan")
@@ -382,8 +391,27 @@ def why_command(target: str, module: str, **target_options: Any) -> None:
         click.echo(f"chain {number}:")
         click.echo(f"  {chain[0][0]}")
         for name, site in chain[1:]:
-            where = f"{site.path}:{site.line}  {site.statement}" if site is not None else "(parent package)"
+            where = f"{_shown(site.path)}:{site.line}  {site.statement}" if site is not None else "(parent package)"
             click.echo(f"  -> {name}    {where}")
+
+
+@cli.command("importers")
+@click.argument("target", metavar="TARGET")
+@click.argument("module", metavar="MODULE")
+@click.option("--transitive", is_flag=True, help="Everything that reaches MODULE through any chain of imports.")
+@_target_options
+def importers_command(target: str, module: str, transitive: bool, **target_options: Any) -> None:
+    """List the modules of TARGET's program that import MODULE (directly, or --transitive)."""
+    from depscan.graph import importers
+
+    result = _run_scan((target,), **target_options)
+    if module not in result.graph:
+        raise click.ClickException(f"{module!r} is not imported by {target} (directly or indirectly)")
+    graph = result.graph
+    for name in importers(result, module, transitive):
+        sites = graph.edges[name, module].get("sites", []) if graph.has_edge(name, module) else []
+        where = ", ".join(f"{_shown(s.path)}:{s.line}" for s in sites)
+        click.echo(f"{name}  {where}".rstrip())
 
 
 def main(argv: Iterable[str] | None = None) -> None:

@@ -373,7 +373,8 @@ class Scanner:
             data = self.graph.edges[importer, name]
             if data.get("kind") == "parent":
                 data["kind"] = "import"
-            data["sites"].append(site)
+            if site not in data["sites"]:  # `from pkg import a, b` is one site
+                data["sites"].append(site)
         else:
             self.graph.add_edge(importer, name, kind="import", sites=[site])
 

@@ -220,3 +220,24 @@ def test_cli_usage_errors(tmp_path: Path) -> None:
     assert bad_graph.exit_code == 1 and "cannot tell the diagram format" in bad_graph.output
     missing = runner.invoke(cli, [str(tmp_path / "nope.py")])
     assert missing.exit_code == 1 and "DS012 no such file or directory" in missing.stdout
+
+
+def test_cli_importers() -> None:
+    runner = CliRunner()
+    direct = runner.invoke(cli, ["importers", str(APP / "main.py"), "app.core", "--no-pythonpath"])
+    assert direct.exit_code == 0
+    rows = [line.split()[0] for line in direct.stdout.splitlines()]
+    assert rows == ["app", "app.missing_stuff", "app.stars", "app.util"]
+    assert "app/util.py:2" in direct.stdout
+    everything = runner.invoke(cli, ["importers", str(APP / "main.py"), "app.late", "--transitive"])
+    assert everything.exit_code == 0
+    assert {"__main__", "app", "app.core", "app.util"} <= {line.split()[0] for line in everything.stdout.splitlines()}
+
+
+def test_progress_bar_survives_without_a_terminal() -> None:
+    from depscan.cli import _ScanProgress
+
+    progress = _ScanProgress()
+    for scanned in range(1, 5):
+        progress(scanned, 10 - scanned)
+    progress.done()
