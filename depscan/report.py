@@ -23,7 +23,7 @@ def _relative(path: str | None) -> str:
         relative = os.path.relpath(path)
     except ValueError:
         return path
-    return path if relative.startswith(".." + os.sep + "..") else relative
+    return path if relative.startswith("..") else relative  # relative only under the current directory
 
 
 def _where(site: Site) -> str:
