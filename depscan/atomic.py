@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -11,10 +12,21 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file renamed over it.
 
     The temporary file lives in the same directory (a rename is atomic only
-    within one file system) and is removed if anything fails.
+    within one file system) and is removed if anything fails. A symbolic link
+    is followed (the file it names is replaced, the link kept), and a target
+    that exists but is not a regular file (``/dev/null``, a FIFO, a terminal)
+    is written to directly: renaming over it would replace the device itself.
     """
-    target = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    target = Path(os.path.realpath(path))
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode):
+        with open(target, "wb") as handle:
+            handle.write(payload)
+        return
     directory = target.parent if str(target.parent) else Path(".")
     fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     try:

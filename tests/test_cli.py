@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -216,3 +217,25 @@ def test_resolve_with_another_installed_python(version: str) -> None:
     document = json.loads(out)
     assert document["python"]["version"].startswith(version + ".")
     assert f"python{version}/json/__init__.py" in document["modules"][0]["path"]
+
+
+def test_atomic_write_keeps_devices_links_and_fifos(tmp_path: Path) -> None:
+    from depscan.atomic import write_atomic
+
+    real = tmp_path / "real.json"
+    real.write_text("old")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    write_atomic(link, "new")
+    assert link.is_symlink() and real.read_text() == "new"
+    # A FIFO stands for every non-regular target, /dev/null included (not written to here:
+    # a regression would replace the machine's device with a file).
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        write_atomic(fifo, "through the pipe")
+        assert os.read(reader, 100) == b"through the pipe"
+    finally:
+        os.close(reader)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
