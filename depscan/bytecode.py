@@ -21,7 +21,7 @@ import marshal
 from collections.abc import Iterator
 from types import CodeType
 
-from depscan.model import Context, Diagnostic, Extraction, ImportedName, ImportRecord, Kind, Scope
+from depscan.model import Context, Diagnostic, Extraction, ImportedName, ImportRecord, Kind, ModuleFacts, Scope
 
 # Magic numbers of final releases, for a helpful message (importlib's table).
 KNOWN_MAGIC = {
@@ -97,7 +97,20 @@ def extract_bytecode(data: bytes, module: str, is_package: bool, path: str | Non
         context = Context(scope=scope)
         records.append(ImportRecord(kind, absolute, raw, level, line, 0, context, names, precise=False))
     records.sort(key=lambda record: record.line)
-    return Extraction(module, is_package, path, tuple(records), diagnostics=tuple(diagnostics), source_kind="bytecode")
+    stars = tuple(dict.fromkeys(r.module for r in records if r.kind == "star" and r.module is not None))
+    facts = ModuleFacts(defined=module_names(code), star_imports=stars)
+    return Extraction(
+        module, is_package, path, tuple(records), facts=facts, diagnostics=tuple(diagnostics), source_kind="bytecode"
+    )
+
+
+def module_names(code: CodeType) -> frozenset[str]:
+    """The names the module's own code stores at top level (as modulefinder counts them)."""
+    return frozenset(
+        str(instruction.argval)
+        for instruction in dis.get_instructions(code)
+        if instruction.opname in ("STORE_NAME", "STORE_GLOBAL")
+    )
 
 
 def import_instructions(code: CodeType) -> Iterator[tuple[str, int, tuple[str, ...] | None, int, Scope]]:

@@ -254,7 +254,10 @@ class _Walker:
         self.aliases: dict[str, str] = {}  # local name -> dotted name it was imported as
         self.named: dict[str, Condition] = {}  # module flags such as PY2 = sys.version_info < (3,)
         self.defined: set[str] = set()
+        self.unguarded: set[str] = set()  # bound at least once outside any if-test
+        self.guarded: dict[str, list[tuple[Condition, ...]]] = {}  # name -> the guards of each binding
         self.star: list[str] = []
+        self.unbound_self: set[str] = set()
         self.future: list[str] = []
         self.all = _AllState()
         self.namespace: str | None = None
@@ -294,7 +297,13 @@ class _Walker:
             all_refs=tuple(self.all.refs),
             all_exact=self.all.exact,
             defined=frozenset(self.defined),
+            guarded=tuple(
+                (name, tuple(dict.fromkeys(guards)))
+                for name, guards in sorted(self.guarded.items())
+                if name not in self.unguarded
+            ),
             star_imports=tuple(dict.fromkeys(self.star)),
+            unbound_self_imports=frozenset(self.unbound_self),
             future=tuple(self.future),
             namespace=self.namespace,
         )
@@ -325,14 +334,14 @@ class _Walker:
                 header.append(node.returns)
             self.expressions(node, ctx, header)
         if ctx.scope == "module":
-            self.defined.add(node.name)
+            self.define(node.name, ctx)
         self.block(node.body, ctx.with_scope("function"))
 
     def s_class(self, node: ast.ClassDef, ctx: Context) -> None:
         if self.searching:
             self.expressions(node, ctx, (*node.decorator_list, *node.bases, *node.keywords))
         if ctx.scope == "module":
-            self.defined.add(node.name)
+            self.define(node.name, ctx)
         self.classes.append(node.name)
         self.block(node.body, ctx if ctx.scope == "function" else ctx.with_scope("class"))
         self.classes.pop()
@@ -351,7 +360,7 @@ class _Walker:
         if ctx.scope == "module":
             for item in node.items:
                 if item.optional_vars is not None:
-                    self.bind_target(item.optional_vars)
+                    self.bind_target(item.optional_vars, ctx)
         inner = ctx
         if any(self.suppresses_import_error(item.context_expr) for item in node.items):
             self.tries += 1
@@ -362,7 +371,7 @@ class _Walker:
         if self.searching:
             self.expressions(node, ctx, (node.iter,))
         if ctx.scope == "module":
-            self.bind_target(node.target)
+            self.bind_target(node.target, ctx)
         self.block(node.body, ctx)
         self.block(node.orelse, ctx)
 
@@ -399,7 +408,7 @@ class _Walker:
         if self.searching:
             self.expressions(node, ctx, (node.value,))
         if ctx.scope == "module" and isinstance(node.target, ast.Name):
-            self.defined.add(node.target.id)
+            self.define(node.target.id, ctx)
             if node.target.id == "__all__" and isinstance(node.op, ast.Add):
                 self.all_add(node.value)
 
@@ -416,7 +425,7 @@ class _Walker:
 
     def s_type_alias(self, node: ast.stmt, ctx: Context) -> None:  # Python 3.12: type X = ...
         if ctx.scope == "module":
-            self.defined.add(node.name.id)  # type: ignore[attr-defined]
+            self.define(node.name.id, ctx)  # type: ignore[attr-defined]
 
     # -- imports -----------------------------------------------------------------
 
@@ -433,7 +442,7 @@ class _Walker:
                 bound = alias.name.partition(".")[0]
                 self.aliases[bound] = bound
             if ctx.scope == "module":
-                self.defined.add(bound)
+                self.define(bound, ctx)
 
     def mangle(self, name: str) -> str:
         """Private name mangling, which the compiler applies to imports in a class too.
@@ -474,8 +483,14 @@ class _Walker:
             bound = alias.asname or alias.name
             if absolute is not None:
                 self.alias(bound, f"{absolute}.{alias.name}")
-            if ctx.scope == "module":
-                self.defined.add(bound)
+            if absolute != self.module:
+                if ctx.scope == "module":
+                    self.define(bound, ctx)
+                continue
+            # `from . import x` in the package itself does not define x: it works only when x is a
+            # submodule or is bound already. Run at import time, it finds what is bound so far.
+            if ctx.scope != "function" and alias.name not in self.defined and not self.star:
+                self.unbound_self.add(alias.name)
 
     def alias(self, name: str, dotted: str) -> None:
         """Remember what a local name stands for.
@@ -554,21 +569,29 @@ class _Walker:
         except RecursionError:
             return Unknown("<deeply nested condition>")
 
-    def bind_target(self, target: ast.expr) -> None:
+    def define(self, name: str, ctx: Context) -> None:
+        """A name bound at module level; one bound only under if-tests keeps their conditions."""
+        self.defined.add(name)
+        if not ctx.conditions:
+            self.unguarded.add(name)
+        elif name not in self.unguarded:
+            self.guarded.setdefault(name, []).append(ctx.conditions)
+
+    def bind_target(self, target: ast.expr, ctx: Context) -> None:
         if isinstance(target, ast.Name):
-            self.defined.add(target.id)
+            self.define(target.id, ctx)
         elif isinstance(target, (ast.Tuple, ast.List)):
             for elt in target.elts:
-                self.bind_target(elt)
+                self.bind_target(elt, ctx)
         elif isinstance(target, ast.Starred):
-            self.bind_target(target.value)
+            self.bind_target(target.value, ctx)
 
     def assign(self, targets: Sequence[ast.expr], value: ast.expr, ctx: Context) -> None:
         top = ctx.scope == "module"
         for target in targets:
             if not isinstance(target, ast.Name):
                 if top:
-                    self.bind_target(target)
+                    self.bind_target(target, ctx)
                 continue
             name = target.id
             dotted = self.qualify(value) if self.hot and isinstance(value, (ast.Name, ast.Attribute)) else None
@@ -576,7 +599,7 @@ class _Walker:
                 self.alias(name, dotted)  # imp = importlib.import_module
             if not top:
                 continue
-            self.defined.add(name)
+            self.define(name, ctx)
             if name == "__all__":
                 previous = self.all
                 self.all = _AllState(names=[])
@@ -688,7 +711,7 @@ class _Walker:
             if check_calls and isinstance(node, ast.Call):
                 self.call(node, ctx.with_scope("function") if in_lambda else ctx)
             elif check_walrus and isinstance(node, ast.NamedExpr) and not in_lambda:
-                self.bind_target(node.target)
+                self.bind_target(node.target, ctx)
             nested = in_lambda or isinstance(node, ast.Lambda)
             stack.extend((child, nested) for child in ast.iter_child_nodes(node))
 

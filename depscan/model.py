@@ -259,15 +259,34 @@ class ModuleFacts:
     out, None when the module has no ``__all__``; ``all_refs`` names modules
     whose ``__all__`` is added in (they must be looked up to complete it);
     ``all_exact`` is False when some part of ``__all__`` could not be read.
+    ``defined`` holds every name bound at module level; ``guarded`` lists those
+    bound only under ``if`` tests, each with the conditions of every binding
+    (outermost first), so that a scan can drop the names a target never binds.
+    ``unbound_self_imports`` are the names the module imports from itself
+    (``from . import x`` in a package's ``__init__``) at import time before
+    anything binds them: unless they are submodules, those imports fail.
     """
 
     all_names: tuple[str, ...] | None = None
     all_refs: tuple[AllRef, ...] = ()
     all_exact: bool = True
     defined: frozenset[str] = field(default_factory=frozenset)
+    guarded: tuple[tuple[str, tuple[tuple[Condition, ...], ...]], ...] = ()
     star_imports: tuple[str, ...] = ()
+    unbound_self_imports: frozenset[str] = field(default_factory=frozenset)
     future: tuple[str, ...] = ()
     namespace: str | None = None  # "pkgutil" or "pkg_resources" for legacy namespace packages
+
+    def defined_for(self, target: Target) -> frozenset[str]:
+        """The names bound at module level on ``target``: those bound only in dead branches left out."""
+        if not self.guarded:
+            return self.defined
+        dead = {
+            name
+            for name, bindings in self.guarded
+            if all(Context(conditions=conditions).evaluate(target) is False for conditions in bindings)
+        }
+        return self.defined - dead if dead else self.defined
 
     def public_names(self) -> list[str] | None:
         """The names ``from module import *`` binds, when known without other modules."""
@@ -281,7 +300,17 @@ class ModuleFacts:
             "all_refs": [ref.to_json() for ref in self.all_refs],
             "all_exact": self.all_exact,
             "defined": sorted(self.defined),
+            "guarded": [
+                {
+                    "name": name,
+                    "bindings": [
+                        [{"text": str(c), "tree": c.to_json()} for c in conditions] for conditions in bindings
+                    ],
+                }
+                for name, bindings in self.guarded
+            ],
             "star_imports": list(self.star_imports),
+            "unbound_self_imports": sorted(self.unbound_self_imports),
             "future": list(self.future),
             "namespace": self.namespace,
         }

@@ -163,6 +163,7 @@ class Scanner:
         self.queue: deque[str] = deque()
         self.roots: list[str] = []
         self.unknown_names: set[str] = set()  # modules whose defined names cannot be known
+        self.names_cache: dict[str, tuple[frozenset[str], bool]] = {}
         self.try_groups: dict[tuple[str, int], list[tuple[Site, bool]]] = {}
 
     # -- roots -----------------------------------------------------------------------
@@ -213,6 +214,11 @@ class Scanner:
             if collecting:
                 gc.enable()
         self.diagnostics.extend(self.resolver.diagnostics)
+        # A name missing as a module is missing, even where another import only maybe misses it.
+        for name in [name for name in self.maybe if name in self.missing]:
+            entry = self.missing[name]
+            entry.sites.extend(site for site in self.maybe.pop(name).sites if site not in entry.sites)
+            self.graph.nodes[name]["maybe"] = False
         return ScanResult(
             self.roots,
             self.graph,
@@ -281,8 +287,6 @@ class Scanner:
             extraction = extract_file(resolution.file, name, resolution.is_package, self.options.max_bytes)
         self.extractions[name] = extraction
         self.diagnostics.extend(extraction.diagnostics)
-        if extraction.facts.star_imports or not extraction.ok:
-            self._check_star_sources(name, extraction)
         depth = self.depth[name] + 1
         for record in extraction.imports:
             self._import(name, extraction, record, depth)
@@ -311,10 +315,6 @@ class Scanner:
 
             return extract_bytecode(data, name, resolution.is_package, resolution.file)
         return extract(data, name, resolution.is_package, resolution.file)
-
-    def _check_star_sources(self, name: str, extraction: Extraction) -> None:
-        if not extraction.ok:
-            self.unknown_names.add(name)
 
     # -- one import -------------------------------------------------------------------------
 
@@ -367,6 +367,15 @@ class Scanner:
         if not resolution.found:
             self._outcome(site, False)
             self._missing(name, site, maybe=False)
+            # The parents that exist are imported (and run) before the failure.
+            parts = name.split(".")
+            for end in range(len(parts) - 1, 0, -1):
+                parent = ".".join(parts[:end])
+                found = self.resolver.resolve(parent)
+                if found.found:
+                    self._found(parent, found, depth)
+                    self._edge(importer, parent, site)
+                    break
             return None
         self._outcome(site, True)
         self._found(name, resolution, depth)
@@ -411,30 +420,79 @@ class Scanner:
                 self._found(submodule, found, depth)
                 self._edge(importer, submodule, site)
                 return True
-        if not self._defines(package, attribute):
+        if importer == package and attribute in self._unbound_self_imports(package):
+            self._outcome(site, False)
+            self._missing(submodule, site, maybe=False)
+        elif not self._defines(package, attribute):
             self._outcome(site, False)
             self._missing(submodule, site, maybe=self._names_unknown(package))
         return False
 
     def _defines(self, module: str, name: str) -> bool:
+        return name in self._names(module)[0]
+
+    def _unbound_self_imports(self, module: str) -> frozenset[str]:
         extraction = self._extraction_of(module)
-        if extraction is None:
-            return False
-        facts = extraction.facts
-        return name in facts.defined or (facts.all_names is not None and name in facts.all_names)
+        return frozenset() if extraction is None else extraction.facts.unbound_self_imports
 
     def _names_unknown(self, module: str) -> bool:
         """Can't tell which names ``module`` has: an extension, or star imports from such modules."""
-        if module in self.unknown_names:
-            return True
-        extraction = self._extraction_of(module)
-        if extraction is None:
-            return True
-        for source in extraction.facts.star_imports:
-            resolved = self.resolver.resolve(source)
-            if not resolved.found or resolved.file is None or source in self.unknown_names:
-                return True
-        return False
+        return not self._names(module)[1]
+
+    def _names(self, module: str, visiting: frozenset[str] = frozenset()) -> tuple[frozenset[str], bool]:
+        """The names ``module`` binds at top level on the target, and whether those are all of them.
+
+        Names bound only in dead branches do not count, the names listed in ``__all__`` do, and
+        each live ``from m import *`` adds what it binds (see :meth:`_exports`). A name is known
+        not to be there only when every star source's names are known.
+        """
+        cached = self.names_cache.get(module)
+        if cached is not None:
+            return cached
+        extraction = None if module in self.unknown_names else self._extraction_of(module)
+        if extraction is None or not extraction.ok:
+            result: tuple[frozenset[str], bool] = (frozenset(), False)
+        else:
+            facts = extraction.facts
+            names = set(facts.defined_for(self.target))
+            if facts.all_names is not None:
+                names.update(facts.all_names)
+            known = True
+            for record in extraction.imports:
+                # A relative star import that cannot be resolved raises (DS020/DS021): it binds nothing.
+                if record.kind != "star" or record.module is None or record.context.evaluate(self.target) is False:
+                    continue
+                exported, complete = self._exports(record.module, visiting | {module})
+                names.update(exported)
+                known = known and complete
+            result = (frozenset(names), known)
+        if not visiting:  # a result inside a cycle of star imports may be partial
+            self.names_cache[module] = result
+        return result
+
+    def _exports(self, module: str, visiting: frozenset[str]) -> tuple[frozenset[str], bool]:
+        """What ``from module import *`` binds: ``__all__`` when the module has one, else its public names."""
+        if module in visiting:
+            return frozenset(), True
+        resolution = self.modules.get(module) or self.resolver.resolve(module)
+        if not resolution.found:
+            return frozenset(), False
+        extraction = None if module in self.unknown_names else self._extraction_of(module)
+        if extraction is None or not extraction.ok:
+            return frozenset(), False
+        facts = extraction.facts
+        if facts.all_names is None:
+            if "__all__" in facts.defined:  # bound in a way not read (sourceless bytecode)
+                return frozenset(), False
+            names, known = self._names(module, visiting)
+            return frozenset(name for name in names if not name.startswith("_")), known
+        exported = set(facts.all_names)
+        known = facts.all_exact
+        for ref in facts.all_refs:
+            more, complete = self._exports(ref.module, visiting | {module})
+            exported.update(more)
+            known = known and complete
+        return frozenset(exported), known
 
     def _extraction_of(self, module: str) -> Extraction | None:
         if module in self.extractions:
@@ -442,9 +500,12 @@ class Scanner:
         resolution = self.modules.get(module) or self.resolver.resolve(module)
         if resolution.kind == "namespace":
             return Extraction(module, True, None)
-        if resolution.file is None or resolution.archive:
+        if resolution.file is None:
             return None
-        extraction = extract_file(resolution.file, module, resolution.is_package, self.options.max_bytes)
+        if resolution.archive:
+            extraction = self._extract_from_zip(module, resolution)
+        else:
+            extraction = extract_file(resolution.file, module, resolution.is_package, self.options.max_bytes)
         self.extractions[module] = extraction
         return extraction
 

@@ -312,6 +312,38 @@ def test_defined_names(extracted: dict[str, Extraction]) -> None:
     assert extracted["pkg/definitions.py"].facts.public_names() == sorted(n for n in expected if n[0] != "_")
 
 
+def test_names_bound_only_under_guards() -> None:
+    source = (
+        b"import sys\nif sys.version_info < (3,):\n    red = 1\n    from x import green\n"
+        b"else:\n    blue = 1\nif sys.platform == 'win32':\n    green = 2\nred = 3\n"
+    )
+    facts = extract(source, "m").facts
+    assert facts.defined == {"sys", "red", "green", "blue"}
+    assert {name: len(bindings) for name, bindings in facts.guarded} == {"blue": 1, "green": 2}
+    py3_linux = Target.for_platform((3, 12), "linux")
+    assert facts.defined_for(py3_linux) == {"sys", "red", "blue"}
+    assert facts.defined_for(Target.for_platform((3, 12), "win32")) == {"sys", "red", "green", "blue"}
+    blue = facts.to_json()["guarded"][0]
+    assert blue["name"] == "blue" and blue["bindings"][0][0]["text"] == "sys.version_info >= (3,)"
+
+
+@pytest.mark.parametrize(
+    ("source", "unbound", "defined"),
+    [
+        (b"from . import a, b\n", {"a", "b"}, set()),
+        (b"a = 1\nfrom . import a, b\n", {"b"}, {"a"}),
+        (b"from pkg import a\n", {"a"}, set()),
+        (b"def f():\n    from . import a\n", set(), {"f"}),
+        (b"from os import *\nfrom . import a\n", set(), set()),
+        (b"from .sub import a\n", set(), {"a"}),
+    ],
+)
+def test_imports_from_the_module_itself(source: bytes, unbound: set[str], defined: set[str]) -> None:
+    facts = extract(source, "pkg", is_package=True).facts
+    assert facts.unbound_self_imports == unbound
+    assert facts.defined == defined
+
+
 def test_legacy_namespace_packages(extracted: dict[str, Extraction]) -> None:
     assert extracted["legacy_pkgutil/__init__.py"].facts.namespace == "pkgutil"
     assert extracted["legacy_pkg_resources/__init__.py"].facts.namespace in ("pkg_resources", "pkgutil")

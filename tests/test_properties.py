@@ -404,8 +404,9 @@ def emit_leaf(program: Program, leaf: tuple[Any, ...], indent: int, ctx: Ctx, de
         mangled = [(ctx.mangle(n), a) for n, a in names]
         absolute = relative(ctx.mangle(name or ""), level)
         record("from", absolute, raw, level, names=mangled, statement=text if mangled == names else None)
-        for n, a in names:
-            bind(program, a or n, ctx)
+        if absolute != program.module:  # importing from the module itself defines nothing
+            for n, a in names:
+                bind(program, a or n, ctx)
     elif kind == "star":
         _, level, name = leaf
         raw = "." * level + name
