@@ -38,6 +38,7 @@ def cli() -> None:
     \b
     depscan script.py --graph out.svg   scan a program and draw it (same as: depscan scan ...)
     depscan why script.py some.module   the import chains that bring a module in
+    depscan check [PATH...]             flag imports that cannot be found (pre-commit, CI)
     depscan imports FILE...             the imports of files, one by one
     depscan resolve NAME...             where the target Python would find modules
     """
@@ -371,6 +372,113 @@ def scan_command(
         click.echo(f"diagram: {graph_file} ({view.number_of_nodes()} nodes, {view.number_of_edges()} edges)", err=True)
     if not result.roots:
         sys.exit(1)  # nothing could be scanned: the report says why
+
+
+@cli.command("check")
+@click.argument("paths", nargs=-1, metavar="[PATH]...")
+@click.option("--config", "config_file", metavar="FILE", help="Read settings from FILE (default: pyproject.toml).")
+@click.option("--python", "python", metavar="PY", help="Target interpreter (default: $VIRTUAL_ENV, ./.venv, this one).")
+@click.option(
+    "--python-version",
+    "python_versions",
+    multiple=True,
+    metavar="X.Y",
+    help="Check for this Python version too (repeatable): an import counts unless dead for every version.",
+)
+@click.option("--platform", "platforms", multiple=True, metavar="NAME", help="sys.platform value to check for.")
+@click.option("--path", "paths_extra", multiple=True, metavar="DIR", help="Extra directory on the search path.")
+@click.option("--no-pythonpath", is_flag=True, help="Ignore $PYTHONPATH.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "sarif", "github"]),
+    default="text",
+    show_default=True,
+    help="text: path:line:col lines; github: workflow annotations; sarif: SARIF 2.1.0.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the findings to FILE (atomically).")
+def check_command(
+    paths: tuple[str, ...],
+    config_file: str | None,
+    python: str | None,
+    python_versions: tuple[str, ...],
+    platforms: tuple[str, ...],
+    paths_extra: tuple[str, ...],
+    no_pythonpath: bool,
+    output_format: str,
+    output: str | None,
+) -> None:
+    """Report the imports that cannot be found, one line per finding: path:line:col: CODE message.
+
+    With no PATH, every module of the project is checked (the source roots
+    from the configuration, else src/ or the directory holding
+    pyproject.toml); with PATHs (as pre-commit passes them), those files,
+    resolved on the project's search path. Imports in branches dead for every
+    configured Python version and platform are skipped, imports under
+    try/except ImportError fail only when no alternative resolves, and
+    "# depscan: ignore[DS001]" on a line silences it.
+
+    Exits 1 when there are findings (errors), 0 silently otherwise, 2 on usage errors.
+    """
+    from depscan.check import CheckSettings, check, format_github, format_json, format_sarif, format_text, summary_line
+    from depscan.config import ConfigError, load_config
+    from depscan.interpreter import InterpreterError, choose_executable, probe
+
+    start = os.path.abspath(paths[0]) if paths else os.getcwd()
+    try:
+        config = load_config(config_file, start if os.path.isdir(start) else os.path.dirname(start))
+    except ConfigError as exc:
+        click.echo(f"depscan check: error: {exc}", err=True)
+        sys.exit(2)
+    versions = list(config.python_versions)
+    for text in python_versions:
+        try:
+            major, minor = (int(part) for part in text.split("."))
+        except ValueError:
+            raise click.BadParameter(f"{text!r} is not X.Y", param_hint="--python-version") from None
+        versions.append((major, minor))
+    try:
+        interp = probe(choose_executable(python or config.python, Path(config.root)))
+    except InterpreterError as exc:
+        raise click.ClickException(str(exc)) from None
+    settings = CheckSettings(
+        root=config.root,
+        source_roots=config.source_roots,
+        paths=[*config.paths, *(os.path.abspath(p) for p in paths_extra)],
+        exclude=config.exclude,
+        ignore_missing=config.ignore_missing,
+        versions=list(dict.fromkeys(versions)),
+        platforms=list(dict.fromkeys([*config.platforms, *platforms])),
+        check_type_checking=config.check_type_checking,
+        rules=dict(config.rules),
+        use_pythonpath=not no_pythonpath,
+    )
+    missing = [p for p in paths if not os.path.exists(p)]
+    if missing:
+        raise click.BadParameter(f"no such file or directory: {missing[0]}", param_hint="PATH")
+    files = [p for p in paths if os.path.isdir(p) or p.endswith(".py")] if paths else None
+    if paths and not files:
+        return  # pre-commit may pass only non-Python files: nothing to check
+    result = check(interp, settings, files)
+    if output_format == "json":
+        report = format_json(result, __version__)
+    elif output_format == "sarif":
+        report = format_sarif(result, __version__)
+    elif output_format == "github":
+        report = format_github(result.findings)
+    else:
+        report = format_text(result.findings)
+    if output:
+        try:
+            write_atomic(output, report)
+        except OSError as exc:
+            raise click.FileError(output, hint=exc.strerror or str(exc)) from None
+    elif report:
+        click.echo(report, nl=False)
+    if result.findings:
+        click.echo(summary_line(result), err=True)
+    if result.errors:
+        sys.exit(1)
 
 
 @cli.command("why")

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
-from depscan import __version__
+from depscan import __version__, jsonfmt
 from depscan.model import Extraction
 
 IMPORTS_SCHEMA = "depscan/imports"
@@ -20,7 +19,7 @@ def imports_json(extractions: Sequence[Extraction]) -> str:
         "depscan_version": __version__,
         "files": [extraction.to_json() for extraction in extractions],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return jsonfmt.dumps(document)
 
 
 def imports_text(extractions: Sequence[Extraction]) -> str:
@@ -103,7 +102,7 @@ def resolve_json(results: Sequence[Any], shadows: dict[str, list[str]], interp: 
         "pth_imports": [line.to_json() for line in resolver.search.pth_imports],
         "modules": modules,
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return jsonfmt.dumps(document)
 
 
 _FINDER_WORDS = {

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 from typing import Any
 
-from depscan import __version__
+from depscan import __version__, jsonfmt
 from depscan.graph import Cycle
 from depscan.scan import Missing, ScanResult, Site
 
@@ -197,7 +196,7 @@ def scan_json(result: ScanResult, cycles: Sequence[Cycle]) -> str:
         "cycles": [cycle.to_json() for cycle in cycles],
         "diagnostics": [d.to_json() for d in sorted(result.diagnostics, key=lambda d: (d.path or "", d.line, d.code))],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return jsonfmt.dumps(document)
 
 
 def _missing_json(result: ScanResult, entry: Missing) -> dict[str, Any]:

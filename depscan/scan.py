@@ -26,9 +26,8 @@ import os
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
-
-import networkx as nx
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Literal
 
 from depscan.conditions import Target
 from depscan.extract import extract_file
@@ -37,7 +36,46 @@ from depscan.model import Diagnostic, DynamicImport, Extraction, ImportRecord
 from depscan.resolver import Category, Resolution, Resolver, build_search_path
 from depscan.source import DEFAULT_MAX_BYTES, module_name_for
 
+if TYPE_CHECKING:
+    import networkx as nx
+
 EdgeKind = Literal["import", "parent"]
+
+
+class GraphData:
+    """The import graph as the scan builds it: plain dicts, made a ``networkx.DiGraph`` on demand.
+
+    Importing networkx costs about a tenth of a second, which ``depscan check`` (a
+    pre-commit hook) has no graph query to spend on.
+    """
+
+    __slots__ = ("edges", "nodes")
+
+    def __init__(self) -> None:
+        self.nodes: dict[str, dict[str, Any]] = {}
+        self.edges: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.nodes
+
+    def add_node(self, name: str, **attributes: Any) -> None:
+        self.nodes.setdefault(name, {}).update(attributes)
+
+    def add_edge(self, source: str, target: str, **attributes: Any) -> None:
+        self.nodes.setdefault(source, {})
+        self.nodes.setdefault(target, {})
+        self.edges.setdefault((source, target), {}).update(attributes)
+
+    def has_edge(self, source: str, target: str) -> bool:
+        return (source, target) in self.edges
+
+    def to_networkx(self) -> nx.DiGraph:
+        import networkx as nx
+
+        graph = nx.DiGraph()
+        graph.add_nodes_from(self.nodes.items())
+        graph.add_edges_from((source, target, data) for (source, target), data in self.edges.items())
+        return graph
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +122,7 @@ class ScanOptions:
     exclude: Sequence[str] = ()  # module-name globs never followed
     max_bytes: int | None = DEFAULT_MAX_BYTES
     type_checking: bool = False  # evaluate TYPE_CHECKING as true (what a type checker sees)
+    target: Target | None = None  # guards are evaluated for this; default: the interpreter's version and platform
 
 
 @dataclass
@@ -104,7 +143,7 @@ class Missing:
 @dataclass
 class ScanResult:
     roots: list[str]
-    graph: nx.DiGraph
+    graph_data: GraphData
     modules: dict[str, Resolution]
     extractions: dict[str, Extraction]
     missing: dict[str, Missing]
@@ -116,6 +155,12 @@ class ScanResult:
     resolver: Resolver
 
     try_groups: dict[tuple[str, int], list[tuple[Site, bool]]] = field(default_factory=dict)
+
+    @cached_property
+    def graph(self) -> nx.DiGraph:
+        """Nodes are modules (``kind``, ``path``, ``category``, ``is_package``; ``maybe`` for missing ones);
+        edges run importer -> imported with their ``kind`` and ``sites``."""
+        return self.graph_data.to_networkx()
 
     def errors(self) -> list[Missing]:
         """Missing modules that would break the program: not covered by a ``try`` at every site."""
@@ -141,7 +186,9 @@ class Scanner:
         self.interp = interp
         self.resolver = resolver
         self.options = options or ScanOptions()
-        platform_target = Target.for_platform(interp.version[:2], interp.platform, interp.implementation)
+        platform_target = self.options.target or Target.for_platform(
+            interp.version[:2], interp.platform, interp.implementation
+        )
         # TYPE_CHECKING imports are followed and marked: both branches may be live.
         self.target = Target(
             platform_target.version,
@@ -151,7 +198,7 @@ class Scanner:
             platform_target.implementation,
             True if self.options.type_checking else None,
         )
-        self.graph: nx.DiGraph = nx.DiGraph()
+        self.graph = GraphData()
         self.modules: dict[str, Resolution] = {}
         self.extractions: dict[str, Extraction] = {}
         self.missing: dict[str, Missing] = {}
@@ -218,7 +265,7 @@ class Scanner:
         for name in [name for name in self.maybe if name in self.missing]:
             entry = self.missing[name]
             entry.sites.extend(site for site in self.maybe.pop(name).sites if site not in entry.sites)
-            self.graph.nodes[name]["maybe"] = False
+            self.graph.add_node(name, maybe=False)
         return ScanResult(
             self.roots,
             self.graph,

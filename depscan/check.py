@@ -1,0 +1,471 @@
+"""``depscan check``: the imports of a project that cannot be found, as findings for editors and CI.
+
+The project's files are the roots of a scan that follows nothing (each file's
+imports are resolved; the names a project module defines are read when a
+``from`` import needs them). A finding is reported at the import statement:
+
+* DS001 when the module cannot be found on the target's search path, or
+  ``from pkg import name`` names neither a submodule nor a name of ``pkg``.
+  Precision comes from the scan's rules: an import under ``try/except
+  ImportError`` fails only when no alternative of the same ``try`` resolves;
+  "maybe missing" (a package whose names cannot be known) is never a finding;
+  an import in a branch that is dead for *every* configured target (each
+  Python version and platform) is skipped; ``TYPE_CHECKING`` imports are
+  checked unless ``check-type-checking = false``.
+* DS010-DS014 when a checked file cannot be read or parsed, DS020/DS021 for
+  relative imports that cannot be resolved.
+
+A file that is not in a package runs as a script, with its own directory first
+on the path (as pytest's test files and tool scripts do), so its imports of the
+modules beside it are found there.
+
+Suppression: ``# depscan: ignore`` on the line ignores every finding there,
+``# depscan: ignore[DS001, DS020]`` the codes listed; ``ignore-missing`` globs
+(module names; a glob matching a package covers its submodules) in the
+configuration.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import itertools
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from depscan import jsonfmt
+from depscan.conditions import Target
+from depscan.diagnostics import CATALOGUE
+from depscan.interpreter import Interpreter
+from depscan.model import ImportRecord
+from depscan.resolver import Resolver, build_search_path
+from depscan.scan import Missing, Scanner, ScanOptions, ScanResult, Site
+from depscan.source import expand_paths
+
+Level = Literal["error", "warning"]
+
+CHECK_SCHEMA_VERSION = 1
+_SUPPRESS = re.compile(r"#\s*depscan:\s*ignore(?:\[([A-Za-z0-9_,\s-]*)\])?", re.IGNORECASE)
+# Problems of a checked file itself that are findings (the others are the scan's business).
+_FILE_CODES = frozenset({"DS010", "DS011", "DS012", "DS013", "DS014", "DS020", "DS021"})
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    code: str
+    message: str
+    path: str
+    line: int
+    col: int
+    module: str | None = None  # the module that cannot be found, for DS001
+    severity: Level = "error"
+
+    @property
+    def name(self) -> str:
+        entry = CATALOGUE.get(self.code)
+        return entry.name if entry else self.code
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.path, self.line, self.col, self.code, self.message)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "severity": self.severity,
+            "message": self.message,
+            "path": self.path,
+            "line": self.line,
+            "col": self.col,
+            "module": self.module,
+        }
+
+
+@dataclass
+class CheckSettings:
+    """What a check needs to know beyond the target Python; the configuration fills it."""
+
+    root: str
+    source_roots: Sequence[str] = ()  # absolute; empty: src/ when it holds Python code, else root
+    paths: Sequence[str] = ()  # extra search path entries
+    exclude: Sequence[str] = ()  # path globs, relative to root
+    ignore_missing: Sequence[str] = ()  # module-name globs
+    versions: Sequence[tuple[int, int]] = ()  # empty: the interpreter's
+    platforms: Sequence[str] = ()  # empty: the interpreter's
+    check_type_checking: bool = True
+    rules: dict[str, str] = field(default_factory=dict)  # code -> "error" | "warning" | "off"
+    use_pythonpath: bool = True
+
+
+@dataclass
+class CheckResult:
+    findings: list[Finding]
+    files: list[str]
+    scan: ScanResult
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [finding for finding in self.findings if finding.severity == "error"]
+
+
+def default_source_roots(root: str) -> list[str]:
+    """``src/`` when the project uses a src layout, else the project root."""
+    src = os.path.join(root, "src")
+    if os.path.isdir(src) and any(
+        name.endswith(".py") or os.path.isdir(os.path.join(src, name)) for name in os.listdir(src)
+    ):
+        return [src]
+    return [root]
+
+
+def project_files(settings: CheckSettings, source_roots: Sequence[str]) -> list[str]:
+    """Every ``.py`` file under ``source_roots``, less virtual environments and excluded paths."""
+    files = []
+    for path in expand_paths(list(source_roots)):
+        if _in_virtualenv(path, settings.root) or _excluded(path, settings):
+            continue
+        files.append(path)
+    return files
+
+
+def _in_virtualenv(path: str, root: str) -> bool:
+    directory = os.path.dirname(os.path.abspath(path))
+    root = os.path.abspath(root)
+    while directory.startswith(root) and len(directory) >= len(root):
+        if os.path.exists(os.path.join(directory, "pyvenv.cfg")) or os.path.basename(directory) == "site-packages":
+            return True
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    return False
+
+
+def _excluded(path: str, settings: CheckSettings) -> bool:
+    if not settings.exclude:
+        return False
+    relative = os.path.relpath(os.path.abspath(path), settings.root).replace(os.sep, "/")
+    parts = relative.split("/")
+    for glob in settings.exclude:
+        glob = glob.rstrip("/")
+        if fnmatch.fnmatchcase(relative, glob):
+            return True
+        # A glob naming a directory excludes what is under it.
+        if any(fnmatch.fnmatchcase("/".join(parts[:end]), glob) for end in range(1, len(parts))):
+            return True
+    return False
+
+
+def targets_of(interp: Interpreter, settings: CheckSettings) -> list[Target]:
+    """Every configured (version, platform) pair: an import is dead only when it is dead for all."""
+    versions: list[tuple[int, ...]] = list(settings.versions) or [interp.version[:2]]
+    platforms = list(settings.platforms) or [interp.platform]
+    return [
+        Target.for_platform(version, platform, interp.implementation)
+        for version, platform in itertools.product(versions, platforms)
+    ]
+
+
+def check(interp: Interpreter, settings: CheckSettings, files: Sequence[str] | None = None) -> CheckResult:
+    """Check ``files`` (default: every file of the project) and return the findings, sorted."""
+    source_roots = list(settings.source_roots) or default_source_roots(settings.root)
+    if files is None:
+        # Every file of the project: the configured source roots, else the whole project
+        # (tests and scripts beside a src/ layout too).
+        files = project_files(settings, settings.source_roots or [settings.root])
+    else:
+        files = [os.path.abspath(f) for f in expand_paths(list(files)) if not _excluded(f, settings)]
+    search = build_search_path(
+        interp,
+        [*source_roots, *settings.paths],
+        None,
+        os.environ.get("PYTHONPATH") if settings.use_pythonpath else None,
+        settings.root,
+    )
+    resolver = Resolver(interp, search)
+    # Guards are left unknown in the scan (everything live) and evaluated per target below.
+    options = ScanOptions(max_depth=0, follow_third_party=False, target=Target(type_checking=None))
+    scanner = Scanner(interp, resolver, options)
+    for path in files:
+        scanner.add_file(path)
+    result = scanner.run()
+    checker = _Checker(interp, settings, result, resolver, files)
+    return CheckResult(sorted(checker.findings(), key=Finding.sort_key), list(files), result)
+
+
+class _Checker:
+    def __init__(
+        self, interp: Interpreter, settings: CheckSettings, result: ScanResult, resolver: Resolver, files: Sequence[str]
+    ) -> None:
+        self.interp = interp
+        self.settings = settings
+        self.result = result
+        self.resolver = resolver
+        self.targets = targets_of(interp, settings)
+        self.files = {os.path.abspath(f) for f in files}
+        self.by_path = {
+            os.path.abspath(e.path): e
+            for e in result.extractions.values()
+            if e.path and os.path.abspath(e.path) in self.files
+        }
+        self.script_resolvers: dict[str, Resolver] = {}
+        self.lines: dict[str, list[str]] = {}
+
+    def findings(self) -> Iterable[Finding]:
+        for missing in self.result.missing.values():
+            yield from self._missing(missing)
+        for path, extraction in self.by_path.items():
+            for diagnostic in extraction.diagnostics:
+                if diagnostic.code in _FILE_CODES:
+                    finding = Finding(
+                        diagnostic.code, diagnostic.message, path, diagnostic.line or 1, diagnostic.col or 1
+                    )
+                    kept = self._kept(finding)
+                    if kept is not None:
+                        yield kept
+        for diagnostic in self.result.diagnostics:  # files named that could not be read at all
+            if diagnostic.code == "DS012" and diagnostic.path and os.path.abspath(diagnostic.path) in self.files:
+                finding = Finding("DS012", diagnostic.message, os.path.abspath(diagnostic.path), 1, 1)
+                kept = self._kept(finding)
+                if kept is not None:
+                    yield kept
+
+    def _missing(self, missing: Missing) -> Iterable[Finding]:
+        if self._ignored(missing.name):
+            return
+        for site in missing.sites:
+            if not site.path or os.path.abspath(site.path) not in self.by_path:
+                continue
+            if self.result.covered(site):
+                continue
+            if site.type_checking and not self.settings.check_type_checking:
+                continue
+            record = self._record(site)
+            if record is not None and self._dead_everywhere(record):
+                continue
+            if self._found_beside_script(site, missing.name):
+                continue
+            message = self._message(missing.name, record)
+            finding = Finding("DS001", message, os.path.abspath(site.path), site.line, site.col, missing.name)
+            kept = self._kept(finding)
+            if kept is not None:
+                yield kept
+
+    def _record(self, site: Site) -> ImportRecord | None:
+        extraction = self.by_path.get(os.path.abspath(site.path or ""))
+        if extraction is None:
+            return None
+        for record in extraction.imports:
+            if record.line == site.line and record.col == site.col:
+                return record
+        return None
+
+    def _dead_everywhere(self, record: ImportRecord) -> bool:
+        context = record.context
+        if not context.conditions:
+            return False
+        return all(context.evaluate(_with_type_checking(target)) is False for target in self.targets)
+
+    def _found_beside_script(self, site: Site, name: str) -> bool:
+        """A module outside any package runs with its own directory first on the path."""
+        extraction = self.by_path.get(os.path.abspath(site.path or ""))
+        if extraction is None or "." in extraction.module or extraction.is_package:
+            return False
+        directory = os.path.dirname(os.path.abspath(site.path or ""))
+        if any(entry.path == directory for entry in self.resolver.search.entries):
+            return False
+        resolver = self.script_resolvers.get(directory)
+        if resolver is None:
+            search = build_search_path(
+                self.interp,
+                [*self.resolver_paths()],
+                directory,
+                os.environ.get("PYTHONPATH") if self.settings.use_pythonpath else None,
+                self.settings.root,
+            )
+            resolver = self.script_resolvers[directory] = Resolver(self.interp, search)
+        return resolver.resolve(name).found
+
+    def resolver_paths(self) -> list[str]:
+        source_roots = list(self.settings.source_roots) or default_source_roots(self.settings.root)
+        return [*source_roots, *self.settings.paths]
+
+    def _message(self, name: str, record: ImportRecord | None) -> str:
+        parts = name.split(".")
+        for end in range(len(parts) - 1, 0, -1):
+            parent = ".".join(parts[:end])
+            resolution = self.resolver.resolve(parent)
+            if not resolution.found:
+                continue
+            rest = parts[end]
+            from_name = record is not None and record.kind == "from" and record.module == parent
+            if from_name:
+                what = "submodule or name" if resolution.is_package else "name"
+                return f"module {name!r} not found: {parent!r} has no {what} {rest!r}"
+            if not resolution.is_package:
+                return f"module {name!r} not found: {parent!r} is a module, not a package"
+            return f"module {name!r} not found: {parent!r} has no submodule {rest!r}"
+        resolution = self.resolver.resolve(parts[0])
+        searched = [_shown(entry) for entry in resolution.searched]
+        listed = ", ".join(searched[:2]) + (f", +{len(searched) - 2} more" if len(searched) > 2 else "")
+        return f"module {name!r} not found (searched: {listed})" if listed else f"module {name!r} not found"
+
+    def _ignored(self, name: str) -> bool:
+        parts = name.split(".")
+        prefixes = [".".join(parts[:end]) for end in range(1, len(parts) + 1)]
+        return any(fnmatch.fnmatchcase(prefix, glob) for glob in self.settings.ignore_missing for prefix in prefixes)
+
+    def _kept(self, finding: Finding) -> Finding | None:
+        """Apply the rule's configured severity and the line's suppression comment."""
+        severity = self.settings.rules.get(finding.code, "error")
+        if severity == "off" or self._suppressed(finding):
+            return None
+        if severity == "warning":
+            return Finding(
+                finding.code, finding.message, finding.path, finding.line, finding.col, finding.module, "warning"
+            )
+        return finding
+
+    def _suppressed(self, finding: Finding) -> bool:
+        lines = self.lines.get(finding.path)
+        if lines is None:
+            try:
+                with open(finding.path, "rb") as handle:
+                    lines = handle.read().decode("utf-8", "replace").splitlines()
+            except OSError:
+                lines = []
+            self.lines[finding.path] = lines
+        if not 0 < finding.line <= len(lines):
+            return False
+        match = _SUPPRESS.search(lines[finding.line - 1])
+        if match is None:
+            return False
+        if match.group(1) is None:
+            return True
+        codes = {code.strip().upper() for code in match.group(1).split(",")}
+        names = {entry.name for code, entry in CATALOGUE.items() if code in codes}
+        return finding.code in codes or finding.name in {c.lower() for c in codes} or finding.name in names
+
+
+def _with_type_checking(target: Target) -> Target:
+    """A TYPE_CHECKING branch is live for the check (both branches are checked)."""
+    return Target(target.version, target.platform, target.os_name, target.system, target.implementation, None)
+
+
+def _shown(path: str) -> str:
+    relative = os.path.relpath(path) if os.path.isabs(path) else path
+    return path if relative.startswith("..") else relative
+
+
+# --- output ---------------------------------------------------------------------------------
+
+
+def shown_path(path: str) -> str:
+    """A path relative to the current directory when it is under it (what editors and CI expect)."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
+
+
+def format_text(findings: Sequence[Finding]) -> str:
+    lines = []
+    for f in findings:
+        tag = f" [{f.severity}]" if f.severity != "error" else ""
+        lines.append(f"{shown_path(f.path)}:{f.line}:{f.col}: {f.code}{tag} {f.message}")
+    return "".join(line + "\n" for line in lines)
+
+
+def format_github(findings: Sequence[Finding]) -> str:
+    """GitHub Actions workflow commands: annotations on the pull request's lines."""
+
+    def escape(value: str, property_value: bool = False) -> str:
+        value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        if property_value:
+            value = value.replace(":", "%3A").replace(",", "%2C")
+        return value
+
+    lines = []
+    for f in findings:
+        command = "error" if f.severity == "error" else "warning"
+        properties = f"file={escape(shown_path(f.path), True)},line={f.line},col={f.col},title={f.code} {f.name}"
+        lines.append(f"::{command} {properties}::{escape(f.message)}")
+    return "".join(line + "\n" for line in lines)
+
+
+def format_json(result: CheckResult, version: str) -> str:
+    data = {
+        "schema": "depscan/check",
+        "schema_version": CHECK_SCHEMA_VERSION,
+        "depscan_version": version,
+        "summary": summary_counts(result),
+        "findings": [dict(f.to_json(), path=shown_path(f.path)) for f in result.findings],
+    }
+    return jsonfmt.dumps(data)
+
+
+def format_sarif(result: CheckResult, version: str) -> str:
+    """SARIF 2.1.0, for code scanning: one run, the catalogue's rules, a result per finding."""
+    import json
+    from pathlib import Path
+
+    used = sorted({f.code for f in result.findings})
+    rules = [
+        {
+            "id": code,
+            "name": CATALOGUE[code].name,
+            "shortDescription": {"text": CATALOGUE[code].summary},
+            "defaultConfiguration": {"level": "error"},
+        }
+        for code in used
+        if code in CATALOGUE
+    ]
+    index = {rule["id"]: number for number, rule in enumerate(rules)}
+    results = []
+    for f in result.findings:
+        relative = shown_path(f.path)
+        uri = Path(relative).as_posix() if not os.path.isabs(relative) else Path(relative).as_uri()
+        entry: dict[str, Any] = {
+            "ruleId": f.code,
+            "level": f.severity,
+            "message": {"text": f.message},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": uri},
+                        "region": {"startLine": f.line, "startColumn": f.col},
+                    }
+                }
+            ],
+        }
+        if f.code in index:
+            entry["ruleIndex"] = index[f.code]
+        results.append(entry)
+    data = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": {"name": "depscan", "version": version, "rules": rules}},
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(data, indent=2) + "\n"
+
+
+def summary_counts(result: CheckResult) -> dict[str, int]:
+    return {
+        "files": len(result.files),
+        "findings": len(result.findings),
+        "errors": len(result.errors),
+        "warnings": len(result.findings) - len(result.errors),
+    }
+
+
+def summary_line(result: CheckResult) -> str:
+    counts = summary_counts(result)
+    files_with = len({f.path for f in result.findings})
+    noun = "finding" if counts["findings"] == 1 else "findings"
+    where = f" in {files_with} file{'s' if files_with != 1 else ''}" if counts["findings"] else ""
+    return f"depscan check: {counts['findings']} {noun}{where} ({counts['files']} files checked)"

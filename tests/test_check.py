@@ -1,0 +1,223 @@
+"""``depscan check``: the findings on a fixture project, their formats, settings and exit codes.
+
+Every line of ``fixtures/check/proj`` that must be reported carries a ``# finding: CODE``
+comment; the check must report exactly those (nothing more, nothing less).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import FIXTURES
+from depscan.check import CheckSettings, check
+from depscan.cli import cli
+from depscan.interpreter import probe
+
+PROJECT = FIXTURES / "check" / "proj"
+MARK = re.compile(r"#\s*finding:\s*(DS\d{3})")
+
+
+def expected_findings(root: Path) -> set[tuple[str, int, str]]:
+    found = set()
+    for path in sorted(root.rglob("*.py")):
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            for code in MARK.findall(line):
+                found.add((path.relative_to(root).as_posix(), number, code))
+    return found
+
+
+def run(*args: str, cwd: Path | None = None) -> tuple[int, str, str]:
+    runner = CliRunner()
+    old = os.getcwd()
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        result = runner.invoke(cli, ["check", "--python", sys.executable, *args], catch_exceptions=False)
+    finally:
+        os.chdir(old)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def reported(out: str) -> set[tuple[str, int, str]]:
+    findings = set()
+    for line in out.splitlines():
+        match = re.match(r"(.+?):(\d+):(\d+): (DS\d{3}) ", line)
+        assert match, line
+        findings.add((match.group(1), int(match.group(2)), match.group(4)))
+    return findings
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    copy = tmp_path / "proj"
+    shutil.copytree(PROJECT, copy)
+    return copy
+
+
+def test_the_whole_project_reports_exactly_the_marked_lines() -> None:
+    code, out, err = run(cwd=PROJECT)
+    assert code == 1
+    assert reported(out) == expected_findings(PROJECT)
+    assert "depscan check: 12 findings in 4 files (7 files checked)" in err
+
+
+def test_findings_are_sorted_and_stable() -> None:
+    first = run(cwd=PROJECT)[1]
+    assert first == run(cwd=PROJECT)[1]
+    keys = [(p, int(line), int(col)) for p, line, col in re.findall(r"^(.+?):(\d+):(\d+):", first, re.M)]
+    assert keys == sorted(keys)
+
+
+def test_messages_say_what_is_missing() -> None:
+    out = run(cwd=PROJECT)[1]
+    assert "src/proj/core.py:7:1: DS001 module 'proj.helpers.no_such_name' not found: 'proj.helpers' has no name" in out
+    assert "'os' is a module, not a package" in out
+    assert "scripts/tool.py:2:1: DS001 module 'proj.nope' not found: 'proj' has no submodule 'nope'" in out
+    assert "module 'definitely_missing_mod' not found (searched: src, " in out
+
+
+def test_files_named_as_pre_commit_passes_them() -> None:
+    """Only the files named are checked, resolved on the project's path: src/proj/core.py is proj.core."""
+    code, out, _ = run("src/proj/core.py", "tests/test_something.py", "pyproject.toml", cwd=PROJECT)
+    assert code == 1
+    wanted = {f for f in expected_findings(PROJECT) if f[0] in ("src/proj/core.py", "tests/test_something.py")}
+    assert reported(out) == wanted
+
+
+def test_a_clean_file_is_silent() -> None:
+    code, out, err = run("src/proj/helpers.py", cwd=PROJECT)
+    assert (code, out, err) == (0, "", "")
+
+
+def test_only_non_python_files_is_nothing_to_do() -> None:
+    assert run("pyproject.toml", cwd=PROJECT) == (0, "", "")
+
+
+def test_a_script_finds_the_modules_beside_it(project: Path) -> None:
+    (project / "tests" / "helper_beside.py").unlink()
+    out = run("tests/test_something.py", cwd=project)[1]
+    assert ("tests/test_something.py", 1, "DS001") in reported(out)
+
+
+def test_fixing_the_code_clears_the_finding(project: Path) -> None:
+    (project / "src" / "proj" / "helpers.py").write_text("real_name = 1\nno_such_name = 2\n")
+    out = run("src/proj/core.py", cwd=project)[1]
+    assert ("src/proj/core.py", 7, "DS001") not in reported(out)
+    (project / "definitely_missing_mod.py").write_text("")  # not on the path: the project root is not src/
+    assert ("src/proj/core.py", 5, "DS001") in reported(run("src/proj/core.py", cwd=project)[1])
+    (project / "src" / "definitely_missing_mod.py").write_text("")
+    assert ("src/proj/core.py", 5, "DS001") not in reported(run("src/proj/core.py", cwd=project)[1])
+
+
+def test_ignore_missing_covers_submodules_and_only_matching_names(project: Path) -> None:
+    config = project / "pyproject.toml"
+    config.write_text(config.read_text().replace('ignore-missing = ["ignored_pkg"]', 'ignore-missing = ["alt_*"]'))
+    out = run("src/proj/core.py", cwd=project)[1]
+    lines = {line for _, line, _ in reported(out)}
+    assert 22 not in lines and 24 not in lines  # alt_one, alt_two
+    assert 34 in lines  # ignored_pkg.sub is no longer ignored
+
+
+def test_type_checking_imports_can_be_relaxed(project: Path) -> None:
+    config = project / "pyproject.toml"
+    config.write_text(config.read_text() + "check-type-checking = false\n")
+    assert ("src/proj/core.py", 32, "DS001") not in reported(run("src/proj/core.py", cwd=project)[1])
+
+
+def test_rules_can_be_warnings_or_off(project: Path) -> None:
+    config = project / "pyproject.toml"
+    config.write_text(config.read_text() + '\n[tool.depscan.rules]\nDS001 = "warning"\nrelative-beyond-top = "off"\n')
+    code, out, _ = run("src/proj/core.py", cwd=project)
+    assert code == 0  # warnings only
+    assert "DS001 [warning]" in out and "DS020" not in out
+
+
+def test_a_branch_live_for_one_configured_platform_is_checked(project: Path) -> None:
+    out = run("src/proj/core.py", "--platform", "win32", cwd=project)[1]
+    assert ("src/proj/core.py", 29, "DS001") in reported(out)  # winreg_only_on_windows
+    assert ("src/proj/core.py", 27, "DS001") not in reported(out)  # urllib2: dead on every Python 3
+
+
+def test_versions_from_the_command_line_and_the_configuration(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.depscan]\npython-version = ["3.10"]\n')
+    (tmp_path / "mod.py").write_text(
+        "import sys\nif sys.version_info >= (3, 12):\n    import only_on_312\nelse:\n    import only_before_312\n"
+    )
+    assert {line for _, line, _ in reported(run(cwd=tmp_path)[1])} == {5}
+    assert {line for _, line, _ in reported(run("--python-version", "3.13", cwd=tmp_path)[1])} == {3, 5}
+
+
+def test_json_format() -> None:
+    code, out, _ = run("--format", "json", cwd=PROJECT)
+    data = json.loads(out)
+    assert code == 1
+    assert data["schema"] == "depscan/check" and data["schema_version"] == 1
+    assert data["summary"] == {"files": 7, "findings": 12, "errors": 12, "warnings": 0}
+    first = data["findings"][0]
+    assert set(first) == {"code", "name", "severity", "message", "path", "line", "col", "module"}
+    assert {(f["path"], f["line"], f["code"]) for f in data["findings"]} == expected_findings(PROJECT)
+
+
+def test_github_format() -> None:
+    out = run("--format", "github", "src/proj/core.py", cwd=PROJECT)[1]
+    title = "title=DS001 missing-module"
+    assert f"::error file=src/proj/core.py,line=5,col=1,{title}::module 'definitely_missing_mod'" in out
+    assert all(line.startswith("::error ") for line in out.splitlines())
+
+
+def test_sarif_format() -> None:
+    out = run("--format", "sarif", cwd=PROJECT)[1]
+    data = json.loads(out)
+    assert data["version"] == "2.1.0"
+    run_ = data["runs"][0]
+    rules = run_["tool"]["driver"]["rules"]
+    assert [rule["id"] for rule in rules] == ["DS001", "DS010", "DS020"]
+    assert len(run_["results"]) == 12
+    for result in run_["results"]:
+        assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+        location = result["locations"][0]["physicalLocation"]
+        assert not location["artifactLocation"]["uri"].startswith("/")
+        assert location["region"]["startLine"] >= 1
+
+
+def test_output_file(tmp_path: Path) -> None:
+    target = tmp_path / "findings.txt"
+    code, out, _ = run("-o", str(target), cwd=PROJECT)
+    assert code == 1 and out == ""
+    assert reported(target.read_text()) == expected_findings(PROJECT)
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    assert run("no/such/file.py", cwd=PROJECT)[0] == 2
+    assert run("--python-version", "three", cwd=PROJECT)[0] == 2
+    (tmp_path / "pyproject.toml").write_text("[tool.depscan]\nignore_missing = ['x']\n")
+    code, _, err = run(cwd=tmp_path)
+    assert code == 2 and "ignore_missing" in err and "ignore-missing" in err and "Traceback" not in err
+
+
+def test_virtual_environments_and_excluded_paths_are_not_checked(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.depscan]\nexclude = ["vendored"]\n')
+    (tmp_path / "env").mkdir()
+    (tmp_path / "env" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (tmp_path / "env" / "lib.py").write_text("import missing_in_venv\n")
+    (tmp_path / "vendored").mkdir()
+    (tmp_path / "vendored" / "old.py").write_text("import missing_in_vendored\n")
+    (tmp_path / "app.py").write_text("import missing_in_app\n")
+    assert reported(run(cwd=tmp_path)[1]) == {("app.py", 1, "DS001")}
+
+
+def test_check_api_on_the_fixture() -> None:
+    settings = CheckSettings(root=str(PROJECT), ignore_missing=["ignored_pkg"], platforms=["linux"])
+    result = check(probe(sys.executable), settings)
+    assert {(Path(f.path).relative_to(PROJECT).as_posix(), f.line, f.code) for f in result.findings} == (
+        expected_findings(PROJECT)
+    )
+    assert {f.module for f in result.findings if f.code == "DS001"} >= {"definitely_missing_mod", "alt_one"}
