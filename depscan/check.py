@@ -216,6 +216,7 @@ class _Checker:
     def findings(self) -> Iterable[Finding]:
         for missing in self.result.missing.values():
             yield from self._missing(missing)
+        yield from self._not_in_stdlib_of_versions()
         for path, extraction in self.by_path.items():
             for diagnostic in extraction.diagnostics:
                 if diagnostic.code in _FILE_CODES:
@@ -247,11 +248,76 @@ class _Checker:
                 continue
             if self._found_beside_script(site, missing.name):
                 continue
+            if record is not None and self._other_platforms_module(missing.name, record):
+                continue
             message = self._message(missing.name, record)
             finding = Finding("DS001", message, os.path.abspath(site.path), site.line, site.col, missing.name)
             kept = self._kept(finding)
             if kept is not None:
                 yield kept
+
+    def _other_platforms_module(self, name: str, record: ImportRecord) -> bool:
+        """A stdlib module of another platform (``winreg`` on Linux): missing here, unknowable there.
+
+        It is reported only where the import runs on the interpreter's own platform.
+        """
+        if name.partition(".")[0] not in self.interp.stdlib_names:
+            return False
+        here = [t for t in self.targets if t.platform == self.interp.platform]
+        return all(record.context.evaluate(_with_type_checking(t)) is False for t in here)
+
+    def _not_in_stdlib_of_versions(self) -> Iterable[Finding]:
+        """Stdlib modules found here that a configured Python version does not have (``tomllib`` on 3.10)."""
+        tables = self._version_tables()
+        if not tables:
+            return
+        for (_, module), data in self.result.graph_data.edges.items():
+            resolution = self.result.modules.get(module)
+            if data.get("kind") != "import" or resolution is None or resolution.category != "stdlib":
+                continue
+            lacking = [version for version, names in tables.items() if module not in names]
+            if not lacking or self._ignored(module):
+                continue
+            for site in data["sites"]:
+                if not site.path or os.path.abspath(site.path) not in self.by_path or self.result.covered(site):
+                    continue
+                if site.type_checking and not self.settings.check_type_checking:
+                    continue
+                record = self._record(site)
+                versions = [
+                    version
+                    for version in lacking
+                    if record is None
+                    or any(
+                        record.context.evaluate(_with_type_checking(t)) is not False
+                        for t in self.targets
+                        if t.version == version
+                    )
+                ]
+                if not versions:
+                    continue
+                listed = ", ".join(".".join(map(str, v)) for v in versions)
+                message = f"module {module!r} is not in the standard library of Python {listed}"
+                finding = Finding("DS001", message, os.path.abspath(site.path), site.line, site.col, module)
+                kept = self._kept(finding)
+                if kept is not None:
+                    yield kept
+
+    def _version_tables(self) -> dict[tuple[int, ...], frozenset[str]]:
+        """The stdlib module names of each configured version other than the interpreter's own."""
+        from depscan.interpreter import InterpreterError
+        from depscan.tables import interpreter_from_table
+
+        tables: dict[tuple[int, ...], frozenset[str]] = {}
+        for version in self.settings.versions:
+            if tuple(version) == tuple(self.interp.version[:2]):
+                continue
+            try:
+                table = interpreter_from_table(f"{version[0]}.{version[1]}")
+            except InterpreterError:
+                continue  # no table for it: only its guards are evaluated
+            tables[tuple(version)] = table.stdlib_names | table.builtin | table.frozen
+        return tables
 
     def _record(self, site: Site) -> ImportRecord | None:
         extraction = self.by_path.get(os.path.abspath(site.path or ""))
@@ -308,6 +374,9 @@ class _Checker:
                 return f"module {name!r} not found: {parent!r} is a module, not a package"
             return f"module {name!r} not found: {parent!r} has no submodule {rest!r}"
         resolution = self.resolver.resolve(parts[0])
+        if parts[0] in self.interp.stdlib_names:
+            platform = self.interp.platform
+            return f"module {name!r} not found: a standard library module of other platforms, not {platform}"
         searched = [_shown(entry) for entry in resolution.searched]
         listed = ", ".join(searched[:2]) + (f", +{len(searched) - 2} more" if len(searched) > 2 else "")
         return f"module {name!r} not found (searched: {listed})" if listed else f"module {name!r} not found"
@@ -468,4 +537,5 @@ def summary_line(result: CheckResult) -> str:
     files_with = len({f.path for f in result.findings})
     noun = "finding" if counts["findings"] == 1 else "findings"
     where = f" in {files_with} file{'s' if files_with != 1 else ''}" if counts["findings"] else ""
-    return f"depscan check: {counts['findings']} {noun}{where} ({counts['files']} files checked)"
+    checked = f"{counts['files']} file{'s' if counts['files'] != 1 else ''} checked"
+    return f"depscan check: {counts['findings']} {noun}{where} ({checked})"

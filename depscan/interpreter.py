@@ -198,6 +198,8 @@ def choose_executable(python: str | None, project: Path | None = None) -> str:
             raise InterpreterError(f"{python!r} is a directory with no bin/python in it")
         return found
     venv = os.environ.get("VIRTUAL_ENV")
+    if venv and os.environ.get("PRE_COMMIT") and _same_directory(venv, sys.prefix):
+        venv = None  # pre-commit's own environment for the hook, not the project's
     if venv:
         for name in ("bin/python", "Scripts/python.exe"):
             candidate = os.path.join(venv, name)
@@ -211,6 +213,13 @@ def choose_executable(python: str | None, project: Path | None = None) -> str:
             if (directory / "pyproject.toml").exists() or (directory / ".git").exists():
                 break
     return sys.executable
+
+
+def _same_directory(one: str, other: str) -> bool:
+    try:
+        return os.path.samefile(one, other)
+    except OSError:
+        return False
 
 
 def _cache_dir() -> Path:

@@ -221,3 +221,26 @@ def test_check_api_on_the_fixture() -> None:
         expected_findings(PROJECT)
     )
     assert {f.module for f in result.findings if f.code == "DS001"} >= {"definitely_missing_mod", "alt_one"}
+
+
+def test_stdlib_modules_each_configured_version_lacks(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.depscan]\npython-version = ["3.10", "3.11"]\n')
+    (tmp_path / "mod.py").write_text(
+        "import sys\n"
+        "import tomllib\n"  # not in 3.10
+        "if sys.version_info >= (3, 11):\n    import tomllib as guarded\n"
+        "try:\n    import tomllib as tried\nexcept ImportError:\n    import json as tried\n"
+        "import asyncore\n"  # in both
+    )
+    out = run(cwd=tmp_path)[1]
+    assert out == "mod.py:2:1: DS001 module 'tomllib' is not in the standard library of Python 3.10\n"
+
+
+def test_another_platforms_stdlib_module_is_checked_only_where_it_runs_here(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.depscan]\nplatforms = ["linux", "win32"]\n')
+    (tmp_path / "mod.py").write_text('import sys\nif sys.platform == "win32":\n    import winreg\nimport msvcrt\n')
+    out = run(cwd=tmp_path)[1]
+    if sys.platform == "win32":
+        assert out == ""
+    else:
+        assert out.startswith("mod.py:4:1: DS001 module 'msvcrt' not found: a standard library module of other")
