@@ -49,6 +49,8 @@ Level = Literal["error", "warning"]
 CHECK_SCHEMA_VERSION = 1
 _SUPPRESS = re.compile(r"#\s*depscan:\s*ignore(?:\[([A-Za-z0-9_,\s-]*)\])?", re.IGNORECASE)
 # Problems of a checked file itself that are findings (the others are the scan's business).
+# Modules that exist only for type checkers (typeshed's own helpers).
+_STUB_ONLY = frozenset({"_typeshed"})
 _FILE_CODES = frozenset({"DS010", "DS011", "DS012", "DS013", "DS014", "DS020", "DS021"})
 
 
@@ -241,7 +243,7 @@ class _Checker:
                 continue
             if self.result.covered(site):
                 continue
-            if site.type_checking and not self.settings.check_type_checking:
+            if site.type_checking and (not self.settings.check_type_checking or self._stub_only(missing.name)):
                 continue
             record = self._record(site)
             if record is not None and self._dead_everywhere(record):
@@ -255,6 +257,21 @@ class _Checker:
             kept = self._kept(finding)
             if kept is not None:
                 yield kept
+
+    def _stub_only(self, name: str) -> bool:
+        """Type checkers find it where Python does not: ``_typeshed``, a ``.pyi`` stub or a ``-stubs`` package."""
+        top = name.partition(".")[0]
+        if top in _STUB_ONLY:
+            return True
+        for entry in self.resolver.search.entries:
+            directory = entry.path
+            if os.path.isdir(os.path.join(directory, f"{top}-stubs")) or os.path.isfile(
+                os.path.join(directory, f"{top}.pyi")
+            ):
+                return True
+            if os.path.isfile(os.path.join(directory, top, "__init__.pyi")):
+                return True
+        return False
 
     def _other_platforms_module(self, name: str, record: ImportRecord) -> bool:
         """A stdlib module of another platform (``winreg`` on Linux): missing here, unknowable there.

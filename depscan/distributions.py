@@ -160,13 +160,13 @@ def _metadata_paths(site_dir: str, problems: list[str]) -> list[tuple[str, str]]
         return []
     infos: list[tuple[str, str]] = []
     eggs: list[tuple[str, str]] = []
-    base = os.path.basename(site_dir).lower()
+    base = os.path.basename(os.path.normpath(site_dir)).lower()
     for child in children:
         low = child.lower()
         if low.endswith((".dist-info", ".egg-info")):
             infos.append((os.path.join(site_dir, child), os.path.splitext(child)[0].partition("-")[0]))
         elif base.endswith(".egg") and low == "egg-info":
-            name = os.path.basename(site_dir).rpartition(".")[0].partition("-")[0]
+            name = os.path.basename(os.path.normpath(site_dir)).rpartition(".")[0].partition("-")[0]
             eggs.append((os.path.join(site_dir, child), name))
     return infos + eggs
 
@@ -176,7 +176,7 @@ def _read_distribution(path: str, fallback_name: str, site_dir: str, problems: l
     if not text and os.path.isfile(path):  # an old egg-info: the file itself is PKG-INFO
         text = _read_text(path, "", problems)
     if text is None:
-        problems.append(f"{path}: no METADATA or PKG-INFO file; distribution skipped")
+        problems.append(f"{path}: no readable METADATA or PKG-INFO; distribution skipped")
         return None
     metadata = HeaderParser().parsestr(text)
     for defect in metadata.defects:
@@ -299,9 +299,7 @@ def _top_level(path: str, problems: list[str]) -> tuple[tuple[str, ...], TopLeve
 def _inferred(lines: list[str], where: str, problems: list[str]) -> tuple[str, ...]:
     names: set[str] = set()
     rows = csv.reader(lines)
-    number = 0
     while True:
-        number += 1
         try:
             row = next(rows)
         except StopIteration:
@@ -552,7 +550,7 @@ def _dependency_groups(
                 if requirement is not None:
                     members.append(requirement)
                     out.append(requirement)
-            elif isinstance(entry, dict) and set(entry) == {"include-group"} and isinstance(entry["include-group"], str):
+            elif _is_include(entry):
                 members.append(entry["include-group"])
             else:
                 problems.append(f"{path} [{table}]: {entry!r} is neither a requirement nor {{include-group = ...}}")
@@ -584,6 +582,11 @@ def _dependency_groups(
         return resolved[key]
 
     return {spelling[key]: resolve(key, []) for key in own}
+
+
+def _is_include(entry: object) -> bool:
+    """``{include-group = "name"}``, with no other key."""
+    return isinstance(entry, dict) and set(entry) == {"include-group"} and isinstance(entry["include-group"], str)
 
 
 # --- requirements files --------------------------------------------------------------------------------------------
@@ -640,7 +643,20 @@ _OPTIONS: dict[str, bool] = {
 }
 _SHORT = {"-i": "--index-url", "-c": "--constraint", "-r": "--requirement", "-e": "--editable", "-f": "--find-links"}
 _VCS = re.compile(r"^(git|hg|svn|bzr)(\+[a-z0-9]+)?$")
-_ARCHIVES = (".whl", ".zip", ".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tlz", ".tar.lz", ".tar.lzma", ".tar")
+_ARCHIVES = (
+    ".zip",
+    ".whl",
+    ".tar.bz2",
+    ".tbz",
+    ".tar.xz",
+    ".txz",
+    ".tlz",
+    ".tar.lz",
+    ".tar.lzma",
+    ".tar.gz",
+    ".tgz",
+    ".tar",
+)
 
 
 class _RequirementsReader:
@@ -666,8 +682,8 @@ class _RequirementsReader:
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as error:
-            line = raw.count(b"\n", 0, error.start) + 1
-            self.problems.append(f"{path}:{line}: not UTF-8 ({error.reason}); file skipped")
+            at = raw.count(b"\n", 0, error.start) + 1
+            self.problems.append(f"{path}:{at}: not UTF-8 ({error.reason}); file skipped")
             return
         self.sources.append(path)
         for number, line in _logical_lines(text):
@@ -675,6 +691,7 @@ class _RequirementsReader:
 
     def _line(self, path: str, number: int, line: str) -> None:
         requirement, options = _break_args_options(line)
+        requirement = requirement.strip()
         try:
             tokens = shlex.split(options)
         except ValueError as error:
@@ -735,8 +752,8 @@ class _RequirementsReader:
 
 def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
     """The lines of a requirements file with continuations joined and comments removed, as pip reads them."""
-    for number, line in _join_lines(enumerate(text.splitlines(), start=1)):
-        line = _COMMENT.sub("", line).strip()
+    for number, joined in _join_lines(enumerate(text.splitlines(), start=1)):
+        line = _COMMENT.sub("", joined).strip()
         if line:
             yield number, line
 

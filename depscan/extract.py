@@ -258,6 +258,7 @@ class _Walker:
         self.guarded: dict[str, list[tuple[Condition, ...]]] = {}  # name -> the guards of each binding
         self.star: list[str] = []
         self.unbound_self: set[str] = set()
+        self.dynamic_globals = False
         self.future: list[str] = []
         self.all = _AllState()
         self.namespace: str | None = None
@@ -304,6 +305,7 @@ class _Walker:
             ),
             star_imports=tuple(dict.fromkeys(self.star)),
             unbound_self_imports=frozenset(self.unbound_self),
+            dynamic_globals=self.dynamic_globals,
             future=tuple(self.future),
             namespace=self.namespace,
         )
@@ -415,8 +417,12 @@ class _Walker:
     def s_expr(self, node: ast.Expr, ctx: Context) -> None:
         if self.searching:
             self.expressions(node, ctx, (node.value,))
-        if ctx.scope == "module" and isinstance(node.value, ast.Call):
-            self.module_call(node.value)
+        if isinstance(node.value, ast.Call):
+            func = node.value.func
+            if isinstance(func, ast.Attribute) and func.attr == "update" and _is_globals_call(func.value):
+                self.dynamic_globals = True  # globals().update(...)
+            if ctx.scope == "module":
+                self.module_call(node.value)
 
     def s_other(self, node: ast.stmt, ctx: Context) -> None:
         """return, del, raise, assert: only their expressions matter."""
@@ -544,9 +550,13 @@ class _Walker:
         if not isinstance(node, ast.Call):
             return False
         called = self.qualify(node.func)
-        if called is None or called.rpartition(".")[2] != "suppress":
-            return False
-        return any(self.catches_import_error(arg) for arg in node.args)
+        function = called.rpartition(".")[2] if called is not None else None
+        if function == "suppress":
+            return any(self.catches_import_error(arg) for arg in node.args)
+        # A test that expects the import to fail: pytest.raises(ImportError), self.assertRaises(...).
+        if function in ("raises", "assertRaises", "assertRaisesRegex") and node.args:
+            return self.catches_import_error(node.args[0])
+        return False
 
     # -- names ---------------------------------------------------------------------
 
@@ -590,7 +600,9 @@ class _Walker:
         top = ctx.scope == "module"
         for target in targets:
             if not isinstance(target, ast.Name):
-                if top:
+                if isinstance(target, ast.Subscript) and _is_globals_call(target.value):
+                    self.dynamic_globals = True  # globals()[name] = ...
+                elif top:
                     self.bind_target(target, ctx)
                 continue
             name = target.id
@@ -806,6 +818,10 @@ if hasattr(ast, "TryStar"):  # except* (3.11)
     _DISPATCH[ast.TryStar] = _Walker.try_
 if hasattr(ast, "TypeAlias"):  # type X = ... (3.12)
     _DISPATCH[ast.TypeAlias] = _Walker.s_type_alias
+
+
+def _is_globals_call(node: ast.expr) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "globals"
 
 
 def _regex_lines(source: bytes, pattern: re.Pattern[bytes]) -> list[int]:

@@ -265,6 +265,9 @@ class ModuleFacts:
     ``unbound_self_imports`` are the names the module imports from itself
     (``from . import x`` in a package's ``__init__``) at import time before
     anything binds them: unless they are submodules, those imports fail.
+    ``dynamic_globals`` is True when the module binds names through
+    ``globals()`` (``globals()[name] = ...``, ``globals().update(...)``): its
+    names cannot all be known.
     """
 
     all_names: tuple[str, ...] | None = None
@@ -274,6 +277,7 @@ class ModuleFacts:
     guarded: tuple[tuple[str, tuple[tuple[Condition, ...], ...]], ...] = ()
     star_imports: tuple[str, ...] = ()
     unbound_self_imports: frozenset[str] = field(default_factory=frozenset)
+    dynamic_globals: bool = False
     future: tuple[str, ...] = ()
     namespace: str | None = None  # "pkgutil" or "pkg_resources" for legacy namespace packages
 
@@ -311,6 +315,7 @@ class ModuleFacts:
             ],
             "star_imports": list(self.star_imports),
             "unbound_self_imports": sorted(self.unbound_self_imports),
+            "dynamic_globals": self.dynamic_globals,
             "future": list(self.future),
             "namespace": self.namespace,
         }

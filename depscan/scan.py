@@ -413,16 +413,20 @@ class Scanner:
         resolution = self.resolver.resolve(name)
         if not resolution.found:
             self._outcome(site, False)
-            self._missing(name, site, maybe=False)
-            # The parents that exist are imported (and run) before the failure.
+            # The parents that exist are imported (and run) before the failure. An extension
+            # module can put submodules in sys.modules as it loads (pyo3 packages do): under
+            # one, a submodule not on disk is only maybe missing.
             parts = name.split(".")
+            maybe = False
             for end in range(len(parts) - 1, 0, -1):
                 parent = ".".join(parts[:end])
                 found = self.resolver.resolve(parent)
                 if found.found:
                     self._found(parent, found, depth)
                     self._edge(importer, parent, site)
+                    maybe = found.kind in ("extension", "builtin")
                     break
+            self._missing(name, site, maybe=maybe)
             return None
         self._outcome(site, True)
         self._found(name, resolution, depth)
@@ -504,7 +508,9 @@ class Scanner:
             names = set(facts.defined_for(self.target))
             if facts.all_names is not None:
                 names.update(facts.all_names)
-            known = True
+            # Names made at run time: through globals(), a module __getattr__ (PEP 562), or listed
+            # in an __all__ that could not be read whole.
+            known = not facts.dynamic_globals and "__getattr__" not in names and facts.all_exact
             for record in extraction.imports:
                 # A relative star import that cannot be resolved raises (DS020/DS021): it binds nothing.
                 if record.kind != "star" or record.module is None or record.context.evaluate(self.target) is False:

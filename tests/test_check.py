@@ -244,3 +244,20 @@ def test_another_platforms_stdlib_module_is_checked_only_where_it_runs_here(tmp_
         assert out == ""
     else:
         assert out.startswith("mod.py:4:1: DS001 module 'msvcrt' not found: a standard library module of other")
+
+
+def test_readme_example_is_true() -> None:
+    readme = (FIXTURES.parent / "README.md").read_text()
+    block = readme.split("### `depscan check", 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
+    command, *lines = block.splitlines()
+    assert command == "$ cd fixtures/check/proj && depscan check"
+    _, out, err = run(cwd=PROJECT)
+    actual = out.splitlines() + err.splitlines()
+    for line in lines:
+        if line == "...":
+            continue
+        if "(searched: " in line:  # the interpreter's own directories differ from machine to machine
+            prefix = line.split("(searched: ")[0]
+            assert any(a.startswith(prefix) for a in actual), line
+        else:
+            assert line in actual, line

@@ -344,6 +344,35 @@ def test_imports_from_the_module_itself(source: bytes, unbound: set[str], define
     assert facts.defined == defined
 
 
+@pytest.mark.parametrize(
+    ("source", "dynamic"),
+    [
+        (b"globals()['x'] = 1\n", True),
+        (b"for n in 'ab':\n    globals()[n] = 1\n", True),
+        (b"def f():\n    globals().update(x=1)\n", True),
+        (b"g = globals()\nx = {}\nx['a'] = 1\n", False),
+        (b"vars()['x'] = 1\n", False),
+    ],
+)
+def test_names_made_through_globals(source: bytes, dynamic: bool) -> None:
+    assert extract(source, "m").facts.dynamic_globals is dynamic
+
+
+@pytest.mark.parametrize(
+    "guard",
+    ["pytest.raises(ImportError)", "self.assertRaises(ModuleNotFoundError)", "raises((ImportError, OSError))"],
+)
+def test_imports_a_test_expects_to_fail_are_optional(guard: str) -> None:
+    source = f"def test():\n    with {guard}:\n        import nothing_here\n".encode()
+    (record,) = extract(source, "m").imports
+    assert record.context.optional
+
+
+def test_a_raises_block_for_another_error_is_not_optional() -> None:
+    (record,) = extract(b"with pytest.raises(ValueError):\n    import nothing_here\n", "m").imports
+    assert not record.context.optional
+
+
 def test_legacy_namespace_packages(extracted: dict[str, Extraction]) -> None:
     assert extracted["legacy_pkgutil/__init__.py"].facts.namespace == "pkgutil"
     assert extracted["legacy_pkg_resources/__init__.py"].facts.namespace in ("pkg_resources", "pkgutil")

@@ -146,6 +146,14 @@ from depscan.scan import ScanOptions, ScanResult, scan
 #   names imported at import time before they are bound (``_unbound_self_imports``) and
 #   classifies the others as any other name.
 #
+# "dynamic-names"
+#   A module that binds names through ``globals()`` (``globals()[name] = ...``,
+#   ``globals().update(...)``, in any function), defines a module ``__getattr__`` (PEP 562) or
+#   has an ``__all__`` that cannot be read whole (``__all__ = NAMES + (...)``) may have any
+#   name: depscan reports the names it lacks as maybe missing. modulefinder knows only the
+#   names stored. The reference moves such a module's missing names (not failed as a module
+#   part or by its own import) to maybe (``_makes_names``).
+#
 # Not differences (both tools agree; nothing to forgive): ``__main__`` is among the modules
 # found by both; imports under ``try/except ImportError`` are reported missing by both
 # (depscan also marks them optional); imports inside functions and classes are followed by
@@ -161,6 +169,7 @@ RULES: dict[str, str] = {
     "all-lists-names": "a name listed in a literal __all__ counts as defined",
     "star-binds-all": "from m import * binds m.__all__ when m has one, not every global of m",
     "self-import-order": "a module importing a name from itself fails only if the name is not bound yet",
+    "dynamic-names": "a module making names at run time (globals(), __getattr__, an unread __all__) may have any",
 }
 
 DEAD_GUARDS = frozenset({"sys.version_info < (3,)", "sys.version_info[0] == 2"})
@@ -255,6 +264,27 @@ def _unbound_self_imports(path: str, package: str, is_package: bool) -> set[str]
     except (OSError, SyntaxError, ValueError):
         pass
     return early
+
+
+def _makes_names(path: str) -> bool:
+    """The module binds names at run time: globals(), a module __getattr__, an __all__ not all literal."""
+    if not path.endswith(".py"):
+        return False
+    try:
+        tree = ast.parse(Path(path).read_bytes())
+    except (OSError, SyntaxError, ValueError):
+        return False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "globals":
+            return True
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == "__getattr__":
+            return True
+        if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["__all__"]:
+            value = node.value
+            if not isinstance(value, ast.List | ast.Tuple) or not all(isinstance(e, ast.Constant) for e in value.elts):
+                return True
+    return False
 
 
 class _DeadBranches(ast.NodeTransformer):
@@ -377,6 +407,14 @@ class ReferenceFinder(modulefinder.ModuleFinder):
                 elif module.starimports:
                     missing.remove(name)
                     maybe = sorted({*maybe, name})
+        if "dynamic-names" in self.rules:
+            for name in list(missing):
+                package, _, sub = name.rpartition(".")
+                module = self.modules.get(package)
+                if name in definite or module is None or not module.__file__ or not _makes_names(module.__file__):
+                    continue
+                missing.remove(name)
+                maybe = sorted({*maybe, name})
         return missing, maybe
 
 
@@ -674,7 +712,14 @@ RULE_EXAMPLES: dict[str, dict[str, str]] = {
     },
     "all-lists-names": {
         "main.py": "from alpha import red, green\n",
-        "alpha/__init__.py": "__all__ = ['red']\nglobals()['red'] = 1\n",
+        "alpha/__init__.py": "__all__ = ['red']\n",  # red made some way neither tool reads
+    },
+    "dynamic-names": {
+        "main.py": "from alpha import red\nfrom bravo import red\nfrom charlie import red\nfrom delta import red\n",
+        "alpha/__init__.py": "globals()['red'] = 1\n",
+        "bravo/__init__.py": "def __getattr__(name):\n    return name\n",
+        "charlie/__init__.py": "NAMES = ('red',)\n__all__ = NAMES + ('blue',)\n",
+        "delta/__init__.py": "def setup():\n    globals().update(red=1)\n",
     },
     "star-binds-all": {
         "main.py": "from alpha import red, green, blue\n",
@@ -745,6 +790,10 @@ def test_rule_examples_show_the_documented_behaviour() -> None:
     with tree_of(RULE_EXAMPLES["self-import-order"]) as tree:
         assert reference(tree, rules=()).missing == {"alpha.red", "alpha.green", "bravo.red"}
         assert depscan(tree).missing == {"bravo.red"}
+    with tree_of(RULE_EXAMPLES["dynamic-names"]) as tree:
+        assert reference(tree, rules=()).missing == {"alpha.red", "bravo.red", "charlie.red", "delta.red"}
+        ours = depscan(tree)
+        assert (ours.missing, ours.maybe) == (frozenset(), {"alpha.red", "bravo.red", "charlie.red", "delta.red"})
     with tree_of(RULE_EXAMPLES["all-lists-names"]) as tree:
         assert reference(tree, rules=()).missing == {"alpha.red", "alpha.green"}
         assert depscan(tree).missing == {"alpha.green"}
