@@ -31,7 +31,7 @@ import fnmatch
 import itertools
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -99,6 +99,9 @@ class CheckSettings:
     check_type_checking: bool = True
     rules: dict[str, str] = field(default_factory=dict)  # code -> "error" | "warning" | "off"
     use_pythonpath: bool = True
+    known_first_party: Sequence[str] = ()  # top-level names that are the project's own
+    dependency_mapping: Mapping[str, Sequence[str]] = field(default_factory=dict)  # import name -> distributions
+    dependencies: bool = True  # compare imports with the declared dependencies (DS002, DS003)
 
 
 @dataclass
@@ -160,6 +163,27 @@ def _excluded(path: str, settings: CheckSettings) -> bool:
     return False
 
 
+def package_roots(files: Sequence[str], source_roots: Sequence[str]) -> list[str]:
+    """The directories holding the checked files' top-level packages, beyond the source roots.
+
+    ``lib/pkg/mod.py`` (with ``lib/pkg/__init__.py``) imports ``pkg`` as its own package
+    wherever the project keeps it, so ``lib`` is searched too, after the source roots.
+    """
+    known = {os.path.abspath(root) for root in source_roots}
+    roots: list[str] = []
+    for path in files:
+        directory = os.path.dirname(os.path.abspath(path))
+        if not os.path.exists(os.path.join(directory, "__init__.py")):
+            continue
+        while os.path.exists(os.path.join(os.path.dirname(directory), "__init__.py")):
+            directory = os.path.dirname(directory)
+        root = os.path.dirname(directory)
+        if root not in known:
+            known.add(root)
+            roots.append(root)
+    return roots
+
+
 def targets_of(interp: Interpreter, settings: CheckSettings) -> list[Target]:
     """Every configured (version, platform) pair: an import is dead only when it is dead for all."""
     versions: list[tuple[int, ...]] = list(settings.versions) or [interp.version[:2]]
@@ -173,6 +197,7 @@ def targets_of(interp: Interpreter, settings: CheckSettings) -> list[Target]:
 def check(interp: Interpreter, settings: CheckSettings, files: Sequence[str] | None = None) -> CheckResult:
     """Check ``files`` (default: every file of the project) and return the findings, sorted."""
     source_roots = list(settings.source_roots) or default_source_roots(settings.root)
+    whole_project = files is None
     if files is None:
         # Every file of the project: the configured source roots, else the whole project
         # (tests and scripts beside a src/ layout too).
@@ -181,7 +206,7 @@ def check(interp: Interpreter, settings: CheckSettings, files: Sequence[str] | N
         files = [os.path.abspath(f) for f in expand_paths(list(files)) if not _excluded(f, settings)]
     search = build_search_path(
         interp,
-        [*source_roots, *settings.paths],
+        [*source_roots, *settings.paths, *package_roots(files, source_roots)],
         None,
         os.environ.get("PYTHONPATH") if settings.use_pythonpath else None,
         settings.root,
@@ -194,7 +219,10 @@ def check(interp: Interpreter, settings: CheckSettings, files: Sequence[str] | N
         scanner.add_file(path)
     result = scanner.run()
     checker = _Checker(interp, settings, result, resolver, files)
-    return CheckResult(sorted(checker.findings(), key=Finding.sort_key), list(files), result)
+    findings = list(checker.findings())
+    if settings.dependencies:
+        findings.extend(checker.dependency_findings(whole_project=whole_project))
+    return CheckResult(sorted(findings, key=Finding.sort_key), list(files), result)
 
 
 class _Checker:
@@ -257,6 +285,90 @@ class _Checker:
             kept = self._kept(finding)
             if kept is not None:
                 yield kept
+
+    # -- declared dependencies (DS002, DS003) ---------------------------------------------
+
+    def dependency_findings(self, whole_project: bool) -> Iterable[Finding]:
+        """Third-party distributions imported but not declared; declared ones never imported.
+
+        Only for a project that declares its dependencies (``pyproject.toml`` or requirements
+        files). Import names are mapped to distributions through the target environment's
+        installed metadata (as ``importlib.metadata.packages_distributions`` does, read
+        statically), or ``dependency-mapping``. DS003 needs the whole project (not a few files
+        named by pre-commit) and looks at required dependencies only (extras and groups hold
+        tools and plugins that are never imported).
+        """
+        from depscan.distributions import declared_dependencies, installed_distributions, normalise
+
+        declared = declared_dependencies(self.settings.root)
+        if not declared.sources or (not declared.requirements and not declared.project):
+            return
+        sites = [entry.path for entry in self.resolver.search.entries if entry.origin in ("site", "user-site")]
+        installed = installed_distributions(sites)
+        mapping = {name: tuple(normalise(d) for d in dists) for name, dists in self.settings.dependency_mapping.items()}
+        declared_names = declared.names()
+        first_party = set(self.settings.known_first_party)
+        used: set[str] = set()
+        for (_, module), data in self.result.graph_data.edges.items():
+            resolution = self.result.modules.get(module)
+            if data.get("kind") != "import" or resolution is None or resolution.category != "third_party":
+                continue
+            top = module.partition(".")[0]
+            if top in first_party:
+                continue
+            providers = self._providers(module, mapping, installed.by_import_name, normalise)
+            if not providers:
+                continue  # no metadata says where it comes from
+            sites_here = [s for s in data["sites"] if s.path and os.path.abspath(s.path) in self.by_path]
+            live = [s for s in sites_here if not self._dead_site(s)]
+            if live:
+                used.update(providers)
+            if declared.project in providers or set(providers) & declared_names:
+                continue
+            for site in live:
+                if site.optional or site.fallback or site.type_checking:
+                    continue  # the program copes without it, or only a type checker reads it
+                names = " or ".join(repr(p) for p in providers)
+                message = f"{module.partition('.')[0]!r} comes from {names}, which the project does not declare"
+                finding = Finding("DS002", message, os.path.abspath(site.path or ""), site.line, site.col, module)
+                kept = self._kept(finding)
+                if kept is not None:
+                    yield kept
+        if not whole_project:
+            return
+        for requirement in declared.requirements:
+            if requirement.optional or requirement.name in used or requirement.name == declared.project:
+                continue
+            distribution = installed.get(requirement.name)
+            if distribution is None:
+                continue  # not installed: which modules it provides cannot be known
+            if not distribution.top_level and not any(requirement.name in dists for dists in mapping.values()):
+                continue  # provides no importable module (a plugin, a tool, stubs)
+            line = requirement.line or _line_of(requirement.path, requirement.text)
+            place = f" in [{requirement.table}]" if requirement.table else ""
+            message = f"{requirement.name!r} is declared{place} but never imported"
+            finding = Finding("DS003", message, requirement.path, line, 1, requirement.name)
+            kept = self._kept(finding)
+            if kept is not None:
+                yield kept
+
+    def _providers(
+        self,
+        module: str,
+        mapping: Mapping[str, tuple[str, ...]],
+        by_import_name: Mapping[str, tuple[str, ...]],
+        normalise: Any,
+    ) -> tuple[str, ...]:
+        parts = module.split(".")
+        for end in range(len(parts), 0, -1):  # the longest mapped name wins: google.protobuf over google
+            name = ".".join(parts[:end])
+            if name in mapping:
+                return mapping[name]
+        return tuple(normalise(d) for d in by_import_name.get(parts[0], ()))
+
+    def _dead_site(self, site: Site) -> bool:
+        record = self._record(site)
+        return record is not None and self._dead_everywhere(record)
 
     def _stub_only(self, name: str) -> bool:
         """Type checkers find it where Python does not: ``_typeshed``, a ``.pyi`` stub or a ``-stubs`` package."""
@@ -433,6 +545,18 @@ class _Checker:
         codes = {code.strip().upper() for code in match.group(1).split(",")}
         names = {entry.name for code, entry in CATALOGUE.items() if code in codes}
         return finding.code in codes or finding.name in {c.lower() for c in codes} or finding.name in names
+
+
+def _line_of(path: str, text: str) -> int:
+    """The line of ``path`` where the requirement ``text`` is written (1 when it cannot be found)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            for number, line in enumerate(handle, start=1):
+                if text in line:
+                    return number
+    except OSError:
+        pass
+    return 1
 
 
 def _with_type_checking(target: Target) -> Target:

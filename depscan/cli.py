@@ -452,6 +452,8 @@ def check_command(
         check_type_checking=config.check_type_checking,
         rules=dict(config.rules),
         use_pythonpath=not no_pythonpath,
+        known_first_party=config.known_first_party,
+        dependency_mapping=dict(config.dependency_mapping),
     )
     missing = [p for p in paths if not os.path.exists(p)]
     if missing:

@@ -27,7 +27,7 @@ MARK = re.compile(r"#\s*finding:\s*(DS\d{3})")
 
 def expected_findings(root: Path) -> set[tuple[str, int, str]]:
     found = set()
-    for path in sorted(root.rglob("*.py")):
+    for path in sorted([*root.rglob("*.py"), *root.rglob("pyproject.toml")]):
         for number, line in enumerate(path.read_text().splitlines(), start=1):
             for code in MARK.findall(line):
                 found.add((path.relative_to(root).as_posix(), number, code))
@@ -261,3 +261,66 @@ def test_readme_example_is_true() -> None:
             assert any(a.startswith(prefix) for a in actual), line
         else:
             assert line in actual, line
+
+
+# --- declared dependencies (DS002, DS003) ------------------------------------------------------
+
+DEPS = FIXTURES / "check" / "deps"
+# The target environment: distribution name -> the top-level modules it installs.
+INSTALLED = {
+    "declared-used": ["used_mod"],
+    "Declared_Unused": ["unused_mod"],
+    "undeclared-dist": ["undeclared_mod", "optional_undeclared"],
+    "transitive-dist": ["transitive_mod"],  # what a declared dependency pulls in is not declared
+    "extra-dist": ["extra_mod"],
+    "weird-dist": ["weird_mod"],
+    "provides-nothing": [],
+}
+
+
+@pytest.fixture(scope="module")
+def environment(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A virtual environment (no pip) with the distributions of INSTALLED, metadata and modules."""
+    import subprocess
+    import sysconfig
+
+    venv = tmp_path_factory.mktemp("deps-env") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    purelib = sysconfig.get_path("purelib", vars={"base": str(venv), "platbase": str(venv)})
+    site = Path(purelib)
+    for dist, modules in INSTALLED.items():
+        info = site / f"{dist}-1.0.dist-info"
+        info.mkdir(parents=True)
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 1.0\n")
+        records = [f"{info.name}/METADATA,,"]
+        for module in modules:
+            (site / module).mkdir()
+            (site / module / "__init__.py").write_text("")
+            records.append(f"{module}/__init__.py,,")
+        (site / "used_mod" / "sub.py").write_text("") if dist == "declared-used" else None
+        (info / "RECORD").write_text("\n".join(records) + "\n")
+    return str(venv / "bin" / "python")
+
+
+def test_declared_dependencies(environment: str) -> None:
+    code, out, _ = run("--python", environment, cwd=DEPS)
+    assert code == 1
+    assert reported(out) == expected_findings(DEPS)
+    assert "src/app/__init__.py:3:1: DS002 'undeclared_mod' comes from 'undeclared-dist', which the project" in out
+    assert "pyproject.toml:6:1: DS003 'declared-unused' is declared in [project.dependencies] but never imported" in out
+
+
+def test_unused_dependencies_need_the_whole_project(environment: str) -> None:
+    out = run("--python", environment, "src/app/__init__.py", cwd=DEPS)[1]
+    assert {c for _, _, c in reported(out)} == {"DS002"}
+
+
+def test_a_project_that_declares_nothing_gets_no_dependency_findings(tmp_path: Path, environment: str) -> None:
+    (tmp_path / "script.py").write_text("import undeclared_mod\n")
+    assert run("--python", environment, cwd=tmp_path)[:2] == (0, "")
+
+
+def test_depscan_checks_itself_clean() -> None:
+    """depscan's own tree, as its pyproject.toml configures the check."""
+    code, out, err = run(cwd=FIXTURES.parent)
+    assert (code, out) == (0, ""), out + err

@@ -1,0 +1,919 @@
+"""An on-disk cache of extraction results, for warm runs of ``depscan check``.
+
+Extractions are kept in a SQLite database, ``extractions.sqlite3`` in the cache
+directory, keyed by ``(path, module, is_package)``: those, the file's content,
+the depscan version and the parsing Python (its ``major.minor`` and
+implementation) decide an extraction, so a row is reused only when all match.
+
+Checking a row is cheap: the file is ``stat``-ed and, when its modification
+time and size are the ones recorded, the row is used without reading the file.
+When only the ``stat`` differs (a ``touch``, a checkout rewriting the same
+content) the file is read and hashed, and a matching SHA-256 refreshes the
+recorded ``stat``. A file modified within the last few seconds is never trusted
+on its ``stat`` alone (its timestamp may not have ticked since the last write,
+as git's "racy clean" entries), so it is hashed until its time has settled.
+
+Extractions are stored as compact JSON in a tuple layout (:func:`encode_extraction`),
+never pickled: a cache directory can be planted in a repository, and loading it
+must not run code. Decoding checks every field, and any malformed data is a
+:class:`CacheError`.
+
+The cache never fails a run: every SQLite or file-system error (a database
+locked beyond the timeout, a full disk, a read-only directory) turns the cache
+off for the rest of the run, and lookups then miss and writes are skipped. A
+database that is corrupt, or has another schema, is deleted and rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import stat
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from types import TracebackType
+from typing import Any, Final, Literal, TypeAlias, cast
+
+from depscan import __version__
+from depscan.conditions import (
+    All,
+    Any_,
+    Condition,
+    Const,
+    Implementation,
+    Main,
+    Not,
+    Platform,
+    TypeChecking,
+    Unknown,
+    Version,
+)
+from depscan.model import (
+    AllRef,
+    Context,
+    Diagnostic,
+    DynamicImport,
+    Extraction,
+    ImportedName,
+    ImportRecord,
+    ModuleFacts,
+)
+from depscan.source import DEFAULT_MAX_BYTES
+
+__all__ = [
+    "DATABASE_NAME",
+    "FORMAT_VERSION",
+    "SCHEMA_VERSION",
+    "CacheError",
+    "CacheKey",
+    "ExtractionCache",
+    "decode_extraction",
+    "encode_extraction",
+    "extract_cached",
+    "extract_many_cached",
+]
+
+FORMAT_VERSION: Final = 1
+"""The first item of every encoded extraction; bump when the layout changes."""
+SCHEMA_VERSION: Final = 1
+"""Kept in the ``meta`` table; a database with another one is rebuilt."""
+DATABASE_NAME: Final = "extractions.sqlite3"
+
+CacheKey: TypeAlias = tuple[str, str, bool]
+"""``(path, module, is_package)``: the path exactly as given (it is part of the extraction)."""
+
+_NOT_READ_CODES = frozenset({"DS012", "DS013"})  # depend on the file system or the size limit, not the content
+_RACY_NS = 3_000_000_000  # a file modified this recently is checked by hash (coarse timestamps, FAT's 2 s)
+_UNVERIFIED = -1  # the size recorded for a row whose stat is not known to match its content
+_CHUNK = 500  # paths per query: under SQLite's smallest limit on bound parameters (999)
+_INT64 = (-(1 << 63), (1 << 63) - 1)
+_PARSER = f"{sys.implementation.name}-{sys.version_info[0]}.{sys.version_info[1]}"
+
+
+class CacheError(Exception):
+    """Cached data that cannot be encoded or decoded."""
+
+
+# --- serialisation -----------------------------------------------------------------
+#
+# The layout, a JSON array (``None`` is ``null``, indices count from 0):
+#
+#   [FORMAT_VERSION, module, is_package, path, source_kind,
+#    conditions, contexts, imports, dynamic, facts, diagnostics]
+#
+# ``conditions`` is a table of every distinct condition node; compound nodes
+# refer to their arguments by index, always to an earlier entry, so the table
+# is decoded in one pass and cannot loop:
+#   ["c", value]  ["t"]  ["m"]  ["v", cmp, [ints], start, stop, index]
+#   ["p", subject, cmp, [strs]]  ["i", subject, cmp, value]  ["u", text]
+#   ["n", arg]  ["a", [args]]  ["o", [args]]
+# ``contexts`` is a table of the distinct contexts: [scope, [conditions], try_id, try_role].
+# imports:     [kind, module, raw, level, line, col, context, names, alias, via, precise],
+#              each name a string (no ``as``) or [name, asname]
+# dynamic:     [via, expression, line, col, context]
+# facts:       [all_names, all_refs, all_exact, defined, guarded, star_imports,
+#               unbound_self_imports, future, namespace], guarded as [[name, [[conditions]...]]...]
+# diagnostics: [code, message, path, line, col, severity]
+
+_KINDS = frozenset({"import", "from", "star", "future", "call"})
+_SCOPES = frozenset({"module", "class", "function"})
+_TRY_ROLES = frozenset({None, "body", "handler"})
+_SEVERITIES = frozenset({"error", "warning", "info"})
+_SOURCE_KINDS = frozenset({"source", "bytecode"})
+_VERSION_CMPS = frozenset({"==", "!=", "<", "<=", ">", ">="})
+_PLATFORM_SUBJECTS = frozenset({"sys.platform", "os.name", "platform.system()"})
+_PLATFORM_CMPS = frozenset({"==", "!=", "startswith", "in", "not in"})
+_IMPL_SUBJECTS = frozenset({"sys.implementation.name", "platform.python_implementation()"})
+_IMPL_CMPS = frozenset({"==", "!="})
+
+_dumps = json.JSONEncoder(separators=(",", ":"), check_circular=False, allow_nan=False).encode
+_loads = json.loads
+
+
+class _Encoder:
+    def __init__(self) -> None:
+        self.conditions: list[list[Any]] = []
+        self.condition_ids: dict[Condition, int] = {}
+        self.contexts: list[list[Any]] = []
+        self.context_ids: dict[Context, int] = {}
+
+    def condition(self, condition: Condition) -> int:
+        index = self.condition_ids.get(condition)
+        if index is not None:
+            return index
+        kind = type(condition)
+        item: list[Any]
+        if kind is Const:
+            item = ["c", cast(Const, condition).value]
+        elif kind is TypeChecking:
+            item = ["t"]
+        elif kind is Main:
+            item = ["m"]
+        elif kind is Version:
+            v = cast(Version, condition)
+            item = ["v", v.cmp, list(v.value), v.start, v.stop, v.index]
+        elif kind is Platform:
+            p = cast(Platform, condition)
+            item = ["p", p.subject, p.cmp, list(p.values)]
+        elif kind is Implementation:
+            i = cast(Implementation, condition)
+            item = ["i", i.subject, i.cmp, i.value]
+        elif kind is Unknown:
+            item = ["u", cast(Unknown, condition).text]
+        elif kind is Not:
+            item = ["n", self.condition(cast(Not, condition).arg)]
+        elif kind is All:
+            item = ["a", [self.condition(arg) for arg in cast(All, condition).args]]
+        elif kind is Any_:
+            item = ["o", [self.condition(arg) for arg in cast(Any_, condition).args]]
+        else:
+            raise CacheError(f"cannot encode a condition of type {kind.__name__}")
+        index = len(self.conditions)
+        self.conditions.append(item)
+        self.condition_ids[condition] = index
+        return index
+
+    def context(self, context: Context) -> int:
+        index = self.context_ids.get(context)
+        if index is None:
+            conditions = [self.condition(c) for c in context.conditions]
+            index = len(self.contexts)
+            self.contexts.append([context.scope, conditions, context.try_id, context.try_role])
+            self.context_ids[context] = index
+        return index
+
+    def extraction(self, e: Extraction) -> list[Any]:
+        context = self.context
+        imports = [
+            [
+                r.kind,
+                r.module,
+                r.raw,
+                r.level,
+                r.line,
+                r.col,
+                context(r.context),
+                [n.name if n.asname is None else [n.name, n.asname] for n in r.names],
+                r.alias,
+                r.via,
+                r.precise,
+            ]
+            for r in e.imports
+        ]
+        dynamic = [[d.via, d.expression, d.line, d.col, context(d.context)] for d in e.dynamic]
+        f = e.facts
+        facts = [
+            None if f.all_names is None else list(f.all_names),
+            [ref.module for ref in f.all_refs],
+            f.all_exact,
+            sorted(f.defined),
+            [
+                [name, [[self.condition(c) for c in conditions] for conditions in bindings]]
+                for name, bindings in f.guarded
+            ],
+            list(f.star_imports),
+            sorted(f.unbound_self_imports),
+            list(f.future),
+            f.namespace,
+        ]
+        diagnostics = [[d.code, d.message, d.path, d.line, d.col, d.severity] for d in e.diagnostics]
+        return [
+            FORMAT_VERSION,
+            e.module,
+            e.is_package,
+            e.path,
+            e.source_kind,
+            self.conditions,
+            self.contexts,
+            imports,
+            dynamic,
+            facts,
+            diagnostics,
+        ]
+
+
+def encode_extraction(extraction: Extraction) -> bytes:
+    """The extraction as compact ASCII JSON; :func:`decode_extraction` gives it back, equal."""
+    try:
+        return _dumps(_Encoder().extraction(extraction)).encode("ascii")
+    except CacheError:
+        raise
+    except (TypeError, ValueError, AttributeError, RecursionError) as exc:
+        raise CacheError(f"cannot encode the extraction: {exc}") from exc
+
+
+def decode_extraction(data: bytes) -> Extraction:
+    """Rebuild an extraction from :func:`encode_extraction`'s output.
+
+    Every field is checked; anything malformed raises :class:`CacheError`.
+    Nothing in the data can make this run code: it is JSON, read into the
+    model's own classes.
+    """
+    if not isinstance(data, bytes):
+        raise CacheError(f"cached data is {type(data).__name__}, not bytes")
+    try:
+        return _decode(_loads(data))
+    except CacheError:
+        raise
+    except Exception as exc:  # malformed in some way no check above caught: still only a CacheError
+        raise CacheError(f"malformed cached extraction: {type(exc).__name__}: {exc}") from exc
+
+
+def _bad(what: str) -> CacheError:
+    return CacheError(f"malformed cached extraction: {what}")
+
+
+def _is_str_or_none(value: object) -> bool:
+    return value is None or type(value) is str
+
+
+def _str_tuple(items: object, what: str) -> tuple[str, ...]:
+    if type(items) is not list:
+        raise _bad(what)
+    for item in items:
+        if type(item) is not str:
+            raise _bad(what)
+    return tuple(items)
+
+
+def _index(value: object, table: Sequence[Any], what: str) -> Any:
+    if type(value) is not int or not 0 <= value < len(table):
+        raise _bad(what)
+    return table[value]
+
+
+def _decode(obj: Any) -> Extraction:
+    if type(obj) is not list or len(obj) != 11 or obj[0] != FORMAT_VERSION or type(obj[0]) is not int:
+        raise _bad("not an extraction of this format")
+    _, module, is_package, path, source_kind, conds, ctxs, imports, dynamic, facts, diags = obj
+    if type(module) is not str or type(is_package) is not bool or not _is_str_or_none(path):
+        raise _bad("module, is_package or path")
+    if type(source_kind) is not str or source_kind not in _SOURCE_KINDS:
+        raise _bad("source kind")
+    conditions = _decode_conditions(conds)
+    contexts = _decode_contexts(ctxs, conditions)
+    return Extraction(
+        module,
+        is_package,
+        path,
+        _decode_imports(imports, contexts),
+        _decode_dynamic(dynamic, contexts),
+        _decode_facts(facts, conditions),
+        _decode_diagnostics(diags),
+        source_kind,
+    )
+
+
+def _decode_conditions(items: object) -> list[Condition]:
+    if type(items) is not list:
+        raise _bad("conditions")
+    table: list[Condition] = []
+    for item in items:
+        if type(item) is not list or not item:
+            raise _bad("condition")
+        tag = item[0]
+        size = len(item)
+        condition: Condition
+        if tag == "u" and size == 2 and type(item[1]) is str:
+            condition = Unknown(item[1])
+        elif tag == "c" and size == 2 and type(item[1]) is bool:
+            condition = Const(item[1])
+        elif tag == "t" and size == 1:
+            condition = TypeChecking()
+        elif tag == "m" and size == 1:
+            condition = Main()
+        elif tag == "v" and size == 6:
+            _, cmp, value, start, stop, index = item
+            if type(cmp) is not str or cmp not in _VERSION_CMPS or type(value) is not list or not value:
+                raise _bad("version condition")
+            for part in (*value, start, stop, index):
+                if part is not None and (type(part) is not int or part < 0):
+                    raise _bad("version condition")
+            if None in value:
+                raise _bad("version condition")
+            condition = Version(cmp, tuple(value), start, stop, index)
+        elif tag == "p" and size == 4:
+            _, subject, cmp, values = item
+            if type(subject) is not str or subject not in _PLATFORM_SUBJECTS:
+                raise _bad("platform condition")
+            if type(cmp) is not str or cmp not in _PLATFORM_CMPS:
+                raise _bad("platform condition")
+            strings = _str_tuple(values, "platform condition")
+            if not strings:
+                raise _bad("platform condition")
+            condition = Platform(subject, cmp, strings)
+        elif tag == "i" and size == 4:
+            _, subject, cmp, value = item
+            if type(subject) is not str or subject not in _IMPL_SUBJECTS:
+                raise _bad("implementation condition")
+            if type(cmp) is not str or cmp not in _IMPL_CMPS or type(value) is not str:
+                raise _bad("implementation condition")
+            condition = Implementation(subject, cmp, value)
+        elif tag == "n" and size == 2:
+            condition = Not(_index(item[1], table, "condition reference"))
+        elif tag in ("a", "o") and size == 2 and type(item[1]) is list:
+            args = tuple(_index(arg, table, "condition reference") for arg in item[1])
+            condition = All(args) if tag == "a" else Any_(args)
+        else:
+            raise _bad("condition")
+        table.append(condition)
+    return table
+
+
+def _decode_contexts(items: object, conditions: list[Condition]) -> list[Context]:
+    if type(items) is not list:
+        raise _bad("contexts")
+    table: list[Context] = []
+    for item in items:
+        if type(item) is not list or len(item) != 4:
+            raise _bad("context")
+        scope, refs, try_id, try_role = item
+        if type(scope) is not str or scope not in _SCOPES or type(refs) is not list:
+            raise _bad("context")
+        if (try_id is not None and type(try_id) is not int) or not _is_str_or_none(try_role):
+            raise _bad("context")
+        if try_role not in _TRY_ROLES:
+            raise _bad("context")
+        guards = tuple(_index(ref, conditions, "condition reference") for ref in refs)
+        table.append(Context(scope, guards, try_id, try_role))
+    return table
+
+
+def _decode_imports(items: object, contexts: list[Context]) -> tuple[ImportRecord, ...]:
+    if type(items) is not list:
+        raise _bad("imports")
+    records: list[ImportRecord] = []
+    append = records.append
+    for item in items:
+        if type(item) is not list or len(item) != 11:
+            raise _bad("import record")
+        kind, module, raw, level, line, col, ctx, names, alias, via, precise = item
+        if (
+            type(kind) is not str
+            or kind not in _KINDS
+            or not (module is None or type(module) is str)
+            or type(raw) is not str
+            or type(level) is not int
+            or level < 0
+            or type(line) is not int
+            or type(col) is not int
+            or type(names) is not list
+            or not (alias is None or type(alias) is str)
+            or not (via is None or type(via) is str)
+            or type(precise) is not bool
+        ):
+            raise _bad("import record")
+        imported: list[ImportedName] = []
+        for name in names:
+            if type(name) is str:
+                imported.append(ImportedName(name))
+            elif type(name) is list and len(name) == 2 and type(name[0]) is str and type(name[1]) is str:
+                imported.append(ImportedName(name[0], name[1]))
+            else:
+                raise _bad("imported name")
+        context = _index(ctx, contexts, "context reference")
+        append(ImportRecord(kind, module, raw, level, line, col, context, tuple(imported), alias, via, precise))
+    return tuple(records)
+
+
+def _decode_dynamic(items: object, contexts: list[Context]) -> tuple[DynamicImport, ...]:
+    if type(items) is not list:
+        raise _bad("dynamic imports")
+    records: list[DynamicImport] = []
+    for item in items:
+        if type(item) is not list or len(item) != 5:
+            raise _bad("dynamic import")
+        via, expression, line, col, ctx = item
+        if type(via) is not str or type(expression) is not str or type(line) is not int or type(col) is not int:
+            raise _bad("dynamic import")
+        records.append(DynamicImport(via, expression, line, col, _index(ctx, contexts, "context reference")))
+    return tuple(records)
+
+
+def _decode_facts(item: object, conditions: list[Condition]) -> ModuleFacts:
+    if type(item) is not list or len(item) != 9:
+        raise _bad("module facts")
+    all_names, all_refs, all_exact, defined, guarded, star_imports, unbound, future, namespace = item
+    if type(all_exact) is not bool or not _is_str_or_none(namespace) or type(guarded) is not list:
+        raise _bad("module facts")
+    guards: list[tuple[str, tuple[tuple[Condition, ...], ...]]] = []
+    for entry in guarded:
+        if type(entry) is not list or len(entry) != 2 or type(entry[0]) is not str or type(entry[1]) is not list:
+            raise _bad("guarded name")
+        bindings: list[tuple[Condition, ...]] = []
+        for binding in entry[1]:
+            if type(binding) is not list:
+                raise _bad("guarded name")
+            bindings.append(tuple(_index(ref, conditions, "condition reference") for ref in binding))
+        guards.append((entry[0], tuple(bindings)))
+    return ModuleFacts(
+        all_names=None if all_names is None else _str_tuple(all_names, "__all__"),
+        all_refs=tuple(AllRef(name) for name in _str_tuple(all_refs, "__all__ references")),
+        all_exact=all_exact,
+        defined=frozenset(_str_tuple(defined, "defined names")),
+        guarded=tuple(guards),
+        star_imports=_str_tuple(star_imports, "star imports"),
+        unbound_self_imports=frozenset(_str_tuple(unbound, "unbound self-imports")),
+        future=_str_tuple(future, "future imports"),
+        namespace=namespace,
+    )
+
+
+def _decode_diagnostics(items: object) -> tuple[Diagnostic, ...]:
+    if type(items) is not list:
+        raise _bad("diagnostics")
+    diagnostics: list[Diagnostic] = []
+    for item in items:
+        if type(item) is not list or len(item) != 6:
+            raise _bad("diagnostic")
+        code, message, path, line, col, severity = item
+        if type(code) is not str or type(message) is not str or not _is_str_or_none(path):
+            raise _bad("diagnostic")
+        if type(line) is not int or type(col) is not int or type(severity) is not str or severity not in _SEVERITIES:
+            raise _bad("diagnostic")
+        diagnostics.append(Diagnostic(code, message, path, line, col, severity))
+    return tuple(diagnostics)
+
+
+# --- the database ------------------------------------------------------------------
+
+_SCHEMA: Final = (
+    "CREATE TABLE meta (key TEXT NOT NULL PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
+    "CREATE TABLE extractions ("
+    "path BLOB NOT NULL, module BLOB NOT NULL, is_package INTEGER NOT NULL, "
+    "mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL, sha256 BLOB NOT NULL, "
+    "depscan_version TEXT NOT NULL, python TEXT NOT NULL, data BLOB NOT NULL, "
+    "PRIMARY KEY (path, module, is_package)) WITHOUT ROWID",
+)
+_SELECT: Final = (
+    "SELECT path, module, is_package, mtime_ns, size, sha256, depscan_version, python, data "
+    "FROM extractions WHERE path IN ({})"
+)
+_UPSERT: Final = "INSERT OR REPLACE INTO extractions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_REFRESH: Final = (
+    "UPDATE extractions SET mtime_ns = ?, size = ? WHERE path = ? AND module = ? AND is_package = ? AND sha256 = ?"
+)
+# Errors that turn the cache off for the run. sqlite3 reports SQLITE_NOMEM as MemoryError;
+# OverflowError and ValueError come from binding an integer or string SQLite cannot hold.
+_DB_ERRORS = (sqlite3.Error, OSError, MemoryError, OverflowError, ValueError)
+_GITIGNORE = "# Automatically created by depscan.\n*\n"
+
+_Row: TypeAlias = tuple[Any, ...]
+_Stamp: TypeAlias = tuple[int, int]  # (mtime_ns, size) to record
+
+
+class _Corrupt(Exception):
+    """The database file is not a database, or not ours."""
+
+
+def _blob(text: str) -> bytes:
+    # Injective for every str, lone surrogates (undecodable file names) included.
+    return text.encode("utf-8", "surrogatepass")
+
+
+def _is_corruption(exc: sqlite3.Error) -> bool:
+    # SQLITE_CORRUPT and SQLITE_NOTADB are the only codes sqlite3 raises as a bare DatabaseError.
+    return type(exc) is sqlite3.DatabaseError
+
+
+def _read_regular(path: str, max_bytes: int | None) -> tuple[bytes, os.stat_result] | None:
+    """A regular file's bytes and its ``fstat`` taken before reading them, or None.
+
+    Opened non-blocking, as :func:`depscan.source.read_bytes` does, so a FIFO is
+    refused without waiting. Stat-before-read is what makes the recorded stat
+    safe: a write after it moves the file's time on.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except (OSError, ValueError):
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or (max_bytes is not None and info.st_size > max_bytes):
+            return None
+        chunks = []
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return b"".join(chunks), info
+
+
+def _stamp(info: os.stat_result, now: int) -> _Stamp:
+    """The (mtime_ns, size) to record, or the unverified marker when the stat cannot be trusted yet."""
+    mtime = info.st_mtime_ns
+    if mtime >= now - _RACY_NS or not _INT64[0] <= mtime <= _INT64[1]:
+        return (0, _UNVERIFIED)
+    return (mtime, info.st_size)
+
+
+class ExtractionCache:
+    """Extractions on disk, in ``directory/extractions.sqlite3``.
+
+    Creates the directory (with a ``.gitignore`` of ``*``) and the database as
+    needed. Every method is safe to call whatever happens to the database:
+    after an error the cache is off (:attr:`enabled` is False), lookups miss
+    and writes do nothing. Several processes may share one cache.
+    """
+
+    def __init__(self, directory: str | os.PathLike[str], *, busy_timeout_ms: int = 5000) -> None:
+        self.directory = os.fspath(directory)
+        self.path = os.path.join(self.directory, DATABASE_NAME)
+        self._busy_timeout_ms = busy_timeout_ms
+        self._db: sqlite3.Connection | None = None
+        self._depscan_version = __version__
+        self._python = _PARSER
+        try:
+            os.makedirs(self.directory, exist_ok=True)
+        except OSError:
+            return
+        self._write_gitignore()
+        try:
+            self._db = self._open()
+        except _DB_ERRORS:
+            self._db = None
+
+    # -- opening -------------------------------------------------------------------
+
+    def _write_gitignore(self) -> None:
+        gitignore = os.path.join(self.directory, ".gitignore")
+        if os.path.lexists(gitignore):
+            return
+        try:
+            with open(gitignore, "x", encoding="utf-8") as handle:
+                handle.write(_GITIGNORE)
+        except OSError:
+            pass  # a read-only directory, or another process wrote it first
+
+    def _open(self) -> sqlite3.Connection:
+        """Connect, rebuilding once a database that is corrupt or not of this schema."""
+        try:
+            return self._connect()
+        except _Corrupt:
+            pass
+        except sqlite3.Error as exc:
+            if not _is_corruption(exc):
+                raise
+        self._delete_files()
+        return self._connect()
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=self._busy_timeout_ms / 1000, isolation_level=None)
+        try:
+            setconfig = getattr(db, "setconfig", None)  # Python 3.12+: refuse the risky parts of a planted schema
+            defensive = getattr(sqlite3, "SQLITE_DBCONFIG_DEFENSIVE", None)
+            if setconfig is not None and defensive is not None:
+                setconfig(defensive, True)
+            db.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
+            db.execute("PRAGMA trusted_schema = OFF")
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = NORMAL")
+            if self._schema_state(db) != "ok":
+                db.execute("BEGIN IMMEDIATE")  # another process may be creating it too: decide under the lock
+                state = self._schema_state(db)
+                if state == "empty":
+                    for statement in _SCHEMA:
+                        db.execute(statement)
+                    db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+                db.execute("COMMIT")
+                if state == "bad":
+                    raise _Corrupt
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _schema_state(self, db: sqlite3.Connection) -> Literal["ok", "empty", "bad"]:
+        objects = sorted(db.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall())
+        if not objects:
+            return "empty"
+        if objects != _expected_objects():
+            return "bad"
+        version = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+        return "ok" if version == [(str(SCHEMA_VERSION),)] else "bad"
+
+    def _delete_files(self) -> None:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            try:
+                os.remove(self.path + suffix)
+            except FileNotFoundError:
+                pass
+
+    # -- state ---------------------------------------------------------------------
+
+    @property
+    def enabled(self) -> bool:
+        """False once the cache is off for this run (it could not be opened, or an error occurred)."""
+        return self._db is not None
+
+    def close(self) -> None:
+        db, self._db = self._db, None
+        if db is not None:
+            try:
+                db.close()
+            except _DB_ERRORS:
+                pass
+
+    def __enter__(self) -> ExtractionCache:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _failed(self, exc: BaseException) -> None:
+        """Turn the cache off for the rest of the run; a corrupt database is deleted for the next one."""
+        self.close()
+        if isinstance(exc, sqlite3.Error) and _is_corruption(exc):
+            try:
+                self._delete_files()
+            except OSError:
+                pass
+
+    # -- reading -------------------------------------------------------------------
+
+    def get(self, path: str, module: str, is_package: bool) -> Extraction | None:
+        """The cached extraction of ``path``, when its content is the one it was made from."""
+        hit = self._lookup([(path, module, is_package)]).get((path, module, is_package))
+        return None if hit is None else hit[0]
+
+    def get_many(self, keys: Iterable[CacheKey]) -> dict[CacheKey, Extraction]:
+        """The hits among ``keys``, read in one query per 500 paths; misses are left out."""
+        return {key: hit[0] for key, hit in self._lookup(keys).items()}
+
+    def _lookup(self, keys: Iterable[CacheKey]) -> dict[CacheKey, tuple[Extraction, int]]:
+        """Hits, each with the file's current size (for the caller's size limit)."""
+        db = self._db
+        if db is None:
+            return {}
+        wanted = {(_blob(path), _blob(module), int(is_package)): (path, module, is_package) for path, module, is_package in keys}
+        paths = list(dict.fromkeys(key[0] for key in wanted))
+        rows: dict[tuple[bytes, bytes, int], _Row] = {}
+        try:
+            for start in range(0, len(paths), _CHUNK):
+                chunk = paths[start : start + _CHUNK]
+                for row in db.execute(_SELECT.format(",".join("?" * len(chunk))), chunk):
+                    rows[(row[0], row[1], row[2])] = row
+        except _DB_ERRORS as exc:
+            self._failed(exc)
+            return {}
+        hits: dict[CacheKey, tuple[Extraction, int]] = {}
+        refreshed: list[tuple[int, int, bytes, bytes, int, bytes]] = []
+        now = time.time_ns()
+        for db_key, row in rows.items():
+            key = wanted.get(db_key)
+            if key is not None:
+                hit = self._check(key, row, refreshed, now)
+                if hit is not None:
+                    hits[key] = hit
+        if refreshed:
+            self._write(_REFRESH, refreshed)
+        return hits
+
+    def _check(
+        self, key: CacheKey, row: _Row, refreshed: list[tuple[int, int, bytes, bytes, int, bytes]], now: int
+    ) -> tuple[Extraction, int] | None:
+        path, module, is_package = key
+        _, _, _, mtime, size, digest, version, python, data = row
+        if version != self._depscan_version or python != self._python:
+            return None
+        try:
+            info = os.stat(path)
+        except (OSError, ValueError):
+            return None
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        if info.st_mtime_ns != mtime or info.st_size != size:
+            if size != _UNVERIFIED and info.st_size != size:
+                return None  # another size: another content, no need to read it
+            read = _read_regular(path, None)
+            if read is None:
+                return None
+            content, info = read
+            if hashlib.sha256(content).digest() != digest:
+                return None
+            new_mtime, new_size = _stamp(info, now)
+            if new_size != _UNVERIFIED:
+                refreshed.append((new_mtime, new_size, row[0], row[1], row[2], digest))
+        try:
+            extraction = decode_extraction(data)
+        except CacheError:
+            return None
+        if extraction.module != module or extraction.is_package != is_package or extraction.path != path:
+            return None
+        return extraction, info.st_size
+
+    # -- writing -------------------------------------------------------------------
+
+    def put(self, path: str, module: str, is_package: bool, extraction: Extraction, data: bytes | None = None) -> None:
+        """Store the extraction of ``path``.
+
+        ``data`` is the content it was extracted from. Without it the file is
+        read now, and the extraction is taken to be of that content (pass
+        ``data`` when the file may have changed since it was read). Extractions
+        of files that could not be read (DS012, DS013) are not stored: they
+        depend on the file system and the size limit, not on the content.
+        """
+        self.put_many([(path, module, is_package, extraction, data)])
+
+    def put_many(self, entries: Iterable[tuple[str, str, bool, Extraction, bytes | None]]) -> None:
+        """:meth:`put` for many files, in one transaction."""
+        if self._db is None:
+            return
+        now = time.time_ns()
+        rows: list[_Row] = []
+        for path, module, is_package, extraction, data in entries:
+            read = _read_regular(path, None)
+            if data is None:
+                if read is None:
+                    continue
+                data = read[0]
+            digest = hashlib.sha256(data).digest()
+            stamp: _Stamp = (0, _UNVERIFIED)
+            if read is not None and (read[0] is data or hashlib.sha256(read[0]).digest() == digest):
+                stamp = _stamp(read[1], now)
+            row = self._row((path, module, is_package), extraction, digest, stamp)
+            if row is not None:
+                rows.append(row)
+        if rows:
+            self._write(_UPSERT, rows)
+
+    def _put_read(self, entries: Iterable[tuple[CacheKey, Extraction, bytes, os.stat_result]]) -> None:
+        """Store extractions of contents read by :func:`_read_regular`, with the stat taken then."""
+        if self._db is None:
+            return
+        now = time.time_ns()
+        rows = []
+        for key, extraction, data, info in entries:
+            row = self._row(key, extraction, hashlib.sha256(data).digest(), _stamp(info, now))
+            if row is not None:
+                rows.append(row)
+        if rows:
+            self._write(_UPSERT, rows)
+
+    def _row(self, key: CacheKey, extraction: Extraction, digest: bytes, stamp: _Stamp) -> _Row | None:
+        path, module, is_package = key
+        if extraction.module != module or extraction.is_package != is_package or extraction.path != path:
+            return None  # would never be returned for this key
+        if any(d.code in _NOT_READ_CODES for d in extraction.diagnostics):
+            return None
+        try:
+            encoded = encode_extraction(extraction)
+        except CacheError:
+            return None
+        mtime, size = stamp
+        return (_blob(path), _blob(module), int(is_package), mtime, size, digest, self._depscan_version, self._python, encoded)
+
+    def _write(self, statement: str, rows: Sequence[_Row]) -> None:
+        db = self._db
+        if db is None:
+            return
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.executemany(statement, rows)
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.rollback()
+                raise
+        except _DB_ERRORS as exc:
+            self._failed(exc)
+
+
+_EXPECTED: list[tuple[Any, ...]] = []
+
+
+def _expected_objects() -> list[tuple[Any, ...]]:
+    """``sqlite_master`` of a database of this schema, as this SQLite writes it."""
+    if not _EXPECTED:
+        with _memory() as db:
+            for statement in _SCHEMA:
+                db.execute(statement)
+            _EXPECTED.extend(sorted(db.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()))
+    return _EXPECTED
+
+
+class _memory:
+    def __enter__(self) -> sqlite3.Connection:
+        self.db = sqlite3.connect(":memory:")
+        return self.db
+
+    def __exit__(self, *exc: object) -> None:
+        self.db.close()
+
+
+# --- extraction through the cache ------------------------------------------------------
+
+
+def _extract_data(data: bytes, module: str, is_package: bool, path: str) -> Extraction:
+    """What :func:`depscan.extract.extract_file` does with the bytes it has read."""
+    if path.endswith(".pyc"):
+        from depscan.bytecode import extract_bytecode
+
+        return extract_bytecode(data, module, is_package, path)
+    from depscan.extract import extract
+
+    return extract(data, module, is_package, path)
+
+
+def extract_cached(
+    cache: ExtractionCache | None,
+    path: str | os.PathLike[str],
+    module: str,
+    is_package: bool,
+    max_bytes: int | None = DEFAULT_MAX_BYTES,
+) -> Extraction:
+    """The extraction of one file: from the cache when it holds one, else extracted and stored."""
+    return extract_many_cached(cache, [(os.fspath(path), module, is_package)], max_bytes)[0]
+
+
+def extract_many_cached(
+    cache: ExtractionCache | None,
+    files: Iterable[CacheKey],
+    max_bytes: int | None = DEFAULT_MAX_BYTES,
+) -> list[Extraction]:
+    """The extractions of many files, in order: one lookup for all, one transaction to store the misses.
+
+    Each result equals what :func:`depscan.extract.extract_file` gives for the
+    file. The bytes extracted are the bytes hashed, read once, so a file that
+    changes meanwhile cannot be stored under the wrong content. Files that
+    cannot be read, or are over ``max_bytes``, go to ``extract_file`` for its
+    diagnostic and are not stored.
+    """
+    from depscan.extract import extract_file
+
+    keys = list(files)
+    hits = cache._lookup(keys) if cache is not None else {}
+    results: list[Extraction] = []
+    stored: list[tuple[CacheKey, Extraction, bytes, os.stat_result]] = []
+    for key in keys:
+        path, module, is_package = key
+        hit = hits.get(key)
+        if hit is not None and (max_bytes is None or hit[1] <= max_bytes):
+            results.append(hit[0])
+            continue
+        read = _read_regular(path, max_bytes)
+        if read is None:
+            results.append(extract_file(path, module, is_package, max_bytes))
+            continue
+        data, info = read
+        extraction = _extract_data(data, module, is_package, path)
+        results.append(extraction)
+        stored.append((key, extraction, data, info))
+    if cache is not None and stored:
+        cache._put_read(stored)
+    return results
+
+
+_Lookup: TypeAlias = Callable[[Iterable[CacheKey]], dict[CacheKey, tuple[Extraction, int]]]
