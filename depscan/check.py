@@ -49,8 +49,8 @@ Level = Literal["error", "warning"]
 CHECK_SCHEMA_VERSION = 1
 _SUPPRESS = re.compile(r"#\s*depscan:\s*ignore(?:\[([A-Za-z0-9_,\s-]*)\])?", re.IGNORECASE)
 # Problems of a checked file itself that are findings (the others are the scan's business).
-# Modules that exist only for type checkers (typeshed's own helpers).
-_STUB_ONLY = frozenset({"_typeshed"})
+# Modules every type checker has without installing them: typeshed ships their stubs with the stdlib's.
+_STUB_ONLY = frozenset({"_typeshed", "typing_extensions"})
 _FILE_CODES = frozenset({"DS010", "DS011", "DS012", "DS013", "DS014", "DS020", "DS021"})
 
 
@@ -241,6 +241,7 @@ class _Checker:
             if e.path and os.path.abspath(e.path) in self.files
         }
         self.script_resolvers: dict[str, Resolver] = {}
+        self.stdlib_names: dict[str, frozenset[str] | None] = {}
         self.lines: dict[str, list[str]] = {}
 
     def findings(self) -> Iterable[Finding]:
@@ -279,6 +280,8 @@ class _Checker:
             if self._found_beside_script(site, missing.name):
                 continue
             if record is not None and self._other_platforms_module(missing.name, record):
+                continue
+            if record is not None and self._stdlib_has(missing.name, record):
                 continue
             message = self._message(missing.name, record)
             finding = Finding("DS001", message, os.path.abspath(site.path), site.line, site.col, missing.name)
@@ -369,6 +372,23 @@ class _Checker:
     def _dead_site(self, site: Site) -> bool:
         record = self._record(site)
         return record is not None and self._dead_everywhere(record)
+
+    def _stdlib_has(self, name: str, record: ImportRecord) -> bool:
+        """``from ssl import VerifyMode``: the stdlib makes names in ways no static reading follows.
+
+        The target interpreter is asked (in a subprocess, ``-I -S``) which names the standard
+        library module has: its own code, not the project's, and only for such findings.
+        """
+        module, _, attribute = name.rpartition(".")
+        if record.kind != "from" or record.module != module:
+            return False
+        resolution = self.resolver.resolve(module)
+        if not resolution.found or resolution.category != "stdlib" or resolution.kind == "namespace":
+            return False
+        if module not in self.stdlib_names:
+            self.stdlib_names[module] = stdlib_module_attributes(self.interp, module)
+        names = self.stdlib_names[module]
+        return names is None or attribute in names
 
     def _stub_only(self, name: str) -> bool:
         """Type checkers find it where Python does not: ``_typeshed``, a ``.pyi`` stub or a ``-stubs`` package."""
@@ -545,6 +565,35 @@ class _Checker:
         codes = {code.strip().upper() for code in match.group(1).split(",")}
         names = {entry.name for code, entry in CATALOGUE.items() if code in codes}
         return finding.code in codes or finding.name in {c.lower() for c in codes} or finding.name in names
+
+
+# Stdlib modules that do something when imported (open a browser, print): never asked.
+_NOT_IMPORTED = frozenset({"antigravity", "this", "__hello__", "__phello__", "idlelib", "turtledemo"})
+_ATTRIBUTES = "import importlib, json, sys; print(json.dumps(sorted(dir(importlib.import_module(sys.argv[1])))))"
+
+
+def stdlib_module_attributes(interp: Interpreter, module: str) -> frozenset[str] | None:
+    """The names a standard library module of the target interpreter has; None when it cannot tell."""
+    import json
+    import subprocess
+
+    if not interp.executable or module.partition(".")[0] in _NOT_IMPORTED:
+        return None
+    try:
+        done = subprocess.run(
+            [interp.executable, "-I", "-S", "-c", _ATTRIBUTES, module],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            stdin=subprocess.DEVNULL,
+            cwd=os.path.dirname(interp.executable) or None,
+        )
+        names = json.loads(done.stdout) if done.returncode == 0 else None
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return None
+    if not isinstance(names, list):
+        return None
+    return frozenset(str(name) for name in names)
 
 
 def _line_of(path: str, text: str) -> int:

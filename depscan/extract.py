@@ -259,6 +259,7 @@ class _Walker:
         self.star: list[str] = []
         self.unbound_self: set[str] = set()
         self.dynamic_globals = False
+        self.flags: dict[str, int] = {}  # name -> the try whose imports succeeded when it is true
         self.future: list[str] = []
         self.all = _AllState()
         self.namespace: str | None = None
@@ -351,6 +352,14 @@ class _Walker:
     def s_if(self, node: ast.If, ctx: Context) -> None:
         if self.searching:
             self.expressions(node, ctx, (node.test,))
+        if self.flags:
+            flag, negated = _flag_test(node.test)
+            if flag in self.flags:  # `if HAS_X:` after `try: import x; HAS_X = True except ImportError: ...`
+                try_id = self.flags[flag]
+                worked, failed = ctx.with_try(try_id, "body"), ctx.with_try(try_id, "handler")
+                self.block(node.body, failed if negated else worked)
+                self.block(node.orelse, worked if negated else failed)
+                return
         condition = self.condition(node.test)
         self.block(node.body, ctx.with_condition(condition))
         if node.orelse:
@@ -534,9 +543,26 @@ class _Walker:
         for handler in node.handlers:
             if handler.type is not None and self.searching:
                 self.expressions(handler, ctx, (handler.type,))
-            self.block(handler.body, handler_ctx if self.catches_import_error(handler.type) else ctx)
-        self.block(node.orelse, ctx)
+            caught = self.catches_import_error(handler.type)
+            self.block(handler.body, handler_ctx if caught else ctx)
+            if catching and caught:
+                self.success_flags(node.body, handler.body, self.tries)
+        # `else:` runs only when the body's imports succeeded: part of the same optional feature.
+        self.block(node.orelse, body_ctx)
         self.block(node.finalbody, ctx)
+
+    def success_flags(self, body: list[ast.stmt], handler: list[ast.stmt], try_id: int) -> None:
+        """``HAS_X = True`` in the body (or ``False`` in the handler): the flag says the imports worked."""
+        for statements, value in ((body, True), (handler, False)):
+            for node in statements:
+                if (
+                    isinstance(node, ast.Assign)
+                    and len(node.targets) == 1
+                    and isinstance(node.targets[0], ast.Name)
+                    and isinstance(node.value, ast.Constant)
+                    and node.value.value is value
+                ):
+                    self.flags[node.targets[0].id] = try_id
 
     def catches_import_error(self, node: ast.expr | None) -> bool:
         if node is None:
@@ -818,6 +844,15 @@ if hasattr(ast, "TryStar"):  # except* (3.11)
     _DISPATCH[ast.TryStar] = _Walker.try_
 if hasattr(ast, "TypeAlias"):  # type X = ... (3.12)
     _DISPATCH[ast.TypeAlias] = _Walker.s_type_alias
+
+
+def _flag_test(test: ast.expr) -> tuple[str | None, bool]:
+    """``if NAME:`` -> (NAME, False), ``if not NAME:`` -> (NAME, True); else (None, False)."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and isinstance(test.operand, ast.Name):
+        return test.operand.id, True
+    if isinstance(test, ast.Name):
+        return test.id, False
+    return None, False
 
 
 def _is_globals_call(node: ast.expr) -> bool:

@@ -37,25 +37,31 @@ class Context:
     ``try`` that catches ImportError (1, 2, ... per file): records sharing a
     ``try_id`` are alternatives of each other. ``try_role`` is ``"body"`` for an
     import whose failure is caught, ``"handler"`` for the fallback in the
-    ``except`` clause.
+    ``except`` clause. ``outer_tries`` numbers the enclosing tries (around the
+    innermost one) in whose body the import also sits: a failure the inner
+    ``try`` lets through, they catch.
     """
 
     scope: Scope = "module"
     conditions: tuple[Condition, ...] = ()
     try_id: int | None = None
     try_role: TryRole | None = None
+    outer_tries: tuple[int, ...] = ()
 
     def with_scope(self, scope: Scope) -> Context:
         if scope == "function":
             # A function body runs when called, outside any try around its def.
             return Context(scope, self.conditions)
-        return Context(scope, self.conditions, self.try_id, self.try_role)
+        return Context(scope, self.conditions, self.try_id, self.try_role, self.outer_tries)
 
     def with_condition(self, condition: Condition) -> Context:
-        return Context(self.scope, (*self.conditions, condition), self.try_id, self.try_role)
+        return Context(self.scope, (*self.conditions, condition), self.try_id, self.try_role, self.outer_tries)
 
     def with_try(self, try_id: int, role: TryRole) -> Context:
-        return Context(self.scope, self.conditions, try_id, role)
+        outer = self.outer_tries
+        if self.try_id is not None and self.try_role == "body" and self.try_id != try_id:
+            outer = (*outer, self.try_id)
+        return Context(self.scope, self.conditions, try_id, role, outer)
 
     @property
     def optional(self) -> bool:
@@ -113,6 +119,7 @@ class Context:
             "optional": self.optional,
             "fallback": self.fallback,
             "try": self.try_id,
+            "outer_tries": list(self.outer_tries),
             "type_checking": self.type_checking,
             "main": self.main_only,
             "conditions": [{"text": str(c), "tree": c.to_json()} for c in self.conditions],

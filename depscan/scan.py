@@ -93,6 +93,7 @@ class Site:
     type_checking: bool = False
     delayed: bool = False
     conditional: bool = False  # under a guard whose value is unknown for the target
+    outer_tries: tuple[int, ...] = ()  # enclosing tries whose body holds this one's
 
     def where(self) -> str:
         return f"{self.path or self.importer}:{self.line}"
@@ -107,6 +108,7 @@ class Site:
             "optional": self.optional,
             "fallback": self.fallback,
             "try": self.try_id,
+            "outer_tries": list(self.outer_tries),
             "type_checking": self.type_checking,
             "delayed": self.delayed,
             "conditional": self.conditional,
@@ -154,7 +156,8 @@ class ScanResult:
     interpreter: Interpreter
     resolver: Resolver
 
-    try_groups: dict[tuple[str, int], list[tuple[Site, bool]]] = field(default_factory=dict)
+    # (importer, try number) -> its imports: (site, resolved, in the try's handler)
+    try_groups: dict[tuple[str, int], list[tuple[Site, bool, bool]]] = field(default_factory=dict)
 
     @cached_property
     def graph(self) -> nx.DiGraph:
@@ -173,12 +176,16 @@ class ScanResult:
         """A failing import inside ``try/except ImportError`` is fine when an alternative of the
         same ``try`` resolves, or when the ``try`` has no alternative import at all (the handler
         copes some other way, as ``requests = None`` does)."""
-        if site.try_id is None:
-            return False
-        group = self.try_groups.get((site.importer, site.try_id), [])
-        if any(resolved for other, resolved in group if other != site):
-            return True
-        return not any(other.fallback for other, _ in group) and site.optional
+        tries = [(site.try_id, site.fallback)] if site.try_id is not None else []
+        # A failure that gets out of a nested try is caught by the tries around it, as their body's.
+        tries += [(outer, False) for outer in site.outer_tries]
+        for try_id, fallback in tries:
+            group = self.try_groups.get((site.importer, try_id), [])
+            if any(resolved for other, resolved, _ in group if other != site):
+                return True
+            if not fallback and not any(other_fallback for _, _, other_fallback in group):
+                return True
+        return False
 
 
 class Scanner:
@@ -211,7 +218,7 @@ class Scanner:
         self.roots: list[str] = []
         self.unknown_names: set[str] = set()  # modules whose defined names cannot be known
         self.names_cache: dict[str, tuple[frozenset[str], bool]] = {}
-        self.try_groups: dict[tuple[str, int], list[tuple[Site, bool]]] = {}
+        self.try_groups: dict[tuple[str, int], list[tuple[Site, bool, bool]]] = {}
 
     # -- roots -----------------------------------------------------------------------
 
@@ -379,6 +386,7 @@ class Scanner:
             ctx.type_checking,
             ctx.delayed,
             conditional,
+            ctx.outer_tries,
         )
 
     def _import(self, importer: str, extraction: Extraction, record: ImportRecord, depth: int) -> None:
@@ -436,8 +444,9 @@ class Scanner:
 
     def _outcome(self, site: Site, resolved: bool) -> None:
         if site.try_id is not None:
-            group = self.try_groups.setdefault((site.importer, site.try_id), [])
-            group.append((site, resolved))
+            self.try_groups.setdefault((site.importer, site.try_id), []).append((site, resolved, site.fallback))
+        for outer in site.outer_tries:
+            self.try_groups.setdefault((site.importer, outer), []).append((site, resolved, False))
 
     def _edge(self, importer: str, name: str, site: Site) -> None:
         if importer == name:

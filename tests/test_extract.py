@@ -47,7 +47,7 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     "method": {"scope": "function", "tags": ["function"]},
     "try-body": {"optional": True, "fallback": False, "tags": ["optional#1"]},
     "try-handler": {"optional": False, "fallback": True, "tags": ["fallback#1"]},
-    "try-else": {"optional": False, "tags": []},
+    "try-else": {"optional": True, "fallback": False, "tags": ["optional#1"]},  # runs only if the body worked
     "try-finally": {"optional": False, "tags": []},
     "try-valueerror": {"optional": False, "tags": []},
     "try-tuple": {"optional": True, "tags": ["optional#2"]},
@@ -371,6 +371,32 @@ def test_imports_a_test_expects_to_fail_are_optional(guard: str) -> None:
 def test_a_raises_block_for_another_error_is_not_optional() -> None:
     (record,) = extract(b"with pytest.raises(ValueError):\n    import nothing_here\n", "m").imports
     assert not record.context.optional
+
+
+def test_flags_that_say_an_import_worked() -> None:
+    source = (
+        b"has_fast = False\ntry:\n    import fast\n    has_fast = True\nexcept ImportError:\n    import slow\n"
+        b"if has_fast:\n    from fast import speedup\nelse:\n    from slow import speedup\n"
+        b"if not has_fast:\n    import slow.extra\nif other:\n    import plain\n"
+    )
+    records = {r.raw: r.context for r in extract(source, "m").imports}
+    assert (records["fast"].try_id, records["fast"].try_role) == (1, "body")
+    assert (records["slow"].try_id, records["slow"].try_role) == (1, "handler")
+    assert [(c.try_id, c.try_role) for raw, c in records.items() if raw == "slow.extra"] == [(1, "handler")]
+    assert (records["plain"].try_id, records["plain"].try_role) == (None, None)
+    froms = [(r.context.try_role, r.context.conditions) for r in extract(source, "m").imports if r.kind == "from"]
+    assert froms == [("body", ()), ("handler", ())]
+
+
+def test_nested_tries_know_the_tries_around_them() -> None:
+    source = (
+        b"try:\n    try:\n        import a\n    except ImportError:\n        import b\nexcept ImportError:\n"
+        b"    try:\n        import c\n    except ImportError:\n        pass\n"
+    )
+    contexts = {r.raw: r.context for r in extract(source, "m").imports}
+    assert (contexts["a"].try_id, contexts["a"].outer_tries) == (2, (1,))
+    assert (contexts["b"].try_id, contexts["b"].try_role, contexts["b"].outer_tries) == (2, "handler", (1,))
+    assert (contexts["c"].try_id, contexts["c"].outer_tries) == (3, ())  # a handler's failure is not caught by its try
 
 
 def test_legacy_namespace_packages(extracted: dict[str, Extraction]) -> None:

@@ -519,9 +519,9 @@ def emit_compound(program: Program, node: tuple[Any, ...], indent: int, ctx: Ctx
         for (type_text, catches), handler in handlers:
             out(f"{pad}except {type_text}:" if type_text else f"{pad}except:")
             emit_block(program, handler, indent + 1, handler_ctx if catches else ctx)
-        if orelse is not None:
+        if orelse is not None:  # runs only when the body's imports worked: optional with them
             out(f"{pad}else:")
-            emit_block(program, orelse, indent + 1, ctx)
+            emit_block(program, orelse, indent + 1, body_ctx)
         if final is not None:
             out(f"{pad}finally:")
             emit_block(program, final, indent + 1, ctx)
