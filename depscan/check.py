@@ -42,7 +42,7 @@ from depscan.interpreter import Interpreter
 from depscan.model import ImportRecord
 from depscan.resolver import Resolver, build_search_path
 from depscan.scan import Missing, Scanner, ScanOptions, ScanResult, Site
-from depscan.source import expand_paths
+from depscan.source import expand_paths, module_name_for
 
 Level = Literal["error", "warning"]
 
@@ -215,8 +215,18 @@ def check(interp: Interpreter, settings: CheckSettings, files: Sequence[str] | N
     # Guards are left unknown in the scan (everything live) and evaluated per target below.
     options = ScanOptions(max_depth=0, follow_third_party=False, target=Target(type_checking=None))
     scanner = Scanner(interp, resolver, options)
-    for path in files:
-        scanner.add_file(path)
+    used: set[str] = set()
+    for number, path in enumerate(files):
+        name, _ = module_name_for(path)
+        found = resolver.resolve(name)
+        elsewhere = found.found and found.file is not None and not _same_file(found.file, path)
+        if name in used or elsewhere:
+            # Two scripts of one name (tests/a/test_x.py, tests/b/test_x.py), or a script named like
+            # another module (tests/types.py): each is checked on its own, under a name of its own.
+            scanner.add_script(path, f"{name}@{number}")
+        else:
+            used.add(name)
+            scanner.add_file(path)
     result = scanner.run()
     checker = _Checker(interp, settings, result, resolver, files)
     findings = list(checker.findings())
@@ -594,6 +604,13 @@ def stdlib_module_attributes(interp: Interpreter, module: str) -> frozenset[str]
     if not isinstance(names, list):
         return None
     return frozenset(str(name) for name in names)
+
+
+def _same_file(one: str, other: str) -> bool:
+    try:
+        return os.path.samefile(one, other)
+    except OSError:
+        return False
 
 
 def _line_of(path: str, text: str) -> int:

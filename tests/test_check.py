@@ -324,3 +324,16 @@ def test_depscan_checks_itself_clean() -> None:
     """depscan's own tree, as its pyproject.toml configures the check."""
     code, out, err = run(cwd=FIXTURES.parent)
     assert (code, out) == (0, ""), out + err
+
+
+def test_scripts_of_one_name_are_each_checked(tmp_path: Path) -> None:
+    for directory in ("a", "b"):
+        (tmp_path / directory).mkdir()
+        (tmp_path / directory / "test_x.py").write_text(f"import missing_in_{directory}\n")
+    (tmp_path / "b" / "types.py").write_text("import missing_in_types\n")  # named like a stdlib module
+    (tmp_path / "b" / "user.py").write_text("import types\ntypes.SimpleNamespace\n")
+    assert reported(run(cwd=tmp_path)[1]) == {
+        ("a/test_x.py", 1, "DS001"),
+        ("b/test_x.py", 1, "DS001"),
+        ("b/types.py", 1, "DS001"),
+    }
