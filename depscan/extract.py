@@ -532,7 +532,10 @@ class _Walker:
     # -- try / with --------------------------------------------------------------
 
     def try_(self, node: ast.Try, ctx: Context) -> None:  # also ast.TryStar, which has the same fields
-        catching = any(self.catches_import_error(handler.type) for handler in node.handlers)
+        # A handler that raises again (`except ImportError: raise Configured(...)`) does not cope.
+        catching = any(
+            self.catches_import_error(handler.type) and not _raises(handler.body) for handler in node.handlers
+        )
         if catching:
             self.tries += 1
             body_ctx = ctx.with_try(self.tries, "body")
@@ -543,7 +546,7 @@ class _Walker:
         for handler in node.handlers:
             if handler.type is not None and self.searching:
                 self.expressions(handler, ctx, (handler.type,))
-            caught = self.catches_import_error(handler.type)
+            caught = self.catches_import_error(handler.type) and not _raises(handler.body)
             self.block(handler.body, handler_ctx if caught else ctx)
             if catching and caught:
                 self.success_flags(node.body, handler.body, self.tries)
@@ -844,6 +847,11 @@ if hasattr(ast, "TryStar"):  # except* (3.11)
     _DISPATCH[ast.TryStar] = _Walker.try_
 if hasattr(ast, "TypeAlias"):  # type X = ... (3.12)
     _DISPATCH[ast.TypeAlias] = _Walker.s_type_alias
+
+
+def _raises(body: list[ast.stmt]) -> bool:
+    """The block ends in a ``raise`` of its own (not inside an ``if``): the failure goes on."""
+    return bool(body) and isinstance(body[-1], ast.Raise)
 
 
 def _flag_test(test: ast.expr) -> tuple[str | None, bool]:

@@ -418,6 +418,12 @@ class Scanner:
 
     def _need(self, name: str, importer: str, site: Site, depth: int, edge: bool = True) -> Resolution | None:
         """Import ``name`` and its parents; an edge importer -> name carries the site."""
+        if name == "__main__":  # always in sys.modules: whatever script the program runs
+            main = self.modules.get(name)
+            if main is not None and edge:
+                self._edge(importer, name, site)
+            self._outcome(site, True)
+            return None
         resolution = self.resolver.resolve(name)
         if not resolution.found:
             self._outcome(site, False)

@@ -66,7 +66,7 @@ def test_the_whole_project_reports_exactly_the_marked_lines() -> None:
     code, out, err = run(cwd=PROJECT)
     assert code == 1
     assert reported(out) == expected_findings(PROJECT)
-    assert "depscan check: 13 findings in 4 files (7 files checked)" in err
+    assert "depscan check: 14 findings in 4 files (7 files checked)" in err
 
 
 def test_findings_are_sorted_and_stable() -> None:
@@ -160,7 +160,7 @@ def test_json_format() -> None:
     data = json.loads(out)
     assert code == 1
     assert data["schema"] == "depscan/check" and data["schema_version"] == 1
-    assert data["summary"] == {"files": 7, "findings": 13, "errors": 13, "warnings": 0}
+    assert data["summary"] == {"files": 7, "findings": 14, "errors": 14, "warnings": 0}
     first = data["findings"][0]
     assert set(first) == {"code", "name", "severity", "message", "path", "line", "col", "module"}
     assert {(f["path"], f["line"], f["code"]) for f in data["findings"]} == expected_findings(PROJECT)
@@ -180,7 +180,7 @@ def test_sarif_format() -> None:
     run_ = data["runs"][0]
     rules = run_["tool"]["driver"]["rules"]
     assert [rule["id"] for rule in rules] == ["DS001", "DS010", "DS020"]
-    assert len(run_["results"]) == 13
+    assert len(run_["results"]) == 14
     for result in run_["results"]:
         assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
         location = result["locations"][0]["physicalLocation"]

@@ -36,6 +36,8 @@ NOT_DEPENDED_ON = {
     "OpenSSL": "urllib3/contrib/pyopenssl.py: the optional pyOpenSSL backend",
     "cryptography": "urllib3/contrib/pyopenssl.py: the same",
     "h2": "urllib3/http2: HTTP/2, urllib3's h2 extra",
+    "socks": "urllib3/contrib/socks.py: SOCKS proxies, urllib3's socks extra (the handler warns and raises again)",
+    "chardet": "pygments/lexer.py: encoding='chardet' only (the handler raises a clearer ImportError)",
 }
 # (file under site-packages, missing module): examined by hand.
 EXAMINED = {
@@ -55,6 +57,8 @@ EXAMINED = {
     ("urllib3/http2/connection.py", "h2.config"),
     ("urllib3/http2/connection.py", "h2.connection"),
     ("urllib3/http2/connection.py", "h2.events"),
+    ("urllib3/contrib/socks.py", "socks"),
+    ("pygments/lexer.py", "chardet"),
 }
 
 pytestmark = pytest.mark.slow
