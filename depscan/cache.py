@@ -26,6 +26,9 @@ database that is corrupt, or has another schema, is deleted and rebuilt.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -33,11 +36,11 @@ import sqlite3
 import stat
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from types import TracebackType
 from typing import Any, Final, Literal, TypeAlias, cast
 
-from depscan import __version__
+from depscan import __version__, bytecode, conditions, extract, model, source
 from depscan.conditions import (
     All,
     Any_,
@@ -59,7 +62,11 @@ from depscan.model import (
     Extraction,
     ImportedName,
     ImportRecord,
+    Kind,
     ModuleFacts,
+    Scope,
+    Severity,
+    TryRole,
 )
 from depscan.source import DEFAULT_MAX_BYTES
 
@@ -110,12 +117,13 @@ class CacheError(Exception):
 #   ["c", value]  ["t"]  ["m"]  ["v", cmp, [ints], start, stop, index]
 #   ["p", subject, cmp, [strs]]  ["i", subject, cmp, value]  ["u", text]
 #   ["n", arg]  ["a", [args]]  ["o", [args]]
-# ``contexts`` is a table of the distinct contexts: [scope, [conditions], try_id, try_role].
+# ``contexts`` is a table of the distinct contexts: [scope, [conditions], try_id, try_role, [outer_tries]].
 # imports:     [kind, module, raw, level, line, col, context, names, alias, via, precise],
 #              each name a string (no ``as``) or [name, asname]
 # dynamic:     [via, expression, line, col, context]
 # facts:       [all_names, all_refs, all_exact, defined, guarded, star_imports,
-#               unbound_self_imports, future, namespace], guarded as [[name, [[conditions]...]]...]
+#               unbound_self_imports, dynamic_globals, future, namespace],
+#              guarded as [[name, [[conditions]...]]...]
 # diagnostics: [code, message, path, line, col, severity]
 
 _KINDS = frozenset({"import", "from", "star", "future", "call"})
@@ -128,6 +136,57 @@ _PLATFORM_SUBJECTS = frozenset({"sys.platform", "os.name", "platform.system()"})
 _PLATFORM_CMPS = frozenset({"==", "!=", "startswith", "in", "not in"})
 _IMPL_SUBJECTS = frozenset({"sys.implementation.name", "platform.python_implementation()"})
 _IMPL_CMPS = frozenset({"==", "!="})
+
+# The fields each class's layout holds, in order. Should the model gain a field
+# this table does not know, the cache turns itself off (encoding and decoding
+# raise CacheError) rather than lose it; tests/test_cache.py fails until the
+# layout is extended.
+LAYOUT_FIELDS: Final[dict[type, tuple[str, ...]]] = {
+    Extraction: ("module", "is_package", "path", "imports", "dynamic", "facts", "diagnostics", "source_kind"),
+    ImportRecord: ("kind", "module", "raw", "level", "line", "col", "context", "names", "alias", "via", "precise"),
+    ImportedName: ("name", "asname"),
+    Context: ("scope", "conditions", "try_id", "try_role", "outer_tries"),
+    DynamicImport: ("via", "expression", "line", "col", "context"),
+    ModuleFacts: (
+        "all_names",
+        "all_refs",
+        "all_exact",
+        "defined",
+        "guarded",
+        "star_imports",
+        "unbound_self_imports",
+        "dynamic_globals",
+        "future",
+        "namespace",
+    ),
+    AllRef: ("module",),
+    Diagnostic: ("code", "message", "path", "line", "col", "severity"),
+    Const: ("value",),
+    TypeChecking: (),
+    Main: (),
+    Version: ("cmp", "value", "start", "stop", "index"),
+    Platform: ("subject", "cmp", "values"),
+    Implementation: ("subject", "cmp", "value"),
+    Unknown: ("_node", "_text"),  # not a dataclass: its slots (the text is what is kept)
+    Not: ("arg",),
+    All: ("args",),
+    Any_: ("args",),
+}
+
+
+def _layout_problems() -> list[str]:
+    problems = []
+    for cls, expected in LAYOUT_FIELDS.items():
+        if dataclasses.is_dataclass(cls):
+            actual = tuple(f.name for f in dataclasses.fields(cls))
+        else:
+            actual = tuple(cls.__dict__.get("__slots__", ()))
+        if actual != expected:
+            problems.append(f"the cache does not know the fields of {cls.__name__}: {actual} (knows {expected})")
+    return problems
+
+
+_LAYOUT_PROBLEMS: Final = _layout_problems()
 
 _dumps = json.JSONEncoder(separators=(",", ":"), check_circular=False, allow_nan=False).encode
 _loads = json.loads
@@ -181,7 +240,8 @@ class _Encoder:
         if index is None:
             conditions = [self.condition(c) for c in context.conditions]
             index = len(self.contexts)
-            self.contexts.append([context.scope, conditions, context.try_id, context.try_role])
+            item = [context.scope, conditions, context.try_id, context.try_role, list(context.outer_tries)]
+            self.contexts.append(item)
             self.context_ids[context] = index
         return index
 
@@ -216,6 +276,7 @@ class _Encoder:
             ],
             list(f.star_imports),
             sorted(f.unbound_self_imports),
+            f.dynamic_globals,
             list(f.future),
             f.namespace,
         ]
@@ -237,6 +298,8 @@ class _Encoder:
 
 def encode_extraction(extraction: Extraction) -> bytes:
     """The extraction as compact ASCII JSON; :func:`decode_extraction` gives it back, equal."""
+    if _LAYOUT_PROBLEMS:
+        raise CacheError(_LAYOUT_PROBLEMS[0])
     try:
         return _dumps(_Encoder().extraction(extraction)).encode("ascii")
     except CacheError:
@@ -254,6 +317,8 @@ def decode_extraction(data: bytes) -> Extraction:
     """
     if not isinstance(data, bytes):
         raise CacheError(f"cached data is {type(data).__name__}, not bytes")
+    if _LAYOUT_PROBLEMS:
+        raise CacheError(_LAYOUT_PROBLEMS[0])
     try:
         return _decode(_loads(data))
     except CacheError:
@@ -303,7 +368,7 @@ def _decode(obj: Any) -> Extraction:
         _decode_dynamic(dynamic, contexts),
         _decode_facts(facts, conditions),
         _decode_diagnostics(diags),
-        source_kind,
+        cast(Literal["source", "bytecode"], source_kind),
     )
 
 
@@ -368,17 +433,20 @@ def _decode_contexts(items: object, conditions: list[Condition]) -> list[Context
         raise _bad("contexts")
     table: list[Context] = []
     for item in items:
-        if type(item) is not list or len(item) != 4:
+        if type(item) is not list or len(item) != 5:
             raise _bad("context")
-        scope, refs, try_id, try_role = item
+        scope, refs, try_id, try_role, outer = item
         if type(scope) is not str or scope not in _SCOPES or type(refs) is not list:
             raise _bad("context")
         if (try_id is not None and type(try_id) is not int) or not _is_str_or_none(try_role):
             raise _bad("context")
-        if try_role not in _TRY_ROLES:
+        if try_role not in _TRY_ROLES or type(outer) is not list:
             raise _bad("context")
+        for number in outer:
+            if type(number) is not int:
+                raise _bad("context")
         guards = tuple(_index(ref, conditions, "condition reference") for ref in refs)
-        table.append(Context(scope, guards, try_id, try_role))
+        table.append(Context(cast(Scope, scope), guards, try_id, cast("TryRole | None", try_role), tuple(outer)))
     return table
 
 
@@ -415,7 +483,9 @@ def _decode_imports(items: object, contexts: list[Context]) -> tuple[ImportRecor
             else:
                 raise _bad("imported name")
         context = _index(ctx, contexts, "context reference")
-        append(ImportRecord(kind, module, raw, level, line, col, context, tuple(imported), alias, via, precise))
+        append(
+            ImportRecord(cast(Kind, kind), module, raw, level, line, col, context, tuple(imported), alias, via, precise)
+        )
     return tuple(records)
 
 
@@ -434,10 +504,12 @@ def _decode_dynamic(items: object, contexts: list[Context]) -> tuple[DynamicImpo
 
 
 def _decode_facts(item: object, conditions: list[Condition]) -> ModuleFacts:
-    if type(item) is not list or len(item) != 9:
+    if type(item) is not list or len(item) != 10:
         raise _bad("module facts")
-    all_names, all_refs, all_exact, defined, guarded, star_imports, unbound, future, namespace = item
-    if type(all_exact) is not bool or not _is_str_or_none(namespace) or type(guarded) is not list:
+    all_names, all_refs, all_exact, defined, guarded, star_imports, unbound, dynamic_globals, future, namespace = item
+    if type(all_exact) is not bool or type(dynamic_globals) is not bool:
+        raise _bad("module facts")
+    if not _is_str_or_none(namespace) or type(guarded) is not list:
         raise _bad("module facts")
     guards: list[tuple[str, tuple[tuple[Condition, ...], ...]]] = []
     for entry in guarded:
@@ -457,6 +529,7 @@ def _decode_facts(item: object, conditions: list[Condition]) -> ModuleFacts:
         guarded=tuple(guards),
         star_imports=_str_tuple(star_imports, "star imports"),
         unbound_self_imports=frozenset(_str_tuple(unbound, "unbound self-imports")),
+        dynamic_globals=dynamic_globals,
         future=_str_tuple(future, "future imports"),
         namespace=namespace,
     )
@@ -474,7 +547,7 @@ def _decode_diagnostics(items: object) -> tuple[Diagnostic, ...]:
             raise _bad("diagnostic")
         if type(line) is not int or type(col) is not int or type(severity) is not str or severity not in _SEVERITIES:
             raise _bad("diagnostic")
-        diagnostics.append(Diagnostic(code, message, path, line, col, severity))
+        diagnostics.append(Diagnostic(code, message, path, line, col, cast(Severity, severity)))
     return tuple(diagnostics)
 
 
@@ -486,7 +559,7 @@ _SCHEMA: Final = (
     "path BLOB NOT NULL, module BLOB NOT NULL, is_package INTEGER NOT NULL, "
     "mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL, sha256 BLOB NOT NULL, "
     "depscan_version TEXT NOT NULL, python TEXT NOT NULL, data BLOB NOT NULL, "
-    "PRIMARY KEY (path, module, is_package)) WITHOUT ROWID",
+    "UNIQUE (path, module, is_package))",
 )
 _SELECT: Final = (
     "SELECT path, module, is_package, mtime_ns, size, sha256, depscan_version, python, data "
@@ -503,6 +576,24 @@ _GITIGNORE = "# Automatically created by depscan.\n*\n"
 
 _Row: TypeAlias = tuple[Any, ...]
 _Stamp: TypeAlias = tuple[int, int]  # (mtime_ns, size) to record
+
+
+@functools.cache
+def _code_fingerprint() -> str:
+    """A hash of the code that makes and stores extractions.
+
+    Kept with the version number in every row: while depscan is developed its
+    version stays put, and a changed extractor must not reuse the results of
+    the old one.
+    """
+    digest = hashlib.sha256()
+    for module in (sys.modules[__name__], bytecode, conditions, extract, model, source):
+        try:
+            with open(module.__file__ or "", "rb") as handle:
+                digest.update(handle.read())
+        except OSError:
+            digest.update(b"?")
+    return digest.hexdigest()[:16]
 
 
 class _Corrupt(Exception):
@@ -570,7 +661,7 @@ class ExtractionCache:
         self.path = os.path.join(self.directory, DATABASE_NAME)
         self._busy_timeout_ms = busy_timeout_ms
         self._db: sqlite3.Connection | None = None
-        self._depscan_version = __version__
+        self._depscan_version = f"{__version__}+{_code_fingerprint()}"
         self._python = _PARSER
         try:
             os.makedirs(self.directory, exist_ok=True)
@@ -579,7 +670,7 @@ class ExtractionCache:
         self._write_gitignore()
         try:
             self._db = self._open()
-        except _DB_ERRORS:
+        except (*_DB_ERRORS, _Corrupt):
             self._db = None
 
     # -- opening -------------------------------------------------------------------
@@ -633,7 +724,7 @@ class ExtractionCache:
         return db
 
     def _schema_state(self, db: sqlite3.Connection) -> Literal["ok", "empty", "bad"]:
-        objects = sorted(db.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall())
+        objects = set(db.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall())
         if not objects:
             return "empty"
         if objects != _expected_objects():
@@ -682,9 +773,10 @@ class ExtractionCache:
 
     # -- reading -------------------------------------------------------------------
 
-    def get(self, path: str, module: str, is_package: bool) -> Extraction | None:
+    def get(self, path: str | os.PathLike[str], module: str, is_package: bool) -> Extraction | None:
         """The cached extraction of ``path``, when its content is the one it was made from."""
-        hit = self._lookup([(path, module, is_package)]).get((path, module, is_package))
+        key = (os.fspath(path), module, is_package)
+        hit = self._lookup([key]).get(key)
         return None if hit is None else hit[0]
 
     def get_many(self, keys: Iterable[CacheKey]) -> dict[CacheKey, Extraction]:
@@ -696,7 +788,10 @@ class ExtractionCache:
         db = self._db
         if db is None:
             return {}
-        wanted = {(_blob(path), _blob(module), int(is_package)): (path, module, is_package) for path, module, is_package in keys}
+        wanted = {
+            (_blob(path), _blob(module), int(is_package)): (path, module, is_package)
+            for path, module, is_package in keys
+        }
         paths = list(dict.fromkeys(key[0] for key in wanted))
         rows: dict[tuple[bytes, bytes, int], _Row] = {}
         try:
@@ -733,6 +828,7 @@ class ExtractionCache:
             return None
         if not stat.S_ISREG(info.st_mode):
             return None
+        refresh: _Stamp | None = None
         if info.st_mtime_ns != mtime or info.st_size != size:
             if size != _UNVERIFIED and info.st_size != size:
                 return None  # another size: another content, no need to read it
@@ -742,15 +838,15 @@ class ExtractionCache:
             content, info = read
             if hashlib.sha256(content).digest() != digest:
                 return None
-            new_mtime, new_size = _stamp(info, now)
-            if new_size != _UNVERIFIED:
-                refreshed.append((new_mtime, new_size, row[0], row[1], row[2], digest))
+            refresh = _stamp(info, now)
         try:
             extraction = decode_extraction(data)
         except CacheError:
             return None
         if extraction.module != module or extraction.is_package != is_package or extraction.path != path:
             return None
+        if refresh is not None and refresh[1] != _UNVERIFIED:
+            refreshed.append((refresh[0], refresh[1], row[0], row[1], row[2], digest))
         return extraction, info.st_size
 
     # -- writing -------------------------------------------------------------------
@@ -812,7 +908,17 @@ class ExtractionCache:
         except CacheError:
             return None
         mtime, size = stamp
-        return (_blob(path), _blob(module), int(is_package), mtime, size, digest, self._depscan_version, self._python, encoded)
+        return (
+            _blob(path),
+            _blob(module),
+            int(is_package),
+            mtime,
+            size,
+            digest,
+            self._depscan_version,
+            self._python,
+            encoded,
+        )
 
     def _write(self, statement: str, rows: Sequence[_Row]) -> None:
         db = self._db
@@ -831,26 +937,17 @@ class ExtractionCache:
             self._failed(exc)
 
 
-_EXPECTED: list[tuple[Any, ...]] = []
+_EXPECTED: set[tuple[Any, ...]] = set()
 
 
-def _expected_objects() -> list[tuple[Any, ...]]:
+def _expected_objects() -> set[tuple[Any, ...]]:
     """``sqlite_master`` of a database of this schema, as this SQLite writes it."""
     if not _EXPECTED:
-        with _memory() as db:
+        with contextlib.closing(sqlite3.connect(":memory:")) as db:
             for statement in _SCHEMA:
                 db.execute(statement)
-            _EXPECTED.extend(sorted(db.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()))
+            _EXPECTED.update(db.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall())
     return _EXPECTED
-
-
-class _memory:
-    def __enter__(self) -> sqlite3.Connection:
-        self.db = sqlite3.connect(":memory:")
-        return self.db
-
-    def __exit__(self, *exc: object) -> None:
-        self.db.close()
 
 
 # --- extraction through the cache ------------------------------------------------------
@@ -859,12 +956,8 @@ class _memory:
 def _extract_data(data: bytes, module: str, is_package: bool, path: str) -> Extraction:
     """What :func:`depscan.extract.extract_file` does with the bytes it has read."""
     if path.endswith(".pyc"):
-        from depscan.bytecode import extract_bytecode
-
-        return extract_bytecode(data, module, is_package, path)
-    from depscan.extract import extract
-
-    return extract(data, module, is_package, path)
+        return bytecode.extract_bytecode(data, module, is_package, path)
+    return extract.extract(data, module, is_package, path)
 
 
 def extract_cached(
@@ -891,8 +984,6 @@ def extract_many_cached(
     cannot be read, or are over ``max_bytes``, go to ``extract_file`` for its
     diagnostic and are not stored.
     """
-    from depscan.extract import extract_file
-
     keys = list(files)
     hits = cache._lookup(keys) if cache is not None else {}
     results: list[Extraction] = []
@@ -905,7 +996,7 @@ def extract_many_cached(
             continue
         read = _read_regular(path, max_bytes)
         if read is None:
-            results.append(extract_file(path, module, is_package, max_bytes))
+            results.append(extract.extract_file(path, module, is_package, max_bytes))
             continue
         data, info = read
         extraction = _extract_data(data, module, is_package, path)
@@ -914,6 +1005,3 @@ def extract_many_cached(
     if cache is not None and stored:
         cache._put_read(stored)
     return results
-
-
-_Lookup: TypeAlias = Callable[[Iterable[CacheKey]], dict[CacheKey, tuple[Extraction, int]]]

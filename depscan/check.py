@@ -39,10 +39,10 @@ from depscan import jsonfmt
 from depscan.conditions import Target
 from depscan.diagnostics import CATALOGUE
 from depscan.interpreter import Interpreter
-from depscan.model import ImportRecord
+from depscan.model import Extraction, ImportRecord
 from depscan.resolver import Resolver, build_search_path
 from depscan.scan import Missing, Scanner, ScanOptions, ScanResult, Site
-from depscan.source import expand_paths, module_name_for
+from depscan.source import expand_paths, forget_directories, module_name_for
 
 Level = Literal["error", "warning"]
 
@@ -102,6 +102,8 @@ class CheckSettings:
     known_first_party: Sequence[str] = ()  # top-level names that are the project's own
     dependency_mapping: Mapping[str, Sequence[str]] = field(default_factory=dict)  # import name -> distributions
     dependencies: bool = True  # compare imports with the declared dependencies (DS002, DS003)
+    cache_dir: str | None = None  # the extraction cache (None: no cache)
+    processes: int | None = None  # extraction processes (None: as many as pay, 1: this process only)
 
 
 @dataclass
@@ -109,6 +111,8 @@ class CheckResult:
     findings: list[Finding]
     files: list[str]
     scan: ScanResult
+    cached: int = 0  # files whose extraction came from the cache
+    processes: int = 1  # processes that extracted the others
 
     @property
     def errors(self) -> list[Finding]:
@@ -128,24 +132,36 @@ def default_source_roots(root: str) -> list[str]:
 def project_files(settings: CheckSettings, source_roots: Sequence[str]) -> list[str]:
     """Every ``.py`` file under ``source_roots``, less virtual environments and excluded paths."""
     files = []
+    seen: dict[str, bool] = {}
     for path in expand_paths(list(source_roots)):
-        if _in_virtualenv(path, settings.root) or _excluded(path, settings):
+        if _in_virtualenv(path, settings.root, seen) or _excluded(path, settings):
             continue
         files.append(path)
     return files
 
 
-def _in_virtualenv(path: str, root: str) -> bool:
+def _in_virtualenv(path: str, root: str, seen: dict[str, bool] | None = None) -> bool:
+    """Under a directory of ``root`` that is a virtual environment or a site-packages."""
+    seen = {} if seen is None else seen
     directory = os.path.dirname(os.path.abspath(path))
     root = os.path.abspath(root)
+    walked: list[str] = []
+    answer = False
     while directory.startswith(root) and len(directory) >= len(root):
+        if directory in seen:
+            answer = seen[directory]
+            break
+        walked.append(directory)
         if os.path.exists(os.path.join(directory, "pyvenv.cfg")) or os.path.basename(directory) == "site-packages":
-            return True
+            answer = True
+            break
         parent = os.path.dirname(directory)
         if parent == directory:
             break
         directory = parent
-    return False
+    for visited in walked:
+        seen[visited] = answer
+    return answer
 
 
 def _excluded(path: str, settings: CheckSettings) -> bool:
@@ -196,6 +212,7 @@ def targets_of(interp: Interpreter, settings: CheckSettings) -> list[Target]:
 
 def check(interp: Interpreter, settings: CheckSettings, files: Sequence[str] | None = None) -> CheckResult:
     """Check ``files`` (default: every file of the project) and return the findings, sorted."""
+    forget_directories()
     source_roots = list(settings.source_roots) or default_source_roots(settings.root)
     whole_project = files is None
     if files is None:
@@ -212,27 +229,74 @@ def check(interp: Interpreter, settings: CheckSettings, files: Sequence[str] | N
         settings.root,
     )
     resolver = Resolver(interp, search)
+    from depscan.cache import ExtractionCache
+
+    cache = ExtractionCache(settings.cache_dir) if settings.cache_dir else None
+    try:
+        return _check(interp, settings, files, source_roots, resolver, whole_project, cache)
+    finally:
+        if cache is not None:
+            cache.close()
+
+
+def _check(
+    interp: Interpreter,
+    settings: CheckSettings,
+    files: Sequence[str],
+    source_roots: Sequence[str],
+    resolver: Resolver,
+    whole_project: bool,
+    cache: Any,
+) -> CheckResult:
     # Guards are left unknown in the scan (everything live) and evaluated per target below.
-    options = ScanOptions(max_depth=0, follow_third_party=False, target=Target(type_checking=None))
+    options = ScanOptions(max_depth=0, follow_third_party=False, target=Target(type_checking=None), cache=cache)
     scanner = Scanner(interp, resolver, options)
     used: set[str] = set()
+    roots: list[tuple[str, str, bool, bool]] = []  # path, name, is_package, as a script
     for number, path in enumerate(files):
-        name, _ = module_name_for(path)
+        name, is_package = module_name_for(path)
         found = resolver.resolve(name)
-        elsewhere = found.found and found.file is not None and not _same_file(found.file, path)
-        if name in used or elsewhere:
+        same = found.found and found.file is not None and _same_file(found.file, path)
+        if name in used or (found.found and found.file is not None and not same):
             # Two scripts of one name (tests/a/test_x.py, tests/b/test_x.py), or a script named like
             # another module (tests/types.py): each is checked on its own, under a name of its own.
-            scanner.add_script(path, f"{name}@{number}")
+            roots.append((path, f"{name}@{number}", False, True))
         else:
             used.add(name)
+            roots.append((path, name, found.is_package if same else is_package, False))
+    extractions, cached, processes = _extract_roots([(p, n, i) for p, n, i, _ in roots], settings, cache)
+    for (path, name, _, as_script), extraction in zip(roots, extractions, strict=True):
+        scanner.extractions[name] = extraction  # read before the scan asks
+        if as_script:
+            scanner.add_script(path, name)
+        else:
             scanner.add_file(path)
     result = scanner.run()
     checker = _Checker(interp, settings, result, resolver, files)
     findings = list(checker.findings())
     if settings.dependencies:
         findings.extend(checker.dependency_findings(whole_project=whole_project))
-    return CheckResult(sorted(findings, key=Finding.sort_key), list(files), result)
+    return CheckResult(sorted(findings, key=Finding.sort_key), list(files), result, cached, processes)
+
+
+def _extract_roots(
+    keys: list[tuple[str, str, bool]], settings: CheckSettings, cache: Any
+) -> tuple[list[Extraction], int, int]:
+    """Every checked file's extraction: from the cache where it holds one, the rest over processes."""
+    from depscan.parallel import extract_files
+
+    hits = cache.get_many(keys) if cache is not None else {}
+    misses = [key for key in keys if key not in hits]
+    done, processes = extract_files(misses, processes=settings.processes)
+    extracted = [extraction for extraction, _ in done]
+    if cache is not None and misses:
+        cache.put_many(
+            (path, module, package, extraction, data)
+            for (path, module, package), (extraction, data) in zip(misses, done, strict=True)
+            if data is not None
+        )
+    fresh = dict(zip(misses, extracted, strict=True))
+    return [hits[key] if key in hits else fresh[key] for key in keys], len(hits), processes
 
 
 class _Checker:
@@ -733,6 +797,8 @@ def format_sarif(result: CheckResult, version: str) -> str:
 def summary_counts(result: CheckResult) -> dict[str, int]:
     return {
         "files": len(result.files),
+        "cached": result.cached,
+        "processes": result.processes,
         "findings": len(result.findings),
         "errors": len(result.errors),
         "warnings": len(result.findings) - len(result.errors),

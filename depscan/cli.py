@@ -397,6 +397,15 @@ def scan_command(
     help="text: path:line:col lines; github: workflow annotations; sarif: SARIF 2.1.0.",
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the findings to FILE (atomically).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the extraction cache.")
+@click.option("--cache-dir", metavar="DIR", help="The extraction cache (default: .depscan_cache in the project).")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Extract with at most N processes (default: as many cores as pay off for the tree).",
+)
 def check_command(
     paths: tuple[str, ...],
     config_file: str | None,
@@ -407,6 +416,9 @@ def check_command(
     no_pythonpath: bool,
     output_format: str,
     output: str | None,
+    no_cache: bool,
+    cache_dir: str | None,
+    jobs: int | None,
 ) -> None:
     """Report the imports that cannot be found, one line per finding: path:line:col: CODE message.
 
@@ -454,6 +466,8 @@ def check_command(
         use_pythonpath=not no_pythonpath,
         known_first_party=config.known_first_party,
         dependency_mapping=dict(config.dependency_mapping),
+        cache_dir=None if no_cache else os.path.abspath(cache_dir or os.path.join(config.root, ".depscan_cache")),
+        processes=jobs,
     )
     missing = [p for p in paths if not os.path.exists(p)]
     if missing:

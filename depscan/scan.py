@@ -34,7 +34,7 @@ from depscan.extract import extract_file
 from depscan.interpreter import Interpreter
 from depscan.model import Diagnostic, DynamicImport, Extraction, ImportRecord
 from depscan.resolver import Category, Resolution, Resolver, build_search_path
-from depscan.source import DEFAULT_MAX_BYTES, module_name_for
+from depscan.source import DEFAULT_MAX_BYTES, forget_directories, module_name_for
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -125,6 +125,7 @@ class ScanOptions:
     max_bytes: int | None = DEFAULT_MAX_BYTES
     type_checking: bool = False  # evaluate TYPE_CHECKING as true (what a type checker sees)
     target: Target | None = None  # guards are evaluated for this; default: the interpreter's version and platform
+    cache: Any = None  # a depscan.cache.ExtractionCache the modules are read through
 
 
 @dataclass
@@ -338,7 +339,7 @@ class Scanner:
         elif resolution.archive:
             extraction = self._extract_from_zip(name, resolution)
         else:
-            extraction = extract_file(resolution.file, name, resolution.is_package, self.options.max_bytes)
+            extraction = self._read(resolution.file, name, resolution.is_package)
         self.extractions[name] = extraction
         self.diagnostics.extend(extraction.diagnostics)
         depth = self.depth[name] + 1
@@ -573,9 +574,16 @@ class Scanner:
         if resolution.archive:
             extraction = self._extract_from_zip(module, resolution)
         else:
-            extraction = extract_file(resolution.file, module, resolution.is_package, self.options.max_bytes)
+            extraction = self._read(resolution.file, module, resolution.is_package)
         self.extractions[module] = extraction
         return extraction
+
+    def _read(self, path: str, module: str, is_package: bool) -> Extraction:
+        if self.options.cache is None:
+            return extract_file(path, module, is_package, self.options.max_bytes)
+        from depscan.cache import extract_cached
+
+        return extract_cached(self.options.cache, path, module, is_package, self.options.max_bytes)
 
     def _star(self, package: str, importer: str, site: Site, depth: int) -> None:
         """``from package import *`` also imports the submodules named in its ``__all__``."""
@@ -668,6 +676,7 @@ def scan(
     progress: Any = None,
 ) -> ScanResult:
     """Scan what the user named; see the module docstring for the semantics."""
+    forget_directories()
     targets, problems = plan_targets(arguments, modules)
     script_dir = os.path.dirname(targets.scripts[0]) if targets.scripts else None
     pythonpath = os.environ.get("PYTHONPATH") if use_pythonpath else None

@@ -104,11 +104,27 @@ def module_name_for(path: str | os.PathLike[str]) -> tuple[str, bool]:
 
 
 def _is_regular_package(directory: Path) -> bool:
+    key = str(directory)
+    known = _PACKAGE_DIRECTORIES.get(key)
+    if known is not None:
+        return known
     try:
         names = os.listdir(directory)
     except OSError:
         return False
-    return any(name.partition(".")[0] == "__init__" and name != "__init__" for name in names)
+    answer = any(name.partition(".")[0] == "__init__" and name != "__init__" for name in names)
+    _PACKAGE_DIRECTORIES[key] = answer
+    return answer
+
+
+# Directory -> holds an __init__ file: a tree's files share their directories, and a check of a
+# thousand files would list each directory once per file below it. Emptied by forget_directories().
+_PACKAGE_DIRECTORIES: dict[str, bool] = {}
+
+
+def forget_directories() -> None:
+    """Forget what directories held: a new command (or a test) may see a changed tree."""
+    _PACKAGE_DIRECTORIES.clear()
 
 
 SKIPPED_DIRECTORIES = frozenset({"__pycache__", "node_modules"})

@@ -40,7 +40,8 @@ def run(*args: str, cwd: Path | None = None) -> tuple[int, str, str]:
     try:
         if cwd is not None:
             os.chdir(cwd)
-        result = runner.invoke(cli, ["check", "--python", sys.executable, *args], catch_exceptions=False)
+        cache = [] if "--cache-dir" in args else ["--no-cache"]  # no cache left in the fixtures
+        result = runner.invoke(cli, ["check", "--python", sys.executable, *cache, *args], catch_exceptions=False)
     finally:
         os.chdir(old)
     return result.exit_code, result.stdout, result.stderr
@@ -160,7 +161,7 @@ def test_json_format() -> None:
     data = json.loads(out)
     assert code == 1
     assert data["schema"] == "depscan/check" and data["schema_version"] == 1
-    assert data["summary"] == {"files": 7, "findings": 14, "errors": 14, "warnings": 0}
+    assert data["summary"] == {"files": 7, "cached": 0, "processes": 1, "findings": 14, "errors": 14, "warnings": 0}
     first = data["findings"][0]
     assert set(first) == {"code", "name", "severity", "message", "path", "line", "col", "module"}
     assert {(f["path"], f["line"], f["code"]) for f in data["findings"]} == expected_findings(PROJECT)
@@ -337,3 +338,44 @@ def test_scripts_of_one_name_are_each_checked(tmp_path: Path) -> None:
         ("b/test_x.py", 1, "DS001"),
         ("b/types.py", 1, "DS001"),
     }
+
+
+def test_the_cache_gives_the_same_findings(tmp_path: Path, project: Path) -> None:
+    cache = tmp_path / "cache"
+    first = run("--cache-dir", str(cache), "--format", "json", cwd=project)[1]
+    second = run("--cache-dir", str(cache), "--format", "json", cwd=project)[1]
+    one, two = json.loads(first), json.loads(second)
+    assert (one["summary"]["cached"], two["summary"]["cached"]) == (0, 7)
+    assert one["findings"] == two["findings"]
+    assert (cache / ".gitignore").read_text().splitlines()[-1] == "*"
+    core = project / "src" / "proj" / "core.py"
+    core.write_text(core.read_text().replace("import definitely_missing_mod", "import os as definitely_missing_mod"))
+    third = json.loads(run("--cache-dir", str(cache), "--format", "json", cwd=project)[1])
+    assert third["summary"]["cached"] == 6
+    assert ("src/proj/core.py", 5) not in {(f["path"], f["line"]) for f in third["findings"]}
+
+
+def test_the_default_cache_lives_in_the_project(project: Path) -> None:
+    runner = CliRunner()
+    old = os.getcwd()
+    try:
+        os.chdir(project)
+        runner.invoke(cli, ["check", "--python", sys.executable], catch_exceptions=False)
+    finally:
+        os.chdir(old)
+    assert (project / ".depscan_cache" / "extractions.sqlite3").exists()
+
+
+def test_many_files_are_extracted_over_processes(tmp_path: Path) -> None:
+    """Past the threshold the work is split; the findings are the same as in one process."""
+    from depscan.parallel import PARALLEL_BYTES
+
+    filler = "x = 1\n" * 2000
+    count = PARALLEL_BYTES // len(filler) + 2
+    for number in range(count):
+        (tmp_path / f"mod_{number}.py").write_text(f"import missing_{number % 7}\n" + filler)
+    parallel = json.loads(run("--format", "json", cwd=tmp_path)[1])
+    serial = json.loads(run("--format", "json", "-j", "1", cwd=tmp_path)[1])
+    assert serial["summary"]["processes"] == 1
+    assert parallel["summary"]["processes"] == (2 if len(os.sched_getaffinity(0)) >= 2 else 1)
+    assert parallel["findings"] == serial["findings"] and len(serial["findings"]) == count
