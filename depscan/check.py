@@ -42,7 +42,7 @@ from depscan.interpreter import Interpreter
 from depscan.model import Extraction, ImportRecord
 from depscan.resolver import Resolver, build_search_path
 from depscan.scan import Missing, Scanner, ScanOptions, ScanResult, Site
-from depscan.source import expand_paths, forget_directories, module_name_for
+from depscan.source import _is_regular_package, expand_paths, forget_directories, module_name_for
 
 Level = Literal["error", "warning"]
 
@@ -187,11 +187,15 @@ def package_roots(files: Sequence[str], source_roots: Sequence[str]) -> list[str
     """
     known = {os.path.abspath(root) for root in source_roots}
     roots: list[str] = []
+    seen: set[str] = set()
     for path in files:
         directory = os.path.dirname(os.path.abspath(path))
-        if not os.path.exists(os.path.join(directory, "__init__.py")):
+        if directory in seen:
             continue
-        while os.path.exists(os.path.join(os.path.dirname(directory), "__init__.py")):
+        seen.add(directory)
+        if not _is_regular_package(directory):
+            continue
+        while _is_regular_package(os.path.dirname(directory)):
             directory = os.path.dirname(directory)
         root = os.path.dirname(directory)
         if root not in known:
@@ -270,7 +274,7 @@ def _check(
         if as_script:
             scanner.add_script(path, name)
         else:
-            scanner.add_file(path)
+            scanner.add_file(path, name)
     result = scanner.run()
     checker = _Checker(interp, settings, result, resolver, files)
     findings = list(checker.findings())

@@ -236,8 +236,10 @@ class Scanner:
             return
         self._add_root(name, resolution)
 
-    def add_file(self, path: str) -> None:
-        name, _ = module_name_for(path)
+    def add_file(self, path: str, name: str | None = None) -> None:
+        """A module of a package or source tree; ``name`` when the caller has worked it out."""
+        if name is None:
+            name, _ = module_name_for(path)
         resolution = self.resolver.resolve(name)
         if resolution.found and resolution.file and os.path.samefile(resolution.file, path):
             self._add_root(name, resolution)

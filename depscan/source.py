@@ -88,22 +88,26 @@ def module_name_for(path: str | os.PathLike[str]) -> tuple[str, bool]:
     A file whose stem is not an identifier is named by its stem anyway: it
     can still be run as a script.
     """
-    file = Path(os.path.abspath(path))
-    stem = file.name.split(".", 1)[0]
+    file = os.path.abspath(path)
+    parent, name = os.path.split(file)
+    stem = name.split(".", 1)[0]
     is_package = stem == "__init__"
     parts: list[str] = [] if is_package else [stem]
-    directory = file.parent
-    while _is_regular_package(directory) and directory.name.isidentifier():
-        parts.append(directory.name)
-        if directory.parent == directory:
+    directory = parent
+    while True:
+        above, directory_name = os.path.split(directory)
+        if not (directory_name.isidentifier() and _is_regular_package(directory)):
             break
-        directory = directory.parent
+        parts.append(directory_name)
+        if above == directory:
+            break
+        directory = above
     if not parts:  # an __init__.py whose directory is not a package name
-        return (file.parent.name or "__init__", True)
+        return (os.path.basename(parent) or "__init__", True)
     return (".".join(reversed(parts)), is_package)
 
 
-def _is_regular_package(directory: Path) -> bool:
+def _is_regular_package(directory: str | Path) -> bool:
     key = str(directory)
     known = _PACKAGE_DIRECTORIES.get(key)
     if known is not None:
