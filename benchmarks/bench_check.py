@@ -133,6 +133,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from benchvenv import BenchError, ensure_venv, stamp_text, venv_python
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / ".bench"
 CHECK_VENV = BENCH_DIR / "check-venv"
@@ -141,7 +143,6 @@ PROJECT_DIR = WORK_DIR / "project"
 CACHE_DIR = WORK_DIR / "cache"
 DEPTRY_JSON = WORK_DIR / "deptry.json"
 FLOOR_FILES = WORK_DIR / "floor-files.json"
-STAMP_NAME = ".depscan-bench-requirements"
 PROJECT_STAMP = WORK_DIR / "project.stamp"
 
 REQUIREMENTS = (
@@ -210,49 +211,8 @@ json.dump({"files": len(files)}, sys.stdout)
 # --- the benchmark venv and project ---------------------------------------------
 
 
-class BenchError(Exception):
-    """The venv or the project could not be made, or a tool failed."""
-
-
-def venv_python(venv: Path) -> Path:
-    return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-
-
 def venv_script(venv: Path, name: str) -> Path:
     return venv / ("Scripts" if os.name == "nt" else "bin") / (name + ".exe" * (os.name == "nt"))
-
-
-def stamp_text() -> str:
-    """What the stamp file holds: the Python the venv is made from, and the requirements."""
-    base = getattr(sys, "_base_executable", sys.executable)
-    return "\n".join([f"# python {platform.python_version()} {base}", *REQUIREMENTS]) + "\n"
-
-
-def ensure_venv(venv: Path, rebuild: bool) -> float | None:
-    """Make the benchmark venv unless its stamp matches; the seconds it took, or None when reused."""
-    stamp = venv / STAMP_NAME
-    try:
-        current = stamp.read_text(encoding="utf-8")
-    except OSError:
-        current = None
-    if not rebuild and current == stamp_text() and venv_python(venv).exists():
-        return None
-    print(f"making the benchmark venv {venv} (once) ...", flush=True)
-    started = time.perf_counter()
-    if venv.exists():
-        shutil.rmtree(venv)
-    venv.parent.mkdir(parents=True, exist_ok=True)
-    steps = [
-        [sys.executable, "-m", "venv", str(venv)],
-        [str(venv_python(venv)), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *REQUIREMENTS],
-    ]
-    for command in steps:
-        done = subprocess.run(command, capture_output=True, text=True)
-        if done.returncode != 0:
-            output = (done.stdout + done.stderr).strip()
-            raise BenchError(f"{' '.join(command[:4])} ... failed (exit {done.returncode}):\n{output}")
-    stamp.write_text(stamp_text(), encoding="utf-8")
-    return time.perf_counter() - started
 
 
 def package_dir(python: Path, package: str) -> Path:
@@ -265,7 +225,7 @@ def package_dir(python: Path, package: str) -> Path:
 
 
 def project_stamp_text() -> str:
-    return stamp_text() + PYPROJECT
+    return stamp_text(REQUIREMENTS) + PYPROJECT
 
 
 def ensure_project(python: Path, rebuild: bool) -> bool:
@@ -577,7 +537,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--rounds and --pylint-rounds must be at least 1")
 
     try:
-        built = ensure_venv(CHECK_VENV, args.rebuild)
+        built = ensure_venv(CHECK_VENV, REQUIREMENTS, args.rebuild)
         python = venv_python(CHECK_VENV)
         copied = ensure_project(python, args.rebuild or built is not None)
         files = project_files()

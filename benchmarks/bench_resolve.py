@@ -80,7 +80,6 @@ import gc
 import json
 import os
 import platform
-import shutil
 import statistics
 import subprocess
 import sys
@@ -92,15 +91,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from benchvenv import BenchError, ensure_venv, venv_python
+
 from depscan.interpreter import Interpreter, probe
 from depscan.resolver import Resolution, Resolver, make_resolver
 
 T = TypeVar("T")
 Answers = list[Resolution | BaseException]
 
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_VENV = ROOT / ".bench" / "venv"
-STAMP_NAME = ".depscan-bench-requirements"
 
 REQUIREMENTS = (
     "botocore==1.44.5",
@@ -172,47 +173,6 @@ with open(sys.argv[2], "w") as handle:
 # --- the benchmark venv ---------------------------------------------------------
 
 
-class VenvError(Exception):
-    """The benchmark venv could not be made."""
-
-
-def venv_python(venv: Path) -> Path:
-    return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-
-
-def stamp_text() -> str:
-    """What the stamp file holds: the Python the venv is made from, and the requirements."""
-    base = getattr(sys, "_base_executable", sys.executable)
-    return "\n".join([f"# python {platform.python_version()} {base}", *REQUIREMENTS]) + "\n"
-
-
-def ensure_venv(venv: Path, rebuild: bool) -> float | None:
-    """Make the benchmark venv unless its stamp matches; the seconds it took, or None when reused."""
-    stamp = venv / STAMP_NAME
-    try:
-        current = stamp.read_text(encoding="utf-8")
-    except OSError:
-        current = None
-    if not rebuild and current == stamp_text() and venv_python(venv).exists():
-        return None
-    print(f"making the benchmark venv {venv} (once) ...", flush=True)
-    started = time.perf_counter()
-    if venv.exists():
-        shutil.rmtree(venv)
-    venv.parent.mkdir(parents=True, exist_ok=True)
-    steps = [
-        [sys.executable, "-m", "venv", str(venv)],
-        [str(venv_python(venv)), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *REQUIREMENTS],
-    ]
-    for command in steps:
-        done = subprocess.run(command, capture_output=True, text=True)
-        if done.returncode != 0:
-            output = (done.stdout + done.stderr).strip()
-            raise VenvError(f"{' '.join(command[:4])} ... failed (exit {done.returncode}):\n{output}")
-    stamp.write_text(stamp_text(), encoding="utf-8")
-    return time.perf_counter() - started
-
-
 # --- the names ------------------------------------------------------------------
 
 
@@ -221,7 +181,7 @@ def site_packages(interp: Interpreter) -> str:
     for directory in interp.site_dirs:
         if interp.venv and Path(directory).is_relative_to(interp.venv) and os.path.isdir(directory):
             return directory
-    raise VenvError(f"no site-packages found for {interp.executable}")
+    raise BenchError(f"no site-packages found for {interp.executable}")
 
 
 def module_names(root: str, extension_suffixes: Sequence[str]) -> list[str]:
@@ -440,11 +400,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--rounds must be at least 1")
 
     try:
-        built = ensure_venv(BENCH_VENV, args.rebuild)
+        built = ensure_venv(BENCH_VENV, REQUIREMENTS, args.rebuild)
         python = venv_python(BENCH_VENV)
         interp = probe(str(python))
         root = site_packages(interp)
-    except (VenvError, OSError) as exc:
+    except (BenchError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

@@ -98,7 +98,6 @@ import os
 import platform
 import pstats
 import resource
-import shutil
 import stat
 import statistics
 import subprocess
@@ -109,12 +108,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from benchvenv import BenchError, ensure_venv, venv_python
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / ".bench"
 SCAN_VENV = BENCH_DIR / "scan-venv"
 WORK_DIR = BENCH_DIR / "scan"
 SCRIPT_NAME = "import_django.py"
-STAMP_NAME = ".depscan-bench-requirements"
 
 REQUIREMENTS = (
     "Django==5.2.19",
@@ -160,47 +160,6 @@ json.dump({"files": len(files)}, sys.stdout)
 
 
 # --- the benchmark venv ---------------------------------------------------------
-
-
-class BenchError(Exception):
-    """The venv could not be made, or a tool failed."""
-
-
-def venv_python(venv: Path) -> Path:
-    return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-
-
-def stamp_text() -> str:
-    """What the stamp file holds: the Python the venv is made from, and the requirements."""
-    base = getattr(sys, "_base_executable", sys.executable)
-    return "\n".join([f"# python {platform.python_version()} {base}", *REQUIREMENTS]) + "\n"
-
-
-def ensure_venv(venv: Path, rebuild: bool) -> float | None:
-    """Make the benchmark venv unless its stamp matches; the seconds it took, or None when reused."""
-    stamp = venv / STAMP_NAME
-    try:
-        current = stamp.read_text(encoding="utf-8")
-    except OSError:
-        current = None
-    if not rebuild and current == stamp_text() and venv_python(venv).exists():
-        return None
-    print(f"making the benchmark venv {venv} (once) ...", flush=True)
-    started = time.perf_counter()
-    if venv.exists():
-        shutil.rmtree(venv)
-    venv.parent.mkdir(parents=True, exist_ok=True)
-    steps = [
-        [sys.executable, "-m", "venv", str(venv)],
-        [str(venv_python(venv)), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *REQUIREMENTS],
-    ]
-    for command in steps:
-        done = subprocess.run(command, capture_output=True, text=True)
-        if done.returncode != 0:
-            output = (done.stdout + done.stderr).strip()
-            raise BenchError(f"{' '.join(command[:4])} ... failed (exit {done.returncode}):\n{output}")
-    stamp.write_text(stamp_text(), encoding="utf-8")
-    return time.perf_counter() - started
 
 
 def package_dir(python: Path, package: str) -> Path:
@@ -451,7 +410,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         check_devnull()
-        built = ensure_venv(SCAN_VENV, args.rebuild)
+        built = ensure_venv(SCAN_VENV, REQUIREMENTS, args.rebuild)
         python = venv_python(SCAN_VENV)
         django = package_dir(python, "django")
     except (BenchError, OSError) as exc:
