@@ -249,6 +249,10 @@ def _target_options(function: Callable[..., None]) -> Callable[..., None]:
         ),
         click.option("--include", "include", multiple=True, metavar="GLOB", help="Follow only modules matching GLOB."),
         click.option("--exclude", "exclude", multiple=True, metavar="GLOB", help="Never follow modules matching GLOB."),
+        click.option("--no-cache", is_flag=True, help="Neither read nor write the extraction cache."),
+        click.option(
+            "--cache-dir", metavar="DIR", help="The extraction cache (default: .depscan_cache in the project)."
+        ),
     ]
     for option in reversed(options):
         function = option(function)
@@ -267,6 +271,8 @@ def _run_scan(
     max_depth: int | None,
     include: tuple[str, ...],
     exclude: tuple[str, ...],
+    no_cache: bool,
+    cache_dir: str | None,
 ) -> Any:
     from depscan.interpreter import InterpreterError, choose_executable, probe
     from depscan.scan import ScanOptions, scan
@@ -285,19 +291,36 @@ def _run_scan(
             interp = probe(choose_executable(python, first if first.is_dir() else first.parent))
     except InterpreterError as exc:
         raise click.ClickException(str(exc)) from None
+    from depscan.cache import ExtractionCache
+
+    root = _project_root()
+    if no_cache:
+        cache = None
+    else:
+        # In the project, as ruff and mypy keep theirs; a script outside any project uses the user's cache.
+        default = os.path.join(root, ".depscan_cache") if root else os.path.join(_user_cache(), "extractions")
+        cache = ExtractionCache(cache_dir or default)
     options = ScanOptions(
         follow_stdlib=follow_stdlib,
         follow_third_party="third_party" not in no_follow,
         max_depth=max_depth,
         include=include,
         exclude=exclude,
+        cache=cache,
     )
     progress = _ScanProgress() if _stderr_is_terminal() else None
     try:
-        return scan(interp, targets, modules, paths, options, not no_pythonpath, _project_root(), progress)
+        return scan(interp, targets, modules, paths, options, not no_pythonpath, root, progress)
     finally:
         if progress is not None:
             progress.done()
+        if cache is not None:
+            cache.close()
+
+
+def _user_cache() -> str:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "depscan")
 
 
 class _ScanProgress:
