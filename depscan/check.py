@@ -113,6 +113,7 @@ class CheckResult:
     scan: ScanResult
     cached: int = 0  # files whose extraction came from the cache
     processes: int = 1  # processes that extracted the others
+    depends_on: list[str] = field(default_factory=list)  # every file and directory the answer was made from
 
     @property
     def errors(self) -> list[Finding]:
@@ -129,11 +130,13 @@ def default_source_roots(root: str) -> list[str]:
     return [root]
 
 
-def project_files(settings: CheckSettings, source_roots: Sequence[str]) -> list[str]:
+def project_files(
+    settings: CheckSettings, source_roots: Sequence[str], directories: list[str] | None = None
+) -> list[str]:
     """Every ``.py`` file under ``source_roots``, less virtual environments and excluded paths."""
     files = []
     seen: dict[str, bool] = {}
-    for path in expand_paths(list(source_roots)):
+    for path in expand_paths(list(source_roots), directories):
         if _in_virtualenv(path, settings.root, seen) or _excluded(path, settings):
             continue
         files.append(path)
@@ -219,12 +222,13 @@ def check(interp: Interpreter, settings: CheckSettings, files: Sequence[str] | N
     forget_directories()
     source_roots = list(settings.source_roots) or default_source_roots(settings.root)
     whole_project = files is None
+    walked: list[str] = []
     if files is None:
         # Every file of the project: the configured source roots, else the whole project
         # (tests and scripts beside a src/ layout too).
-        files = project_files(settings, settings.source_roots or [settings.root])
+        files = project_files(settings, settings.source_roots or [settings.root], walked)
     else:
-        files = [os.path.abspath(f) for f in expand_paths(list(files)) if not _excluded(f, settings)]
+        files = [os.path.abspath(f) for f in expand_paths(list(files), walked) if not _excluded(f, settings)]
     search = build_search_path(
         interp,
         [*source_roots, *settings.paths, *package_roots(files, source_roots)],
@@ -237,10 +241,41 @@ def check(interp: Interpreter, settings: CheckSettings, files: Sequence[str] | N
 
     cache = ExtractionCache(settings.cache_dir) if settings.cache_dir else None
     try:
-        return _check(interp, settings, files, source_roots, resolver, whole_project, cache)
+        result = _check(interp, settings, files, source_roots, resolver, whole_project, cache)
     finally:
         if cache is not None:
             cache.close()
+    result.depends_on = _depends_on(result, resolver, settings, walked)
+    return result
+
+
+def _depends_on(result: CheckResult, resolver: Resolver, settings: CheckSettings, walked: list[str]) -> list[str]:
+    """What the answer was worked out from, for :mod:`depscan.runcache` to watch."""
+    paths = [*result.files, *walked, settings.root]
+    directories: set[str] = set()
+    for file in result.files:  # their packages (module names) and the scripts' own directories
+        directory = os.path.dirname(file)
+        while directory not in directories and directory.startswith(settings.root):
+            directories.add(directory)
+            directory = os.path.dirname(directory)
+    paths += directories
+    paths += [e.path for e in result.scan.extractions.values() if e.path]  # modules read for their names
+    paths += list(resolver.fs._listings)  # every directory the resolver looked into
+    paths += list(resolver.zips._members)
+    for name in ("pyproject.toml", "requirements.txt", "requirements"):
+        paths.append(os.path.join(settings.root, name))
+    for entry in resolver.search.entries:
+        paths.append(entry.path)
+        if entry.origin in ("site", "user-site"):
+            try:
+                names = os.listdir(entry.path)
+            except OSError:
+                continue
+            # What site reads there: .pth files, editable finders, pyvenv.cfg beside the prefix.
+            paths += [os.path.join(entry.path, n) for n in names if n.endswith(".pth") or n.startswith("__editable__")]
+    if resolver.interp.venv:
+        paths.append(os.path.join(resolver.interp.venv, "pyvenv.cfg"))
+    return paths
 
 
 def _check(

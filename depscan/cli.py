@@ -472,8 +472,40 @@ def check_command(
         except ValueError:
             raise click.BadParameter(f"{text!r} is not X.Y", param_hint="--python-version") from None
         versions.append((major, minor))
+    missing = [p for p in paths if not os.path.exists(p)]
+    if missing:
+        raise click.BadParameter(f"no such file or directory: {missing[0]}", param_hint="PATH")
+    files = [p for p in paths if os.path.isdir(p) or p.endswith(".py")] if paths else None
+    if paths and not files:
+        return  # pre-commit may pass only non-Python files: nothing to check
     try:
-        interp = probe(choose_executable(python or config.python, Path(config.root)))
+        executable = choose_executable(python or config.python, Path(config.root))
+    except InterpreterError as exc:
+        raise click.ClickException(str(exc)) from None
+    cache_root = None if no_cache else os.path.abspath(cache_dir or os.path.join(config.root, ".depscan_cache"))
+    runs = key = None
+    if cache_root is not None:
+        # An unchanged tree gets the stored answer at once (see depscan.runcache).
+        from depscan.runcache import RunCache, run_key, signature
+
+        runs = RunCache(cache_root)
+        key = run_key(
+            {
+                "command": "check",
+                "cwd": os.getcwd(),
+                "paths": list(paths),
+                "config": config.file,
+                "python": [executable, signature(executable)],
+                "options": [python_versions, platforms, paths_extra, no_pythonpath, output_format, jobs],
+                "env": [os.environ.get(name) for name in ("PYTHONPATH", "SETUPTOOLS_USE_DISTUTILS")],
+            }
+        )
+        stored = runs.load(key)
+        if stored is not None:
+            _emit_check(stored.report, stored.summary, output, output_format)
+            sys.exit(stored.status)
+    try:
+        interp = probe(executable)
     except InterpreterError as exc:
         raise click.ClickException(str(exc)) from None
     settings = CheckSettings(
@@ -489,15 +521,9 @@ def check_command(
         use_pythonpath=not no_pythonpath,
         known_first_party=config.known_first_party,
         dependency_mapping=dict(config.dependency_mapping),
-        cache_dir=None if no_cache else os.path.abspath(cache_dir or os.path.join(config.root, ".depscan_cache")),
+        cache_dir=cache_root,
         processes=jobs,
     )
-    missing = [p for p in paths if not os.path.exists(p)]
-    if missing:
-        raise click.BadParameter(f"no such file or directory: {missing[0]}", param_hint="PATH")
-    files = [p for p in paths if os.path.isdir(p) or p.endswith(".py")] if paths else None
-    if paths and not files:
-        return  # pre-commit may pass only non-Python files: nothing to check
     result = check(interp, settings, files)
     if output_format == "json":
         report = format_json(result, __version__)
@@ -507,6 +533,27 @@ def check_command(
         report = format_github(result.findings)
     else:
         report = format_text(result.findings)
+    summary = summary_line(result) if result.findings else None
+    status = 1 if result.errors else 0
+    if runs is not None and key is not None:
+        from depscan.runcache import Answer, witness
+
+        depends_on = [*result.depends_on, *([config.file] if config.file else [])]
+        runs.store(key, witness(depends_on), Answer(report, summary, status))
+    _emit_check(report, summary, output, "")
+    sys.exit(status)
+
+
+def _emit_check(report: str, summary: str | None, output: str | None, replayed_format: str) -> None:
+    """Write a check's report and summary; a stored JSON report says it is one (``answer: stored``)."""
+    if replayed_format == "json":
+        import json
+
+        from depscan import jsonfmt
+
+        document = json.loads(report)
+        document["summary"] = {**document["summary"], "answer": "stored"}
+        report = jsonfmt.dumps(document)
     if output:
         try:
             write_atomic(output, report)
@@ -514,10 +561,8 @@ def check_command(
             raise click.FileError(output, hint=exc.strerror or str(exc)) from None
     elif report:
         click.echo(report, nl=False)
-    if result.findings:
-        click.echo(summary_line(result), err=True)
-    if result.errors:
-        sys.exit(1)
+    if summary:
+        click.echo(summary, err=True)
 
 
 @cli.command("why")

@@ -134,7 +134,7 @@ def forget_directories() -> None:
 SKIPPED_DIRECTORIES = frozenset({"__pycache__", "node_modules"})
 
 
-def expand_paths(paths: list[str]) -> list[str]:
+def expand_paths(paths: list[str], directories: list[str] | None = None) -> list[str]:
     """Files named on the command line, with directories expanded to their ``.py`` files.
 
     A directory is walked recursively, in sorted order, skipping hidden
@@ -150,6 +150,8 @@ def expand_paths(paths: list[str]) -> list[str]:
             continue
         found: list[str] = []
         for directory, dirnames, filenames in os.walk(path):
+            if directories is not None:  # the caller keeps the directories walked
+                directories.append(directory)
             dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SKIPPED_DIRECTORIES)
             found.extend(os.path.join(directory, name) for name in filenames if name.endswith(".py"))
         files.extend(sorted(found))

@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -342,6 +343,7 @@ def test_scripts_of_one_name_are_each_checked(tmp_path: Path) -> None:
 
 def test_the_cache_gives_the_same_findings(tmp_path: Path, project: Path) -> None:
     cache = tmp_path / "cache"
+    (project / "src" / "proj" / "__init__.py").touch()  # too fresh to store whole answers: files are read
     first = run("--cache-dir", str(cache), "--format", "json", cwd=project)[1]
     second = run("--cache-dir", str(cache), "--format", "json", cwd=project)[1]
     one, two = json.loads(first), json.loads(second)
@@ -379,3 +381,63 @@ def test_many_files_are_extracted_over_processes(tmp_path: Path) -> None:
     assert serial["summary"]["processes"] == 1
     assert parallel["summary"]["processes"] == (2 if len(os.sched_getaffinity(0)) >= 2 else 1)
     assert parallel["findings"] == serial["findings"] and len(serial["findings"]) == count
+
+
+def _age(tree: Path, seconds: float = 60) -> None:
+    """Make every file and directory of ``tree`` look ``seconds`` old (fresh ones are never trusted)."""
+    past = time.time() - seconds
+    for path in [tree, *tree.rglob("*")]:
+        os.utime(path, (past, past))
+
+
+def test_an_unchanged_tree_gets_the_stored_answer(project: Path, tmp_path: Path) -> None:
+    cache = str(tmp_path / "cache")
+    _age(project)
+    first = json.loads(run("--cache-dir", cache, "--format", "json", cwd=project)[1])
+    second = json.loads(run("--cache-dir", cache, "--format", "json", cwd=project)[1])
+    assert "answer" not in first["summary"] and second["summary"]["answer"] == "stored"
+    assert first["findings"] == second["findings"]
+    code, out, err = run("--cache-dir", cache, cwd=project)  # another format: another answer
+    assert code == 1 and "depscan check: 14 findings" in err
+    assert run("--cache-dir", cache, cwd=project)[1] == out
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "edit a checked file",
+        "add the missing module on the path",
+        "add a name to a module read for its names",
+        "change the configuration",
+    ],
+)
+def test_a_change_is_seen_through_the_stored_answer(project: Path, tmp_path: Path, change: str) -> None:
+    cache = str(tmp_path / "cache")
+    _age(project)
+    before = reported(run("--cache-dir", cache, cwd=project)[1])
+    assert reported(run("--cache-dir", cache, cwd=project)[1]) == before  # stored now
+    core = project / "src" / "proj" / "core.py"
+    if change == "edit a checked file":
+        core.write_text(
+            core.read_text().replace("import definitely_missing_mod", "import os as definitely_missing_mod")
+        )
+        gone = ("src/proj/core.py", 5, "DS001")
+    elif change == "add the missing module on the path":
+        (project / "src" / "definitely_missing_mod.py").write_text("")
+        gone = ("src/proj/core.py", 5, "DS001")
+    elif change == "add a name to a module read for its names":
+        (project / "src" / "proj" / "helpers.py").write_text("real_name = no_such_name = 1\n")
+        gone = ("src/proj/core.py", 7, "DS001")
+    else:
+        config = project / "pyproject.toml"
+        config.write_text(config.read_text().replace('ignore-missing = ["ignored_pkg"]', 'ignore-missing = ["alt_*"]'))
+        gone = ("src/proj/core.py", 22, "DS001")
+    after = reported(run("--cache-dir", cache, cwd=project)[1])
+    assert gone in before and gone not in after
+
+
+def test_a_fresh_tree_is_not_stored(project: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    (project / "src" / "proj" / "helpers.py").write_text("real_name = 1\n")  # written just now
+    run("--cache-dir", str(cache), cwd=project)
+    assert not list((cache / "runs").glob("*.json"))
