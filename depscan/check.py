@@ -260,7 +260,11 @@ def _depends_on(result: CheckResult, resolver: Resolver, settings: CheckSettings
             directory = os.path.dirname(directory)
     paths += directories
     paths += [e.path for e in result.scan.extractions.values() if e.path]  # modules read for their names
-    paths += list(resolver.fs._listings)  # every directory the resolver looked into
+    # Every directory the resolver looked into for modules: the path entries and what is under
+    # them. (It also lists an entry's parent, to learn what the entry is; the entry's own
+    # signature stands for that, or every write beside the project would count as a change.)
+    entries = [e.path.rstrip(os.sep) + os.sep for e in resolver.search.entries]
+    paths += [d for d in resolver.fs._listings if any((d.rstrip(os.sep) + os.sep).startswith(e) for e in entries)]
     paths += list(resolver.zips._members)
     for name in ("pyproject.toml", "requirements.txt", "requirements"):
         paths.append(os.path.join(settings.root, name))
@@ -288,7 +292,9 @@ def _check(
     cache: Any,
 ) -> CheckResult:
     # Guards are left unknown in the scan (everything live) and evaluated per target below.
-    options = ScanOptions(max_depth=0, follow_third_party=False, target=Target(type_checking=None), cache=cache)
+    options = ScanOptions(
+        max_depth=0, follow_third_party=False, target=Target(type_checking=None), cache=cache, read_stdlib_names=False
+    )
     scanner = Scanner(interp, resolver, options)
     used: set[str] = set()
     roots: list[tuple[str, str, bool, bool]] = []  # path, name, is_package, as a script
@@ -326,7 +332,7 @@ def _extract_roots(
 
     hits = cache.get_many(keys) if cache is not None else {}
     misses = [key for key in keys if key not in hits]
-    done, processes = extract_files(misses, processes=settings.processes)
+    done, processes = extract_files(misses, processes=settings.processes, data=cache is not None)
     extracted = [extraction for extraction, _ in done]
     if cache is not None and misses:
         cache.put_many(
@@ -354,12 +360,12 @@ class _Checker:
             if e.path and os.path.abspath(e.path) in self.files
         }
         self.script_resolvers: dict[str, Resolver] = {}
-        self.stdlib_names: dict[str, frozenset[str] | None] = {}
         self.lines: dict[str, list[str]] = {}
 
     def findings(self) -> Iterable[Finding]:
         for missing in self.result.missing.values():
             yield from self._missing(missing)
+        yield from self._missing_from_stdlib()
         yield from self._not_in_stdlib_of_versions()
         for path, extraction in self.by_path.items():
             for diagnostic in extraction.diagnostics:
@@ -393,8 +399,6 @@ class _Checker:
             if self._found_beside_script(site, missing.name):
                 continue
             if record is not None and self._other_platforms_module(missing.name, record):
-                continue
-            if record is not None and self._stdlib_has(missing.name, record):
                 continue
             message = self._message(missing.name, record)
             finding = Finding("DS001", message, os.path.abspath(site.path), site.line, site.col, missing.name)
@@ -486,22 +490,31 @@ class _Checker:
         record = self._record(site)
         return record is not None and self._dead_everywhere(record)
 
-    def _stdlib_has(self, name: str, record: ImportRecord) -> bool:
-        """``from ssl import VerifyMode``: the stdlib makes names in ways no static reading follows.
+    def _missing_from_stdlib(self) -> Iterable[Finding]:
+        """``from os import nope``: a name the stdlib module lacks, asked of the target interpreter.
 
-        The target interpreter is asked (in a subprocess, ``-I -S``) which names the standard
-        library module has: its own code, not the project's, and only for such findings.
+        The check does not read the standard library's sources for their names (it makes
+        some in ways no static reading follows: ``ssl``'s enums, ``hashlib``'s constructors),
+        so such names come out of the scan as maybe missing; the target interpreter is asked,
+        once for all of them (``-I -S``, importing those stdlib modules only, never the
+        project's code), which names the modules have.
         """
-        module, _, attribute = name.rpartition(".")
-        if record.kind != "from" or record.module != module:
-            return False
-        resolution = self.resolver.resolve(module)
-        if not resolution.found or resolution.category != "stdlib" or resolution.kind == "namespace":
-            return False
-        if module not in self.stdlib_names:
-            self.stdlib_names[module] = stdlib_module_attributes(self.interp, module)
-        names = self.stdlib_names[module]
-        return names is None or attribute in names
+        wanted: dict[str, list[Missing]] = {}
+        for maybe in self.result.maybe_missing.values():
+            module = maybe.name.rpartition(".")[0]
+            resolution = self.result.modules.get(module)
+            if resolution is not None and resolution.category == "stdlib" and resolution.kind != "namespace":
+                wanted.setdefault(module, []).append(maybe)
+        if not wanted:
+            return
+        attributes = stdlib_module_attributes(self.interp, sorted(wanted))
+        for module, entries in sorted(wanted.items()):
+            names = attributes.get(module)
+            if names is None:
+                continue  # it could not be asked: maybe is all there is to say
+            for maybe in entries:
+                if maybe.name.rpartition(".")[2] not in names:
+                    yield from self._missing(Missing(maybe.name, maybe.sites))
 
     def _stub_only(self, name: str) -> bool:
         """Type checkers find it where Python does not: ``_typeshed``, a ``.pyi`` stub or a ``-stubs`` package."""
@@ -682,31 +695,46 @@ class _Checker:
 
 # Stdlib modules that do something when imported (open a browser, print): never asked.
 _NOT_IMPORTED = frozenset({"antigravity", "this", "__hello__", "__phello__", "idlelib", "turtledemo"})
-_ATTRIBUTES = "import importlib, json, sys; print(json.dumps(sorted(dir(importlib.import_module(sys.argv[1])))))"
+_ATTRIBUTES = """
+import importlib, json, sys
+names = {}
+for module in sys.argv[1:]:
+    try:
+        names[module] = sorted(dir(importlib.import_module(module)))
+    except BaseException:
+        names[module] = None
+print(json.dumps(names))
+"""
 
 
-def stdlib_module_attributes(interp: Interpreter, module: str) -> frozenset[str] | None:
-    """The names a standard library module of the target interpreter has; None when it cannot tell."""
+def stdlib_module_attributes(interp: Interpreter, modules: Sequence[str]) -> dict[str, frozenset[str] | None]:
+    """The names each standard library module of the target interpreter has (None: cannot tell)."""
     import json
     import subprocess
 
-    if not interp.executable or module.partition(".")[0] in _NOT_IMPORTED:
-        return None
+    asked = [m for m in modules if m.partition(".")[0] not in _NOT_IMPORTED]
+    answer: dict[str, frozenset[str] | None] = dict.fromkeys(modules)
+    if not interp.executable or not asked:
+        return answer
     try:
         done = subprocess.run(
-            [interp.executable, "-I", "-S", "-c", _ATTRIBUTES, module],
+            [interp.executable, "-I", "-S", "-c", _ATTRIBUTES, *asked],
             capture_output=True,
             text=True,
-            timeout=20,
+            timeout=60,
             stdin=subprocess.DEVNULL,
             cwd=os.path.dirname(interp.executable) or None,
         )
-        names = json.loads(done.stdout) if done.returncode == 0 else None
+        names = json.loads(done.stdout) if done.returncode == 0 else {}
     except (OSError, subprocess.SubprocessError, ValueError):
-        return None
-    if not isinstance(names, list):
-        return None
-    return frozenset(str(name) for name in names)
+        return answer
+    if not isinstance(names, dict):
+        return answer
+    for module in asked:
+        listed = names.get(module)
+        if isinstance(listed, list):
+            answer[module] = frozenset(str(name) for name in listed)
+    return answer
 
 
 def _same_file(one: str, other: str) -> bool:

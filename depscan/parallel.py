@@ -48,12 +48,12 @@ Read = tuple[Extraction, bytes | None]  # an extraction and the bytes it was mad
 
 
 def extract_files(
-    keys: Sequence[Key], max_bytes: int | None = DEFAULT_MAX_BYTES, processes: int | None = None
+    keys: Sequence[Key], max_bytes: int | None = DEFAULT_MAX_BYTES, processes: int | None = None, data: bool = True
 ) -> tuple[list[Read], int]:
     """Each file's extraction with the bytes read for it, in order, and the number of processes used.
 
-    The bytes come back so that a cache stores an extraction under the content it was made
-    from, even if the file changes meanwhile.
+    The bytes come back (unless ``data`` is False) so that a cache stores an extraction under
+    the content it was made from, even if the file changes meanwhile.
     """
     workers = worker_count(keys, processes) if processes != 1 else 1
     if workers == 1:
@@ -63,10 +63,15 @@ def extract_files(
     chunks = [list(keys[start : start + size]) for start in range(0, len(keys), size)]
     try:
         with ProcessPoolExecutor(workers, mp_context=_fork_context()) as pool:
-            results = [e for chunk in pool.map(_extract_chunk, chunks, [max_bytes] * len(chunks)) for e in chunk]
+            work = _extract_chunk if data else _extract_chunk_without_data
+            results = [e for chunk in pool.map(work, chunks, [max_bytes] * len(chunks)) for e in chunk]
     except (OSError, RuntimeError):  # no processes to be had (limits, a sandbox): do it here
         return _extract_chunk(list(keys), max_bytes), 1
     return results, workers
+
+
+def _extract_chunk_without_data(keys: list[Key], max_bytes: int | None) -> list[Read]:
+    return [(extraction, None) for extraction, _ in _extract_chunk(keys, max_bytes)]
 
 
 def _extract_chunk(keys: list[Key], max_bytes: int | None) -> list[Read]:

@@ -126,6 +126,7 @@ class ScanOptions:
     type_checking: bool = False  # evaluate TYPE_CHECKING as true (what a type checker sees)
     target: Target | None = None  # guards are evaluated for this; default: the interpreter's version and platform
     cache: Any = None  # a depscan.cache.ExtractionCache the modules are read through
+    read_stdlib_names: bool = True  # False: a stdlib module's names are unknown (its source is not read for them)
 
 
 @dataclass
@@ -518,6 +519,8 @@ class Scanner:
         cached = self.names_cache.get(module)
         if cached is not None:
             return cached
+        if not self.options.read_stdlib_names and self._in_stdlib(module):
+            return (frozenset(), False)
         extraction = None if module in self.unknown_names else self._extraction_of(module)
         if extraction is None or not extraction.ok:
             result: tuple[frozenset[str], bool] = (frozenset(), False)
@@ -541,12 +544,16 @@ class Scanner:
             self.names_cache[module] = result
         return result
 
+    def _in_stdlib(self, module: str) -> bool:
+        resolution = self.modules.get(module) or self.resolver.resolve(module)
+        return resolution.found and resolution.category == "stdlib"
+
     def _exports(self, module: str, visiting: frozenset[str]) -> tuple[frozenset[str], bool]:
         """What ``from module import *`` binds: ``__all__`` when the module has one, else its public names."""
         if module in visiting:
             return frozenset(), True
         resolution = self.modules.get(module) or self.resolver.resolve(module)
-        if not resolution.found:
+        if not resolution.found or (not self.options.read_stdlib_names and resolution.category == "stdlib"):
             return frozenset(), False
         extraction = None if module in self.unknown_names else self._extraction_of(module)
         if extraction is None or not extraction.ok:
