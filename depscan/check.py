@@ -712,9 +712,16 @@ def stdlib_module_attributes(interp: Interpreter, modules: Sequence[str]) -> dic
     import json
     import subprocess
 
-    asked = [m for m in modules if m.partition(".")[0] not in _NOT_IMPORTED]
     answer: dict[str, frozenset[str] | None] = dict.fromkeys(modules)
-    if not interp.executable or not asked:
+    if not interp.executable:
+        return answer
+    store, known = _known_stdlib_names(interp)
+    for module in modules:
+        if module in known:
+            listed = known[module]
+            answer[module] = None if listed is None else frozenset(listed)
+    asked = [m for m in modules if m not in known and m.partition(".")[0] not in _NOT_IMPORTED]
+    if not asked:
         return answer
     try:
         done = subprocess.run(
@@ -734,7 +741,43 @@ def stdlib_module_attributes(interp: Interpreter, modules: Sequence[str]) -> dic
         listed = names.get(module)
         if isinstance(listed, list):
             answer[module] = frozenset(str(name) for name in listed)
+            known[module] = sorted(answer[module] or ())
+    if store is not None:  # the interpreter's stdlib stays what it is: later checks need not ask
+        try:
+            from depscan.atomic import write_atomic
+
+            os.makedirs(os.path.dirname(store), exist_ok=True)
+            write_atomic(store, json.dumps(known))
+        except OSError:
+            pass
     return answer
+
+
+def _known_stdlib_names(interp: Interpreter) -> tuple[str | None, dict[str, list[str] | None]]:
+    """What earlier checks learnt of this interpreter's stdlib names, and the file that keeps it.
+
+    Kept beside the interpreter probe's cache, keyed the same way (the interpreter's path,
+    modification time and size), so a rebuilt Python is asked again.
+    """
+    import hashlib
+    import json
+
+    from depscan.interpreter import _cache_dir
+
+    try:
+        info = os.stat(interp.executable)
+    except OSError:
+        return None, {}
+    key_text = json.dumps([os.path.realpath(interp.executable), info.st_mtime_ns, info.st_size, list(interp.version)])
+    store = str(_cache_dir() / f"stdlib-names-{hashlib.sha256(key_text.encode()).hexdigest()[:24]}.json")
+    try:
+        with open(store, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError):
+        return store, {}
+    if not isinstance(data, dict):
+        return store, {}
+    return store, {k: v for k, v in data.items() if isinstance(k, str) and (v is None or isinstance(v, list))}
 
 
 def _same_file(one: str, other: str) -> bool:

@@ -441,3 +441,22 @@ def test_a_fresh_tree_is_not_stored(project: Path, tmp_path: Path) -> None:
     (project / "src" / "proj" / "helpers.py").write_text("real_name = 1\n")  # written just now
     run("--cache-dir", str(cache), cwd=project)
     assert not list((cache / "runs").glob("*.json"))
+
+
+def test_stdlib_names_are_asked_once_per_interpreter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+
+    from depscan.check import stdlib_module_attributes
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    interp = probe(sys.executable)
+    first = stdlib_module_attributes(interp, ["ssl", "json", "this"])
+    assert first["ssl"] is not None and "VerifyMode" in first["ssl"]
+    assert first["this"] is None  # never imported: it prints when it is
+
+    def no_subprocess(*args: object, **kwargs: object) -> None:
+        raise AssertionError("asked again")
+
+    monkeypatch.setattr(subprocess, "run", no_subprocess)
+    again = stdlib_module_attributes(interp, ["ssl", "json"])
+    assert again == {"ssl": first["ssl"], "json": first["json"]}
