@@ -259,7 +259,21 @@ def _target_options(function: Callable[..., None]) -> Callable[..., None]:
     return function
 
 
-def _run_scan(
+def _run_scan(targets: tuple[str, ...], **target_options: Any) -> Any:
+    from depscan.scan import scan
+
+    interp, options, cache, where = _scan_setup(targets, **target_options)
+    progress = _ScanProgress() if _stderr_is_terminal() else None
+    try:
+        return scan(interp, targets, options=options, progress=progress, **where)
+    finally:
+        if progress is not None:
+            progress.done()
+        if cache is not None:
+            cache.close()
+
+
+def _scan_setup(
     targets: tuple[str, ...],
     modules: tuple[str, ...],
     paths: tuple[str, ...],
@@ -273,9 +287,10 @@ def _run_scan(
     exclude: tuple[str, ...],
     no_cache: bool,
     cache_dir: str | None,
-) -> Any:
+) -> tuple[Any, Any, Any, dict[str, Any]]:
+    """The target interpreter, the scan options (with the extraction cache) and where to search."""
     from depscan.interpreter import InterpreterError, choose_executable, probe
-    from depscan.scan import ScanOptions, scan
+    from depscan.scan import ScanOptions
 
     if not targets and not modules:
         raise click.UsageError("name a script, a package or source directory, a zip archive, or -m MODULE")
@@ -308,14 +323,8 @@ def _run_scan(
         exclude=exclude,
         cache=cache,
     )
-    progress = _ScanProgress() if _stderr_is_terminal() else None
-    try:
-        return scan(interp, targets, modules, paths, options, not no_pythonpath, root, progress)
-    finally:
-        if progress is not None:
-            progress.done()
-        if cache is not None:
-            cache.close()
+    where = {"modules": modules, "paths": paths, "use_pythonpath": not no_pythonpath, "project_root": root}
+    return interp, options, cache, where
 
 
 def _user_cache() -> str:
@@ -563,6 +572,80 @@ def _emit_check(report: str, summary: str | None, output: str | None, replayed_f
         click.echo(report, nl=False)
     if summary:
         click.echo(summary, err=True)
+
+
+@cli.command("audit")
+@click.argument("targets", nargs=-1, required=True, metavar="PATH...")
+@_target_options
+@click.option(
+    "--target-version",
+    "target_versions",
+    multiple=True,
+    metavar="X.Y",
+    help="A Python version the code must run on, for portability (repeatable; default: the configuration's, "
+    "else the target interpreter's).",
+)
+@click.option("--config", "config_file", metavar="FILE", help="Read settings from FILE (default: pyproject.toml).")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to FILE (atomically).")
+def audit_command(
+    targets: tuple[str, ...],
+    target_versions: tuple[str, ...],
+    config_file: str | None,
+    output_format: str,
+    output: str | None,
+    **target_options: Any,
+) -> None:
+    """Audit vendored or third-party code: what it can load, from where, and what it can do.
+
+    PATH is a vendored directory, a package, a zip archive or a whole source
+    tree; what it imports is followed. The report lists every module reached
+    (with distribution, version and licence), vendored copies of packages,
+    opaque code (extension modules, bytecode, zip members, native libraries),
+    what static analysis cannot see (dynamic imports, exec/eval, sys.path and
+    sys.modules changes, .pth lines, entry points), the capabilities each
+    audited module reaches (process, network, native, deserialisation,
+    filesystem-write, import-system) with the shortest chain, and modules
+    removed or deprecated in the target versions. Nothing is run.
+    """
+    from depscan.audit import audit, audit_text
+    from depscan.config import ConfigError, load_config
+
+    start = os.path.abspath(targets[0])
+    try:
+        config = load_config(config_file, start if os.path.isdir(start) else os.path.dirname(start))
+    except ConfigError as exc:
+        click.echo(f"depscan audit: error: {exc}", err=True)
+        sys.exit(2)
+    versions = list(config.python_versions)
+    for text in target_versions:
+        try:
+            major, minor = (int(part) for part in text.split("."))
+        except ValueError:
+            raise click.BadParameter(f"{text!r} is not X.Y", param_hint="--target-version") from None
+        versions.append((major, minor))
+    interp, options, cache, where = _scan_setup(targets, **target_options)
+    try:
+        report = audit(interp, targets, versions, dict(config.capabilities), options, **where)
+    except ValueError as exc:  # a bad [tool.depscan.capabilities] table
+        click.echo(f"depscan audit: error: {exc}", err=True)
+        sys.exit(2)
+    finally:
+        if cache is not None:
+            cache.close()
+    if output_format == "json":
+        from depscan import jsonfmt
+
+        text = jsonfmt.dumps(report.to_json())
+    else:
+        text = audit_text(report)
+    if output:
+        try:
+            write_atomic(output, text)
+        except OSError as exc:
+            raise click.FileError(output, hint=exc.strerror or str(exc)) from None
+    else:
+        click.echo(text, nl=False)
 
 
 @cli.command("why")

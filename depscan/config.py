@@ -76,6 +76,7 @@ _KEYS = (
     "check-type-checking",
     "rules",
     "dependency-mapping",
+    "capabilities",
 )
 _VERSION = re.compile(r"[0-9]+\.[0-9]+")
 _PLATFORM = re.compile(r"[a-z][a-z0-9]*")
@@ -112,6 +113,8 @@ class Config:
     check_type_checking: bool = True
     rules: Mapping[str, RuleSeverity] = field(default_factory=lambda: MappingProxyType({}), hash=False)
     dependency_mapping: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}), hash=False)
+    # [tool.depscan.capabilities]: additions to the audit's capability table, checked by depscan.capabilities.
+    capabilities: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), hash=False)
 
     def merged(self, **overrides: Any) -> Config:
         """A copy with every override that is not None applied (command-line options win over the file).
@@ -282,7 +285,14 @@ class _Parser:
             check_type_checking=self.boolean(settings, "check-type-checking", True),
             rules=self.rules(settings.get("rules", {})),
             dependency_mapping=self.mapping(settings.get("dependency-mapping", {})),
+            capabilities=self.capabilities(settings.get("capabilities", {})),
         )
+
+    def capabilities(self, value: Any) -> Mapping[str, Any]:
+        """A table of tables: its contents are checked where the table is loaded (depscan.capabilities)."""
+        if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+            raise self.fail("'capabilities' must be a table of capability tables", "capabilities")
+        return MappingProxyType(dict(value))
 
     def strings(self, settings: dict[str, Any], key: str) -> tuple[str, ...]:
         value = settings.get(key, [])

@@ -1,0 +1,548 @@
+"""``depscan audit``: what vendored or third-party code can load, and what it can do.
+
+An audit is a scan of the paths named (a vendored directory, a package, a zip
+archive or a whole tree), following what they import, turned into one report:
+
+* **inventory**: every module reached, with its kind, file, path entry and
+  category; for third-party code the distribution, version and licence from
+  the installed metadata; copies of packages vendored inside the tree
+  (``_vendor/six.py``, ``requests/packages/urllib3``) with the version they
+  declare (a literal ``__version__``);
+* **opaque code**: extension modules, sourceless bytecode, modules inside zip
+  archives, native libraries loaded through ``ctypes`` / ``cffi``;
+* **blind spots**: what static analysis cannot see, with ``file:line``:
+  non-literal dynamic imports, ``exec`` / ``eval`` / ``compile``, changes to
+  ``sys.path``, ``sys.meta_path``, ``sys.path_hooks``, ``sys.modules`` or a
+  package's ``__path__``, executable ``.pth`` lines, entry-point loading;
+* **capabilities**, transitively: which audited modules reach process
+  execution, the network, native code, deserialisation, filesystem writes or
+  the import system, each with the shortest chain of imports that brings it;
+  the table is data (``depscan/data/capabilities.toml``), extendable in
+  ``[tool.depscan.capabilities]``;
+* **portability**: imported modules deprecated or removed in the target
+  Python versions, and project modules that shadow stdlib or installed ones.
+
+Nothing audited is run: the scan reads sources, the metadata is read as text.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+from collections import deque
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from depscan import __version__
+from depscan.interpreter import Interpreter
+from depscan.model import Diagnostic
+from depscan.scan import ScanOptions, ScanResult, Site, scan
+
+AUDIT_SCHEMA = "depscan/audit"
+AUDIT_SCHEMA_VERSION = 1
+# Directory names under which a project keeps copies of other packages.
+VENDOR_DIRECTORIES = frozenset({"_vendor", "vendor", "vendored", "_vendored", "extern", "_extern", "packages"})
+_VERSION_RE = re.compile(rb"^__version__\s*(?::\s*str\s*)?=\s*['\"]([^'\"]+)['\"]", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class InventoryEntry:
+    name: str
+    kind: str
+    category: str | None
+    path: str | None
+    entry: str | None  # the sys.path entry it is found on
+    distribution: str | None = None
+    version: str | None = None
+    license: str | None = None
+    audited: bool = False  # inside the paths audited
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "category": self.category,
+            "path": self.path,
+            "entry": self.entry,
+            "distribution": self.distribution,
+            "version": self.version,
+            "license": self.license,
+            "audited": self.audited,
+        }
+
+
+@dataclass(frozen=True)
+class Vendored:
+    package: str  # the vendored package's own name: six, urllib3
+    module: str  # where it lives: pip._vendor.six
+    path: str | None
+    version: str | None  # its literal __version__
+
+    def to_json(self) -> dict[str, Any]:
+        return {"package": self.package, "module": self.module, "path": self.path, "version": self.version}
+
+
+@dataclass(frozen=True)
+class Spot:
+    """A place that needs a human: opaque code or something static analysis cannot see."""
+
+    kind: str
+    module: str
+    path: str | None
+    line: int
+    detail: str
+    target: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "module": self.module,
+            "path": self.path,
+            "line": self.line,
+            "detail": self.detail,
+            "target": self.target,
+        }
+
+
+@dataclass(frozen=True)
+class Reach:
+    """An audited module reaches a capability through ``chain`` (module, the site of each hop)."""
+
+    capability: str
+    module: str
+    via: str  # the module (or module.attribute) that gives the capability
+    chain: tuple[tuple[str, Site | None], ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "capability": self.capability,
+            "module": self.module,
+            "via": self.via,
+            "chain": [
+                {"module": name, "path": site.path if site else None, "line": site.line if site else None}
+                for name, site in self.chain
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class PortabilityIssue:
+    module: str
+    status: str  # "removed" or "deprecated"
+    version: str  # the target version it applies to
+    since: str
+    replacement: str | None
+    sites: tuple[Site, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "module": self.module,
+            "status": self.status,
+            "version": self.version,
+            "since": self.since,
+            "replacement": self.replacement,
+            "sites": [{"importer": s.importer, "path": s.path, "line": s.line} for s in self.sites],
+        }
+
+
+@dataclass
+class Audit:
+    targets: list[str]
+    interpreter: Interpreter
+    inventory: list[InventoryEntry]
+    vendored: list[Vendored]
+    opaque: list[Spot]
+    blindspots: list[Spot]
+    capabilities: list[Reach]
+    portability: list[PortabilityIssue]
+    shadowing: list[dict[str, Any]]
+    diagnostics: list[Diagnostic]
+    scan: ScanResult = field(repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        interp = self.interpreter
+        return {
+            "schema": AUDIT_SCHEMA,
+            "schema_version": AUDIT_SCHEMA_VERSION,
+            "depscan_version": __version__,
+            "python": {"executable": interp.executable or None, "version": ".".join(map(str, interp.version))},
+            "targets": self.targets,
+            "summary": self.summary(),
+            "inventory": [e.to_json() for e in self.inventory],
+            "vendored": [v.to_json() for v in self.vendored],
+            "opaque": [s.to_json() for s in self.opaque],
+            "blindspots": [s.to_json() for s in self.blindspots],
+            "capabilities": [r.to_json() for r in self.capabilities],
+            "portability": [p.to_json() for p in self.portability],
+            "shadowing": self.shadowing,
+            "diagnostics": [d.to_json() for d in self.diagnostics],
+        }
+
+    def summary(self) -> dict[str, Any]:
+        capabilities: dict[str, int] = {}
+        for reach in self.capabilities:
+            capabilities[reach.capability] = capabilities.get(reach.capability, 0) + 1
+        return {
+            "modules": len(self.inventory),
+            "audited": sum(1 for e in self.inventory if e.audited),
+            "third_party": len({e.distribution for e in self.inventory if e.distribution}),
+            "vendored": len(self.vendored),
+            "opaque": len(self.opaque),
+            "blindspots": len(self.blindspots),
+            "capabilities": dict(sorted(capabilities.items())),
+            "portability": len(self.portability),
+        }
+
+
+def audit(
+    interp: Interpreter,
+    targets: Sequence[str],
+    versions: Sequence[tuple[int, ...]] = (),
+    extra_capabilities: Mapping[str, Any] | None = None,
+    options: ScanOptions | None = None,
+    project_root: str | None = None,
+    modules: Sequence[str] = (),
+    paths: Sequence[str] = (),
+    use_pythonpath: bool = True,
+) -> Audit:
+    """Audit ``targets``; ``versions`` are the target Python versions for portability (default: the
+    interpreter's). ``modules`` (``-m``), ``paths`` (extra search path entries) and ``use_pythonpath`` are
+    the scan's."""
+    from depscan.capabilities import load_capabilities, load_portability
+
+    result = scan(interp, list(targets), modules, paths, options or ScanOptions(), use_pythonpath, project_root)
+    audited_dirs = [os.path.abspath(p) for p in targets]
+    audited = {name for name, r in result.modules.items() if _inside(r.path or r.file, audited_dirs)}
+    inventory = _inventory(result, audited)
+    table = load_capabilities(extra_capabilities)
+    target_versions: list[tuple[int, ...]] = list(versions) or [tuple(interp.version[:2])]
+    spots = _source_spots(result, audited)
+    return Audit(
+        targets=list(targets),
+        interpreter=interp,
+        inventory=inventory,
+        vendored=_vendored(result, audited),
+        opaque=_opaque(result, spots),
+        blindspots=_blindspots(result, audited, spots),
+        capabilities=_capabilities(result, audited, table),
+        portability=_portability(result, audited, target_versions, load_portability()),
+        shadowing=[
+            {"module": name, "hides": hidden}
+            for name in sorted(audited)
+            if "." not in name and (hidden := result.resolver.shadowed(name))
+        ],
+        diagnostics=sorted(result.diagnostics, key=lambda d: (d.path or "", d.line, d.code)),
+        scan=result,
+    )
+
+
+def _inside(path: str | None, directories: Sequence[str]) -> bool:
+    if not path:
+        return False
+    path = os.path.abspath(path)
+    return any(path == d or path.startswith(d.rstrip(os.sep) + os.sep) for d in directories)
+
+
+# --- inventory ---------------------------------------------------------------------------
+
+
+def _inventory(result: ScanResult, audited: set[str]) -> list[InventoryEntry]:
+    from depscan.distributions import installed_distributions
+
+    resolver = result.resolver
+    sites = [e.path for e in resolver.search.entries if e.origin in ("site", "user-site")]
+    installed = installed_distributions(sites)
+    entries = []
+    for name, resolution in sorted(result.modules.items()):
+        distribution = version = license_ = None
+        if resolution.category == "third_party" and name not in audited:
+            names = installed.by_import_name.get(name.partition(".")[0], ())
+            found = installed.get(names[0]) if names else None
+            if found is not None:
+                distribution, version, license_ = found.name, found.version, found.license
+        entries.append(
+            InventoryEntry(
+                name,
+                resolution.kind,
+                resolution.category,
+                resolution.path,
+                resolution.entry,
+                distribution,
+                version,
+                license_,
+                name in audited,
+            )
+        )
+    return entries
+
+
+def _vendored(result: ScanResult, audited: set[str]) -> list[Vendored]:
+    """Packages kept inside the tree under a vendor directory: ``pip._vendor.rich``, ``requests.packages.urllib3``."""
+    found: dict[str, Vendored] = {}
+    for name in sorted(audited):
+        parts = name.split(".")
+        for index, part in enumerate(parts[:-1]):
+            if part in VENDOR_DIRECTORIES:
+                module = ".".join(parts[: index + 2])
+                if module not in found and module in result.modules:
+                    resolution = result.modules[module]
+                    found[module] = Vendored(parts[index + 1], module, resolution.path, _literal_version(resolution))
+                break
+    return list(found.values())
+
+
+def _literal_version(resolution: Any) -> str | None:
+    """The ``__version__ = "..."`` a module (or package ``__init__``) declares, read as text."""
+    path = resolution.file
+    if not path or not os.path.isfile(path) or path.endswith(".pyc"):
+        return None
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(1 << 20)
+    except OSError:
+        return None
+    match = _VERSION_RE.search(data)
+    if match is not None:
+        return match.group(1).decode("utf-8", "replace")
+    try:  # __version__ = VERSION, or set in a tuple: ask the tree, still without running anything
+        tree = ast.parse(data)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    literals: dict[str, str] = {}  # top-level NAME = "string", for __version__ = VERSION
+    for node in tree.body:
+        if not isinstance(node, ast.Assign):
+            continue
+        names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+        value = node.value
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            literals.update(dict.fromkeys(names, value.value))
+        elif "__version__" in names and isinstance(value, ast.Name) and value.id in literals:
+            return literals[value.id]
+    return literals.get("__version__")
+
+
+# --- opaque code and blind spots ---------------------------------------------------------------
+
+
+def _opaque(result: ScanResult, source_spots: list[Spot]) -> list[Spot]:
+    spots: list[Spot] = []
+    for name, resolution in sorted(result.modules.items()):
+        if resolution.category == "stdlib":
+            continue
+        if resolution.kind == "extension":
+            spots.append(Spot("extension", name, resolution.path, 0, "native extension module: machine code"))
+        elif resolution.kind == "bytecode":
+            spots.append(Spot("bytecode", name, resolution.path, 0, "sourceless bytecode: no source to review"))
+        elif resolution.archive:
+            spots.append(Spot("zip", name, resolution.path, 0, f"inside the archive {resolution.archive}"))
+    spots += [spot for spot in source_spots if spot.kind == "native-library"]
+    return spots
+
+
+def _blindspots(result: ScanResult, audited: set[str], source_spots: list[Spot]) -> list[Spot]:
+    spots = [
+        Spot(
+            "dynamic-import",
+            module,
+            result.extractions[module].path if module in result.extractions else None,
+            dynamic.line,
+            f"{dynamic.via}({dynamic.expression}): the module is not known statically",
+        )
+        for module, dynamic in result.dynamic
+        if module in audited
+    ]
+    spots += [s for s in source_spots if s.kind != "native-library"]
+    for pth in result.resolver.search.pth_imports:  # every one: the well-known ones say what they are
+        detail = "a .pth line Python runs at start-up" + (f" ({pth.meaning})" if pth.meaning else "")
+        spots.append(Spot("pth-exec", "<site>", pth.file, pth.line, detail, pth.text))
+    return sorted(spots, key=lambda s: (s.path or "", s.line, s.kind))
+
+
+def _source_spots(result: ScanResult, audited: set[str]) -> list[Spot]:
+    """What the audited modules' own source shows: blind spots and native libraries (depscan.blindspots)."""
+    from depscan.blindspots import find_blindspots
+
+    spots: list[Spot] = []
+    for name in sorted(audited):
+        extraction = result.extractions.get(name)
+        if extraction is None or not extraction.path or not extraction.path.endswith(".py"):
+            continue
+        try:
+            with open(extraction.path, "rb") as handle:
+                source = handle.read()
+        except OSError:
+            continue
+        for found in find_blindspots(source, name, extraction.path):
+            spots.append(Spot(found.kind, name, extraction.path, found.line, found.detail, found.target))
+    return spots
+
+
+# --- capabilities ------------------------------------------------------------------------------
+
+
+def _capabilities(result: ScanResult, audited: set[str], table: Mapping[str, Any]) -> list[Reach]:
+    """For each capability, the audited modules that reach it and the shortest chain that does."""
+    from depscan.capabilities import attribute_capabilities, capabilities_of
+
+    graph = result.graph_data
+    # Who imports whom, and the first site of each import.
+    importers: dict[str, list[tuple[str, Site | None]]] = {}
+    for (source, target), data in graph.edges.items():
+        sites = data.get("sites") or []
+        importers.setdefault(target, []).append((source, sites[0] if sites else None))
+    givers: dict[str, dict[str, str]] = {}  # capability -> module in the graph that gives it -> via
+    for name in graph.nodes:
+        for capability in capabilities_of(name, table):
+            givers.setdefault(capability, {})[name] = name
+        resolution = result.modules.get(name)
+        if resolution is not None and resolution.kind == "extension" and resolution.category != "stdlib":
+            givers.setdefault("native", {})[name] = name
+    for name in audited:  # `from os import system`: the attribute gives it, not the module
+        extraction = result.extractions.get(name)
+        if extraction is None:
+            continue
+        for record in extraction.imports:
+            if record.module is None:
+                continue
+            for imported in record.names:
+                # Only what the attribute itself gives: the module's (and a submodule's) own come by the graph.
+                dotted = f"{record.module}.{imported.name}"
+                own = {*capabilities_of(record.module, table), *capabilities_of(dotted, table)}
+                for capability in attribute_capabilities(record.module, imported.name, table):
+                    if capability not in own:
+                        givers.setdefault(capability, {}).setdefault(name, dotted)
+    reaches: list[Reach] = []
+    for capability, sources in sorted(givers.items()):
+        # Breadth first from the modules that give it, against the import edges: shortest chains.
+        chain_to: dict[str, tuple[tuple[str, Site | None], ...]] = {m: ((m, None),) for m in sources}
+        via: dict[str, str] = dict(sources)
+        queue = deque(sorted(sources))
+        while queue:
+            current = queue.popleft()
+            for importer, site in sorted(importers.get(current, []), key=lambda item: item[0]):
+                if importer not in chain_to:
+                    chain_to[importer] = ((importer, None), *((current, site),), *chain_to[current][1:])
+                    via[importer] = via[current]
+                    queue.append(importer)
+        for module in sorted(audited & set(chain_to)):
+            reaches.append(Reach(capability, module, via[module], chain_to[module]))
+    return reaches
+
+
+# --- portability -------------------------------------------------------------------------------
+
+
+def _portability(
+    result: ScanResult, audited: set[str], versions: Sequence[tuple[int, ...]], table: Mapping[str, Any]
+) -> list[PortabilityIssue]:
+    from depscan.capabilities import portability_of
+
+    issues: list[PortabilityIssue] = []
+    imported: dict[str, list[Site]] = {}
+    for (source, target), data in result.graph_data.edges.items():
+        if source in audited and data.get("kind") == "import":
+            imported.setdefault(target, []).extend(data.get("sites") or [])
+    for missing in result.missing.values():  # a module removed from the target's stdlib is missing here
+        imported.setdefault(missing.name, []).extend(s for s in missing.sites if s.importer in audited)
+    for module, sites in sorted(imported.items()):
+        if not sites:
+            continue
+        for version in versions:
+            entry = portability_of(module, (version[0], version[1]), table)
+            if entry is None:
+                continue
+            removed = entry.removed is not None and tuple(version[:2]) >= entry.removed
+            since = entry.removed if removed else entry.deprecated
+            issues.append(
+                PortabilityIssue(
+                    entry.module,
+                    "removed" if removed else "deprecated",
+                    f"{version[0]}.{version[1]}",
+                    ".".join(map(str, since)) if since else "?",
+                    entry.replacement,
+                    tuple(sorted(set(sites), key=lambda s: (s.path or "", s.line))),
+                )
+            )
+    return issues
+
+
+# --- the text report ---------------------------------------------------------------------------
+
+
+def audit_text(report: Audit) -> str:
+    """The audit for a terminal: a summary, then each section, sorted and deterministic."""
+    lines: list[str] = []
+    summary = report.summary()
+    interp = report.interpreter
+    lines.append(f"# audit of {', '.join(report.targets)} for Python {'.'.join(map(str, interp.version[:3]))}")
+    capabilities = ", ".join(f"{name} ({count})" for name, count in summary["capabilities"].items()) or "none"
+    lines.append(
+        f"{summary['modules']} modules ({summary['audited']} audited), {summary['third_party']} third-party "
+        f"distributions, {summary['vendored']} vendored packages, {summary['opaque']} opaque, "
+        f"{summary['blindspots']} blind spots; capabilities: {capabilities}"
+    )
+
+    def section(title: str, rows: list[str]) -> None:
+        lines.append("")
+        lines.append(f"{title}:")
+        lines.extend(f"  {row}" for row in rows) if rows else lines.append("  (none)")
+
+    third = {}
+    for entry in report.inventory:
+        if entry.distribution:
+            third[entry.distribution] = (
+                f"{entry.distribution} {entry.version or '?'}  ({entry.license or 'licence unknown'})"
+            )
+    section("Third-party distributions", sorted(third.values(), key=str.lower))
+    by_category: dict[str, int] = {}
+    for entry in report.inventory:
+        key = "audited" if entry.audited else entry.category or "missing"
+        by_category[key] = by_category.get(key, 0) + 1
+    section("Modules", [f"{count:>5}  {key}" for key, count in sorted(by_category.items())])
+    section(
+        "Vendored packages",
+        [
+            f"{v.package} {v.version or '(no version declared)'}  as {v.module}  {_shown(v.path)}"
+            for v in report.vendored
+        ],
+    )
+    section("Opaque code", [_spot_row(s) for s in report.opaque])
+    section("What static analysis cannot see", [_spot_row(s) for s in report.blindspots])
+    rows = []
+    for reach in report.capabilities:
+        hops = " -> ".join(
+            f"{name}" + (f" ({_shown(site.path)}:{site.line})" if site is not None else "")
+            for name, site in reach.chain
+        )
+        rows.append(
+            f"{reach.capability:<16} {reach.module}: {hops}" + (f"  [{reach.via}]" if reach.via not in hops else "")
+        )
+    section("Capabilities (shortest chain)", rows)
+    section(
+        "Portability",
+        [
+            f"{p.module}: {p.status} in {p.since} (target {p.version})"
+            + (f"; use {p.replacement}" if p.replacement else "")
+            + "  "
+            + ", ".join(f"{_shown(s.path)}:{s.line}" for s in p.sites[:3])
+            for p in report.portability
+        ]
+        + [f"{s['module']} shadows {', '.join(s['hides'])}" for s in report.shadowing],
+    )
+    section("Diagnostics", [str(d) for d in report.diagnostics])
+    return "\n".join(lines) + "\n"
+
+
+def _spot_row(spot: Spot) -> str:
+    where = f"{_shown(spot.path)}:{spot.line}" if spot.line else _shown(spot.path) or spot.module
+    target = f"  [{spot.target}]" if spot.target else ""
+    return f"{spot.kind:<18} {where}  {spot.detail}{target}"
+
+
+def _shown(path: str | None) -> str:
+    if not path:
+        return ""
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative

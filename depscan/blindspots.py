@@ -1,0 +1,807 @@
+"""Blind spots: what static import analysis cannot see in a module, and the native code it loads.
+
+:func:`find_blindspots` is a pure function from one module's source bytes to
+the list of constructs that make its imports unknowable without running it:
+code run through ``exec``/``eval``/``compile``, changes of ``sys.path``,
+``sys.meta_path``, ``sys.path_hooks`` and ``sys.modules``, a package's
+``__path__`` changed by hand, native libraries loaded through ``ctypes`` or
+``cffi``, and plugins loaded from entry points. It never raises on bad input:
+a module that cannot be parsed has no blind spots to report (the extractor
+reports why it cannot be parsed).
+
+Names are resolved through the module's imports and simple assignments, scope
+by scope as Python binds them (``import sys as _sys``, ``from sys import path
+as p``, ``ffi = FFI()``, ``for ep in entry_points(): ep.load()``), so that a
+local function named ``compile`` is not taken for the builtin.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import tokenize
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+__all__ = ["Blindspot", "BlindspotKind", "KINDS", "find_blindspots"]
+
+BlindspotKind = Literal[
+    "exec",
+    "exec-literal",
+    "sys-path",
+    "meta-path",
+    "path-hooks",
+    "sys-modules",
+    "package-path",
+    "namespace-declaration",
+    "native-library",
+    "entry-points",
+]
+KINDS: tuple[BlindspotKind, ...] = (
+    "exec",
+    "exec-literal",
+    "sys-path",
+    "meta-path",
+    "path-hooks",
+    "sys-modules",
+    "package-path",
+    "namespace-declaration",
+    "native-library",
+    "entry-points",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Blindspot:
+    """One construct of a module that static import analysis cannot see through.
+
+    ``line`` and ``col`` are 1-based, ``col`` counted in characters.
+    ``expression`` is the call or statement as Python source (at most 200
+    characters); ``target`` the literal it names when there is one: the
+    library of ``ctypes.CDLL("libc.so.6")``, the directory of
+    ``sys.path.append("/opt/lib")``, the key of ``sys.modules["x"] = m``, the
+    entry-point group, the code of ``exec("import x")``.
+    """
+
+    kind: BlindspotKind
+    line: int
+    col: int
+    expression: str
+    detail: str
+    target: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "line": self.line,
+            "col": self.col,
+            "expression": self.expression,
+            "detail": self.detail,
+            "target": self.target,
+        }
+
+
+def find_blindspots(source: bytes, module: str, path: str | None = None) -> list[Blindspot]:
+    """The blind spots of one module's source, in the order they appear.
+
+    ``module`` is the module's dotted name (``sys.modules[__name__]`` names
+    it); ``path`` only labels the parse. Source that cannot be parsed (syntax
+    errors, null bytes, undecodable bytes, a parser out of stack) gives ``[]``.
+    """
+    tree = _parse(source, path)
+    if tree is None:
+        return []
+    try:
+        finder = _Finder(source, module, tree)
+        finder.run()
+    except (RecursionError, MemoryError):
+        return []
+    return sorted(finder.found, key=lambda spot: (spot.line, spot.col, spot.kind))
+
+
+# --- what is looked for -------------------------------------------------------
+
+_EXEC_FUNCTIONS = {"builtins.exec": "exec", "builtins.eval": "eval", "builtins.compile": "compile"}
+_ONLY_AST_FLAGS = frozenset({"ast.PyCF_ONLY_AST", "_ast.PyCF_ONLY_AST"})
+_PYCF_ONLY_AST = 0x400
+
+# The lists and dicts of the import system, and the kind their changes get.
+_LISTS: dict[str, BlindspotKind] = {
+    "sys.path": "sys-path",
+    "sys.meta_path": "meta-path",
+    "sys.path_hooks": "path-hooks",
+}
+_DICTS: dict[str, BlindspotKind] = {
+    "sys.modules": "sys-modules",
+    "sys.path_importer_cache": "path-hooks",
+}
+_WATCHED: dict[str, BlindspotKind] = {**_LISTS, **_DICTS}
+_LIST_MUTATORS = frozenset({"append", "insert", "extend", "remove", "pop", "clear", "sort", "reverse"})
+_LIST_MUTATORS |= {"__setitem__", "__delitem__", "__iadd__"}
+_DICT_MUTATORS = frozenset({"update", "setdefault", "pop", "popitem", "clear", "__setitem__", "__delitem__", "__ior__"})
+# Argument (position, keyword) holding the path or key a mutation names.
+_MUTATION_TARGET: dict[str, tuple[int, str | None]] = {
+    "append": (0, None),
+    "remove": (0, None),
+    "insert": (1, None),
+    "setdefault": (0, None),
+    "pop": (0, None),
+    "__setitem__": (0, None),
+    "__delitem__": (0, None),
+}
+_SITE_FUNCTIONS = frozenset({"site.addsitedir"})
+
+_NATIVE_CALLS: dict[str, str] = {
+    "ctypes.CDLL": "ctypes.CDLL",
+    "ctypes.PyDLL": "ctypes.PyDLL",
+    "ctypes.WinDLL": "ctypes.WinDLL",
+    "ctypes.OleDLL": "ctypes.OleDLL",
+    "ctypes.cdll.LoadLibrary": "ctypes.cdll.LoadLibrary",
+    "ctypes.pydll.LoadLibrary": "ctypes.pydll.LoadLibrary",
+    "ctypes.windll.LoadLibrary": "ctypes.windll.LoadLibrary",
+    "ctypes.oledll.LoadLibrary": "ctypes.oledll.LoadLibrary",
+    "ctypes.util.find_library": "ctypes.util.find_library",
+    "_ctypes.dlopen": "_ctypes.dlopen",
+    "_ctypes.LoadLibrary": "_ctypes.LoadLibrary",
+}
+_FIND_LIBRARY = "ctypes.util.find_library"
+_LOADERS = frozenset({"ctypes.cdll", "ctypes.pydll", "ctypes.windll", "ctypes.oledll"})
+_FFI_CLASSES = frozenset({"cffi.FFI", "cffi.api.FFI"})
+
+# Functions reported as entry-point lookups, with the (position, keyword) of their group.
+_ENTRY_FUNCTIONS: dict[str, tuple[int | None, str]] = {
+    "pkg_resources.iter_entry_points": (0, "group"),
+    "pkg_resources.load_entry_point": (1, "group"),
+    "pkg_resources.get_entry_map": (1, "group"),
+    "pkg_resources.get_entry_info": (1, "group"),
+    "pkg_resources.EntryPoint.parse": (0, "src"),
+    "importlib.metadata.entry_points": (None, "group"),
+    "importlib_metadata.entry_points": (None, "group"),
+    "importlib.metadata.EntryPoint": (1, "value"),
+    "importlib_metadata.EntryPoint": (1, "value"),
+}
+# Those whose result is an entry point or a collection of them (load_entry_point loads at once).
+_ENTRY_SOURCES = frozenset(_ENTRY_FUNCTIONS) - {"pkg_resources.load_entry_point"}
+_LOAD_METHODS = frozenset({"load", "resolve"})
+_ENTRY = "@entry-point"  # what a name bound to entry points resolves to
+_FFI = "@ffi"  # what a name bound to a cffi.FFI() instance resolves to
+# Builtins through which entry points pass unchanged: sorted(entry_points(...)).
+_WRAPPERS = frozenset({"builtins.next", "builtins.iter", "builtins.list", "builtins.tuple", "builtins.sorted"})
+_WRAPPERS |= {"builtins.set", "builtins.frozenset", "builtins.reversed"}
+
+_NAMESPACE_FUNCTIONS = frozenset({"pkg_resources.declare_namespace"})
+_EXTEND_PATH = "pkgutil.extend_path"  # a namespace declaration when assigned to __path__
+_IMPORT_CALLS = frozenset({"builtins.__import__", "importlib.__import__", "importlib.import_module"})
+# Builtins that matter here; other unbound names resolve to nothing.
+_BUILTINS = frozenset(
+    {"exec", "eval", "compile", "__import__", "setattr", "next", "iter", "list", "tuple", "sorted", "set"}
+    | {"frozenset", "reversed"}
+)
+# Modules whose ``from m import *`` hides one of those builtins.
+_STAR_SHADOWS = {"re": {"compile"}, "regex": {"compile"}, "sre_compile": {"compile"}, "py_compile": {"compile"}}
+
+
+def _prefixes(names: Iterable[str]) -> frozenset[str]:
+    out: set[str] = set()
+    for name in names:
+        parts = name.split(".")
+        out.update(".".join(parts[: index + 1]) for index in range(len(parts)))
+    return frozenset(out)
+
+
+# The dotted names a ``from m import *`` may bring in that matter here.
+_KNOWN = _prefixes(
+    [
+        *(f"{name}.{method}" for name in _WATCHED for method in _LIST_MUTATORS | _DICT_MUTATORS),
+        *_SITE_FUNCTIONS,
+        *_NATIVE_CALLS,
+        *_LOADERS,
+        *_FFI_CLASSES,
+        *_ENTRY_FUNCTIONS,
+        *_NAMESPACE_FUNCTIONS,
+        _EXTEND_PATH,
+        *_IMPORT_CALLS,
+        *_ONLY_AST_FLAGS,
+    ]
+)
+
+
+# --- parsing and columns --------------------------------------------------------
+
+
+def _parse(source: bytes, path: str | None) -> ast.Module | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(source, filename=path or "<unknown>")
+    except (SyntaxError, ValueError, OverflowError, RecursionError, MemoryError):
+        return None
+
+
+class _Columns:
+    """Turns the AST's UTF-8 byte offsets into 1-based character columns."""
+
+    def __init__(self, source: bytes) -> None:
+        self._ascii = source.isascii()
+        self._source = source
+        self._lines: list[str] | None = None
+
+    def __call__(self, line: int, byte_offset: int) -> int:
+        if self._ascii:
+            return byte_offset + 1
+        if self._lines is None:
+            try:
+                encoding, _ = tokenize.detect_encoding(io.BytesIO(self._source).readline)
+                text = self._source.decode(encoding, "replace")
+            except (SyntaxError, LookupError):
+                text = self._source.decode("utf-8", "replace")
+            self._lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        if not 0 < line <= len(self._lines):
+            return byte_offset + 1
+        prefix = self._lines[line - 1].lstrip("\ufeff").encode("utf-8")[:byte_offset]
+        return len(prefix.decode("utf-8", "ignore")) + 1
+
+
+# --- scopes and bindings --------------------------------------------------------
+
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_SCOPES = (*_FUNCTIONS, ast.ClassDef, ast.Lambda, *_COMPREHENSIONS)
+BindingKind = Literal["import", "definition", "alias", "element", "other"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Binding:
+    """How a name is bound: ``import`` (``name`` is the dotted name imported),
+    ``definition`` (a top-level ``def`` or ``class``: ``name`` is the module's
+    dotted name plus its own), ``alias`` (``name = expr``), ``element`` (``for
+    name in expr``) or ``other``."""
+
+    kind: BindingKind
+    name: str | None = None
+    expr: ast.expr | None = None
+    scope: _Scope | None = None  # where ``expr`` is evaluated
+
+
+@dataclass(eq=False, slots=True)
+class _Scope:
+    node: ast.AST
+    parent: _Scope | None
+    bindings: dict[str, list[_Binding]] = field(default_factory=dict)
+    globals: set[str] = field(default_factory=set)
+    stars: list[str] = field(default_factory=list)
+    memo: dict[str, str | None] = field(default_factory=dict)
+
+    @property
+    def is_class(self) -> bool:
+        return isinstance(self.node, ast.ClassDef)
+
+    def bind(self, name: str, binding: _Binding) -> None:
+        self.bindings.setdefault(name, []).append(binding)
+
+
+def _split(node: ast.AST) -> tuple[list[ast.AST], list[ast.AST]]:
+    """The parts of a scope-making node evaluated outside it, and those inside."""
+    if isinstance(node, (*_FUNCTIONS, ast.Lambda)):
+        args = node.args
+        outer: list[ast.AST] = [*args.defaults, *(d for d in args.kw_defaults if d is not None)]
+        if isinstance(node, _FUNCTIONS):
+            outer.extend(node.decorator_list)
+            every = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+            every.extend(arg for arg in (args.vararg, args.kwarg) if arg is not None)
+            outer.extend(arg.annotation for arg in every if arg.annotation is not None)
+            if node.returns is not None:
+                outer.append(node.returns)
+            return outer, list(node.body)
+        return outer, [node.body]
+    if isinstance(node, ast.ClassDef):
+        return [*node.decorator_list, *node.bases, *node.keywords], list(node.body)
+    if isinstance(node, _COMPREHENSIONS):
+        first, *rest = node.generators
+        inner: list[ast.AST] = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+        inner.extend([first.target, *first.ifs])
+        for generator in rest:
+            inner.extend([generator.target, generator.iter, *generator.ifs])
+        return [first.iter], inner
+    return [], list(ast.iter_child_nodes(node))
+
+
+def _argument_names(args: ast.arguments) -> list[str]:
+    every = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+    every.extend(arg for arg in (args.vararg, args.kwarg) if arg is not None)
+    return [arg.arg for arg in every]
+
+
+# --- the finder -----------------------------------------------------------------
+
+
+class _Finder:
+    def __init__(self, source: bytes, module: str, tree: ast.Module) -> None:
+        self.module = module
+        self.tree = tree
+        self.columns = _Columns(source)
+        self.found: list[Blindspot] = []
+        self.consumed: set[int] = set()  # ids of calls already reported as part of an outer one
+        self.resolved: dict[int, str | None] = {}
+        self.resolving: set[tuple[int, str]] = set()
+        self.imports_cffi = False
+        self.top = _Scope(tree, None)
+
+    def run(self) -> None:
+        self._collect(self.top, list(self.tree.body))
+        stack: list[tuple[ast.AST, _Scope]] = [(node, self.top) for node in self.tree.body]
+        while stack:
+            node, scope = stack.pop()
+            try:
+                self._check(node, scope)
+            except RecursionError:  # a chain too long to resolve; its parts are still visited
+                pass
+            if isinstance(node, _SCOPES):
+                outer, inner = _split(node)
+                child = _Scope(node, scope)
+                self._collect(child, inner)
+                stack.extend((part, scope) for part in outer)
+                stack.extend((part, child) for part in inner)
+            else:
+                stack.extend((part, scope) for part in ast.iter_child_nodes(node))
+
+    # -- bindings
+
+    def _collect(self, scope: _Scope, parts: Sequence[ast.AST]) -> None:
+        """Record every name ``scope`` binds, without entering nested scopes."""
+        node = scope.node
+        if isinstance(node, (*_FUNCTIONS, ast.Lambda)):
+            for name in _argument_names(node.args):
+                scope.bind(name, _Binding("other"))
+        handled: set[int] = set()
+        not_local: set[str] = set()
+        if isinstance(node, _COMPREHENSIONS):
+            for index, generator in enumerate(node.generators):
+                if isinstance(generator.target, ast.Name):
+                    where = scope.parent if index == 0 else scope
+                    scope.bind(generator.target.id, _Binding("element", expr=generator.iter, scope=where))
+                    handled.add(id(generator.target))
+        stack = list(parts)
+        while stack:
+            item = stack.pop()
+            if isinstance(item, _SCOPES):
+                if isinstance(item, (*_FUNCTIONS, ast.ClassDef)):
+                    # ctypes' own ``class PyDLL`` is ctypes.PyDLL
+                    own = f"{self.module}.{item.name}" if scope is self.top else None
+                    scope.bind(item.name, _Binding("other") if own is None else _Binding("definition", own))
+                stack.extend(_split(item)[0])
+                continue
+            if isinstance(item, ast.Import):
+                for alias in item.names:
+                    self._note_import(alias.name)
+                    if alias.asname:
+                        scope.bind(alias.asname, _Binding("import", alias.name))
+                    else:
+                        top = alias.name.partition(".")[0]
+                        scope.bind(top, _Binding("import", top))
+            elif isinstance(item, ast.ImportFrom):
+                if item.level == 0 and item.module:
+                    self._note_import(item.module)
+                for alias in item.names:
+                    if alias.name == "*":
+                        if item.level == 0 and item.module:
+                            scope.stars.append(item.module)
+                    elif item.level == 0 and item.module:
+                        scope.bind(alias.asname or alias.name, _Binding("import", f"{item.module}.{alias.name}"))
+                    else:
+                        scope.bind(alias.asname or alias.name, _Binding("other"))
+            elif isinstance(item, (ast.Global, ast.Nonlocal)):
+                if isinstance(item, ast.Global):
+                    scope.globals.update(item.names)
+                not_local.update(item.names)
+            elif isinstance(item, ast.Assign):
+                for target in item.targets:
+                    if isinstance(target, ast.Name):
+                        scope.bind(target.id, _Binding("alias", expr=item.value, scope=scope))
+                        handled.add(id(target))
+            elif isinstance(item, (ast.AnnAssign, ast.NamedExpr)):
+                if isinstance(item.target, ast.Name) and item.value is not None:
+                    scope.bind(item.target.id, _Binding("alias", expr=item.value, scope=scope))
+                    handled.add(id(item.target))
+            elif isinstance(item, (ast.For, ast.AsyncFor)):
+                if isinstance(item.target, ast.Name):
+                    scope.bind(item.target.id, _Binding("element", expr=item.iter, scope=scope))
+                    handled.add(id(item.target))
+            elif isinstance(item, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)):
+                if item.name:
+                    scope.bind(item.name, _Binding("other"))
+            elif isinstance(item, ast.MatchMapping):
+                if item.rest:
+                    scope.bind(item.rest, _Binding("other"))
+            elif isinstance(item, ast.Name):
+                if not isinstance(item.ctx, ast.Load) and id(item) not in handled:
+                    scope.bind(item.id, _Binding("other"))
+            stack.extend(ast.iter_child_nodes(item))
+        for name in not_local:
+            scope.bindings.pop(name, None)
+
+    def _note_import(self, name: str) -> None:
+        if name == "cffi" or name.startswith("cffi."):
+            self.imports_cffi = True
+
+    def _owner(self, name: str, scope: _Scope) -> _Scope | None:
+        """The scope whose binding ``name`` refers to from ``scope``; None for a builtin or unbound name."""
+        current: _Scope | None = scope
+        while current is not None:
+            if name in current.globals:
+                return self.top if name in self.top.bindings else None
+            if (current is scope or not current.is_class) and name in current.bindings:
+                return current
+            current = current.parent
+        return None
+
+    def _lookup(self, name: str, scope: _Scope) -> str | None:
+        owner = self._owner(name, scope)
+        if owner is None:
+            if name == "__builtins__":
+                return "builtins"
+            for star in self.top.stars:
+                candidate = f"{star}.{name}"
+                if candidate in _KNOWN:
+                    return candidate
+            if name in _BUILTINS and not any(name in _STAR_SHADOWS.get(star, ()) for star in self.top.stars):
+                return f"builtins.{name}"
+            return None
+        if name in owner.memo:
+            return owner.memo[name]
+        key = (id(owner), name)
+        if key in self.resolving:
+            return None
+        self.resolving.add(key)
+        try:
+            value = self._binding_value(owner.bindings[name])
+        finally:
+            self.resolving.discard(key)
+        owner.memo[name] = value
+        return value
+
+    def _binding_value(self, bindings: list[_Binding]) -> str | None:
+        """Imports win (``except ImportError: name = None`` is a fallback), then definitions; others must agree."""
+        for kind in ("import", "definition"):
+            for binding in bindings:
+                if binding.kind == kind:
+                    return binding.name
+        values: set[str | None] = set()
+        for binding in bindings:
+            if binding.kind == "other" or binding.expr is None or binding.scope is None:
+                return None
+            value = self._resolve(binding.expr, binding.scope)
+            if binding.kind == "element":
+                value = _ENTRY if value == _ENTRY else None
+            values.add(value)
+            if None in values or len(values) > 1:
+                return None
+        return values.pop() if values else None
+
+    def _resolve(self, node: ast.AST, scope: _Scope) -> str | None:
+        """The dotted name an expression stands for (``sys.path``), a marker (entry points, FFI), or None."""
+        key = id(node)
+        if key in self.resolved:
+            return self.resolved[key]
+        value = self._resolve_uncached(node, scope)
+        self.resolved[key] = value
+        return value
+
+    def _resolve_uncached(self, node: ast.AST, scope: _Scope) -> str | None:
+        if isinstance(node, ast.Name):
+            return self._lookup(node.id, scope)
+        if isinstance(node, ast.Attribute):
+            base = self._resolve(node.value, scope)
+            return None if base is None else f"{base}.{node.attr}"
+        if isinstance(node, ast.Subscript):
+            return _ENTRY if self._resolve(node.value, scope) == _ENTRY else None
+        if isinstance(node, ast.NamedExpr):
+            return self._resolve(node.value, scope)
+        if not isinstance(node, ast.Call):
+            return None
+        function = self._resolve(node.func, scope)
+        if function is None:
+            return None
+        if function in _FFI_CLASSES:
+            return _FFI
+        if function in _ENTRY_SOURCES:
+            return _ENTRY
+        if function.startswith(_ENTRY + ".") and function.rpartition(".")[2] not in _LOAD_METHODS:
+            return _ENTRY  # entry_points().select(...), .get(...)
+        if function in _WRAPPERS and node.args:
+            return _ENTRY if self._resolve(node.args[0], scope) == _ENTRY else None
+        if function in _IMPORT_CALLS:
+            name = self._literal(_argument(node, 0, "name"), scope)
+            if name is None:
+                return None
+            if function == "importlib.import_module" or _argument(node, 3, "fromlist") is not None:
+                return name
+            return name.partition(".")[0]
+        return None
+
+    def _literal(self, node: ast.AST | None, scope: _Scope) -> str | None:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            left, right = self._literal(node.left, scope), self._literal(node.right, scope)
+            if left is not None and right is not None:
+                return left + right
+        if isinstance(node, ast.Name) and node.id == "__name__" and self._owner("__name__", scope) is None:
+            return self.module
+        return None
+
+    # -- checks
+
+    def _check(self, node: ast.AST, scope: _Scope) -> None:
+        if isinstance(node, ast.Call):
+            if id(node) not in self.consumed:
+                self._check_call(node, scope)
+        elif isinstance(node, ast.Assign):
+            for target in _flatten(node.targets):
+                self._check_target(target, node, scope, "assign", node.value)
+        elif isinstance(node, ast.AnnAssign):
+            if node.value is not None:
+                self._check_target(node.target, node, scope, "assign", node.value)
+        elif isinstance(node, ast.AugAssign):
+            self._check_target(node.target, node, scope, "augment", node.value)
+        elif isinstance(node, ast.Delete):
+            for target in _flatten(node.targets):
+                self._check_target(target, node, scope, "delete", None)
+        elif isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, ast.Load):
+            self._check_loader(node, scope)
+
+    def _report(self, kind: BlindspotKind, node: ast.expr | ast.stmt, detail: str, target: str | None = None) -> None:
+        col = self.columns(node.lineno, node.col_offset)
+        self.found.append(Blindspot(kind, node.lineno, col, _unparse(node), detail, target))
+
+    def _check_call(self, node: ast.Call, scope: _Scope) -> None:
+        function = self._resolve(node.func, scope)
+        method = node.func.attr if isinstance(node.func, ast.Attribute) else None
+        receiver = node.func.value if isinstance(node.func, ast.Attribute) else None
+        if function is None:
+            if method == "dlopen" and self.imports_cffi:
+                self._report_native(node, scope, "cffi's FFI.dlopen")
+            elif method in _LIST_MUTATORS and self._is_package_path(receiver, scope):
+                self._report_package_path(node, f"__path__.{method}()")
+            return
+        base = function.rpartition(".")[0]
+        if function in _EXEC_FUNCTIONS:
+            self._check_exec(node, _EXEC_FUNCTIONS[function], scope)
+        elif function == "builtins.setattr":
+            self._check_setattr(node, scope)
+        elif method in _LIST_MUTATORS and base in _LISTS:
+            self._report_mutation(_LISTS[base], node, base, method, scope)
+        elif method in _DICT_MUTATORS and base in _DICTS:
+            self._report_mutation(_DICTS[base], node, base, method, scope)
+        elif function in _SITE_FUNCTIONS:
+            target = self._literal(_argument(node, 0, "sitedir"), scope)
+            self._report("sys-path", node, f"{function}() adds a directory and its .pth files to sys.path", target)
+        elif function in _NATIVE_CALLS:
+            self._report_native(node, scope, _NATIVE_CALLS[function])
+        elif function == _FFI + ".dlopen" or (method == "dlopen" and self.imports_cffi):
+            self._report_native(node, scope, "cffi's FFI.dlopen")
+        elif function in _NAMESPACE_FUNCTIONS:
+            self._report(
+                "namespace-declaration",
+                node,
+                f"{function}() makes {self.module} a legacy namespace package: its __path__ is built at run time",
+            )
+        elif function in _ENTRY_FUNCTIONS or function.startswith(_ENTRY + "."):
+            self._check_entry_points(node, function, scope)
+        elif method in _LIST_MUTATORS and self._is_package_path(receiver, scope):
+            self._report_package_path(node, f"__path__.{method}()")
+
+    def _check_exec(self, node: ast.Call, name: str, scope: _Scope) -> None:
+        code = _argument(node, 0, "source" if name == "compile" else None)
+        if code is None:
+            return
+        if name == "compile" and self._only_ast(node, scope):
+            return  # compile(..., flags=ast.PyCF_ONLY_AST) parses; nothing runs
+        if isinstance(code, ast.Call) and self._resolve(code.func, scope) == "builtins.compile":
+            self.consumed.add(id(code))  # exec(compile(src, ...)) is one execution
+            inner = _argument(code, 0, "source")
+            code = inner if inner is not None else code
+        literal = self._code_literal(code, scope)
+        if literal is None:
+            detail = f"{name}() runs code made at run time: the imports it makes cannot be seen"
+            self._report("exec", node, detail)
+        else:
+            detail = f"{name}() runs code given as a string literal: its imports are not analysed"
+            self._report("exec-literal", node, detail, literal)
+
+    def _code_literal(self, node: ast.expr, scope: _Scope) -> str | None:
+        if isinstance(node, ast.Constant) and isinstance(node.value, bytes):
+            return node.value.decode("utf-8", "replace")
+        if isinstance(node, ast.Name):
+            return None  # a variable, even one holding a literal somewhere, is run-time code
+        return self._literal(node, scope)
+
+    def _only_ast(self, node: ast.Call, scope: _Scope) -> bool:
+        flags = _argument(node, 3, "flags")
+        pending: list[tuple[ast.expr, _Scope]] = [] if flags is None else [(flags, scope)]
+        seen: set[int] = set()
+        while pending:
+            flag, where = pending.pop()
+            if id(flag) in seen:
+                continue
+            seen.add(id(flag))
+            if isinstance(flag, ast.BinOp) and isinstance(flag.op, ast.BitOr):
+                pending.extend([(flag.left, where), (flag.right, where)])
+            elif _has_only_ast(flag) or self._resolve(flag, where) in _ONLY_AST_FLAGS:
+                return True
+            elif isinstance(flag, ast.Name) and (owner := self._owner(flag.id, where)) is not None:
+                # flags = PyCF_ONLY_AST; flags |= ...: a binding that sets the flag
+                for binding in owner.bindings[flag.id]:
+                    if binding.kind == "alias" and binding.expr is not None and binding.scope is not None:
+                        pending.append((binding.expr, binding.scope))
+        return False
+
+    def _check_setattr(self, node: ast.Call, scope: _Scope) -> None:
+        if len(node.args) < 2 or self._resolve(node.args[0], scope) != "sys":
+            return
+        attribute = self._literal(node.args[1], scope)
+        name = f"sys.{attribute}"
+        if name in _WATCHED:
+            self._report(_WATCHED[name], node, f"replaces {name} through setattr()")
+
+    def _report_mutation(self, kind: BlindspotKind, node: ast.Call, name: str, method: str, scope: _Scope) -> None:
+        position, keyword = _MUTATION_TARGET.get(method, (None, None))
+        target = None if position is None else self._literal(_argument(node, position, keyword), scope)
+        self._report(kind, node, _changes(name, f"{method}()"), target)
+
+    def _report_native(self, node: ast.Call, scope: _Scope, via: str) -> None:
+        target = self._literal(_argument(node, 0, "name"), scope)
+        if via == _FIND_LIBRARY:
+            detail = f"looks a native library up by name ({via}), to load it"
+        else:
+            what = f"the native library {target!r}" if target else "a native library"
+            detail = f"loads {what} ({via}): native code depscan cannot see into"
+        self._report("native-library", node, detail, target)
+
+    def _check_loader(self, node: ast.Attribute | ast.Subscript, scope: _Scope) -> None:
+        base = self._resolve(node.value, scope)
+        if base not in _LOADERS:
+            return
+        if isinstance(node, ast.Attribute):
+            if node.attr == "LoadLibrary" or node.attr.startswith("_"):
+                return
+            target: str | None = node.attr
+        else:
+            target = self._literal(node.slice, scope)
+        what = f"the native library {target!r}" if target else "a native library"
+        self._report("native-library", node, f"loads {what} ({base}): native code depscan cannot see into", target)
+
+    def _check_entry_points(self, node: ast.Call, function: str, scope: _Scope) -> None:
+        chain = self._chain_calls(node, scope)
+        direct = [call for call in chain if self._resolve(call.func, scope) in _ENTRY_FUNCTIONS]
+        loads = function.startswith(_ENTRY + ".") and function.rpartition(".")[2] in _LOAD_METHODS
+        if function not in _ENTRY_FUNCTIONS and not loads and not direct:
+            return  # eps.select(...) on a name: the entry_points() call that bound it is reported
+        self.consumed.update(id(call) for call in chain)
+        target = None
+        for call in [node, *chain]:
+            called = self._resolve(call.func, scope)
+            position, keyword = _ENTRY_FUNCTIONS.get(called or "", (None, "group"))
+            value = self._literal(_argument(call, position, keyword), scope)
+            if value is not None:
+                target = value
+                break
+        if loads:
+            detail = "loads an entry point: imports a module named in installed distributions' metadata"
+        else:
+            shown = function if function in _ENTRY_FUNCTIONS else "entry points"
+            detail = f"{shown}: plugins named in installed distributions' metadata are imported at run time"
+        self._report("entry-points", node, detail, target)
+
+    def _chain_calls(self, node: ast.Call, scope: _Scope) -> list[ast.Call]:
+        """The calls a method chain is built on: ``entry_points()`` in ``entry_points().select()[0].load()``."""
+        calls: list[ast.Call] = []
+        current: ast.expr = node.func
+        while True:
+            if isinstance(current, (ast.Attribute, ast.Subscript)):
+                current = current.value
+            elif isinstance(current, ast.Call):
+                calls.append(current)
+                wrapped = self._resolve(current.func, scope) in _WRAPPERS and current.args
+                current = current.args[0] if wrapped else current.func
+            else:
+                return calls
+
+    def _check_target(
+        self, target: ast.expr, statement: ast.stmt, scope: _Scope, mode: str, value: ast.expr | None
+    ) -> None:
+        if isinstance(target, ast.Attribute):
+            name = self._resolve(target, scope)
+            if name in _WATCHED:
+                how = {"assign": "replaced", "augment": "extended in place", "delete": "deleted"}[mode]
+                self._report(_WATCHED[name], statement, _changes(name, how))
+        elif isinstance(target, ast.Subscript):
+            name = self._resolve(target.value, scope)
+            if name in _WATCHED:
+                key = self._literal(target.slice, scope) if name in _DICTS else None
+                how = "an item deleted" if mode == "delete" else "an item set"
+                self._report(_WATCHED[name], statement, _changes(name, how), key)
+            elif self._is_package_path(target.value, scope):
+                self._report_package_path(statement, "__path__[...]")
+        elif isinstance(target, ast.Name):
+            if target.id == "__path__" and self._is_package_path(target, scope):
+                if mode == "assign" and self._is_extend_path(value, scope):
+                    self._report(
+                        "namespace-declaration",
+                        statement,
+                        f"pkgutil.extend_path() makes {self.module} a legacy namespace package: "
+                        "its __path__ is built at run time",
+                    )
+                elif mode != "delete":
+                    self._report_package_path(statement, "__path__ " + ("+=" if mode == "augment" else "="))
+            elif mode == "augment":
+                name = self._resolve(target, scope)
+                if name in _WATCHED:  # p += [...] with p = sys.path: the list itself grows
+                    self._report(_WATCHED[name], statement, _changes(name, "extended in place"))
+
+    def _is_package_path(self, node: ast.expr | None, scope: _Scope) -> bool:
+        if not isinstance(node, ast.Name) or node.id != "__path__":
+            return False
+        owner = self._owner("__path__", scope)
+        return owner is None or owner is self.top
+
+    def _is_extend_path(self, value: ast.expr | None, scope: _Scope) -> bool:
+        return isinstance(value, ast.Call) and self._resolve(value.func, scope) == _EXTEND_PATH
+
+    def _report_package_path(self, node: ast.expr | ast.stmt, how: str) -> None:
+        detail = f"changes {self.module}.__path__ ({how}): its submodules may be found anywhere"
+        self._report("package-path", node, detail)
+
+
+def _changes(name: str, how: str) -> str:
+    effect = {
+        "sys.path": "imports after this may find other modules",
+        "sys.meta_path": "an import finder depscan cannot model",
+        "sys.path_hooks": "an importer for path entries depscan cannot model",
+        "sys.path_importer_cache": "the importers of path entries are changed",
+        "sys.modules": "imports of those names get whatever is stored there",
+    }[name]
+    return f"changes {name} ({how}): {effect}"
+
+
+def _argument(call: ast.Call, position: int | None, keyword: str | None) -> ast.expr | None:
+    """The argument at ``position`` or named ``keyword``; None when absent or behind ``*args``."""
+    if position is not None:
+        for index, arg in enumerate(call.args):
+            if isinstance(arg, ast.Starred):
+                return arg if index <= position else None
+            if index == position:
+                return arg
+    if keyword is not None:
+        for item in call.keywords:
+            if item.arg == keyword:
+                return item.value
+    return None
+
+
+def _has_only_ast(flag: ast.expr) -> bool:
+    return isinstance(flag, ast.Constant) and type(flag.value) is int and bool(flag.value & _PYCF_ONLY_AST)
+
+
+def _flatten(targets: Iterable[ast.expr]) -> list[ast.expr]:
+    out: list[ast.expr] = []
+    pending = list(targets)
+    while pending:
+        target = pending.pop()
+        if isinstance(target, (ast.Tuple, ast.List)):
+            pending.extend(target.elts)
+        elif isinstance(target, ast.Starred):
+            pending.append(target.value)
+        else:
+            out.append(target)
+    return out
+
+
+def _unparse(node: ast.AST) -> str:
+    try:
+        text = ast.unparse(node)
+    except (ValueError, RecursionError, MemoryError):
+        return "<expression>"
+    return text if len(text) <= 200 else text[:197] + "..."
