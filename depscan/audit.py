@@ -31,7 +31,7 @@ import ast
 import os
 import re
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -288,30 +288,51 @@ def _vendored(result: ScanResult, audited: set[str]) -> list[Vendored]:
                 module = ".".join(parts[: index + 2])
                 if module not in found and module in result.modules:
                     resolution = result.modules[module]
-                    found[module] = Vendored(parts[index + 1], module, resolution.path, _literal_version(resolution))
+                    version = _declared_version(result, module)
+                    found[module] = Vendored(parts[index + 1], module, resolution.path, version)
                 break
     return list(found.values())
 
 
-def _literal_version(resolution: Any) -> str | None:
-    """The ``__version__ = "..."`` a module (or package ``__init__``) declares, read as text."""
+def _declared_version(result: ScanResult, module: str, depth: int = 0) -> str | None:
+    """The version a module declares: its literal ``__version__``, or the one of the module it takes
+    ``__version__`` from (``from .__about__ import __version__``, as packaging and requests do)."""
+    from depscan.extract import resolve_relative
+
+    resolution = result.modules.get(module) or result.resolver.resolve(module)
+    version, source = _literal_version(resolution)
+    if version is not None or source is None or depth > 2:
+        return version
+    name, level = source
+    absolute, _ = resolve_relative(name, level, module, resolution.is_package)
+    return _declared_version(result, absolute, depth + 1) if absolute else None
+
+
+def _literal_version(resolution: Any) -> tuple[str | None, tuple[str, int] | None]:
+    """The ``__version__ = "..."`` a module (or package ``__init__``) declares, read as text; else the
+    (module, level) of a ``from ... import __version__`` it takes it from."""
     path = resolution.file
     if not path or not os.path.isfile(path) or path.endswith(".pyc"):
-        return None
+        return None, None
     try:
         with open(path, "rb") as handle:
             data = handle.read(1 << 20)
     except OSError:
-        return None
+        return None, None
     match = _VERSION_RE.search(data)
     if match is not None:
-        return match.group(1).decode("utf-8", "replace")
-    try:  # __version__ = VERSION, or set in a tuple: ask the tree, still without running anything
+        return match.group(1).decode("utf-8", "replace"), None
+    try:  # __version__ = VERSION, or imported: ask the tree, still without running anything
         tree = ast.parse(data)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
+        return None, None
     literals: dict[str, str] = {}  # top-level NAME = "string", for __version__ = VERSION
+    source: tuple[str, int] | None = None
     for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and any(
+            a.name == "__version__" and a.asname in (None, "__version__") for a in node.names
+        ):
+            source = (node.module or "", node.level or 0)
         if not isinstance(node, ast.Assign):
             continue
         names = [t.id for t in node.targets if isinstance(t, ast.Name)]
@@ -319,8 +340,8 @@ def _literal_version(resolution: Any) -> str | None:
         if isinstance(value, ast.Constant) and isinstance(value.value, str):
             literals.update(dict.fromkeys(names, value.value))
         elif "__version__" in names and isinstance(value, ast.Name) and value.id in literals:
-            return literals[value.id]
-    return literals.get("__version__")
+            return literals[value.id], None
+    return literals.get("__version__"), source
 
 
 # --- opaque code and blind spots ---------------------------------------------------------------
@@ -387,11 +408,14 @@ def _capabilities(result: ScanResult, audited: set[str], table: Mapping[str, Any
     from depscan.capabilities import attribute_capabilities, capabilities_of
 
     graph = result.graph_data
-    # Who imports whom, and the first site of each import.
-    importers: dict[str, list[tuple[str, Site | None]]] = {}
+    # Who imports whom: (importer, the first site, a parent-package edge, made when the importer is imported).
+    importers: dict[str, list[tuple[str, Site | None, bool, bool]]] = {}
     for (source, target), data in graph.edges.items():
         sites = data.get("sites") or []
-        importers.setdefault(target, []).append((source, sites[0] if sites else None))
+        parent = data.get("kind") == "parent"
+        at_import = parent or any(not site.delayed for site in sites)
+        first = next((site for site in sites if not site.delayed), sites[0] if sites else None)
+        importers.setdefault(target, []).append((source, first, parent, at_import))
     givers: dict[str, dict[str, str]] = {}  # capability -> module in the graph that gives it -> via
     for name in graph.nodes:
         for capability in capabilities_of(name, table):
@@ -416,12 +440,18 @@ def _capabilities(result: ScanResult, audited: set[str], table: Mapping[str, Any
     reaches: list[Reach] = []
     for capability, sources in sorted(givers.items()):
         # Breadth first from the modules that give it, against the import edges: shortest chains.
+        # A module reaches the capability through any of its imports (a function may import it
+        # and be called), but through its parent package only when the package gets it at import
+        # time: importing pip._vendor.six runs pip/__init__.py, not the functions it defines.
+        on_import = _reached(importers, sources, at_import_only=True)
         chain_to: dict[str, tuple[tuple[str, Site | None], ...]] = {m: ((m, None),) for m in sources}
         via: dict[str, str] = dict(sources)
         queue = deque(sorted(sources))
         while queue:
             current = queue.popleft()
-            for importer, site in sorted(importers.get(current, []), key=lambda item: item[0]):
+            for importer, site, parent, _ in sorted(importers.get(current, []), key=lambda item: item[0]):
+                if parent and current not in on_import:
+                    continue
                 if importer not in chain_to:
                     chain_to[importer] = ((importer, None), *((current, site),), *chain_to[current][1:])
                     via[importer] = via[current]
@@ -429,6 +459,21 @@ def _capabilities(result: ScanResult, audited: set[str], table: Mapping[str, Any
         for module in sorted(audited & set(chain_to)):
             reaches.append(Reach(capability, module, via[module], chain_to[module]))
     return reaches
+
+
+def _reached(
+    importers: Mapping[str, list[tuple[str, Site | None, bool, bool]]], sources: Iterable[str], at_import_only: bool
+) -> set[str]:
+    """The modules that reach ``sources`` through imports made when they are imported (``at_import_only``)."""
+    seen = set(sources)
+    queue = deque(seen)
+    while queue:
+        current = queue.popleft()
+        for importer, _, _, at_import in importers.get(current, []):
+            if (at_import or not at_import_only) and importer not in seen:
+                seen.add(importer)
+                queue.append(importer)
+    return seen
 
 
 # --- portability -------------------------------------------------------------------------------
@@ -439,7 +484,7 @@ def _portability(
 ) -> list[PortabilityIssue]:
     from depscan.capabilities import portability_of
 
-    issues: list[PortabilityIssue] = []
+    issues: dict[tuple[str, str], PortabilityIssue] = {}
     imported: dict[str, list[Site]] = {}
     for (source, target), data in result.graph_data.edges.items():
         if source in audited and data.get("kind") == "import":
@@ -455,17 +500,17 @@ def _portability(
                 continue
             removed = entry.removed is not None and tuple(version[:2]) >= entry.removed
             since = entry.removed if removed else entry.deprecated
-            issues.append(
-                PortabilityIssue(
-                    entry.module,
-                    "removed" if removed else "deprecated",
-                    f"{version[0]}.{version[1]}",
-                    ".".join(map(str, since)) if since else "?",
-                    entry.replacement,
-                    tuple(sorted(set(sites), key=lambda s: (s.path or "", s.line))),
-                )
+            key = (entry.module, f"{version[0]}.{version[1]}")
+            before = issues[key].sites if key in issues else ()  # cgi and cgi.parse_header: one entry
+            issues[key] = PortabilityIssue(
+                entry.module,
+                "removed" if removed else "deprecated",
+                key[1],
+                ".".join(map(str, since)) if since else "?",
+                entry.replacement,
+                tuple(sorted({*before, *sites}, key=lambda s: (s.path or "", s.line))),
             )
-    return issues
+    return [issues[key] for key in sorted(issues)]
 
 
 # --- the text report ---------------------------------------------------------------------------

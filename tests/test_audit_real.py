@@ -1,0 +1,85 @@
+"""An audit of real vendored code: pip's own ``pip/_vendor``, in the virtual environment running the tests.
+
+pip lists what it vendors, with the versions, in ``pip/_vendor/vendor.txt``: every version the
+audit reads from the code must be the one listed there. The rest was examined by hand once (pip
+23.2.1) and is pinned as golden facts, checked when that pip is the one installed.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from depscan.audit import Audit, audit
+from depscan.distributions import normalise
+from depscan.interpreter import probe
+from depscan.scan import ScanOptions
+
+pytestmark = pytest.mark.slow
+VENDOR = next(
+    (Path(p) / "pip" / "_vendor" for p in sys.path if (Path(p) / "pip" / "_vendor" / "vendor.txt").exists()), None
+)
+# Vendored as a module of another name than its distribution's.
+IMPORT_NAMES = {"cachecontrol": "cachecontrol", "pyproject-hooks": "pyproject_hooks", "setuptools": "pkg_resources"}
+PINNED_PIP = "23.2.1"
+
+
+@pytest.fixture(scope="module")
+def report() -> Audit:
+    if VENDOR is None:
+        pytest.skip("no pip with a vendor.txt on sys.path")
+    return audit(probe(sys.executable), [str(VENDOR)], options=ScanOptions())
+
+
+def listed() -> dict[str, str]:
+    assert VENDOR is not None
+    versions = {}
+    for line in (VENDOR / "vendor.txt").read_text().splitlines():
+        match = re.match(r"\s*([A-Za-z0-9_.-]+)==([^\s#]+)", line)
+        if match:
+            versions[normalise(match.group(1))] = match.group(2)
+    return versions
+
+
+def _release(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", version))
+
+
+def test_every_vendored_package_is_found_and_its_declared_version_is_pip_s(report: Audit) -> None:
+    found = {v.package: v for v in report.vendored}
+    for name, version in listed().items():
+        package = IMPORT_NAMES.get(name, name.replace("-", "_"))
+        assert package in found, name
+        declared = found[package].version
+        if declared is not None:
+            assert _release(declared) == _release(version), (name, declared, version)
+    assert sum(1 for v in report.vendored if v.version) >= 12
+
+
+def test_golden_facts(report: Audit) -> None:
+    import pip
+
+    if pip.__version__ != PINNED_PIP:
+        pytest.skip(f"golden facts are for pip {PINNED_PIP}, not {pip.__version__}")
+    undeclared = {v.package for v in report.vendored if v.version is None}
+    assert undeclared == {"pkg_resources", "pyparsing", "rich", "tenacity", "typing_extensions", "webencodings"}
+    assert {(s.kind, s.module) for s in report.opaque} == {
+        ("native-library", "pip._vendor.packaging._manylinux"),
+        ("native-library", "pip._vendor.urllib3.contrib._securetransport.bindings"),
+    }
+    paths = {
+        f"{Path(s.path or '').relative_to(VENDOR).as_posix()}:{s.line}"
+        for s in report.blindspots
+        if s.kind == "sys-path"
+    }
+    assert "__init__.py:58" in paths and "distlib/wheel.py:799" in paths
+    reaches = {(r.capability, r.module): [name for name, _ in r.chain] for r in report.capabilities}
+    assert reaches["network", "pip._vendor.requests.sessions"] == [
+        "pip._vendor.requests.sessions", "pip._vendor.requests.adapters", "socket",
+    ]  # fmt: skip
+    assert ("process", "pip._vendor.six") not in reaches  # pip/__init__'s main() imports it, not the package
+    assert {(p.module, p.status) for p in report.portability} >= {("distutils", "deprecated"), ("imp", "deprecated")}
+    assert not report.diagnostics
