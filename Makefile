@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.depscan-installed
 
-.PHONY: setup graphviz test test-fast demo lint bench clean
+.PHONY: setup graphviz chromium test test-fast demo lint bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "depscan needs Python 3.10 or newer; run make PYTHON=/path/to/python3.x")'
@@ -26,7 +26,19 @@ graphviz:
 	  echo "note: Graphviz's 'dot' is missing; install it to render diagrams (Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install graphviz)"; \
 	fi
 
-setup: $(STAMP) graphviz
+# Chromium (headless) checks that the HTML audit report renders. Installed from
+# Debian's packages when missing and we are root; otherwise a note says how.
+chromium:
+	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing Chromium (Debian package chromium) ..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+	  || echo "warning: could not install chromium; the browser test of the HTML report will be skipped"; \
+	else \
+	  echo "note: Chromium is missing; install it to test the HTML report in a browser (Debian: sudo apt-get install chromium; Ubuntu: sudo apt-get install chromium-browser)"; \
+	fi
+
+setup: $(STAMP) graphviz chromium
 
 test: setup
 	$(BIN)/python -m pytest

@@ -591,3 +591,250 @@ def _shown(path: str | None) -> str:
         return ""
     relative = os.path.relpath(path)
     return path if relative.startswith("..") else relative
+
+
+# --- what changed since a baseline ---------------------------------------------------------------
+
+FAIL_CONDITIONS = ("new-capability", "new-opaque", "new-blindspot", "new-module", "new-portability")
+
+
+class BaselineError(Exception):
+    """The baseline is not an audit depscan can compare with."""
+
+
+@dataclass
+class Changes:
+    """An audit against an earlier one (its JSON): what is new, what is gone."""
+
+    modules_added: list[str]
+    modules_removed: list[str]
+    capabilities: list[dict[str, Any]]  # new (capability, module) pairs, with the chain that brings each
+    opaque: list[dict[str, Any]]
+    blindspots: list[dict[str, Any]]
+    portability: list[dict[str, Any]]
+    versions: list[dict[str, Any]]  # vendored packages whose declared version changed
+
+    def conditions(self) -> set[str]:
+        """The named conditions that hold (``--fail-on``)."""
+        met = set()
+        if self.capabilities:
+            met.add("new-capability")
+        if self.opaque:
+            met.add("new-opaque")
+        if self.blindspots:
+            met.add("new-blindspot")
+        if self.modules_added:
+            met.add("new-module")
+        if self.portability:
+            met.add("new-portability")
+        return met
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "modules_added": self.modules_added,
+            "modules_removed": self.modules_removed,
+            "new_capabilities": self.capabilities,
+            "new_opaque": self.opaque,
+            "new_blindspots": self.blindspots,
+            "new_portability": self.portability,
+            "vendored_versions": self.versions,
+        }
+
+
+def load_baseline(path: str) -> dict[str, Any]:
+    import json
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            document = json.load(handle)
+    except OSError as exc:
+        raise BaselineError(f"{path}: cannot read the baseline: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise BaselineError(f"{path}: not JSON ({exc})") from None
+    if not isinstance(document, dict) or document.get("schema") != AUDIT_SCHEMA:
+        raise BaselineError(f"{path}: not a depscan audit (write one with: depscan audit --format json -o FILE)")
+    if document.get("schema_version") != AUDIT_SCHEMA_VERSION:
+        found = document.get("schema_version")
+        raise BaselineError(f"{path}: an audit of schema version {found}; this depscan reads {AUDIT_SCHEMA_VERSION}")
+    return document
+
+
+def compare(baseline: Mapping[str, Any], report: Audit) -> Changes:
+    """What ``report`` has that ``baseline`` had not (places are compared without line numbers,
+    which move between versions of the code)."""
+    new = report.to_json()
+
+    def keys(document: Mapping[str, Any], part: str, fields: Sequence[str]) -> dict[tuple[Any, ...], Any]:
+        items = document.get(part) or []
+        return {tuple(item.get(f) for f in fields): item for item in items if isinstance(item, dict)}
+
+    def added(part: str, fields: Sequence[str]) -> list[dict[str, Any]]:
+        old = keys(baseline, part, fields)
+        return [item for key, item in keys(new, part, fields).items() if key not in old]
+
+    old_modules = {item.get("name") for item in baseline.get("inventory") or [] if isinstance(item, dict)}
+    new_modules = {item["name"] for item in new["inventory"]}
+    old_versions = {v.get("module"): v.get("version") for v in baseline.get("vendored") or [] if isinstance(v, dict)}
+    versions = [
+        {"package": v["package"], "module": v["module"], "before": old_versions[v["module"]], "after": v["version"]}
+        for v in new["vendored"]
+        if v["module"] in old_versions and old_versions[v["module"]] != v["version"]
+    ]
+    return Changes(
+        modules_added=sorted(new_modules - old_modules),
+        modules_removed=sorted(m for m in old_modules - new_modules if isinstance(m, str)),
+        capabilities=added("capabilities", ("capability", "module")),
+        opaque=added("opaque", ("kind", "module", "target")),
+        blindspots=added("blindspots", ("kind", "module", "detail", "target")),
+        portability=added("portability", ("module", "status", "version")),
+        versions=versions,
+    )
+
+
+def changes_text(changes: Changes) -> str:
+    lines = ["", "Changes since the baseline:"]
+
+    def part(title: str, rows: list[str]) -> None:
+        lines.append(f"  {title}: " + ("none" if not rows else ""))
+        lines.extend(f"    {row}" for row in rows)
+
+    part("modules added", changes.modules_added)
+    part("modules removed", changes.modules_removed)
+    part(
+        "new capabilities",
+        [
+            f"{c['capability']} {c['module']}: " + " -> ".join(h["module"] for h in c["chain"])
+            for c in changes.capabilities
+        ],
+    )
+    part(
+        "new opaque code",
+        [f"{o['kind']} {o['module']}" + (f" [{o['target']}]" if o["target"] else "") for o in changes.opaque],
+    )
+    part("new blind spots", [f"{b['kind']} {_shown(b['path'])}:{b['line']}  {b['detail']}" for b in changes.blindspots])
+    part("new portability problems", [f"{p['module']} {p['status']} in {p['version']}" for p in changes.portability])
+    part("vendored versions", [f"{v['package']} {v['before']} -> {v['after']}" for v in changes.versions])
+    return "\n".join(lines) + "\n"
+
+
+# --- Markdown and SARIF ------------------------------------------------------------------------
+
+
+def audit_markdown(report: Audit, changes: Changes | None = None) -> str:
+    """For a review comment: the summary, then tables."""
+    summary = report.summary()
+
+    def cell(value: Any) -> str:
+        return str(value if value is not None else "").replace("|", "\\|").replace("\n", " ")
+
+    def table(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
+        out = ["", f"### {title}", ""]
+        if not rows:
+            return [*out, "None."]
+        out.append("| " + " | ".join(header) + " |")
+        out.append("|" + "---|" * len(header))
+        out += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+        return out
+
+    capabilities = ", ".join(f"**{name}** {count}" for name, count in summary["capabilities"].items()) or "none"
+    lines = [
+        f"## depscan audit of {', '.join(f'`{t}`' for t in report.targets)}",
+        "",
+        f"{summary['modules']} modules ({summary['audited']} audited), {summary['third_party']} third-party "
+        f"distributions, {summary['vendored']} vendored, {summary['opaque']} opaque, {summary['blindspots']} blind "
+        f"spots. Capabilities: {capabilities}.",
+    ]
+    third = sorted({(e.distribution, e.version, e.license) for e in report.inventory if e.distribution}, key=str)
+    lines += table("Third-party distributions", ("distribution", "version", "licence"), third)
+    lines += table(
+        "Vendored packages",
+        ("package", "version", "module"),
+        [(v.package, v.version, v.module) for v in report.vendored],
+    )
+    spot_rows = [(s.kind, f"`{_shown(s.path)}:{s.line}`", s.detail) for s in [*report.opaque, *report.blindspots]]
+    lines += table("Opaque code and blind spots", ("kind", "where", "what"), spot_rows)
+    lines += table(
+        "Capabilities",
+        ("capability", "module", "chain"),
+        [(r.capability, r.module, " → ".join(name for name, _ in r.chain)) for r in report.capabilities],
+    )
+    lines += table(
+        "Portability",
+        ("module", "status", "target", "replacement"),
+        [(p.module, f"{p.status} in {p.since}", p.version, p.replacement) for p in report.portability],
+    )
+    if changes is not None:
+        lines += ["", "### Changes since the baseline", ""]
+        lines += [f"- modules added: {', '.join(changes.modules_added) or 'none'}"]
+        lines += [f"- modules removed: {', '.join(changes.modules_removed) or 'none'}"]
+        lines += [f"- new capability **{c['capability']}** in `{c['module']}`" for c in changes.capabilities]
+        lines += [f"- new opaque code: {o['kind']} `{o['module']}`" for o in changes.opaque]
+        lines += [f"- new blind spot: {b['kind']} in `{b['module']}`" for b in changes.blindspots]
+        lines += [f"- vendored {v['package']}: {v['before']} → {v['after']}" for v in changes.versions]
+    return "\n".join(lines) + "\n"
+
+
+def audit_sarif(report: Audit) -> str:
+    """SARIF 2.1.0: opaque code and blind spots as warnings, capabilities and portability as notes."""
+    import json
+    from pathlib import Path
+
+    results: list[dict[str, Any]] = []
+    rules: dict[str, str] = {}
+
+    def add(rule: str, level: str, message: str, path: str | None, line: int, description: str) -> None:
+        rules.setdefault(rule, description)
+        entry: dict[str, Any] = {"ruleId": rule, "level": level, "message": {"text": message}}
+        if path and os.path.exists(path):
+            shown = _shown(path)
+            uri = Path(shown).as_posix() if not os.path.isabs(shown) else Path(shown).as_uri()
+            region = {"startLine": line} if line else {}
+            entry["locations"] = [
+                {"physicalLocation": {"artifactLocation": {"uri": uri}, **({"region": region} if region else {})}}
+            ]
+        results.append(entry)
+
+    for spot in report.opaque:
+        add(f"opaque/{spot.kind}", "warning", f"{spot.module}: {spot.detail}", spot.path, spot.line, "opaque code")
+    for spot in report.blindspots:
+        add(f"blindspot/{spot.kind}", "warning", spot.detail, spot.path, spot.line, "what static analysis cannot see")
+    for reach in report.capabilities:
+        chain = " -> ".join(name for name, _ in reach.chain)
+        first = next((site for _, site in reach.chain if site is not None), None)
+        add(
+            f"capability/{reach.capability}",
+            "note",
+            f"{reach.module} reaches {reach.capability}: {chain}",
+            first.path
+            if first
+            else report.scan.modules[reach.module].path
+            if reach.module in report.scan.modules
+            else None,
+            first.line if first else 0,
+            f"reaches the {reach.capability} capability",
+        )
+    for issue in report.portability:
+        for site in issue.sites[:1]:
+            add(
+                f"portability/{issue.status}",
+                "warning" if issue.status == "removed" else "note",
+                f"{issue.module} is {issue.status} in Python {issue.since} (target {issue.version})",
+                site.path,
+                site.line,
+                f"a module {issue.status} in a target Python version",
+            )
+    rule_list = [{"id": rule, "shortDescription": {"text": text}} for rule, text in sorted(rules.items())]
+    index = {rule["id"]: number for number, rule in enumerate(rule_list)}
+    for entry in results:
+        entry["ruleIndex"] = index[entry["ruleId"]]
+    document = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": {"name": "depscan audit", "version": __version__, "rules": rule_list}},
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(document, indent=2) + "\n"

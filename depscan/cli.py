@@ -586,14 +586,31 @@ def _emit_check(report: str, summary: str | None, output: str | None, replayed_f
     "else the target interpreter's).",
 )
 @click.option("--config", "config_file", metavar="FILE", help="Read settings from FILE (default: pyproject.toml).")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "markdown", "html", "sarif"]),
+    default="text",
+    show_default=True,
+    help="html: one self-contained page with the diagram; markdown: for a review comment; sarif: code scanning.",
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to FILE (atomically).")
+@click.option("--baseline", metavar="OLD.json", help="Compare with an earlier audit (its --format json).")
+@click.option(
+    "--fail-on",
+    "fail_on",
+    multiple=True,
+    type=click.Choice(["new-capability", "new-opaque", "new-blindspot", "new-module", "new-portability"]),
+    help="With --baseline: exit 1 when this happened since (repeatable).",
+)
 def audit_command(
     targets: tuple[str, ...],
     target_versions: tuple[str, ...],
     config_file: str | None,
     output_format: str,
     output: str | None,
+    baseline: str | None,
+    fail_on: tuple[str, ...],
     **target_options: Any,
 ) -> None:
     """Audit vendored or third-party code: what it can load, from where, and what it can do.
@@ -608,9 +625,27 @@ def audit_command(
     filesystem-write, import-system) with the shortest chain, and modules
     removed or deprecated in the target versions. Nothing is run.
     """
-    from depscan.audit import audit, audit_text
+    from depscan.audit import (
+        BaselineError,
+        audit,
+        audit_markdown,
+        audit_sarif,
+        audit_text,
+        changes_text,
+        compare,
+        load_baseline,
+    )
     from depscan.config import ConfigError, load_config
 
+    if fail_on and not baseline:
+        raise click.UsageError("--fail-on needs --baseline OLD.json to compare with")
+    old = None
+    if baseline:
+        try:
+            old = load_baseline(baseline)
+        except BaselineError as exc:
+            click.echo(f"depscan audit: error: {exc}", err=True)
+            sys.exit(2)
     start = os.path.abspath(targets[0])
     try:
         config = load_config(config_file, start if os.path.isdir(start) else os.path.dirname(start))
@@ -633,12 +668,27 @@ def audit_command(
     finally:
         if cache is not None:
             cache.close()
+    changes = compare(old, report) if old is not None else None
     if output_format == "json":
         from depscan import jsonfmt
 
-        text = jsonfmt.dumps(report.to_json())
+        document = report.to_json()
+        if changes is not None:
+            document["changes"] = changes.to_json()
+        text = jsonfmt.dumps(document)
+    elif output_format == "markdown":
+        text = audit_markdown(report, changes)
+    elif output_format == "sarif":
+        text = audit_sarif(report)
+    elif output_format == "html":
+        from depscan.audit_html import audit_html
+
+        document = report.to_json()
+        if changes is not None:
+            document["changes"] = changes.to_json()
+        text = audit_html(document, _audit_svg(report))
     else:
-        text = audit_text(report)
+        text = audit_text(report) + (changes_text(changes) if changes is not None else "")
     if output:
         try:
             write_atomic(output, text)
@@ -646,6 +696,31 @@ def audit_command(
             raise click.FileError(output, hint=exc.strerror or str(exc)) from None
     else:
         click.echo(text, nl=False)
+    if changes is not None:
+        met = changes.conditions() & set(fail_on)
+        if met:
+            click.echo(f"depscan audit: {', '.join(sorted(met))} since {baseline}", err=True)
+            sys.exit(1)
+
+
+def _audit_svg(report: Any) -> str | None:
+    """The diagram of the audited code, as SVG, for the HTML report (None without Graphviz)."""
+    import shutil
+    import subprocess
+
+    from depscan.diagram import to_dot
+    from depscan.graph import collapse, cycle_edges, cycles
+
+    dot = shutil.which("dot")
+    if dot is None:
+        return None
+    view = collapse(report.scan)
+    source = to_dot(view, cycle_edges(cycles(report.scan)), ", ".join(report.targets))
+    try:
+        done = subprocess.run([dot, "-Tsvg"], input=source, capture_output=True, text=True, timeout=120)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout if done.returncode == 0 else None
 
 
 @cli.command("why")

@@ -144,3 +144,79 @@ def test_the_command_line(tree: Path) -> None:
     assert "asyncore: removed in 3.12" in text
     data = json.loads(runner.invoke(cli, ["audit", "--no-cache", "--format", "json", str(tree / "app")]).stdout)
     assert data["summary"]["vendored"] == 2 and data["summary"]["capabilities"]["process"] >= 1
+
+
+def test_what_changed_since_a_baseline(tmp_path: Path) -> None:
+    """The vendored copy is updated: a new capability, new native code, a new version, a new module."""
+    tree = tmp_path / "vendored"
+    shutil.copytree(TREE, tree)
+    runner = CliRunner()
+    old = tmp_path / "old.json"
+    first = runner.invoke(cli, ["audit", "--no-cache", "--format", "json", "-o", str(old), str(tree / "app")])
+    assert first.exit_code == 0, first.output
+    six = tree / "app" / "_vendor" / "six.py"
+    six.write_text(
+        six.read_text().replace('__version__ = "1.16.0"', '__version__ = "1.17.0"')
+        + "import socket\nimport ctypes\nctypes.CDLL('libz.so.1')\nfrom app._vendor import extra\n"
+    )
+    (tree / "app" / "_vendor" / "extra.py").write_text("")
+    same = runner.invoke(
+        cli, ["audit", "--no-cache", "--baseline", str(old), "--fail-on", "new-portability", str(tree / "app")]
+    )
+    assert same.exit_code == 0, same.output  # nothing new of that kind
+    assert "Changes since the baseline:" in same.stdout
+    assert "six 1.16.0 -> 1.17.0" in same.stdout
+    changed = runner.invoke(
+        cli,
+        [
+            "audit",
+            "--no-cache",
+            "--format",
+            "json",
+            "--baseline",
+            str(old),
+            "--fail-on",
+            "new-capability",
+            str(tree / "app"),
+        ],
+    )
+    assert changed.exit_code == 1
+    assert "new-capability since" in changed.stderr
+    changes = json.loads(changed.stdout)["changes"]
+    assert {(c["capability"], c["module"]) for c in changes["new_capabilities"]} >= {("network", "app._vendor.six")}
+    assert [(o["kind"], o["target"]) for o in changes["new_opaque"]] == [("native-library", "libz.so.1")]
+    assert changes["modules_added"] == ["app._vendor.extra"] and not changes["modules_removed"]
+    assert changes["vendored_versions"] == [
+        {"package": "six", "module": "app._vendor.six", "before": "1.16.0", "after": "1.17.0"}
+    ]
+
+
+def test_a_baseline_that_is_not_an_audit_is_a_clear_error(tmp_path: Path, tree: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"schema": "depscan/scan"}')
+    result = CliRunner().invoke(cli, ["audit", "--no-cache", "--baseline", str(bad), str(tree / "app")])
+    assert result.exit_code == 2 and "not a depscan audit" in result.stderr
+    assert CliRunner().invoke(cli, ["audit", "--fail-on", "new-module", str(tree / "app")]).exit_code == 2
+
+
+def test_markdown_and_sarif(tree: Path) -> None:
+    runner = CliRunner()
+    markdown = runner.invoke(cli, ["audit", "--no-cache", "--format", "markdown", str(tree / "app")]).stdout
+    assert markdown.startswith("## depscan audit of")
+    assert "| six | 1.16.0 | app._vendor.six |" in markdown
+    sarif = json.loads(runner.invoke(cli, ["audit", "--no-cache", "--format", "sarif", str(tree / "app")]).stdout)
+    assert sarif["version"] == "2.1.0"
+    rules = [rule["id"] for rule in sarif["runs"][0]["tool"]["driver"]["rules"]]
+    assert "blindspot/exec" in rules and "capability/network" in rules and "opaque/native-library" in rules
+    for result in sarif["runs"][0]["results"]:
+        assert rules[result["ruleIndex"]] == result["ruleId"]
+
+
+def test_html_from_the_command_line(tree: Path, tmp_path: Path) -> None:
+    page = tmp_path / "audit.html"
+    result = CliRunner().invoke(cli, ["audit", "--no-cache", "--format", "html", "-o", str(page), str(tree / "app")])
+    assert result.exit_code == 0, result.output
+    text = page.read_text()
+    assert text.startswith("<!DOCTYPE html>") and "Vendored packages" in text and "six" in text
+    if shutil.which("dot"):
+        assert "<svg" in text  # the diagram, embedded

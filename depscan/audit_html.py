@@ -1,0 +1,529 @@
+"""The audit as one self-contained HTML page: a summary, a sortable table per section, the diagram.
+
+:func:`audit_html` takes the JSON document of :meth:`depscan.audit.Audit.to_json` (and, optionally,
+the dependency diagram as SVG markup) and returns a complete HTML5 page that opens in a browser with
+no network: the style and the script are inline, nothing is fetched (a Content-Security-Policy says so
+to the browser too, and only lets the page's own script run, by its hash).
+
+Every string of the document is escaped: module names, paths and expressions come from the audited
+code and are treated as hostile. The output depends on the document alone (no clock, no current
+directory), so the same audit gives the same page byte for byte.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+ARROW = "\u2192"
+
+# Section ids and titles, in page order (the diagram and the module list come last: they are long).
+SECTIONS: tuple[tuple[str, str], ...] = (
+    ("third-party", "Third-party distributions"),
+    ("vendored", "Vendored packages"),
+    ("opaque", "Opaque code"),
+    ("blindspots", "What static analysis cannot see"),
+    ("capabilities", "Capabilities"),
+    ("portability", "Portability"),
+    ("shadowing", "Shadowing"),
+    ("diagnostics", "Diagnostics"),
+    ("diagram", "Dependency diagram"),
+    ("modules", "Modules"),
+)
+
+_STYLE = """
+:root { --fg: #1d2330; --muted: #5b6475; --line: #d8dde6; --head: #f1f4f9; --accent: #2458b3; --bg: #ffffff; }
+* { box-sizing: border-box; }
+body { margin: 0; padding: 24px 32px 48px; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto,
+  "Helvetica Neue", Arial, sans-serif; color: var(--fg); background: var(--bg); }
+h1 { font-size: 22px; margin: 0 0 4px; }
+h2 { font-size: 17px; margin: 32px 0 8px; padding-bottom: 4px; border-bottom: 2px solid var(--line); }
+h2 .count { color: var(--muted); font-weight: normal; font-size: 14px; }
+p.meta { color: var(--muted); margin: 0 0 16px; }
+code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace;
+  font-size: 12.5px; }
+nav { margin: 8px 0 16px; }
+nav a { margin-right: 14px; color: var(--accent); text-decoration: none; white-space: nowrap; }
+nav a:hover { text-decoration: underline; }
+.cards { display: flex; flex-wrap: wrap; gap: 10px; margin: 8px 0 12px; }
+.card { border: 1px solid var(--line); border-radius: 8px; padding: 8px 14px; min-width: 120px;
+  color: inherit; text-decoration: none; background: #fafbfd; }
+.card b { display: block; font-size: 22px; }
+.card span { color: var(--muted); font-size: 12.5px; }
+.badges { margin: 6px 0 0; }
+.badge { display: inline-block; margin: 0 6px 6px 0; padding: 2px 10px; border-radius: 999px;
+  font-size: 12.5px; background: #e9ecef; color: #343a40; border: 1px solid rgba(0, 0, 0, 0.08); }
+.badge b { margin-left: 4px; }
+.badge[data-capability="process"] { background: #f8d7da; color: #842029; }
+.badge[data-capability="network"] { background: #cfe2ff; color: #084298; }
+.badge[data-capability="native"] { background: #fff3cd; color: #664d03; }
+.badge[data-capability="deserialisation"] { background: #f3d9fa; color: #6f1a8a; }
+.badge[data-capability="filesystem-write"] { background: #d1e7dd; color: #0f5132; }
+.badge[data-capability="import-system"] { background: #e2e3f3; color: #2f3480; }
+.badge[data-capability="code-execution"] { background: #ffe5d0; color: #8a3a00; }
+.none { color: var(--muted); font-style: italic; }
+.tools { margin: 4px 0 6px; color: var(--muted); font-size: 12.5px; }
+.tools input { font: inherit; padding: 3px 8px; width: 260px; margin-right: 8px; border: 1px solid var(--line);
+  border-radius: 4px; }
+.scroll { overflow-x: auto; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; vertical-align: top; padding: 4px 10px; border-bottom: 1px solid var(--line); }
+th { background: var(--head); font-weight: 600; white-space: nowrap; position: sticky; top: 0; }
+table.sortable th { cursor: pointer; user-select: none; }
+table.sortable th::after { content: " \\2195"; color: #a3abba; font-weight: normal; }
+table.sortable th[aria-sort="ascending"]::after { content: " \\25B2"; color: var(--accent); }
+table.sortable th[aria-sort="descending"]::after { content: " \\25BC"; color: var(--accent); }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.path, td.chain { overflow-wrap: anywhere; }
+tbody tr:nth-child(even) { background: #fafbfd; }
+tbody tr:hover { background: #eef3fb; }
+.diagram { overflow: auto; border: 1px solid var(--line); border-radius: 8px; padding: 8px; background: #fff; }
+.diagram svg { max-width: 100%; height: auto; }
+footer { margin-top: 40px; color: var(--muted); font-size: 12px; }
+"""
+
+# Sorting by a click on a column header (Enter or Space on a focused one), a filter box per table.
+# Columns marked data-type="number" sort numerically (empty cells last); others compare as text with
+# numbers inside compared numerically ("file.py:9" before "file.py:10", "3.6" before "3.10").
+_SCRIPT = """
+(function () {
+  "use strict";
+  var each = function (list, fn) { Array.prototype.forEach.call(list, fn); };
+  function text(cell) { return cell ? (cell.getAttribute("data-sort") || cell.textContent || "").trim() : ""; }
+  function number(value) { return value !== "" && isFinite(Number(value)) ? Number(value) : null; }
+  function compare(a, b, numeric) {
+    if (numeric) {
+      var x = number(a), y = number(b);
+      if (x !== null && y !== null) { return x - y; }
+      if (x !== null) { return -1; }
+      if (y !== null) { return 1; }
+    }
+    return a.localeCompare(b, undefined, {numeric: true, sensitivity: "base"});
+  }
+  function sortBy(table, index) {
+    var header = table.tHead.rows[0].cells[index];
+    var ascending = header.getAttribute("aria-sort") !== "ascending";
+    var numeric = header.getAttribute("data-type") === "number";
+    var body = table.tBodies[0];
+    var rows = Array.prototype.slice.call(body.rows);
+    rows.sort(function (r, s) {
+      var order = compare(text(r.cells[index]), text(s.cells[index]), numeric);
+      if (!ascending) { order = -order; }
+      return order || Number(r.getAttribute("data-row")) - Number(s.getAttribute("data-row"));
+    });
+    each(rows, function (row) { body.appendChild(row); });
+    each(table.tHead.rows[0].cells, function (cell) { cell.removeAttribute("aria-sort"); });
+    header.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+  }
+  function filter(table, input, counter) {
+    var words = input.value.toLowerCase().split(/\\s+/).filter(Boolean);
+    var rows = table.tBodies[0].rows, shown = 0;
+    each(rows, function (row) {
+      var content = row.textContent.toLowerCase();
+      var match = words.every(function (word) { return content.indexOf(word) !== -1; });
+      row.hidden = !match;
+      if (match) { shown += 1; }
+    });
+    counter.textContent = (words.length ? shown + " of " : "") + rows.length + (rows.length === 1 ? " row" : " rows");
+  }
+  each(document.querySelectorAll("table.sortable"), function (table) {
+    each(table.tBodies[0].rows, function (row, index) { row.setAttribute("data-row", String(index)); });
+    each(table.tHead.rows[0].cells, function (header, index) {
+      header.tabIndex = 0;
+      header.title = "sort by this column";
+      header.addEventListener("click", function () { sortBy(table, index); });
+      header.addEventListener("keydown", function (event) {
+        if (event.key === "Enter" || event.key === " ") { event.preventDefault(); sortBy(table, index); }
+      });
+    });
+    var tools = document.querySelector('.tools[data-table="' + table.id + '"]');
+    if (tools) {
+      var input = tools.querySelector("input"), counter = tools.querySelector("span");
+      input.addEventListener("input", function () { filter(table, input, counter); });
+      tools.hidden = false;
+    }
+    table.setAttribute("data-sortable", "ready");
+  });
+  document.documentElement.setAttribute("data-sortable", "ready");
+}());
+"""
+
+_SCRIPT_HASH = base64.b64encode(hashlib.sha256(_SCRIPT.encode("utf-8")).digest()).decode("ascii")
+# Nothing is fetched, whatever the document holds; only this page's own script runs.
+_CSP = f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{_SCRIPT_HASH}'; base-uri 'none'"
+
+_XML_PROLOGUE = re.compile(
+    r"\A\s*(?:<\?xml[^>]*\?>\s*|<!DOCTYPE(?:[^>\[]|\[[^\]]*\])*>\s*|<!--.*?-->\s*)*", re.IGNORECASE | re.DOTALL
+)
+
+
+class Markup(str):
+    """Text that is already HTML (built here from escaped parts): a table cell that is not escaped again."""
+
+    __slots__ = ()
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    numeric: bool = False
+    css: str = ""  # a class for its cells: "path", "chain", "mono"
+
+
+def audit_html(document: Mapping[str, Any], svg: str | None = None) -> str:
+    """A complete HTML5 page for the audit ``document`` (:meth:`Audit.to_json`); ``svg`` is the dependency
+    diagram's SVG markup (Graphviz's ``dot -Tsvg`` output), embedded inline when given."""
+    page = _Page(document)
+    targets = [str(t) for t in document.get("targets") or ()]
+    python = document.get("python") or {}
+    title = "depscan audit" + (f": {', '.join(targets)}" if targets else "")
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        f'<meta http-equiv="Content-Security-Policy" content="{_e(_CSP)}">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f'<meta name="generator" content="depscan {_e(document.get("depscan_version") or "")}">',
+        f"<title>{_e(title)}</title>",
+        f"<style>{_STYLE}</style>",
+        "</head>",
+        "<body>",
+        "<header>",
+        f"<h1>{_e(title)}</h1>",
+        f'<p class="meta">{_meta(document, python, page.base)}</p>',
+        "</header>",
+        _nav(svg is not None),
+        page.summary(),
+        page.third_party(),
+        page.vendored(),
+        page.spots("opaque"),
+        page.spots("blindspots"),
+        page.capabilities(),
+        page.portability(),
+        page.shadowing(),
+        page.diagnostics(),
+    ]
+    if svg is not None:
+        parts.append(_section("diagram", f'<div class="diagram">{embeddable_svg(svg)}</div>'))
+    parts += [
+        page.modules(),
+        _footer(document),
+        f"<script>{_SCRIPT}</script>",
+        "</body>",
+        "</html>",
+    ]
+    return "\n".join(parts) + "\n"
+
+
+def embeddable_svg(svg: str) -> str:
+    """``svg`` without what cannot stand inside an HTML page: the XML declaration, the DOCTYPE (and the
+    comments before the ``<svg>`` element)."""
+    markup = _XML_PROLOGUE.sub("", svg, count=1).strip()
+    if not markup.lower().startswith("<svg"):
+        raise ValueError("not SVG markup: it does not start with an <svg> element")
+    return markup
+
+
+# --- the page ----------------------------------------------------------------------------------
+
+
+class _Page:
+    def __init__(self, document: Mapping[str, Any]) -> None:
+        self.document = document
+        self.inventory: list[Mapping[str, Any]] = list(_rows(document, "inventory"))
+        self.base = _base_directory(self.inventory)
+
+    def shown(self, path: Any) -> str:
+        """A path as the page shows it: relative to the audited tree's directory when inside it."""
+        if not path:
+            return ""
+        text = str(path)
+        if self.base and text.startswith(self.base + os.sep):
+            return text[len(self.base) + 1 :]
+        return text
+
+    def path_cell(self, path: Any) -> Markup:
+        shown = self.shown(path)
+        if not shown:
+            return Markup("")
+        if shown == str(path):
+            return Markup(_e(shown))
+        return Markup(f'<span title="{_e(path)}">{_e(shown)}</span>')
+
+    def distributions(self) -> list[tuple[str, str, str, int]]:
+        found: dict[str, tuple[str, str, int]] = {}
+        for entry in self.inventory:
+            name = entry.get("distribution")
+            if not name:
+                continue
+            version, licence, count = found.get(str(name), (str(entry.get("version") or ""), "", 0))
+            found[str(name)] = (version, licence or str(entry.get("license") or ""), count + 1)
+        return [(name, *found[name]) for name in sorted(found, key=lambda n: (n.lower(), n))]
+
+    def summary(self) -> str:
+        summary = self.document.get("summary") or {}
+        counts = [
+            ("modules", "modules", summary.get("modules", len(self.inventory))),
+            ("modules", "audited", summary.get("audited", sum(1 for e in self.inventory if e.get("audited")))),
+            ("third-party", "third-party distributions", summary.get("third_party", len(self.distributions()))),
+            ("vendored", "vendored packages", summary.get("vendored", len(_rows(self.document, "vendored")))),
+            ("opaque", "opaque", summary.get("opaque", len(_rows(self.document, "opaque")))),
+            ("blindspots", "blind spots", summary.get("blindspots", len(_rows(self.document, "blindspots")))),
+            ("portability", "portability", summary.get("portability", len(_rows(self.document, "portability")))),
+            ("shadowing", "shadowing", len(_rows(self.document, "shadowing"))),
+            ("diagnostics", "diagnostics", len(_rows(self.document, "diagnostics"))),
+        ]
+        cards = "".join(
+            f'<a class="card" href="#{anchor}"><b>{_e(count)}</b><span>{_e(label)}</span></a>'
+            for anchor, label, count in counts
+        )
+        capabilities = summary.get("capabilities")
+        if not isinstance(capabilities, Mapping):
+            capabilities = {}
+            for reach in _rows(self.document, "capabilities"):
+                name = str(reach.get("capability"))
+                capabilities[name] = capabilities.get(name, 0) + 1
+        badges = (
+            "".join(
+                f'<span class="badge" data-capability="{_e(name)}">{_e(name)}<b>{_e(count)}</b></span>'
+                for name, count in sorted(capabilities.items(), key=lambda item: str(item[0]))
+            )
+            or '<span class="none">none</span>'
+        )
+        return (
+            '<section id="summary">\n<h2>Summary</h2>\n'
+            f'<div class="cards">{cards}</div>\n'
+            f'<div class="badges"><strong>Capabilities reached:</strong> {badges}</div>\n</section>'
+        )
+
+    def third_party(self) -> str:
+        rows = [[name, version, licence, count] for name, version, licence, count in self.distributions()]
+        columns = [Column("Distribution"), Column("Version"), Column("Licence"), Column("Modules", numeric=True)]
+        return _section("third-party", _table("third-party", columns, rows), len(rows))
+
+    def vendored(self) -> str:
+        rows: list[list[Any]] = [
+            [v.get("package"), v.get("version") or "", v.get("module"), self.path_cell(v.get("path"))]
+            for v in _rows(self.document, "vendored")
+        ]
+        columns = [Column("Package"), Column("Version"), Column("Module", css="mono"), Column("Where", css="path")]
+        return _section("vendored", _table("vendored", columns, rows), len(rows))
+
+    def spots(self, key: str) -> str:
+        rows: list[list[Any]] = [
+            [
+                s.get("kind"),
+                s.get("module"),
+                self.path_cell(s.get("path")),
+                s.get("line") or "",
+                s.get("detail"),
+                s.get("target") or "",
+            ]
+            for s in _rows(self.document, key)
+        ]
+        columns = [
+            Column("Kind"),
+            Column("Module", css="mono"),
+            Column("File", css="path"),
+            Column("Line", numeric=True),
+            Column("Detail"),
+            Column("Target", css="mono path"),
+        ]
+        return _section(key, _table(key, columns, rows), len(rows))
+
+    def capabilities(self) -> str:
+        rows: list[list[Any]] = []
+        for reach in _rows(self.document, "capabilities"):
+            chain = [hop for hop in reach.get("chain") or () if isinstance(hop, Mapping)]
+            hops = f" {ARROW} ".join(
+                str(hop.get("module"))
+                + (f" ({self.shown(hop.get('path'))}:{hop.get('line')})" if hop.get("path") else "")
+                for hop in chain
+            )
+            rows.append([reach.get("capability"), reach.get("module"), reach.get("via"), max(len(chain) - 1, 0), hops])
+        columns = [
+            Column("Capability"),
+            Column("Module", css="mono"),
+            Column("Via", css="mono"),
+            Column("Hops", numeric=True),
+            Column("Chain", css="chain mono"),
+        ]
+        return _section("capabilities", _table("capabilities", columns, rows), len(rows))
+
+    def portability(self) -> str:
+        rows: list[list[Any]] = []
+        for issue in _rows(self.document, "portability"):
+            sites = [site for site in issue.get("sites") or () if isinstance(site, Mapping)]
+            where = ", ".join(f"{self.shown(site.get('path'))}:{site.get('line')}" for site in sites)
+            rows.append(
+                [
+                    issue.get("module"),
+                    issue.get("status"),
+                    issue.get("since"),
+                    issue.get("version"),
+                    issue.get("replacement") or "",
+                    len(sites),
+                    where,
+                ]
+            )
+        columns = [
+            Column("Module", css="mono"),
+            Column("Status"),
+            Column("Since"),
+            Column("Target Python"),
+            Column("Replacement", css="mono"),
+            Column("Imports", numeric=True),
+            Column("Imported at", css="path"),
+        ]
+        return _section("portability", _table("portability", columns, rows), len(rows))
+
+    def shadowing(self) -> str:
+        rows: list[list[Any]] = []
+        for entry in _rows(self.document, "shadowing"):
+            hides = entry.get("hides")
+            hidden = hides if isinstance(hides, list) else [hides] if hides else []
+            rows.append([entry.get("module"), ", ".join(str(h) for h in hidden)])
+        columns = [Column("Module", css="mono"), Column("Hides", css="mono")]
+        return _section("shadowing", _table("shadowing", columns, rows), len(rows))
+
+    def diagnostics(self) -> str:
+        rows: list[list[Any]] = [
+            [
+                d.get("code"),
+                d.get("severity"),
+                d.get("message"),
+                self.path_cell(d.get("path")),
+                d.get("line") or "",
+                d.get("col") or "",
+            ]
+            for d in _rows(self.document, "diagnostics")
+        ]
+        columns = [
+            Column("Code", css="mono"),
+            Column("Severity"),
+            Column("Message"),
+            Column("File", css="path"),
+            Column("Line", numeric=True),
+            Column("Col", numeric=True),
+        ]
+        return _section("diagnostics", _table("diagnostics", columns, rows), len(rows))
+
+    def modules(self) -> str:
+        rows: list[list[Any]] = [
+            [
+                e.get("name"),
+                e.get("kind"),
+                e.get("category") or "",
+                "yes" if e.get("audited") else "no",
+                e.get("distribution") or "",
+                self.path_cell(e.get("path")),
+            ]
+            for e in self.inventory
+        ]
+        columns = [
+            Column("Module", css="mono"),
+            Column("Kind"),
+            Column("Category"),
+            Column("Audited"),
+            Column("Distribution"),
+            Column("Path", css="path"),
+        ]
+        return _section("modules", _table("modules", columns, rows), len(rows))
+
+
+# --- pieces ------------------------------------------------------------------------------------
+
+
+def _e(value: Any) -> str:
+    """Any value as escaped HTML text (quotes too: it may end up in an attribute); None is empty."""
+    return "" if value is None else html.escape(str(value), quote=True)
+
+
+def _rows(document: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
+    return [row for row in document.get(key) or () if isinstance(row, Mapping)]
+
+
+def _base_directory(inventory: Iterable[Mapping[str, Any]]) -> str | None:
+    """The directory the audited tree is in: paths under it are shown relative to it (``app/loader.py``)."""
+    paths = [str(e["path"]) for e in inventory if e.get("audited") and e.get("path") and os.path.isabs(str(e["path"]))]
+    if not paths:
+        return None
+    try:
+        common = os.path.commonpath([os.path.dirname(p) for p in paths])
+    except ValueError:  # different drives
+        return None
+    if os.path.join(common, "__init__.py") in paths:  # the audited directory is a package: show its name
+        common = os.path.dirname(common)
+    return common if common and common != os.path.dirname(common) else None
+
+
+def _meta(document: Mapping[str, Any], python: Mapping[str, Any], base: str | None) -> str:
+    pieces = [f"Python {_e(python.get('version') or '?')}"]
+    if python.get("executable"):
+        pieces[0] += f" (<code>{_e(python['executable'])}</code>)"
+    pieces.append(f"depscan {_e(document.get('depscan_version') or '?')}")
+    if base:
+        pieces.append(f"paths relative to <code>{_e(base)}</code>")
+    return " &middot; ".join(pieces)
+
+
+def _nav(with_diagram: bool) -> str:
+    links = [("summary", "Summary")] + [(a, t) for a, t in SECTIONS if with_diagram or a != "diagram"]
+    return "<nav>" + " ".join(f'<a href="#{anchor}">{_e(title)}</a>' for anchor, title in links) + "</nav>"
+
+
+def _footer(document: Mapping[str, Any]) -> str:
+    schema = f"schema {document.get('schema', '?')} version {document.get('schema_version', '?')}"
+    return f"<footer>{_e(schema)} &middot; nothing audited was run: depscan reads sources and metadata as text</footer>"
+
+
+def _section(anchor: str, body: str, count: int | None = None) -> str:
+    title = dict(SECTIONS)[anchor]
+    counted = f' <span class="count">({count})</span>' if count is not None else ""
+    return f'<section id="{anchor}">\n<h2>{_e(title)}{counted}</h2>\n{body}\n</section>'
+
+
+def _table(name: str, columns: Sequence[Column], rows: Sequence[Sequence[Any]]) -> str:
+    """A sortable table, or "none" when there are no rows."""
+    if not rows:
+        return '<p class="none">none</p>'
+    table_id = f"table-{name}"
+    head = "".join(
+        f'<th scope="col"{_classes(column, header=True)}{_NUMBER if column.numeric else ""}>{_e(column.title)}</th>'
+        for column in columns
+    )
+    body = "\n".join(
+        "<tr>" + "".join(f"<td{_classes(c)}>{_cell(v)}</td>" for c, v in zip(columns, row, strict=True)) + "</tr>"
+        for row in rows
+    )
+    tools = (
+        f'<div class="tools" data-table="{table_id}" hidden>'
+        '<input type="search" placeholder="Filter rows" aria-label="Filter the table">'
+        f"<span>{len(rows)} {'row' if len(rows) == 1 else 'rows'}</span>"
+        "</div>"
+    )
+    return (
+        f'{tools}\n<div class="scroll"><table class="sortable" id="{table_id}">\n'
+        f"<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table></div>"
+    )
+
+
+_NUMBER = ' data-type="number"'
+
+
+def _classes(column: Column, header: bool = False) -> str:
+    names = (["num"] if column.numeric else []) + ([] if header else column.css.split())
+    return f' class="{" ".join(names)}"' if names else ""
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, Markup):
+        return str(value)
+    return _e(value)
