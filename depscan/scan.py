@@ -630,8 +630,13 @@ def plan_targets(arguments: Iterable[str], modules: Iterable[str]) -> tuple[Targ
         path = os.path.abspath(argument)
         if os.path.isdir(path):
             if os.path.exists(os.path.join(path, "__init__.py")):
-                # A package: its parent directory goes on the path, its modules are the roots.
-                targets.paths.append(os.path.dirname(path))
+                # A package: the directory above its top-level package goes on the path (for
+                # setuptools/_vendor that is site-packages, not setuptools/, whose logging.py
+                # would hide the stdlib's), and its modules are the roots.
+                top = path
+                while os.path.exists(os.path.join(os.path.dirname(top), "__init__.py")):
+                    top = os.path.dirname(top)
+                targets.paths.append(os.path.dirname(top))
             else:
                 targets.paths.append(path)
             targets.files.extend(_python_files(path))

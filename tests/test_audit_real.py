@@ -84,3 +84,38 @@ def test_golden_facts(report: Audit) -> None:
     assert ("process", "pip._vendor.six") not in reaches  # pip/__init__'s main() imports it, not the package
     assert {(p.module, p.status) for p in report.portability} >= {("distutils", "deprecated"), ("imp", "deprecated")}
     assert not report.diagnostics
+
+
+SETUPTOOLS = next(
+    (Path(p) / "setuptools" / "_vendor" for p in sys.path if (Path(p) / "setuptools" / "_vendor").is_dir()), None
+)
+PINNED_SETUPTOOLS = "65.5.0"
+
+
+def test_setuptools_vendor_golden_facts() -> None:
+    """setuptools' _vendor, examined by hand once (setuptools 65.5.0, the one ensurepip puts in a venv)."""
+    from importlib.metadata import version
+
+    if SETUPTOOLS is None or version("setuptools") != PINNED_SETUPTOOLS:
+        pytest.skip(f"golden facts are for setuptools {PINNED_SETUPTOOLS}")
+    report = audit(probe(sys.executable), [str(SETUPTOOLS)], options=ScanOptions())
+    assert {(v.package, v.version) for v in report.vendored} == {
+        ("importlib_metadata", None), ("importlib_resources", None), ("jaraco", None),
+        ("more_itertools", "8.8.0"), ("ordered_set", "3.1"), ("packaging", "21.3"), ("pyparsing", None),
+        ("tomli", "2.0.1"), ("typing_extensions", None), ("zipp", None),
+    }  # fmt: skip
+    assert [(s.kind, s.module) for s in report.opaque] == [
+        ("native-library", "setuptools._vendor.packaging._manylinux")
+    ]
+    spots = {
+        (s.kind, Path(s.path or "").relative_to(SETUPTOOLS).as_posix(), s.line)
+        for s in report.blindspots
+        if s.kind != "pth-exec"
+    }
+    assert spots == {
+        ("dynamic-import", "importlib_metadata/__init__.py", 194),
+        ("meta-path", "importlib_metadata/_compat.py", 22),
+        ("dynamic-import", "importlib_resources/_common.py", 44),
+        ("exec", "jaraco/functools.py", 519),
+    }
+    assert not report.diagnostics  # setuptools/logging.py is setuptools.logging, not a top-level logging

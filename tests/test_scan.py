@@ -241,3 +241,16 @@ def test_progress_bar_survives_without_a_terminal() -> None:
     for scanned in range(1, 5):
         progress(scanned, 10 - scanned)
     progress.done()
+
+
+def test_a_subpackage_target_puts_the_top_package_s_parent_on_the_path(tmp_path: Path) -> None:
+    """Scanning outer/inner: outer's own logging.py must not hide the stdlib's (as setuptools/_vendor would)."""
+    inner = tmp_path / "outer" / "inner"
+    inner.mkdir(parents=True)
+    (tmp_path / "outer" / "__init__.py").write_text("")
+    (tmp_path / "outer" / "logging.py").write_text("from . import inner\n")
+    (inner / "__init__.py").write_text("import logging\nfrom outer import logging as own\n")
+    result = scan(probe(sys.executable), [str(inner)], use_pythonpath=False)
+    assert result.modules["logging"].category == "stdlib"
+    assert result.modules["outer.logging"].path == str(tmp_path / "outer" / "logging.py")
+    assert "outer.inner" in result.modules and not [d for d in result.diagnostics if d.code == "DS021"]
