@@ -312,12 +312,10 @@ def _literal_version(resolution: Any) -> tuple[str | None, tuple[str, int] | Non
     """The ``__version__ = "..."`` a module (or package ``__init__``) declares, read as text; else the
     (module, level) of a ``from ... import __version__`` it takes it from."""
     path = resolution.file
-    if not path or not os.path.isfile(path) or path.endswith(".pyc"):
+    if not path or path.endswith(".pyc"):
         return None, None
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(1 << 20)
-    except OSError:
+    data = _source_of(path, resolution)
+    if data is None:
         return None, None
     match = _VERSION_RE.search(data)
     if match is not None:
@@ -390,14 +388,28 @@ def _source_spots(result: ScanResult, audited: set[str]) -> list[Spot]:
         extraction = result.extractions.get(name)
         if extraction is None or not extraction.path or not extraction.path.endswith(".py"):
             continue
-        try:
-            with open(extraction.path, "rb") as handle:
-                source = handle.read()
-        except OSError:
+        source = _source_of(extraction.path, result.modules.get(name))
+        if source is None:
             continue
         for found in find_blindspots(source, name, extraction.path):
             spots.append(Spot(found.kind, name, extraction.path, found.line, found.detail, found.target))
     return spots
+
+
+def _source_of(path: str, resolution: Any) -> bytes | None:
+    """The bytes of a module's source: a file, or a member of the zip archive it is in."""
+    import zipfile
+
+    archive = getattr(resolution, "archive", None)
+    try:
+        if archive:
+            member = os.path.relpath(path, archive).replace(os.sep, "/")
+            with zipfile.ZipFile(archive) as handle:
+                return handle.read(member)
+        with open(path, "rb") as handle:
+            return handle.read()
+    except (OSError, KeyError, ValueError, EOFError, NotImplementedError, zipfile.BadZipFile):
+        return None
 
 
 # --- capabilities ------------------------------------------------------------------------------

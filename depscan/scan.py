@@ -676,7 +676,19 @@ def _zip_top_level(archive: str, problems: list[Diagnostic]) -> list[str]:
             tops.add(head)
     if "__main__.py" in names:
         tops.add("__main__")
-    return sorted(tops)
+    # Like a source directory, every module of the archive's packages is a root too.
+    members = set(names)
+    modules: set[str] = set()
+    for name in names:
+        if not name.endswith(".py") or "/" not in name:
+            continue
+        parts = name[:-3].split("/")
+        packages = ["/".join(parts[:end]) for end in range(1, len(parts))]
+        if all(f"{p}/__init__.py" in members or f"{p}/__init__.pyc" in members for p in packages):
+            dotted = parts[:-1] if parts[-1] == "__init__" else parts
+            if all(part.isidentifier() for part in dotted):
+                modules.add(".".join(dotted))
+    return sorted(tops | modules)
 
 
 def scan(

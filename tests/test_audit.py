@@ -220,3 +220,18 @@ def test_html_from_the_command_line(tree: Path, tmp_path: Path) -> None:
     assert text.startswith("<!DOCTYPE html>") and "Vendored packages" in text and "six" in text
     if shutil.which("dot"):
         assert "<svg" in text  # the diagram, embedded
+
+
+def test_a_zip_archive_is_audited_like_the_tree(tmp_path: Path) -> None:
+    import zipfile
+
+    archive = tmp_path / "app.zip"
+    with zipfile.ZipFile(archive, "w") as handle:
+        for path in sorted((TREE / "app").rglob("*.py")):
+            handle.write(path, path.relative_to(TREE).as_posix())
+    zipped = audit(probe(sys.executable), [str(archive)], options=ScanOptions())
+    assert {(v.package, v.version) for v in zipped.vendored} == {("six", "1.16.0"), ("chardet_lite", "5.2.0")}
+    kinds = {(s.kind, s.line) for s in zipped.blindspots if s.kind in SPOT_KINDS}
+    assert kinds == {("sys-path", 7), ("exec", 11), ("dynamic-import", 12)}
+    assert {s.kind for s in zipped.opaque} == {"zip", "native-library"}
+    assert sum(1 for e in zipped.inventory if e.audited) == 9
