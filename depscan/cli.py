@@ -39,6 +39,7 @@ def cli() -> None:
     depscan script.py --graph out.svg   scan a program and draw it (same as: depscan scan ...)
     depscan why script.py some.module   the import chains that bring a module in
     depscan check [PATH...]             flag imports that cannot be found (pre-commit, CI)
+    depscan audit PATH...               what vendored code can load and do (text, JSON, HTML, ...)
     depscan imports FILE...             the imports of files, one by one
     depscan resolve NAME...             where the target Python would find modules
     """
