@@ -18,12 +18,12 @@ local function named ``compile`` is not taken for the builtin.
 from __future__ import annotations
 
 import ast
-import io
-import tokenize
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from depscan.source import Columns
 
 __all__ = ["Blindspot", "BlindspotKind", "KINDS", "find_blindspots"]
 
@@ -220,30 +220,6 @@ def _parse(source: bytes, path: str | None) -> ast.Module | None:
         return None
 
 
-class _Columns:
-    """Turns the AST's UTF-8 byte offsets into 1-based character columns."""
-
-    def __init__(self, source: bytes) -> None:
-        self._ascii = source.isascii()
-        self._source = source
-        self._lines: list[str] | None = None
-
-    def __call__(self, line: int, byte_offset: int) -> int:
-        if self._ascii:
-            return byte_offset + 1
-        if self._lines is None:
-            try:
-                encoding, _ = tokenize.detect_encoding(io.BytesIO(self._source).readline)
-                text = self._source.decode(encoding, "replace")
-            except (SyntaxError, LookupError):
-                text = self._source.decode("utf-8", "replace")
-            self._lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-        if not 0 < line <= len(self._lines):
-            return byte_offset + 1
-        prefix = self._lines[line - 1].lstrip("\ufeff").encode("utf-8")[:byte_offset]
-        return len(prefix.decode("utf-8", "ignore")) + 1
-
-
 # --- scopes and bindings --------------------------------------------------------
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -321,7 +297,7 @@ class _Finder:
     def __init__(self, source: bytes, module: str, tree: ast.Module) -> None:
         self.module = module
         self.tree = tree
-        self.columns = _Columns(source)
+        self.columns = Columns(source)
         self.found: list[Blindspot] = []
         self.consumed: set[int] = set()  # ids of calls already reported as part of an outer one
         self.resolved: dict[int, str | None] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -466,22 +466,10 @@ def check_command(
     Exits 1 when there are findings (errors), 0 silently otherwise, 2 on usage errors.
     """
     from depscan.check import CheckSettings, check, format_github, format_json, format_sarif, format_text, summary_line
-    from depscan.config import ConfigError, load_config
     from depscan.interpreter import InterpreterError, choose_executable, probe
 
     start = os.path.abspath(paths[0]) if paths else os.getcwd()
-    try:
-        config = load_config(config_file, start if os.path.isdir(start) else os.path.dirname(start))
-    except ConfigError as exc:
-        click.echo(f"depscan check: error: {exc}", err=True)
-        sys.exit(2)
-    versions = list(config.python_versions)
-    for text in python_versions:
-        try:
-            major, minor = (int(part) for part in text.split("."))
-        except ValueError:
-            raise click.BadParameter(f"{text!r} is not X.Y", param_hint="--python-version") from None
-        versions.append((major, minor))
+    config, versions = _config_and_versions("check", config_file, start, python_versions, "--python-version")
     missing = [p for p in paths if not os.path.exists(p)]
     if missing:
         raise click.BadParameter(f"no such file or directory: {missing[0]}", param_hint="PATH")
@@ -552,6 +540,28 @@ def check_command(
         runs.store(key, witness(depends_on), Answer(report, summary, status))
     _emit_check(report, summary, output, "")
     sys.exit(status)
+
+
+def _config_and_versions(
+    command: str, config_file: str | None, start: str, given: Sequence[str], option: str
+) -> tuple[Any, list[tuple[int, int]]]:
+    """The configuration found from ``start`` (exit 2 with its error), and the Python versions it
+    names followed by those given with ``option``."""
+    from depscan.config import ConfigError, load_config
+
+    try:
+        config = load_config(config_file, start if os.path.isdir(start) else os.path.dirname(start))
+    except ConfigError as exc:
+        click.echo(f"depscan {command}: error: {exc}", err=True)
+        sys.exit(2)
+    versions = list(config.python_versions)
+    for text in given:
+        try:
+            major, minor = (int(part) for part in text.split("."))
+        except ValueError:
+            raise click.BadParameter(f"{text!r} is not X.Y", param_hint=option) from None
+        versions.append((major, minor))
+    return config, versions
 
 
 def _emit_check(report: str, summary: str | None, output: str | None, replayed_format: str) -> None:
@@ -636,7 +646,6 @@ def audit_command(
         compare,
         load_baseline,
     )
-    from depscan.config import ConfigError, load_config
 
     if fail_on and not baseline:
         raise click.UsageError("--fail-on needs --baseline OLD.json to compare with")
@@ -647,19 +656,9 @@ def audit_command(
         except BaselineError as exc:
             click.echo(f"depscan audit: error: {exc}", err=True)
             sys.exit(2)
-    start = os.path.abspath(targets[0])
-    try:
-        config = load_config(config_file, start if os.path.isdir(start) else os.path.dirname(start))
-    except ConfigError as exc:
-        click.echo(f"depscan audit: error: {exc}", err=True)
-        sys.exit(2)
-    versions = list(config.python_versions)
-    for text in target_versions:
-        try:
-            major, minor = (int(part) for part in text.split("."))
-        except ValueError:
-            raise click.BadParameter(f"{text!r} is not X.Y", param_hint="--target-version") from None
-        versions.append((major, minor))
+    config, versions = _config_and_versions(
+        "audit", config_file, os.path.abspath(targets[0]), target_versions, "--target-version"
+    )
     interp, options, cache, where = _scan_setup(targets, **target_options)
     try:
         report = audit(interp, targets, versions, dict(config.capabilities), options, **where)

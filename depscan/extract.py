@@ -37,7 +37,7 @@ from depscan.model import (
     Kind,
     ModuleFacts,
 )
-from depscan.source import DEFAULT_MAX_BYTES, module_name_for, read_bytes
+from depscan.source import DEFAULT_MAX_BYTES, Columns, module_name_for, read_bytes
 
 __all__ = ["extract", "extract_file", "resolve_relative"]
 
@@ -201,30 +201,6 @@ def _lines_of(source: bytes, offsets: list[int]) -> list[int]:
     return lines
 
 
-class _Columns:
-    """Turns the AST's UTF-8 byte offsets into 1-based character columns."""
-
-    def __init__(self, source: bytes) -> None:
-        self._ascii = source.isascii()
-        self._source = source
-        self._lines: list[str] | None = None
-
-    def __call__(self, line: int, byte_offset: int) -> int:
-        if self._ascii:
-            return byte_offset + 1
-        if self._lines is None:
-            try:
-                encoding, _ = tokenize.detect_encoding(io.BytesIO(self._source).readline)
-                text = self._source.decode(encoding, "replace")
-            except (SyntaxError, LookupError):
-                text = self._source.decode("utf-8", "replace")
-            self._lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-        if not 0 < line <= len(self._lines):
-            return byte_offset + 1
-        prefix = self._lines[line - 1].lstrip("\ufeff").encode("utf-8")[:byte_offset]
-        return len(prefix.decode("utf-8", "ignore")) + 1
-
-
 # --- the walk -----------------------------------------------------------------
 
 
@@ -240,7 +216,7 @@ class _Walker:
         self.module = module
         self.is_package = is_package
         self.path = path
-        self.columns = _Columns(source)
+        self.columns = Columns(source)
         if b"\r" in source:  # lines end at \r too; count them on a \n-only copy
             source = source.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         self.source = source

@@ -7,8 +7,10 @@ read: every failure becomes a :class:`~depscan.model.Diagnostic`.
 from __future__ import annotations
 
 import errno
+import io
 import os
 import stat
+import tokenize
 from pathlib import Path
 
 from depscan.model import Diagnostic
@@ -156,3 +158,27 @@ def expand_paths(paths: list[str], directories: list[str] | None = None) -> list
             found.extend(os.path.join(directory, name) for name in filenames if name.endswith(".py"))
         files.extend(sorted(found))
     return files
+
+
+class Columns:
+    """Turns the AST's UTF-8 byte offsets into 1-based character columns."""
+
+    def __init__(self, source: bytes) -> None:
+        self._ascii = source.isascii()
+        self._source = source
+        self._lines: list[str] | None = None
+
+    def __call__(self, line: int, byte_offset: int) -> int:
+        if self._ascii:
+            return byte_offset + 1
+        if self._lines is None:
+            try:
+                encoding, _ = tokenize.detect_encoding(io.BytesIO(self._source).readline)
+                text = self._source.decode(encoding, "replace")
+            except (SyntaxError, LookupError):
+                text = self._source.decode("utf-8", "replace")
+            self._lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        if not 0 < line <= len(self._lines):
+            return byte_offset + 1
+        prefix = self._lines[line - 1].lstrip("\ufeff").encode("utf-8")[:byte_offset]
+        return len(prefix.decode("utf-8", "ignore")) + 1
