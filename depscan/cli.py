@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -482,6 +483,7 @@ def check_command(
         raise click.ClickException(str(exc)) from None
     cache_root = None if no_cache else os.path.abspath(cache_dir or os.path.join(config.root, ".depscan_cache"))
     runs = key = None
+    started = time.time_ns()  # an entry of the witness changed after this makes the answer untrustworthy
     if cache_root is not None:
         # An unchanged tree gets the stored answer at once (see depscan.runcache).
         from depscan.runcache import RunCache, run_key, signature
@@ -537,7 +539,7 @@ def check_command(
         from depscan.runcache import Answer, witness
 
         depends_on = [*result.depends_on, *([config.file] if config.file else [])]
-        runs.store(key, witness(depends_on), Answer(report, summary, status))
+        runs.store(key, witness(depends_on), Answer(report, summary, status), started)
     _emit_check(report, summary, output, "")
     sys.exit(status)
 

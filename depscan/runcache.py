@@ -78,9 +78,10 @@ def witness(paths: Iterable[str]) -> list[Entry]:
     return [(path, signature(path)) for path in sorted(set(paths))]
 
 
-def too_fresh(entries: Iterable[Entry], now_ns: int | None = None) -> bool:
-    now = time.time_ns() if now_ns is None else now_ns
-    return any(sig is not None and now - sig[0] < FRESH_NS for _, sig in entries)
+def too_fresh(entries: Iterable[Entry], since_ns: int | None = None) -> bool:
+    """Some entry changed less than FRESH_NS before ``since_ns`` (default: now), or after it."""
+    since = time.time_ns() if since_ns is None else since_ns
+    return any(sig is not None and sig[0] > since - FRESH_NS for _, sig in entries)
 
 
 class RunCache:
@@ -108,9 +109,10 @@ class RunCache:
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
-    def store(self, key: str, entries: list[Entry], answer: Answer) -> bool:
-        """Keep the answer (not when its witness is too fresh to trust); False when not kept."""
-        if too_fresh(entries):
+    def store(self, key: str, entries: list[Entry], answer: Answer, started_ns: int | None = None) -> bool:
+        """Keep the answer; not when its witness is too fresh to trust: changed in the seconds
+        before the run started (``started_ns``) or during it. False when not kept."""
+        if too_fresh(entries, started_ns):
             return False
         data = {
             "schema": SCHEMA,

@@ -460,3 +460,14 @@ def test_stdlib_names_are_asked_once_per_interpreter(tmp_path: Path, monkeypatch
     monkeypatch.setattr(subprocess, "run", no_subprocess)
     again = stdlib_module_attributes(interp, ["ssl", "json"])
     assert again == {"ssl": first["ssl"], "json": first["json"]}
+
+
+def test_a_file_changed_while_the_check_ran_keeps_the_answer_from_being_stored() -> None:
+    from depscan.runcache import FRESH_NS, too_fresh
+
+    started = time.time_ns()
+    old = [started - 10 * FRESH_NS, 1]
+    assert not too_fresh([("a.py", old)], started)
+    assert too_fresh([("a.py", old), ("b.py", [started + 1, 1])], started)  # written during the run
+    assert too_fresh([("a.py", [started - FRESH_NS // 2, 1])], started)  # just before it
+    assert not too_fresh([("gone.py", None)], started)
