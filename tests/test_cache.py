@@ -982,7 +982,9 @@ enabled = True
 for round in range(3):
     order = keys[:]
     rng.shuffle(order)
-    with ExtractionCache(directory) as cache:
+    # A generous lock timeout: this is about correctness when processes meet, on a machine that may
+    # be loaded (a shorter wait turns the cache off, as it should, and this test would see that).
+    with ExtractionCache(directory, busy_timeout_ms=60000) as cache:
         for start in range(0, len(order), 3):
             batch = order[start : start + 3]
             if start % 2:
