@@ -435,7 +435,17 @@ def _capabilities(result: ScanResult, audited: set[str], table: Mapping[str, Any
         resolution = result.modules.get(name)
         if resolution is not None and resolution.kind == "extension" and resolution.category != "stdlib":
             givers.setdefault("native", {})[name] = name
-    for name in audited:  # `from os import system`: the attribute gives it, not the module
+    attributed = {m for c in table.values() for m in c.attributes}  # modules whose attributes count
+    for name in audited:  # `os.system(...)`: the attribute gives it, not the module
+        resolution = result.modules.get(name)
+        code = _source_of(resolution.file, resolution) if resolution is not None and resolution.file else None
+        for module, attribute in _attribute_uses(code, attributed) if code else ():
+            dotted = f"{module}.{attribute}"
+            own = {*capabilities_of(module, table), *capabilities_of(dotted, table)}
+            for capability in attribute_capabilities(module, attribute, table):
+                if capability not in own:
+                    givers.setdefault(capability, {}).setdefault(name, dotted)
+    for name in audited:  # `from os import system`: the same
         extraction = result.extractions.get(name)
         if extraction is None:
             continue
@@ -471,6 +481,28 @@ def _capabilities(result: ScanResult, audited: set[str], table: Mapping[str, Any
         for module in sorted(audited & set(chain_to)):
             reaches.append(Reach(capability, module, via[module], chain_to[module]))
     return reaches
+
+
+def _attribute_uses(source: bytes, modules: set[str]) -> list[tuple[str, str]]:
+    """``os.system`` and ``o.popen`` (after ``import os as o``): (module, attribute) for the modules given."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    names: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name in modules:
+                    names[alias.asname or alias.name] = alias.name
+    if not names:
+        return []
+    uses = {
+        (names[node.value.id], node.attr)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in names
+    }
+    return sorted(uses)
 
 
 def _reached(
