@@ -379,8 +379,7 @@ def scan_command(
     --follow-stdlib. Imports in branches that are dead for the target Python
     (sys.version_info, sys.platform guards) are listed, not followed.
     """
-    from depscan.diagram import DiagramError, write_diagram
-    from depscan.graph import collapse, cycle_edges, cycles
+    from depscan.graph import cycles
     from depscan.report import scan_json, scan_text
 
     result = _run_scan(targets, **target_options)
@@ -394,6 +393,9 @@ def scan_command(
     else:
         click.echo(report, nl=False)
     if graph_file:
+        from depscan.diagram import DiagramError, write_diagram
+        from depscan.graph import collapse, cycle_edges
+
         view = collapse(result, include_stdlib=include_stdlib, full=full)
         named = [os.path.basename(t.rstrip(os.sep)) for t in targets] + list(target_options.get("modules") or ())
         title = ", ".join(named[:3]) + (" ..." if len(named) > 3 else "")

@@ -51,6 +51,9 @@ _IMPORT_FUNCTIONS = {
 }
 _FUTURE_FEATURES = frozenset(__future__.all_feature_names)
 _HOT_WORDS = (b"import_module", b"__import__")
+# A function or class body none of whose lines holds one of these words (nor a hot line)
+# can neither import nor bind module names: the walk passes it by.
+_LOUD_WORDS = (b"import", b"globals")
 _PY2_HINTS = ("Missing parentheses in call to", "multiple exception types must be parenthesized")
 
 
@@ -222,6 +225,7 @@ class _Walker:
         self.source = source
         self.hot = _hot_lines(source, _HOT_WORDS) if any(w in source for w in _HOT_WORDS) else []
         self.walrus = _hot_lines(source, (b":=",)) if b":=" in source else []
+        self.loud = _hot_lines(source, _LOUD_WORDS)
         self.searching = bool(self.hot or self.walrus)  # any expression worth a look?
         self.legacy_ns = is_package and (b"extend_path" in source or b"declare_namespace" in source)
         self.records: list[ImportRecord] = []
@@ -239,7 +243,6 @@ class _Walker:
         self.future: list[str] = []
         self.all = _AllState()
         self.namespace: str | None = None
-        self.tries = 0
         self.classes: list[str] = []  # enclosing class names, for private name mangling
 
     # The walk proper. Statement nesting is bounded by the parser (100 levels of
@@ -314,16 +317,31 @@ class _Walker:
             self.expressions(node, ctx, header)
         if ctx.scope == "module":
             self.define(node.name, ctx)
-        self.block(node.body, ctx.with_scope("function"))
+        if self.heard(node):
+            self.block(node.body, ctx.with_scope("function"))
 
     def s_class(self, node: ast.ClassDef, ctx: Context) -> None:
         if self.searching:
             self.expressions(node, ctx, (*node.decorator_list, *node.bases, *node.keywords))
         if ctx.scope == "module":
             self.define(node.name, ctx)
+        if not self.heard(node):
+            return
         self.classes.append(node.name)
         self.block(node.body, ctx if ctx.scope == "function" else ctx.with_scope("class"))
         self.classes.pop()
+
+    def heard(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> bool:
+        """Could the body of ``node`` import, or bind module names? Not when no line of it says so.
+
+        Imports, import calls and ``globals()`` name themselves on a line of the
+        body (``import``, ``import_module``, ``__import__``, ``globals``; an alias
+        of an import function is on a hot line); nothing else in a function or
+        class body reaches the module's facts. Most bodies are neither, and not
+        walking them is most of the walk saved.
+        """
+        first, last = node.lineno, node.end_lineno or node.lineno  # (a body's decorators sit above its lines)
+        return _any_between(self.loud, first, last) or _any_between(self.hot, first, last)
 
     def s_if(self, node: ast.If, ctx: Context) -> None:
         if self.searching:
@@ -350,8 +368,7 @@ class _Walker:
                     self.bind_target(item.optional_vars, ctx)
         inner = ctx
         if any(self.suppresses_import_error(item.context_expr) for item in node.items):
-            self.tries += 1
-            inner = ctx.with_try(self.tries, "body")
+            inner = ctx.with_try(node.lineno, "body")  # a try is known by the line it starts on
         self.block(node.body, inner)
 
     def s_for(self, node: ast.For | ast.AsyncFor, ctx: Context) -> None:
@@ -512,10 +529,9 @@ class _Walker:
         catching = any(
             self.catches_import_error(handler.type) and not _raises(handler.body) for handler in node.handlers
         )
-        if catching:
-            self.tries += 1
-            body_ctx = ctx.with_try(self.tries, "body")
-            handler_ctx = ctx.with_try(self.tries, "handler")
+        if catching:  # a try is known by the line it starts on: no two start on one line
+            body_ctx = ctx.with_try(node.lineno, "body")
+            handler_ctx = ctx.with_try(node.lineno, "handler")
         else:
             body_ctx = handler_ctx = ctx
         self.block(node.body, body_ctx)
@@ -525,7 +541,7 @@ class _Walker:
             caught = self.catches_import_error(handler.type) and not _raises(handler.body)
             self.block(handler.body, handler_ctx if caught else ctx)
             if catching and caught:
-                self.success_flags(node.body, handler.body, self.tries)
+                self.success_flags(node.body, handler.body, node.lineno)
         # `else:` runs only when the body's imports succeeded: part of the same optional feature.
         self.block(node.orelse, body_ctx)
         self.block(node.finalbody, ctx)

@@ -149,7 +149,6 @@ def _missing_lines(result: ScanResult, entries: Any) -> list[str]:
 
 def scan_json(result: ScanResult, cycles: Sequence[Cycle]) -> str:
     interp = result.interpreter
-    graph = result.graph
     modules = []
     for name in sorted(result.modules):
         resolution = result.modules[name]
@@ -166,7 +165,7 @@ def scan_json(result: ScanResult, cycles: Sequence[Cycle]) -> str:
             }
         )
     imports = []
-    for u, v, data in sorted(graph.edges(data=True), key=lambda e: (e[0], e[1])):
+    for (u, v), data in sorted(result.graph_data.edges.items()):
         if data.get("kind") != "import":
             continue
         imports.append({"from": u, "to": v, "sites": [s.to_json() for s in data["sites"]]})

@@ -49,7 +49,7 @@ def test_text_report_of_the_example() -> None:
     assert "weather/api.py  (weather.api)" in out
     lines = [line.split() for line in out.splitlines()]
     assert ["17:5", "tomllib", "import", "tomllib", "if", "sys.version_info", ">=", "(3,", "11)"] in lines
-    assert ["12:5", "requests", "import", "requests", "optional#1"] in lines
+    assert ["12:5", "requests", "import", "requests", "optional#11"] in lines
     assert ["22:5", "weather.cache", "from", ".cache", "import", "Cache", "if", "TYPE_CHECKING"] in lines
     assert any(row[:2] == ["7:12", "?"] and "dynamic" in row for row in lines)
     assert err.strip() == "10 files, 31 imports, 1 dynamic, 0 diagnostics"

@@ -6,6 +6,7 @@ what must be extracted from that line.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ from depscan.extract import extract, resolve_relative
 from depscan.model import Extraction
 
 # (fixture, case) -> fields the single record on that line must have.
-# "tags" is the context as the text report shows it.
+# "tags" is the context as the text report shows it; a try is numbered by its line.
 FORMS: dict[tuple[str, str], dict[str, Any]] = {
     ("pkg/forms.py", "future"): {"kind": "future", "module": "__future__", "names": ["annotations"]},
     ("pkg/forms.py", "plain"): {"kind": "import", "module": "a", "raw": "a", "level": 0, "alias": None},
@@ -45,15 +46,15 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     "class-in-function": {"scope": "function", "tags": ["function"]},
     "class": {"scope": "class", "delayed": False, "tags": ["class"]},
     "method": {"scope": "function", "tags": ["function"]},
-    "try-body": {"optional": True, "fallback": False, "tags": ["optional#1"]},
-    "try-handler": {"optional": False, "fallback": True, "tags": ["fallback#1"]},
-    "try-else": {"optional": True, "fallback": False, "tags": ["optional#1"]},  # runs only if the body worked
+    "try-body": {"optional": True, "fallback": False, "tags": ["optional#24"]},
+    "try-handler": {"optional": False, "fallback": True, "tags": ["fallback#24"]},
+    "try-else": {"optional": True, "fallback": False, "tags": ["optional#24"]},  # runs only if the body worked
     "try-finally": {"optional": False, "tags": []},
     "try-valueerror": {"optional": False, "tags": []},
-    "try-tuple": {"optional": True, "tags": ["optional#2"]},
-    "try-bare": {"optional": True, "tags": ["optional#3"]},
-    "try-exception": {"optional": True, "tags": ["optional#4"]},
-    "suppress": {"optional": True, "tags": ["optional#5"]},
+    "try-tuple": {"optional": True, "tags": ["optional#38"]},
+    "try-bare": {"optional": True, "tags": ["optional#43"]},
+    "try-exception": {"optional": True, "tags": ["optional#48"]},
+    "suppress": {"optional": True, "tags": ["optional#53"]},
     "type-checking": {"type_checking": True, "tags": ["if TYPE_CHECKING"]},
     "not-type-checking": {"type_checking": False, "tags": ["if not TYPE_CHECKING"]},
     "typing-dot": {"type_checking": True, "tags": ["if TYPE_CHECKING"]},
@@ -380,9 +381,9 @@ def test_flags_that_say_an_import_worked() -> None:
         b"if not has_fast:\n    import slow.extra\nif other:\n    import plain\n"
     )
     records = {r.raw: r.context for r in extract(source, "m").imports}
-    assert (records["fast"].try_id, records["fast"].try_role) == (1, "body")
-    assert (records["slow"].try_id, records["slow"].try_role) == (1, "handler")
-    assert [(c.try_id, c.try_role) for raw, c in records.items() if raw == "slow.extra"] == [(1, "handler")]
+    assert (records["fast"].try_id, records["fast"].try_role) == (2, "body")  # the try on line 2
+    assert (records["slow"].try_id, records["slow"].try_role) == (2, "handler")
+    assert [(c.try_id, c.try_role) for raw, c in records.items() if raw == "slow.extra"] == [(2, "handler")]
     assert (records["plain"].try_id, records["plain"].try_role) == (None, None)
     froms = [(r.context.try_role, r.context.conditions) for r in extract(source, "m").imports if r.kind == "from"]
     assert froms == [("body", ()), ("handler", ())]
@@ -394,9 +395,9 @@ def test_nested_tries_know_the_tries_around_them() -> None:
         b"    try:\n        import c\n    except ImportError:\n        pass\n"
     )
     contexts = {r.raw: r.context for r in extract(source, "m").imports}
-    assert (contexts["a"].try_id, contexts["a"].outer_tries) == (2, (1,))
+    assert (contexts["a"].try_id, contexts["a"].outer_tries) == (2, (1,))  # tries known by their lines
     assert (contexts["b"].try_id, contexts["b"].try_role, contexts["b"].outer_tries) == (2, "handler", (1,))
-    assert (contexts["c"].try_id, contexts["c"].outer_tries) == (3, ())  # a handler's failure is not caught by its try
+    assert (contexts["c"].try_id, contexts["c"].outer_tries) == (7, ())  # a handler's failure is not caught by its try
 
 
 def test_legacy_namespace_packages(extracted: dict[str, Extraction]) -> None:
@@ -500,3 +501,70 @@ def test_carriage_return_newlines_find_calls() -> None:
 def test_relative_import_in_class_is_mangled() -> None:
     [record] = extract(b"class A:\n    from .__r import x\n", "pkg.mod").imports
     assert record.module == "pkg._A__r"
+
+
+# --- bodies the walk passes by ------------------------------------------------------------
+
+QUIET_BODY_CASES = {
+    "alias-call": (
+        b"import importlib\nload = importlib.import_module\ndef f():\n    return load('plugin')\n",
+        lambda e: [r.module for r in e.imports if r.kind == "call"] == ["plugin"],
+    ),
+    "globals-subscript": (
+        b"def install(name):\n    globals()[name] = 1\n",
+        lambda e: e.facts.dynamic_globals,
+    ),
+    "globals-update": (
+        b"class C:\n    def m(self):\n        globals().update(x=1)\n",
+        lambda e: e.facts.dynamic_globals,
+    ),
+    "import-in-method": (
+        b"class C:\n    x = 1\n    def m(self):\n        if self:\n            from .impl import run\n",
+        lambda e: [(r.module, r.context.scope) for r in e.imports] == [("pkg.impl", "function")],
+    ),
+    "continued-from": (
+        b"def f():\n    from os import (\n        path,\n    )\n",
+        lambda e: [r.module for r in e.imports] == ["os"],
+    ),
+    "decorator-of-nested-def": (  # found by test_properties: the decorator sits above the inner def's line
+        b"from importlib import import_module\n"
+        b"def f0():\n    @register(import_module('a'))\n    def f1():\n        pass\n",
+        lambda e: [r.module for r in e.imports if r.kind == "call"] == ["a"],
+    ),
+    "quiet-function-still-defined": (
+        b"def f():\n    return 1\nclass K:\n    y = 2\n",
+        lambda e: {"f", "K"} <= e.facts.defined and "y" not in e.facts.defined,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(QUIET_BODY_CASES))
+def test_what_a_body_can_do_is_seen(case: str) -> None:
+    source, holds = QUIET_BODY_CASES[case]
+    assert holds(extract(source, "pkg.mod"))
+
+
+def _walk_everything(monkeypatch: pytest.MonkeyPatch) -> None:
+    from depscan import extract as extract_module
+
+    monkeypatch.setattr(extract_module._Walker, "heard", lambda self, node: True)
+
+
+def _stdlib_sources(step: int) -> list[Path]:
+    import sysconfig
+
+    root = Path(sysconfig.get_paths()["stdlib"])
+    files = sorted(p for p in root.rglob("*.py") if "site-packages" not in p.parts)
+    return files[::step]
+
+
+@pytest.mark.parametrize("step", [pytest.param(1, marks=pytest.mark.slow), 17], ids=["all", "sample"])
+def test_passing_quiet_bodies_by_loses_nothing(monkeypatch: pytest.MonkeyPatch, step: int) -> None:
+    """Over the stdlib, extraction with quiet bodies passed by equals a walk of every body."""
+    sources = [(path, path.read_bytes()) for path in _stdlib_sources(step)]
+    assert len(sources) > 50
+    fast = [extract(data, "pkg.mod", False, str(path)) for path, data in sources]
+    _walk_everything(monkeypatch)
+    slow = [extract(data, "pkg.mod", False, str(path)) for path, data in sources]
+    for (path, _), a, b in zip(sources, fast, slow, strict=True):
+        assert a == b, path

@@ -1123,3 +1123,39 @@ def test_relative_import_in_class_is_mangled() -> None:
     source = b"class A:\n    from .__r import __s\n"
     (record,) = extract(source, "pkg.m").imports
     assert (record.module, [n.name for n in record.names]) == ("pkg._A__r", ["_A__s"])
+
+
+# --- the graph: strongly connected components, against networkx -----------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(min_value=1, max_value=25).flatmap(
+        lambda n: st.tuples(
+            st.just(n), st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=4 * n)
+        )
+    )
+)
+def test_strongly_connected_components_match_networkx(graph: tuple[int, list[tuple[int, int]]]) -> None:
+    import networkx as nx
+
+    from depscan.graph import strongly_connected
+
+    count, edges = graph
+    nodes = [f"m{i}" for i in range(count)]
+    successors: dict[str, list[str]] = {n: [] for n in nodes}
+    reference = nx.DiGraph()
+    reference.add_nodes_from(nodes)
+    for a, b in edges:
+        successors[nodes[a]].append(nodes[b])
+        reference.add_edge(nodes[a], nodes[b])
+    ours = strongly_connected(nodes, successors.__getitem__)
+    assert sorted(map(sorted, ours)) == sorted(map(sorted, nx.strongly_connected_components(reference)))
+
+
+def test_strongly_connected_components_of_a_long_chain_need_no_recursion() -> None:
+    from depscan.graph import strongly_connected
+
+    nodes = [f"m{i}" for i in range(20_000)]
+    successors = {n: [nodes[(i + 1) % len(nodes)]] for i, n in enumerate(nodes)}  # one ring
+    assert [len(c) for c in strongly_connected(nodes, successors.__getitem__)] == [20_000]
