@@ -23,16 +23,22 @@ Each tool then scans the script in a process of its own, one after another,
 other load on the machine does not always land on the same tool. The
 environment of every process is this one's less the ``PYTHON*`` variables.
 
-``depscan``
-    ``depscan SCRIPT --python <venv python> --format json`` (the console
-    script beside this Python), run cold, as a
-    user runs it: a new process of this project's Python that imports
-    depscan, scans and writes the JSON report, to ``/dev/null`` through its
-    standard output. (Not ``-o /dev/null``: ``-o`` writes through a temporary
-    file renamed over the target, which replaces the device itself when the
-    user may write to ``/dev``.) The one thing not cold is the interpreter
-    probe: depscan caches its answer on disk, and an untimed run before the
-    rounds makes sure it is there, so no round runs the venv's Python.
+``depscan (cold)``
+    ``depscan SCRIPT --python <venv python> --format json --cache-dir DIR``
+    (the console script beside this Python), as a user runs it the first
+    time: a new process of this project's Python that imports depscan, scans
+    and writes the JSON report, to ``/dev/null`` through its standard output.
+    (Not ``-o /dev/null``: ``-o`` writes through a temporary file renamed over
+    the target, which replaces the device itself when the user may write to
+    ``/dev``.) ``DIR`` is removed before every round, so each reads and
+    parses every file and fills the caches (extractions and the run's
+    answer) anew. The one thing not cold is the interpreter probe: depscan
+    caches its answer on disk, and an untimed run before the rounds makes
+    sure it is there, so no round runs the venv's Python.
+``depscan (warm)``
+    the same command with the caches a previous run left (the cache of the
+    check issue): the program is unchanged, so the answer is the stored one,
+    once every file and directory it was worked out from is seen unchanged.
 ``pydeps``
     ``python -m pydeps SCRIPT --no-config --no-output --no-dot --show-deps
     --max-bacon 0`` in the venv's Python: its analysis (modulefinder, run by
@@ -73,10 +79,15 @@ included), ``files`` the source files it parsed (pydeps runs modulefinder,
 so it reads what modulefinder reads) and ``missing`` what it reports missing
 (pydeps: not reported).
 
-The goals, from the issue: depscan within :data:`FLOOR_BUDGET` times the
-floor, and about :data:`PYDEPS_GOAL` times faster than pydeps. Both are
-printed as PASS or OVER BUDGET; ``--profile`` adds where depscan's time goes
-(cProfile of the same scan, in this process).
+The goals, from the issue: depscan cold within :data:`FLOOR_BUDGET` times
+the floor and about :data:`PYDEPS_GOAL` times faster than pydeps; warm at
+least :data:`WARM_GOAL` times faster than pydeps. Each is printed as PASS or
+OVER BUDGET; ``--profile`` adds where depscan's time goes (cProfile of the
+same scan, in this process).
+
+The floor counts the files depscan *scanned*; it also parses a few more
+(about 2% here: stdlib modules read for the names a ``from`` import takes
+from them), which the floor leaves out, to depscan's cost.
 
 Usage::
 
@@ -98,6 +109,7 @@ import os
 import platform
 import pstats
 import resource
+import shutil
 import stat
 import statistics
 import subprocess
@@ -131,6 +143,9 @@ FLOOR_BUDGET = 1.25
 
 PYDEPS_GOAL = 5.0
 """The goal for pydeps / depscan (CPU): depscan about this many times faster, from the issue."""
+
+WARM_GOAL = 20.0
+"""The goal for pydeps / warm depscan (CPU), from the issue."""
 
 PROFILE_LINES = 25
 """How many functions ``--profile`` lists."""
@@ -231,6 +246,7 @@ class Tool:
     name: str
     command: list[str]
     count: Callable[[str], Counts]
+    prepare: Callable[[], None] | None = None  # run before each timed round, untimed
     counts: Counts = field(default_factory=Counts)
     cpu: list[float] = field(default_factory=list)
     wall: list[float] = field(default_factory=list)
@@ -268,7 +284,7 @@ def depscan_entry() -> list[str]:
 
 def untimed(tool: Tool, cwd: Path) -> str:
     """Run the tool once, its output kept: warms the disk cache (and depscan's probe cache)."""
-    out = WORK_DIR / f"{tool.name.split()[0]}.out"
+    out = WORK_DIR / (tool.name.replace(" ", "-").replace("(", "").replace(")", "") + ".out")
     with open(out, "wb") as handle:
         run(tool.command, handle, cwd)
     return out.read_text(encoding="utf-8")
@@ -315,6 +331,8 @@ def measure(tools: Sequence[Tool], rounds: int, cwd: Path) -> None:
     for number in range(rounds):
         for turn in range(len(tools)):
             tool = tools[(number + turn) % len(tools)]
+            if tool.prepare is not None:
+                tool.prepare()
             cpu, wall = run(tool.command, subprocess.DEVNULL, cwd)
             tool.cpu.append(cpu)
             tool.wall.append(wall)
@@ -426,15 +444,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     script = WORK_DIR / SCRIPT_NAME
     write_script(script, names)
 
-    depscan_command = [*depscan_entry(), str(script), "--python", str(python), "--format", "json"]
+    cold_cache, warm_cache = WORK_DIR / "cache-cold", WORK_DIR / "cache-warm"
+    depscan_command = [*depscan_entry(), str(script), "--python", str(python), "--format", "json", "--cache-dir"]
     pydeps_command = [str(python), "-m", "pydeps", str(script), "--no-config", "--no-output", "--no-dot"]
     pydeps_command += ["--show-deps", "--max-bacon", "0"]
-    depscan = Tool("depscan (cold)", depscan_command, depscan_counts)
+    depscan = Tool(
+        "depscan (cold)",
+        [*depscan_command, str(cold_cache)],
+        depscan_counts,
+        prepare=lambda: shutil.rmtree(cold_cache, ignore_errors=True),
+    )
+    warm = Tool("depscan (warm)", [*depscan_command, str(warm_cache)], depscan_counts)
     pydeps = Tool("pydeps", pydeps_command, pydeps_counts)
     finder = Tool("modulefinder", [str(python), "-c", MODULEFINDER, str(script)], modulefinder_counts)
     files_list = WORK_DIR / "floor-files.json"
     floor = Tool("floor (ast.parse)", [sys.executable, "-c", FLOOR, str(files_list)], floor_counts)
-    tools = [depscan, pydeps, finder, floor]
+    tools = [depscan, warm, pydeps, finder, floor]
 
     print(f"Python {platform.python_version()} ({platform.python_implementation()}, {platform.machine()})")
     if built is None:
@@ -446,6 +471,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         # The untimed run: counts, the file list for the floor, warm disk and probe caches.
+        shutil.rmtree(warm_cache, ignore_errors=True)
         depscan_output = untimed(depscan, WORK_DIR)
         files_list.write_text(json.dumps(scanned_files(depscan_output)), encoding="utf-8")
         depscan.counts = depscan_counts(depscan_output)
@@ -463,19 +489,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     over_floor = depscan.best / floor.best
     faster = pydeps.best / depscan.best
+    faster_warm = pydeps.best / warm.best
     floor_ok = over_floor <= FLOOR_BUDGET
     pydeps_ok = faster >= PYDEPS_GOAL
+    warm_ok = faster_warm >= WARM_GOAL
     print()
     verdict = {True: "PASS", False: "OVER BUDGET"}
-    print(f"depscan / floor  = {over_floor:.2f}x   (goal <= {FLOOR_BUDGET:.2f}x)   {verdict[floor_ok]}")
-    print(f"pydeps / depscan = {faster:.2f}x   (goal >= {PYDEPS_GOAL:.2f}x)   {verdict[pydeps_ok]}")
+    print(f"depscan cold / floor  = {over_floor:.2f}x   (goal <= {FLOOR_BUDGET:.2f}x)   {verdict[floor_ok]}")
+    print(f"pydeps / depscan cold = {faster:.2f}x   (goal >= {PYDEPS_GOAL:.2f}x)   {verdict[pydeps_ok]}")
+    print(f"pydeps / depscan warm = {faster_warm:.2f}x   (goal >= {WARM_GOAL:.2f}x)   {verdict[warm_ok]}")
     print(f"modulefinder / depscan = {finder.best / depscan.best:.2f}x   (for reference)")
 
     if args.profile:
         print()
         print("depscan's scan of the same script in this process, profiled (cProfile):")
         print(profile(script, python))
-    return 1 if args.check and not (floor_ok and pydeps_ok) else 0
+    return 1 if args.check and not (floor_ok and pydeps_ok and warm_ok) else 0
 
 
 if __name__ == "__main__":

@@ -260,25 +260,9 @@ def _depends_on(result: CheckResult, resolver: Resolver, settings: CheckSettings
             directory = os.path.dirname(directory)
     paths += directories
     paths += [e.path for e in result.scan.extractions.values() if e.path]  # modules read for their names
-    # Every directory the resolver looked into for modules: the path entries and what is under
-    # them. (It also lists an entry's parent, to learn what the entry is; the entry's own
-    # signature stands for that, or every write beside the project would count as a change.)
-    entries = [e.path.rstrip(os.sep) + os.sep for e in resolver.search.entries]
-    paths += [d for d in resolver.fs._listings if any((d.rstrip(os.sep) + os.sep).startswith(e) for e in entries)]
-    paths += list(resolver.zips._members)
+    paths += resolver.depends_on()
     for name in ("pyproject.toml", "requirements.txt", "requirements"):
         paths.append(os.path.join(settings.root, name))
-    for entry in resolver.search.entries:
-        paths.append(entry.path)
-        if entry.origin in ("site", "user-site"):
-            try:
-                names = os.listdir(entry.path)
-            except OSError:
-                continue
-            # What site reads there: .pth files, editable finders, pyvenv.cfg beside the prefix.
-            paths += [os.path.join(entry.path, n) for n in names if n.endswith(".pth") or n.startswith("__editable__")]
-    if resolver.interp.venv:
-        paths.append(os.path.join(resolver.interp.venv, "pyvenv.cfg"))
     return paths
 
 

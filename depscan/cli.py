@@ -7,17 +7,20 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from depscan import __version__
 from depscan.atomic import write_atomic
-from depscan.diagnostics import CATALOGUE
-from depscan.extract import extract_file
-from depscan.model import Extraction
-from depscan.render import imports_json, imports_summary, imports_text
 from depscan.source import DEFAULT_MAX_BYTES, expand_paths
+
+if TYPE_CHECKING:
+    from depscan.model import Extraction
+
+# Each command imports what it needs when it runs: a warm `depscan check` or scan answers from
+# its run cache in about a tenth of a second, and the extractor's modules alone would add a
+# third to that.
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -89,6 +92,9 @@ def imports_command(
 
     Exits 1 when a file could not be read or parsed, 0 otherwise.
     """
+    from depscan.extract import extract_file
+    from depscan.render import imports_json, imports_summary, imports_text
+
     files = expand_paths(list(paths))
     if not files:
         raise click.UsageError("no Python files found in the given directories")
@@ -111,6 +117,8 @@ def imports_command(
 @cli.command("codes")
 def codes_command() -> None:
     """List the diagnostic and rule codes depscan reports."""
+    from depscan.diagnostics import CATALOGUE
+
     for entry in CATALOGUE.values():
         click.echo(f"{entry.code}  {entry.name:<22}  {entry.summary}")
 
@@ -311,12 +319,8 @@ def _scan_setup(
     from depscan.cache import ExtractionCache
 
     root = _project_root()
-    if no_cache:
-        cache = None
-    else:
-        # In the project, as ruff and mypy keep theirs; a script outside any project uses the user's cache.
-        default = os.path.join(root, ".depscan_cache") if root else os.path.join(_user_cache(), "extractions")
-        cache = ExtractionCache(cache_dir or default)
+    directory = _scan_cache_dir(no_cache, cache_dir)
+    cache = None if directory is None else ExtractionCache(directory)
     options = ScanOptions(
         follow_stdlib=follow_stdlib,
         follow_third_party="third_party" not in no_follow,
@@ -327,6 +331,17 @@ def _scan_setup(
     )
     where = {"modules": modules, "paths": paths, "use_pythonpath": not no_pythonpath, "project_root": root}
     return interp, options, cache, where
+
+
+def _scan_cache_dir(no_cache: bool, cache_dir: str | None) -> str | None:
+    """Where a scan keeps its caches: in the project, as ruff and mypy keep theirs; a script
+    outside any project uses the user's cache."""
+    if no_cache:
+        return None
+    if cache_dir:
+        return os.path.abspath(cache_dir)
+    root = _project_root()
+    return os.path.join(root, ".depscan_cache") if root else os.path.join(_user_cache(), "extractions")
 
 
 def _user_cache() -> str:
@@ -379,19 +394,27 @@ def scan_command(
     --follow-stdlib. Imports in branches that are dead for the target Python
     (sys.version_info, sys.platform guards) are listed, not followed.
     """
+    report_options = [output_format, graph_file and os.path.abspath(graph_file), include_stdlib, full]
+    runs, key = _scan_run_cache(targets, target_options, report_options)
+    started = time.time_ns()
+    if runs is not None and key is not None:
+        stored = runs.load(key)
+        if stored is not None:
+            _emit_report(stored.report, None, output, "")
+            if graph_file and stored.diagram is not None:
+                _write_if_changed(graph_file, stored.diagram)
+            if stored.summary:
+                click.echo(stored.summary, err=True)
+            sys.exit(stored.status)
+
     from depscan.graph import cycles
     from depscan.report import scan_json, scan_text
 
     result = _run_scan(targets, **target_options)
     found_cycles = cycles(result)
     report = scan_json(result, found_cycles) if output_format == "json" else scan_text(result, found_cycles)
-    if output:
-        try:
-            write_atomic(output, report)
-        except OSError as exc:
-            raise click.FileError(output, hint=exc.strerror or str(exc)) from None
-    else:
-        click.echo(report, nl=False)
+    _emit_report(report, None, output, "")
+    summary = diagram = None
     if graph_file:
         from depscan.diagram import DiagramError, write_diagram
         from depscan.graph import collapse, cycle_edges
@@ -401,13 +424,109 @@ def scan_command(
         title = ", ".join(named[:3]) + (" ..." if len(named) > 3 else "")
         try:
             write_diagram(graph_file, view, cycle_edges(found_cycles), title)
+            with open(graph_file, "rb") as handle:
+                diagram = handle.read()
         except DiagramError as exc:
             raise click.ClickException(str(exc)) from None
         except OSError as exc:
             raise click.FileError(graph_file, hint=exc.strerror or str(exc)) from None
-        click.echo(f"diagram: {graph_file} ({view.number_of_nodes()} nodes, {view.number_of_edges()} edges)", err=True)
-    if not result.roots:
-        sys.exit(1)  # nothing could be scanned: the report says why
+        summary = f"diagram: {graph_file} ({view.number_of_nodes()} nodes, {view.number_of_edges()} edges)"
+        click.echo(summary, err=True)
+    status = 0 if result.roots else 1  # nothing could be scanned: the report says why
+    if runs is not None and key is not None:
+        from depscan.runcache import Answer
+
+        entries = _scan_witness(result, [p for p in (output, graph_file) if p])
+        if entries is not None:
+            runs.store(key, entries, Answer(report, summary, status, diagram), started)
+    if status:
+        sys.exit(status)
+
+
+def _scan_run_cache(
+    targets: tuple[str, ...], target_options: dict[str, Any], report_options: list[Any]
+) -> tuple[Any, str | None]:
+    """The run cache of a scan and the key of this one; (None, None) with --no-cache, or when the
+    target interpreter cannot be told (the scan will say why)."""
+    from depscan.interpreter import InterpreterError, choose_executable
+    from depscan.runcache import RunCache, run_key, signature
+
+    cache_dir = _scan_cache_dir(target_options["no_cache"], target_options["cache_dir"])
+    if cache_dir is None:
+        return None, None
+    python_version = target_options["python_version"]
+    if python_version:
+        python: Any = python_version
+    else:
+        first = Path(targets[0]).resolve() if targets else Path.cwd()
+        try:
+            executable = choose_executable(target_options["python"], first if first.is_dir() else first.parent)
+        except InterpreterError:
+            return None, None
+        python = [executable, signature(executable)]
+    graph = report_options[1]
+    dot = None
+    if graph and os.path.splitext(graph)[1].lower() not in (".dot", ".gv", ".json"):
+        import shutil
+
+        found = shutil.which("dot")
+        dot = [found, signature(found) if found else None]
+    options = {k: v for k, v in target_options.items() if k not in ("no_cache", "cache_dir", "python")}
+    key = run_key(
+        {
+            "command": "scan",
+            "cwd": os.getcwd(),
+            "root": _project_root(),
+            "targets": list(targets),
+            "options": options,
+            "python": python,
+            "report": report_options,
+            "dot": dot,
+            "env": [os.environ.get(name) for name in ("PYTHONPATH", "SETUPTOOLS_USE_DISTUTILS")],
+        }
+    )
+    return RunCache(cache_dir), key
+
+
+def _scan_witness(result: Any, outputs: list[str]) -> list[Any] | None:
+    """The witness of a scan's answer; None when a directory it wrote into changed while it ran.
+
+    A directory that holds one of the outputs is signed by its listing less the outputs'
+    names (writing them changes it every run); the scan's answer holds only if that listing
+    is the one the resolver saw.
+    """
+    from depscan.runcache import witness
+
+    depends = set(result.depends_on())
+    listed: dict[str, set[str]] = {}
+    for output in outputs:
+        directory, name = os.path.split(os.path.abspath(output))
+        if directory in depends:
+            listed.setdefault(directory, set()).add(name)
+    seen = result.resolver.fs._listings
+    for directory, names in listed.items():
+        if seen.get(directory) is not None:
+            try:
+                now = set(os.listdir(directory))
+            except OSError:
+                return None
+            if now - names != set(seen[directory]) - names:
+                return None
+    return witness(depends, listed)
+
+
+def _write_if_changed(path: str, data: bytes) -> None:
+    """Write ``path`` atomically, unless it holds ``data`` already."""
+    try:
+        with open(path, "rb") as handle:
+            if handle.read() == data:
+                return
+    except OSError:
+        pass
+    try:
+        write_atomic(path, data)
+    except OSError as exc:
+        raise click.FileError(path, hint=exc.strerror or str(exc)) from None
 
 
 @cli.command("check")
@@ -504,7 +623,7 @@ def check_command(
         )
         stored = runs.load(key)
         if stored is not None:
-            _emit_check(stored.report, stored.summary, output, output_format)
+            _emit_report(stored.report, stored.summary, output, output_format)
             sys.exit(stored.status)
     try:
         interp = probe(executable)
@@ -542,7 +661,7 @@ def check_command(
 
         depends_on = [*result.depends_on, *([config.file] if config.file else [])]
         runs.store(key, witness(depends_on), Answer(report, summary, status), started)
-    _emit_check(report, summary, output, "")
+    _emit_report(report, summary, output, "")
     sys.exit(status)
 
 
@@ -568,8 +687,8 @@ def _config_and_versions(
     return config, versions
 
 
-def _emit_check(report: str, summary: str | None, output: str | None, replayed_format: str) -> None:
-    """Write a check's report and summary; a stored JSON report says it is one (``answer: stored``)."""
+def _emit_report(report: str, summary: str | None, output: str | None, replayed_format: str) -> None:
+    """Write a report and its summary; a stored check JSON report says it is one (``answer: stored``)."""
     if replayed_format == "json":
         import json
 

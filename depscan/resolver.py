@@ -340,6 +340,33 @@ class Resolver:
     def diagnostics(self) -> list[Diagnostic]:
         return [*self.search.diagnostics, *self.fs.diagnostics, *self.zips.diagnostics]
 
+    def depends_on(self) -> list[str]:
+        """The files and directories the answers so far were worked out from (for depscan.runcache).
+
+        Every directory looked into for modules: the path entries and what is
+        under them (the resolver also lists an entry's parent, to learn what the
+        entry is; the entry's own signature stands for that, or every write
+        beside the project would count as a change); zip archives; and what
+        ``site`` reads in the site directories (``.pth`` files, editable
+        finders, the venv's ``pyvenv.cfg``).
+        """
+        entries = [e.path.rstrip(os.sep) + os.sep for e in self.search.entries]
+        paths = [d for d in self.fs._listings if any((d.rstrip(os.sep) + os.sep).startswith(e) for e in entries)]
+        paths += list(self.zips._members)
+        for entry in self.search.entries:
+            paths.append(entry.path)
+            if entry.origin in ("site", "user-site"):
+                try:
+                    names = os.listdir(entry.path)
+                except OSError:
+                    continue
+                paths += [
+                    os.path.join(entry.path, n) for n in names if n.endswith(".pth") or n.startswith("__editable__")
+                ]
+        if self.interp.venv:
+            paths.append(os.path.join(self.interp.venv, "pyvenv.cfg"))
+        return paths
+
     # -- the meta path ---------------------------------------------------------------
 
     def resolve(self, name: str) -> Resolution:

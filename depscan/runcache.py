@@ -14,8 +14,13 @@ done. A file changed within the last seconds of a run is too fresh to trust
 (a second change in the same clock tick would not show), so such a run is not
 stored.
 
-Answers are JSON files in ``<cache>/runs/``, written atomically; one that
-cannot be read is a miss.
+A directory the run writes its own output into (``depscan script.py --graph
+out.svg`` writes beside the script, a directory the resolver lists) changes
+with every run, so it is signed by its listing, less the output's names,
+instead; the run is stored only when that listing is the one the scan saw.
+
+Answers are files in ``<cache>/runs/``, written atomically; one that cannot
+be read is a miss.
 """
 
 from __future__ import annotations
@@ -30,9 +35,10 @@ from typing import Any
 
 from depscan.atomic import write_atomic
 
-SCHEMA = 1
+SCHEMA = 2
 FRESH_NS = 3_000_000_000  # a witness changed this recently makes a run too fresh to store
-Entry = tuple[str, list[int] | None]  # path, [mtime_ns, size] (None: not there)
+# path, and [mtime_ns, size] (None: not there), or {"listing": hash, "ignore": [names]} for a directory
+Entry = tuple[str, Any]
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,7 @@ class Answer:
     report: str  # what was printed (or written to -o)
     summary: str | None  # the line for standard error
     status: int  # the exit status
+    diagram: bytes | None = None  # the diagram file written, for a scan with --graph
 
 
 def code_fingerprint() -> str:
@@ -73,39 +80,81 @@ def signature(path: str) -> list[int] | None:
     return [info.st_mtime_ns, info.st_size]
 
 
-def witness(paths: Iterable[str]) -> list[Entry]:
-    """The signatures of ``paths`` (files or directories), now."""
-    return [(path, signature(path)) for path in sorted(set(paths))]
+def listing_signature(path: str, ignore: Iterable[str]) -> str | None:
+    """A hash of a directory's names, less ``ignore``; None when it cannot be listed."""
+    try:
+        names = sorted(set(os.listdir(path)).difference(ignore))
+    except (OSError, ValueError):
+        return None
+    return hashlib.sha256("\0".join(names).encode("utf-8", "surrogateescape")).hexdigest()[:24]
+
+
+def witness(paths: Iterable[str], listed: Mapping[str, Iterable[str]] | None = None) -> list[Entry]:
+    """The signatures of ``paths`` (files or directories), now; those in ``listed`` (directory ->
+    names to ignore) by their listings."""
+    listed = listed or {}
+    entries: list[Entry] = []
+    for path in sorted(set(paths) | set(listed)):
+        if path in listed:
+            ignore = sorted(listed[path])
+            entries.append((path, {"listing": listing_signature(path, ignore), "ignore": ignore}))
+        else:
+            entries.append((path, signature(path)))
+    return entries
+
+
+def holds(path: str, stored: Any) -> bool:
+    """The entry of ``path`` in a witness is still true."""
+    if isinstance(stored, dict):
+        return bool(listing_signature(path, stored.get("ignore", ())) == stored.get("listing"))
+    return bool(signature(path) == stored)
 
 
 def too_fresh(entries: Iterable[Entry], since_ns: int | None = None) -> bool:
-    """Some entry changed less than FRESH_NS before ``since_ns`` (default: now), or after it."""
+    """Some entry changed less than FRESH_NS before ``since_ns`` (default: now), or after it.
+
+    (Entries signed by their listings are not judged by time.)"""
     since = time.time_ns() if since_ns is None else since_ns
-    return any(sig is not None and sig[0] > since - FRESH_NS for _, sig in entries)
+    return any(isinstance(sig, list) and sig[0] > since - FRESH_NS for _, sig in entries)
 
 
 class RunCache:
+    """Answers in ``<cache>/runs/<key>.run``: a JSON header line (schema, witness, summary,
+    status and the byte lengths of what follows), then the report's UTF-8 bytes, then the
+    diagram's. The report is kept raw, not as a JSON string: a scan's JSON report runs to
+    megabytes, and reading it back is the whole of a warm run."""
+
     def __init__(self, directory: str) -> None:
         self.directory = os.path.join(directory, "runs")
 
     def _file(self, key: str) -> str:
-        return os.path.join(self.directory, f"{key}.json")
+        return os.path.join(self.directory, f"{key}.run")
 
     def load(self, key: str) -> Answer | None:
         """The stored answer of the run ``key``, when every entry of its witness still holds."""
         try:
-            with open(self._file(key), encoding="utf-8") as handle:
-                data = json.load(handle)
-            if data.get("schema") != SCHEMA:
+            with open(self._file(key), "rb") as handle:
+                data = handle.read()
+            end = data.index(b"\n")
+            header = json.loads(data[:end])
+            if header.get("schema") != SCHEMA:
                 return None
-            for path, stored in data["witness"]:
-                if signature(path) != stored:
+            for path, stored in header["witness"]:
+                if not holds(path, stored):
                     return None
-            answer = data["answer"]
-            summary = answer["summary"]
-            if not isinstance(answer["report"], str) or not isinstance(answer["status"], int):
+            summary, status = header["summary"], header["status"]
+            report_size, diagram_size = header["report_bytes"], header["diagram_bytes"]
+            if not isinstance(status, int) or not isinstance(report_size, int):
                 return None
-            return Answer(answer["report"], summary if isinstance(summary, str) else None, answer["status"])
+            body = data[end + 1 :]
+            if len(body) != report_size + (diagram_size or 0):
+                return None  # cut short
+            return Answer(
+                body[:report_size].decode("utf-8"),
+                summary if isinstance(summary, str) else None,
+                status,
+                body[report_size:] if diagram_size is not None else None,
+            )
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
@@ -114,14 +163,19 @@ class RunCache:
         before the run started (``started_ns``) or during it. False when not kept."""
         if too_fresh(entries, started_ns):
             return False
-        data = {
+        report = answer.report.encode("utf-8")
+        header = {
             "schema": SCHEMA,
             "witness": entries,
-            "answer": {"report": answer.report, "summary": answer.summary, "status": answer.status},
+            "summary": answer.summary,
+            "status": answer.status,
+            "report_bytes": len(report),
+            "diagram_bytes": None if answer.diagram is None else len(answer.diagram),
         }
+        data = json.dumps(header, separators=(",", ":")).encode("utf-8") + b"\n" + report + (answer.diagram or b"")
         try:
             os.makedirs(self.directory, exist_ok=True)
-            write_atomic(self._file(key), json.dumps(data, separators=(",", ":")))
+            write_atomic(self._file(key), data)
         except OSError:
             return False
         return True

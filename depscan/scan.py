@@ -158,8 +158,14 @@ class ScanResult:
     interpreter: Interpreter
     resolver: Resolver
 
-    # (importer, try number) -> its imports: (site, resolved, in the try's handler)
+    # (importer, try line) -> its imports: (site, resolved, in the try's handler)
     try_groups: dict[tuple[str, int], list[tuple[Site, bool, bool]]] = field(default_factory=dict)
+    inputs: list[str] = field(default_factory=list)  # what the user named, and the directories walked
+
+    def depends_on(self) -> list[str]:
+        """Every file and directory the result was worked out from (for :mod:`depscan.runcache`)."""
+        read = [e.path for e in self.extractions.values() if e.path]
+        return [*self.inputs, *read, *self.resolver.depends_on()]
 
     @cached_property
     def graph(self) -> nx.DiGraph:
@@ -620,6 +626,7 @@ class Targets:
     modules: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)  # modules of a package or source tree
     paths: list[str] = field(default_factory=list)  # extra search path entries (project)
+    walked: list[str] = field(default_factory=list)  # the directories listed to find ``files``
 
 
 def plan_targets(arguments: Iterable[str], modules: Iterable[str]) -> tuple[Targets, list[Diagnostic]]:
@@ -639,7 +646,7 @@ def plan_targets(arguments: Iterable[str], modules: Iterable[str]) -> tuple[Targ
                 targets.paths.append(os.path.dirname(top))
             else:
                 targets.paths.append(path)
-            targets.files.extend(_python_files(path))
+            targets.files.extend(_python_files(path, targets.walked))
         elif path.endswith((".zip", ".pyz", ".whl", ".egg")) and os.path.isfile(path):
             targets.paths.append(path)
             targets.modules.extend(_zip_top_level(path, problems))
@@ -650,10 +657,10 @@ def plan_targets(arguments: Iterable[str], modules: Iterable[str]) -> tuple[Targ
     return targets, problems
 
 
-def _python_files(directory: str) -> list[str]:
+def _python_files(directory: str, walked: list[str]) -> list[str]:
     from depscan.source import expand_paths
 
-    return expand_paths([directory])
+    return expand_paths([directory], walked)
 
 
 def _zip_top_level(archive: str, problems: list[Diagnostic]) -> list[str]:
@@ -718,4 +725,6 @@ def scan(
         scanner.add_file(file)
     for module in targets.modules:
         scanner.add_module(module)
-    return scanner.run(progress)
+    result = scanner.run(progress)
+    result.inputs = [os.path.abspath(a) for a in arguments] + targets.walked
+    return result

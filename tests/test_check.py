@@ -440,7 +440,7 @@ def test_a_fresh_tree_is_not_stored(project: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     (project / "src" / "proj" / "helpers.py").write_text("real_name = 1\n")  # written just now
     run("--cache-dir", str(cache), cwd=project)
-    assert not list((cache / "runs").glob("*.json"))
+    assert not list((cache / "runs").glob("*.run"))
 
 
 def test_stdlib_names_are_asked_once_per_interpreter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
@@ -254,3 +255,94 @@ def test_a_subpackage_target_puts_the_top_package_s_parent_on_the_path(tmp_path:
     assert result.modules["logging"].category == "stdlib"
     assert result.modules["outer.logging"].path == str(tmp_path / "outer" / "logging.py")
     assert "outer.inner" in result.modules and not [d for d in result.diagnostics if d.code == "DS021"]
+
+
+# --- the run cache: a scan of an unchanged program is its stored answer ---------------------------
+
+
+def _age(tree: Path, seconds: float = 60) -> None:
+    """Make every file and directory of ``tree`` look ``seconds`` old (fresh ones are never trusted)."""
+    past = time.time() - seconds
+    for path in [tree, *tree.rglob("*")]:
+        os.utime(path, (past, past))
+
+
+def _program(tmp_path: Path) -> Path:
+    program = tmp_path / "prog"
+    program.mkdir()
+    (program / "main.py").write_text("import helper\nimport not_there\n")
+    (program / "helper.py").write_text("import json\n")
+    _age(program)
+    return program
+
+
+def _depscan(*args: str, cwd: Path) -> tuple[int, str, str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "depscan", *args], cwd=cwd, capture_output=True, text=True, env=_no_pythonpath()
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+def _no_pythonpath() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+
+
+def _missing(out: str) -> list[str]:
+    return [m["name"] for m in json.loads(out)["missing"]]
+
+
+def _swap_keeping_signature(path: Path, text: str) -> None:
+    """Change a file's content but not its size or modification time: the witness cannot tell."""
+    info = path.stat()
+    assert len(text.encode()) == info.st_size
+    path.write_text(text)
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+
+
+@pytest.mark.parametrize("graph", [None, "out.dot"], ids=["report", "report-and-diagram-beside-the-script"])
+def test_an_unchanged_program_gets_the_stored_answer(tmp_path: Path, graph: str | None) -> None:
+    program, cache = _program(tmp_path), str(tmp_path / "cache")
+    args = ["main.py", "--format", "json", "--cache-dir", cache] + (["--graph", graph] if graph else [])
+    first = _depscan(*args, cwd=program)
+    assert first[0] == 0 and _missing(first[1]) == ["not_there"]
+    assert len(list((tmp_path / "cache" / "runs").glob("*.run"))) == 1
+    drawn = (program / graph).read_bytes() if graph else None
+    if graph:
+        (program / graph).unlink()  # written again from the stored answer
+    # A change the witness cannot see shows that the second answer is the stored one.
+    _swap_keeping_signature(program / "helper.py", "import jxon\n")
+    second = _depscan(*args, cwd=program)
+    assert second == first
+    if graph:
+        assert (program / graph).read_bytes() == drawn
+    os.utime(program / "helper.py", (time.time() - 30, time.time() - 30))  # now it can
+    third = _depscan(*args, cwd=program)
+    assert _missing(third[1]) == ["jxon", "not_there"]
+
+
+@pytest.mark.parametrize("change", ["edit a scanned file", "add the missing module", "add a package on --path"])
+def test_a_change_is_seen_through_the_stored_scan(tmp_path: Path, change: str) -> None:
+    program, cache = _program(tmp_path), str(tmp_path / "cache")
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    _age(extra)
+    args = ["main.py", "--format", "json", "--cache-dir", cache, "--path", str(extra)]
+    assert _missing(_depscan(*args, cwd=program)[1]) == ["not_there"]
+    assert _missing(_depscan(*args, cwd=program)[1]) == ["not_there"]  # stored
+    if change == "edit a scanned file":
+        (program / "helper.py").write_text("import json, gone_now\n")
+        expected = ["gone_now", "not_there"]
+    elif change == "add the missing module":
+        (program / "not_there.py").write_text("")
+        expected = []
+    else:
+        (extra / "not_there").mkdir()
+        (extra / "not_there" / "__init__.py").write_text("")
+        expected = []
+    assert _missing(_depscan(*args, cwd=program)[1]) == expected
+
+
+def test_no_cache_stores_no_answer(tmp_path: Path) -> None:
+    program = _program(tmp_path)
+    assert _depscan("main.py", "--no-cache", "--cache-dir", str(tmp_path / "cache"), cwd=program)[0] == 0
+    assert not (tmp_path / "cache").exists()
