@@ -114,6 +114,7 @@ class CheckResult:
     cached: int = 0  # files whose extraction came from the cache
     processes: int = 1  # processes that extracted the others
     depends_on: list[str] = field(default_factory=list)  # every file and directory the answer was made from
+    listings: dict[str, Any] = field(default_factory=dict)  # the directories the resolver listed, as it saw them
 
     @property
     def errors(self) -> list[Finding]:
@@ -246,6 +247,7 @@ def check(interp: Interpreter, settings: CheckSettings, files: Sequence[str] | N
         if cache is not None:
             cache.close()
     result.depends_on = _depends_on(result, resolver, settings, walked)
+    result.listings = resolver.fs.listings
     return result
 
 

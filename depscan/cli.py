@@ -434,9 +434,9 @@ def scan_command(
         click.echo(summary, err=True)
     status = 0 if result.roots else 1  # nothing could be scanned: the report says why
     if runs is not None and key is not None:
-        from depscan.runcache import Answer
+        from depscan.runcache import Answer, witness
 
-        entries = _scan_witness(result, [p for p in (output, graph_file) if p])
+        entries = witness(result.depends_on(), result.resolver.fs.listings)
         if entries is not None:
             runs.store(key, entries, Answer(report, summary, status, diagram), started)
     if status:
@@ -486,33 +486,6 @@ def _scan_run_cache(
         }
     )
     return RunCache(cache_dir), key
-
-
-def _scan_witness(result: Any, outputs: list[str]) -> list[Any] | None:
-    """The witness of a scan's answer; None when a directory it wrote into changed while it ran.
-
-    A directory that holds one of the outputs is signed by its listing less the outputs'
-    names (writing them changes it every run); the scan's answer holds only if that listing
-    is the one the resolver saw.
-    """
-    from depscan.runcache import witness
-
-    depends = set(result.depends_on())
-    listed: dict[str, set[str]] = {}
-    for output in outputs:
-        directory, name = os.path.split(os.path.abspath(output))
-        if directory in depends:
-            listed.setdefault(directory, set()).add(name)
-    seen = result.resolver.fs._listings
-    for directory, names in listed.items():
-        if seen.get(directory) is not None:
-            try:
-                now = set(os.listdir(directory))
-            except OSError:
-                return None
-            if now - names != set(seen[directory]) - names:
-                return None
-    return witness(depends, listed)
 
 
 def _write_if_changed(path: str, data: bytes) -> None:
@@ -660,7 +633,9 @@ def check_command(
         from depscan.runcache import Answer, witness
 
         depends_on = [*result.depends_on, *([config.file] if config.file else [])]
-        runs.store(key, witness(depends_on), Answer(report, summary, status), started)
+        entries = witness(depends_on, result.listings)
+        if entries is not None:
+            runs.store(key, entries, Answer(report, summary, status), started)
     _emit_report(report, summary, output, "")
     sys.exit(status)
 

@@ -64,6 +64,11 @@ class FileSystem:
         self._listings: dict[str, dict[str, str] | None] = {}
         self.diagnostics: list[Diagnostic] = []
 
+    @property
+    def listings(self) -> dict[str, dict[str, str] | None]:
+        """Every directory listed so far, with what was in it (None: no directory there)."""
+        return self._listings
+
     def listing(self, path: str) -> dict[str, str] | None:
         try:
             return self._listings[path]

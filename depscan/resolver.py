@@ -351,7 +351,7 @@ class Resolver:
         finders, the venv's ``pyvenv.cfg``).
         """
         entries = [e.path.rstrip(os.sep) + os.sep for e in self.search.entries]
-        paths = [d for d in self.fs._listings if any((d.rstrip(os.sep) + os.sep).startswith(e) for e in entries)]
+        paths = [d for d in self.fs.listings if any((d.rstrip(os.sep) + os.sep).startswith(e) for e in entries)]
         paths += list(self.zips._members)
         for entry in self.search.entries:
             paths.append(entry.path)

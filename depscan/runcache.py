@@ -14,10 +14,12 @@ done. A file changed within the last seconds of a run is too fresh to trust
 (a second change in the same clock tick would not show), so such a run is not
 stored.
 
-A directory the run writes its own output into (``depscan script.py --graph
-out.svg`` writes beside the script, a directory the resolver lists) changes
-with every run, so it is signed by its listing, less the output's names,
-instead; the run is stored only when that listing is the one the scan saw.
+A directory the resolver listed is signed by its listing instead: the names
+in it that could matter to an import (``*.py``, packages, extension modules,
+``.pth`` files, distributions' metadata directories, ...), so that a report
+or diagram written beside a script, an editor's swap file or a build
+directory does not count as a change. The run is stored only when each such
+listing is still the one the resolver saw.
 
 Answers are files in ``<cache>/runs/``, written atomically; one that cannot
 be read is a miss.
@@ -37,8 +39,13 @@ from depscan.atomic import write_atomic
 
 SCHEMA = 2
 FRESH_NS = 3_000_000_000  # a witness changed this recently makes a run too fresh to store
-# path, and [mtime_ns, size] (None: not there), or {"listing": hash, "ignore": [names]} for a directory
+# path, and [mtime_ns, size] (None: not there), or {"listing": hash} for a directory the resolver listed
 Entry = tuple[str, Any]
+
+# Names in a directory that can change what an import finds; for other names only their
+# form: an identifier with no dot (a package, a namespace portion, a file the finders ignore).
+_RELEVANT_SUFFIXES = (".py", ".pyc", ".pyw", ".so", ".pyd", ".pth", ".egg-link", ".zip", ".egg", ".whl")
+_RELEVANT_SUFFIXES += (".dist-info", ".egg-info")
 
 
 @dataclass(frozen=True)
@@ -80,24 +87,43 @@ def signature(path: str) -> list[int] | None:
     return [info.st_mtime_ns, info.st_size]
 
 
-def listing_signature(path: str, ignore: Iterable[str]) -> str | None:
-    """A hash of a directory's names, less ``ignore``; None when it cannot be listed."""
+def relevant(name: str) -> bool:
+    """Could a directory entry of this name change what an import finds (or what a check reads)?"""
+    if name.endswith(_RELEVANT_SUFFIXES) or name.startswith("__editable__"):
+        return True
+    return "." not in name and name.isidentifier()
+
+
+def _listing_hash(names: Iterable[str] | None) -> str | None:
+    if names is None:
+        return None
+    text = "\0".join(sorted(n for n in names if relevant(n)))
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:24]
+
+
+def listing_signature(path: str) -> str | None:
+    """A hash of the relevant names in a directory; None when it cannot be listed."""
     try:
-        names = sorted(set(os.listdir(path)).difference(ignore))
+        return _listing_hash(os.listdir(path))
     except (OSError, ValueError):
         return None
-    return hashlib.sha256("\0".join(names).encode("utf-8", "surrogateescape")).hexdigest()[:24]
 
 
-def witness(paths: Iterable[str], listed: Mapping[str, Iterable[str]] | None = None) -> list[Entry]:
-    """The signatures of ``paths`` (files or directories), now; those in ``listed`` (directory ->
-    names to ignore) by their listings."""
-    listed = listed or {}
+def witness(paths: Iterable[str], seen: Mapping[str, Iterable[str] | None] | None = None) -> list[Entry] | None:
+    """The signatures of ``paths`` (files or directories), now.
+
+    The directories in ``seen`` (what the resolver listed: directory -> names, None for
+    no directory) are signed by their listings; None when one is not what was seen any
+    more (it changed while the run went on, and the answer may not be true).
+    """
+    seen = seen or {}
     entries: list[Entry] = []
-    for path in sorted(set(paths) | set(listed)):
-        if path in listed:
-            ignore = sorted(listed[path])
-            entries.append((path, {"listing": listing_signature(path, ignore), "ignore": ignore}))
+    for path in sorted(set(paths)):
+        if path in seen:
+            listing = listing_signature(path)
+            if listing != _listing_hash(seen[path]):
+                return None
+            entries.append((path, {"listing": listing}))
         else:
             entries.append((path, signature(path)))
     return entries
@@ -106,7 +132,7 @@ def witness(paths: Iterable[str], listed: Mapping[str, Iterable[str]] | None = N
 def holds(path: str, stored: Any) -> bool:
     """The entry of ``path`` in a witness is still true."""
     if isinstance(stored, dict):
-        return bool(listing_signature(path, stored.get("ignore", ())) == stored.get("listing"))
+        return bool(listing_signature(path) == stored.get("listing"))
     return bool(signature(path) == stored)
 
 

@@ -346,3 +346,27 @@ def test_no_cache_stores_no_answer(tmp_path: Path) -> None:
     program = _program(tmp_path)
     assert _depscan("main.py", "--no-cache", "--cache-dir", str(tmp_path / "cache"), cwd=program)[0] == 0
     assert not (tmp_path / "cache").exists()
+
+
+def test_files_no_import_can_find_do_not_spoil_the_stored_answer(tmp_path: Path) -> None:
+    program, cache = _program(tmp_path), str(tmp_path / "cache")
+    args = ["main.py", "--format", "json", "--cache-dir", cache]
+    first = _depscan(*args, cwd=program)
+    for name in ("notes.txt", "report.json", "build-output", ".main.py.swp"):
+        (program / name).write_text("")
+    _swap_keeping_signature(program / "helper.py", "import jxon\n")
+    assert _depscan(*args, cwd=program) == first  # the stored answer still
+    (program / "jxon.py").write_text("")  # but a module is a change
+    assert _missing(_depscan(*args, cwd=program)[1]) == ["not_there"]
+
+
+@pytest.mark.parametrize(
+    ("name", "relevant"),
+    [("mod.py", True), ("pkg", True), ("ext.cpython-311-x86_64-linux-gnu.so", True), ("x.pth", True)]
+    + [("Django-5.2.dist-info", True), ("__editable___x_finder.py", True), ("lib.zip", True)]
+    + [("out.svg", False), ("notes.txt", False), ("build-output", False), (".swp", False), ("a.b", False)],
+)
+def test_names_that_matter_to_an_import(name: str, relevant: bool) -> None:
+    from depscan.runcache import relevant as is_relevant
+
+    assert is_relevant(name) is relevant
