@@ -100,9 +100,12 @@ keep the outputs to compare.
 The goals, from the issue: a warm ``depscan check`` of about 1,000 files
 under :data:`WARM_BUDGET` CPU seconds, and a cold one within
 :data:`COLD_BUDGET` times the floor divided by the cores depscan used (1,
-unless its JSON ``summary`` says it used more processes). Both are printed as
-PASS or OVER BUDGET, with pylint / depscan cold and deptry / depscan cold for
-reference.
+unless its JSON ``summary`` says it used more processes). Dividing by cores
+is a statement about elapsed time (the floor spread over the cores, at
+best), so the cold goal compares depscan's *wall* best with it; the CPU
+ratio (depscan's CPU over the floor's, the work done whatever the cores) is
+printed beside it. Both goals are printed as PASS or OVER BUDGET, with
+pylint / depscan cold and deptry / depscan cold for reference.
 
 Usage::
 
@@ -614,17 +617,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("warning: the warm depscan check reported other findings than the cold one")
 
     used = floor.best / processes
-    over_floor = cold.best / used
+    over_floor = min(cold.wall) / used
     warm_ok = warm.best <= WARM_BUDGET
     cold_ok = over_floor <= COLD_BUDGET
     print()
     verdict = {True: "PASS", False: "OVER BUDGET"}
     print(f"depscan warm cpu = {warm.best:.3f} s   (goal <= {WARM_BUDGET:.2f} s)   {verdict[warm_ok]}")
     print(
-        f"depscan cold / (floor / {processes} core{'s' * (processes != 1)} used) = {over_floor:.2f}x"
+        f"depscan cold wall / (floor / {processes} core{'s' * (processes != 1)} used) = {over_floor:.2f}x"
         f"   (goal <= {COLD_BUDGET:.2f}x)   {verdict[cold_ok]}"
     )
-    print(f"depscan cold / (floor / {cores} cores) = {cold.best / spread.best:.2f}x   (for reference: every core)")
+    print(f"depscan cold cpu / floor cpu = {cold.best / floor.best:.2f}x   (for reference: the work, over every process)")
     print(f"pylint / depscan cold = {pylint.best / cold.best:.2f}x   (for reference)")
     print(f"deptry / depscan cold = {deptry.best / cold.best:.2f}x   (for reference)")
     return 1 if args.check and not (warm_ok and cold_ok) else 0

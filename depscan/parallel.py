@@ -58,8 +58,9 @@ def extract_files(
     workers = worker_count(keys, processes) if processes != 1 else 1
     if workers == 1:
         return _extract_chunk(list(keys), max_bytes), 1
-    # A few chunks per worker: big and small files even out, and each result travels once.
-    size = max(1, len(keys) // (workers * 4))
+    # Many small chunks per worker: big and small files even out, and no worker is left with
+    # a long last chunk while the others wait (each result still travels once).
+    size = max(1, len(keys) // (workers * 16))
     chunks = [list(keys[start : start + size]) for start in range(0, len(keys), size)]
     try:
         with ProcessPoolExecutor(workers, mp_context=_fork_context()) as pool:
