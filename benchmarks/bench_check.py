@@ -627,7 +627,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"depscan cold wall / (floor / {processes} core{'s' * (processes != 1)} used) = {over_floor:.2f}x"
         f"   (goal <= {COLD_BUDGET:.2f}x)   {verdict[cold_ok]}"
     )
-    print(f"depscan cold cpu / floor cpu = {cold.best / floor.best:.2f}x   (for reference: the work, over every process)")
+    work = cold.best / floor.best
+    print(f"depscan cold cpu / floor cpu = {work:.2f}x   (for reference: the work, over every process)")
     print(f"pylint / depscan cold = {pylint.best / cold.best:.2f}x   (for reference)")
     print(f"deptry / depscan cold = {deptry.best / cold.best:.2f}x   (for reference)")
     return 1 if args.check and not (warm_ok and cold_ok) else 0

@@ -661,6 +661,8 @@ class ExtractionCache:
         self.path = os.path.join(self.directory, DATABASE_NAME)
         self._busy_timeout_ms = busy_timeout_ms
         self._db: sqlite3.Connection | None = None
+        self._pending: list[_Row] = []  # extractions of single files, written together (see _put_read)
+        self._pending_keys: set[CacheKey] = set()
         self._depscan_version = f"{__version__}+{_code_fingerprint()}"
         self._python = _PARSER
         try:
@@ -746,7 +748,15 @@ class ExtractionCache:
         """False once the cache is off for this run (it could not be opened, or an error occurred)."""
         return self._db is not None
 
+    def flush(self) -> None:
+        """Write the extractions kept back so far."""
+        rows, self._pending = self._pending, []
+        self._pending_keys.clear()
+        if rows:
+            self._write(_UPSERT, rows)
+
     def close(self) -> None:
+        self.flush()
         db, self._db = self._db, None
         if db is not None:
             try:
@@ -764,6 +774,8 @@ class ExtractionCache:
 
     def _failed(self, exc: BaseException) -> None:
         """Turn the cache off for the rest of the run; a corrupt database is deleted for the next one."""
+        self._pending = []
+        self._pending_keys.clear()
         self.close()
         if isinstance(exc, sqlite3.Error) and _is_corruption(exc):
             try:
@@ -785,6 +797,9 @@ class ExtractionCache:
 
     def _lookup(self, keys: Iterable[CacheKey]) -> dict[CacheKey, tuple[Extraction, int]]:
         """Hits, each with the file's current size (for the caller's size limit)."""
+        keys = list(keys)
+        if self._pending_keys and not self._pending_keys.isdisjoint(keys):
+            self.flush()  # what was kept back is asked for: it is due
         db = self._db
         if db is None:
             return {}
@@ -885,17 +900,22 @@ class ExtractionCache:
             self._write(_UPSERT, rows)
 
     def _put_read(self, entries: Iterable[tuple[CacheKey, Extraction, bytes, os.stat_result]]) -> None:
-        """Store extractions of contents read by :func:`_read_regular`, with the stat taken then."""
+        """Store extractions of contents read by :func:`_read_regular`, with the stat taken then.
+
+        They are kept back and written :data:`_BATCH_ROWS` at a time (and at :meth:`close`):
+        a scan reads its modules one by one, and a transaction for each was a tenth of
+        a cold scan of Django.
+        """
         if self._db is None:
             return
         now = time.time_ns()
-        rows = []
         for key, extraction, data, info in entries:
             row = self._row(key, extraction, hashlib.sha256(data).digest(), _stamp(info, now))
             if row is not None:
-                rows.append(row)
-        if rows:
-            self._write(_UPSERT, rows)
+                self._pending.append(row)
+                self._pending_keys.add(key)
+        if len(self._pending) >= _BATCH_ROWS:
+            self.flush()
 
     def _row(self, key: CacheKey, extraction: Extraction, digest: bytes, stamp: _Stamp) -> _Row | None:
         path, module, is_package = key
@@ -936,6 +956,9 @@ class ExtractionCache:
         except _DB_ERRORS as exc:
             self._failed(exc)
 
+
+_BATCH_ROWS: Final = 512
+"""Extractions kept back before they are written in one transaction."""
 
 _EXPECTED: set[tuple[Any, ...]] = set()
 

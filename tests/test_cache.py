@@ -648,11 +648,28 @@ def test_another_size_is_a_miss_without_reading(tmp_path: Path, no_reading: Call
         assert cache.get(str(source), "m", False) is None
 
 
+def test_single_extractions_are_written_together(tmp_path: Path) -> None:
+    """A scan stores its modules one by one; they reach the database in batches, and at close."""
+    from depscan.cache import _BATCH_ROWS
+
+    sources = [write(tmp_path / f"m{i}.py", f"import a{i}\n") for i in range(_BATCH_ROWS + 3)]
+    with ExtractionCache(str(tmp_path / "cache")) as cache:
+        for number, source in enumerate(sources[:-1]):
+            extract_cached(cache, str(source), f"m{number}", False)
+        assert len(rows(tmp_path / "cache")) == _BATCH_ROWS  # one batch written, two kept back
+        assert cache.get(str(sources[0]), "m0", False) is not None
+        extract_cached(cache, str(sources[-1]), f"m{len(sources) - 1}", False)
+        last = cache.get(str(sources[-1]), f"m{len(sources) - 1}", False)  # asked for: written first
+        assert last is not None and last.imports[0].module == f"a{len(sources) - 1}"
+    assert len(rows(tmp_path / "cache")) == len(sources)
+
+
 def test_a_recently_modified_file_is_checked_by_hash(tmp_path: Path, reads: list[str]) -> None:
     """A file written within the last seconds may change again within its timestamp's tick."""
     source = write(tmp_path / "m.py", "import aaa\n", mtime=None)
     with ExtractionCache(str(tmp_path / "cache")) as cache:
         stored = extract_cached(cache, str(source), "m", False)
+        cache.flush()  # what one file's extraction kept back
         assert rows(tmp_path / "cache")[0][1:] == (0, -1)  # the stat is not recorded as trusted
         reads.clear()
         assert cache.get(str(source), "m", False) == stored
@@ -752,6 +769,7 @@ def test_unreadable_files_are_not_cached(tmp_path: Path) -> None:
         assert rows(tmp_path / "cache") == []
         # A file cached whole is still too big for a smaller limit.
         whole = extract_cached(cache, str(big), "big", False, max_bytes=None)
+        cache.flush()
         assert not whole.diagnostics and len(rows(tmp_path / "cache")) == 1
         assert extract_cached(cache, str(big), "big", False, max_bytes=50) == too_big
         assert extract_cached(cache, str(big), "big", False, max_bytes=None) == whole
@@ -783,6 +801,7 @@ def test_a_row_that_does_not_decode_is_a_miss(tmp_path: Path) -> None:
     source = write(tmp_path / "m.py", "import os\n")
     with ExtractionCache(str(tmp_path / "cache")) as cache:
         stored = extract_cached(cache, str(source), "m", False)
+        cache.flush()
         db = cache._db
         assert db is not None
         for change in (
@@ -887,7 +906,8 @@ def test_a_locked_database_is_no_cache(tmp_path: Path) -> None:
             assert len(cache.get_many(keys)) == 10  # readers are not blocked in WAL mode
             new = write(tmp_path / "new.py", "import os\n")
             start = time.perf_counter()
-            result = extract_cached(cache, str(new), "new", False)  # the write times out
+            result = extract_cached(cache, str(new), "new", False)
+            cache.flush()  # the write times out
             assert time.perf_counter() - start >= 0.04
             assert result == extract_file(new, "new", False)
             assert not cache.enabled  # off for the rest of the run
@@ -906,6 +926,7 @@ def test_a_full_database_is_no_cache(tmp_path: Path) -> None:
         pages = cache._db.execute("PRAGMA page_count").fetchone()[0]
         cache._db.execute(f"PRAGMA max_page_count = {pages + 1}")  # "database or disk is full"
         result = extract_cached(cache, str(big), "big", False)
+        cache.flush()
         assert result == extract_file(big, "big", False)
         assert not cache.enabled
     _works(directory, keys)

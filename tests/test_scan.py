@@ -362,9 +362,11 @@ def test_files_no_import_can_find_do_not_spoil_the_stored_answer(tmp_path: Path)
 
 @pytest.mark.parametrize(
     ("name", "relevant"),
-    [("mod.py", True), ("pkg", True), ("ext.cpython-311-x86_64-linux-gnu.so", True), ("x.pth", True)]
-    + [("Django-5.2.dist-info", True), ("__editable___x_finder.py", True), ("lib.zip", True)]
-    + [("out.svg", False), ("notes.txt", False), ("build-output", False), (".swp", False), ("a.b", False)],
+    [
+        *[("mod.py", True), ("pkg", True), ("ext.cpython-311-x86_64-linux-gnu.so", True), ("x.pth", True)],
+        *[("Django-5.2.dist-info", True), ("__editable___x_finder.py", True), ("lib.zip", True)],
+        *[("out.svg", False), ("notes.txt", False), ("build-output", False), (".swp", False), ("a.b", False)],
+    ],
 )
 def test_names_that_matter_to_an_import(name: str, relevant: bool) -> None:
     from depscan.runcache import relevant as is_relevant
