@@ -44,8 +44,8 @@ Entry = tuple[str, Any]
 
 # Names in a directory that can change what an import finds; for other names only their
 # form: an identifier with no dot (a package, a namespace portion, a file the finders ignore).
-_RELEVANT_SUFFIXES = (".py", ".pyc", ".pyw", ".so", ".pyd", ".pth", ".egg-link", ".zip", ".egg", ".whl")
-_RELEVANT_SUFFIXES += (".dist-info", ".egg-info")
+_RELEVANT_SUFFIXES: tuple[str, ...] = (".py", ".pyc", ".pyw", ".so", ".pyd", ".pth", ".egg-link", ".zip", ".egg")
+_RELEVANT_SUFFIXES += (".whl", ".dist-info", ".egg-info")
 
 
 @dataclass(frozen=True)
