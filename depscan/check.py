@@ -115,6 +115,7 @@ class CheckResult:
     processes: int = 1  # processes that extracted the others
     depends_on: list[str] = field(default_factory=list)  # every file and directory the answer was made from
     listings: dict[str, Any] = field(default_factory=dict)  # the directories the resolver listed, as it saw them
+    declaration_files: list[str] = field(default_factory=list)  # pyproject.toml, requirements files read
 
     @property
     def errors(self) -> list[Finding]:
@@ -265,6 +266,7 @@ def _depends_on(result: CheckResult, resolver: Resolver, settings: CheckSettings
     paths += resolver.depends_on()
     for name in ("pyproject.toml", "requirements.txt", "requirements"):
         paths.append(os.path.join(settings.root, name))
+    paths += result.declaration_files  # requirements-dev.txt, files they include with -r
     return paths
 
 
@@ -307,7 +309,9 @@ def _check(
     findings = list(checker.findings())
     if settings.dependencies:
         findings.extend(checker.dependency_findings(whole_project=whole_project))
-    return CheckResult(sorted(findings, key=Finding.sort_key), list(files), result, cached, processes)
+    checked = CheckResult(sorted(findings, key=Finding.sort_key), list(files), result, cached, processes)
+    checked.declaration_files = checker.declaration_files
+    return checked
 
 
 def _extract_roots(
@@ -340,6 +344,7 @@ class _Checker:
         self.resolver = resolver
         self.targets = targets_of(interp, settings)
         self.files = {os.path.abspath(f) for f in files}
+        self.declaration_files: list[str] = []  # what dependency_findings read
         self.by_path = {
             os.path.abspath(e.path): e
             for e in result.extractions.values()
@@ -407,6 +412,7 @@ class _Checker:
         from depscan.distributions import declared_dependencies, installed_distributions, normalise
 
         declared = declared_dependencies(self.settings.root)
+        self.declaration_files = list(declared.sources)
         if not declared.sources or (not declared.requirements and not declared.project):
             return
         sites = [entry.path for entry in self.resolver.search.entries if entry.origin in ("site", "user-site")]

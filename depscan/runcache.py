@@ -89,7 +89,9 @@ def signature(path: str) -> list[int] | None:
 
 def relevant(name: str) -> bool:
     """Could a directory entry of this name change what an import finds (or what a check reads)?"""
-    if name.endswith(_RELEVANT_SUFFIXES) or name.startswith("__editable__"):
+    if name.endswith(_RELEVANT_SUFFIXES) or name.startswith(("__editable__", "requirements")):
+        return True  # (requirements*.txt, requirements/: what a check reads for declarations)
+    if name in ("pyproject.toml", "setup.cfg"):
         return True
     return "." not in name and name.isidentifier()
 

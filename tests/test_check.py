@@ -471,3 +471,38 @@ def test_a_file_changed_while_the_check_ran_keeps_the_answer_from_being_stored()
     assert too_fresh([("a.py", old), ("b.py", [started + 1, 1])], started)  # written during the run
     assert too_fresh([("a.py", [started - FRESH_NS // 2, 1])], started)  # just before it
     assert not too_fresh([("gone.py", None)], started)
+
+
+def test_a_change_to_the_requirements_is_seen_through_the_stored_answer(tmp_path: Path, environment: str) -> None:
+    """The requirements files are part of the witness: one added, and one edited."""
+    project = tmp_path / "reqs"
+    project.mkdir()
+    (project / "app.py").write_text("import undeclared_mod\n")
+    (project / "requirements.txt").write_text("declared-used\n")
+    (project / "pyproject.toml").write_text("[tool.depscan]\n")
+    _age(project)
+    _age(Path(environment).parent.parent)  # the target environment, made just now: too fresh to trust
+    cache = str(tmp_path / "cache")
+
+    answers: list[str | None] = []
+
+    def codes() -> set[str]:
+        document = json.loads(run("--python", environment, "--cache-dir", cache, "--format", "json", cwd=project)[1])
+        answers.append(document["summary"].get("answer"))
+        return {finding["code"] for finding in document["findings"]}
+
+    def stored() -> bool:
+        return answers[-1] == "stored"
+
+    assert "DS002" in codes()
+    assert "DS002" in codes() and stored()
+    (project / "requirements-dev.txt").write_text("undeclared-dist\n")
+    assert "DS002" not in codes()
+    _age(project)
+    assert "DS002" not in codes()  # stored now, no longer too fresh
+    assert "DS002" not in codes() and stored()
+    info = (project / "requirements-dev.txt").stat()
+    (project / "requirements-dev.txt").write_text("undeclared-xxxx\n")  # the same size
+    past = info.st_mtime - 30
+    os.utime(project / "requirements-dev.txt", (past, past))
+    assert "DS002" in codes()
