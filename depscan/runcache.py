@@ -38,6 +38,7 @@ from typing import Any
 from depscan.atomic import write_atomic
 
 SCHEMA = 2
+MAX_ANSWERS = 64  # stored answers kept; the ones used longest ago go first
 FRESH_NS = 3_000_000_000  # a witness changed this recently makes a run too fresh to store
 # path, and [mtime_ns, size] (None: not there), or {"listing": hash} for a directory the resolver listed
 Entry = tuple[str, Any]
@@ -177,6 +178,10 @@ class RunCache:
             body = data[end + 1 :]
             if len(body) != report_size + (diagram_size or 0):
                 return None  # cut short
+            try:
+                os.utime(self._file(key))  # used now: the last to be pruned
+            except OSError:
+                pass
             return Answer(
                 body[:report_size].decode("utf-8"),
                 summary if isinstance(summary, str) else None,
@@ -206,4 +211,28 @@ class RunCache:
             write_atomic(self._file(key), data)
         except OSError:
             return False
+        self._prune(keep=key)
         return True
+
+    def _prune(self, keep: str) -> None:
+        """Keep the :data:`MAX_ANSWERS` answers used last (a load touches its file): a
+        pre-commit hook passes other files each commit, and every list is a key of its own."""
+        try:
+            names = [n for n in os.listdir(self.directory) if n.endswith(".run")]
+        except OSError:
+            return
+        if len(names) <= MAX_ANSWERS:
+            return
+        aged: list[tuple[int, str]] = []
+        for name in names:
+            try:
+                aged.append((os.stat(os.path.join(self.directory, name)).st_mtime_ns, name))
+            except OSError:
+                continue
+        aged.sort(reverse=True)
+        for _, name in aged[MAX_ANSWERS:]:
+            if name != f"{keep}.run":
+                try:
+                    os.remove(os.path.join(self.directory, name))
+                except OSError:
+                    pass

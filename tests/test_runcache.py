@@ -1,0 +1,57 @@
+"""The store of whole answers (depscan.runcache): its file format, and how many it keeps."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from depscan import runcache
+from depscan.runcache import Answer, RunCache, witness
+
+
+def _old_file(path: Path) -> str:
+    path.write_text("x = 1\n")
+    os.utime(path, (1_000_000_000, 1_000_000_000))
+    return str(path)
+
+
+def test_an_answer_comes_back_as_it_went_in(tmp_path: Path) -> None:
+    source = _old_file(tmp_path / "m.py")
+    runs = RunCache(str(tmp_path / "cache"))
+    entries = witness([source])
+    assert entries is not None
+    answer = Answer('{"a": "\\u00e9t\\u00e9"}\nété\n', "summary", 1, b"\x89PNG\x00\xff")
+    assert runs.store("k", entries, answer)
+    assert runs.load("k") == answer
+    assert runs.load("other") is None
+    _old_file(tmp_path / "m.py")  # the same signature
+    assert runs.load("k") == answer
+    (tmp_path / "m.py").write_text("x = 22\n")
+    assert runs.load("k") is None
+
+
+@pytest.mark.parametrize("cut", [1, 10, 40])
+def test_a_file_cut_short_is_a_miss(tmp_path: Path, cut: int) -> None:
+    runs = RunCache(str(tmp_path / "cache"))
+    entries = witness([_old_file(tmp_path / "m.py")])
+    assert entries is not None and runs.store("k", entries, Answer("report " * 20, None, 0))
+    stored = tmp_path / "cache" / "runs" / "k.run"
+    stored.write_bytes(stored.read_bytes()[:-cut])
+    assert runs.load("k") is None
+
+
+def test_the_answers_used_last_are_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runcache, "MAX_ANSWERS", 5)
+    runs = RunCache(str(tmp_path / "cache"))
+    entries = witness([_old_file(tmp_path / "m.py")])
+    assert entries is not None
+    for number in range(5):
+        assert runs.store(f"k{number}", entries, Answer(f"report {number}", None, 0))
+        os.utime(tmp_path / "cache" / "runs" / f"k{number}.run", ns=(number, number))  # k0 the oldest
+    assert runs.load("k0") is not None  # used now
+    for number in range(5, 8):
+        assert runs.store(f"k{number}", entries, Answer(f"report {number}", None, 0))
+    kept = sorted(p.stem for p in (tmp_path / "cache" / "runs").glob("*.run"))
+    assert kept == ["k0", "k4", "k5", "k6", "k7"]
