@@ -1,8 +1,9 @@
-"""The answer of a whole ``depscan check``, kept until something it depends on changes.
+"""The answer of a whole ``depscan check`` or scan, kept until something it depends on changes.
 
 A pre-commit hook runs ``depscan check`` again and again on a tree that has
-not changed. Each answer is stored with its *witness*: every file and
-directory it was worked out from, with their modification times and sizes —
+not changed, and a developer reruns ``depscan script.py --graph out.svg``.
+Each answer is stored with its *witness*: every file and directory it was
+worked out from, with their modification times and sizes —
 the files checked, the directories walked to find them, every directory the
 resolver listed (so a module added or removed anywhere on the search path
 shows), zip archives, ``.pth`` files and editable finders of the site
@@ -43,8 +44,9 @@ FRESH_NS = 3_000_000_000  # a witness changed this recently makes a run too fres
 # path, and [mtime_ns, size] (None: not there), or {"listing": hash} for a directory the resolver listed
 Entry = tuple[str, Any]
 
-# Names in a directory that can change what an import finds; for other names only their
-# form: an identifier with no dot (a package, a namespace portion, a file the finders ignore).
+# The names in a directory that count: those with a suffix the finders or site read, and
+# identifiers without a dot (a package, a namespace portion). Any other name cannot change
+# what an import finds.
 _RELEVANT_SUFFIXES: tuple[str, ...] = (".py", ".pyc", ".pyw", ".so", ".pyd", ".pth", ".egg-link", ".zip", ".egg")
 _RELEVANT_SUFFIXES += (".whl", ".dist-info", ".egg-info")
 
