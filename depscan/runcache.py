@@ -40,6 +40,7 @@ from depscan.atomic import write_atomic
 
 SCHEMA = 2
 MAX_ANSWERS = 64  # stored answers kept; the ones used longest ago go first
+MAX_BYTES = 256 * 1024 * 1024  # and no more than this of them (a scan's report of Django is 3 MB)
 FRESH_NS = 3_000_000_000  # a witness changed this recently makes a run too fresh to store
 # path, and [mtime_ns, size] (None: not there), or {"listing": hash} for a directory the resolver listed
 Entry = tuple[str, Any]
@@ -217,24 +218,27 @@ class RunCache:
         return True
 
     def _prune(self, keep: str) -> None:
-        """Keep the :data:`MAX_ANSWERS` answers used last (a load touches its file): a
-        pre-commit hook passes other files each commit, and every list is a key of its own."""
+        """Keep the answers used last (a load touches its file), at most :data:`MAX_ANSWERS`
+        of them and :data:`MAX_BYTES` together: a pre-commit hook passes other files each
+        commit, and every list is a key of its own."""
         try:
             names = [n for n in os.listdir(self.directory) if n.endswith(".run")]
         except OSError:
             return
-        if len(names) <= MAX_ANSWERS:
-            return
-        aged: list[tuple[int, str]] = []
+        aged: list[tuple[int, int, str]] = []
         for name in names:
             try:
-                aged.append((os.stat(os.path.join(self.directory, name)).st_mtime_ns, name))
+                info = os.stat(os.path.join(self.directory, name))
             except OSError:
                 continue
+            aged.append((info.st_mtime_ns, info.st_size, name))
         aged.sort(reverse=True)
-        for _, name in aged[MAX_ANSWERS:]:
-            if name != f"{keep}.run":
-                try:
-                    os.remove(os.path.join(self.directory, name))
-                except OSError:
-                    pass
+        total = 0
+        for number, (_, size, name) in enumerate(aged):
+            total += size
+            if name == f"{keep}.run" or (number < MAX_ANSWERS and total <= MAX_BYTES):
+                continue
+            try:
+                os.remove(os.path.join(self.directory, name))
+            except OSError:
+                pass

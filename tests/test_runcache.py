@@ -55,3 +55,17 @@ def test_the_answers_used_last_are_kept(tmp_path: Path, monkeypatch: pytest.Monk
         assert runs.store(f"k{number}", entries, Answer(f"report {number}", None, 0))
     kept = sorted(p.stem for p in (tmp_path / "cache" / "runs").glob("*.run"))
     assert kept == ["k0", "k4", "k5", "k6", "k7"]
+
+
+def test_the_answers_kept_are_bounded_in_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runcache, "MAX_BYTES", 10_000)
+    runs = RunCache(str(tmp_path / "cache"))
+    entries = witness([_old_file(tmp_path / "m.py")])
+    assert entries is not None
+    for number in range(6):
+        assert runs.store(f"k{number}", entries, Answer("x" * 3_000, None, 0))
+        os.utime(tmp_path / "cache" / "runs" / f"k{number}.run", ns=(number, number))
+    kept = sorted(p.stem for p in (tmp_path / "cache" / "runs").glob("*.run"))
+    assert kept == ["k3", "k4", "k5"]  # three of about 3 kB each fit
+    assert runs.store("huge", entries, Answer("x" * 20_000, None, 0))  # the one just stored stays
+    assert (tmp_path / "cache" / "runs" / "huge.run").exists()
