@@ -260,9 +260,11 @@ def _target_options(function: Callable[..., None]) -> Callable[..., None]:
         ),
         click.option("--include", "include", multiple=True, metavar="GLOB", help="Follow only modules matching GLOB."),
         click.option("--exclude", "exclude", multiple=True, metavar="GLOB", help="Never follow modules matching GLOB."),
-        click.option("--no-cache", is_flag=True, help="Neither read nor write the extraction cache."),
         click.option(
-            "--cache-dir", metavar="DIR", help="The extraction cache (default: .depscan_cache in the project)."
+            "--no-cache", is_flag=True, help="Neither read nor write the caches (extractions, a scan's stored answer)."
+        ),
+        click.option(
+            "--cache-dir", metavar="DIR", help="Where the caches are (default: .depscan_cache in the project)."
         ),
     ]
     for option in reversed(options):
@@ -530,8 +532,8 @@ def _write_if_changed(path: str, data: bytes) -> None:
     help="text: path:line:col lines; github: workflow annotations; sarif: SARIF 2.1.0.",
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the findings to FILE (atomically).")
-@click.option("--no-cache", is_flag=True, help="Neither read nor write the extraction cache.")
-@click.option("--cache-dir", metavar="DIR", help="The extraction cache (default: .depscan_cache in the project).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the caches (extractions, the stored answer).")
+@click.option("--cache-dir", metavar="DIR", help="Where the caches are (default: .depscan_cache in the project).")
 @click.option(
     "-j",
     "--jobs",
