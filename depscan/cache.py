@@ -40,7 +40,7 @@ from collections.abc import Iterable, Sequence
 from types import TracebackType
 from typing import Any, Final, Literal, TypeAlias, cast
 
-from depscan import __version__, bytecode, conditions, extract, model, source
+from depscan import DEFAULT_MAX_BYTES, __version__, bytecode, conditions, extract, model, source
 from depscan.conditions import (
     All,
     Any_,
@@ -68,7 +68,6 @@ from depscan.model import (
     Severity,
     TryRole,
 )
-from depscan.source import DEFAULT_MAX_BYTES
 
 __all__ = [
     "DATABASE_NAME",

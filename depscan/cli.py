@@ -12,9 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from depscan import __version__
+from depscan import DEFAULT_MAX_BYTES, __version__
 from depscan.atomic import write_atomic
-from depscan.source import DEFAULT_MAX_BYTES, expand_paths
 
 if TYPE_CHECKING:
     from depscan.model import Extraction
@@ -95,6 +94,7 @@ def imports_command(
     """
     from depscan.extract import extract_file
     from depscan.render import imports_json, imports_summary, imports_text
+    from depscan.source import expand_paths
 
     files = expand_paths(list(paths))
     if not files:
@@ -567,7 +567,6 @@ def check_command(
 
     Exits 1 when there are findings (errors), 0 silently otherwise, 2 on usage errors.
     """
-    from depscan.check import CheckSettings, check, format_github, format_json, format_sarif, format_text, summary_line
     from depscan.interpreter import InterpreterError, choose_executable, probe
 
     start = os.path.abspath(paths[0]) if paths else os.getcwd()
@@ -605,6 +604,9 @@ def check_command(
         if stored is not None:
             _emit_report(stored.report, stored.summary, output, output_format)
             sys.exit(stored.status)
+    # Only now: a stored answer needs none of the checker's modules (a third of a warm run).
+    from depscan.check import CheckSettings, check, format_github, format_json, format_sarif, format_text, summary_line
+
     try:
         interp = probe(executable)
     except InterpreterError as exc:

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from depscan import DEFAULT_MAX_BYTES
 from depscan.conditions import Condition, Const, Unknown, parse_condition
 from depscan.model import (
     AllRef,
@@ -37,7 +38,7 @@ from depscan.model import (
     Kind,
     ModuleFacts,
 )
-from depscan.source import DEFAULT_MAX_BYTES, Columns, module_name_for, read_bytes
+from depscan.source import Columns, module_name_for, read_bytes
 
 __all__ = ["extract", "extract_file", "resolve_relative"]
 

@@ -19,10 +19,11 @@ import sys
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 
+from depscan import DEFAULT_MAX_BYTES
 from depscan.bytecode import extract_bytecode
 from depscan.extract import extract, extract_file
 from depscan.model import Diagnostic, Extraction
-from depscan.source import DEFAULT_MAX_BYTES, read_bytes
+from depscan.source import read_bytes
 
 PARALLEL_BYTES = 2 * 1024 * 1024
 """Below this much source, extraction stays in one process."""

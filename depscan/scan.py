@@ -29,12 +29,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
+from depscan import DEFAULT_MAX_BYTES
 from depscan.conditions import Target
 from depscan.extract import extract_file
 from depscan.interpreter import Interpreter
 from depscan.model import Diagnostic, DynamicImport, Extraction, ImportRecord
 from depscan.resolver import Category, Resolution, Resolver, build_search_path
-from depscan.source import DEFAULT_MAX_BYTES, forget_directories, module_name_for
+from depscan.source import forget_directories, module_name_for
 
 if TYPE_CHECKING:
     import networkx as nx

@@ -13,11 +13,8 @@ import stat
 import tokenize
 from pathlib import Path
 
+from depscan import DEFAULT_MAX_BYTES
 from depscan.model import Diagnostic
-
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
-"""Files larger than this are not parsed (DS013): real modules are far smaller,
-and parsing a generated 50 MB data file takes seconds and gigabytes."""
 
 
 def read_bytes(path: str | os.PathLike[str], max_bytes: int | None = DEFAULT_MAX_BYTES) -> bytes | Diagnostic:

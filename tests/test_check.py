@@ -506,3 +506,29 @@ def test_a_change_to_the_requirements_is_seen_through_the_stored_answer(tmp_path
     past = info.st_mtime - 30
     os.utime(project / "requirements-dev.txt", (past, past))
     assert "DS002" in codes()
+
+
+def test_a_stored_answer_is_given_without_the_checker(project: Path, tmp_path: Path) -> None:
+    """A warm run is mostly start-up: the stored answer needs neither the checker nor the extractor."""
+    import subprocess
+
+    cache = str(tmp_path / "cache")
+    _age(project)
+    run("--cache-dir", cache, cwd=project)
+    code, out, _ = run("--cache-dir", cache, cwd=project)
+    probe_modules = (
+        "import atexit, sys\n"
+        "from depscan.cli import main\n"
+        "atexit.register(lambda: print(sorted(m for m in sys.modules if m.startswith('depscan')), file=sys.stderr))\n"
+        "main(sys.argv[1:])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe_modules, "check", "--python", sys.executable, "--cache-dir", cache],
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
+    assert (done.returncode, done.stdout) == (code, out)
+    loaded = done.stderr.strip().splitlines()[-1]
+    for heavy in ("depscan.check", "depscan.extract", "depscan.scan", "depscan.resolver", "depscan.distributions"):
+        assert f"'{heavy}'" not in loaded, loaded
