@@ -42,30 +42,37 @@ def test_a_file_cut_short_is_a_miss(tmp_path: Path, cut: int) -> None:
     assert runs.load("k") is None
 
 
-def test_the_answers_used_last_are_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(runcache, "MAX_ANSWERS", 5)
-    runs = RunCache(str(tmp_path / "cache"))
+def _runs(tmp_path: Path) -> tuple[RunCache, list[runcache.Entry]]:
     entries = witness([_old_file(tmp_path / "m.py")])
     assert entries is not None
-    for number in range(5):
-        assert runs.store(f"k{number}", entries, Answer(f"report {number}", None, 0))
-        os.utime(tmp_path / "cache" / "runs" / f"k{number}.run", ns=(number, number))  # k0 the oldest
+    return RunCache(str(tmp_path / "cache")), entries
+
+
+def _store_in_age_order(runs: RunCache, entries: list[runcache.Entry], numbers: range, report: str) -> None:
+    """Store answers k<number>, each made older than the next (k0 the oldest)."""
+    for number in numbers:
+        assert runs.store(f"k{number}", entries, Answer(report, None, 0))
+        os.utime(os.path.join(runs.directory, f"k{number}.run"), ns=(number, number))
+
+
+def _kept(runs: RunCache) -> list[str]:
+    return sorted(p.stem for p in Path(runs.directory).glob("*.run"))
+
+
+def test_the_answers_used_last_are_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runcache, "MAX_ANSWERS", 5)
+    runs, entries = _runs(tmp_path)
+    _store_in_age_order(runs, entries, range(5), "report")
     assert runs.load("k0") is not None  # used now
     for number in range(5, 8):
         assert runs.store(f"k{number}", entries, Answer(f"report {number}", None, 0))
-    kept = sorted(p.stem for p in (tmp_path / "cache" / "runs").glob("*.run"))
-    assert kept == ["k0", "k4", "k5", "k6", "k7"]
+    assert _kept(runs) == ["k0", "k4", "k5", "k6", "k7"]
 
 
 def test_the_answers_kept_are_bounded_in_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(runcache, "MAX_BYTES", 10_000)
-    runs = RunCache(str(tmp_path / "cache"))
-    entries = witness([_old_file(tmp_path / "m.py")])
-    assert entries is not None
-    for number in range(6):
-        assert runs.store(f"k{number}", entries, Answer("x" * 3_000, None, 0))
-        os.utime(tmp_path / "cache" / "runs" / f"k{number}.run", ns=(number, number))
-    kept = sorted(p.stem for p in (tmp_path / "cache" / "runs").glob("*.run"))
-    assert kept == ["k3", "k4", "k5"]  # three of about 3 kB each fit
+    runs, entries = _runs(tmp_path)
+    _store_in_age_order(runs, entries, range(6), "x" * 3_000)
+    assert _kept(runs) == ["k3", "k4", "k5"]  # three of about 3 kB each fit
     assert runs.store("huge", entries, Answer("x" * 20_000, None, 0))  # the one just stored stays
-    assert (tmp_path / "cache" / "runs" / "huge.run").exists()
+    assert _kept(runs) == ["huge"]
