@@ -609,6 +609,16 @@ def _is_corruption(exc: sqlite3.Error) -> bool:
     return type(exc) is sqlite3.DatabaseError
 
 
+_SQLITE_BUSY, _SQLITE_LOCKED = 5, 6  # result codes of sqlite3.h (sqlite3 names them from Python 3.11)
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)  # Python 3.11+
+    if code is not None:
+        return code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED)
+    return "locked" in str(exc)
+
+
 def _read_regular(path: str, max_bytes: int | None) -> tuple[bytes, os.stat_result] | None:
     """A regular file's bytes and its ``fstat`` taken before reading them, or None.
 
@@ -689,14 +699,29 @@ class ExtractionCache:
     def _open(self) -> sqlite3.Connection:
         """Connect, rebuilding once a database that is corrupt or not of this schema."""
         try:
-            return self._connect()
+            return self._connect_when_free()
         except _Corrupt:
             pass
         except sqlite3.Error as exc:
             if not _is_corruption(exc):
                 raise
         self._delete_files()
-        return self._connect()
+        return self._connect_when_free()
+
+    def _connect_when_free(self) -> sqlite3.Connection:
+        # While the last connection to a WAL database closes, it holds the database for a moment
+        # to clean up the WAL files, and a connection opening then is told SQLITE_BUSY without
+        # the busy timeout being applied (see SQLite's "WAL mode" page). Try again, as long as
+        # the busy timeout would have waited: else one of several hook processes sharing the
+        # cache starting just then would run without it.
+        deadline = time.monotonic() + self._busy_timeout_ms / 1000
+        while True:
+            try:
+                return self._connect()
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc) or time.monotonic() >= deadline:
+                    raise
+            time.sleep(0.005)
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=self._busy_timeout_ms / 1000, isolation_level=None)

@@ -31,7 +31,7 @@ import fnmatch
 import itertools
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -40,9 +40,11 @@ from depscan.conditions import Target
 from depscan.diagnostics import CATALOGUE
 from depscan.interpreter import Interpreter
 from depscan.model import Extraction, ImportRecord
+from depscan.parallel import Extractor, Key, Read
+from depscan.project import Begun, CheckSettings, begin, default_source_roots
 from depscan.resolver import Resolver, build_search_path
 from depscan.scan import Missing, Scanner, ScanOptions, ScanResult, Site
-from depscan.source import _is_regular_package, expand_paths, forget_directories, module_name_for
+from depscan.source import _is_regular_package
 
 Level = Literal["error", "warning"]
 
@@ -86,27 +88,6 @@ class Finding:
 
 
 @dataclass
-class CheckSettings:
-    """What a check needs to know beyond the target Python; the configuration fills it."""
-
-    root: str
-    source_roots: Sequence[str] = ()  # absolute; empty: src/ when it holds Python code, else root
-    paths: Sequence[str] = ()  # extra search path entries
-    exclude: Sequence[str] = ()  # path globs, relative to root
-    ignore_missing: Sequence[str] = ()  # module-name globs
-    versions: Sequence[tuple[int, int]] = ()  # empty: the interpreter's
-    platforms: Sequence[str] = ()  # empty: the interpreter's
-    check_type_checking: bool = True
-    rules: dict[str, str] = field(default_factory=dict)  # code -> "error" | "warning" | "off"
-    use_pythonpath: bool = True
-    known_first_party: Sequence[str] = ()  # top-level names that are the project's own
-    dependency_mapping: Mapping[str, Sequence[str]] = field(default_factory=dict)  # import name -> distributions
-    dependencies: bool = True  # compare imports with the declared dependencies (DS002, DS003)
-    cache_dir: str | None = None  # the extraction cache (None: no cache)
-    processes: int | None = None  # extraction processes (None: as many as pay, 1: this process only)
-
-
-@dataclass
 class CheckResult:
     findings: list[Finding]
     files: list[str]
@@ -120,68 +101,6 @@ class CheckResult:
     @property
     def errors(self) -> list[Finding]:
         return [finding for finding in self.findings if finding.severity == "error"]
-
-
-def default_source_roots(root: str) -> list[str]:
-    """``src/`` when the project uses a src layout, else the project root."""
-    src = os.path.join(root, "src")
-    if os.path.isdir(src) and any(
-        name.endswith(".py") or os.path.isdir(os.path.join(src, name)) for name in os.listdir(src)
-    ):
-        return [src]
-    return [root]
-
-
-def project_files(
-    settings: CheckSettings, source_roots: Sequence[str], directories: list[str] | None = None
-) -> list[str]:
-    """Every ``.py`` file under ``source_roots``, less virtual environments and excluded paths."""
-    files = []
-    seen: dict[str, bool] = {}
-    for path in expand_paths(list(source_roots), directories):
-        if _in_virtualenv(path, settings.root, seen) or _excluded(path, settings):
-            continue
-        files.append(path)
-    return files
-
-
-def _in_virtualenv(path: str, root: str, seen: dict[str, bool] | None = None) -> bool:
-    """Under a directory of ``root`` that is a virtual environment or a site-packages."""
-    seen = {} if seen is None else seen
-    directory = os.path.dirname(os.path.abspath(path))
-    root = os.path.abspath(root)
-    walked: list[str] = []
-    answer = False
-    while directory.startswith(root) and len(directory) >= len(root):
-        if directory in seen:
-            answer = seen[directory]
-            break
-        walked.append(directory)
-        if os.path.exists(os.path.join(directory, "pyvenv.cfg")) or os.path.basename(directory) == "site-packages":
-            answer = True
-            break
-        parent = os.path.dirname(directory)
-        if parent == directory:
-            break
-        directory = parent
-    for visited in walked:
-        seen[visited] = answer
-    return answer
-
-
-def _excluded(path: str, settings: CheckSettings) -> bool:
-    if not settings.exclude:
-        return False
-    relative = os.path.relpath(os.path.abspath(path), settings.root).replace(os.sep, "/")
-    parts = relative.split("/")
-    for glob in settings.exclude:
-        glob = glob.rstrip("/")
-        if fnmatch.fnmatchcase(relative, glob):
-            return True
-        # A glob naming a directory excludes what is under it.
-        if any(fnmatch.fnmatchcase("/".join(parts[:end]), glob) for end in range(1, len(parts))):
-            return True
-    return False
 
 
 def package_roots(files: Sequence[str], source_roots: Sequence[str]) -> list[str]:
@@ -219,35 +138,30 @@ def targets_of(interp: Interpreter, settings: CheckSettings) -> list[Target]:
     ]
 
 
-def check(interp: Interpreter, settings: CheckSettings, files: Sequence[str] | None = None) -> CheckResult:
-    """Check ``files`` (default: every file of the project) and return the findings, sorted."""
-    forget_directories()
-    source_roots = list(settings.source_roots) or default_source_roots(settings.root)
-    whole_project = files is None
-    walked: list[str] = []
-    if files is None:
-        # Every file of the project: the configured source roots, else the whole project
-        # (tests and scripts beside a src/ layout too).
-        files = project_files(settings, settings.source_roots or [settings.root], walked)
-    else:
-        files = [os.path.abspath(f) for f in expand_paths(list(files), walked) if not _excluded(f, settings)]
-    search = build_search_path(
-        interp,
-        [*source_roots, *settings.paths, *package_roots(files, source_roots)],
-        None,
-        os.environ.get("PYTHONPATH") if settings.use_pythonpath else None,
-        settings.root,
-    )
-    resolver = Resolver(interp, search)
-    from depscan.cache import ExtractionCache
+def check(
+    interp: Interpreter, settings: CheckSettings, files: Sequence[str] | None = None, begun: Begun | None = None
+) -> CheckResult:
+    """Check ``files`` (default: every file of the project) and return the findings, sorted.
 
-    cache = ExtractionCache(settings.cache_dir) if settings.cache_dir else None
+    ``begun``: what :func:`depscan.project.begin` started for these settings and files (the
+    walk, and the extraction of what it found), when the caller started it early.
+    """
+    begun = begin(settings, files) if begun is None else begun
+    files = begun.files
+    source_roots = list(settings.source_roots) or default_source_roots(settings.root)
     try:
-        result = _check(interp, settings, files, source_roots, resolver, whole_project, cache)
+        search = build_search_path(
+            interp,
+            [*source_roots, *settings.paths, *package_roots(files, source_roots)],
+            None,
+            os.environ.get("PYTHONPATH") if settings.use_pythonpath else None,
+            settings.root,
+        )
+        resolver = Resolver(interp, search)
+        result = _check(interp, settings, begun, resolver)
     finally:
-        if cache is not None:
-            cache.close()
-    result.depends_on = _depends_on(result, resolver, settings, walked)
+        begun.close()
+    result.depends_on = _depends_on(result, resolver, settings, begun.walked)
     result.listings = resolver.fs.listings
     return result
 
@@ -270,15 +184,8 @@ def _depends_on(result: CheckResult, resolver: Resolver, settings: CheckSettings
     return paths
 
 
-def _check(
-    interp: Interpreter,
-    settings: CheckSettings,
-    files: Sequence[str],
-    source_roots: Sequence[str],
-    resolver: Resolver,
-    whole_project: bool,
-    cache: Any,
-) -> CheckResult:
+def _check(interp: Interpreter, settings: CheckSettings, begun: Begun, resolver: Resolver) -> CheckResult:
+    files, whole_project, cache, extractor = begun.files, begun.whole_project, begun.cache, begun.extractor
     # Guards are left unknown in the scan (everything live) and evaluated per target below.
     options = ScanOptions(
         max_depth=0, follow_third_party=False, target=Target(type_checking=None), cache=cache, read_stdlib_names=False
@@ -287,7 +194,7 @@ def _check(
     used: set[str] = set()
     roots: list[tuple[str, str, bool, bool]] = []  # path, name, is_package, as a script
     for number, path in enumerate(files):
-        name, is_package = module_name_for(path)
+        name, is_package = begun.names[path]
         found = resolver.resolve(name)
         same = found.found and found.file is not None and _same_file(found.file, path)
         if name in used or (found.found and found.file is not None and not same):
@@ -297,7 +204,13 @@ def _check(
         else:
             used.add(name)
             roots.append((path, name, found.is_package if same else is_package, False))
-    extractions, cached, processes = _extract_roots([(p, n, i) for p, n, i, _ in roots], settings, cache)
+    facts = dependency_facts(settings, resolver) if settings.dependencies else None  # while the workers parse
+
+    def ready(keys: list[Key], reads: list[Read]) -> None:
+        for extraction, _ in reads:
+            scanner.prepare(extraction)
+
+    extractions, cached, processes = _extract_roots([(p, n, i) for p, n, i, _ in roots], cache, extractor, ready)
     for (path, name, _, as_script), extraction in zip(roots, extractions, strict=True):
         scanner.extractions[name] = extraction  # read before the scan asks
         if as_script:
@@ -308,30 +221,41 @@ def _check(
     checker = _Checker(interp, settings, result, resolver, files)
     findings = list(checker.findings())
     if settings.dependencies:
-        findings.extend(checker.dependency_findings(whole_project=whole_project))
+        findings.extend(checker.dependency_findings(whole_project=whole_project, facts=facts))
     checked = CheckResult(sorted(findings, key=Finding.sort_key), list(files), result, cached, processes)
     checked.declaration_files = checker.declaration_files
     return checked
 
 
 def _extract_roots(
-    keys: list[tuple[str, str, bool]], settings: CheckSettings, cache: Any
+    keys: list[Key], cache: Any, extractor: Extractor, ready: Callable[[list[Key], list[Read]], object]
 ) -> tuple[list[Extraction], int, int]:
-    """Every checked file's extraction: from the cache where it holds one, the rest over processes."""
-    from depscan.parallel import extract_files
-
-    hits = cache.get_many(keys) if cache is not None else {}
-    misses = [key for key in keys if key not in hits]
-    done, processes = extract_files(misses, processes=settings.processes, data=cache is not None)
-    extracted = [extraction for extraction, _ in done]
-    if cache is not None and misses:
+    """Every checked file's extraction: from the cache where it holds one, the rest from ``extractor``
+    (``ready`` is told of them as they come)."""
+    extractor.add_all(keys)  # those the walk named otherwise
+    done, processes = extractor.finish(ready)
+    hits = extractor.hits
+    if cache is not None:
         cache.put_many(
-            (path, module, package, extraction, data)
-            for (path, module, package), (extraction, data) in zip(misses, done, strict=True)
-            if data is not None
+            (path, module, package, *done[(path, module, package)])
+            for path, module, package in keys
+            if (path, module, package) not in hits and done[(path, module, package)][1] is not None
         )
-    fresh = dict(zip(misses, extracted, strict=True))
-    return [hits[key] if key in hits else fresh[key] for key in keys], len(hits), processes
+    extractions = [hits[key] if key in hits else done[key][0] for key in keys]
+    return extractions, sum(key in hits for key in keys), processes
+
+
+def dependency_facts(settings: CheckSettings, resolver: Resolver) -> tuple[Any, Any]:
+    """What the project declares, and the distributions installed on its search path (None when
+    it declares nothing: then there are no dependency findings). Needs no extraction, so it is
+    read while the files are being parsed."""
+    from depscan.distributions import declared_dependencies, installed_distributions
+
+    declared = declared_dependencies(settings.root)
+    if not declared.sources or (not declared.requirements and not declared.project):
+        return declared, None
+    sites = [entry.path for entry in resolver.search.entries if entry.origin in ("site", "user-site")]
+    return declared, installed_distributions(sites)
 
 
 class _Checker:
@@ -399,7 +323,7 @@ class _Checker:
 
     # -- declared dependencies (DS002, DS003) ---------------------------------------------
 
-    def dependency_findings(self, whole_project: bool) -> Iterable[Finding]:
+    def dependency_findings(self, whole_project: bool, facts: tuple[Any, Any] | None = None) -> Iterable[Finding]:
         """Third-party distributions imported but not declared; declared ones never imported.
 
         Only for a project that declares its dependencies (``pyproject.toml`` or requirements
@@ -407,16 +331,15 @@ class _Checker:
         installed metadata (as ``importlib.metadata.packages_distributions`` does, read
         statically), or ``dependency-mapping``. DS003 needs the whole project (not a few files
         named by pre-commit) and looks at required dependencies only (extras and groups hold
-        tools and plugins that are never imported).
+        tools and plugins that are never imported). ``facts``: what :func:`dependency_facts`
+        gives, when it was read beforehand.
         """
-        from depscan.distributions import declared_dependencies, installed_distributions, normalise
+        from depscan.distributions import normalise
 
-        declared = declared_dependencies(self.settings.root)
+        declared, installed = dependency_facts(self.settings, self.resolver) if facts is None else facts
         self.declaration_files = list(declared.sources)
-        if not declared.sources or (not declared.requirements and not declared.project):
+        if installed is None:
             return
-        sites = [entry.path for entry in self.resolver.search.entries if entry.origin in ("site", "user-site")]
-        installed = installed_distributions(sites)
         mapping = {name: tuple(normalise(d) for d in dists) for name, dists in self.settings.dependency_mapping.items()}
         declared_names = declared.names()
         first_party = set(self.settings.known_first_party)

@@ -604,13 +604,10 @@ def check_command(
         if stored is not None:
             _emit_report(stored.report, stored.summary, output, output_format)
             sys.exit(stored.status)
-    # Only now: a stored answer needs none of the checker's modules (a third of a warm run).
-    from depscan.check import CheckSettings, check, format_github, format_json, format_sarif, format_text, summary_line
+    # Only now: a stored answer needs none of the checker's modules (a third of a warm run). The
+    # walk and the extraction start before they are imported, so that workers parse meanwhile.
+    from depscan.project import CheckSettings, begin
 
-    try:
-        interp = probe(executable)
-    except InterpreterError as exc:
-        raise click.ClickException(str(exc)) from None
     settings = CheckSettings(
         root=config.root,
         source_roots=config.source_roots,
@@ -627,7 +624,17 @@ def check_command(
         cache_dir=cache_root,
         processes=jobs,
     )
-    result = check(interp, settings, files)
+    begun = begin(settings, files)
+    try:
+        from depscan.check import check, format_github, format_json, format_sarif, format_text, summary_line
+
+        try:
+            interp = probe(executable)
+        except InterpreterError as exc:
+            raise click.ClickException(str(exc)) from None
+        result = check(interp, settings, files, begun)
+    finally:
+        begun.close()
     if output_format == "json":
         report = format_json(result, __version__)
     elif output_format == "sarif":

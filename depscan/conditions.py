@@ -19,6 +19,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from depscan.frozen import by_fields
+
 __all__ = [
     "All",
     "Any_",
@@ -36,6 +38,7 @@ __all__ = [
 ]
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Target:
     """What is known about the Python a condition is evaluated for.
@@ -111,6 +114,7 @@ class Condition:
         return False
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Const(Condition):
     """A constant test: ``if False:``, ``if 0:``, ``if True:``."""
@@ -131,6 +135,7 @@ class Const(Condition):
         return str(self.value)
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class TypeChecking(Condition):
     """``typing.TYPE_CHECKING``: false at run time, true for a type checker."""
@@ -151,6 +156,7 @@ class TypeChecking(Condition):
         return "TYPE_CHECKING"
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Main(Condition):
     """``__name__ == "__main__"``: true only when the module runs as a script."""
@@ -167,6 +173,7 @@ class Main(Condition):
         return "__name__ == '__main__'"
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Version(Condition):
     """A comparison of ``sys.version_info`` (or a slice or item of it) with a literal.
@@ -238,6 +245,7 @@ _PLATFORM_SUBJECTS = {
 }
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Platform(Condition):
     """A test of ``sys.platform``, ``os.name`` or ``platform.system()``.
@@ -285,6 +293,7 @@ class Platform(Condition):
 _IMPL_SUBJECTS = ("sys.implementation.name", "platform.python_implementation()")
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Implementation(Condition):
     """A test of ``sys.implementation.name`` or ``platform.python_implementation()``."""
@@ -341,6 +350,9 @@ class Unknown(Condition):
     def to_json(self) -> dict[str, Any]:
         return {"op": self.op, "text": self.text}
 
+    def __reduce__(self) -> tuple[type[Unknown], tuple[str]]:
+        return Unknown, (self.text,)  # not the parse tree it was read from
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Unknown) and other.text == self.text
 
@@ -354,6 +366,7 @@ class Unknown(Condition):
         return self.text
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Not(Condition):
     arg: Condition
@@ -376,6 +389,7 @@ class Not(Condition):
         return f"not {inner}"
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class All(Condition):
     """``a and b and ...``: false when any is false, true when all are true."""
@@ -404,6 +418,7 @@ class All(Condition):
         return " and ".join(_wrap(arg) for arg in self.args)
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Any_(Condition):
     """``a or b or ...``: true when any is true, false when all are false."""

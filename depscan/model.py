@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from depscan.conditions import Condition, Target
+from depscan.frozen import by_fields
 
 Scope = Literal["module", "class", "function"]
 Kind = Literal["import", "from", "star", "future", "call"]
@@ -17,6 +18,7 @@ TryRole = Literal["body", "handler"]
 Severity = Literal["error", "warning", "info"]
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class ImportedName:
     """One name of ``from x import name as asname``."""
@@ -28,6 +30,7 @@ class ImportedName:
         return {"name": self.name, "asname": self.asname}
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Context:
     """Where an import statement sits, as far as the import's fate is concerned.
@@ -132,6 +135,7 @@ def _wrapped(condition: Condition) -> str:
     return f"({condition})" if isinstance(condition, Any_) else str(condition)
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class ImportRecord:
     """One import the module makes.
@@ -190,6 +194,7 @@ class ImportRecord:
         return data
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class DynamicImport:
     """An import whose module is not a literal: ``import_module(name)``."""
@@ -211,6 +216,7 @@ class DynamicImport:
         return data
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
     """A problem met while reading or analysing a file.
@@ -248,6 +254,7 @@ class Diagnostic:
         }
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class AllRef:
     """``__all__`` taken from another module: ``__all__ = sub.__all__ + [...]``."""
@@ -258,6 +265,7 @@ class AllRef:
         return self.module
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class ModuleFacts:
     """What the module tells about itself, statically.
@@ -328,6 +336,7 @@ class ModuleFacts:
         }
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Extraction:
     """Everything the extractor learns from one module's source."""

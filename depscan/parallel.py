@@ -2,12 +2,18 @@
 
 Parsing is CPU-bound and the GIL keeps threads from sharing it, so a large tree
 is split among processes: this one and N - 1 forked workers (they start with
-depscan already imported), taking small chunks of files from the two ends of
-the list; the workers' results come back pickled, which costs a fraction of
-the parse. Measured on Django's tree (885 files, 5.7 MB) on 2 cores: about
-1.4 s serially, 0.9 s over 2 processes (a check, start to end); below about
-2 MB of source (some 400 files) the processes cost more than they save, so
-smaller trees are read in this process alone.
+depscan's extractor already imported). Files are handed to an
+:class:`Extractor` as the tree walk finds them; once they add up to
+:data:`PARALLEL_BYTES` of source the workers are forked, and they take chunks
+of files from the front while the walk, and whatever the caller does next,
+goes on. When this process has nothing else to do, it takes the chunks no
+worker has started from the back, handing on each chunk that is ready as it
+goes. The workers' results come back pickled (see :mod:`depscan.frozen`).
+
+Measured with ``depscan check`` on parts of Django's tree on 2 cores (best of
+8, wall): 0.6 MB of source took 0.38 s in one process and 0.42 s over two,
+1.1 MB 0.48 s and 0.43 s, 2 MB 0.70 s and 0.61 s; so below about 1 MB the
+processes cost more than they save, and smaller trees are read in this process.
 """
 
 from __future__ import annotations
@@ -16,8 +22,8 @@ import gc
 import multiprocessing
 import os
 import sys
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 
 from depscan import DEFAULT_MAX_BYTES
 from depscan.bytecode import extract_bytecode
@@ -25,63 +31,192 @@ from depscan.extract import extract, extract_file
 from depscan.model import Diagnostic, Extraction
 from depscan.source import read_bytes
 
-PARALLEL_BYTES = 2 * 1024 * 1024
+PARALLEL_BYTES = 1024 * 1024
 """Below this much source, extraction stays in one process."""
 
+CHUNK_BYTES = 96 * 1024
+CHUNK_FILES = 48
+"""A chunk of work is this much source, or this many files: small enough that no process is
+left with a long last chunk while the others wait, large enough that handing it over is cheap."""
+
 Key = tuple[str, str, bool]  # path, module name, is_package
-
-
-def worker_count(keys: Sequence[Key], processes: int | None = None) -> int:
-    """How many processes to extract ``keys`` with: 1 unless the work is worth splitting."""
-    cores = processes or _usable_cores()
-    if cores < 2 or len(keys) < 2 or _fork_context() is None:
-        return 1
-    total = 0
-    for path, _, _ in keys:
-        try:
-            total += os.stat(path).st_size
-        except OSError:
-            continue
-        if total >= PARALLEL_BYTES:
-            return min(cores, len(keys))
-    return 1
-
-
 Read = tuple[Extraction, bytes | None]  # an extraction and the bytes it was made from (None: not read)
+Lookup = Callable[[list[Key]], dict[Key, Extraction]]
+
+
+class Extractor:
+    """Extractions of files handed in one by one, made meanwhile over processes when they are many.
+
+    :meth:`add` the files as they are found, then :meth:`finish` for every extraction. With
+    ``lookup`` (a cache's ``get_many``), the files are looked up in batches first and only
+    the others extracted. With ``data``, each fresh extraction comes with the bytes it was
+    made from, so that a cache stores it under that content even if the file changes meanwhile.
+    """
+
+    LOOKUP_BATCH = 256
+
+    def __init__(
+        self,
+        max_bytes: int | None = DEFAULT_MAX_BYTES,
+        processes: int | None = None,
+        data: bool = True,
+        lookup: Lookup | None = None,
+    ) -> None:
+        self.max_bytes = max_bytes
+        self.data = data
+        self.lookup = lookup
+        self.cores = _cores(processes)
+        self.hits: dict[Key, Extraction] = {}
+        self._seen: set[Key] = set()
+        self._unlooked: list[Key] = []
+        self._chunks: list[list[Key]] = []
+        self._futures: list[Future[list[Read]]] = []
+        self._chunk: list[Key] = []
+        self._chunk_bytes = 0
+        self._total_bytes = 0
+        self._pool: ProcessPoolExecutor | None = None
+        self._failed = False  # no processes could be had: everything is done here
+
+    def add(self, key: Key) -> None:
+        """Have ``key``'s file extracted (once, however often it is added)."""
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        if self.lookup is None:
+            self._queue(key)
+            return
+        self._unlooked.append(key)
+        if len(self._unlooked) >= self.LOOKUP_BATCH:
+            self._look_up()
+
+    def add_all(self, keys: Iterable[Key]) -> None:
+        for key in keys:
+            self.add(key)
+
+    def finish(self, on_ready: Callable[[list[Key], list[Read]], object] | None = None) -> tuple[dict[Key, Read], int]:
+        """Every fresh extraction by key (the cache's hits are in :attr:`hits`), and the processes used.
+
+        ``on_ready`` is given each chunk of fresh extractions as soon as it is done, while
+        the others are still being made, so that work on them can start.
+        """
+        self._look_up()
+        self._close_chunk()
+        pool, self._pool = self._pool, None
+        if pool is None:
+            results = self._here(self._chunks)
+            if on_ready is not None and results:
+                on_ready(list(results), list(results.values()))
+            return results, 1
+        done: dict[int, list[Read]] = {}
+        told: set[int] = set()
+
+        def tell(index: int) -> None:
+            if on_ready is not None and index not in told:
+                told.add(index)
+                on_ready(self._chunks[index], done[index])
+
+        work = self._work()
+        try:
+            with pool:
+                # This process takes, from the back, every chunk no worker has started
+                # (its future cancelled), until it meets the workers; between chunks it
+                # hands on what is ready.
+                for index in range(len(self._chunks) - 1, -1, -1):
+                    if not self._futures[index].cancel():
+                        break  # a worker has it: the rest are theirs
+                    done[index] = work(self._chunks[index], self.max_bytes)
+                    tell(index)
+                    for ready, future in enumerate(self._futures[:index]):
+                        if ready not in told and future.done() and not future.cancelled():
+                            done[ready] = future.result()
+                            tell(ready)
+                for index, future in enumerate(self._futures):
+                    if index not in done:
+                        done[index] = future.result()
+                        tell(index)
+        except (OSError, RuntimeError):  # the workers are gone (killed, out of memory): the rest here
+            for index, chunk in enumerate(self._chunks):
+                if index not in done:
+                    done[index] = work(chunk, self.max_bytes)
+                    tell(index)
+        results = {}
+        for index, chunk in enumerate(self._chunks):
+            results.update(zip(chunk, done[index], strict=True))
+        return results, self.cores
+
+    def close(self) -> None:
+        """Stop the workers, if :meth:`finish` has not (an error on the way there)."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    # -- the work -----------------------------------------------------------------
+
+    def _look_up(self) -> None:
+        if not self._unlooked:
+            return
+        batch, self._unlooked = self._unlooked, []
+        assert self.lookup is not None
+        found = self.lookup(batch)
+        self.hits.update(found)
+        for key in batch:
+            if key not in found:
+                self._queue(key)
+
+    def _queue(self, key: Key) -> None:
+        size = _size(key[0])
+        self._chunk.append(key)
+        self._chunk_bytes += size
+        self._total_bytes += size
+        if self._chunk_bytes >= CHUNK_BYTES or len(self._chunk) >= CHUNK_FILES:
+            self._close_chunk()
+
+    def _close_chunk(self) -> None:
+        if not self._chunk:
+            return
+        self._chunks.append(self._chunk)
+        self._chunk, self._chunk_bytes = [], 0
+        if self._pool is None and not self._failed and self.cores > 1 and self._total_bytes >= PARALLEL_BYTES:
+            self._start()
+        if self._pool is not None:
+            self._submit(self._chunks[-1])
+
+    def _start(self) -> None:
+        try:
+            self._pool = ProcessPoolExecutor(self.cores - 1, mp_context=_fork_context())
+            for chunk in self._chunks[:-1]:
+                self._submit(chunk)
+        except (OSError, RuntimeError):  # no processes to be had (limits, a sandbox): do it here
+            self._abandon()
+
+    def _submit(self, chunk: list[Key]) -> None:
+        assert self._pool is not None
+        try:
+            self._futures.append(self._pool.submit(self._work(), chunk, self.max_bytes))
+        except (OSError, RuntimeError):
+            self._abandon()
+
+    def _abandon(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool, self._futures, self._failed = None, [], True
+
+    def _work(self) -> Callable[[list[Key], int | None], list[Read]]:
+        return _extract_chunk if self.data else _extract_chunk_without_data
+
+    def _here(self, chunks: list[list[Key]]) -> dict[Key, Read]:
+        keys = [key for chunk in chunks for key in chunk]
+        return dict(zip(keys, self._work()(keys, self.max_bytes), strict=True))
 
 
 def extract_files(
     keys: Sequence[Key], max_bytes: int | None = DEFAULT_MAX_BYTES, processes: int | None = None, data: bool = True
 ) -> tuple[list[Read], int]:
-    """Each file's extraction with the bytes read for it, in order, and the number of processes used.
-
-    The bytes come back (unless ``data`` is False) so that a cache stores an extraction under
-    the content it was made from, even if the file changes meanwhile.
-    """
-    workers = worker_count(keys, processes) if processes != 1 else 1
-    if workers == 1:
-        return _extract_chunk(list(keys), max_bytes), 1
-    # Many small chunks: big and small files even out, and no process is left with a long
-    # last chunk while the others wait. This process is one of the workers: it takes chunks
-    # from the end of the list while the forked ones take them from the front, each chunk
-    # it takes one that no worker has started (its future cancelled), until they meet.
-    size = max(1, len(keys) // (workers * 16))
-    chunks = [list(keys[start : start + size]) for start in range(0, len(keys), size)]
-    work = _extract_chunk if data else _extract_chunk_without_data
-    done: dict[int, list[Read]] = {}
-    try:
-        with ProcessPoolExecutor(workers - 1, mp_context=_fork_context()) as pool:
-            futures = [pool.submit(work, chunk, max_bytes) for chunk in chunks]
-            for index in range(len(chunks) - 1, -1, -1):
-                if not futures[index].cancel():
-                    break  # a worker has it: the rest are theirs
-                done[index] = work(chunks[index], max_bytes)
-            for index, future in enumerate(futures):
-                if index not in done:
-                    done[index] = future.result()
-    except (OSError, RuntimeError):  # no processes to be had (limits, a sandbox): do it here
-        return _extract_chunk(list(keys), max_bytes), 1
-    return [read for index in range(len(chunks)) for read in done[index]], workers
+    """Each file's extraction with the bytes read for it, in order, and the number of processes used."""
+    extractor = Extractor(max_bytes, processes, data)
+    extractor.add_all(keys)
+    done, used = extractor.finish()
+    return [done[key] for key in keys], used
 
 
 def _extract_chunk_without_data(keys: list[Key], max_bytes: int | None) -> list[Read]:
@@ -111,6 +246,20 @@ def _extract_each(keys: list[Key], max_bytes: int | None) -> list[Read]:
         else:
             results.append((extract(data, module, is_package, path), data))
     return results
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
+def _cores(processes: int | None) -> int:
+    """The processes to use at most: ``processes``, else the usable cores; 1 where nothing forks."""
+    if processes == 1 or _fork_context() is None:
+        return 1
+    return processes or _usable_cores()
 
 
 def _usable_cores() -> int:

@@ -261,6 +261,27 @@ class Scanner:
             self.roots.append(name)
         self._found(name, resolution, 0)
 
+    def prepare(self, extraction: Extraction) -> None:
+        """Ask the resolver now what scanning ``extraction`` will ask it; its answers are kept.
+
+        For work that can be done while other files are still being parsed (the check does):
+        the scan itself then finds every answer ready. Only what the scan asks is asked, in
+        the same way (dead imports not at all), so the outcome is the same.
+        """
+        resolve = self.resolver.resolve
+        for record in extraction.imports:
+            module = record.module
+            if module is None or module == "__main__" or record.context.evaluate(self.target) is False:
+                continue
+            resolution = resolve(module)
+            parent = module.rpartition(".")[0]
+            while parent:  # the parents a found module is under, or a missing one looks for
+                resolve(parent)
+                parent = parent.rpartition(".")[0]
+            if record.kind in ("from", "call") and resolution.found and resolution.is_package:
+                for imported in record.names:
+                    resolve(f"{module}.{imported.name}")
+
     # -- the worklist ----------------------------------------------------------------------
 
     def run(self, progress: Any = None) -> ScanResult:

@@ -917,6 +917,41 @@ def test_a_locked_database_is_no_cache(tmp_path: Path) -> None:
     _works(directory, keys)
 
 
+@pytest.mark.parametrize("busy_times", [1, 3])
+def test_a_database_busy_while_another_process_closes_it_is_waited_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, busy_times: int
+) -> None:
+    """The last connection to close cleans up the WAL files holding the database; one opening
+    then is told SQLITE_BUSY at once, busy timeout or not. It tries again (seen when four
+    processes shared one cache: one of them ran without it)."""
+    directory = tmp_path / "cache"
+    keys = _populated(directory, tmp_path, 5)
+    connect = ExtractionCache._connect
+    refusals = []
+
+    def busy_at_first(self: ExtractionCache) -> sqlite3.Connection:
+        if len(refusals) < busy_times:
+            refusals.append(1)
+            raise sqlite3.OperationalError("database is locked")
+        return connect(self)
+
+    monkeypatch.setattr(ExtractionCache, "_connect", busy_at_first)
+    with ExtractionCache(str(directory)) as cache:
+        assert cache.enabled and len(cache.get_many(keys)) == 5
+    assert len(refusals) == busy_times
+
+
+def test_a_database_busy_past_the_timeout_is_no_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def always_busy(self: ExtractionCache) -> sqlite3.Connection:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(ExtractionCache, "_connect", always_busy)
+    start = time.monotonic()
+    with ExtractionCache(str(tmp_path / "cache"), busy_timeout_ms=100) as cache:
+        assert not cache.enabled
+    assert 0.09 <= time.monotonic() - start < 5
+
+
 def test_a_full_database_is_no_cache(tmp_path: Path) -> None:
     directory = tmp_path / "cache"
     keys = _populated(directory, tmp_path, 10)

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from depscan import parallel
-from depscan.extract import extract_file
+from depscan.extract import extract, extract_file
+from depscan.model import Extraction
 
 
 def _tree(tmp_path: Path, count: int) -> list[tuple[str, str, bool]]:
@@ -57,7 +58,88 @@ def test_no_processes_to_be_had_means_one(tmp_path: Path, monkeypatch: pytest.Mo
 
 def test_small_trees_stay_in_this_process(tmp_path: Path) -> None:
     keys = _tree(tmp_path, 10)
-    assert parallel.worker_count(keys, 4) == 1
+    assert parallel.extract_files(keys, processes=4)[1] == 1
     big = tmp_path / "big.py"
     big.write_text("x = 1\n" * (parallel.PARALLEL_BYTES // 6 + 1))
-    assert parallel.worker_count([*keys, (str(big), "big", False)], 4) == (4 if os.name != "nt" else 1)
+    keys.append((str(big), "big", False))
+    assert parallel.extract_files(keys, processes=4)[1] == (4 if parallel._fork_context() else 1)
+
+
+@pytest.mark.skipif(parallel._fork_context() is None, reason="no fork on this platform")
+def test_workers_start_while_files_are_still_being_handed_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "CHUNK_FILES", 10)
+    keys = _tree(tmp_path, 200)
+    threshold = sum(os.path.getsize(path) for path, _, _ in keys[:60] if os.path.exists(path))
+    monkeypatch.setattr(parallel, "PARALLEL_BYTES", threshold)
+    extractor = parallel.Extractor(processes=2)
+    extractor.add_all(keys[:50])
+    assert extractor._pool is None  # not enough yet: no process forked
+    extractor.add_all(keys[50:100])
+    assert extractor._pool is not None and extractor._futures  # forked, and given the chunks so far
+    extractor.add_all(keys[100:])
+    told: list[tuple[list[parallel.Key], list[parallel.Read]]] = []
+    done, used = extractor.finish(lambda chunk, reads: told.append((chunk, reads)))
+    assert used == 2 and set(done) == set(keys)
+    assert {extraction for extraction, _ in done.values()} == {extract_file(*key) for key in keys}
+    # Each chunk is told once, as it was made, and together they are all of them.
+    assert sorted(key for chunk, _ in told for key in chunk) == sorted(keys)
+    for chunk, reads in told:
+        assert [done[key] for key in chunk] == reads
+
+
+def test_the_cache_is_asked_first_and_its_hits_are_not_extracted(tmp_path: Path) -> None:
+    keys = _tree(tmp_path, 30)
+    asked: list[list[parallel.Key]] = []
+
+    def lookup(batch: list[parallel.Key]) -> dict[parallel.Key, Extraction]:
+        asked.append(batch)
+        return {key: Extraction("stored", False, None) for key in batch if key[1].endswith("7")}
+
+    extractor = parallel.Extractor(lookup=lookup)
+    extractor.add_all([*keys, keys[0]])  # a file handed in twice is extracted once
+    done, used = extractor.finish()
+    assert sorted(key for batch in asked for key in batch) == sorted(keys)
+    assert set(extractor.hits) == {key for key in keys if key[1].endswith("7")} != set()
+    assert set(done) == set(keys) - set(extractor.hits)
+    assert all(done[key][0] == extract_file(*key) for key in done)
+
+
+@pytest.mark.skipif(parallel._fork_context() is None, reason="no fork on this platform")
+def test_workers_that_die_leave_their_work_to_this_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "PARALLEL_BYTES", 1)
+    keys = _tree(tmp_path, 100)
+    extractor = parallel.Extractor(processes=2)
+    extractor.add_all(keys)
+    assert extractor._pool is not None
+    for process in list(extractor._pool._processes.values()):
+        process.kill()  # out of memory, say
+    done, _ = extractor.finish()
+    assert {key: read[0] for key, read in done.items()} == {key: extract_file(*key) for key in keys}
+
+
+def test_extractions_cross_processes_whole() -> None:
+    """Workers send extractions pickled (each model class by its fields): they come back equal,
+    of the same classes, with every kind of condition and the text of undecidable ones."""
+    import pickle
+    import pickletools
+
+    from conftest import FIXTURES
+    from depscan.conditions import Unknown
+
+    extractions = [
+        extract_file(path, f"pkg.{path.stem}", False) for path in sorted((FIXTURES / "extract" / "pkg").rglob("*.py"))
+    ]
+    either = b"import sys\nif sys.platform == 'win32' or sys.version_info < (3, 8):\n    import either\n"
+    extractions.append(extract(either, "either"))
+    conditions = {type(c).__name__ for e in extractions for r in e.imports for c in r.context.conditions}
+    assert {"Version", "Platform", "TypeChecking", "Not", "All", "Any_", "Unknown"} <= conditions
+    data = pickle.dumps(extractions)
+    back = pickle.loads(data)
+    unknown = next(c for e in back for r in e.imports for c in r.context.conditions if isinstance(c, Unknown))
+    assert unknown._node is None and unknown.text  # its text came, not the parse tree it was read from
+    # Rebuilt by their constructors, not by setting their state field by field (BUILD).
+    assert "BUILD" not in {op.name for op, _, _ in pickletools.genops(data)}
+    assert back == extractions
+    for before, after in zip(extractions, back, strict=True):
+        assert [type(r.context) for r in after.imports] == [type(r.context) for r in before.imports]
+        assert after.facts == before.facts and after.diagnostics == before.diagnostics
