@@ -97,7 +97,7 @@ def test_the_cache_is_asked_first_and_its_hits_are_not_extracted(tmp_path: Path)
 
     extractor = parallel.Extractor(lookup=lookup)
     extractor.add_all([*keys, keys[0]])  # a file handed in twice is extracted once
-    done, used = extractor.finish()
+    done, _ = extractor.finish()
     assert sorted(key for batch in asked for key in batch) == sorted(keys)
     assert set(extractor.hits) == {key for key in keys if key[1].endswith("7")} != set()
     assert set(done) == set(keys) - set(extractor.hits)
