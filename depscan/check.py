@@ -210,13 +210,14 @@ def _check(interp: Interpreter, settings: CheckSettings, begun: Begun, resolver:
         for extraction, _ in reads:
             scanner.prepare(extraction)
 
-    extractions, cached, processes = _extract_roots([(p, n, i) for p, n, i, _ in roots], cache, extractor, ready)
-    for (path, name, _, as_script), extraction in zip(roots, extractions, strict=True):
-        scanner.extractions[name] = extraction  # read before the scan asks
+    for path, name, _, as_script in roots:  # the roots need no extraction yet: done while the workers parse
         if as_script:
             scanner.add_script(path, name)
         else:
             scanner.add_file(path, name)
+    extractions, cached, processes = _extract_roots([(p, n, i) for p, n, i, _ in roots], cache, extractor, ready)
+    for (_, name, _, _), extraction in zip(roots, extractions, strict=True):
+        scanner.extractions[name] = extraction  # read before the scan asks
     result = scanner.run()
     checker = _Checker(interp, settings, result, resolver, files)
     findings = list(checker.findings())
