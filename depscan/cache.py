@@ -942,16 +942,12 @@ class ExtractionCache:
             self.flush()
 
     def _row(self, key: CacheKey, extraction: Extraction, digest: bytes, stamp: _Stamp) -> _Row | None:
+        entry = _entry(key, extraction, digest, stamp)
+        return None if entry is None else self._row_of(key, entry)
+
+    def _row_of(self, key: CacheKey, entry: Entry) -> _Row:
         path, module, is_package = key
-        if extraction.module != module or extraction.is_package != is_package or extraction.path != path:
-            return None  # would never be returned for this key
-        if any(d.code in _NOT_READ_CODES for d in extraction.diagnostics):
-            return None
-        try:
-            encoded = encode_extraction(extraction)
-        except CacheError:
-            return None
-        mtime, size = stamp
+        digest, mtime, size, encoded = entry
         return (
             _blob(path),
             _blob(module),
@@ -963,6 +959,14 @@ class ExtractionCache:
             self._python,
             encoded,
         )
+
+    def put_entries(self, entries: Iterable[tuple[CacheKey, Entry]]) -> None:
+        """Store what :func:`extract_for_cache` made (in other processes), in one transaction."""
+        if self._db is None:
+            return
+        rows = [self._row_of(key, entry) for key, entry in entries]
+        if rows:
+            self._write(_UPSERT, rows)
 
     def _write(self, statement: str, rows: Sequence[_Row]) -> None:
         db = self._db
@@ -979,6 +983,24 @@ class ExtractionCache:
                 raise
         except _DB_ERRORS as exc:
             self._failed(exc)
+
+
+Entry: TypeAlias = tuple[bytes, int, int, bytes]
+"""What a row stores of one extraction: the content's SHA-256, the (mtime_ns, size) to record, the encoding."""
+
+
+def _entry(key: CacheKey, extraction: Extraction, digest: bytes, stamp: _Stamp) -> Entry | None:
+    """The row's content for ``extraction`` of ``key``'s file, or None when it is not to be stored."""
+    path, module, is_package = key
+    if extraction.module != module or extraction.is_package != is_package or extraction.path != path:
+        return None  # would never be returned for this key
+    if any(d.code in _NOT_READ_CODES for d in extraction.diagnostics):
+        return None
+    try:
+        encoded = encode_extraction(extraction)
+    except CacheError:
+        return None
+    return (digest, *stamp, encoded)
 
 
 _BATCH_ROWS: Final = 512
@@ -1005,6 +1027,28 @@ def _extract_data(data: bytes, module: str, is_package: bool, path: str) -> Extr
     if path.endswith(".pyc"):
         return bytecode.extract_bytecode(data, module, is_package, path)
     return extract.extract(data, module, is_package, path)
+
+
+def extract_for_cache(keys: Sequence[CacheKey], max_bytes: int | None) -> list[tuple[Extraction, Entry | None]]:
+    """Extract files, each with what the cache is to store of it (:meth:`ExtractionCache.put_entries`).
+
+    For the workers of :mod:`depscan.parallel`: the file is hashed and its extraction encoded
+    where it was parsed, so the process writing the cache only writes. As in
+    :func:`extract_many_cached`, the bytes extracted are the bytes hashed, and the stat
+    recorded was taken before they were read.
+    """
+    now = time.time_ns()
+    results: list[tuple[Extraction, Entry | None]] = []
+    for key in keys:
+        path, module, is_package = key
+        read = _read_regular(path, max_bytes)
+        if read is None:
+            results.append((extract.extract_file(path, module, is_package, max_bytes), None))
+            continue
+        data, info = read
+        extraction = _extract_data(data, module, is_package, path)
+        results.append((extraction, _entry(key, extraction, hashlib.sha256(data).digest(), _stamp(info, now))))
+    return results
 
 
 def extract_cached(

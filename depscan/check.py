@@ -236,12 +236,8 @@ def _extract_roots(
     extractor.add_all(keys)  # those the walk named otherwise
     done, processes = extractor.finish(ready)
     hits = extractor.hits
-    if cache is not None:
-        cache.put_many(
-            (path, module, package, *done[(path, module, package)])
-            for path, module, package in keys
-            if (path, module, package) not in hits and done[(path, module, package)][1] is not None
-        )
+    if cache is not None:  # each fresh one with what the cache stores of it (see depscan.cache.extract_for_cache)
+        cache.put_entries((key, done[key][1]) for key in keys if key not in hits and done[key][1] is not None)
     extractions = [hits[key] if key in hits else done[key][0] for key in keys]
     return extractions, sum(key in hits for key in keys), processes
 

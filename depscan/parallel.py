@@ -24,6 +24,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
 
 from depscan import DEFAULT_MAX_BYTES
 from depscan.bytecode import extract_bytecode
@@ -40,7 +41,9 @@ CHUNK_FILES = 48
 left with a long last chunk while the others wait, large enough that handing it over is cheap."""
 
 Key = tuple[str, str, bool]  # path, module name, is_package
-Read = tuple[Extraction, bytes | None]  # an extraction and the bytes it was made from (None: not read)
+Read = tuple[Extraction, Any]  # an extraction, and what the work made beside it (None by default)
+Work = Callable[[list[Key], int | None], list[Read]]
+"""Extracts a chunk of files: a function of a module (the workers are told it by name)."""
 Lookup = Callable[[list[Key]], dict[Key, Extraction]]
 
 
@@ -49,8 +52,8 @@ class Extractor:
 
     :meth:`add` the files as they are found, then :meth:`finish` for every extraction. With
     ``lookup`` (a cache's ``get_many``), the files are looked up in batches first and only
-    the others extracted. With ``data``, each fresh extraction comes with the bytes it was
-    made from, so that a cache stores it under that content even if the file changes meanwhile.
+    the others extracted. ``work`` extracts a chunk of files; by default each comes with None
+    beside it, and :func:`depscan.cache.extract_for_cache` gives what the cache stores of it.
     """
 
     LOOKUP_BATCH = 256
@@ -59,11 +62,11 @@ class Extractor:
         self,
         max_bytes: int | None = DEFAULT_MAX_BYTES,
         processes: int | None = None,
-        data: bool = True,
+        work: Work | None = None,
         lookup: Lookup | None = None,
     ) -> None:
         self.max_bytes = max_bytes
-        self.data = data
+        self.work = work or extract_chunk
         self.lookup = lookup
         self.cores = _cores(processes)
         self.hits: dict[Key, Extraction] = {}
@@ -115,7 +118,6 @@ class Extractor:
                 told.add(index)
                 on_ready(self._chunks[index], done[index])
 
-        work = self._work()
         try:
             with pool:
                 # This process takes, from the back, every chunk no worker has started
@@ -124,7 +126,7 @@ class Extractor:
                 for index in range(len(self._chunks) - 1, -1, -1):
                     if not self._futures[index].cancel():
                         break  # a worker has it: the rest are theirs
-                    done[index] = work(self._chunks[index], self.max_bytes)
+                    done[index] = _run(self.work, self._chunks[index], self.max_bytes)
                     tell(index)
                     for ready, future in enumerate(self._futures[:index]):
                         if ready not in told and future.done() and not future.cancelled():
@@ -137,7 +139,7 @@ class Extractor:
         except (OSError, RuntimeError):  # the workers are gone (killed, out of memory): the rest here
             for index, chunk in enumerate(self._chunks):
                 if index not in done:
-                    done[index] = work(chunk, self.max_bytes)
+                    done[index] = _run(self.work, chunk, self.max_bytes)
                     tell(index)
         results = {}
         for index, chunk in enumerate(self._chunks):
@@ -192,7 +194,7 @@ class Extractor:
     def _submit(self, chunk: list[Key]) -> None:
         assert self._pool is not None
         try:
-            self._futures.append(self._pool.submit(self._work(), chunk, self.max_bytes))
+            self._futures.append(self._pool.submit(_run, self.work, chunk, self.max_bytes))
         except (OSError, RuntimeError):
             self._abandon()
 
@@ -201,51 +203,48 @@ class Extractor:
             self._pool.shutdown(wait=False, cancel_futures=True)
         self._pool, self._futures, self._failed = None, [], True
 
-    def _work(self) -> Callable[[list[Key], int | None], list[Read]]:
-        return _extract_chunk if self.data else _extract_chunk_without_data
-
     def _here(self, chunks: list[list[Key]]) -> dict[Key, Read]:
         keys = [key for chunk in chunks for key in chunk]
-        return dict(zip(keys, self._work()(keys, self.max_bytes), strict=True))
+        return dict(zip(keys, _run(self.work, keys, self.max_bytes), strict=True))
 
 
 def extract_files(
-    keys: Sequence[Key], max_bytes: int | None = DEFAULT_MAX_BYTES, processes: int | None = None, data: bool = True
+    keys: Sequence[Key],
+    max_bytes: int | None = DEFAULT_MAX_BYTES,
+    processes: int | None = None,
+    work: Work | None = None,
 ) -> tuple[list[Read], int]:
-    """Each file's extraction with the bytes read for it, in order, and the number of processes used."""
-    extractor = Extractor(max_bytes, processes, data)
+    """Each file's extraction (with what ``work`` made beside it), in order, and the processes used."""
+    extractor = Extractor(max_bytes, processes, work)
     extractor.add_all(keys)
     done, used = extractor.finish()
     return [done[key] for key in keys], used
 
 
-def _extract_chunk_without_data(keys: list[Key], max_bytes: int | None) -> list[Read]:
-    return [(extraction, None) for extraction, _ in _extract_chunk(keys, max_bytes)]
-
-
-def _extract_chunk(keys: list[Key], max_bytes: int | None) -> list[Read]:
-    # Parse trees hold no reference cycles and are freed as each file is done; the cyclic
-    # collector, run again and again by their allocations, would only walk the heap for nothing.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _extract_each(keys, max_bytes)
-    finally:
-        if collecting:
-            gc.enable()
-
-
-def _extract_each(keys: list[Key], max_bytes: int | None) -> list[Read]:
+def extract_chunk(keys: list[Key], max_bytes: int | None) -> list[Read]:
+    """The default :data:`Work`: each file's extraction, with None."""
     results: list[Read] = []
     for path, module, is_package in keys:
         data = read_bytes(path, max_bytes)
         if isinstance(data, Diagnostic):
             results.append((extract_file(path, module, is_package, max_bytes), None))
         elif path.endswith(".pyc"):
-            results.append((extract_bytecode(data, module, is_package, path), data))
+            results.append((extract_bytecode(data, module, is_package, path), None))
         else:
-            results.append((extract(data, module, is_package, path), data))
+            results.append((extract(data, module, is_package, path), None))
     return results
+
+
+def _run(work: Work, keys: list[Key], max_bytes: int | None) -> list[Read]:
+    # Parse trees hold no reference cycles and are freed as each file is done; the cyclic
+    # collector, run again and again by their allocations, would only walk the heap for nothing.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return work(keys, max_bytes)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _size(path: str) -> int:

@@ -64,12 +64,12 @@ def begin(settings: CheckSettings, files: Sequence[str] | None = None) -> Begun:
     forget_directories()
     walked: list[str] = []
     cache = None
+    extractor = Extractor(processes=settings.processes)
     if settings.cache_dir:
-        from depscan.cache import ExtractionCache
+        from depscan.cache import ExtractionCache, extract_for_cache
 
         cache = ExtractionCache(settings.cache_dir)
-    lookup = cache.get_many if cache is not None else None
-    extractor = Extractor(processes=settings.processes, data=cache is not None, lookup=lookup)
+        extractor = Extractor(processes=settings.processes, work=extract_for_cache, lookup=cache.get_many)
     names: dict[str, tuple[str, bool]] = {}
 
     def found(path: str) -> None:

@@ -381,6 +381,15 @@ def test_many_files_are_extracted_over_processes(tmp_path: Path) -> None:
     assert serial["summary"]["processes"] == 1
     assert parallel["summary"]["processes"] == (2 if len(os.sched_getaffinity(0)) >= 2 else 1)
     assert parallel["findings"] == serial["findings"] and len(serial["findings"]) == count
+    # With a cache, the workers make its rows: a second run (with -j 1, so not the stored
+    # answer) reads every file from it, and finds the same.
+    cache = str(tmp_path / "cache")
+    _age(tmp_path)  # old enough for their stats to be trusted
+    first = json.loads(run("--format", "json", "--cache-dir", cache, cwd=tmp_path)[1])
+    assert (first["summary"]["cached"], first["summary"]["processes"]) == (0, parallel["summary"]["processes"])
+    second = json.loads(run("--format", "json", "--cache-dir", cache, "-j", "1", cwd=tmp_path)[1])
+    assert second["summary"]["cached"] == count and "answer" not in second["summary"]
+    assert first["findings"] == second["findings"] == serial["findings"]
 
 
 def _age(tree: Path, seconds: float = 60) -> None:

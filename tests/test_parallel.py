@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import concurrent.futures
+import hashlib
 import os
 from pathlib import Path
 
 import pytest
 
 from depscan import parallel
+from depscan.cache import decode_extraction, extract_for_cache
 from depscan.extract import extract, extract_file
 from depscan.model import Extraction
 
@@ -28,20 +31,24 @@ def _tree(tmp_path: Path, count: int) -> list[tuple[str, str, bool]]:
 
 @pytest.mark.skipif(parallel._fork_context() is None, reason="no fork on this platform")
 @pytest.mark.parametrize("processes", [2, 3])
-@pytest.mark.parametrize("data", [True, False])
+@pytest.mark.parametrize("for_cache", [False, True])
 def test_results_over_processes_are_those_of_one_process(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, processes: int, data: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, processes: int, for_cache: bool
 ) -> None:
     monkeypatch.setattr(parallel, "PARALLEL_BYTES", 1)  # split whatever the size
     keys = _tree(tmp_path, 300)
-    results, used = parallel.extract_files(keys, processes=processes, data=data)
+    work = extract_for_cache if for_cache else None
+    results, used = parallel.extract_files(keys, processes=processes, work=work)
     assert used == processes
     assert [extraction for extraction, _ in results] == [extract_file(*key) for key in keys]
-    for (path, _, _), (extraction, read) in zip(keys, results, strict=True):
-        if not data or (extraction.diagnostics and extraction.diagnostics[0].code == "DS012"):
-            assert read is None
-        else:
-            assert read == Path(path).read_bytes()
+    for (path, _, _), (extraction, entry) in zip(keys, results, strict=True):
+        if not for_cache or (extraction.diagnostics and extraction.diagnostics[0].code == "DS012"):
+            assert entry is None
+        else:  # made in the worker: the hash of what was parsed, the stat, the encoding
+            digest, mtime, size, encoded = entry
+            assert digest == hashlib.sha256(Path(path).read_bytes()).digest()
+            assert (mtime, size) in ((os.stat(path).st_mtime_ns, os.path.getsize(path)), (0, -1))
+            assert decode_extraction(encoded) == extraction
 
 
 def test_no_processes_to_be_had_means_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -113,6 +120,9 @@ def test_workers_that_die_leave_their_work_to_this_process(tmp_path: Path, monke
     assert extractor._pool is not None
     for process in list(extractor._pool._processes.values()):
         process.kill()  # out of memory, say
+    # Let the pool see it first: Python 3.11's pool, marking futures broken while this process
+    # cancels them, fails in its own thread (InvalidStateError), harmlessly but loudly.
+    concurrent.futures.wait(extractor._futures, timeout=60)
     done, _ = extractor.finish()
     assert {key: read[0] for key, read in done.items()} == {key: extract_file(*key) for key in keys}
 
