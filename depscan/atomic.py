@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 
@@ -28,6 +27,8 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
             handle.write(payload)
         return
     directory = target.parent if str(target.parent) else Path(".")
+    import tempfile  # here: the CLI imports this module, and most runs write no file
+
     fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as handle:

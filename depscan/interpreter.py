@@ -14,11 +14,9 @@ depscan (see :mod:`depscan.tables`).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
-import subprocess
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -229,6 +227,8 @@ def _cache_dir() -> Path:
 
 def probe(executable: str, use_cache: bool = True) -> Interpreter:
     """Ask ``executable`` about itself (once; later answers come from the cache)."""
+    import hashlib  # here, not above: the check starts its work before probing (see depscan.project)
+
     config = find_venv_config(executable)
     venv_values = read_venv_config(config) if config else {}
     venv_dir = str(config.parent) if config else None
@@ -262,6 +262,8 @@ def probe(executable: str, use_cache: bool = True) -> Interpreter:
 
 
 def _run_probe(executable: str, venv_dir: str | None, include_system: bool) -> dict[str, Any]:
+    import subprocess
+
     prefixes: list[str] = []
     # The probe runs under -S, so sys.prefix there is the base prefix; the
     # venv's own directory is passed in and goes first, as site.venv() does.

@@ -117,15 +117,15 @@ def project_files(
     ``on_file`` is told of each as the walk finds it (see :func:`depscan.source.expand_paths`).
     """
     seen: dict[str, bool] = {}
-
-    def kept(path: str) -> bool:
-        return not (in_virtualenv(path, settings.root, seen) or excluded(path, settings))
+    kept: set[str] = set()
 
     def found(path: str) -> None:
-        if on_file is not None and kept(path):
-            on_file(path)
+        if not (in_virtualenv(path, settings.root, seen) or excluded(path, settings)):
+            kept.add(path)
+            if on_file is not None:
+                on_file(path)
 
-    return [path for path in expand_paths(list(source_roots), directories, found) if kept(path)]
+    return [path for path in expand_paths(list(source_roots), directories, found) if path in kept]
 
 
 def in_virtualenv(path: str, root: str, seen: dict[str, bool] | None = None) -> bool:

@@ -92,19 +92,28 @@ def module_name_for(path: str | os.PathLike[str]) -> tuple[str, bool]:
     parent, name = os.path.split(file)
     stem = name.split(".", 1)[0]
     is_package = stem == "__init__"
-    parts: list[str] = [] if is_package else [stem]
-    directory = parent
-    while True:
-        above, directory_name = os.path.split(directory)
-        if not (directory_name.isidentifier() and _is_regular_package(directory)):
-            break
-        parts.append(directory_name)
-        if above == directory:
-            break
-        directory = above
-    if not parts:  # an __init__.py whose directory is not a package name
-        return (os.path.basename(parent) or "__init__", True)
-    return (".".join(reversed(parts)), is_package)
+    packages = _packages_of(parent)
+    if is_package:
+        if not packages:  # an __init__.py whose directory is not a package name
+            return (os.path.basename(parent) or "__init__", True)
+        return (".".join(packages), True)
+    return (".".join((*packages, stem)), False)
+
+
+def _packages_of(directory: str) -> tuple[str, ...]:
+    """The names of the packages ``directory`` is, outermost first (empty: it is not one)."""
+    known = _PACKAGE_NAMES.get(directory)
+    if known is not None:
+        return known
+    above, name = os.path.split(directory)
+    if not (name.isidentifier() and _is_regular_package(directory)):
+        names: tuple[str, ...] = ()
+    elif above == directory:
+        names = (name,)
+    else:
+        names = (*_packages_of(above), name)
+    _PACKAGE_NAMES[directory] = names
+    return names
 
 
 def _is_regular_package(directory: str | Path) -> bool:
@@ -121,14 +130,17 @@ def _is_regular_package(directory: str | Path) -> bool:
     return answer
 
 
-# Directory -> holds an __init__ file: a tree's files share their directories, and a check of a
-# thousand files would list each directory once per file below it. Emptied by forget_directories().
+# Directory -> holds an __init__ file, and -> the packages it is: a tree's files share their
+# directories, and a check of a thousand files would list each directory once per file below it.
+# Emptied by forget_directories().
 _PACKAGE_DIRECTORIES: dict[str, bool] = {}
+_PACKAGE_NAMES: dict[str, tuple[str, ...]] = {}
 
 
 def forget_directories() -> None:
     """Forget what directories held: a new command (or a test) may see a changed tree."""
     _PACKAGE_DIRECTORIES.clear()
+    _PACKAGE_NAMES.clear()
 
 
 SKIPPED_DIRECTORIES = frozenset({"__pycache__", "node_modules"})

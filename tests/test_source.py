@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES
-from depscan.source import SKIPPED_DIRECTORIES, expand_paths
+from depscan.source import SKIPPED_DIRECTORIES, expand_paths, forget_directories, module_name_for
 
 
 def _by_os_walk(path: str, directories: list[str]) -> list[str]:
@@ -79,3 +79,52 @@ def test_files_named_are_kept_and_told(tmp_path: Path) -> None:
     seen: list[str] = []
     assert expand_paths(named, None, seen.append) == [named[0], str(tmp_path / "pkg" / "m.py")]
     assert seen == [named[0], str(tmp_path / "pkg" / "m.py")]
+
+
+def _named_by_walking_up(path: str) -> tuple[str, bool]:
+    """module_name_for as it was written first: walking up from each file."""
+    file = os.path.abspath(path)
+    parent, name = os.path.split(file)
+    stem = name.split(".", 1)[0]
+    is_package = stem == "__init__"
+    parts: list[str] = [] if is_package else [stem]
+    directory = parent
+    while True:
+        above, directory_name = os.path.split(directory)
+        has_init = os.path.isdir(directory) and any(
+            n.partition(".")[0] == "__init__" and n != "__init__" for n in os.listdir(directory)
+        )
+        if not (directory_name.isidentifier() and has_init):
+            break
+        parts.append(directory_name)
+        if above == directory:
+            break
+        directory = above
+    if not parts:
+        return (os.path.basename(parent) or "__init__", True)
+    return (".".join(reversed(parts)), is_package)
+
+
+def test_module_names_are_those_of_walking_up_from_each_file(tmp_path: Path) -> None:
+    for relative in [
+        "top.py",
+        "pkg/__init__.py",
+        "pkg/mod.py",
+        "pkg/sub/__init__.py",
+        "pkg/sub/deep.py",
+        "pkg/plain/not_a_package.py",  # no __init__: a script's directory
+        "pkg/plain/inner/__init__.py",  # a package under a plain directory starts a name anew
+        "pkg/plain/inner/m.py",
+        "pkg/bad-name/__init__.py",  # not an identifier: not a package name
+        "pkg/bad-name/x.py",
+        "ns/__init__.pyi",  # any __init__.* counts
+        "ns/y.py",
+        "weird.name.py",
+    ]:
+        path = tmp_path / "root" / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("")
+    forget_directories()
+    files = expand_paths([str(tmp_path / "root"), str(FIXTURES)])
+    assert len(files) > 100
+    assert [module_name_for(f) for f in files] == [_named_by_walking_up(f) for f in files]
