@@ -28,6 +28,7 @@ configuration.
 from __future__ import annotations
 
 import fnmatch
+import gc
 import itertools
 import os
 import re
@@ -206,16 +207,13 @@ def _check(interp: Interpreter, settings: CheckSettings, begun: Begun, resolver:
             roots.append((path, name, found.is_package if same else is_package, False))
     facts = dependency_facts(settings, resolver) if settings.dependencies else None  # while the workers parse
 
-    def ready(keys: list[Key], reads: list[Read]) -> None:
-        for extraction, _ in reads:
-            scanner.prepare(extraction)
-
     for path, name, _, as_script in roots:  # the roots need no extraction yet: done while the workers parse
         if as_script:
             scanner.add_script(path, name)
         else:
             scanner.add_file(path, name)
-    extractions, cached, processes = _extract_roots([(p, n, i) for p, n, i, _ in roots], cache, extractor, ready)
+    early = _EarlyScan(scanner, {(p, n, i): n for p, n, i, _ in roots})
+    extractions, cached, processes = _extract_roots([(p, n, i) for p, n, i, _ in roots], cache, extractor, early)
     for (_, name, _, _), extraction in zip(roots, extractions, strict=True):
         scanner.extractions[name] = extraction  # read before the scan asks
     result = scanner.run()
@@ -226,6 +224,66 @@ def _check(interp: Interpreter, settings: CheckSettings, begun: Begun, resolver:
     checked = CheckResult(sorted(findings, key=Finding.sort_key), list(files), result, cached, processes)
     checked.declaration_files = checker.declaration_files
     return checked
+
+
+class _EarlyScan:
+    """Scans the roots while other files are still being parsed (the :class:`Extractor` tells of
+    each chunk as it is done), and resolves what the others import meanwhile.
+
+    A root is scanned once its extraction is in and so are those of the roots it takes names
+    from (``from m import name``, star imports, the ``__all__`` they read), else the scan
+    would read them itself; the others wait for the next chunk, or for :meth:`Scanner.run`.
+    The scan's outcome is the same in any order, and the findings are sorted.
+    """
+
+    def __init__(self, scanner: Scanner, roots: Mapping[Key, str]) -> None:
+        self.scanner = scanner
+        self.roots = roots
+        self.pending = set(roots.values())
+        self.waiting: list[str] = []
+
+    def __call__(self, keys: list[Key], reads: list[Read]) -> None:
+        collecting = gc.isenabled()
+        gc.disable()  # as in Scanner.run: many objects made, none freed
+        try:
+            arrived = []
+            for key, (extraction, _) in zip(keys, reads, strict=True):
+                name = self.roots.get(key)
+                if name is None:  # a file the search path names otherwise: extracted again
+                    continue
+                self.scanner.extractions[name] = extraction
+                self.pending.discard(name)
+                self.scanner.prepare(extraction)
+                arrived.append(name)
+            waiting, self.waiting = [*self.waiting, *arrived], []
+            for name in waiting:
+                if self._names_in(self.scanner.extractions[name]):
+                    self.scanner.scan_now(name)
+                else:
+                    self.waiting.append(name)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _names_in(self, extraction: Extraction) -> bool:
+        seen: set[str] = set()
+        return all(
+            self._ready(record.module, seen)
+            for record in extraction.imports
+            if record.kind in ("from", "star", "call") and record.module is not None
+        )
+
+    def _ready(self, module: str, seen: set[str]) -> bool:
+        """``module``'s names can be read now: its extraction and its star sources' are in."""
+        if module in self.pending:
+            return False
+        extraction = self.scanner.extractions.get(module)
+        if module in seen or extraction is None:  # not a root: the scan reads it, now or later alike
+            return True
+        seen.add(module)
+        sources = [r.module for r in extraction.imports if r.kind == "star" and r.module is not None]
+        sources += [ref.module for ref in extraction.facts.all_refs]
+        return all(self._ready(source, seen) for source in sources)
 
 
 def _extract_roots(

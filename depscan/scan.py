@@ -228,6 +228,8 @@ class Scanner:
         self.unknown_names: set[str] = set()  # modules whose defined names cannot be known
         self.names_cache: dict[str, tuple[frozenset[str], bool]] = {}
         self.try_groups: dict[tuple[str, int], list[tuple[Site, bool, bool]]] = {}
+        self.queued: set[str] = set()  # every name the worklist was given
+        self.scanned: set[str] = set()
 
     # -- roots -----------------------------------------------------------------------
 
@@ -282,6 +284,14 @@ class Scanner:
                 for imported in record.names:
                     resolve(f"{module}.{imported.name}")
 
+    def scan_now(self, name: str) -> None:
+        """Scan the root ``name`` now, its extraction in :attr:`extractions`; :meth:`run` passes
+        it by. For a caller that has the roots' extractions one by one (the check)."""
+        if name in self.scanned or name not in self.queued:
+            return
+        self.scanned.add(name)
+        self._scan_module(name)
+
     # -- the worklist ----------------------------------------------------------------------
 
     def run(self, progress: Any = None) -> ScanResult:
@@ -293,6 +303,9 @@ class Scanner:
         try:
             while self.queue:
                 name = self.queue.popleft()
+                if name in self.scanned:
+                    continue
+                self.scanned.add(name)
                 self._scan_module(name)
                 if progress is not None:
                     progress(len(self.modules), len(self.queue))
@@ -345,6 +358,7 @@ class Scanner:
                 self.unknown_names.add(name)
         if self._follows(name, resolution, depth):
             self.queue.append(name)
+            self.queued.add(name)
 
     def _follows(self, name: str, resolution: Resolution, depth: int) -> bool:
         if resolution.file is None:

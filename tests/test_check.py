@@ -541,3 +541,115 @@ def test_a_stored_answer_is_given_without_the_checker(project: Path, tmp_path: P
     loaded = done.stderr.strip().splitlines()[-1]
     for heavy in ("depscan.check", "depscan.extract", "depscan.scan", "depscan.resolver", "depscan.distributions"):
         assert f"'{heavy}'" not in loaded, loaded
+
+
+_TAKES_NAMES = {
+    "pkg/__init__.py": (
+        "from pkg.base import *\nfrom pkg.base import __all__ as _base_all\n__all__ = ['top'] + _base_all\ntop = 1\n"
+    ),
+    "pkg/base.py": (
+        "from pkg.deeper import *\nfrom pkg import deeper\n__all__ = ['Base'] + deeper.__all__\nclass Base: ...\n"
+    ),
+    "pkg/deeper.py": "__all__ = ['Deep']\nclass Deep: ...\n",
+    "pkg/users.py": (
+        "from pkg import top, Base, Deep, nope_a\nfrom pkg.base import Base, nope_b\nfrom pkg.sub import *\n"
+    ),
+    "pkg/sub/__init__.py": "from pkg.sub.inner import thing, nope_c\n",
+    "pkg/sub/inner.py": "import definitely_missing_x\nthing = 1\n",
+    "tool.py": "from pkg.users import Base, nope_d\nfrom pkg.sub import thing\n",
+}
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_roots_scanned_as_their_extractions_come_are_scanned_alike(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str
+) -> None:
+    """The check scans each file while others are still being parsed, once the files it takes
+    names from are in: the findings are those of scanning them all at the end, and no file is
+    read twice (the scan would read a module it takes names from itself, were it not in yet)."""
+    import depscan.check as check_module
+    import depscan.parallel as parallel
+    import depscan.scan as scan_module
+
+    for relative, text in _TAKES_NAMES.items():
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text(text)
+    monkeypatch.setattr(parallel, "PARALLEL_BYTES", 1)
+    monkeypatch.setattr(parallel, "CHUNK_FILES", 1)  # a chunk for each file: many moments to scan at
+    read: list[str] = []
+    extract_file = scan_module.extract_file
+
+    def counted(path: str, *args: object, **kwargs: object) -> object:
+        read.append(path)
+        return extract_file(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(scan_module, "extract_file", counted)
+    early = json.loads(run("--format", "json", "-j", jobs, cwd=tmp_path)[1])
+    assert [p for p in read if str(tmp_path) in p] == []
+    scanned_now: list[str] = []
+    monkeypatch.setattr(scan_module.Scanner, "scan_now", lambda self, name: scanned_now.append(name))
+    at_the_end = json.loads(run("--format", "json", "-j", jobs, cwd=tmp_path)[1])
+    assert scanned_now  # the early scan was asked to, and left it all to the run
+    assert early["findings"] == at_the_end["findings"]
+    missing = {(f["path"], f["line"], f["message"].split("'")[1]) for f in early["findings"] if f["code"] == "DS001"}
+    assert missing == {
+        ("pkg/users.py", 1, "pkg.nope_a"),
+        ("pkg/users.py", 2, "pkg.base.nope_b"),
+        ("pkg/sub/__init__.py", 1, "pkg.sub.inner.nope_c"),
+        ("pkg/sub/inner.py", 1, "definitely_missing_x"),
+        ("tool.py", 1, "pkg.users.nope_d"),
+    }
+    assert check_module._EarlyScan  # what the two runs differ in
+
+
+def test_a_root_waits_for_the_roots_it_takes_names_from(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks come in an order where ``pkg.users`` (``from pkg import ...``, ``from pkg.sub
+    import *``) arrives first, then ``pkg`` (whose names come from ``pkg.base`` by a star
+    import), then ``pkg.base`` (from ``pkg.deeper``), then the rest: each is scanned only
+    when the whole chain it takes names from is in."""
+    import depscan.scan as scan_module
+    from depscan.check import _EarlyScan
+    from depscan.extract import extract_file
+    from depscan.resolver import Resolver, build_search_path
+    from depscan.scan import Scanner, ScanOptions
+
+    for relative, text in _TAKES_NAMES.items():
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text(text)
+    read: list[str] = []
+    monkeypatch.setattr(scan_module, "extract_file", lambda path, *a, **k: read.append(path) or extract_file(path, *a))
+    interp = probe(sys.executable)
+    scanner = Scanner(interp, Resolver(interp, build_search_path(interp, [str(tmp_path)])), ScanOptions(max_depth=0))
+    names = {
+        "pkg/__init__.py": "pkg",
+        "pkg/base.py": "pkg.base",
+        "pkg/deeper.py": "pkg.deeper",
+        "pkg/users.py": "pkg.users",
+        "pkg/sub/__init__.py": "pkg.sub",
+        "pkg/sub/inner.py": "pkg.sub.inner",
+    }
+    keys = {
+        name: (str(tmp_path / relative), name, relative.endswith("__init__.py")) for relative, name in names.items()
+    }
+    for path, name, _ in keys.values():
+        scanner.add_file(path, name)
+    early = _EarlyScan(scanner, {key: name for name, key in keys.items()})
+
+    def arrive(*arriving: str) -> set[str]:
+        chunk = [keys[name] for name in arriving]
+        early(chunk, [(extract_file(*key), None) for key in chunk])
+        return set(scanner.scanned)
+
+    assert arrive("pkg.users") == set()  # takes names from pkg, not in yet
+    assert arrive("pkg") == set()  # pkg's names come from pkg.base: not in
+    assert arrive("pkg.base") == set()  # pkg.base's own come from pkg.deeper
+    assert arrive("pkg.deeper") == {"pkg", "pkg.base", "pkg.deeper"}  # pkg.users: pkg.sub is not in
+    assert arrive("pkg.sub") == {"pkg", "pkg.base", "pkg.deeper", "pkg.users"}  # pkg.sub: pkg.sub.inner
+    assert arrive("pkg.sub.inner") == set(names.values())
+    assert read == []  # no module was read by the scan itself
+    result = scanner.run()
+    assert {name for name in result.missing if name.startswith("pkg")} == {
+        "pkg.nope_a",
+        "pkg.base.nope_b",
+        "pkg.sub.inner.nope_c",
+    }
