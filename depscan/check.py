@@ -145,12 +145,13 @@ def check(
     """Check ``files`` (default: every file of the project) and return the findings, sorted.
 
     ``begun``: what :func:`depscan.project.begin` started for these settings and files (the
-    walk, and the extraction of what it found), when the caller started it early.
+    walk, and the extraction of what it found), when the caller started it early; its files
+    are the ones checked then (``files`` went to ``begin``). It is closed on the way out.
     """
     begun = begin(settings, files) if begun is None else begun
     files = begun.files
-    source_roots = list(settings.source_roots) or default_source_roots(settings.root)
     try:
+        source_roots = list(settings.source_roots) or default_source_roots(settings.root)
         search = build_search_path(
             interp,
             [*source_roots, *settings.paths, *package_roots(files, source_roots)],
@@ -275,15 +276,18 @@ class _EarlyScan:
 
     def _ready(self, module: str, seen: set[str]) -> bool:
         """``module``'s names can be read now: its extraction and its star sources' are in."""
-        if module in self.pending:
-            return False
-        extraction = self.scanner.extractions.get(module)
-        if module in seen or extraction is None:  # not a root: the scan reads it, now or later alike
-            return True
-        seen.add(module)
-        sources = [r.module for r in extraction.imports if r.kind == "star" and r.module is not None]
-        sources += [ref.module for ref in extraction.facts.all_refs]
-        return all(self._ready(source, seen) for source in sources)
+        stack = [module]
+        while stack:
+            name = stack.pop()
+            if name in self.pending:
+                return False
+            extraction = self.scanner.extractions.get(name)
+            if name in seen or extraction is None:  # not a root: the scan reads it, now or later alike
+                continue
+            seen.add(name)
+            stack += [r.module for r in extraction.imports if r.kind == "star" and r.module is not None]
+            stack += [ref.module for ref in extraction.facts.all_refs]
+        return True
 
 
 def _extract_roots(
@@ -292,10 +296,16 @@ def _extract_roots(
     """Every checked file's extraction: from the cache where it holds one, the rest from ``extractor``
     (``ready`` is told of them as they come)."""
     extractor.add_all(keys)  # those the walk named otherwise
-    done, processes = extractor.finish(ready)
+    extractor.look_up()
     hits = extractor.hits
-    if cache is not None:  # each fresh one with what the cache stores of it (see depscan.cache.extract_for_cache)
-        cache.put_entries((key, done[key][1]) for key in keys if key not in hits and done[key][1] is not None)
+    if hits:  # in already: scanned while the others are parsed
+        ready(list(hits), [(extraction, None) for extraction in hits.values()])
+    done, processes = extractor.finish(ready)
+    if cache is not None:
+        # What the cache stores of each fresh extraction (see depscan.cache.extract_for_cache),
+        # under the walk's name too where the search path named the file otherwise: the next
+        # run's walk asks for it first.
+        cache.put_entries((key, entry) for key, (_, entry) in done.items() if entry is not None)
     extractions = [hits[key] if key in hits else done[key][0] for key in keys]
     return extractions, sum(key in hits for key in keys), processes
 

@@ -23,7 +23,7 @@ import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
 from typing import Any
 
 from depscan import DEFAULT_MAX_BYTES
@@ -96,6 +96,10 @@ class Extractor:
         for key in keys:
             self.add(key)
 
+    def look_up(self) -> None:
+        """Ask the cache about the files handed in so far now (their hits in :attr:`hits`)."""
+        self._look_up()
+
     def finish(self, on_ready: Callable[[list[Key], list[Read]], object] | None = None) -> tuple[dict[Key, Read], int]:
         """Every fresh extraction by key (the cache's hits are in :attr:`hits`), and the processes used.
 
@@ -112,35 +116,43 @@ class Extractor:
             return results, 1
         done: dict[int, list[Read]] = {}
         told: set[int] = set()
+        broken = False
 
         def tell(index: int) -> None:
             if on_ready is not None and index not in told:
                 told.add(index)
                 on_ready(self._chunks[index], done[index])
 
-        try:
-            with pool:
-                # This process takes, from the back, every chunk no worker has started
-                # (its future cancelled), until it meets the workers; between chunks it
-                # hands on what is ready.
-                for index in range(len(self._chunks) - 1, -1, -1):
-                    if not self._futures[index].cancel():
-                        break  # a worker has it: the rest are theirs
-                    done[index] = _run(self.work, self._chunks[index], self.max_bytes)
+        def collect(index: int) -> bool:
+            """A worker's chunk, False when the workers are gone (killed, out of memory)."""
+            nonlocal broken
+            if not broken:
+                try:
+                    done[index] = self._futures[index].result()
+                    return True
+                except (BrokenExecutor, OSError):
+                    broken = True
+            return False
+
+        with pool:
+            # This process takes, from the back, every chunk no worker has started (its
+            # future cancelled), until it meets the workers; between chunks it hands on
+            # what is ready.
+            for index in range(len(self._chunks) - 1, -1, -1):
+                if not self._futures[index].cancel():
+                    break  # a worker has it: the rest are theirs
+                done[index] = _run(self.work, self._chunks[index], self.max_bytes)
+                tell(index)
+                for ready, future in enumerate(self._futures[:index]):
+                    if ready not in done and future.done() and not future.cancelled() and collect(ready):
+                        tell(ready)
+            for index in range(len(self._chunks)):
+                if index not in done and collect(index):
                     tell(index)
-                    for ready, future in enumerate(self._futures[:index]):
-                        if ready not in told and future.done() and not future.cancelled():
-                            done[ready] = future.result()
-                            tell(ready)
-                for index, future in enumerate(self._futures):
-                    if index not in done:
-                        done[index] = future.result()
-                        tell(index)
-        except (OSError, RuntimeError):  # the workers are gone (killed, out of memory): the rest here
-            for index, chunk in enumerate(self._chunks):
-                if index not in done:
-                    done[index] = _run(self.work, chunk, self.max_bytes)
-                    tell(index)
+        for index, chunk in enumerate(self._chunks):  # what the workers could not give: here
+            if index not in done:
+                done[index] = _run(self.work, chunk, self.max_bytes)
+                tell(index)
         results = {}
         for index, chunk in enumerate(self._chunks):
             results.update(zip(chunk, done[index], strict=True))
@@ -184,24 +196,37 @@ class Extractor:
             self._submit(self._chunks[-1])
 
     def _start(self) -> None:
+        # A worker for each chunk there is so far, at most: a tree just past the threshold
+        # does not fork every core of a large machine.
+        workers = min(self.cores - 1, len(self._chunks))
         try:
-            self._pool = ProcessPoolExecutor(self.cores - 1, mp_context=_fork_context())
-            for chunk in self._chunks[:-1]:
-                self._submit(chunk)
-        except (OSError, RuntimeError):  # no processes to be had (limits, a sandbox): do it here
+            self._pool = ProcessPoolExecutor(workers, mp_context=_fork_context())
+        except (OSError, RuntimeError):
             self._abandon()
+            return
+        self.cores = workers + 1
+        for chunk in self._chunks[:-1]:
+            if self._pool is None:
+                return  # the first submit forks; it failed
+            self._submit(chunk)
 
     def _submit(self, chunk: list[Key]) -> None:
         assert self._pool is not None
         try:
             self._futures.append(self._pool.submit(_run, self.work, chunk, self.max_bytes))
-        except (OSError, RuntimeError):
+        except (OSError, RuntimeError):  # no processes to be had (limits, a sandbox): do it here
             self._abandon()
 
     def _abandon(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-        self._pool, self._futures, self._failed = None, [], True
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            # A fork that failed part of the way leaves the workers that did start waiting for
+            # work that will never come, and the pool no thread to tell them: stop them.
+            processes = getattr(pool, "_processes", None) or {}
+            for process in list(processes.values()):
+                process.terminate()
+            pool.shutdown(wait=False, cancel_futures=True)
+        self._futures, self._failed = [], True
 
     def _here(self, chunks: list[list[Key]]) -> dict[Key, Read]:
         keys = [key for chunk in chunks for key in chunk]
@@ -216,8 +241,11 @@ def extract_files(
 ) -> tuple[list[Read], int]:
     """Each file's extraction (with what ``work`` made beside it), in order, and the processes used."""
     extractor = Extractor(max_bytes, processes, work)
-    extractor.add_all(keys)
-    done, used = extractor.finish()
+    try:
+        extractor.add_all(keys)
+        done, used = extractor.finish()
+    finally:
+        extractor.close()
     return [done[key] for key in keys], used
 
 

@@ -64,12 +64,14 @@ def begin(settings: CheckSettings, files: Sequence[str] | None = None) -> Begun:
     forget_directories()
     walked: list[str] = []
     cache = None
-    extractor = Extractor(processes=settings.processes)
     if settings.cache_dir:
         from depscan.cache import ExtractionCache, extract_for_cache
 
         cache = ExtractionCache(settings.cache_dir)
+    if cache is not None and cache.enabled:
         extractor = Extractor(processes=settings.processes, work=extract_for_cache, lookup=cache.get_many)
+    else:  # no cache, or one that cannot be opened: nothing to hash or encode
+        extractor = Extractor(processes=settings.processes)
     names: dict[str, tuple[str, bool]] = {}
 
     def found(path: str) -> None:

@@ -179,26 +179,26 @@ def _walk(top: str, directories: list[str] | None, on_file: Callable[[str], obje
     while stack:
         directory = stack.pop()
         try:
-            entries = os.scandir(directory)
-        except OSError:
+            with os.scandir(directory) as listing:
+                entries = list(listing)
+        except OSError:  # cannot be listed, or not to the end: passed by, as os.walk does
             continue
         if directories is not None:  # the caller keeps the directories walked
             directories.append(directory)
         subdirectories: list[str] = []
-        with entries:
-            for entry in entries:
-                try:
-                    is_directory = entry.is_dir()
-                except OSError:
-                    is_directory = False
-                name = entry.name
-                if not is_directory:
-                    if name.endswith(".py"):
-                        found.append(entry.path)
-                        if on_file is not None:
-                            on_file(entry.path)
-                elif not name.startswith(".") and name not in SKIPPED_DIRECTORIES and not _is_link(entry):
-                    subdirectories.append(entry.path)
+        for entry in entries:
+            try:
+                is_directory = entry.is_dir()
+            except OSError:
+                is_directory = False
+            name = entry.name
+            if not is_directory:
+                if name.endswith(".py"):
+                    found.append(entry.path)
+                    if on_file is not None:
+                        on_file(entry.path)
+            elif not name.startswith(".") and name not in SKIPPED_DIRECTORIES and not _is_link(entry):
+                subdirectories.append(entry.path)
         subdirectories.sort(reverse=True)  # popped in sorted order
         stack.extend(subdirectories)
     return found

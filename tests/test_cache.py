@@ -917,9 +917,19 @@ def test_a_locked_database_is_no_cache(tmp_path: Path) -> None:
     _works(directory, keys)
 
 
+def _busy(code: int | None) -> sqlite3.OperationalError:
+    """SQLITE_BUSY as sqlite3 raises it: with its code on Python 3.11+, by its message before."""
+    if code is None:
+        return sqlite3.OperationalError("database is locked")
+    error = sqlite3.OperationalError("unlabelled")
+    error.sqlite_errorcode = code  # type: ignore[attr-defined]
+    return error
+
+
+@pytest.mark.parametrize("code", [None, 5, 5 | (2 << 8), 6])  # BUSY, BUSY_SNAPSHOT, LOCKED
 @pytest.mark.parametrize("busy_times", [1, 3])
 def test_a_database_busy_while_another_process_closes_it_is_waited_for(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, busy_times: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, busy_times: int, code: int | None
 ) -> None:
     """The last connection to close cleans up the WAL files holding the database; one opening
     then is told SQLITE_BUSY at once, busy timeout or not. It tries again (seen when four
@@ -932,7 +942,7 @@ def test_a_database_busy_while_another_process_closes_it_is_waited_for(
     def busy_at_first(self: ExtractionCache) -> sqlite3.Connection:
         if len(refusals) < busy_times:
             refusals.append(1)
-            raise sqlite3.OperationalError("database is locked")
+            raise _busy(code)
         return connect(self)
 
     monkeypatch.setattr(ExtractionCache, "_connect", busy_at_first)
@@ -941,9 +951,24 @@ def test_a_database_busy_while_another_process_closes_it_is_waited_for(
     assert len(refusals) == busy_times
 
 
+def test_another_error_at_open_is_not_waited_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+
+    def read_only(self: ExtractionCache) -> sqlite3.Connection:
+        calls.append(1)
+        error = sqlite3.OperationalError("attempt to write a readonly database (not locked)")
+        error.sqlite_errorcode = 8  # type: ignore[attr-defined]
+        raise error
+
+    monkeypatch.setattr(ExtractionCache, "_connect", read_only)
+    with ExtractionCache(str(tmp_path / "cache")) as cache:
+        assert not cache.enabled
+    assert len(calls) == 1
+
+
 def test_a_database_busy_past_the_timeout_is_no_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def always_busy(self: ExtractionCache) -> sqlite3.Connection:
-        raise sqlite3.OperationalError("database is locked")
+        raise _busy(5)
 
     monkeypatch.setattr(ExtractionCache, "_connect", always_busy)
     start = time.monotonic()

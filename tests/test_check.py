@@ -379,7 +379,8 @@ def test_many_files_are_extracted_over_processes(tmp_path: Path) -> None:
     parallel = json.loads(run("--format", "json", cwd=tmp_path)[1])
     serial = json.loads(run("--format", "json", "-j", "1", cwd=tmp_path)[1])
     assert serial["summary"]["processes"] == 1
-    assert parallel["summary"]["processes"] == (2 if len(os.sched_getaffinity(0)) >= 2 else 1)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    assert (parallel["summary"]["processes"] >= 2) == (cores >= 2 and sys.platform != "win32")
     assert parallel["findings"] == serial["findings"] and len(serial["findings"]) == count
     # With a cache, the workers make its rows: a second run (with -j 1, so not the stored
     # answer) reads every file from it, and finds the same.
@@ -653,3 +654,44 @@ def test_a_root_waits_for_the_roots_it_takes_names_from(tmp_path: Path, monkeypa
         "pkg.base.nope_b",
         "pkg.sub.inner.nope_c",
     }
+
+
+def test_a_second_run_parses_nothing_even_scripts_renamed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scripts of one name (conftest.py here and there) are checked under names of their own,
+    after the walk extracted them under the plain one: both are stored, so a second run (the
+    whole answer not stored: another format) reads every file from the cache."""
+    import depscan.cache as cache_module
+
+    for relative in ("a/conftest.py", "b/conftest.py", "c/conftest.py", "main.py"):
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text("import os\nimport missing_here\n")
+    _age(tmp_path)
+    parsed: list[str] = []
+    extract_data = cache_module._extract_data
+
+    def counted(data: bytes, module: str, is_package: bool, path: str) -> object:
+        parsed.append(module)
+        return extract_data(data, module, is_package, path)
+
+    monkeypatch.setattr(cache_module, "_extract_data", counted)
+    cache = str(tmp_path / "cache")
+    first = json.loads(run("--format", "json", "--cache-dir", cache, cwd=tmp_path)[1])
+    assert len(first["findings"]) == 4 and any("@" in module for module in parsed)
+    parsed.clear()
+    second = json.loads(run("--format", "sarif", "--cache-dir", cache, cwd=tmp_path)[1])
+    assert len(second["runs"][0]["results"]) == 4
+    assert parsed == []
+
+
+def test_a_cache_that_cannot_be_opened_is_not_fed(tmp_path: Path) -> None:
+    from depscan.parallel import extract_chunk
+    from depscan.project import begin
+
+    (tmp_path / "m.py").write_text("import os\n")
+    (tmp_path / "cache").write_text("a file where the cache directory would be")
+    begun = begin(CheckSettings(root=str(tmp_path), cache_dir=str(tmp_path / "cache")))
+    try:
+        assert not begun.cache.enabled
+        assert begun.extractor.work is extract_chunk and begun.extractor.lookup is None  # nothing hashed
+    finally:
+        begun.close()

@@ -29,14 +29,49 @@ def _tree(tmp_path: Path, count: int) -> list[tuple[str, str, bool]]:
     return keys
 
 
+def _split_early(monkeypatch: pytest.MonkeyPatch, keys: list[parallel.Key]) -> None:
+    """Small chunks, and the threshold passed after a few of them (a worker for each chunk so
+    far, at most, is forked then)."""
+    monkeypatch.setattr(parallel, "CHUNK_FILES", 5)
+    monkeypatch.setattr(parallel, "PARALLEL_BYTES", sum(parallel._size(path) for path, _, _ in keys[:60]))
+
+
+def _work_with_pid(keys: list[parallel.Key], max_bytes: int | None) -> list[parallel.Read]:
+    return [(extract_file(*key), os.getpid()) for key in keys]
+
+
+@pytest.mark.skipif(parallel._fork_context() is None, reason="no fork on this platform")
+@pytest.mark.parametrize("processes", [2, 3])
+def test_the_work_is_shared_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, processes: int) -> None:
+    keys = _tree(tmp_path, 300)
+    _split_early(monkeypatch, keys)
+    results, used = parallel.extract_files(keys, processes=processes, work=_work_with_pid)
+    assert used == processes
+    assert [extraction for extraction, _ in results] == [extract_file(*key) for key in keys]
+    pids = {pid for _, pid in results}
+    assert os.getpid() in pids and len(pids) == processes  # this process and each worker took some
+
+
+def test_a_tree_just_past_the_threshold_forks_a_worker_per_chunk_at_most(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if parallel._fork_context() is None:
+        pytest.skip("no fork on this platform")
+    keys = _tree(tmp_path, 12)
+    monkeypatch.setattr(parallel, "CHUNK_FILES", 4)
+    monkeypatch.setattr(parallel, "PARALLEL_BYTES", 1)  # passed at the first chunk
+    results, used = parallel.extract_files(keys, processes=8, work=_work_with_pid)
+    assert used == 2 and len({pid for _, pid in results}) <= 2
+
+
 @pytest.mark.skipif(parallel._fork_context() is None, reason="no fork on this platform")
 @pytest.mark.parametrize("processes", [2, 3])
 @pytest.mark.parametrize("for_cache", [False, True])
 def test_results_over_processes_are_those_of_one_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, processes: int, for_cache: bool
 ) -> None:
-    monkeypatch.setattr(parallel, "PARALLEL_BYTES", 1)  # split whatever the size
     keys = _tree(tmp_path, 300)
+    _split_early(monkeypatch, keys)
     work = extract_for_cache if for_cache else None
     results, used = parallel.extract_files(keys, processes=processes, work=work)
     assert used == processes
@@ -69,7 +104,7 @@ def test_small_trees_stay_in_this_process(tmp_path: Path) -> None:
     big = tmp_path / "big.py"
     big.write_text("x = 1\n" * (parallel.PARALLEL_BYTES // 6 + 1))
     keys.append((str(big), "big", False))
-    assert parallel.extract_files(keys, processes=4)[1] == (4 if parallel._fork_context() else 1)
+    assert parallel.extract_files(keys, processes=4)[1] == (2 if parallel._fork_context() else 1)  # one chunk
 
 
 @pytest.mark.skipif(parallel._fork_context() is None, reason="no fork on this platform")
@@ -153,3 +188,80 @@ def test_extractions_cross_processes_whole() -> None:
     for before, after in zip(extractions, back, strict=True):
         assert [type(r.context) for r in after.imports] == [type(r.context) for r in before.imports]
         assert after.facts == before.facts and after.diagnostics == before.diagnostics
+
+
+@pytest.mark.skipif(parallel._fork_context() is None, reason="no fork on this platform")
+def test_a_fork_refused_leaves_the_work_to_this_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """At the process limit, or in a sandbox, the fork (at the first chunk handed to the pool)
+    fails: everything is extracted here, and said so."""
+    keys = _tree(tmp_path, 300)
+    _split_early(monkeypatch, keys)
+
+    def refuse() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", refuse)
+    results, used = parallel.extract_files(keys, processes=2)
+    assert used == 1 and [e for e, _ in results] == [extract_file(*key) for key in keys]
+
+
+_PARTIAL_FORK = """
+import os, sys
+sys.path[:0] = [sys.argv[1]]
+from depscan import parallel
+from test_parallel import _tree
+from pathlib import Path
+keys = _tree(Path(sys.argv[2]), 200)
+forks = [0]
+fork = os.fork
+def second_fails():
+    forks[0] += 1
+    if forks[0] > 1:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+    return fork()
+os.fork = second_fails
+parallel.CHUNK_FILES = 5
+parallel.PARALLEL_BYTES = sum(parallel._size(path) for path, _, _ in keys[:60])
+results, used = parallel.extract_files(keys, processes=3)
+print(used, len(results))
+"""
+
+
+@pytest.mark.skipif(parallel._fork_context() is None, reason="no fork on this platform")
+def test_a_fork_refused_part_of_the_way_does_not_hang(tmp_path: Path) -> None:
+    """The worker that did fork waits for work no thread will hand it: it is stopped, and the
+    process exits (it hung at exit before)."""
+    import subprocess
+    import sys
+
+    tests = Path(__file__).parent
+    done = subprocess.run(
+        [sys.executable, "-c", _PARTIAL_FORK, str(tests), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(tests.parent)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["1", "202"]
+
+
+@pytest.mark.skipif(parallel._fork_context() is None, reason="no fork on this platform")
+def test_an_error_in_what_is_told_is_not_taken_for_dead_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keys = _tree(tmp_path, 300)
+    _split_early(monkeypatch, keys)
+    extractor = parallel.Extractor(processes=2)
+    extractor.add_all(keys)
+
+    calls: list[int] = []
+
+    def fails_once(chunk: list[parallel.Key], reads: list[parallel.Read]) -> None:
+        calls.append(1)
+        if len(calls) == 1:  # as the check's scan of a file would, half done
+            raise RecursionError("in the caller's work")
+
+    with pytest.raises(RecursionError):
+        extractor.finish(fails_once)
+    extractor.close()

@@ -46,10 +46,6 @@ def _tricky_tree(root: Path) -> None:
         (root / "loop" / "again").symlink_to(root / "loop")
         (root / "file_link.py").symlink_to(root / "a.py")  # a link to a file is a file
         (root / "broken.py").symlink_to(root / "nowhere.py")
-        locked = root / "locked"  # unlistable, unless the tests run as root
-        locked.mkdir()
-        (locked / "m.py").write_text("")
-        locked.chmod(0)
 
 
 @pytest.mark.parametrize("tree", ["tricky", "fixtures"])
@@ -59,17 +55,58 @@ def test_the_walk_finds_what_os_walk_finds(tmp_path: Path, tree: str) -> None:
         root = str(tmp_path)
     else:
         root = str(FIXTURES)
-    try:
-        seen: list[str] = []
-        walked: list[str] = []
-        files = expand_paths([root], walked, seen.append)
-        reference_walked: list[str] = []
-        assert files == _by_os_walk(root, reference_walked)
-        assert walked == reference_walked
-        assert sorted(seen) == files and len(set(seen)) == len(seen)  # each file told once
-    finally:
-        if tree == "tricky" and (tmp_path / "locked").exists():
-            (tmp_path / "locked").chmod(0o755)
+    seen: list[str] = []
+    walked: list[str] = []
+    files = expand_paths([root], walked, seen.append)
+    reference_walked: list[str] = []
+    assert files == _by_os_walk(root, reference_walked)
+    assert walked == reference_walked
+    assert sorted(seen) == files and len(set(seen)) == len(seen)  # each file told once
+
+
+@pytest.mark.parametrize("failing", ["open", "midway"])
+def test_a_directory_that_cannot_be_listed_is_passed_by_as_os_walk_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    """Not listable (permissions, which root ignores), or failing part of the way (EIO, a
+    stale NFS handle): the directory and what is under it are left out, the rest walked."""
+    _tricky_tree(tmp_path)
+    scandir = os.scandir
+    bad = str(tmp_path / "b")
+
+    class Failing:
+        def __init__(self, path: str) -> None:
+            self.listing = scandir(path)
+
+        def __enter__(self) -> Failing:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.listing.close()
+
+        def __iter__(self) -> Failing:
+            return self
+
+        def __next__(self) -> os.DirEntry[str]:
+            next(self.listing)  # one entry read, then the error
+            raise OSError(5, "Input/output error")
+
+    def patched(path: str = ".") -> object:
+        if os.fspath(path) == bad:
+            if failing == "open":
+                raise PermissionError(13, "Permission denied")
+            return Failing(os.fspath(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", patched)
+    seen: list[str] = []
+    walked: list[str] = []
+    files = expand_paths([str(tmp_path)], walked, seen.append)
+    reference_walked: list[str] = []
+    assert files == _by_os_walk(str(tmp_path), reference_walked)
+    assert walked == reference_walked and bad not in walked
+    assert sorted(seen) == files and not any(f.startswith(bad + os.sep) for f in files)
+    assert str(tmp_path / "a.py") in files
 
 
 def test_files_named_are_kept_and_told(tmp_path: Path) -> None:
