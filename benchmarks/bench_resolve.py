@@ -23,7 +23,7 @@ package comes before its submodules; ``--limit N`` keeps the first N.
 Then, for ``--rounds`` rounds, taking turns:
 
 ``depscan cold``
-    ``depscan.interpreter.probe`` of the venv's Python is done once, before
+    ``depscan.describe.describe`` of the venv's Python is done once, before
     any timing (its answer is cached on disk). A round builds a fresh resolver
     with ``make_resolver(interp, use_pythonpath=False)``, which reads the site
     directories and their ``.pth`` files, and resolves every name: all of
@@ -93,7 +93,8 @@ from typing import Any, TypeVar
 
 from benchvenv import BenchError, ensure_venv, venv_python
 
-from depscan.interpreter import Interpreter, probe
+from depscan.describe import describe
+from depscan.interpreter import Interpreter
 from depscan.resolver import Resolution, Resolver, make_resolver
 
 T = TypeVar("T")
@@ -402,7 +403,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         built = ensure_venv(BENCH_VENV, REQUIREMENTS, args.rebuild)
         python = venv_python(BENCH_VENV)
-        interp = probe(str(python))
+        interp = describe(str(python))
         root = site_packages(interp)
     except (BenchError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -351,12 +351,12 @@ def check_devnull() -> None:
 
 def profile(script: Path, python: Path) -> str:
     """cProfile of depscan's scan and JSON report of ``script``, in this process, as the CLI does them."""
+    from depscan.describe import describe
     from depscan.graph import cycles
-    from depscan.interpreter import probe
     from depscan.report import scan_json
     from depscan.scan import scan
 
-    interp = probe(str(python))
+    interp = describe(str(python))
     profiler = cProfile.Profile()
     profiler.enable()
     result = scan(interp, [str(script)], use_pythonpath=False, project_root=str(ROOT))

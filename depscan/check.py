@@ -673,91 +673,17 @@ class _Checker:
         return finding.code in codes or finding.name in {c.lower() for c in codes} or finding.name in names
 
 
-# Stdlib modules that do something when imported (open a browser, print): never asked.
-_NOT_IMPORTED = frozenset({"antigravity", "this", "__hello__", "__phello__", "idlelib", "turtledemo"})
-_ATTRIBUTES = """
-import importlib, json, sys
-names = {}
-for module in sys.argv[1:]:
-    try:
-        names[module] = sorted(dir(importlib.import_module(module)))
-    except BaseException:
-        names[module] = None
-print(json.dumps(names))
-"""
-
-
 def stdlib_module_attributes(interp: Interpreter, modules: Sequence[str]) -> dict[str, frozenset[str] | None]:
-    """The names each standard library module of the target interpreter has (None: cannot tell)."""
-    import json
-    import subprocess
+    """The names each standard library module of the target has (None: cannot tell), from
+    depscan's tables for its version, or asked of it when the user let depscan run it."""
+    if interp.probed:
+        from depscan.probe import ask_stdlib_names
 
-    answer: dict[str, frozenset[str] | None] = dict.fromkeys(modules)
-    if not interp.executable:
-        return answer
-    store, known = _known_stdlib_names(interp)
-    for module in modules:
-        if module in known:
-            listed = known[module]
-            answer[module] = None if listed is None else frozenset(listed)
-    asked = [m for m in modules if m not in known and m.partition(".")[0] not in _NOT_IMPORTED]
-    if not asked:
-        return answer
-    try:
-        done = subprocess.run(
-            [interp.executable, "-I", "-S", "-c", _ATTRIBUTES, *asked],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            stdin=subprocess.DEVNULL,
-            cwd=os.path.dirname(interp.executable) or None,
-        )
-        names = json.loads(done.stdout) if done.returncode == 0 else {}
-    except (OSError, subprocess.SubprocessError, ValueError):
-        return answer
-    if not isinstance(names, dict):
-        return answer
-    for module in asked:
-        listed = names.get(module)
-        if isinstance(listed, list):
-            answer[module] = frozenset(str(name) for name in listed)
-            known[module] = sorted(answer[module] or ())
-    if store is not None:  # the interpreter's stdlib stays what it is: later checks need not ask
-        try:
-            from depscan.atomic import write_atomic
+        return ask_stdlib_names(interp, modules)
+    from depscan.tables import stdlib_module_names
 
-            os.makedirs(os.path.dirname(store), exist_ok=True)
-            write_atomic(store, json.dumps(known))
-        except OSError:
-            pass
-    return answer
-
-
-def _known_stdlib_names(interp: Interpreter) -> tuple[str | None, dict[str, list[str] | None]]:
-    """What earlier checks learnt of this interpreter's stdlib names, and the file that keeps it.
-
-    Kept beside the interpreter probe's cache, keyed the same way (the interpreter's path,
-    modification time and size), so a rebuilt Python is asked again.
-    """
-    import hashlib
-    import json
-
-    from depscan.interpreter import _cache_dir
-
-    try:
-        info = os.stat(interp.executable)
-    except OSError:
-        return None, {}
-    key_text = json.dumps([os.path.realpath(interp.executable), info.st_mtime_ns, info.st_size, list(interp.version)])
-    store = str(_cache_dir() / f"stdlib-names-{hashlib.sha256(key_text.encode()).hexdigest()[:24]}.json")
-    try:
-        with open(store, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except (OSError, ValueError):
-        return store, {}
-    if not isinstance(data, dict):
-        return store, {}
-    return store, {k: v for k, v in data.items() if isinstance(k, str) and (v is None or isinstance(v, list))}
+    table = stdlib_module_names(interp.version_text)
+    return {module: table.get(module) for module in modules}
 
 
 def _same_file(one: str, other: str) -> bool:

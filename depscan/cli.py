@@ -141,6 +141,16 @@ def _stderr_is_terminal() -> bool:
         return False
 
 
+def _probe_option(function: Callable[..., None]) -> Callable[..., None]:
+    return click.option(
+        "--probe-python",
+        is_flag=True,
+        envvar="DEPSCAN_PROBE_PYTHON",
+        help="Run the target interpreter to ask it about itself (isolated, in an empty directory), instead of "
+        "reading its files; only an interpreter you chose (--python, $VIRTUAL_ENV, depscan's own).",
+    )(function)
+
+
 @cli.command("resolve")
 @click.argument("names", nargs=-1, required=True, metavar="NAME...")
 @click.option(
@@ -159,6 +169,7 @@ def _stderr_is_terminal() -> bool:
     help="No interpreter: use depscan's stdlib tables for CPython X.Y (3.8-3.14); only --path is searched.",
 )
 @click.option("--no-pythonpath", is_flag=True, help="Ignore $PYTHONPATH.")
+@_probe_option
 @click.option(
     "--format",
     "output_format",
@@ -173,6 +184,7 @@ def resolve_command(
     python: str | None,
     python_version: str | None,
     no_pythonpath: bool,
+    probe_python: bool,
     output_format: str,
 ) -> None:
     """Say where each module NAME would be found by the target Python, without importing it.
@@ -184,24 +196,14 @@ def resolve_command(
 
     Exits 1 when a name is not found.
     """
-    from depscan.interpreter import InterpreterError, choose_executable, probe
     from depscan.render import resolve_json, resolve_text
     from depscan.resolver import make_resolver
 
     for name in names:
         if not all(part.isidentifier() for part in name.split(".")):
             raise click.BadParameter(f"{name!r} is not a dotted module name", param_hint="NAME")
-    if python and python_version:
-        raise click.UsageError("give --python or --python-version, not both")
-    try:
-        if python_version:
-            from depscan.tables import interpreter_from_table
-
-            interp = interpreter_from_table(python_version)
-        else:
-            interp = probe(choose_executable(python, Path.cwd()))
-    except InterpreterError as exc:
-        raise click.ClickException(str(exc)) from None
+    root = _project_root()
+    interp = _target(python, python_version, Path.cwd(), root, None, probe_python)
     resolver = make_resolver(interp, paths, use_pythonpath=not no_pythonpath, project_root=_project_root())
     results = [resolver.resolve(name) for name in names]
     shadows = {r.name: resolver.shadowed(r.name) for r in results if r.found and "." not in r.name}
@@ -223,6 +225,40 @@ def _shown(path: str | None) -> str:
     return path if relative.startswith("..") else relative
 
 
+def _target(
+    python: str | None,
+    python_version: str | None,
+    start: Path,
+    project: str | None,
+    configured: str | None,
+    probe_python: bool,
+) -> Any:
+    """The target interpreter of every command (:func:`depscan.describe.target_interpreter`);
+    exit 2 with the reason when it cannot be told."""
+    from depscan.describe import target_interpreter
+    from depscan.interpreter import InterpreterError
+
+    if python is not None and python_version:
+        raise click.UsageError("give --python or --python-version, not both")
+    try:
+        return target_interpreter(
+            python,
+            python_version,
+            start=start,
+            project=Path(project) if project else None,
+            configured=configured,
+            probe_python=probe_python,
+        )
+    except InterpreterError as exc:
+        click.echo(f"depscan: error: {exc}", err=True)
+        sys.exit(2)
+
+
+def _root_path() -> Path | None:
+    root = _project_root()
+    return Path(root) if root else None
+
+
 def _project_root() -> str | None:
     here = Path.cwd()
     for directory in (here, *here.parents):
@@ -233,7 +269,7 @@ def _project_root() -> str | None:
 
 def _target_options(function: Callable[..., None]) -> Callable[..., None]:
     """Options shared by the commands that scan: what to scan, and for which Python."""
-    options = [
+    options: list[Callable[[Callable[..., None]], Callable[..., None]]] = [
         click.option(
             "-m", "--module", "modules", multiple=True, metavar="MODULE", help="Scan from a module (repeatable)."
         ),
@@ -247,6 +283,7 @@ def _target_options(function: Callable[..., None]) -> Callable[..., None]:
             "--python-version", metavar="X.Y", help="No interpreter: depscan's stdlib tables for CPython X.Y."
         ),
         click.option("--no-pythonpath", is_flag=True, help="Ignore $PYTHONPATH."),
+        _probe_option,
         click.option("--follow-stdlib", is_flag=True, help="Follow the standard library's own imports too."),
         click.option(
             "--no-follow",
@@ -293,6 +330,7 @@ def _scan_setup(
     python: str | None,
     python_version: str | None,
     no_pythonpath: bool,
+    probe_python: bool,
     follow_stdlib: bool,
     no_follow: tuple[str, ...],
     max_depth: int | None,
@@ -302,26 +340,14 @@ def _scan_setup(
     cache_dir: str | None,
 ) -> tuple[Any, Any, Any, dict[str, Any]]:
     """The target interpreter, the scan options (with the extraction cache) and where to search."""
-    from depscan.interpreter import InterpreterError, choose_executable, probe
     from depscan.scan import ScanOptions
 
     if not targets and not modules:
         raise click.UsageError("name a script, a package or source directory, a zip archive, or -m MODULE")
-    if python and python_version:
-        raise click.UsageError("give --python or --python-version, not both")
-    first = Path(targets[0]).resolve() if targets else Path.cwd()
-    try:
-        if python_version:
-            from depscan.tables import interpreter_from_table
-
-            interp = interpreter_from_table(python_version)
-        else:
-            interp = probe(choose_executable(python, first if first.is_dir() else first.parent))
-    except InterpreterError as exc:
-        raise click.ClickException(str(exc)) from None
+    root = _project_root()
+    interp = _target(python, python_version, _start_of(targets), root, None, probe_python)
     from depscan.cache import ExtractionCache
 
-    root = _project_root()
     directory = _scan_cache_dir(no_cache, cache_dir)
     cache = None if directory is None else ExtractionCache(directory)
     options = ScanOptions(
@@ -334,6 +360,12 @@ def _scan_setup(
     )
     where = {"modules": modules, "paths": paths, "use_pythonpath": not no_pythonpath, "project_root": root}
     return interp, options, cache, where
+
+
+def _start_of(targets: tuple[str, ...]) -> Path:
+    """Where the search for a project's ``.venv`` starts: the first target's directory."""
+    first = Path(targets[0]).resolve() if targets else Path.cwd()
+    return first if first.is_dir() else first.parent
 
 
 def _scan_cache_dir(no_cache: bool, cache_dir: str | None) -> str | None:
@@ -465,12 +497,11 @@ def _scan_run_cache(
     if python_version:
         python: Any = python_version
     else:
-        first = Path(targets[0]).resolve() if targets else Path.cwd()
         try:
-            executable = choose_executable(target_options["python"], first if first.is_dir() else first.parent)
+            choice = choose_executable(target_options["python"], _start_of(targets), _root_path())
         except InterpreterError:
             return None, None
-        python = [executable, signature(executable)]
+        python = [choice.path, signature(choice.path)]
     graph = report_options[1]
     dot = None
     if graph and os.path.splitext(graph)[1].lower() not in (".dot", ".gv", ".json"):
@@ -523,6 +554,7 @@ def _write_if_changed(path: str, data: bytes) -> None:
 @click.option("--platform", "platforms", multiple=True, metavar="NAME", help="sys.platform value to check for.")
 @click.option("--path", "paths_extra", multiple=True, metavar="DIR", help="Extra directory on the search path.")
 @click.option("--no-pythonpath", is_flag=True, help="Ignore $PYTHONPATH.")
+@_probe_option
 @click.option(
     "--format",
     "output_format",
@@ -549,6 +581,7 @@ def check_command(
     platforms: tuple[str, ...],
     paths_extra: tuple[str, ...],
     no_pythonpath: bool,
+    probe_python: bool,
     output_format: str,
     output: str | None,
     no_cache: bool,
@@ -567,7 +600,7 @@ def check_command(
 
     Exits 1 when there are findings (errors), 0 silently otherwise, 2 on usage errors.
     """
-    from depscan.interpreter import InterpreterError, choose_executable, probe
+    from depscan.interpreter import InterpreterError, choose_executable
 
     start = os.path.abspath(paths[0]) if paths else os.getcwd()
     config, versions = _config_and_versions("check", config_file, start, python_versions, "--python-version")
@@ -578,9 +611,10 @@ def check_command(
     if paths and not files:
         return  # pre-commit may pass only non-Python files: nothing to check
     try:
-        executable = choose_executable(python or config.python, Path(config.root))
+        choice = choose_executable(python, Path(config.root), Path(config.root), config.python)
     except InterpreterError as exc:
-        raise click.ClickException(str(exc)) from None
+        click.echo(f"depscan check: error: {exc}", err=True)
+        sys.exit(2)
     cache_root = None if no_cache else os.path.abspath(cache_dir or os.path.join(config.root, ".depscan_cache"))
     runs = key = None
     started = time.time_ns()  # an entry of the witness changed after this makes the answer untrustworthy
@@ -595,7 +629,7 @@ def check_command(
                 "cwd": os.getcwd(),
                 "paths": list(paths),
                 "config": config.file,
-                "python": [executable, signature(executable)],
+                "python": [choice.path, signature(choice.path), probe_python],
                 "options": [python_versions, platforms, paths_extra, no_pythonpath, output_format, jobs],
                 "env": [os.environ.get(name) for name in ("PYTHONPATH", "SETUPTOOLS_USE_DISTUTILS")],
             }
@@ -627,11 +661,13 @@ def check_command(
     begun = begin(settings, files)
     try:
         from depscan.check import check, format_github, format_json, format_sarif, format_text, summary_line
+        from depscan.describe import interpreter_of
 
         try:
-            interp = probe(executable)
+            interp = interpreter_of(choice, probe_python)
         except InterpreterError as exc:
-            raise click.ClickException(str(exc)) from None
+            click.echo(f"depscan check: error: {exc}", err=True)
+            sys.exit(2)
         result = check(interp, settings, files, begun)
     finally:
         begun.close()

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from conftest import FIXTURES
 from depscan.audit import Audit, audit
 from depscan.cli import cli
-from depscan.interpreter import probe
+from depscan.describe import describe
 from depscan.scan import ScanOptions
 
 TREE = FIXTURES / "audit" / "vendored"
@@ -54,7 +54,7 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def report(tree: Path) -> Audit:
-    return audit(probe(sys.executable), [str(tree / "app")], versions=[(3, 11), (3, 12)], options=ScanOptions())
+    return audit(describe(sys.executable), [str(tree / "app")], versions=[(3, 11), (3, 12)], options=ScanOptions())
 
 
 def rel(tree: Path, path: str | None) -> str:
@@ -229,7 +229,7 @@ def test_a_zip_archive_is_audited_like_the_tree(tmp_path: Path) -> None:
     with zipfile.ZipFile(archive, "w") as handle:
         for path in sorted((TREE / "app").rglob("*.py")):
             handle.write(path, path.relative_to(TREE).as_posix())
-    zipped = audit(probe(sys.executable), [str(archive)], options=ScanOptions())
+    zipped = audit(describe(sys.executable), [str(archive)], options=ScanOptions())
     assert {(v.package, v.version) for v in zipped.vendored} == {("six", "1.16.0"), ("chardet_lite", "5.2.0")}
     kinds = {(s.kind, s.line) for s in zipped.blindspots if s.kind in SPOT_KINDS}
     assert kinds == {("sys-path", 7), ("exec", 11), ("dynamic-import", 12)}

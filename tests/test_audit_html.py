@@ -29,7 +29,7 @@ import pytest
 from conftest import FIXTURES
 from depscan.audit import Audit, audit
 from depscan.audit_html import SECTIONS, audit_html, embeddable_svg
-from depscan.interpreter import probe
+from depscan.describe import describe
 from depscan.scan import ScanOptions
 
 HOSTILE = '<script>alert("owned")</script><img src=x onerror=alert(1)>'
@@ -142,7 +142,7 @@ class Page(HTMLParser):
 
 @pytest.fixture(scope="module")
 def report() -> Audit:
-    return audit(probe(sys.executable), [str(FIXTURES / "audit" / "vendored" / "app")], options=ScanOptions())
+    return audit(describe(sys.executable), [str(FIXTURES / "audit" / "vendored" / "app")], options=ScanOptions())
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from depscan.audit import Audit, audit
+from depscan.describe import describe
 from depscan.distributions import normalise
-from depscan.interpreter import probe
 from depscan.scan import ScanOptions
 
 pytestmark = pytest.mark.slow
@@ -31,7 +31,7 @@ PINNED_PIP = "23.2.1"
 def report() -> Audit:
     if VENDOR is None:
         pytest.skip("no pip with a vendor.txt on sys.path")
-    return audit(probe(sys.executable), [str(VENDOR)], options=ScanOptions())
+    return audit(describe(sys.executable), [str(VENDOR)], options=ScanOptions())
 
 
 def listed() -> dict[str, str]:
@@ -98,7 +98,7 @@ def test_setuptools_vendor_golden_facts() -> None:
 
     if SETUPTOOLS is None or version("setuptools") != PINNED_SETUPTOOLS:
         pytest.skip(f"golden facts are for setuptools {PINNED_SETUPTOOLS}")
-    report = audit(probe(sys.executable), [str(SETUPTOOLS)], options=ScanOptions())
+    report = audit(describe(sys.executable), [str(SETUPTOOLS)], options=ScanOptions())
     assert {(v.package, v.version) for v in report.vendored} == {
         ("importlib_metadata", None), ("importlib_resources", None), ("jaraco", None),
         ("more_itertools", "8.8.0"), ("ordered_set", "3.1"), ("packaging", "21.3"), ("pyparsing", None),

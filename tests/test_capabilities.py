@@ -61,6 +61,8 @@ def _tables() -> dict[tuple[int, int], set[str]]:
     """Every shipped stdlib table: version -> its module names (``modules`` and ``stdlib`` together)."""
     found: dict[tuple[int, int], set[str]] = {}
     for version in available_versions():
+        if _version(version) < (3, 8):  # portability.toml is about the versions depscan's users target
+            continue
         table = json.loads(resources.files("depscan.data").joinpath(f"stdlib-{version}.json").read_text())
         # ``stdlib`` is sys.stdlib_module_names where there is one: it keeps modules of other platforms (msilib).
         found[_version(version)] = set(table["modules"]) | set(table["stdlib"])

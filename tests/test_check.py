@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from conftest import FIXTURES
 from depscan.check import CheckSettings, check
 from depscan.cli import cli
-from depscan.interpreter import probe
+from depscan.describe import describe
 
 PROJECT = FIXTURES / "check" / "proj"
 MARK = re.compile(r"#\s*finding:\s*(DS\d{3})")
@@ -218,7 +218,7 @@ def test_virtual_environments_and_excluded_paths_are_not_checked(tmp_path: Path)
 
 def test_check_api_on_the_fixture() -> None:
     settings = CheckSettings(root=str(PROJECT), ignore_missing=["ignored_pkg"], platforms=["linux"])
-    result = check(probe(sys.executable), settings)
+    result = check(describe(sys.executable), settings)
     assert {(Path(f.path).relative_to(PROJECT).as_posix(), f.line, f.code) for f in result.findings} == (
         expected_findings(PROJECT)
     )
@@ -459,7 +459,7 @@ def test_stdlib_names_are_asked_once_per_interpreter(tmp_path: Path, monkeypatch
     from depscan.check import stdlib_module_attributes
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    interp = probe(sys.executable)
+    interp = describe(sys.executable)
     first = stdlib_module_attributes(interp, ["ssl", "json", "this"])
     assert first["ssl"] is not None and "VerifyMode" in first["ssl"]
     assert first["this"] is None  # never imported: it prints when it is
@@ -619,7 +619,7 @@ def test_a_root_waits_for_the_roots_it_takes_names_from(tmp_path: Path, monkeypa
         (tmp_path / relative).write_text(text)
     read: list[str] = []
     monkeypatch.setattr(scan_module, "extract_file", lambda path, *a, **k: read.append(path) or extract_file(path, *a))
-    interp = probe(sys.executable)
+    interp = describe(sys.executable)
     scanner = Scanner(interp, Resolver(interp, build_search_path(interp, [str(tmp_path)])), ScanOptions(max_depth=0))
     names = {
         "pkg/__init__.py": "pkg",

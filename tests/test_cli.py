@@ -200,10 +200,13 @@ def test_resolve_bad_interpreter(tmp_path: Path) -> None:
     fake.write_text("#!/bin/sh\necho nonsense\n")
     fake.chmod(0o755)
     code, _, err = run("resolve", "--python", str(fake), "json")
-    assert code == 1
+    assert code == 2
+    assert "is a script, not a Python interpreter" in err
+    code, _, err = run("resolve", "--python", str(fake), "--probe-python", "json")
+    assert code == 2
     assert "did not answer like a Python interpreter" in err
     code, _, err = run("resolve", "--python", str(tmp_path / "missing"), "json")
-    assert code == 1 and "no Python interpreter at" in err
+    assert code == 2 and "no Python interpreter at" in err
 
 
 @pytest.mark.parametrize("version", ["3.8", "3.12", "3.13"])

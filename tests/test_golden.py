@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, ROOT
+from depscan.describe import describe
 from depscan.diagram import to_dot
 from depscan.graph import collapse, cycle_edges, cycles
-from depscan.interpreter import probe
 from depscan.report import scan_json, scan_text
 from depscan.scan import ScanResult, scan
 
@@ -41,7 +41,7 @@ def result(tmp_path_factory: pytest.TempPathFactory) -> ScanResult:
     cwd = os.getcwd()
     os.chdir(ROOT)
     try:
-        found = scan(probe(sys.executable), ["fixtures/scan/app/main.py"], paths=paths, use_pythonpath=False)
+        found = scan(describe(sys.executable), ["fixtures/scan/app/main.py"], paths=paths, use_pythonpath=False)
     finally:
         os.chdir(cwd)
     found.zip_dir = str(directory)  # type: ignore[attr-defined]

@@ -1,4 +1,5 @@
-"""Asking the target interpreter, once, and building sys.path as site would."""
+"""Choosing the target interpreter; asking it, once, when the user opts in (depscan.probe); building
+sys.path as site would. The static description is in test_describe.py."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from depscan.interpreter import InterpreterError, choose_executable, probe
+from depscan.interpreter import InterpreterError, choose_executable
+from depscan.describe import describe
+from depscan.probe import probe
 from depscan.resolver import build_search_path, make_resolver
 
 PYENV = Path.home() / ".pyenv" / "versions"
@@ -50,6 +53,9 @@ def test_probe_is_cached_and_a_corrupt_cache_is_ignored(cache_home: Path) -> Non
     assert probe(sys.executable).platform == "from-the-cache"
     cached.write_text("{not json")
     assert probe(sys.executable) == first
+    data["builtin"] = "not a list"  # a malformed answer in the cache is asked again, not used
+    cached.write_text(json.dumps(data))
+    assert probe(sys.executable) == first
 
 
 @pytest.mark.parametrize("version", ["2.7", "3.6", "3.8", "3.13"])
@@ -58,7 +64,7 @@ def test_probe_other_versions(cache_home: Path, version: str) -> None:
     interp = probe(str(python))
     assert ".".join(map(str, interp.version[:2])) == version
     assert "sys" in interp.builtin and "os" in interp.stdlib_names
-    assert interp.site_dirs and all("site-packages" in d for d in interp.site_dirs)
+    assert interp.site_dirs and all("-packages" in d or "site-python" in d for d in interp.site_dirs)
     assert "" not in interp.sys_path and os.getcwd() not in interp.sys_path
 
 
@@ -80,21 +86,50 @@ def test_a_virtual_environment(tmp_path: Path, cache_home: Path) -> None:
 
 def test_choose_executable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("VIRTUAL_ENV", raising=False)
-    assert choose_executable(None) == sys.executable
+    assert choose_executable(None).path == sys.executable
     project = tmp_path / "project"
     (project / ".venv" / "bin").mkdir(parents=True)
     (project / ".venv" / "bin" / "python").write_text("")
     (project / "pyproject.toml").write_text("")
     (project / "src").mkdir()
-    assert choose_executable(None, project / "src") == str(project / ".venv" / "bin" / "python")
+    chosen = choose_executable(None, project / "src", project)
+    assert chosen.path == str(project / ".venv" / "bin" / "python") and not chosen.chosen_by_user
+    configured = choose_executable(None, project, project, str(project / ".venv" / "bin" / "python"))
+    assert configured.chosen_by == "configuration" and not configured.chosen_by_user
     other = tmp_path / "other-venv"
     (other / "bin").mkdir(parents=True)
     (other / "bin" / "python").write_text("")
     monkeypatch.setenv("VIRTUAL_ENV", str(other))
-    assert choose_executable(None, project) == str(other / "bin" / "python")
-    assert choose_executable(str(other)) == str(other / "bin" / "python")  # a venv directory given
+    assert choose_executable(None, project, project).path == str(other / "bin" / "python")
+    given = choose_executable(str(other))  # a venv directory given
+    assert given.path == str(other / "bin" / "python") and given.chosen_by_user
     with pytest.raises(InterpreterError, match="no Python interpreter"):
         choose_executable(str(tmp_path / "missing"))
+    with pytest.raises(InterpreterError, match="empty"):
+        choose_executable("")
+
+
+@pytest.mark.parametrize(
+    ("start", "project", "found"),
+    [
+        pytest.param("project/src/pkg", "project", "project", id="up-to-the-project"),
+        pytest.param("elsewhere/src", "project", None, id="outside-the-project-no-climbing"),
+        pytest.param("project/src", None, None, id="no-project-no-climbing"),
+        pytest.param("project", "project", "project", id="the-project-itself"),
+    ],
+)
+def test_the_search_for_a_venv_never_climbs_above_the_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, start: str, project: str | None, found: str | None
+) -> None:
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    for directory in ("project/src/pkg", "elsewhere/src"):
+        (tmp_path / directory).mkdir(parents=True)
+    for holder in ("", "project", "elsewhere"):  # a .venv above: never taken unless it is the project's
+        (tmp_path / holder / ".venv" / "bin").mkdir(parents=True, exist_ok=True)
+        (tmp_path / holder / ".venv" / "bin" / "python").write_text("")
+    chosen = choose_executable(None, tmp_path / start, tmp_path / project if project else None)
+    expected = str(tmp_path / found / ".venv" / "bin" / "python") if found else sys.executable
+    assert chosen.path == expected
 
 
 def test_pythonpath_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache_home: Path) -> None:
@@ -104,7 +139,7 @@ def test_pythonpath_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache
     (second / "shared.py").write_text("")
     (mine / "shared.py").write_text("")
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(first), str(second)]))
-    interp = probe(sys.executable)
+    interp = describe(sys.executable)
     resolver = make_resolver(interp, [str(mine)])
     entries = [e.path for e in resolver.search.entries]
     assert entries[:3] == [str(mine), str(first), str(second)]

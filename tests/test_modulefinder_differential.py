@@ -10,7 +10,7 @@ each with a ``main.py`` importing from them, and ``main.py`` is analysed twice:
     ``run_script(main.py)``, then ``.modules`` and ``.any_missing_maybe()``
     (modulefinder compiles modules; it executes and imports none of them), with
     the documented differences applied by the rules below, and
-(b) ``scan(probe(sys.executable), [main.py], paths=[tree],
+(b) ``scan(describe(sys.executable), [main.py], paths=[tree],
     options=ScanOptions(follow_stdlib=False), use_pythonpath=False)``.
 
 What is compared:
@@ -70,7 +70,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from depscan.interpreter import Interpreter, probe
+from depscan.describe import describe
+from depscan.interpreter import Interpreter
 from depscan.scan import ScanOptions, ScanResult, scan
 
 # --- the documented differences -------------------------------------------------------------
@@ -423,7 +424,7 @@ class ReferenceFinder(modulefinder.ModuleFinder):
 
 @functools.cache
 def _interpreter() -> Interpreter:
-    return probe(sys.executable)
+    return describe(sys.executable)
 
 
 @functools.cache

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from depscan.interpreter import probe
+from depscan.describe import describe
 from depscan.scan import scan
 
 VENV = ROOT / ".cache" / "real-code-venv"
@@ -44,7 +44,7 @@ def django_venv() -> Path:
 @pytest.mark.slow
 def test_scan_every_django_module(tmp_path: Path) -> None:
     python = django_venv()
-    interp = probe(str(python))
+    interp = describe(str(python))
     [site] = [d for d in interp.site_dirs if d.startswith(str(VENV))]
     package = Path(site) / "django"
     names = []

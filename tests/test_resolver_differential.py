@@ -76,7 +76,7 @@ from typing import Any
 import pytest
 
 from conftest import FIXTURES, ROOT
-from depscan.interpreter import probe
+from depscan.describe import describe
 from depscan.resolver import Resolution, Resolver, make_resolver
 
 pytestmark = [
@@ -739,7 +739,7 @@ def depscan_run(environment: Environment, names: list[str], tmp_path_factory: py
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DEPSCAN_TRACE_DIR", str(trace))
         started = time.monotonic()
-        interp = probe(str(environment.python), use_cache=False)
+        interp = describe(str(environment.python))
         resolver = make_resolver(interp, use_pythonpath=False)
         resolved = {name: resolver.resolve(name) for name in names}
         seconds = time.monotonic() - started

@@ -17,9 +17,9 @@ from click.testing import CliRunner
 
 from conftest import FIXTURES
 from depscan.cli import cli
+from depscan.describe import describe
 from depscan.diagram import to_dot
 from depscan.graph import collapse, cycle_edges, cycles, importers, why
-from depscan.interpreter import probe
 from depscan.report import scan_json, scan_text
 from depscan.scan import ScanOptions, ScanResult, scan
 
@@ -40,7 +40,7 @@ def zip_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def result(zip_dir: Path) -> ScanResult:
-    interp = probe(sys.executable)
+    interp = describe(sys.executable)
     paths = [str(SPLIT / "one"), str(SPLIT / "two"), str(zip_dir)]
     return scan(interp, [str(APP / "main.py")], paths=paths, use_pythonpath=False)
 
@@ -184,7 +184,7 @@ def test_missing_graphviz_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.M
 
 
 def test_options_limit_the_follow(zip_dir: Path) -> None:
-    interp = probe(sys.executable)
+    interp = describe(sys.executable)
     shallow = scan(interp, [str(APP / "main.py")], options=ScanOptions(max_depth=1), use_pythonpath=False)
     assert "app.core" in shallow.modules  # depth 2: resolved, its imports not followed
     assert not any(d["kind"] == "import" for _, _, d in shallow.graph.out_edges("app.core", data=True))
@@ -196,7 +196,7 @@ def test_options_limit_the_follow(zip_dir: Path) -> None:
 
 
 def test_package_directory_target() -> None:
-    interp = probe(sys.executable)
+    interp = describe(sys.executable)
     result = scan(interp, [str(APP / "app")], use_pythonpath=False)
     assert {"app", "app.core", "app.late", "app.plugins"} <= set(result.roots)
 
@@ -251,7 +251,7 @@ def test_a_subpackage_target_puts_the_top_package_s_parent_on_the_path(tmp_path:
     (tmp_path / "outer" / "__init__.py").write_text("")
     (tmp_path / "outer" / "logging.py").write_text("from . import inner\n")
     (inner / "__init__.py").write_text("import logging\nfrom outer import logging as own\n")
-    result = scan(probe(sys.executable), [str(inner)], use_pythonpath=False)
+    result = scan(describe(sys.executable), [str(inner)], use_pythonpath=False)
     assert result.modules["logging"].category == "stdlib"
     assert result.modules["outer.logging"].path == str(tmp_path / "outer" / "logging.py")
     assert "outer.inner" in result.modules and not [d for d in result.diagnostics if d.code == "DS021"]

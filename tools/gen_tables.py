@@ -23,9 +23,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from depscan.interpreter import Interpreter, probe  # noqa: E402
+from depscan.interpreter import Interpreter  # noqa: E402
+from depscan.probe import probe  # noqa: E402
+from depscan.tables import may_import  # noqa: E402
 
 DATA = ROOT / "depscan" / "data"
+
+# Runs in the generating interpreter (Python 2.7 and 3.x): dir() of each module named on stdin.
+_NAMES = r"""
+import json, sys
+names = {}
+for module in sys.stdin.read().split():
+    try:
+        __import__(module)
+        names[module] = sorted(dir(sys.modules[module]))
+    except BaseException:
+        names[module] = None
+sys.stdout.write(json.dumps(names))
+"""
 
 
 def walk_stdlib(interp: Interpreter) -> list[str]:
@@ -61,6 +76,41 @@ def walk_stdlib(interp: Interpreter) -> list[str]:
     return sorted(found)
 
 
+def module_names(executable: str, modules: list[str], version: str) -> dict[str, list[str] | None]:
+    """dir() of each stdlib module in ``executable``, in an empty directory with a clean environment."""
+    import subprocess
+    import tempfile
+
+    asked = [m for m in modules if may_import(m)]
+    env = {"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8"}
+    with tempfile.TemporaryDirectory() as empty:
+        done = subprocess.run(
+            [executable, "-E" if version.startswith("2.") else "-I", "-S", "-c", _NAMES],
+            input="\n".join(asked),
+            capture_output=True,
+            text=True,
+            timeout=600,
+            cwd=empty,
+            env={**env, "HOME": empty},
+        )
+    if done.returncode != 0:
+        raise SystemExit(f"{executable}: the names query failed: {done.stderr.strip()[-400:]}")
+    result: dict[str, list[str] | None] = json.loads(done.stdout)
+    return result
+
+
+def merge_names(tables: list[dict[str, list[str] | None]]) -> dict[str, list[str] | None]:
+    """Names of several builds of one version: a module has a name when any build has it."""
+    merged: dict[str, set[str] | None] = {}
+    for table in tables:
+        for module, names in table.items():
+            if names is None:
+                merged.setdefault(module, None)
+                continue
+            merged[module] = (merged.get(module) or set()) | set(names)
+    return {module: None if names is None else sorted(names) for module, names in sorted(merged.items())}
+
+
 def table_from_interpreter(executable: str) -> dict[str, object]:
     interp = probe(executable, use_cache=False)
     return {
@@ -73,6 +123,8 @@ def table_from_interpreter(executable: str) -> dict[str, object]:
         "stdlib": sorted(interp.stdlib_names),
         "modules": walk_stdlib(interp),
         "extension_suffixes": list(interp.extension_suffixes),
+        "frozen_packages": sorted(interp.frozen_packages),
+        "magic": interp.magic,
     }
 
 
@@ -100,7 +152,24 @@ def main() -> None:
     parser.add_argument("--like", default="3.13")
     args = parser.parse_args()
     DATA.mkdir(parents=True, exist_ok=True)
-    tables = [table_from_interpreter(python) for python in args.pythons]
+    tables = []
+    names: dict[str, list[dict[str, list[str] | None]]] = {}
+    builds: dict[str, list[str]] = {}
+    for python in args.pythons:
+        table = table_from_interpreter(python)
+        version = str(table["version"])
+        if version in {str(t["version"]) for t in tables}:  # a second build of a version: names only
+            builds[version].append(python)
+        else:
+            tables.append(table)
+            builds[version] = [python]
+        names.setdefault(version, []).append(module_names(python, list(table["modules"]), version))  # type: ignore[call-overload]
+    for version, found in names.items():
+        target = DATA / f"stdlib-names-{version}.json.gz"
+        document = {"version": version, "source": f"dir() of each module in {', '.join(builds[version])}"}
+        document["names"] = merge_names(found)  # type: ignore[assignment]
+        write_gzip_json(target, document)
+        print(f"{target.relative_to(ROOT)}: names of {len(document['names'])} modules")
     if args.from_list:
         version, listing = args.from_list
         tables.append(table_from_list(version, Path(listing), args.like))
@@ -108,6 +177,14 @@ def main() -> None:
         target = DATA / f"stdlib-{table['version']}.json"
         target.write_text(json.dumps(table, indent=1, sort_keys=True) + "\n")
         print(f"{target.relative_to(ROOT)}: {len(table['modules'])} modules")  # type: ignore[arg-type]
+
+
+def write_gzip_json(target: Path, document: dict[str, object]) -> None:
+    """Reproducible gzip: no file name and no time in the header, so regenerating changes nothing."""
+    import gzip
+
+    data = (json.dumps(document, sort_keys=True, separators=(",", ":")) + "\n").encode()
+    target.write_bytes(gzip.compress(data, compresslevel=9, mtime=0))
 
 
 if __name__ == "__main__":

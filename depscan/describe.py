@@ -1,0 +1,363 @@
+"""The target Python described from its files, without running it.
+
+A Python installation says what it is in files: ``pyvenv.cfg`` names a virtual
+environment's base installation and version, the standard library sits in
+``lib/pythonX.Y`` (its ``os.py`` is the landmark CPython's ``getpath`` looks
+for), ``_sysconfigdata_*.py`` holds the build's extension suffix, ``config.c``
+lists the modules built into the interpreter, and ``site.py`` tells a Debian
+build (``dist-packages``) from an upstream one. What no file says (frozen
+modules, the bytecode magic, the names each stdlib module defines) comes from
+depscan's per-version tables (:mod:`depscan.tables`), generated from real
+interpreters.
+
+Every file is read through :func:`depscan.source.read_bytes` (non-blocking,
+regular files only, size-limited), as text, never executed: the interpreter, a
+``.pth`` file or ``sitecustomize`` named by an analysed tree cannot run. The
+result is an :class:`~depscan.interpreter.Interpreter`, the same value the
+opt-in probe builds, and ``tests/test_describe.py`` holds the two against each
+other on real interpreters and virtual environments.
+
+Worked example, a Debian virtual environment ``/p/.venv``::
+
+    /p/.venv/bin/python -> /usr/bin/python3   pyvenv.cfg: home = /usr/bin, version = 3.11.2
+    base prefix: /usr (the first ancestor of ``home`` holding lib/python3.11/os.py)
+    sys.path:    /usr/lib/python311.zip, /usr/lib/python3.11, /usr/lib/python3.11/lib-dynload
+    site dirs:   /p/.venv/lib/python3.11/site-packages (+ /usr's dist-packages with
+                 include-system-site-packages = true)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from depscan.interpreter import (
+    Choice,
+    Interpreter,
+    InterpreterError,
+    choose_executable,
+    find_venv_config,
+    read_venv_config,
+)
+from depscan.source import read_bytes
+from depscan.tables import Table, load_table, nearest_version
+
+_CONFIG_BYTES = 1 << 20  # pyvenv.cfg, _sysconfigdata, config.c, site.py
+_BINARY_BYTES = 256 << 20  # an interpreter or libpython scanned for its built-in modules
+_EXE_VERSION = re.compile(r"(?:python|pypy)(\d+)\.(\d+)")
+_VERSION = re.compile(r"^\s*(\d+)\.(\d+)(?:\.(\d+))?")
+_INITTAB = re.compile(rb'\{\s*"([A-Za-z_][\w.]*)"\s*,')
+_PYINIT = re.compile(rb"PyInit_([A-Za-z_]\w*)\x00")
+# Built-in modules that have no PyInit_ function of that name (CPython 3): found in every build.
+_CORE_BUILTINS = frozenset({"builtins", "sys", "marshal", "_warnings", "_imp"})
+
+
+def describe(executable: str, environ: dict[str, str] | None = None) -> Interpreter:
+    """The installation ``executable`` belongs to, read from its files.
+
+    Raises :class:`InterpreterError` when the files do not describe a Python
+    (no standard library where the layout puts it, no version to be read).
+    """
+    environ = dict(os.environ) if environ is None else environ
+    exe = os.path.abspath(executable)
+    if not os.path.exists(exe):
+        raise InterpreterError(f"no Python interpreter at {executable!r}")
+    _check_native(exe, executable)
+    venv_cfg = find_venv_config(exe)
+    venv_values = read_venv_config(venv_cfg) if venv_cfg else {}
+    venv_dir = str(venv_cfg.parent) if venv_cfg else None
+    version = _version(exe, venv_values)
+    home = venv_values.get("home") if venv_dir else None
+    start = os.path.abspath(home) if home else os.path.dirname(os.path.realpath(exe))
+    prefix = _find_prefix(start, version)
+    if version is None:
+        version = _version_from_layout(prefix)
+    if prefix is None or version is None:
+        raise InterpreterError(
+            f"{executable} does not look like a Python installation: no lib/pythonX.Y/os.py above "
+            f"{start}; name a real interpreter, or give --python-version X.Y"
+        )
+    return _build(exe, prefix, version, venv_dir, venv_values, environ)
+
+
+_NATIVE = (b"\x7fELF", b"MZ", b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xce\xfa\xed\xfe", b"\xcf\xfa\xed\xfe")
+_NATIVE += (b"\xca\xfe\xba\xbe",)  # ELF, PE, Mach-O (both byte orders, 32 and 64 bits, universal)
+
+
+def _check_native(exe: str, given: str) -> None:
+    """An interpreter is a native executable; a script (a pyenv shim, a wrapper) says nothing of the
+    Python it would start, and is not run to find out."""
+    data = read_bytes(os.path.realpath(exe), _BINARY_BYTES)
+    if not isinstance(data, bytes):
+        raise InterpreterError(f"cannot read the interpreter {given}: {data.message}")
+    if not data.startswith(_NATIVE):
+        what = "a script" if data.startswith(b"#!") else "not an executable"
+        raise InterpreterError(
+            f"{given} is {what}, not a Python interpreter (a pyenv shim or a wrapper?): name the interpreter "
+            "itself (for pyenv: `pyenv which python`), or give --python-version X.Y"
+        )
+
+
+def _build(
+    exe: str,
+    prefix: str,
+    version: tuple[int, int],
+    venv_dir: str | None,
+    venv_values: dict[str, str],
+    environ: dict[str, str],
+) -> Interpreter:
+    x_y = f"{version[0]}.{version[1]}"
+    table, table_version = _table(x_y)
+    stdlib = os.path.join(prefix, "lib", f"python{x_y}")
+    config = _sysconfig(stdlib)
+    platlibdir = config.get("PLATLIBDIR") or "lib"
+    dynload = os.path.join(prefix, platlibdir, f"python{x_y}", "lib-dynload")
+    if not os.path.isdir(dynload):
+        dynload = os.path.join(stdlib, "lib-dynload")
+    sys_path = [os.path.join(prefix, "lib", f"python{version[0]}{version[1]}.zip"), stdlib, dynload]
+    if version[0] == 2:
+        plat = "linux2" if sys.platform.startswith("linux") else sys.platform
+        sys_path[2:2] = [os.path.join(stdlib, f"plat-{plat}"), os.path.join(stdlib, "lib-tk")]
+        sys_path.insert(4, os.path.join(stdlib, "lib-old"))
+    site = site_layout(prefix, version, platlibdir, venv_dir, venv_values, environ)
+    notes = [f"described from its files ({table_version} tables)"]
+    if table_version != x_y:
+        notes.append(f"depscan has no table for Python {x_y}: frozen modules and stdlib names from {table_version}")
+    return Interpreter(
+        executable=exe,
+        version=(*version, *_micro(prefix, x_y, venv_values)),
+        implementation="cpython",
+        platform=sys.platform,
+        os_name=os.name,
+        prefix=venv_dir or prefix,
+        exec_prefix=venv_dir or prefix,
+        base_prefix=prefix,
+        base_exec_prefix=prefix,
+        sys_path=tuple(sys_path),
+        builtin=_builtins(exe, prefix, stdlib, x_y, table),
+        frozen=frozenset(table["frozen"]),
+        stdlib_names=frozenset(table["stdlib"]),
+        stdlib_dirs=(stdlib,),
+        extension_suffixes=_extension_suffixes(config, version, table),
+        site_dirs=site.site_dirs,
+        user_site=site.user_site,
+        user_site_enabled=site.user_site_enabled,
+        venv=venv_dir,
+        frozen_packages=frozenset(table.get("frozen_packages", ())),
+        magic=table.get("magic") if table_version == x_y else None,
+        notes=tuple(notes),
+    )
+
+
+def _version(exe: str, venv_values: dict[str, str]) -> tuple[int, int] | None:
+    """X.Y from pyvenv.cfg (``version``, virtualenv's ``version_info``), else the executable's name."""
+    for key in ("version", "version_info"):
+        match = _VERSION.match(venv_values.get(key, ""))
+        if match:
+            return int(match.group(1)), int(match.group(2))
+    for name in (os.path.basename(os.path.realpath(exe)), os.path.basename(exe)):
+        match = _EXE_VERSION.fullmatch(name)
+        if match:
+            return int(match.group(1)), int(match.group(2))
+    return None
+
+
+def _micro(prefix: str, x_y: str, venv_values: dict[str, str]) -> tuple[int, ...]:
+    """The micro version: ``PY_VERSION`` in the installation's ``patchlevel.h``, else pyvenv.cfg's."""
+    for abiflags in ("", "m", "t", "d", "dm", "u", "mu"):
+        data = read_bytes(os.path.join(prefix, "include", f"python{x_y}{abiflags}", "patchlevel.h"), _CONFIG_BYTES)
+        if isinstance(data, bytes):
+            match = re.search(rb'#define\s+PY_VERSION\s+"(\d+)\.(\d+)\.(\d+)', data)
+            if match and f"{int(match.group(1))}.{int(match.group(2))}" == x_y:
+                return (int(match.group(3)),)
+    for key in ("version", "version_info"):
+        match = _VERSION.match(venv_values.get(key, ""))
+        if match and match.group(3):
+            return (int(match.group(3)),)
+    return ()
+
+
+def _find_prefix(start: str, version: tuple[int, int] | None) -> str | None:
+    """The first of ``start`` and its ancestors holding ``lib/pythonX.Y/os.py`` (getpath's landmark)."""
+    directory = start
+    while True:
+        if version is not None:
+            if os.path.isfile(os.path.join(directory, "lib", f"python{version[0]}.{version[1]}", "os.py")):
+                return directory
+        elif _version_from_layout(directory) is not None:
+            return directory
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return None
+        directory = parent
+
+
+def _version_from_layout(prefix: str | None) -> tuple[int, int] | None:
+    """X.Y when ``prefix/lib`` holds exactly one ``pythonX.Y`` with an ``os.py``."""
+    if prefix is None:
+        return None
+    try:
+        names = os.listdir(os.path.join(prefix, "lib"))
+    except OSError:
+        return None
+    found = set()
+    for name in names:
+        match = _EXE_VERSION.fullmatch(name)
+        if match and name.startswith("python") and os.path.isfile(os.path.join(prefix, "lib", name, "os.py")):
+            found.add((int(match.group(1)), int(match.group(2))))
+    return found.pop() if len(found) == 1 else None
+
+
+def _table(x_y: str) -> tuple[Table, str]:
+    version = nearest_version(x_y)
+    return load_table(version), version
+
+
+def _sysconfig(stdlib: str) -> dict[str, str]:
+    """The string values of the build's ``_sysconfigdata*.py``, read as text (never imported)."""
+    try:
+        names = sorted(n for n in os.listdir(stdlib) if n.startswith("_sysconfigdata") and n.endswith(".py"))
+    except OSError:
+        return {}
+    # Debian ships two: _sysconfigdata__linux_<multiarch>.py and _sysconfigdata__<multiarch>.py, alike.
+    for name in names:
+        data = read_bytes(os.path.join(stdlib, name), _CONFIG_BYTES)
+        if isinstance(data, bytes):
+            text = data.decode("utf-8", "replace")
+            return dict(re.findall(r"^\s*'([A-Z_]+)':\s*'([^'\\]*)',?\s*$", text, re.MULTILINE))
+    return {}
+
+
+def _extension_suffixes(config: dict[str, str], version: tuple[int, int], table: Table) -> tuple[str, ...]:
+    """importlib.machinery.EXTENSION_SUFFIXES on POSIX: the build's tag, the stable ABI, plain ``.so``."""
+    if version[0] == 2:
+        return (".so", "module.so")
+    soabi = config.get("SOABI")
+    if soabi:
+        return (f".{soabi}.so", ".abi3.so", ".so")
+    return tuple(table["extension_suffixes"])
+
+
+def _builtins(exe: str, prefix: str, stdlib: str, x_y: str, table: Table) -> frozenset[str]:
+    """The modules compiled into the interpreter: ``config.c``'s inittab, else the names of the
+    ``PyInit_`` functions in the executable and libpython, else the table's."""
+    try:
+        configs = sorted(n for n in os.listdir(stdlib) if n.startswith(f"config-{x_y}"))
+    except OSError:
+        configs = []
+    for name in configs:
+        data = read_bytes(os.path.join(stdlib, name, "config.c"), _CONFIG_BYTES)
+        if isinstance(data, bytes):
+            found = {m.decode() for m in _INITTAB.findall(data)}
+            if "sys" in found:
+                return frozenset(found)
+    binaries = [os.path.realpath(exe)]
+    for directory in (os.path.join(prefix, "lib"), os.path.join(prefix, "lib64")):
+        try:
+            binaries += sorted(os.path.join(directory, n) for n in os.listdir(directory) if n.startswith("libpython"))
+        except OSError:
+            continue
+    found = set()
+    for binary in binaries:
+        data = read_bytes(binary, _BINARY_BYTES)
+        if isinstance(data, bytes):
+            found |= {m.decode() for m in _PYINIT.findall(data)}
+    if found:
+        return frozenset(found | (_CORE_BUILTINS & set(table["builtin"])))
+    return frozenset(table["builtin"])
+
+
+@dataclass(frozen=True)
+class SiteLayout:
+    """Where :mod:`site` would look for packages: ``getsitepackages()`` and the user site."""
+
+    site_dirs: tuple[str, ...]
+    user_site: str
+    user_site_enabled: bool
+
+
+def site_layout(
+    prefix: str,
+    version: tuple[int, ...],
+    platlibdir: str,
+    venv_dir: str | None,
+    venv_values: dict[str, str],
+    environ: dict[str, str],
+) -> SiteLayout:
+    """The site directories of the base installation at ``prefix`` (and of the virtual environment
+    ``venv_dir``), in the order :mod:`site` adds them, upstream's rule or Debian's."""
+    x_y = f"{version[0]}.{version[1]}"
+    include_system = venv_values.get("include-system-site-packages", "false").lower() == "true"
+    prefixes = [venv_dir] if venv_dir else []
+    if not venv_dir or include_system:
+        prefixes.append(prefix)
+    debian = _is_debian(os.path.join(prefix, "lib", f"python{x_y}"))
+    site_dirs: list[str] = []
+    for one in prefixes:
+        for directory in _site_packages(one, x_y, platlibdir, debian, in_venv=venv_dir is not None):
+            if directory not in site_dirs:
+                site_dirs.append(directory)
+    user_base = environ.get("PYTHONUSERBASE") or os.path.join(os.path.expanduser("~"), ".local")
+    user_site = os.path.join(user_base, "lib", f"python{x_y}", "site-packages")
+    # site.venv() turns the user site off unless system site-packages are included.
+    user_enabled = not (venv_dir and not include_system) and not environ.get("PYTHONNOUSERSITE")
+    return SiteLayout(tuple(site_dirs), user_site, bool(user_enabled))
+
+
+def _is_debian(stdlib: str) -> bool:
+    """Debian's patched ``site.py`` installs into ``dist-packages``; upstream's never says it."""
+    data = read_bytes(os.path.join(stdlib, "site.py"), _CONFIG_BYTES)
+    return isinstance(data, bytes) and b'"dist-packages"' in data
+
+
+def _site_packages(prefix: str, x_y: str, platlibdir: str, debian: bool, in_venv: bool) -> list[str]:
+    """site.getsitepackages([prefix]) of the target, upstream or Debian, on POSIX."""
+    libdirs = [platlibdir] if platlibdir == "lib" else [platlibdir, "lib"]
+    if not debian:
+        found = [os.path.join(prefix, libdir, f"python{x_y}", "site-packages") for libdir in libdirs]
+        if x_y.startswith("2."):
+            found.append(os.path.join(prefix, "lib", "site-python"))
+        return found
+    found = [os.path.join(prefix, "lib", f"python{x_y}", "site-packages")] if in_venv else []
+    found.append(os.path.join(prefix, "local", "lib", f"python{x_y}", "dist-packages"))
+    found.append(os.path.join(prefix, "lib", "python3", "dist-packages"))
+    found += [os.path.join(prefix, libdir, f"python{x_y}", "dist-packages") for libdir in libdirs]
+    return found
+
+
+def target_interpreter(
+    python: str | None,
+    python_version: str | None = None,
+    *,
+    start: Path | None = None,
+    project: Path | None = None,
+    configured: str | None = None,
+    probe_python: bool = False,
+) -> Interpreter:
+    """The target of every command: ``--python-version`` alone is a target from the tables;
+    otherwise the chosen interpreter (:func:`~depscan.interpreter.choose_executable`) is
+    described from its files, or, with ``probe_python`` and an interpreter the user chose
+    (not the analysed tree's configuration or ``.venv``), run."""
+    if python_version and python is None and configured is None:
+        from depscan.tables import interpreter_from_table
+
+        return interpreter_from_table(python_version)
+    return interpreter_of(choose_executable(python, start, project, configured), probe_python)
+
+
+def interpreter_of(choice: Choice, probe_python: bool = False) -> Interpreter:
+    """The chosen interpreter described from its files, or run when the user asked for that and
+    chose it."""
+    if not probe_python:
+        return describe(choice.path)
+    if not choice.chosen_by_user:
+        raise InterpreterError(
+            f"--probe-python runs the target interpreter, and {choice.path} was chosen by the analysed "
+            f"tree ({choice.chosen_by}); name it with --python to run it"
+        )
+    from depscan.probe import probe
+
+    return probe(choice.path)
