@@ -158,7 +158,7 @@ def _probe_option(function: Callable[..., None]) -> Callable[..., None]:
     "paths",
     multiple=True,
     metavar="DIR",
-    type=click.Path(file_okay=True, dir_okay=True),
+    type=click.Path(exists=True, file_okay=True, dir_okay=True),
     help="Search DIR first, as a project directory (repeatable; in order, before PYTHONPATH).",
 )
 @click.option("--python", "python", metavar="PY", help="Target interpreter (default: $VIRTUAL_ENV, ./.venv, this one).")
@@ -274,7 +274,12 @@ def _target_options(function: Callable[..., None]) -> Callable[..., None]:
             "-m", "--module", "modules", multiple=True, metavar="MODULE", help="Scan from a module (repeatable)."
         ),
         click.option(
-            "--path", "paths", multiple=True, metavar="DIR", help="Extra project directory on the path (repeatable)."
+            "--path",
+            "paths",
+            multiple=True,
+            metavar="DIR",
+            type=click.Path(exists=True),
+            help="Extra project directory on the path (repeatable).",
         ),
         click.option(
             "--python", "python", metavar="PY", help="Target interpreter (default: $VIRTUAL_ENV, ./.venv, this one)."
@@ -552,7 +557,14 @@ def _write_if_changed(path: str, data: bytes) -> None:
     help="Check for this Python version too (repeatable): an import counts unless dead for every version.",
 )
 @click.option("--platform", "platforms", multiple=True, metavar="NAME", help="sys.platform value to check for.")
-@click.option("--path", "paths_extra", multiple=True, metavar="DIR", help="Extra directory on the search path.")
+@click.option(
+    "--path",
+    "paths_extra",
+    multiple=True,
+    metavar="DIR",
+    type=click.Path(exists=True),
+    help="Extra directory on the search path.",
+)
 @click.option("--no-pythonpath", is_flag=True, help="Ignore $PYTHONPATH.")
 @_probe_option
 @click.option(
@@ -697,7 +709,7 @@ def _config_and_versions(
 ) -> tuple[Any, list[tuple[int, int]]]:
     """The configuration found from ``start`` (exit 2 with its error), and the Python versions it
     names followed by those given with ``option``."""
-    from depscan.config import ConfigError, load_config
+    from depscan.config import ConfigError, load_config, plausible_version
 
     try:
         config = load_config(config_file, start if os.path.isdir(start) else os.path.dirname(start))
@@ -710,6 +722,8 @@ def _config_and_versions(
             major, minor = (int(part) for part in text.split("."))
         except ValueError:
             raise click.BadParameter(f"{text!r} is not X.Y", param_hint=option) from None
+        if not plausible_version((major, minor)):
+            raise click.BadParameter(f"{text!r} is not a Python version (2.7, or 3.0 to 3.49)", param_hint=option)
         versions.append((major, minor))
     return config, versions
 
@@ -806,9 +820,8 @@ def audit_command(
         except BaselineError as exc:
             click.echo(f"depscan audit: error: {exc}", err=True)
             sys.exit(2)
-    config, versions = _config_and_versions(
-        "audit", config_file, os.path.abspath(targets[0]), target_versions, "--target-version"
-    )
+    # The auditor's configuration (where the audit runs, or --config), never the audited tree's own.
+    config, versions = _config_and_versions("audit", config_file, os.getcwd(), target_versions, "--target-version")
     interp, options, cache, where = _scan_setup(targets, **target_options)
     try:
         report = audit(interp, targets, versions, dict(config.capabilities), options, **where)

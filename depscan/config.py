@@ -124,6 +124,30 @@ class Config:
         return dataclasses.replace(self, **{name: value for name, value in overrides.items() if value is not None})
 
 
+def plausible_version(version: tuple[int, int]) -> bool:
+    """A version a program can target: 2.7, or Python 3 up to a generous future."""
+    return version == (2, 7) or (version[0] == 3 and version[1] < 50)
+
+
+def repository_root(root: str) -> str:
+    """The work tree holding ``root`` (the nearest ancestor with ``.git``), else ``root`` itself: a
+    monorepo's project may name a sibling directory of the same repository."""
+    directory = os.path.abspath(root)
+    while True:
+        if os.path.exists(os.path.join(directory, ".git")):
+            return directory
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return os.path.abspath(root)
+        directory = parent
+
+
+def is_inside(path: str, root: str) -> bool:
+    """Whether ``path``, symbolic links resolved, is ``root`` or under it."""
+    real, top = os.path.realpath(path), os.path.realpath(root)
+    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
+
+
 def find_project_root(start: str) -> str | None:
     """The first directory holding a ``pyproject.toml``, from ``start`` (or a file's directory) up; absolute."""
     directory = os.path.abspath(start)
@@ -306,7 +330,15 @@ class _Parser:
         return tuple(value)
 
     def paths(self, settings: dict[str, Any], key: str) -> tuple[str, ...]:
-        return tuple(os.path.normpath(os.path.join(self.root, item)) for item in self.strings(settings, key))
+        """Directories of the project: one outside its repository (``../../..``, ``/``, or a link that
+        leads out) is an error, so that a tree cannot make depscan walk and print the rest of the
+        file system; a user who means it names the directory on the command line (``--path``)."""
+        found = tuple(os.path.normpath(os.path.join(self.root, item)) for item in self.strings(settings, key))
+        boundary = repository_root(self.root)
+        for item, path in zip(self.strings(settings, key), found, strict=True):
+            if not is_inside(path, boundary):
+                raise self.fail(f"{key!r} value {item!r} is outside the project ({_shown(boundary)}); use --path")
+        return found
 
     def python(self, value: object) -> str:
         if not isinstance(value, str):
@@ -331,6 +363,8 @@ class _Parser:
                 raise self.fail(f"'python-version' value {item!r} is not of the form X.Y (such as \"3.12\")")
             major, minor = item.split(".")
             version = (int(major), int(minor))
+            if not plausible_version(version):
+                raise self.fail(f"'python-version' value {item!r} is not a Python version (2.7, or 3.0 to 3.49)")
             if version not in versions:
                 versions.append(version)
         return tuple(versions)

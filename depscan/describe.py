@@ -83,8 +83,9 @@ def describe(executable: str, environ: dict[str, str] | None = None) -> Interpre
     return _build(exe, prefix, version, venv_dir, venv_values, environ)
 
 
-_NATIVE = (b"\x7fELF", b"MZ", b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xce\xfa\xed\xfe", b"\xcf\xfa\xed\xfe")
-_NATIVE += (b"\xca\xfe\xba\xbe",)  # ELF, PE, Mach-O (both byte orders, 32 and 64 bits, universal)
+# ELF, PE, Mach-O (both byte orders, 32 and 64 bits) and Mach-O universal.
+_NATIVE: tuple[bytes, ...] = (b"\x7fELF", b"MZ", b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xce\xfa\xed\xfe")
+_NATIVE += (b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe")
 
 
 def _check_native(exe: str, given: str) -> None:
@@ -170,9 +171,9 @@ def _micro(prefix: str, x_y: str, venv_values: dict[str, str]) -> tuple[int, ...
     for abiflags in ("", "m", "t", "d", "dm", "u", "mu"):
         data = read_bytes(os.path.join(prefix, "include", f"python{x_y}{abiflags}", "patchlevel.h"), _CONFIG_BYTES)
         if isinstance(data, bytes):
-            match = re.search(rb'#define\s+PY_VERSION\s+"(\d+)\.(\d+)\.(\d+)', data)
-            if match and f"{int(match.group(1))}.{int(match.group(2))}" == x_y:
-                return (int(match.group(3)),)
+            found = re.search(rb'#define\s+PY_VERSION\s+"(\d+)\.(\d+)\.(\d+)', data)
+            if found and f"{int(found.group(1))}.{int(found.group(2))}" == x_y:
+                return (int(found.group(3)),)
     for key in ("version", "version_info"):
         match = _VERSION.match(venv_values.get(key, ""))
         if match and match.group(3):

@@ -32,6 +32,8 @@ from typing import Any, Literal
 
 from packaging.requirements import InvalidRequirement, Requirement
 
+from depscan.config import is_inside
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:
@@ -414,7 +416,7 @@ def declared_dependencies(project_root: str) -> Declared:
         project_name, declares, dynamic = _read_pyproject(data, pyproject, requirements, groups, problems)
         read_requirement_files = not declares or dynamic
     if read_requirement_files:
-        reader = _RequirementsReader(requirements, problems, sources)
+        reader = _RequirementsReader(requirements, problems, sources, project_root)
         for path in _requirement_files(project_root):
             reader.read(path)
     return Declared(requirements, problems, MappingProxyType(groups), project_name, tuple(sources))
@@ -662,7 +664,8 @@ _ARCHIVES = (
 class _RequirementsReader:
     """Reads requirements files, each once, following ``-r`` includes."""
 
-    def __init__(self, out: list[DeclaredRequirement], problems: list[str], sources: list[str]) -> None:
+    def __init__(self, out: list[DeclaredRequirement], problems: list[str], sources: list[str], root: str) -> None:
+        self.root = root  # -r includes stay inside the project: a tree cannot make depscan read outside it
         self.out = out
         self.problems = problems
         self.sources = sources
@@ -746,6 +749,9 @@ class _RequirementsReader:
         included = os.path.normpath(os.path.join(os.path.dirname(path), target))
         if not os.path.exists(included):
             self.problems.append(f"{path}:{number}: -r {target}: no such file {included}")
+            return
+        if not is_inside(included, self.root):
+            self.problems.append(f"{path}:{number}: -r {target}: outside the project, not read")
             return
         self.read(included)
 

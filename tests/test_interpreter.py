@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from depscan.interpreter import InterpreterError, choose_executable
 from depscan.describe import describe
+from depscan.interpreter import InterpreterError, choose_executable
 from depscan.probe import probe
 from depscan.resolver import build_search_path, make_resolver
 
