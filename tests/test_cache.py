@@ -602,15 +602,27 @@ def test_put_then_get(tmp_path: Path) -> None:
 
 
 def test_stat_match_is_a_hit_without_reading_the_file(tmp_path: Path, no_reading: Callable[[], None]) -> None:
-    """The fast path: a matching (mtime_ns, size) is trusted, so content changed behind it is not seen."""
+    """The fast path: a matching stat (modification and change times, size, inode) is trusted."""
     source = write(tmp_path / "m.py", "import aaa\n")
     with ExtractionCache(str(tmp_path / "cache")) as cache:
         stored = extract_cached(cache, str(source), "m", False)
-        write(source, "import bbb\n")  # same size, mtime set back to the recorded one
         no_reading()
         assert cache.get(str(source), "m", False) == stored
         assert cache.get_many([(str(source), "m", False)]) == {(str(source), "m", False): stored}
-        assert extract_cached(cache, str(source), "m", False).imports[0].module == "aaa"  # stale, by design
+
+
+def test_a_same_size_edit_with_the_time_set_back_is_seen(tmp_path: Path) -> None:
+    """A tool that restores modification times cannot restore the change time (nor keep the inode)."""
+    source = write(tmp_path / "m.py", "import aaa\n")
+    with ExtractionCache(str(tmp_path / "cache")) as cache:
+        extract_cached(cache, str(source), "m", False)
+        time.sleep(0.01)  # the change time moves on (a coarse clock's tick)
+        write(source, "import bbb\n")  # same size, mtime set back to the recorded one
+        assert extract_cached(cache, str(source), "m", False).imports[0].module == "bbb"
+        replacement = write(tmp_path / "new.py", "import ccc\n")
+        os.replace(replacement, source)  # another file, every time and the size the same
+        os.utime(source, ns=(OLD * 10**9, OLD * 10**9))
+        assert extract_cached(cache, str(source), "m", False).imports[0].module == "ccc"
 
 
 def test_touched_file_with_the_same_content_is_a_hit_by_hash(
