@@ -70,9 +70,9 @@ def user_key() -> bytes | None:
             _create_secret(path)
             return _read_secret(path)
     except _Unusable as exc:
-        note(f"caches off: the secret {path} {exc}")
+        note(f"caches off: no secret to sign them with ({path} {exc})")
     except OSError as exc:
-        note(f"caches off: cannot create the secret {path}: {exc.strerror or exc}")
+        note(f"caches off: no secret to sign them with ({path}: {exc.strerror or exc})")
     return None
 
 

@@ -227,3 +227,16 @@ def test_user_site_variables_are_part_of_the_key(project: Path, tmp_path: Path, 
     check(project, state)
     assert answer(check(project, state)) == "stored"
     assert answer(check(project, state, env={variable: str(tmp_path / "base")})) is None
+
+
+def test_without_a_secret_the_caches_are_off(project: Path, tmp_path: Path) -> None:
+    """Never trusted unsigned: no cache is read or written, and one line says why."""
+    (tmp_path / "state").write_text("not a directory")
+    (project / "app.py").write_text(HOSTILE)
+    age(project)
+    for _ in range(2):
+        done = depscan("check", "--python", sys.executable, cwd=project, state=tmp_path / "state")
+        assert done.returncode == 1 and "nosuchmod" in done.stdout
+        [note, summary] = done.stderr.splitlines()
+        assert note.startswith("depscan: caches off: no secret to sign them with") and summary.startswith("depscan check")
+    assert not (project / ".depscan_cache").exists()
