@@ -238,5 +238,6 @@ def test_without_a_secret_the_caches_are_off(project: Path, tmp_path: Path) -> N
         done = depscan("check", "--python", sys.executable, cwd=project, state=tmp_path / "state")
         assert done.returncode == 1 and "nosuchmod" in done.stdout
         [note, summary] = done.stderr.splitlines()
-        assert note.startswith("depscan: caches off: no secret to sign them with") and summary.startswith("depscan check")
+        assert note.startswith("depscan: caches off: no secret to sign them with")
+        assert summary.startswith("depscan check")
     assert not (project / ".depscan_cache").exists()
