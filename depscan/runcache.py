@@ -41,7 +41,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from depscan import source, trust
+from depscan import trust
 from depscan.atomic import write_atomic
 
 SCHEMA = 3
@@ -203,10 +203,13 @@ class RunCache:
         """The stored answer of the run ``key``, when it is this user's and every entry of its
         witness still holds."""
         path = self._file(key)
-        if self._secret is None or self._refused(create=False) or trust.regular_or_absent(path):
+        if self._secret is None or self._refused(create=False):
             return None
-        data = source.read_bytes(path, MAX_BYTES)
-        signed = self._signed(key, data) if isinstance(data, bytes) else None
+        try:
+            read = trust.read_own(path, MAX_BYTES)
+        except OSError:
+            return None
+        signed = None if read is None else self._signed(key, read[0])
         if signed is None:
             return None
         try:

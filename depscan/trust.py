@@ -28,14 +28,22 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
-import logging
 import os
 import stat
 
-__all__ = ["SECRET_BYTES", "note", "real_directory", "regular_or_absent", "secret_path", "sign", "user_key", "verify"]
+__all__ = [
+    "SECRET_BYTES",
+    "note",
+    "read_own",
+    "real_directory",
+    "regular_or_absent",
+    "secret_path",
+    "sign",
+    "user_key",
+    "verify",
+]
 
 SECRET_BYTES = 32
-_LOG = logging.getLogger("depscan")
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 
@@ -47,7 +55,9 @@ class _Unusable(Exception):
 @functools.cache
 def note(message: str) -> None:
     """Say, once per process, why a cache is off (logging's last resort prints it as one line)."""
-    _LOG.warning("depscan: %s", message)
+    import logging  # here: most runs have nothing to say, and the import is a few milliseconds
+
+    logging.getLogger("depscan").warning("depscan: %s", message)
 
 
 def secret_path() -> str:
@@ -77,19 +87,39 @@ def user_key() -> bytes | None:
 
 
 def _read_secret(path: str) -> bytes:
-    fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _CLOEXEC | getattr(os, "O_NONBLOCK", 0))
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise _Unusable("is not a regular file")
-        if hasattr(os, "geteuid") and (info.st_uid != os.geteuid() or info.st_mode & 0o077):
-            raise _Unusable("is not this user's alone (it must be owned by you, mode 0600)")
-        data = os.read(fd, SECRET_BYTES + 1)
-    finally:
-        os.close(fd)
+    read = read_own(path, SECRET_BYTES)
+    if read is None:
+        raise _Unusable(f"is not a regular file of {SECRET_BYTES} bytes")
+    data, info = read
+    if hasattr(os, "geteuid") and (info.st_uid != os.geteuid() or info.st_mode & 0o077):
+        raise _Unusable("is not this user's alone (it must be owned by you, mode 0600)")
     if len(data) != SECRET_BYTES:
         raise _Unusable(f"is not {SECRET_BYTES} bytes long")
     return data
+
+
+def read_own(path: str, max_bytes: int) -> tuple[bytes, os.stat_result] | None:
+    """One of the caches' own files, with its ``fstat``; None when it is not a regular file of at
+    most ``max_bytes`` (a link is not followed, a FIFO not waited for). Raises OSError, as
+    :func:`open` does (FileNotFoundError, ELOOP for a link).
+
+    Unlike :func:`depscan.source.read_bytes`, which reads what the analysed tree names and
+    follows its links, this refuses links, and costs no import of the model (a warm run
+    reads one such file and nothing else)."""
+    fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _CLOEXEC | getattr(os, "O_NONBLOCK", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
+            return None
+        chunks, total = [], 0
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > max_bytes:
+                return None  # grew while read
+    finally:
+        os.close(fd)
+    return b"".join(chunks), info
 
 
 def _create_secret(path: str) -> None:
