@@ -5,8 +5,15 @@ directory, keyed by ``(path, module, is_package)``: those, the file's content,
 the depscan version and the parsing Python (its ``major.minor`` and
 implementation) decide an extraction, so a row is reused only when all match.
 
+Every row carries an HMAC-SHA256 of its other columns, keyed by this user's
+secret (:mod:`depscan.trust`): a database committed to a repository (a clone
+brings it along) holds rows its author signed, if anyone did, and they are
+misses, overwritten as the files are extracted anew. A cache directory or a
+database file that is a symbolic link is not used at all.
+
 Checking a row is cheap: the file is ``stat``-ed and, when its modification
-time and size are the ones recorded, the row is used without reading the file.
+and change times, size and inode are the ones recorded, the row is used without
+reading the file.
 When only the ``stat`` differs (a ``touch``, a checkout rewriting the same
 content) the file is read and hashed, and a matching SHA-256 refreshes the
 recorded ``stat``. A file modified within the last few seconds is never trusted
@@ -676,9 +683,11 @@ class ExtractionCache:
     """Extractions on disk, in ``directory/extractions.sqlite3``.
 
     Creates the directory (with a ``.gitignore`` of ``*``) and the database as
-    needed. Every method is safe to call whatever happens to the database:
-    after an error the cache is off (:attr:`enabled` is False), lookups miss
-    and writes do nothing. Several processes may share one cache.
+    needed; the cache is off when the directory or a file of the database is a
+    link, or there is no ``secret`` to sign rows with (by default this user's).
+    Every method is safe to call whatever happens to the database: after an
+    error the cache is off (:attr:`enabled` is False), lookups miss and writes
+    do nothing. Several processes may share one cache.
     """
 
     def __init__(

@@ -30,6 +30,7 @@ import hashlib
 import hmac
 import os
 import stat
+from collections.abc import Callable
 
 __all__ = [
     "SECRET_BYTES",
@@ -171,11 +172,7 @@ def real_directory(path: str, *, create: bool) -> str | None:
             return f"cannot create {path}: {exc.strerror or exc}"
     except OSError as exc:
         return f"cannot use {path}: {exc.strerror or exc}"
-    if stat.S_ISLNK(info.st_mode):
-        return f"{path} is a symbolic link; not used"
-    if not stat.S_ISDIR(info.st_mode):
-        return f"{path} is not a directory; not used"
-    return None
+    return _refusal(path, info.st_mode, stat.S_ISDIR, "a directory")
 
 
 def regular_or_absent(path: str) -> str | None:
@@ -186,8 +183,10 @@ def regular_or_absent(path: str) -> str | None:
         return None
     except OSError as exc:
         return f"cannot use {path}: {exc.strerror or exc}"
-    if stat.S_ISLNK(info.st_mode):
+    return _refusal(path, info.st_mode, stat.S_ISREG, "a regular file")
+
+
+def _refusal(path: str, mode: int, is_kind: Callable[[int], bool], kind: str) -> str | None:
+    if stat.S_ISLNK(mode):
         return f"{path} is a symbolic link; not used"
-    if not stat.S_ISREG(info.st_mode):
-        return f"{path} is not a regular file; not used"
-    return None
+    return None if is_kind(mode) else f"{path} is not {kind}; not used"
