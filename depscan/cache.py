@@ -5,8 +5,15 @@ directory, keyed by ``(path, module, is_package)``: those, the file's content,
 the depscan version and the parsing Python (its ``major.minor`` and
 implementation) decide an extraction, so a row is reused only when all match.
 
+Every row carries an HMAC-SHA256 of its other columns, keyed by this user's
+secret (:mod:`depscan.trust`): a database committed to a repository (a clone
+brings it along) holds rows its author signed, if anyone did, and they are
+misses, overwritten as the files are extracted anew. A cache directory or a
+database file that is a symbolic link is not used at all.
+
 Checking a row is cheap: the file is ``stat``-ed and, when its modification
-time and size are the ones recorded, the row is used without reading the file.
+and change times, size and inode are the ones recorded, the row is used without
+reading the file.
 When only the ``stat`` differs (a ``touch``, a checkout rewriting the same
 content) the file is read and hashed, and a matching SHA-256 refreshes the
 recorded ``stat``. A file modified within the last few seconds is never trusted
@@ -40,7 +47,7 @@ from collections.abc import Iterable, Sequence
 from types import TracebackType
 from typing import Any, Final, Literal, TypeAlias, cast
 
-from depscan import DEFAULT_MAX_BYTES, __version__, bytecode, conditions, extract, model, source
+from depscan import DEFAULT_MAX_BYTES, __version__, bytecode, conditions, extract, model, source, trust
 from depscan.conditions import (
     All,
     Any_,
@@ -84,7 +91,7 @@ __all__ = [
 
 FORMAT_VERSION: Final = 1
 """The first item of every encoded extraction; bump when the layout changes."""
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 """Kept in the ``meta`` table; a database with another one is rebuilt."""
 DATABASE_NAME: Final = "extractions.sqlite3"
 
@@ -556,17 +563,19 @@ _SCHEMA: Final = (
     "CREATE TABLE meta (key TEXT NOT NULL PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
     "CREATE TABLE extractions ("
     "path BLOB NOT NULL, module BLOB NOT NULL, is_package INTEGER NOT NULL, "
-    "mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL, sha256 BLOB NOT NULL, "
-    "depscan_version TEXT NOT NULL, python TEXT NOT NULL, data BLOB NOT NULL, "
+    "mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, ino INTEGER NOT NULL, "
+    "sha256 BLOB NOT NULL, depscan_version TEXT NOT NULL, python TEXT NOT NULL, data BLOB NOT NULL, "
+    "mac BLOB NOT NULL, "
     "UNIQUE (path, module, is_package))",
 )
 _SELECT: Final = (
-    "SELECT path, module, is_package, mtime_ns, size, sha256, depscan_version, python, data "
+    "SELECT path, module, is_package, mtime_ns, size, ctime_ns, ino, sha256, depscan_version, python, data, mac "
     "FROM extractions WHERE path IN ({})"
 )
-_UPSERT: Final = "INSERT OR REPLACE INTO extractions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_UPSERT: Final = "INSERT OR REPLACE INTO extractions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _REFRESH: Final = (
-    "UPDATE extractions SET mtime_ns = ?, size = ? WHERE path = ? AND module = ? AND is_package = ? AND sha256 = ?"
+    "UPDATE extractions SET mtime_ns = ?, size = ?, ctime_ns = ?, ino = ?, mac = ? "
+    "WHERE path = ? AND module = ? AND is_package = ? AND mac = ?"
 )
 # Errors that turn the cache off for the run. sqlite3 reports SQLITE_NOMEM as MemoryError;
 # OverflowError and ValueError come from binding an integer or string SQLite cannot hold.
@@ -574,7 +583,9 @@ _DB_ERRORS = (sqlite3.Error, OSError, MemoryError, OverflowError, ValueError)
 _GITIGNORE = "# Automatically created by depscan.\n*\n"
 
 _Row: TypeAlias = tuple[Any, ...]
-_Stamp: TypeAlias = tuple[int, int]  # (mtime_ns, size) to record
+_Stamp: TypeAlias = tuple[int, int, int, int]  # (mtime_ns, size, ctime_ns, inode) to record
+_UNVERIFIED_STAMP: Final[_Stamp] = (0, _UNVERIFIED, 0, 0)
+_SUFFIXES: Final = ("", "-wal", "-shm", "-journal")  # the database's files
 
 
 @functools.cache
@@ -649,23 +660,39 @@ def _read_regular(path: str, max_bytes: int | None) -> tuple[bytes, os.stat_resu
 
 
 def _stamp(info: os.stat_result, now: int) -> _Stamp:
-    """The (mtime_ns, size) to record, or the unverified marker when the stat cannot be trusted yet."""
-    mtime = info.st_mtime_ns
-    if mtime >= now - _RACY_NS or not _INT64[0] <= mtime <= _INT64[1]:
-        return (0, _UNVERIFIED)
-    return (mtime, info.st_size)
+    """The stat to record, or the unverified marker when it cannot be trusted yet.
+
+    The change time and inode are kept as well as the modification time and size: a
+    same-size edit whose modification time is then set back changes the change time,
+    and a file replaced by another (a rename over it) its inode. Only the modification
+    time decides whether a stat is too recent (the change time cannot be set back, so
+    every file a test or a checkout just wrote would be hashed for three seconds).
+    """
+    mtime, ctime = info.st_mtime_ns, info.st_ctime_ns
+    if mtime >= now - _RACY_NS or not (_INT64[0] <= mtime <= _INT64[1] and _INT64[0] <= ctime <= _INT64[1]):
+        return _UNVERIFIED_STAMP
+    return (mtime, info.st_size, ctime, _as_int64(info.st_ino))
+
+
+def _as_int64(number: int) -> int:
+    """An inode number as SQLite can hold it (some file systems use all 64 bits)."""
+    return number - (1 << 64) if number > _INT64[1] else number
 
 
 class ExtractionCache:
     """Extractions on disk, in ``directory/extractions.sqlite3``.
 
     Creates the directory (with a ``.gitignore`` of ``*``) and the database as
-    needed. Every method is safe to call whatever happens to the database:
-    after an error the cache is off (:attr:`enabled` is False), lookups miss
-    and writes do nothing. Several processes may share one cache.
+    needed; the cache is off when the directory or a file of the database is a
+    link, or there is no ``secret`` to sign rows with (by default this user's).
+    Every method is safe to call whatever happens to the database: after an
+    error the cache is off (:attr:`enabled` is False), lookups miss and writes
+    do nothing. Several processes may share one cache.
     """
 
-    def __init__(self, directory: str | os.PathLike[str], *, busy_timeout_ms: int = 5000) -> None:
+    def __init__(
+        self, directory: str | os.PathLike[str], *, busy_timeout_ms: int = 5000, secret: bytes | None = None
+    ) -> None:
         self.directory = os.fspath(directory)
         self.path = os.path.join(self.directory, DATABASE_NAME)
         self._busy_timeout_ms = busy_timeout_ms
@@ -674,9 +701,14 @@ class ExtractionCache:
         self._pending_keys: set[CacheKey] = set()
         self._depscan_version = f"{__version__}+{_code_fingerprint()}"
         self._python = _PARSER
-        try:
-            os.makedirs(self.directory, exist_ok=True)
-        except OSError:
+        self._secret = secret if secret is not None else trust.user_key()
+        if self._secret is None:
+            return  # no secret to sign rows with: no cache (trust.user_key said why)
+        refused = trust.real_directory(self.directory, create=True)
+        for suffix in _SUFFIXES:
+            refused = refused or trust.regular_or_absent(self.path + suffix)
+        if refused:
+            trust.note(f"extraction cache off: {refused}")
             return
         self._write_gitignore()
         try:
@@ -759,7 +791,7 @@ class ExtractionCache:
         return "ok" if version == [(str(SCHEMA_VERSION),)] else "bad"
 
     def _delete_files(self) -> None:
-        for suffix in ("", "-wal", "-shm", "-journal"):
+        for suffix in _SUFFIXES:
             try:
                 os.remove(self.path + suffix)
             except FileNotFoundError:
@@ -842,7 +874,7 @@ class ExtractionCache:
             self._failed(exc)
             return {}
         hits: dict[CacheKey, tuple[Extraction, int]] = {}
-        refreshed: list[tuple[int, int, bytes, bytes, int, bytes]] = []
+        refreshed: list[_Row] = []
         now = time.time_ns()
         for db_key, row in rows.items():
             key = wanted.get(db_key)
@@ -854,13 +886,15 @@ class ExtractionCache:
             self._write(_REFRESH, refreshed)
         return hits
 
-    def _check(
-        self, key: CacheKey, row: _Row, refreshed: list[tuple[int, int, bytes, bytes, int, bytes]], now: int
-    ) -> tuple[Extraction, int] | None:
+    def _check(self, key: CacheKey, row: _Row, refreshed: list[_Row], now: int) -> tuple[Extraction, int] | None:
         path, module, is_package = key
-        _, _, _, mtime, size, digest, version, python, data = row
+        stamp = tuple(row[3:7])
+        digest, version, python, data, mac = row[7:]
         if version != self._depscan_version or python != self._python:
             return None
+        parts = _signed_parts(row[:-1])
+        if self._secret is None or parts is None or not trust.verify(self._secret, mac, *parts):
+            return None  # not written by this user (planted in the tree), or damaged
         try:
             info = os.stat(path)
         except (OSError, ValueError):
@@ -868,7 +902,8 @@ class ExtractionCache:
         if not stat.S_ISREG(info.st_mode):
             return None
         refresh: _Stamp | None = None
-        if info.st_mtime_ns != mtime or info.st_size != size:
+        size = stamp[1]
+        if (info.st_mtime_ns, info.st_size, info.st_ctime_ns, _as_int64(info.st_ino)) != stamp:
             if size != _UNVERIFIED and info.st_size != size:
                 return None  # another size: another content, no need to read it
             read = _read_regular(path, None)
@@ -885,7 +920,8 @@ class ExtractionCache:
         if extraction.module != module or extraction.is_package != is_package or extraction.path != path:
             return None
         if refresh is not None and refresh[1] != _UNVERIFIED:
-            refreshed.append((refresh[0], refresh[1], row[0], row[1], row[2], digest))
+            new = self._signed_row((*row[:3], *refresh, *row[7:11]))
+            refreshed.append((*refresh, new[-1], *row[:3], mac))
         return extraction, info.st_size
 
     # -- writing -------------------------------------------------------------------
@@ -914,7 +950,7 @@ class ExtractionCache:
                     continue
                 data = read[0]
             digest = hashlib.sha256(data).digest()
-            stamp: _Stamp = (0, _UNVERIFIED)
+            stamp = _UNVERIFIED_STAMP
             if read is not None and (read[0] is data or hashlib.sha256(read[0]).digest() == digest):
                 stamp = _stamp(read[1], now)
             row = self._row((path, module, is_package), extraction, digest, stamp)
@@ -947,18 +983,14 @@ class ExtractionCache:
 
     def _row_of(self, key: CacheKey, entry: Entry) -> _Row:
         path, module, is_package = key
-        digest, mtime, size, encoded = entry
-        return (
-            _blob(path),
-            _blob(module),
-            int(is_package),
-            mtime,
-            size,
-            digest,
-            self._depscan_version,
-            self._python,
-            encoded,
+        digest, stamp, encoded = entry
+        return self._signed_row(
+            (_blob(path), _blob(module), int(is_package), *stamp, digest, self._depscan_version, self._python, encoded)
         )
+
+    def _signed_row(self, row: _Row) -> _Row:
+        """``row`` with its MAC (by :meth:`__init__`, there is a secret when there is a database)."""
+        return (*row, trust.sign(self._secret or b"", *(_signed_parts(row) or ())))
 
     def put_entries(self, entries: Iterable[tuple[CacheKey, Entry]]) -> None:
         """Store what :func:`extract_for_cache` made (in other processes), in one transaction."""
@@ -985,8 +1017,22 @@ class ExtractionCache:
             self._failed(exc)
 
 
-Entry: TypeAlias = tuple[bytes, int, int, bytes]
-"""What a row stores of one extraction: the content's SHA-256, the (mtime_ns, size) to record, the encoding."""
+Entry: TypeAlias = tuple[bytes, _Stamp, bytes]
+"""What a row stores of one extraction: the content's SHA-256, the stat to record, the encoding."""
+
+
+def _signed_parts(row: Sequence[Any]) -> list[bytes] | None:
+    """What a row's MAC covers: every other column (path, module, is_package, the stat, the
+    content's hash, the depscan version, the parsing Python and the encoded extraction);
+    None when a column is not of its type (a planted database may hold anything)."""
+    path, module, is_package, *stamp, digest, version, python, data = row
+    numbers = (is_package, *stamp)
+    if any(type(n) is not int or not _INT64[0] <= n <= _INT64[1] for n in numbers):
+        return None
+    if any(type(b) is not bytes for b in (path, module, digest, data)) or type(version) is not str:
+        return None
+    packed = b"".join(n.to_bytes(8, "big", signed=True) for n in numbers)
+    return [path, module, packed, digest, version.encode(), str(python).encode(), data]
 
 
 def _entry(key: CacheKey, extraction: Extraction, digest: bytes, stamp: _Stamp) -> Entry | None:
@@ -1000,7 +1046,7 @@ def _entry(key: CacheKey, extraction: Extraction, digest: bytes, stamp: _Stamp) 
         encoded = encode_extraction(extraction)
     except CacheError:
         return None
-    return (digest, *stamp, encoded)
+    return (digest, stamp, encoded)
 
 
 _BATCH_ROWS: Final = 512

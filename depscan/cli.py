@@ -493,7 +493,7 @@ def _scan_run_cache(
     """The run cache of a scan and the key of this one; (None, None) with --no-cache, or when the
     target interpreter cannot be told (the scan will say why)."""
     from depscan.interpreter import InterpreterError, choose_executable
-    from depscan.runcache import RunCache, run_key, signature
+    from depscan.runcache import KEY_ENVIRONMENT, RunCache, run_key, signature
 
     cache_dir = _scan_cache_dir(target_options["no_cache"], target_options["cache_dir"])
     if cache_dir is None:
@@ -525,7 +525,7 @@ def _scan_run_cache(
             "python": python,
             "report": report_options,
             "dot": dot,
-            "env": [os.environ.get(name) for name in ("PYTHONPATH", "SETUPTOOLS_USE_DISTUTILS")],
+            "env": [os.environ.get(name) for name in KEY_ENVIRONMENT],
         }
     )
     return RunCache(cache_dir), key
@@ -632,7 +632,7 @@ def check_command(
     started = time.time_ns()  # an entry of the witness changed after this makes the answer untrustworthy
     if cache_root is not None:
         # An unchanged tree gets the stored answer at once (see depscan.runcache).
-        from depscan.runcache import RunCache, run_key, signature
+        from depscan.runcache import KEY_ENVIRONMENT, RunCache, run_key, signature
 
         runs = RunCache(cache_root)
         key = run_key(
@@ -643,7 +643,7 @@ def check_command(
                 "config": config.file,
                 "python": [choice.path, signature(choice.path), probe_python],
                 "options": [python_versions, platforms, paths_extra, no_pythonpath, output_format, jobs],
-                "env": [os.environ.get(name) for name in ("PYTHONPATH", "SETUPTOOLS_USE_DISTUTILS")],
+                "env": [os.environ.get(name) for name in KEY_ENVIRONMENT],
             }
         )
         stored = runs.load(key)

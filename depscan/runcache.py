@@ -23,7 +23,12 @@ directory does not count as a change. The run is stored only when each such
 listing is still the one the resolver saw.
 
 Answers are files in ``<cache>/runs/``, written atomically; one that cannot
-be read is a miss.
+be read is a miss. Each is signed with this user's secret (:mod:`depscan.trust`):
+an answer planted in the tree, or edited, does not verify and is a miss, and so
+is one whose witness is empty (it would hold whatever changed). A cache or
+``runs`` directory that is a symbolic link is not used. Files are signed by
+their modification and change times, size and inode: an edit that keeps the
+size and sets the modification time back still changes the change time.
 """
 
 from __future__ import annotations
@@ -36,20 +41,26 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from depscan import trust
 from depscan.atomic import write_atomic
 
-SCHEMA = 2
+SCHEMA = 3
 MAX_ANSWERS = 64  # stored answers kept; the ones used longest ago go first
 MAX_BYTES = 256 * 1024 * 1024  # and no more than this of them (a scan's report of Django is 3 MB)
 FRESH_NS = 3_000_000_000  # a witness changed this recently makes a run too fresh to store
-# path, and [mtime_ns, size] (None: not there), or {"listing": hash} for a directory the resolver listed
+# path, and [mtime_ns, size, ctime_ns, inode] (None: not there), or {"listing": hash} for a directory
+# the resolver listed
 Entry = tuple[str, Any]
+KEY_ENVIRONMENT = ("PYTHONPATH", "SETUPTOOLS_USE_DISTUTILS", "PYTHONNOUSERSITE", "PYTHONUSERBASE", "HOME")
+"""The environment variables that change an answer (the search path, the user's site directory),
+for the caller's :func:`run_key`."""
+_MAC_LINE = 65  # the answer's MAC in hex, and a newline
 
 # The names in a directory that count: those with a suffix the finders or site read, and
 # identifiers without a dot (a package, a namespace portion). Any other name cannot change
-# what an import finds.
+# what an import finds. Stubs count too: a check asks them about type-only imports.
 _RELEVANT_SUFFIXES: tuple[str, ...] = (".py", ".pyc", ".pyw", ".so", ".pyd", ".pth", ".egg-link", ".zip", ".egg")
-_RELEVANT_SUFFIXES += (".whl", ".dist-info", ".egg-info")
+_RELEVANT_SUFFIXES += (".whl", ".dist-info", ".egg-info", ".pyi", "-stubs")
 
 
 @dataclass(frozen=True)
@@ -88,7 +99,7 @@ def signature(path: str) -> list[int] | None:
         info = os.stat(path)
     except (OSError, ValueError):
         return None
-    return [info.st_mtime_ns, info.st_size]
+    return [info.st_mtime_ns, info.st_size, info.st_ctime_ns, info.st_ino]
 
 
 def relevant(name: str) -> bool:
@@ -151,55 +162,73 @@ def too_fresh(entries: Iterable[Entry], since_ns: int | None = None) -> bool:
 
 
 class RunCache:
-    """Answers in ``<cache>/runs/<key>.run``: a JSON header line (schema, witness, summary,
-    status and the byte lengths of what follows), then the report's UTF-8 bytes, then the
-    diagram's. The report is kept raw, not as a JSON string: a scan's JSON report runs to
-    megabytes, and reading it back is the whole of a warm run."""
+    """Answers in ``<cache>/runs/<key>.run``: the answer's MAC (in hex, on a line of its own),
+    a JSON header line (schema, witness, summary, status and the byte lengths of what
+    follows), then the report's UTF-8 bytes, then the diagram's. The report is kept raw,
+    not as a JSON string: a scan's JSON report runs to megabytes, and reading it back is
+    the whole of a warm run. (Lone surrogates, from file names that are not UTF-8, are
+    kept as they are, by ``surrogatepass``.)
 
-    def __init__(self, directory: str) -> None:
+    ``secret`` signs the answers; by default this user's (:func:`depscan.trust.user_key`).
+    Without one, nothing is loaded or stored."""
+
+    def __init__(self, directory: str, secret: bytes | None = None) -> None:
+        self.root = directory
         self.directory = os.path.join(directory, "runs")
+        self._secret = secret if secret is not None else trust.user_key()
 
     def _file(self, key: str) -> str:
         return os.path.join(self.directory, f"{key}.run")
 
-    def load(self, key: str) -> Answer | None:
-        """The stored answer of the run ``key``, when every entry of its witness still holds."""
+    def _refused(self, *, create: bool) -> bool:
+        """The cache or its ``runs`` directory is a link (or not a directory): say so, and use neither."""
+        reason = trust.real_directory(self.root, create=create)
+        reason = reason or trust.real_directory(self.directory, create=create)
+        if reason:
+            trust.note(f"run cache off: {reason}")
+        return reason is not None
+
+    def _signed(self, key: str, data: bytes) -> bytes | None:
+        """What follows the MAC line of ``data``, when the MAC is this user's for ``key``."""
+        if self._secret is None or len(data) < _MAC_LINE or data[_MAC_LINE - 1 : _MAC_LINE] != b"\n":
+            return None
         try:
-            with open(self._file(key), "rb") as handle:
-                data = handle.read()
-            end = data.index(b"\n")
-            header = json.loads(data[:end])
-            if header.get("schema") != SCHEMA:
-                return None
-            for path, stored in header["witness"]:
-                if not holds(path, stored):
-                    return None
-            summary, status = header["summary"], header["status"]
-            report_size, diagram_size = header["report_bytes"], header["diagram_bytes"]
-            if not isinstance(status, int) or not isinstance(report_size, int):
-                return None
-            body = data[end + 1 :]
-            if len(body) != report_size + (diagram_size or 0):
-                return None  # cut short
+            mac = bytes.fromhex(data[: _MAC_LINE - 1].decode("ascii"))
+        except ValueError:
+            return None
+        rest = memoryview(data)[_MAC_LINE:]
+        return bytes(rest) if trust.verify(self._secret, mac, b"run", key.encode(), rest) else None
+
+    def load(self, key: str) -> Answer | None:
+        """The stored answer of the run ``key``, when it is this user's and every entry of its
+        witness still holds."""
+        path = self._file(key)
+        if self._secret is None or self._refused(create=False):
+            return None
+        try:
+            read = trust.read_own(path, MAX_BYTES)
+        except OSError:
+            return None
+        signed = None if read is None else self._signed(key, read[0])
+        if signed is None:
+            return None
+        try:
+            answer = _parse(signed)
+        except (ValueError, KeyError, TypeError):
+            return None
+        if answer is not None:
             try:
-                os.utime(self._file(key))  # used now: the last to be pruned
+                os.utime(path)  # used now: the last to be pruned
             except OSError:
                 pass
-            return Answer(
-                body[:report_size].decode("utf-8"),
-                summary if isinstance(summary, str) else None,
-                status,
-                body[report_size:] if diagram_size is not None else None,
-            )
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
+        return answer
 
     def store(self, key: str, entries: list[Entry], answer: Answer, started_ns: int | None = None) -> bool:
-        """Keep the answer; not when its witness is too fresh to trust: changed in the seconds
-        before the run started (``started_ns``) or during it. False when not kept."""
-        if too_fresh(entries, started_ns):
+        """Keep the answer; not when its witness is empty, or too fresh to trust: changed in the
+        seconds before the run started (``started_ns``) or during it. False when not kept."""
+        if self._secret is None or not entries or too_fresh(entries, started_ns):
             return False
-        report = answer.report.encode("utf-8")
+        report = answer.report.encode("utf-8", "surrogatepass")
         header = {
             "schema": SCHEMA,
             "witness": entries,
@@ -208,10 +237,15 @@ class RunCache:
             "report_bytes": len(report),
             "diagram_bytes": None if answer.diagram is None else len(answer.diagram),
         }
-        data = json.dumps(header, separators=(",", ":")).encode("utf-8") + b"\n" + report + (answer.diagram or b"")
+        rest = json.dumps(header, separators=(",", ":")).encode("ascii") + b"\n" + report + (answer.diagram or b"")
+        mac = trust.sign(self._secret, b"run", key.encode(), rest)
+        if self._refused(create=True):
+            return False
+        path = self._file(key)
         try:
-            os.makedirs(self.directory, exist_ok=True)
-            write_atomic(self._file(key), data)
+            if trust.regular_or_absent(path):
+                os.unlink(path)  # a planted link or FIFO: replaced, never written through
+            write_atomic(path, mac.hex().encode("ascii") + b"\n" + rest)
         except OSError:
             return False
         self._prune(keep=key)
@@ -242,3 +276,32 @@ class RunCache:
                 os.remove(os.path.join(self.directory, name))
             except OSError:
                 pass
+
+
+def _parse(data: bytes) -> Answer | None:
+    """The answer in a run file's signed part (after the MAC line); None when it may not be used."""
+    end = data.index(b"\n")
+    header = json.loads(data[:end])
+    if header.get("schema") != SCHEMA:
+        return None
+    witness = header["witness"]
+    if not isinstance(witness, list) or not witness:
+        return None  # an empty witness would hold whatever changed
+    for path, stored in witness:
+        if not isinstance(path, str) or not holds(path, stored):
+            return None
+    summary, status = header["summary"], header["status"]
+    report_size, diagram_size = header["report_bytes"], header["diagram_bytes"]
+    if not isinstance(status, int) or not isinstance(report_size, int):
+        return None
+    if diagram_size is not None and not isinstance(diagram_size, int):
+        return None
+    body = data[end + 1 :]
+    if report_size < 0 or len(body) != report_size + (diagram_size or 0):
+        return None  # cut short
+    return Answer(
+        body[:report_size].decode("utf-8", "surrogatepass"),
+        summary if isinstance(summary, str) else None,
+        status,
+        body[report_size:] if diagram_size is not None else None,
+    )

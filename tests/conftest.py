@@ -35,6 +35,21 @@ def records_on(extraction: Extraction, line: int) -> list[ImportRecord]:
     return [record for record in extraction.imports if record.line == line]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_secret(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The caches' signing secret (depscan.trust) in a directory of the tests' own, for the
+    tests and the depscan processes they start: not the user's."""
+    import os
+
+    saved = os.environ.get("XDG_STATE_HOME")
+    os.environ["XDG_STATE_HOME"] = str(tmp_path_factory.mktemp("state"))
+    yield
+    if saved is None:
+        del os.environ["XDG_STATE_HOME"]
+    else:
+        os.environ["XDG_STATE_HOME"] = saved
+
+
 @pytest.fixture(scope="session")
 def extracted() -> dict[str, Extraction]:
     """Every fixture under fixtures/extract, extracted once, keyed by relative path."""

@@ -602,15 +602,27 @@ def test_put_then_get(tmp_path: Path) -> None:
 
 
 def test_stat_match_is_a_hit_without_reading_the_file(tmp_path: Path, no_reading: Callable[[], None]) -> None:
-    """The fast path: a matching (mtime_ns, size) is trusted, so content changed behind it is not seen."""
+    """The fast path: a matching stat (modification and change times, size, inode) is trusted."""
     source = write(tmp_path / "m.py", "import aaa\n")
     with ExtractionCache(str(tmp_path / "cache")) as cache:
         stored = extract_cached(cache, str(source), "m", False)
-        write(source, "import bbb\n")  # same size, mtime set back to the recorded one
         no_reading()
         assert cache.get(str(source), "m", False) == stored
         assert cache.get_many([(str(source), "m", False)]) == {(str(source), "m", False): stored}
-        assert extract_cached(cache, str(source), "m", False).imports[0].module == "aaa"  # stale, by design
+
+
+def test_a_same_size_edit_with_the_time_set_back_is_seen(tmp_path: Path) -> None:
+    """A tool that restores modification times cannot restore the change time (nor keep the inode)."""
+    source = write(tmp_path / "m.py", "import aaa\n")
+    with ExtractionCache(str(tmp_path / "cache")) as cache:
+        extract_cached(cache, str(source), "m", False)
+        time.sleep(0.01)  # the change time moves on (a coarse clock's tick)
+        write(source, "import bbb\n")  # same size, mtime set back to the recorded one
+        assert extract_cached(cache, str(source), "m", False).imports[0].module == "bbb"
+        replacement = write(tmp_path / "new.py", "import ccc\n")
+        os.replace(replacement, source)  # another file, every time and the size the same
+        os.utime(source, ns=(OLD * 10**9, OLD * 10**9))
+        assert extract_cached(cache, str(source), "m", False).imports[0].module == "ccc"
 
 
 def test_touched_file_with_the_same_content_is_a_hit_by_hash(
@@ -1111,3 +1123,53 @@ def test_processes_sharing_a_cache(tmp_path: Path) -> None:
     with ExtractionCache(directory) as cache:
         assert cache.get_many(keys) == {key: extract_file(*key) for key in keys}
     assert len(rows(tmp_path / "cache")) == 200
+
+
+def test_a_row_signed_with_another_secret_is_a_miss_and_is_replaced(tmp_path: Path) -> None:
+    """A database committed to the repository was signed (if at all) with its author's secret."""
+    source = write(tmp_path / "m.py", "import aaa\n")
+    directory = str(tmp_path / "cache")
+    with ExtractionCache(directory, secret=b"a" * 32) as planted:
+        planted.put(str(source), "m", False, extract(b"", "m", False, str(source)), source.read_bytes())
+        assert planted.get(str(source), "m", False) is not None
+    with ExtractionCache(directory) as cache:
+        assert cache.get(str(source), "m", False) is None
+        assert extract_cached(cache, str(source), "m", False).imports[0].module == "aaa"
+        assert cache.get(str(source), "m", False) is not None  # our own row now
+    with ExtractionCache(directory, secret=b"a" * 32) as planted:
+        assert planted.get(str(source), "m", False) is None
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["mac = x'00'", "mac = 'text'", "data = 'text'", "sha256 = 7", "mtime_ns = 'x'", "ino = ino + 1", "size = 12"],
+)
+def test_a_row_changed_behind_its_signature_is_a_miss(tmp_path: Path, change: str) -> None:
+    source = write(tmp_path / "m.py", "import aaa\n")
+    directory = tmp_path / "cache"
+    with ExtractionCache(str(directory)) as cache:
+        extract_cached(cache, str(source), "m", False)
+        assert cache.get(str(source), "m", False) is not None
+    with contextlib.closing(sqlite3.connect(directory / DATABASE_NAME)) as db, db:
+        db.execute(f"UPDATE extractions SET {change}")
+    with ExtractionCache(str(directory)) as cache:
+        assert cache.get(str(source), "m", False) is None
+
+
+def test_a_refreshed_stat_is_signed_again(tmp_path: Path, no_reading: Callable[[], None]) -> None:
+    source = write(tmp_path / "m.py", "import aaa\n")
+    with ExtractionCache(str(tmp_path / "cache")) as cache:
+        stored = extract_cached(cache, str(source), "m", False)
+        os.utime(source, ns=((OLD + 5) * 10**9, (OLD + 5) * 10**9))
+        assert cache.get(str(source), "m", False) == stored  # by hash; the new stat recorded
+    with ExtractionCache(str(tmp_path / "cache")) as cache:
+        no_reading()
+        assert cache.get(str(source), "m", False) == stored
+
+
+def test_a_cache_directory_that_is_a_link_is_not_used(tmp_path: Path) -> None:
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "cache").symlink_to(tmp_path / "elsewhere")
+    with ExtractionCache(str(tmp_path / "cache")) as cache:
+        assert not cache.enabled
+    assert list((tmp_path / "elsewhere").iterdir()) == []

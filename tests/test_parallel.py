@@ -80,7 +80,7 @@ def test_results_over_processes_are_those_of_one_process(
         if not for_cache or (extraction.diagnostics and extraction.diagnostics[0].code == "DS012"):
             assert entry is None
         else:  # made in the worker: the hash of what was parsed, the stat, the encoding
-            digest, mtime, size, encoded = entry
+            digest, (mtime, size, *_), encoded = entry
             assert digest == hashlib.sha256(Path(path).read_bytes()).digest()
             assert (mtime, size) in ((os.stat(path).st_mtime_ns, os.path.getsize(path)), (0, -1))
             assert decode_extraction(encoded) == extraction

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import pytest
 
-from depscan import runcache
+from depscan import runcache, trust
 from depscan.runcache import Answer, RunCache, witness
 
 
@@ -26,8 +27,6 @@ def test_an_answer_comes_back_as_it_went_in(tmp_path: Path) -> None:
     assert runs.store("k", entries, answer)
     assert runs.load("k") == answer
     assert runs.load("other") is None
-    _old_file(tmp_path / "m.py")  # the same signature
-    assert runs.load("k") == answer
     (tmp_path / "m.py").write_text("x = 22\n")
     assert runs.load("k") is None
 
@@ -76,3 +75,65 @@ def test_the_answers_kept_are_bounded_in_bytes(tmp_path: Path, monkeypatch: pyte
     assert _kept(runs) == ["k3", "k4", "k5"]  # three of about 3 kB each fit
     assert runs.store("huge", entries, Answer("x" * 20_000, None, 0))  # the one just stored stays
     assert _kept(runs) == ["huge"]
+
+
+def test_an_empty_witness_is_never_stored_nor_served(tmp_path: Path) -> None:
+    runs = RunCache(str(tmp_path / "cache"))
+    assert not runs.store("k", [], Answer("report", None, 0))
+    assert not (tmp_path / "cache" / "runs" / "k.run").exists()
+    entries = witness([_old_file(tmp_path / "m.py")])
+    assert entries is not None and runs.store("k", entries, Answer("report", None, 0))
+    stored = tmp_path / "cache" / "runs" / "k.run"
+    _, header, body = stored.read_bytes().split(b"\n", 2)
+    emptied = header.replace(json.dumps(entries, separators=(",", ":")).encode(), b"[]")
+    assert emptied != header
+    rest = emptied + b"\n" + body
+    secret = trust.user_key()
+    assert secret is not None  # signed with our own secret: still refused
+    stored.write_bytes(trust.sign(secret, b"run", b"k", rest).hex().encode() + b"\n" + rest)
+    assert runs.load("k") is None
+
+
+@pytest.mark.parametrize("where", [0, 70, -1])
+def test_an_answer_changed_behind_its_signature_is_a_miss(tmp_path: Path, where: int) -> None:
+    runs, entries = _runs(tmp_path)
+    assert runs.store("k", entries, Answer("report", None, 0))
+    stored = tmp_path / "cache" / "runs" / "k.run"
+    data = bytearray(stored.read_bytes())
+    data[where] ^= 1
+    stored.write_bytes(bytes(data))
+    assert runs.load("k") is None
+    assert runs.store("k", entries, Answer("report", None, 0)) and runs.load("k") is not None
+    os.rename(stored, tmp_path / "cache" / "runs" / "other.run")  # another run's answer
+    assert runs.load("other") is None
+
+
+def test_an_answer_signed_with_another_secret_is_a_miss(tmp_path: Path) -> None:
+    runs, entries = _runs(tmp_path)
+    assert RunCache(str(tmp_path / "cache"), secret=b"a" * 32).store("k", entries, Answer("planted", None, 0))
+    assert runs.load("k") is None
+
+
+def test_a_planted_run_file_that_is_not_a_file_is_replaced(tmp_path: Path) -> None:
+    runs, entries = _runs(tmp_path)
+    (tmp_path / "cache" / "runs").mkdir(parents=True)
+    outside = tmp_path / "outside.txt"
+    outside.write_text("the user's file\n")
+    (tmp_path / "cache" / "runs" / "k.run").symlink_to(outside)
+    os.mkfifo(tmp_path / "cache" / "runs" / "f.run")
+    assert runs.load("k") is None and runs.load("f") is None  # at once: the FIFO is not opened
+    assert runs.store("k", entries, Answer("report", None, 0)) and runs.store("f", entries, Answer("r", None, 0))
+    assert outside.read_text() == "the user's file\n"
+    assert runs.load("k") == Answer("report", None, 0) and runs.load("f") == Answer("r", None, 0)
+
+
+def test_stubs_matter_in_a_listing() -> None:
+    assert runcache.relevant("mod.pyi") and runcache.relevant("pkg-stubs")
+    assert not runcache.relevant("notes.txt") and not runcache.relevant("out.svg")
+
+
+def test_a_report_naming_a_file_that_is_not_utf8(tmp_path: Path) -> None:
+    runs, entries = _runs(tmp_path)
+    answer = Answer(os.fsdecode(b"caf\xe9.py:1:1: DS001\n"), None, 1)
+    assert runs.store("k", entries, answer)
+    assert runs.load("k") == answer
