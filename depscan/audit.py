@@ -159,6 +159,7 @@ class Audit:
     portability: list[PortabilityIssue]
     shadowing: list[dict[str, Any]]
     diagnostics: list[Diagnostic]
+    unanalysed: list[Spot]  # modules whose file could not be read or parsed: what they do is unknown
     scan: ScanResult = field(repr=False)
 
     def to_json(self) -> dict[str, Any]:
@@ -178,6 +179,7 @@ class Audit:
             "portability": [p.to_json() for p in self.portability],
             "shadowing": self.shadowing,
             "diagnostics": [d.to_json() for d in self.diagnostics],
+            "unanalysed": [s.to_json() for s in self.unanalysed],
         }
 
     def summary(self) -> dict[str, Any]:
@@ -193,6 +195,7 @@ class Audit:
             "blindspots": len(self.blindspots),
             "capabilities": dict(sorted(capabilities.items())),
             "portability": len(self.portability),
+            "unanalysed": len(self.unanalysed),
         }
 
 
@@ -218,15 +221,16 @@ def audit(
     inventory = _inventory(result, audited)
     table = load_capabilities(extra_capabilities)
     target_versions: list[tuple[int, ...]] = list(versions) or [tuple(interp.version[:2])]
-    spots = _source_spots(result, audited)
+    max_bytes = (options or ScanOptions()).max_bytes
+    spots = _source_spots(result, audited, max_bytes)
     return Audit(
         targets=list(targets),
         interpreter=interp,
         inventory=inventory,
-        vendored=_vendored(result, audited),
+        vendored=_vendored(result, audited, max_bytes),
         opaque=_opaque(result, spots),
         blindspots=_blindspots(result, audited, spots),
-        capabilities=_capabilities(result, audited, table),
+        capabilities=_capabilities(result, audited, table, max_bytes),
         portability=_portability(result, audited, target_versions, load_portability()),
         shadowing=[
             {"module": name, "hides": hidden}
@@ -234,6 +238,7 @@ def audit(
             if "." not in name and (hidden := result.resolver.shadowed(name))
         ],
         diagnostics=sorted(result.diagnostics, key=lambda d: (d.path or "", d.line, d.code)),
+        unanalysed=_unanalysed(result),
         scan=result,
     )
 
@@ -278,7 +283,7 @@ def _inventory(result: ScanResult, audited: set[str]) -> list[InventoryEntry]:
     return entries
 
 
-def _vendored(result: ScanResult, audited: set[str]) -> list[Vendored]:
+def _vendored(result: ScanResult, audited: set[str], max_bytes: int | None) -> list[Vendored]:
     """Packages kept inside the tree under a vendor directory: ``pip._vendor.rich``, ``requests.packages.urllib3``."""
     found: dict[str, Vendored] = {}
     for name in sorted(audited):
@@ -288,33 +293,33 @@ def _vendored(result: ScanResult, audited: set[str]) -> list[Vendored]:
                 module = ".".join(parts[: index + 2])
                 if module not in found and module in result.modules:
                     resolution = result.modules[module]
-                    version = _declared_version(result, module)
+                    version = _declared_version(result, module, max_bytes)
                     found[module] = Vendored(parts[index + 1], module, resolution.path, version)
                 break
     return list(found.values())
 
 
-def _declared_version(result: ScanResult, module: str, depth: int = 0) -> str | None:
+def _declared_version(result: ScanResult, module: str, max_bytes: int | None, depth: int = 0) -> str | None:
     """The version a module declares: its literal ``__version__``, or the one of the module it takes
     ``__version__`` from (``from .__about__ import __version__``, as packaging and requests do)."""
     from depscan.extract import resolve_relative
 
     resolution = result.modules.get(module) or result.resolver.resolve(module)
-    version, source = _literal_version(resolution)
+    version, source = _literal_version(resolution, max_bytes)
     if version is not None or source is None or depth > 2:
         return version
     name, level = source
     absolute, _ = resolve_relative(name, level, module, resolution.is_package)
-    return _declared_version(result, absolute, depth + 1) if absolute else None
+    return _declared_version(result, absolute, max_bytes, depth + 1) if absolute else None
 
 
-def _literal_version(resolution: Any) -> tuple[str | None, tuple[str, int] | None]:
+def _literal_version(resolution: Any, max_bytes: int | None) -> tuple[str | None, tuple[str, int] | None]:
     """The ``__version__ = "..."`` a module (or package ``__init__``) declares, read as text; else the
     (module, level) of a ``from ... import __version__`` it takes it from."""
     path = resolution.file
     if not path or path.endswith(".pyc"):
         return None, None
-    data = _source_of(path, resolution)
+    data = _source_of(path, resolution, max_bytes)
     if data is None:
         return None, None
     match = _VERSION_RE.search(data)
@@ -379,7 +384,7 @@ def _blindspots(result: ScanResult, audited: set[str], source_spots: list[Spot])
     return sorted(spots, key=lambda s: (s.path or "", s.line, s.kind))
 
 
-def _source_spots(result: ScanResult, audited: set[str]) -> list[Spot]:
+def _source_spots(result: ScanResult, audited: set[str], max_bytes: int | None) -> list[Spot]:
     """What the audited modules' own source shows: blind spots and native libraries (depscan.blindspots)."""
     from depscan.blindspots import find_blindspots
 
@@ -388,7 +393,7 @@ def _source_spots(result: ScanResult, audited: set[str]) -> list[Spot]:
         extraction = result.extractions.get(name)
         if extraction is None or not extraction.path or not extraction.path.endswith(".py"):
             continue
-        source = _source_of(extraction.path, result.modules.get(name))
+        source = _source_of(extraction.path, result.modules.get(name), max_bytes)
         if source is None:
             continue
         for found in find_blindspots(source, name, extraction.path):
@@ -396,26 +401,44 @@ def _source_spots(result: ScanResult, audited: set[str]) -> list[Spot]:
     return spots
 
 
-def _source_of(path: str, resolution: Any) -> bytes | None:
-    """The bytes of a module's source: a file, or a member of the zip archive it is in."""
-    import zipfile
+def _source_of(path: str, resolution: Any, max_bytes: int | None) -> bytes | None:
+    """The bytes of a module's source: a file, or a member of the zip archive it is in (None when the
+    scan could not read it either: the module is then listed as not analysed)."""
+    from depscan.scan import archive_member
+    from depscan.source import read_bytes
 
     archive = getattr(resolution, "archive", None)
-    try:
-        if archive:
-            member = os.path.relpath(path, archive).replace(os.sep, "/")
-            with zipfile.ZipFile(archive) as handle:
-                return handle.read(member)
-        with open(path, "rb") as handle:
-            return handle.read()
-    except (OSError, KeyError, ValueError, EOFError, NotImplementedError, zipfile.BadZipFile):
-        return None
+    if archive:
+        member = os.path.relpath(path, archive).replace(os.sep, "/")
+        data = archive_member(archive, member, path, max_bytes)
+    else:
+        data = read_bytes(path, max_bytes)
+    return data if isinstance(data, bytes) else None
+
+
+def _unanalysed(result: ScanResult) -> list[Spot]:
+    """The modules reached whose file could not be read or parsed (too large, unreadable, not Python):
+    their imports, capabilities and blind spots are unknown, so the audit says so."""
+    from depscan.diagnostics import CATALOGUE
+
+    spots = []
+    for name, extraction in sorted(result.extractions.items()):
+        if extraction.ok:
+            continue
+        for problem in extraction.diagnostics:
+            if problem.severity == "error":
+                kind = CATALOGUE[problem.code].name if problem.code in CATALOGUE else problem.code
+                spots.append(Spot(kind, name, extraction.path, problem.line, f"{problem.code} {problem.message}"))
+                break
+    return spots
 
 
 # --- capabilities ------------------------------------------------------------------------------
 
 
-def _capabilities(result: ScanResult, audited: set[str], table: Mapping[str, Any]) -> list[Reach]:
+def _capabilities(
+    result: ScanResult, audited: set[str], table: Mapping[str, Any], max_bytes: int | None
+) -> list[Reach]:
     """For each capability, the audited modules that reach it and the shortest chain that does."""
     from depscan.capabilities import attribute_capabilities, capabilities_of
 
@@ -438,7 +461,9 @@ def _capabilities(result: ScanResult, audited: set[str], table: Mapping[str, Any
     attributed = {m for c in table.values() for m in c.attributes}  # modules whose attributes count
     for name in audited:  # `os.system(...)`: the attribute gives it, not the module
         resolution = result.modules.get(name)
-        code = _source_of(resolution.file, resolution) if resolution is not None and resolution.file else None
+        code = (
+            _source_of(resolution.file, resolution, max_bytes) if resolution is not None and resolution.file else None
+        )
         for module, attribute in _attribute_uses(code, attributed) if code else ():
             dotted = f"{module}.{attribute}"
             own = {*capabilities_of(module, table), *capabilities_of(dotted, table)}
@@ -571,6 +596,7 @@ def audit_text(report: Audit) -> str:
         f"{summary['modules']} modules ({summary['audited']} audited), {summary['third_party']} third-party "
         f"distributions, {summary['vendored']} vendored packages, {summary['opaque']} opaque, "
         f"{summary['blindspots']} blind spots; capabilities: {capabilities}"
+        + (f"; NOT ANALYSED: {summary['unanalysed']}" if summary["unanalysed"] else "")
     )
 
     def section(title: str, rows: list[str]) -> None:
@@ -578,6 +604,8 @@ def audit_text(report: Audit) -> str:
         lines.append(f"{title}:")
         lines.extend(f"  {row}" for row in rows) if rows else lines.append("  (none)")
 
+    if report.unanalysed:
+        section("Not analysed (what these modules import and do is unknown)", [_spot_row(s) for s in report.unanalysed])
     third = {}
     for entry in report.inventory:
         if entry.distribution:
@@ -786,8 +814,15 @@ def audit_markdown(report: Audit, changes: Changes | None = None) -> str:
         "",
         f"{summary['modules']} modules ({summary['audited']} audited), {summary['third_party']} third-party "
         f"distributions, {summary['vendored']} vendored, {summary['opaque']} opaque, {summary['blindspots']} blind "
-        f"spots. Capabilities: {capabilities}.",
+        f"spots. Capabilities: {capabilities}."
+        + (f" **Not analysed: {summary['unanalysed']}.**" if summary["unanalysed"] else ""),
     ]
+    if report.unanalysed:
+        lines += table(
+            "Not analysed",
+            ("module", "where", "why"),
+            [(s.module, f"`{_shown(s.path)}`", s.detail) for s in report.unanalysed],
+        )
     third = sorted({(e.distribution, e.version, e.license) for e in report.inventory if e.distribution}, key=str)
     lines += table("Third-party distributions", ("distribution", "version", "licence"), third)
     lines += table(
@@ -838,6 +873,8 @@ def audit_sarif(report: Audit) -> str:
             ]
         results.append(entry)
 
+    for spot in report.unanalysed:
+        add("unanalysed", "error", f"{spot.module}: {spot.detail}", spot.path, spot.line, "a module not analysed")
     for spot in report.opaque:
         add(f"opaque/{spot.kind}", "warning", f"{spot.module}: {spot.detail}", spot.path, spot.line, "opaque code")
     for spot in report.blindspots:

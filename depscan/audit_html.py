@@ -25,6 +25,7 @@ ARROW = "\u2192"
 
 # Section ids and titles, in page order (the diagram and the module list come last: they are long).
 SECTIONS: tuple[tuple[str, str], ...] = (
+    ("unanalysed", "Not analysed"),
     ("third-party", "Third-party distributions"),
     ("vendored", "Vendored packages"),
     ("opaque", "Opaque code"),
@@ -201,6 +202,7 @@ def audit_html(document: Mapping[str, Any], svg: str | None = None) -> str:
         "</header>",
         _nav(svg is not None),
         page.summary(),
+        page.spots("unanalysed"),
         page.third_party(),
         page.vendored(),
         page.spots("opaque"),
@@ -272,6 +274,7 @@ class _Page:
         counts = [
             ("modules", "modules", summary.get("modules", len(self.inventory))),
             ("modules", "audited", summary.get("audited", sum(1 for e in self.inventory if e.get("audited")))),
+            ("unanalysed", "not analysed", summary.get("unanalysed", len(_rows(self.document, "unanalysed")))),
             ("third-party", "third-party distributions", summary.get("third_party", len(self.distributions()))),
             ("vendored", "vendored packages", summary.get("vendored", len(_rows(self.document, "vendored")))),
             ("opaque", "opaque", summary.get("opaque", len(_rows(self.document, "opaque")))),

@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from depscan import jsonfmt
+from depscan import DEFAULT_MAX_BYTES, jsonfmt
 from depscan.conditions import Target
 from depscan.diagnostics import CATALOGUE
 from depscan.interpreter import Interpreter
@@ -45,7 +45,7 @@ from depscan.parallel import Extractor, Key, Read
 from depscan.project import Begun, CheckSettings, begin, default_source_roots
 from depscan.resolver import Resolver, build_search_path
 from depscan.scan import Missing, Scanner, ScanOptions, ScanResult, Site
-from depscan.source import _is_regular_package
+from depscan.source import CONFIG_MAX_BYTES, _is_regular_package, read_bytes
 
 Level = Literal["error", "warning"]
 
@@ -403,6 +403,11 @@ class _Checker:
 
         declared, installed = dependency_facts(self.settings, self.resolver) if facts is None else facts
         self.declaration_files = list(declared.sources)
+        for problem in declared.unreadable:  # a declaration file that is there but cannot be read
+            finding = Finding(problem.code, problem.message, os.path.abspath(problem.path or ""), problem.line or 1, 1)
+            kept = self._kept(finding)
+            if kept is not None:
+                yield kept
         if installed is None:
             return
         mapping = {name: tuple(normalise(d) for d in dists) for name, dists in self.settings.dependency_mapping.items()}
@@ -655,11 +660,7 @@ class _Checker:
     def _suppressed(self, finding: Finding) -> bool:
         lines = self.lines.get(finding.path)
         if lines is None:
-            try:
-                with open(finding.path, "rb") as handle:
-                    lines = handle.read().decode("utf-8", "replace").splitlines()
-            except OSError:
-                lines = []
+            lines = _text_lines(finding.path, DEFAULT_MAX_BYTES)
             self.lines[finding.path] = lines
         if not 0 < finding.line <= len(lines):
             return False
@@ -695,14 +696,16 @@ def _same_file(one: str, other: str) -> bool:
 
 def _line_of(path: str, text: str) -> int:
     """The line of ``path`` where the requirement ``text`` is written (1 when it cannot be found)."""
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            for number, line in enumerate(handle, start=1):
-                if text in line:
-                    return number
-    except OSError:
-        pass
+    for number, line in enumerate(_text_lines(path, CONFIG_MAX_BYTES), start=1):
+        if text in line:
+            return number
     return 1
+
+
+def _text_lines(path: str, max_bytes: int | None) -> list[str]:
+    """The lines of a file read by the safe reader (none when it cannot be read)."""
+    data = read_bytes(path, max_bytes)
+    return data.decode("utf-8", "replace").splitlines() if isinstance(data, bytes) else []
 
 
 def _with_type_checking(target: Target) -> Target:

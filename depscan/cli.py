@@ -533,12 +533,10 @@ def _scan_run_cache(
 
 def _write_if_changed(path: str, data: bytes) -> None:
     """Write ``path`` atomically, unless it holds ``data`` already."""
-    try:
-        with open(path, "rb") as handle:
-            if handle.read() == data:
-                return
-    except OSError:
-        pass
+    from depscan.source import read_bytes
+
+    if read_bytes(path, max_bytes=len(data)) == data:  # a FIFO or /dev/zero there is not read
+        return
     try:
         write_atomic(path, data)
     except OSError as exc:
@@ -859,11 +857,18 @@ def audit_command(
             raise click.FileError(output, hint=exc.strerror or str(exc)) from None
     else:
         click.echo(text, nl=False)
+    failed = False
     if changes is not None:
         met = changes.conditions() & set(fail_on)
         if met:
             click.echo(f"depscan audit: {', '.join(sorted(met))} since {baseline}", err=True)
-            sys.exit(1)
+            failed = True
+    if report.unanalysed:
+        count = len(report.unanalysed)
+        click.echo(f"depscan audit: {count} module{'s' * (count != 1)} could not be analysed", err=True)
+        failed = True
+    if failed:
+        sys.exit(1)
 
 
 def _audit_svg(report: Any) -> str | None:

@@ -154,7 +154,8 @@ def find_project_root(start: str) -> str | None:
     if os.path.isfile(directory):
         directory = os.path.dirname(directory)
     while True:
-        if os.path.isfile(os.path.join(directory, PYPROJECT)):
+        candidate = os.path.join(directory, PYPROJECT)
+        if os.path.lexists(candidate) and not os.path.isdir(candidate):  # a FIFO there is an error, not skipped
             return directory
         parent = os.path.dirname(directory)
         if parent == directory:
@@ -194,16 +195,12 @@ def load_config(config_file: str | None = None, start: str = ".") -> Config:
 
 
 def _read_toml(path: str) -> dict[str, Any]:
+    from depscan.source import CONFIG_MAX_BYTES, read_bytes
+
     shown = _shown(path)
-    if os.path.isdir(path):
-        raise ConfigError(f"{shown}: cannot read the configuration: it is a directory")
-    if os.path.exists(path) and not os.path.isfile(path):
-        raise ConfigError(f"{shown}: cannot read the configuration: not a regular file")
-    try:
-        with open(path, "rb") as stream:
-            raw = stream.read()
-    except OSError as error:
-        raise ConfigError(f"{shown}: cannot read the configuration: {error.strerror or error}") from None
+    raw = read_bytes(path, CONFIG_MAX_BYTES)  # not a FIFO, a device, or endless
+    if not isinstance(raw, bytes):
+        raise ConfigError(f"{shown}: cannot read the configuration: {raw.message}")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:

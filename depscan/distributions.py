@@ -33,6 +33,8 @@ from typing import Any, Literal
 from packaging.requirements import InvalidRequirement, Requirement
 
 from depscan.config import is_inside
+from depscan.model import Diagnostic
+from depscan.source import CONFIG_MAX_BYTES, IS_A_DIRECTORY, METADATA_MAX_BYTES, NO_SUCH_FILE, read_bytes
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -223,17 +225,28 @@ def _read_text(path: str, name: str, problems: list[str]) -> str | None:
     gives None, and all but absence add a problem.
     """
     target = _join(path, name)
-    try:
-        with open(target, encoding="utf-8") as stream:
-            return stream.read()
-    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+    raw = _read_file(target, METADATA_MAX_BYTES, problems)
+    if raw is None:
         return None
-    except OSError as error:
-        problems.append(f"{target}: cannot read: {error.strerror or error}")
+    try:
+        return raw.decode("utf-8")
     except UnicodeDecodeError as error:
         problems.append(f"{target}: not UTF-8 ({error.reason} at byte {error.start}); file skipped")
-    except ValueError as error:  # embedded NUL in a path, and the like
-        problems.append(f"{target}: cannot read: {error}")
+    return None
+
+
+def _read_file(
+    path: str, max_bytes: int, problems: list[str], unreadable: list[Diagnostic] | None = None
+) -> bytes | None:
+    """The bytes of ``path`` by the safe reader; None when it is absent (or a directory), and a problem
+    (also in ``unreadable``) when it is there but cannot be read (a FIFO, a device, over ``max_bytes``)."""
+    data = read_bytes(path, max_bytes)
+    if isinstance(data, bytes):
+        return data
+    if data.message not in (NO_SUCH_FILE, IS_A_DIRECTORY):
+        problems.append(f"{path}: cannot read: {data.message}")
+        if unreadable is not None:
+            unreadable.append(data)
     return None
 
 
@@ -379,6 +392,7 @@ class Declared:
     groups: Mapping[str, tuple[DeclaredRequirement, ...]] = field(default_factory=dict)
     project: str | None = None
     sources: tuple[str, ...] = ()
+    unreadable: list[Diagnostic] = field(default_factory=list)  # declaration files there but not readable
 
     def names(self, *, optional: bool = True) -> frozenset[str]:
         """The normalised names declared (without the optional ones when ``optional`` is False)."""
@@ -410,26 +424,22 @@ def declared_dependencies(project_root: str) -> Declared:
     project_name: str | None = None
     read_requirement_files = True
     pyproject = os.path.join(project_root, PYPROJECT)
-    data = _load_toml(pyproject, problems)
+    unreadable: list[Diagnostic] = []
+    data = _load_toml(pyproject, problems, unreadable)
     if data is not None:
         sources.append(pyproject)
         project_name, declares, dynamic = _read_pyproject(data, pyproject, requirements, groups, problems)
         read_requirement_files = not declares or dynamic
     if read_requirement_files:
-        reader = _RequirementsReader(requirements, problems, sources, project_root)
+        reader = _RequirementsReader(requirements, problems, sources, unreadable, project_root)
         for path in _requirement_files(project_root):
             reader.read(path)
-    return Declared(requirements, problems, MappingProxyType(groups), project_name, tuple(sources))
+    return Declared(requirements, problems, MappingProxyType(groups), project_name, tuple(sources), unreadable)
 
 
-def _load_toml(path: str, problems: list[str]) -> dict[str, Any] | None:
-    try:
-        with open(path, "rb") as stream:
-            raw = stream.read()
-    except FileNotFoundError:
-        return None
-    except OSError as error:
-        problems.append(f"{path}: cannot read: {error.strerror or error}")
+def _load_toml(path: str, problems: list[str], unreadable: list[Diagnostic]) -> dict[str, Any] | None:
+    raw = _read_file(path, CONFIG_MAX_BYTES, problems, unreadable)
+    if raw is None:
         return None
     try:
         data: dict[str, Any] = tomllib.loads(raw.decode("utf-8-sig"))
@@ -664,23 +674,33 @@ _ARCHIVES = (
 class _RequirementsReader:
     """Reads requirements files, each once, following ``-r`` includes."""
 
-    def __init__(self, out: list[DeclaredRequirement], problems: list[str], sources: list[str], root: str) -> None:
+    def __init__(
+        self,
+        out: list[DeclaredRequirement],
+        problems: list[str],
+        sources: list[str],
+        unreadable: list[Diagnostic],
+        root: str,
+    ) -> None:
         self.root = root  # -r includes stay inside the project: a tree cannot make depscan read outside it
         self.out = out
         self.problems = problems
         self.sources = sources
+        self.unreadable = unreadable
         self.seen: set[str] = set()
 
-    def read(self, path: str) -> None:
+    def read(self, path: str, included_at: tuple[str, int] | None = None) -> None:
+        """Read ``path`` (``included_at``: the file and line of the ``-r`` that names it)."""
         key = os.path.realpath(path)
         if key in self.seen:
             return
         self.seen.add(key)
-        try:
-            with open(path, "rb") as stream:
-                raw = stream.read()
-        except OSError as error:
-            self.problems.append(f"{path}: cannot read: {error.strerror or error}")
+        raw = read_bytes(path, CONFIG_MAX_BYTES)  # `-r /dev/zero` is refused, not read forever
+        if not isinstance(raw, bytes):
+            self.problems.append(f"{path}: cannot read: {raw.message}")
+            if included_at is not None:
+                raw = Diagnostic(raw.code, f"cannot read {path}: {raw.message}", *included_at)
+            self.unreadable.append(raw)
             return
         try:
             text = raw.decode("utf-8-sig")
@@ -753,7 +773,7 @@ class _RequirementsReader:
         if not is_inside(included, self.root):
             self.problems.append(f"{path}:{number}: -r {target}: outside the project, not read")
             return
-        self.read(included)
+        self.read(included, (path, number))
 
 
 def _logical_lines(text: str) -> Iterator[tuple[int, str]]:

@@ -208,7 +208,8 @@ class ZipDirectory:
         try:
             with zipfile.ZipFile(archive) as handle, handle.open(member) as stream:
                 header = stream.read(16)
-        except (zipfile.BadZipFile, OSError, KeyError, ValueError, EOFError, NotImplementedError):
+        except (zipfile.BadZipFile, OSError, KeyError, ValueError, EOFError, NotImplementedError, RuntimeError):
+            # RuntimeError: an encrypted member, which zipimport cannot read either
             return False
         if len(header) < 16 or header[:4] != self.magic:
             return False

@@ -373,9 +373,14 @@ class Resolver:
         cached = self._cache.get(name)
         if cached is not None:
             return cached
-        result = self._resolve(name)
-        self._cache[name] = result
-        return result
+        # The parents first, outermost first, so that _resolve finds each parent cached:
+        # `import a.a.a...` with a thousand parts is a loop, not a thousand nested calls.
+        parts = name.split(".")
+        for end in range(1, len(parts) + 1):
+            prefix = ".".join(parts[:end])
+            if prefix not in self._cache:
+                self._cache[prefix] = self._resolve(prefix)
+        return self._cache[name]
 
     def _resolve(self, name: str) -> Resolution:
         parent_name, _, tail = name.rpartition(".")

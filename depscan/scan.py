@@ -334,25 +334,39 @@ class Scanner:
         )
 
     def _found(self, name: str, resolution: Resolution, depth: int) -> None:
-        if name in self.modules:
-            if depth < self.depth[name]:
-                self.depth[name] = depth
+        """Record ``name`` and the packages above it not yet found; each gets a parent edge, and the
+        outermost is queued first. A loop, not a recursion: a name may have a thousand parts."""
+        chain: list[tuple[str, Resolution]] = []  # name, then its parents new here, innermost first
+        known_parent: str | None = None  # the found parent the chain stops at
+        current: str | None = name
+        while current is not None:
+            if current in self.modules:
+                self.depth[current] = min(depth, self.depth[current])
+                known_parent = current
+                break
+            self.modules[current] = resolution
+            self.depth[current] = depth
+            self.graph.add_node(
+                current,
+                kind=resolution.kind,
+                path=resolution.path,
+                category=resolution.category,
+                is_package=resolution.is_package,
+            )
+            chain.append((current, resolution))
+            current = current.rpartition(".")[0] or None
+            if current is not None:
+                resolution = self.resolver.resolve(current)
+                current = current if resolution.found else None
+        if not chain:
             return
-        self.modules[name] = resolution
-        self.depth[name] = depth
-        self.graph.add_node(
-            name,
-            kind=resolution.kind,
-            path=resolution.path,
-            category=resolution.category,
-            is_package=resolution.is_package,
-        )
-        parent = name.rpartition(".")[0]
-        if parent:
-            parent_resolution = self.resolver.resolve(parent)
-            if parent_resolution.found:
-                self._found(parent, parent_resolution, depth)
-                self.graph.add_edge(name, parent, kind="parent", sites=[])
+        parents = [module for module, _ in chain[1:]] + [known_parent]
+        for (module, found), parent in reversed(list(zip(chain, parents, strict=True))):
+            if parent is not None:
+                self.graph.add_edge(module, parent, kind="parent", sites=[])
+            self._after_found(module, found, depth)
+
+    def _after_found(self, name: str, resolution: Resolution, depth: int) -> None:
         if resolution.kind in ("extension", "builtin", "frozen", "stdlib") or resolution.file is None:
             if resolution.kind != "namespace":
                 self.unknown_names.add(name)
@@ -394,22 +408,13 @@ class Scanner:
             self.dynamic.append((name, dynamic))
 
     def _extract_from_zip(self, name: str, resolution: Resolution) -> Extraction:
-        import zipfile
-
         from depscan.extract import extract
 
         assert resolution.archive is not None and resolution.file is not None
         member = os.path.relpath(resolution.file, resolution.archive).replace(os.sep, "/")
-        try:
-            with zipfile.ZipFile(resolution.archive) as archive:
-                info = archive.getinfo(member)
-                if self.options.max_bytes is not None and info.file_size > self.options.max_bytes:
-                    problem = Diagnostic("DS013", "archive member over the size limit; not parsed", resolution.file)
-                    return Extraction(name, resolution.is_package, resolution.file, diagnostics=(problem,))
-                data = archive.read(member)
-        except (KeyError, OSError, zipfile.BadZipFile, ValueError, EOFError, NotImplementedError) as exc:
-            problem = Diagnostic("DS012", f"cannot read from the archive: {exc}", resolution.file)
-            return Extraction(name, resolution.is_package, resolution.file, diagnostics=(problem,))
+        data = archive_member(resolution.archive, member, resolution.file, self.options.max_bytes)
+        if isinstance(data, Diagnostic):
+            return Extraction(name, resolution.is_package, resolution.file, diagnostics=(data,))
         if member.endswith(".pyc"):
             from depscan.bytecode import extract_bytecode
 
@@ -691,6 +696,19 @@ def plan_targets(arguments: Iterable[str], modules: Iterable[str]) -> tuple[Targ
         else:
             problems.append(Diagnostic("DS012", "no such file or directory", argument))
     return targets, problems
+
+
+def archive_member(archive: str, member: str, name: str, max_bytes: int | None) -> bytes | Diagnostic:
+    """The bytes of ``member`` of the zip ``archive`` (see :func:`depscan.source.read_member`), or why not."""
+    import zipfile
+
+    from depscan.source import read_member
+
+    try:
+        with zipfile.ZipFile(archive) as handle:
+            return read_member(handle, member, name, max_bytes)
+    except (OSError, ValueError, EOFError, NotImplementedError, zipfile.BadZipFile) as exc:
+        return Diagnostic("DS012", f"cannot read from the archive: {exc or type(exc).__name__}", name)
 
 
 def _python_files(directory: str, walked: list[str]) -> list[str]:

@@ -13,55 +13,113 @@ import stat
 import tokenize
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from depscan import DEFAULT_MAX_BYTES
 from depscan.model import Diagnostic
+
+if TYPE_CHECKING:
+    import zipfile
+
+
+CONFIG_MAX_BYTES = 4 * 1024 * 1024
+"""Configuration and requirements files larger than this are not read: a real
+``pyproject.toml`` is a few kilobytes, and a planted ``-> /dev/zero`` is endless."""
+
+METADATA_MAX_BYTES = 32 * 1024 * 1024
+"""A distribution's metadata files (METADATA, RECORD, SOURCES.txt) larger than
+this are not read: the RECORD of a package of 30,000 files is a few MB."""
+
+NO_SUCH_FILE = "no such file"
+IS_A_DIRECTORY = "is a directory, not a file"
 
 
 def read_bytes(path: str | os.PathLike[str], max_bytes: int | None = DEFAULT_MAX_BYTES) -> bytes | Diagnostic:
     """Read a regular file's bytes, or say why not.
 
     The file is opened non-blocking and checked with ``fstat`` before reading,
-    so a FIFO, socket or device named ``x.py`` is refused without waiting.
+    so a FIFO, socket or device named ``x.py`` is refused without waiting. At
+    most ``max_bytes`` are read, even from a file that grows while it is read.
     """
     name = os.fspath(path)
     try:
         fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
         return Diagnostic("DS012", _os_reason(exc), name)
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
-            return Diagnostic("DS012", "is a directory, not a file", name)
+            return Diagnostic("DS012", IS_A_DIRECTORY, name)
         if not stat.S_ISREG(info.st_mode):
             kind = "a FIFO" if stat.S_ISFIFO(info.st_mode) else "not a regular file"
             return Diagnostic("DS012", f"is {kind}; not read", name)
         if max_bytes is not None and info.st_size > max_bytes:
-            return Diagnostic(
-                "DS013",
-                f"file is {_size(info.st_size)}, over the {_size(max_bytes)} limit; not parsed",
-                name,
-            )
-        chunks = []
-        while True:
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                break
-            chunks.append(chunk)
-        return b"".join(chunks)
+            return too_large(name, info.st_size, max_bytes)
+        data = _read_at_most(fd, max_bytes)
+        if max_bytes is not None and len(data) > max_bytes:
+            return too_large(name, len(data), max_bytes)
+        return data
     except OSError as exc:
         return Diagnostic("DS012", _os_reason(exc), name)
     finally:
         os.close(fd)
 
 
-def _os_reason(exc: OSError) -> str:
-    if exc.errno == errno.ENOENT:
-        return "no such file"
+def _read_at_most(fd: int, max_bytes: int | None) -> bytes:
+    """Up to one byte over ``max_bytes`` (all of it when None): enough to tell the file is too large."""
+    chunks = []
+    left = -1 if max_bytes is None else max_bytes + 1
+    while left:
+        chunk = os.read(fd, 1 << 20 if left < 0 else min(left, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left = left - len(chunk) if left > 0 else left
+    return b"".join(chunks)
+
+
+def too_large(name: str, size: int, max_bytes: int, what: str = "file") -> Diagnostic:
+    """DS013 for a file (or an archive member) of ``size`` bytes."""
+    return Diagnostic("DS013", f"{what} is {_size(size)}, over the {_size(max_bytes)} limit; not parsed", name)
+
+
+def read_member(archive: zipfile.ZipFile, member: str, name: str, max_bytes: int | None) -> bytes | Diagnostic:
+    """A zip archive member's bytes, or why not (``name`` is how the diagnostic names it).
+
+    The size the archive declares is checked before anything is inflated, and
+    the read stops after ``max_bytes`` whatever the header says, so a zip bomb
+    costs nothing; an encrypted or corrupt member is a diagnostic.
+    """
+    import lzma
+    import zipfile
+    import zlib
+
+    try:
+        info = archive.getinfo(member)
+        if max_bytes is not None and info.file_size > max_bytes:
+            return too_large(name, info.file_size, max_bytes, "archive member")
+        with archive.open(info) as stream:
+            data = stream.read(-1 if max_bytes is None else max_bytes + 1)
+    except KeyError:
+        return Diagnostic("DS012", "not in the archive", name)
+    except RuntimeError:  # zipfile's word for "encrypted, password required"
+        return Diagnostic("DS012", "the archive member is encrypted; not read", name)
+    except (OSError, ValueError, EOFError, NotImplementedError, zipfile.BadZipFile, zlib.error, lzma.LZMAError) as exc:
+        return Diagnostic("DS012", f"cannot read from the archive: {exc or type(exc).__name__}", name)
+    if max_bytes is not None and len(data) > max_bytes:
+        return too_large(name, len(data), max_bytes, "archive member")
+    return data
+
+
+def _os_reason(exc: OSError | ValueError) -> str:
+    if not isinstance(exc, OSError):
+        return f"cannot read: {exc}"
+    if exc.errno in (errno.ENOENT, errno.ENOTDIR):  # ENOTDIR: a file stands where a directory was named
+        return NO_SUCH_FILE
     if exc.errno in (errno.EACCES, errno.EPERM):
         return "permission denied"
     if exc.errno == errno.EISDIR:
-        return "is a directory, not a file"
+        return IS_A_DIRECTORY
     if exc.errno == errno.ELOOP:
         return "too many levels of symbolic links"
     return f"cannot read: {exc.strerror or exc}"

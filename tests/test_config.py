@@ -380,7 +380,7 @@ def test_utf8_bom_accepted(project: Path) -> None:
 def test_missing_config_file(project: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_config("nope/depscan.toml")
-    expected = f"{os.path.join('nope', 'depscan.toml')}: cannot read the configuration: No such file or directory"
+    expected = f"{os.path.join('nope', 'depscan.toml')}: cannot read the configuration: no such file"
     assert str(caught.value) == expected
 
 
@@ -388,7 +388,7 @@ def test_config_file_is_a_directory(project: Path) -> None:
     (project / "depscan.toml").mkdir()
     with pytest.raises(ConfigError) as caught:
         load_config("depscan.toml")
-    assert str(caught.value) == "depscan.toml: cannot read the configuration: it is a directory"
+    assert str(caught.value) == "depscan.toml: cannot read the configuration: is a directory, not a file"
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs")
@@ -396,7 +396,7 @@ def test_config_file_is_a_fifo(project: Path) -> None:
     os.mkfifo(project / "depscan.toml")
     with pytest.raises(ConfigError) as caught:
         load_config("depscan.toml")
-    assert str(caught.value) == "depscan.toml: cannot read the configuration: not a regular file"
+    assert str(caught.value) == "depscan.toml: cannot read the configuration: is a FIFO; not read"
 
 
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="needs POSIX permissions, not as root")
@@ -408,7 +408,7 @@ def test_config_file_unreadable(project: Path) -> None:
             load_config("depscan.toml")
     finally:
         file.chmod(0o644)
-    assert str(caught.value) == "depscan.toml: cannot read the configuration: Permission denied"
+    assert str(caught.value) == "depscan.toml: cannot read the configuration: permission denied"
 
 
 def test_error_path_outside_current_directory_is_absolute(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
