@@ -667,6 +667,7 @@ def _shown(path: str | None) -> str:
 
 # --- what changed since a baseline ---------------------------------------------------------------
 
+BASELINE_MAX_BYTES = 256 * 1024 * 1024  # far over any audit's JSON; a planted endless file is refused
 FAIL_CONDITIONS = ("new-capability", "new-opaque", "new-blindspot", "new-module", "new-portability")
 
 
@@ -714,13 +715,18 @@ class Changes:
 
 
 def load_baseline(path: str) -> dict[str, Any]:
+    """An earlier audit's JSON (often committed: a link to /dev/zero or a FIFO there is an error)."""
     import json
 
+    from depscan.source import read_bytes
+
+    data = read_bytes(path, BASELINE_MAX_BYTES)
+    if not isinstance(data, bytes):
+        raise BaselineError(f"{path}: cannot read the baseline: {data.message}")
     try:
-        with open(path, encoding="utf-8") as handle:
-            document = json.load(handle)
-    except OSError as exc:
-        raise BaselineError(f"{path}: cannot read the baseline: {exc.strerror or exc}") from None
+        document = json.loads(data)
+    except RecursionError:
+        raise BaselineError(f"{path}: not JSON (nested too deeply)") from None
     except ValueError as exc:
         raise BaselineError(f"{path}: not JSON ({exc})") from None
     if not isinstance(document, dict) or document.get("schema") != AUDIT_SCHEMA:

@@ -90,18 +90,32 @@ def test_planted_pyproject_is_a_clear_error(tmp_path: Path, command: str, plant:
     assert "pyproject.toml: cannot read the configuration" in result.stderr
 
 
-@pytest.mark.parametrize("plant", ["fifo", "dev-zero"])
+@pytest.mark.parametrize("plant", ["fifo", "huge"])
 def test_requirements_include_of_a_planted_file_is_a_finding(tmp_path: Path, plant: str) -> None:
+    # (-r of a file outside the project, /dev/zero say, is not followed at all.)
     root = project(tmp_path, pyproject=None)
     if plant == "fifo":
         os.mkfifo(root / "more.txt")
-        target = "more.txt"
     else:
-        target = "/dev/zero"
-    (root / "requirements.txt").write_text(f"requests\n-r {target}\n")
+        with (root / "more.txt").open("w") as handle:
+            handle.truncate(2 * MEMORY)  # sparse: two GiB of NUL bytes, on no disk
+    (root / "requirements.txt").write_text("requests\n-r more.txt\n")
     result = depscan(root, "check", ".")
     assert result.returncode == 1
-    assert "requirements.txt:2:1: DS012" in result.stdout
+    assert "requirements.txt:2:1: DS01" in result.stdout  # DS012 unreadable, DS013 too large
+
+
+@pytest.mark.parametrize("plant", ["fifo", "dev-zero"])
+def test_planted_baseline_is_a_clear_error(tmp_path: Path, plant: str) -> None:
+    # The README has the baseline committed beside the code: a pull request can replace it.
+    root = project(tmp_path)
+    if plant == "fifo":
+        os.mkfifo(root / "audit.json")
+    else:
+        (root / "audit.json").symlink_to("/dev/zero")
+    result = depscan(root, "audit", ".", "--baseline", "audit.json")
+    assert result.returncode == 2
+    assert "audit.json: cannot read the baseline" in result.stderr
 
 
 def _venv_with_planted_metadata(directory: Path) -> Path:
