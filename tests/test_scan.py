@@ -291,12 +291,16 @@ def _missing(out: str) -> list[str]:
     return [m["name"] for m in json.loads(out)["missing"]]
 
 
-def _swap_keeping_signature(path: Path, text: str) -> None:
-    """Change a file's content but not its size or modification time: the witness cannot tell."""
-    info = path.stat()
-    assert len(text.encode()) == info.st_size
-    path.write_text(text)
-    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+def _forget_extractions(cache: Path) -> None:
+    """Remove the extraction cache: a stored answer is served without making it again, a scan makes it."""
+    databases = list(cache.glob("extractions.sqlite3*"))
+    assert databases, "the first run made the extraction cache"
+    for database in databases:
+        database.unlink()
+
+
+def _answered_from_store(cache: Path) -> bool:
+    return not any(cache.glob("extractions.sqlite3"))
 
 
 @pytest.mark.parametrize("graph", [None, "out.dot"], ids=["report", "report-and-diagram-beside-the-script"])
@@ -309,13 +313,14 @@ def test_an_unchanged_program_gets_the_stored_answer(tmp_path: Path, graph: str 
     drawn = (program / graph).read_bytes() if graph else None
     if graph:
         (program / graph).unlink()  # written again from the stored answer
-    # A change the witness cannot see shows that the second answer is the stored one.
-    _swap_keeping_signature(program / "helper.py", "import jxon\n")
+    _forget_extractions(tmp_path / "cache")
     second = _depscan(*args, cwd=program)
     assert second == first
+    assert _answered_from_store(tmp_path / "cache")
     if graph:
         assert (program / graph).read_bytes() == drawn
-    os.utime(program / "helper.py", (time.time() - 30, time.time() - 30))  # now it can
+    (program / "helper.py").write_text("import jxon\n")
+    os.utime(program / "helper.py", (time.time() - 30, time.time() - 30))
     third = _depscan(*args, cwd=program)
     assert _missing(third[1]) == ["jxon", "not_there"]
 
@@ -354,8 +359,9 @@ def test_files_no_import_can_find_do_not_spoil_the_stored_answer(tmp_path: Path)
     first = _depscan(*args, cwd=program)
     for name in ("notes.txt", "report.json", "build-output", ".main.py.swp"):
         (program / name).write_text("")
-    _swap_keeping_signature(program / "helper.py", "import jxon\n")
-    assert _depscan(*args, cwd=program) == first  # the stored answer still
+    _forget_extractions(tmp_path / "cache")
+    assert _depscan(*args, cwd=program) == first
+    assert _answered_from_store(tmp_path / "cache")  # the stored answer still
     (program / "jxon.py").write_text("")  # but a module is a change
     assert _missing(_depscan(*args, cwd=program)[1]) == ["not_there"]
 
