@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import sys
@@ -938,4 +939,22 @@ _ONE_SHOT = False  # True when depscan is the process (main), not a library or a
 def main(argv: Iterable[str] | None = None) -> None:
     global _ONE_SHOT
     _ONE_SHOT = True
+    import signal
+
+    signal.signal(signal.SIGTERM, functools.partial(_terminate, os.getpid()))
     cli.main(args=list(argv) if argv is not None else None, prog_name="depscan")
+
+
+def _terminate(main_pid: int, signum: int, frame: object) -> None:
+    """SIGTERM: say so and exit 143 (128 + 15, as the signal's default action gives).
+
+    At once, without unwinding: an exception raised wherever the signal lands (inside the process
+    pool's, threading's or logging's code) leaves them half-done, and the exit hangs or prints
+    tracebacks; workers killed from here make the pool's thread print one. The workers end by
+    their watchdog within half a second (see depscan.parallel). Output files are written
+    atomically, so none is left half-written; at worst a temporary file beside one. A worker
+    forked with this handler, before it set its own, just exits.
+    """
+    if os.getpid() == main_pid:
+        os.write(2, b"depscan: terminated (SIGTERM)\n")  # not click.echo: stderr may be mid-write
+    os._exit(128 + signum)
