@@ -267,7 +267,8 @@ def _stdlib_from_tables(version: tuple[int, ...]) -> frozenset[str]:
     return frozenset(load_table(nearest_version(f"{version[0]}.{version[1]}"))["stdlib"])
 
 
-_NAMES = r"""
+# dir() of each module named in argv (Python 2.7 and 3.x); tools/gen_tables.py makes the tables with it.
+NAMES = r"""
 import json, sys
 names = {}
 for module in sys.argv[1:]:
@@ -288,7 +289,7 @@ def ask_stdlib_names(interp: Interpreter, modules: Sequence[str]) -> dict[str, f
     if not asked or not interp.executable:
         return answer
     try:
-        done = run_isolated(interp.executable, _NAMES, asked)
+        done = run_isolated(interp.executable, NAMES, asked)
         names = json.loads(done.stdout) if done.returncode == 0 else {}
     except (InterpreterError, ValueError):
         return answer

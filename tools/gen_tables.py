@@ -24,23 +24,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from depscan.interpreter import Interpreter  # noqa: E402
-from depscan.probe import probe  # noqa: E402
+from depscan.probe import NAMES, probe, run_isolated  # noqa: E402
 from depscan.tables import may_import  # noqa: E402
 
 DATA = ROOT / "depscan" / "data"
-
-# Runs in the generating interpreter (Python 2.7 and 3.x): dir() of each module named on stdin.
-_NAMES = r"""
-import json, sys
-names = {}
-for module in sys.stdin.read().split():
-    try:
-        __import__(module)
-        names[module] = sorted(dir(sys.modules[module]))
-    except BaseException:
-        names[module] = None
-sys.stdout.write(json.dumps(names))
-"""
 
 
 def walk_stdlib(interp: Interpreter) -> list[str]:
@@ -76,23 +63,9 @@ def walk_stdlib(interp: Interpreter) -> list[str]:
     return sorted(found)
 
 
-def module_names(executable: str, modules: list[str], version: str) -> dict[str, list[str] | None]:
+def module_names(executable: str, modules: list[str]) -> dict[str, list[str] | None]:
     """dir() of each stdlib module in ``executable``, in an empty directory with a clean environment."""
-    import subprocess
-    import tempfile
-
-    asked = [m for m in modules if may_import(m)]
-    env = {"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8"}
-    with tempfile.TemporaryDirectory() as empty:
-        done = subprocess.run(
-            [executable, "-E" if version.startswith("2.") else "-I", "-S", "-c", _NAMES],
-            input="\n".join(asked),
-            capture_output=True,
-            text=True,
-            timeout=600,
-            cwd=empty,
-            env={**env, "HOME": empty},
-        )
+    done = run_isolated(executable, NAMES, [m for m in modules if may_import(m)])
     if done.returncode != 0:
         raise SystemExit(f"{executable}: the names query failed: {done.stderr.strip()[-400:]}")
     result: dict[str, list[str] | None] = json.loads(done.stdout)
@@ -163,7 +136,7 @@ def main() -> None:
         else:
             tables.append(table)
             builds[version] = [python]
-        names.setdefault(version, []).append(module_names(python, list(table["modules"]), version))  # type: ignore[call-overload]
+        names.setdefault(version, []).append(module_names(python, list(table["modules"])))  # type: ignore[call-overload]
     for version, found in names.items():
         target = DATA / f"stdlib-names-{version}.json.gz"
         document = {"version": version, "source": f"dir() of each module in {', '.join(builds[version])}"}
