@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from depscan import __version__
+from depscan.finders import ZipDirectory
 from depscan.interpreter import Interpreter
 from depscan.model import Diagnostic
 from depscan.scan import ScanOptions, ScanResult, Site, scan
@@ -300,7 +301,7 @@ def _declared_version(result: ScanResult, module: str, depth: int = 0) -> str | 
     from depscan.extract import resolve_relative
 
     resolution = result.modules.get(module) or result.resolver.resolve(module)
-    version, source = _literal_version(resolution)
+    version, source = _literal_version(resolution, result.resolver.zips)
     if version is not None or source is None or depth > 2:
         return version
     name, level = source
@@ -308,13 +309,13 @@ def _declared_version(result: ScanResult, module: str, depth: int = 0) -> str | 
     return _declared_version(result, absolute, depth + 1) if absolute else None
 
 
-def _literal_version(resolution: Any) -> tuple[str | None, tuple[str, int] | None]:
+def _literal_version(resolution: Any, zips: ZipDirectory) -> tuple[str | None, tuple[str, int] | None]:
     """The ``__version__ = "..."`` a module (or package ``__init__``) declares, read as text; else the
     (module, level) of a ``from ... import __version__`` it takes it from."""
     path = resolution.file
     if not path or path.endswith(".pyc"):
         return None, None
-    data = _source_of(path, resolution)
+    data = _source_of(path, resolution, zips)
     if data is None:
         return None, None
     match = _VERSION_RE.search(data)
@@ -388,7 +389,7 @@ def _source_spots(result: ScanResult, audited: set[str]) -> list[Spot]:
         extraction = result.extractions.get(name)
         if extraction is None or not extraction.path or not extraction.path.endswith(".py"):
             continue
-        source = _source_of(extraction.path, result.modules.get(name))
+        source = _source_of(extraction.path, result.modules.get(name), result.resolver.zips)
         if source is None:
             continue
         for found in find_blindspots(source, name, extraction.path):
@@ -396,19 +397,18 @@ def _source_spots(result: ScanResult, audited: set[str]) -> list[Spot]:
     return spots
 
 
-def _source_of(path: str, resolution: Any) -> bytes | None:
-    """The bytes of a module's source: a file, or a member of the zip archive it is in."""
-    import zipfile
-
+def _source_of(path: str, resolution: Any, zips: ZipDirectory) -> bytes | None:
+    """The bytes of a module's source: a file, or a member of the zip archive it is in (each
+    archive opened once, by ``zips``: once per member made auditing a large archive quadratic)."""
     archive = getattr(resolution, "archive", None)
+    if archive:
+        member = os.path.relpath(path, archive).replace(os.sep, "/")
+        data = zips.read(archive, member, None)
+        return None if isinstance(data, Diagnostic) else data
     try:
-        if archive:
-            member = os.path.relpath(path, archive).replace(os.sep, "/")
-            with zipfile.ZipFile(archive) as handle:
-                return handle.read(member)
         with open(path, "rb") as handle:
             return handle.read()
-    except (OSError, KeyError, ValueError, EOFError, NotImplementedError, zipfile.BadZipFile):
+    except (OSError, ValueError):
         return None
 
 
@@ -438,7 +438,11 @@ def _capabilities(result: ScanResult, audited: set[str], table: Mapping[str, Any
     attributed = {m for c in table.values() for m in c.attributes}  # modules whose attributes count
     for name in audited:  # `os.system(...)`: the attribute gives it, not the module
         resolution = result.modules.get(name)
-        code = _source_of(resolution.file, resolution) if resolution is not None and resolution.file else None
+        code = (
+            _source_of(resolution.file, resolution, result.resolver.zips)
+            if resolution is not None and resolution.file
+            else None
+        )
         for module, attribute in _attribute_uses(code, attributed) if code else ():
             dotted = f"{module}.{attribute}"
             own = {*capabilities_of(module, table), *capabilities_of(dotted, table)}

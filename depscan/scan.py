@@ -394,22 +394,13 @@ class Scanner:
             self.dynamic.append((name, dynamic))
 
     def _extract_from_zip(self, name: str, resolution: Resolution) -> Extraction:
-        import zipfile
-
         from depscan.extract import extract
 
         assert resolution.archive is not None and resolution.file is not None
         member = os.path.relpath(resolution.file, resolution.archive).replace(os.sep, "/")
-        try:
-            with zipfile.ZipFile(resolution.archive) as archive:
-                info = archive.getinfo(member)
-                if self.options.max_bytes is not None and info.file_size > self.options.max_bytes:
-                    problem = Diagnostic("DS013", "archive member over the size limit; not parsed", resolution.file)
-                    return Extraction(name, resolution.is_package, resolution.file, diagnostics=(problem,))
-                data = archive.read(member)
-        except (KeyError, OSError, zipfile.BadZipFile, ValueError, EOFError, NotImplementedError) as exc:
-            problem = Diagnostic("DS012", f"cannot read from the archive: {exc}", resolution.file)
-            return Extraction(name, resolution.is_package, resolution.file, diagnostics=(problem,))
+        data = self.resolver.zips.read(resolution.archive, member, self.options.max_bytes)
+        if isinstance(data, Diagnostic):
+            return Extraction(name, resolution.is_package, resolution.file, diagnostics=(data,))
         if member.endswith(".pyc"):
             from depscan.bytecode import extract_bytecode
 
