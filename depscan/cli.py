@@ -431,7 +431,7 @@ def scan_command(
         named = [os.path.basename(t.rstrip(os.sep)) for t in targets] + list(target_options.get("modules") or ())
         title = ", ".join(named[:3]) + (" ..." if len(named) > 3 else "")
         try:
-            write_diagram(graph_file, view, cycle_edges(found_cycles), title)
+            write_diagram(graph_file, view, cycle_edges(found_cycles), title, _dot_timeout())
             with open(graph_file, "rb") as handle:
                 diagram = handle.read()
         except DiagramError as exc:
@@ -819,23 +819,33 @@ def audit_command(
 
 
 def _audit_svg(report: Any) -> str | None:
-    """The diagram of the audited code, as SVG, for the HTML report (None without Graphviz)."""
-    import shutil
-    import subprocess
-
-    from depscan.diagram import to_dot
+    """The diagram of the audited code, as SVG, for the HTML report (None without Graphviz, said)."""
+    from depscan.diagram import DiagramError, render, to_dot
     from depscan.graph import collapse, cycle_edges, cycles
 
-    dot = shutil.which("dot")
-    if dot is None:
-        return None
     view = collapse(report.scan)
     source = to_dot(view, cycle_edges(cycles(report.scan)), ", ".join(report.targets))
     try:
-        done = subprocess.run([dot, "-Tsvg"], input=source, capture_output=True, text=True, timeout=120)
-    except (OSError, subprocess.SubprocessError):
+        return render(source, "svg", _dot_timeout()).decode("utf-8", "replace")
+    except DiagramError as exc:
+        click.echo(f"depscan audit: the report has no diagram: {exc}", err=True)
         return None
-    return done.stdout if done.returncode == 0 else None
+
+
+def _dot_timeout() -> float:
+    """How long Graphviz may take to draw: ``DEPSCAN_DOT_TIMEOUT`` seconds, else the default."""
+    from depscan.diagram import DOT_TIMEOUT
+
+    text = os.environ.get("DEPSCAN_DOT_TIMEOUT", "").strip()
+    if not text:
+        return DOT_TIMEOUT
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < float("inf"):
+        raise click.UsageError(f"DEPSCAN_DOT_TIMEOUT={text!r}: give a positive number of seconds")
+    return seconds
 
 
 @cli.command("why")

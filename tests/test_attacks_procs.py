@@ -133,3 +133,77 @@ def test_a_zip_of_thousands_of_members_costs_what_the_directory_does(tmp_path: P
     assert done.returncode == 0, done.stderr
     assert "(3000 project" in done.stdout or "(3000 audited)" in done.stdout
     assert zip_time < 5 * directory_time + 2  # each member opened the archive again: 18 s for a scan
+
+
+# --- Graphviz that hangs, or fails (issue 12, items 11 and 15) ---------------------------------
+
+_HANGING_DOT = """#!/bin/sh
+sleep 300 &
+echo $! > "{pids}"
+echo $$ >> "{pids}"
+sleep 300
+"""
+
+_FAILING_DOT = """#!/bin/sh
+cat > /dev/null
+echo "Warning: something first" >&2
+echo "Error: <stdin>: syntax error in line 3 near '->'" >&2
+exit 1
+"""
+
+
+def _fake_dot(tmp_path: Path, script: str) -> dict[str, str]:
+    """An environment with ``script`` as the only ``dot`` on the PATH."""
+    bin_directory = tmp_path / "bin"
+    bin_directory.mkdir()
+    dot = bin_directory / "dot"
+    dot.write_text(script)
+    dot.chmod(0o755)
+    return {**os.environ, "PATH": f"{bin_directory}{os.pathsep}{os.environ['PATH']}", "DEPSCAN_DOT_TIMEOUT": "1"}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux /proc")
+@pytest.mark.parametrize("command", ["scan", "audit"])
+def test_a_hanging_graphviz_is_stopped_with_its_children(tmp_path: Path, command: str) -> None:
+    pids = tmp_path / "pids"
+    env = _fake_dot(tmp_path, _HANGING_DOT.format(pids=pids))
+    (tmp_path / "app.py").write_text("import json\n")
+    if command == "scan":
+        args = ["scan", "--no-cache", "app.py", "--graph", "out.svg"]
+    else:
+        args = ["audit", "--no-cache", "app.py", "--format", "html", "-o", "report.html"]
+    started = time.monotonic()
+    done = depscan(*args, cwd=tmp_path, timeout=30, env=env)
+    assert time.monotonic() - started < 20
+    assert "Traceback" not in done.stderr
+    assert "did not finish within 1 s and was stopped" in done.stderr
+    if command == "scan":
+        assert done.returncode == 1
+        assert "written as DOT to out.dot" in done.stderr
+        assert (tmp_path / "out.dot").read_text().startswith("digraph depscan {")
+        assert not (tmp_path / "out.svg").exists()
+    else:
+        assert done.returncode == 0 and (tmp_path / "report.html").exists()
+    deadline = time.monotonic() + 5
+    left = [int(pid) for pid in pids.read_text().split()]
+    while any(_alive(pid) for pid in left) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in left if _alive(pid)]
+
+
+def test_a_failing_graphviz_says_its_command_and_its_last_line(tmp_path: Path) -> None:
+    env = _fake_dot(tmp_path, _FAILING_DOT)
+    (tmp_path / "app.py").write_text("import json\n")
+    done = depscan("scan", "--no-cache", "app.py", "--graph", "out.svg", cwd=tmp_path, timeout=60, env=env)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert f"({tmp_path / 'bin' / 'dot'} -Tsvg, exit status 1)" in done.stderr
+    assert "Error: <stdin>: syntax error in line 3 near '->'" in done.stderr
+    assert "['" not in done.stderr and "PosixPath" not in done.stderr
