@@ -35,7 +35,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from depscan import __version__
+from depscan import __version__, jsonfmt
 from depscan.finders import ZipDirectory
 from depscan.interpreter import Interpreter
 from depscan.model import Diagnostic
@@ -824,7 +824,6 @@ def audit_markdown(report: Audit, changes: Changes | None = None) -> str:
 
 def audit_sarif(report: Audit) -> str:
     """SARIF 2.1.0: opaque code and blind spots as warnings, capabilities and portability as notes."""
-    import json
     from pathlib import Path
 
     results: list[dict[str, Any]] = []
@@ -885,4 +884,4 @@ def audit_sarif(report: Audit) -> str:
             }
         ],
     }
-    return json.dumps(document, indent=2) + "\n"
+    return jsonfmt.indented(document)

@@ -836,7 +836,6 @@ def format_json(result: CheckResult, version: str) -> str:
 
 def format_sarif(result: CheckResult, version: str) -> str:
     """SARIF 2.1.0, for code scanning: one run, the catalogue's rules, a result per finding."""
-    import json
     from pathlib import Path
 
     used = sorted({f.code for f in result.findings})
@@ -881,7 +880,7 @@ def format_sarif(result: CheckResult, version: str) -> str:
             }
         ],
     }
-    return json.dumps(data, indent=2) + "\n"
+    return jsonfmt.indented(data)
 
 
 def summary_counts(result: CheckResult) -> dict[str, int]:

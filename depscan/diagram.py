@@ -11,7 +11,6 @@ whole on a timeout: nothing it started is left running.
 
 from __future__ import annotations
 
-import json
 import os
 import shlex
 import shutil
@@ -21,7 +20,8 @@ from typing import Any
 
 import networkx as nx
 
-from depscan.atomic import write_atomic
+from depscan import jsonfmt
+from depscan.atomic import printable, write_atomic
 
 FORMATS = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png", ".pdf": "pdf", ".json": "json"}
 _FILL = {"project": "#cfe2ff", "third_party": "#fff3cd", "stdlib": "#e9ecef"}
@@ -47,7 +47,7 @@ def _relative(path: str | None) -> str:
 
 
 def _quote(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    escaped = printable(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     return '"' + escaped + '"'
 
 
@@ -124,7 +124,7 @@ def node_link(view: nx.DiGraph) -> str:
     for u, v in sorted(view.edges):
         sites = view.edges[u, v].get("sites", [])
         data["links"].append({"source": u, "target": v, "sites": [s.to_json() for s in sites]})
-    return json.dumps(data, indent=2) + "\n"
+    return jsonfmt.indented(data)
 
 
 def write_diagram(

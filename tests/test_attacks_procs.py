@@ -207,3 +207,54 @@ def test_a_failing_graphviz_says_its_command_and_its_last_line(tmp_path: Path) -
     assert f"({tmp_path / 'bin' / 'dot'} -Tsvg, exit status 1)" in done.stderr
     assert "Error: <stdin>: syntax error in line 3 near '->'" in done.stderr
     assert "['" not in done.stderr and "PosixPath" not in done.stderr
+
+
+# --- file names that are not UTF-8 (issue 12, item 13) -----------------------------------------
+
+
+def _strings(value: object) -> list[str]:
+    """Every string in a JSON document, keys too."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [*value, *(s for item in value.values() for s in _strings(item))]
+    if isinstance(value, list):
+        return [s for item in value for s in _strings(item)]
+    return []
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a file system that takes any bytes as a name")
+@pytest.mark.parametrize(
+    ("args", "output"),
+    [
+        (["scan", "--no-cache", ".", "-o", "out.txt"], "out.txt"),
+        (["scan", "--no-cache", ".", "--format", "json", "-o", "out.json"], "out.json"),
+        (["scan", "--no-cache", ".", "--graph", "x.dot"], "x.dot"),
+        (["scan", "--no-cache", ".", "--graph", "x.json"], "x.json"),
+        (["audit", "--no-cache", ".", "--format", "html", "-o", "audit.html"], "audit.html"),
+        (["audit", "--no-cache", ".", "--format", "json", "-o", "audit.json"], "audit.json"),
+        (["audit", "--no-cache", ".", "--format", "sarif", "-o", "audit.sarif"], "audit.sarif"),
+        (["check", "--no-cache", "--format", "json"], None),
+        (["check", "--no-cache", "--format", "sarif", "-o", "check.sarif"], "check.sarif"),
+        (["check", "--no-cache"], None),
+        (["imports", ".", "--format", "json", "-o", "imports.json"], "imports.json"),
+    ],
+    ids=lambda value: " ".join(value) if isinstance(value, list) else "",
+)
+def test_a_file_name_that_is_not_utf8_is_shown_escaped(tmp_path: Path, args: list[str], output: str | None) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "latin"\n')
+    with open(os.path.join(os.fsencode(tmp_path), b"caf\xe9.py"), "wb") as handle:
+        handle.write(b"import missing_thing\nexec(input())\n")
+    done = subprocess.run([sys.executable, "-m", "depscan", *args], cwd=tmp_path, capture_output=True, timeout=120)
+    assert b"Traceback" not in done.stderr, done.stderr.decode(errors="replace")
+    assert done.returncode in (0, 1)
+    data = (tmp_path / output).read_bytes() if output else done.stdout
+    text = data.decode("utf-8")  # valid UTF-8: no raw byte 0xe9, no encoded surrogate
+    if output == "x.dot":
+        assert '"caf\\\\xe9"' in text  # a DOT string: the backslash escaped
+    elif args[-1] == "json" or (output or "").endswith((".json", ".sarif")):
+        import json
+
+        assert any("caf\\xe9" in string for string in _strings(json.loads(text)))  # shown as caf\xe9
+    else:
+        assert "caf\\xe9" in text
