@@ -357,8 +357,9 @@ class _Checker:
                     if kept is not None:
                         yield kept
         for diagnostic in self.result.diagnostics:  # files named that could not be read at all
-            if diagnostic.code == "DS012" and diagnostic.path and os.path.abspath(diagnostic.path) in self.files:
-                finding = Finding("DS012", diagnostic.message, os.path.abspath(diagnostic.path), 1, 1)
+            path = os.path.abspath(diagnostic.path) if diagnostic.path else ""
+            if diagnostic.code == "DS012" and path in self.files and path not in self.by_path:  # not said above
+                finding = Finding("DS012", diagnostic.message, path, 1, 1)
                 kept = self._kept(finding)
                 if kept is not None:
                     yield kept

@@ -258,3 +258,44 @@ def test_a_file_name_that_is_not_utf8_is_shown_escaped(tmp_path: Path, args: lis
         assert any("caf\\xe9" in string for string in _strings(json.loads(text)))  # shown as caf\xe9
     else:
         assert "caf\\xe9" in text
+
+
+# --- a full disk, duplicates, codecs that are not text encodings (items 14 and 15) ------------
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full")
+@pytest.mark.parametrize("command", [["scan", "--no-cache", "app.py"], ["check", "--no-cache", "app.py"]])
+def test_a_full_disk_on_standard_output_is_one_line_and_status_2(tmp_path: Path, command: list[str]) -> None:
+    (tmp_path / "app.py").write_text("import missing_thing\n")
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "depscan", *command],
+            cwd=tmp_path,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1] == (
+        "depscan: error: cannot write to standard output: No space left on device"
+    )
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
+
+
+def test_a_file_named_twice_is_checked_once(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "twice"\n')
+    (tmp_path / "x.py").write_text("import missing_thing\n")
+    (tmp_path / "d.py").mkdir()
+    done = depscan("check", "--no-cache", "x.py", "./x.py", str(tmp_path / "x.py"), "d.py", "./d.py", cwd=tmp_path)
+    assert done.returncode == 1
+    assert [line.split()[1] for line in done.stdout.splitlines()] == ["DS012", "DS001"]
+
+
+@pytest.mark.parametrize("codec", ["hex", "rot13", "base64", "zlib"])
+def test_a_cookie_naming_a_codec_that_is_not_text_is_a_decode_error(tmp_path: Path, codec: str) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "cookie"\n')
+    (tmp_path / "x.py").write_text(f"# -*- coding: {codec} -*-\nimport os\n")
+    done = depscan("check", "--no-cache", "x.py", cwd=tmp_path)
+    assert done.returncode == 1
+    assert done.stdout == f"x.py:1:1: DS011 cannot decode: unknown or unsupported encoding {codec!r}\n"
