@@ -1,10 +1,30 @@
-"""Writing output files atomically: readers see the old file or the new, never half."""
+"""Writing output: files replaced atomically (readers see the old file or the new, never half), and
+text made printable (:func:`printable`), the one rule for file names that are not UTF-8."""
 
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def printable(text: str, json_escaped: bool = False) -> str:
+    """``text`` safe to write as UTF-8: each byte of a file name that is not UTF-8 (which Python
+    holds as a surrogate escape) shown as ``\\xNN``, as ``errors="backslashreplace"`` shows it,
+    any other lone surrogate as ``\\uXXXX``; ``json_escaped`` doubles the backslash, for text
+    already encoded as JSON (where such characters occur only inside strings)."""
+    if text.isascii():
+        return text
+    slash = "\\\\" if json_escaped else "\\"
+
+    def shown(match: re.Match[str]) -> str:
+        code = ord(match.group())
+        return f"{slash}x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"{slash}u{code:04x}"
+
+    return _SURROGATE.sub(shown, text)
 
 
 def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
@@ -16,7 +36,7 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
     that exists but is not a regular file (``/dev/null``, a FIFO, a terminal)
     is written to directly: renaming over it would replace the device itself.
     """
-    payload = data.encode("utf-8") if isinstance(data, str) else data
+    payload = printable(data).encode("utf-8") if isinstance(data, str) else data
     target = Path(os.path.realpath(path))
     try:
         mode = os.stat(target).st_mode

@@ -35,7 +35,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from depscan import __version__
+from depscan import __version__, jsonfmt
+from depscan.finders import ZipDirectory
 from depscan.interpreter import Interpreter
 from depscan.model import Diagnostic
 from depscan.scan import ScanOptions, ScanResult, Site, scan
@@ -305,7 +306,7 @@ def _declared_version(result: ScanResult, module: str, max_bytes: int | None, de
     from depscan.extract import resolve_relative
 
     resolution = result.modules.get(module) or result.resolver.resolve(module)
-    version, source = _literal_version(resolution, max_bytes)
+    version, source = _literal_version(resolution, result.resolver.zips, max_bytes)
     if version is not None or source is None or depth > 2:
         return version
     name, level = source
@@ -313,13 +314,15 @@ def _declared_version(result: ScanResult, module: str, max_bytes: int | None, de
     return _declared_version(result, absolute, max_bytes, depth + 1) if absolute else None
 
 
-def _literal_version(resolution: Any, max_bytes: int | None) -> tuple[str | None, tuple[str, int] | None]:
+def _literal_version(
+    resolution: Any, zips: ZipDirectory, max_bytes: int | None
+) -> tuple[str | None, tuple[str, int] | None]:
     """The ``__version__ = "..."`` a module (or package ``__init__``) declares, read as text; else the
     (module, level) of a ``from ... import __version__`` it takes it from."""
     path = resolution.file
     if not path or path.endswith(".pyc"):
         return None, None
-    data = _source_of(path, resolution, max_bytes)
+    data = _source_of(path, resolution, zips, max_bytes)
     if data is None:
         return None, None
     match = _VERSION_RE.search(data)
@@ -393,7 +396,7 @@ def _source_spots(result: ScanResult, audited: set[str], max_bytes: int | None) 
         extraction = result.extractions.get(name)
         if extraction is None or not extraction.path or not extraction.path.endswith(".py"):
             continue
-        source = _source_of(extraction.path, result.modules.get(name), max_bytes)
+        source = _source_of(extraction.path, result.modules.get(name), result.resolver.zips, max_bytes)
         if source is None:
             continue
         for found in find_blindspots(source, name, extraction.path):
@@ -401,16 +404,16 @@ def _source_spots(result: ScanResult, audited: set[str], max_bytes: int | None) 
     return spots
 
 
-def _source_of(path: str, resolution: Any, max_bytes: int | None) -> bytes | None:
-    """The bytes of a module's source: a file, or a member of the zip archive it is in (None when the
-    scan could not read it either: the module is then listed as not analysed)."""
-    from depscan.scan import archive_member
+def _source_of(path: str, resolution: Any, zips: ZipDirectory, max_bytes: int | None) -> bytes | None:
+    """The bytes of a module's source: a file, or a member of the zip archive it is in (each archive
+    opened once, by ``zips``: once per member made auditing a large archive quadratic); None when
+    the scan could not read it either: the module is then listed as not analysed."""
     from depscan.source import read_bytes
 
     archive = getattr(resolution, "archive", None)
     if archive:
         member = os.path.relpath(path, archive).replace(os.sep, "/")
-        data = archive_member(archive, member, path, max_bytes)
+        data = zips.read(archive, member, max_bytes)
     else:
         data = read_bytes(path, max_bytes)
     return data if isinstance(data, bytes) else None
@@ -462,7 +465,9 @@ def _capabilities(
     for name in audited:  # `os.system(...)`: the attribute gives it, not the module
         resolution = result.modules.get(name)
         code = (
-            _source_of(resolution.file, resolution, max_bytes) if resolution is not None and resolution.file else None
+            _source_of(resolution.file, resolution, result.resolver.zips, max_bytes)
+            if resolution is not None and resolution.file
+            else None
         )
         for module, attribute in _attribute_uses(code, attributed) if code else ():
             dotted = f"{module}.{attribute}"
@@ -861,7 +866,6 @@ def audit_markdown(report: Audit, changes: Changes | None = None) -> str:
 
 def audit_sarif(report: Audit) -> str:
     """SARIF 2.1.0: opaque code and blind spots as warnings, capabilities and portability as notes."""
-    import json
     from pathlib import Path
 
     results: list[dict[str, Any]] = []
@@ -924,4 +928,4 @@ def audit_sarif(report: Audit) -> str:
             }
         ],
     }
-    return json.dumps(document, indent=2) + "\n"
+    return jsonfmt.indented(document)

@@ -357,8 +357,9 @@ class _Checker:
                     if kept is not None:
                         yield kept
         for diagnostic in self.result.diagnostics:  # files named that could not be read at all
-            if diagnostic.code == "DS012" and diagnostic.path and os.path.abspath(diagnostic.path) in self.files:
-                finding = Finding("DS012", diagnostic.message, os.path.abspath(diagnostic.path), 1, 1)
+            path = os.path.abspath(diagnostic.path) if diagnostic.path else ""
+            if diagnostic.code == "DS012" and path in self.files and path not in self.by_path:  # not said above
+                finding = Finding("DS012", diagnostic.message, path, 1, 1)
                 kept = self._kept(finding)
                 if kept is not None:
                     yield kept
@@ -765,7 +766,6 @@ def format_json(result: CheckResult, version: str) -> str:
 
 def format_sarif(result: CheckResult, version: str) -> str:
     """SARIF 2.1.0, for code scanning: one run, the catalogue's rules, a result per finding."""
-    import json
     from pathlib import Path
 
     used = sorted({f.code for f in result.findings})
@@ -810,7 +810,7 @@ def format_sarif(result: CheckResult, version: str) -> str:
             }
         ],
     }
-    return json.dumps(data, indent=2) + "\n"
+    return jsonfmt.indented(data)
 
 
 def summary_counts(result: CheckResult) -> dict[str, int]:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from depscan import DEFAULT_MAX_BYTES, __version__
-from depscan.atomic import write_atomic
+from depscan.atomic import printable, write_atomic
 
 if TYPE_CHECKING:
     from depscan.model import Extraction
@@ -104,13 +104,7 @@ def imports_command(
         raise click.UsageError("--module names one module: give exactly one FILE")
     extractions = list(_with_progress(files, lambda path: extract_file(path, module_name, None, max_file_size)))
     report = imports_json(extractions) if output_format == "json" else imports_text(extractions)
-    if output:
-        try:
-            write_atomic(output, report)
-        except OSError as exc:
-            raise click.FileError(output, hint=exc.strerror or str(exc)) from None
-    else:
-        click.echo(report, nl=False)
+    _deliver(report, output)
     click.echo(imports_summary(extractions), err=True)
     if any(not extraction.ok for extraction in extractions):
         sys.exit(1)
@@ -219,11 +213,11 @@ def resolve_command(
 
 
 def _shown(path: str | None) -> str:
-    """A path relative to the current directory when it is under it."""
+    """A path relative to the current directory when it is under it (printable, see depscan.atomic)."""
     if not path:
         return ""
     relative = os.path.relpath(path)
-    return path if relative.startswith("..") else relative
+    return printable(path if relative.startswith("..") else relative)
 
 
 def _target(
@@ -468,7 +462,7 @@ def scan_command(
         named = [os.path.basename(t.rstrip(os.sep)) for t in targets] + list(target_options.get("modules") or ())
         title = ", ".join(named[:3]) + (" ..." if len(named) > 3 else "")
         try:
-            write_diagram(graph_file, view, cycle_edges(found_cycles), title)
+            write_diagram(graph_file, view, cycle_edges(found_cycles), title, _dot_timeout())
             with open(graph_file, "rb") as handle:
                 diagram = handle.read()
         except DiagramError as exc:
@@ -737,15 +731,32 @@ def _emit_report(report: str, summary: str | None, output: str | None, replayed_
         document = json.loads(report)
         document["summary"] = {**document["summary"], "answer": "stored"}
         report = jsonfmt.dumps(document)
+    if output or report:
+        _deliver(report, output)
+    if summary:
+        click.echo(summary, err=True)
+
+
+def _deliver(report: str, output: str | None) -> None:
+    """Write a report to ``output`` (atomically), else to standard output. File names that are not
+    UTF-8 are shown by the one rule of :func:`depscan.atomic.printable`. A standard output that
+    cannot be written (a full disk) is an error, exit status 2, not a traceback."""
     if output:
         try:
             write_atomic(output, report)
         except OSError as exc:
             raise click.FileError(output, hint=exc.strerror or str(exc)) from None
-    elif report:
-        click.echo(report, nl=False)
-    if summary:
-        click.echo(summary, err=True)
+        return
+    try:
+        click.echo(printable(report), nl=False)
+    except OSError as exc:
+        # What is still buffered would fail again at exit, with a traceback: standard output
+        # becomes /dev/null for the rest of the run.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        click.echo(f"depscan: error: cannot write to standard output: {exc.strerror or exc}", err=True)
+        sys.exit(2)
 
 
 @cli.command("audit")
@@ -851,13 +862,7 @@ def audit_command(
         text = audit_html(document, _audit_svg(report))
     else:
         text = audit_text(report) + (changes_text(changes) if changes is not None else "")
-    if output:
-        try:
-            write_atomic(output, text)
-        except OSError as exc:
-            raise click.FileError(output, hint=exc.strerror or str(exc)) from None
-    else:
-        click.echo(text, nl=False)
+    _deliver(text, output)
     failed = False
     if changes is not None:
         met = changes.conditions() & set(fail_on)
@@ -873,23 +878,33 @@ def audit_command(
 
 
 def _audit_svg(report: Any) -> str | None:
-    """The diagram of the audited code, as SVG, for the HTML report (None without Graphviz)."""
-    import shutil
-    import subprocess
-
-    from depscan.diagram import to_dot
+    """The diagram of the audited code, as SVG, for the HTML report (None without Graphviz, said)."""
+    from depscan.diagram import DiagramError, render, to_dot
     from depscan.graph import collapse, cycle_edges, cycles
 
-    dot = shutil.which("dot")
-    if dot is None:
-        return None
     view = collapse(report.scan)
     source = to_dot(view, cycle_edges(cycles(report.scan)), ", ".join(report.targets))
     try:
-        done = subprocess.run([dot, "-Tsvg"], input=source, capture_output=True, text=True, timeout=120)
-    except (OSError, subprocess.SubprocessError):
+        return render(source, "svg", _dot_timeout()).decode("utf-8", "replace")
+    except DiagramError as exc:
+        click.echo(f"depscan audit: the report has no diagram: {exc}", err=True)
         return None
-    return done.stdout if done.returncode == 0 else None
+
+
+def _dot_timeout() -> float:
+    """How long Graphviz may take to draw: ``DEPSCAN_DOT_TIMEOUT`` seconds, else the default."""
+    from depscan.diagram import DOT_TIMEOUT
+
+    text = os.environ.get("DEPSCAN_DOT_TIMEOUT", "").strip()
+    if not text:
+        return DOT_TIMEOUT
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < float("inf"):
+        raise click.UsageError(f"DEPSCAN_DOT_TIMEOUT={text!r}: give a positive number of seconds")
+    return seconds
 
 
 @cli.command("why")

@@ -3,23 +3,30 @@
 Left to right; nodes coloured by category; missing modules red and dashed;
 cycle edges red and bold; optional imports dashed, TYPE_CHECKING-only imports
 dotted; project modules clustered by top-level package. The output file is
-written atomically; when ``dot`` is missing the error says how to install it
-and the DOT text is written next to the requested file instead.
+written atomically; when ``dot`` is missing, fails or does not finish in time
+(:data:`DOT_TIMEOUT`), the error says so and the DOT text is written next to
+the requested file instead. ``dot`` runs in a process group of its own, killed
+whole on a timeout: nothing it started is left running.
 """
 
 from __future__ import annotations
 
-import json
 import os
+import shlex
+import shutil
+import signal
+import subprocess
 from typing import Any
 
-import graphviz
 import networkx as nx
 
-from depscan.atomic import write_atomic
+from depscan import jsonfmt
+from depscan.atomic import printable, write_atomic
 
 FORMATS = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png", ".pdf": "pdf", ".json": "json"}
 _FILL = {"project": "#cfe2ff", "third_party": "#fff3cd", "stdlib": "#e9ecef"}
+DOT_TIMEOUT = 60.0
+"""Seconds Graphviz is given to draw a diagram (the CLI's ``DEPSCAN_DOT_TIMEOUT`` changes it)."""
 _INSTALL = "install Graphviz: 'sudo apt-get install graphviz' (Debian/Ubuntu), 'brew install graphviz' (macOS)"
 
 
@@ -40,7 +47,7 @@ def _relative(path: str | None) -> str:
 
 
 def _quote(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    escaped = printable(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     return '"' + escaped + '"'
 
 
@@ -117,10 +124,12 @@ def node_link(view: nx.DiGraph) -> str:
     for u, v in sorted(view.edges):
         sites = view.edges[u, v].get("sites", [])
         data["links"].append({"source": u, "target": v, "sites": [s.to_json() for s in sites]})
-    return json.dumps(data, indent=2) + "\n"
+    return jsonfmt.indented(data)
 
 
-def write_diagram(path: str, view: nx.DiGraph, cycle_edges: set[tuple[str, str]], title: str = "") -> None:
+def write_diagram(
+    path: str, view: nx.DiGraph, cycle_edges: set[tuple[str, str]], title: str = "", timeout: float = DOT_TIMEOUT
+) -> None:
     """Write the diagram in the format the suffix names; see :data:`FORMATS`."""
     suffix = os.path.splitext(path)[1].lower()
     output_format = FORMATS.get(suffix)
@@ -135,17 +144,60 @@ def write_diagram(path: str, view: nx.DiGraph, cycle_edges: set[tuple[str, str]]
         write_atomic(path, dot_text)
         return
     try:
-        rendered = graphviz.Source(dot_text).pipe(format=output_format, quiet=True)
-    except graphviz.ExecutableNotFound:
+        rendered = render(dot_text, output_format, timeout)
+    except DiagramError as exc:
         fallback = os.path.splitext(path)[0] + ".dot"
         write_atomic(fallback, dot_text)
         raise DiagramError(
-            f"Graphviz's 'dot' is not installed, so {path} cannot be drawn; {_INSTALL}. "
-            f"The diagram was written as DOT to {fallback}.",
-            fallback,
+            f"{exc}; {path} was not drawn. The diagram was written as DOT to {fallback}.", fallback
         ) from None
-    except (graphviz.CalledProcessError, OSError) as exc:
-        detail = getattr(exc, "stderr", None)
-        text = detail.decode(errors="replace").strip().splitlines()[-1] if detail else str(exc)
-        raise DiagramError(f"Graphviz failed: {text}") from None
     write_atomic(path, rendered)
+
+
+def render(dot_text: str, output_format: str, timeout: float = DOT_TIMEOUT) -> bytes:
+    """Graphviz's drawing of ``dot_text`` (``svg``, ``png``, ``pdf``), or a DiagramError saying why not.
+
+    ``dot`` runs in a new session (its own process group); after ``timeout`` seconds the whole
+    group is killed, so a ``dot`` that started children leaves none behind.
+    """
+    dot = shutil.which("dot")
+    if dot is None:
+        raise DiagramError(f"Graphviz's 'dot' is not installed; {_INSTALL}")
+    command = [dot, f"-T{output_format}"]
+    shown = shlex.join(command)
+    try:
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+    except OSError as exc:
+        raise DiagramError(f"cannot run Graphviz ({shown}): {exc.strerror or exc}") from None
+    try:
+        rendered, errors = process.communicate(dot_text.encode("utf-8"), timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(process)
+        raise DiagramError(f"Graphviz ({shown}) did not finish within {timeout:g} s and was stopped") from None
+    if process.returncode != 0:
+        lines = errors.decode("utf-8", "replace").strip().splitlines()
+        detail = lines[-1].strip() if lines else "no message"
+        raise DiagramError(f"Graphviz failed ({shown}, exit status {process.returncode}): {detail}")
+    return rendered
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    """Kill ``process`` and everything in its group, and reap it (its pipes are not read again:
+    a child that left the group may still hold them)."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except OSError:  # gone already
+        pass
+    process.wait()
+    for stream in (process.stdin, process.stdout, process.stderr):
+        if stream is not None:
+            try:
+                stream.close()
+            except OSError:
+                pass

@@ -144,8 +144,10 @@ def _syntax_diagnostic(exc: SyntaxError, source: bytes, path: str | None) -> Dia
     message = exc.msg or "invalid syntax"
     if "null bytes" in message:
         return _null_byte_diagnostic(source, path, message)
-    if message.startswith(("(unicode error)", "unknown encoding", "encoding problem")) or isinstance(
-        exc.__cause__, UnicodeError
+    if (
+        message.startswith(("(unicode error)", "unknown encoding", "encoding problem"))
+        or "is not a text encoding" in message  # a cookie naming a codec such as hex or rot13
+        or isinstance(exc.__cause__, UnicodeError)
     ):
         return _decode_diagnostic(source, path, message)
     if any(hint in message for hint in _PY2_HINTS):
@@ -173,7 +175,7 @@ def _decode_diagnostic(source: bytes, path: str | None, message: str) -> Diagnos
         byte = source[exc.start : exc.start + 1].hex()
         return Diagnostic("DS011", f"cannot decode as {encoding}: byte 0x{byte} is invalid", path, line, col)
     except LookupError:
-        return Diagnostic("DS011", f"cannot decode: unknown encoding {encoding!r}", path)
+        return Diagnostic("DS011", f"cannot decode: unknown or unsupported encoding {encoding!r}", path)
     return Diagnostic("DS011", f"cannot decode: {message}", path)
 
 

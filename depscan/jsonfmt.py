@@ -5,7 +5,9 @@ has no indentation), which costs more than a large scan's analysis of a
 hundred files. So the documents are laid out by hand one level deep — each
 top-level key on its line, each item of a top-level list on its own — and
 every piece is encoded by the C encoder. The result is still readable, diffs
-well (one module, edge or finding per line) and is ordinary JSON.
+well (one module, edge or finding per line) and is ordinary JSON. A file name
+that is not UTF-8 is shown by the rule of :func:`depscan.atomic.printable`
+(``"caf\\xe9.py"``), so the document is valid UTF-8.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from typing import Any
+
+from depscan.atomic import printable
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 
@@ -29,4 +33,10 @@ def dumps(document: Mapping[str, Any]) -> str:
             parts.append(head + _encode(value))
     if not parts:
         return "{}\n"
-    return "{\n" + ",\n".join(parts) + "\n}\n"
+    return printable("{\n" + ",\n".join(parts) + "\n}\n", json_escaped=True)
+
+
+def indented(document: Any) -> str:
+    """The document laid out by ``json.dumps(..., indent=2)`` (SARIF, node-link), with a newline at
+    the end; file names that are not UTF-8 shown as :func:`dumps` shows them."""
+    return printable(json.dumps(document, indent=2, ensure_ascii=False), json_escaped=True) + "\n"

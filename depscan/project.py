@@ -87,7 +87,9 @@ def begin(settings: CheckSettings, files: Sequence[str] | None = None) -> Begun:
             # (tests and scripts beside a src/ layout too).
             found_files = project_files(settings, settings.source_roots or [settings.root], walked, found)
         else:
-            found_files = [os.path.abspath(f) for f in expand_paths(list(files), walked) if not excluded(f, settings)]
+            # Each file once, however it was named (x.py and ./x.py, a file and its directory).
+            named = (os.path.abspath(f) for f in expand_paths(list(files), walked) if not excluded(f, settings))
+            found_files = list(dict.fromkeys(named))
             for file in found_files:
                 found(file)
     except BaseException:

@@ -412,7 +412,7 @@ class Scanner:
 
         assert resolution.archive is not None and resolution.file is not None
         member = os.path.relpath(resolution.file, resolution.archive).replace(os.sep, "/")
-        data = archive_member(resolution.archive, member, resolution.file, self.options.max_bytes)
+        data = self.resolver.zips.read(resolution.archive, member, self.options.max_bytes)
         if isinstance(data, Diagnostic):
             return Extraction(name, resolution.is_package, resolution.file, diagnostics=(data,))
         if member.endswith(".pyc"):
@@ -696,19 +696,6 @@ def plan_targets(arguments: Iterable[str], modules: Iterable[str]) -> tuple[Targ
         else:
             problems.append(Diagnostic("DS012", "no such file or directory", argument))
     return targets, problems
-
-
-def archive_member(archive: str, member: str, name: str, max_bytes: int | None) -> bytes | Diagnostic:
-    """The bytes of ``member`` of the zip ``archive`` (see :func:`depscan.source.read_member`), or why not."""
-    import zipfile
-
-    from depscan.source import read_member
-
-    try:
-        with zipfile.ZipFile(archive) as handle:
-            return read_member(handle, member, name, max_bytes)
-    except (OSError, ValueError, EOFError, NotImplementedError, zipfile.BadZipFile) as exc:
-        return Diagnostic("DS012", f"cannot read from the archive: {exc or type(exc).__name__}", name)
 
 
 def _python_files(directory: str, walked: list[str]) -> list[str]:
