@@ -409,6 +409,11 @@ class _Checker:
             kept = self._kept(finding)
             if kept is not None:
                 yield kept
+        for text in declared.problems:  # read, but not understood: said, where it is written
+            path, line, message = _placed(text, declared.sources)
+            kept = self._kept(Finding("DS004", message, os.path.abspath(path), line, 1))
+            if kept is not None:
+                yield kept
         if installed is None:
             return
         mapping = {name: tuple(normalise(d) for d in dists) for name, dists in self.settings.dependency_mapping.items()}
@@ -649,7 +654,8 @@ class _Checker:
 
     def _kept(self, finding: Finding) -> Finding | None:
         """Apply the rule's configured severity and the line's suppression comment."""
-        severity = self.settings.rules.get(finding.code, "error")
+        code = CATALOGUE.get(finding.code)
+        severity = self.settings.rules.get(finding.code, code.severity if code else "error")
         if severity == "off" or self._suppressed(finding):
             return None
         if severity == "warning":
@@ -707,6 +713,19 @@ def _text_lines(path: str, max_bytes: int | None) -> list[str]:
     """The lines of a file read by the safe reader (none when it cannot be read)."""
     data = read_bytes(path, max_bytes)
     return data.decode("utf-8", "replace").splitlines() if isinstance(data, bytes) else []
+
+
+def _placed(problem: str, sources: Sequence[str]) -> tuple[str, int, str]:
+    """``path:line: message`` or ``path [table]: message`` split into its file, line and message."""
+    for source in sorted(sources, key=len, reverse=True):
+        if problem.startswith(source):
+            rest = problem[len(source) :]
+            number = re.match(r":(\d+):\s*", rest)
+            if number:
+                return source, int(number.group(1)), rest[number.end() :]
+            return source, 1, rest.lstrip(": ")
+    path, _, message = problem.partition(": ")
+    return path, 1, message or problem
 
 
 def _with_type_checking(target: Target) -> Target:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import gc
 import os
@@ -9,7 +10,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -750,13 +751,17 @@ def _deliver(report: str, output: str | None) -> None:
     try:
         click.echo(printable(report), nl=False)
     except OSError as exc:
-        # What is still buffered would fail again at exit, with a traceback: standard output
-        # becomes /dev/null for the rest of the run.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-        click.echo(f"depscan: error: cannot write to standard output: {exc.strerror or exc}", err=True)
-        sys.exit(2)
+        _stdout_failed(exc)
+
+
+def _stdout_failed(exc: OSError) -> NoReturn:
+    """Standard output cannot be written (a full disk): one line, exit status 2. What is still
+    buffered would fail again at exit, with a traceback: standard output becomes /dev/null."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    click.echo(f"depscan: error: cannot write to standard output: {exc.strerror or exc}", err=True)
+    sys.exit(2)
 
 
 @cli.command("audit")
@@ -957,7 +962,18 @@ def main(argv: Iterable[str] | None = None) -> None:
     import signal
 
     signal.signal(signal.SIGTERM, functools.partial(_terminate, os.getpid()))
-    cli.main(args=list(argv) if argv is not None else None, prog_name="depscan")
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="depscan")
+    except OSError as exc:
+        # The commands that print as they go (why, importers, resolve, imports, codes): a write to
+        # standard output that fails is said in one line, as _deliver says it. Files are written
+        # by write_atomic, whose errors are click.FileErrors, so any other OSError is a bug.
+        if exc.errno not in _OUTPUT_ERRORS:
+            raise
+        _stdout_failed(exc)
+
+
+_OUTPUT_ERRORS = frozenset({errno.ENOSPC, errno.EIO, errno.EFBIG, errno.EDQUOT})
 
 
 def _terminate(main_pid: int, signum: int, frame: object) -> None:

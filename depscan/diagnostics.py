@@ -17,6 +17,7 @@ class Code:
     code: str
     name: str
     summary: str
+    severity: str = "error"  # what [tool.depscan.rules] sets it to when it says nothing
 
 
 CATALOGUE: dict[str, Code] = {
@@ -25,6 +26,12 @@ CATALOGUE: dict[str, Code] = {
         Code("DS001", "missing-module", "an imported module cannot be found on the target's search path"),
         Code("DS002", "undeclared-dependency", "a third-party distribution is imported but not declared"),
         Code("DS003", "unused-dependency", "a declared dependency is never imported"),
+        Code(
+            "DS004",
+            "bad-declaration",
+            "a dependency declaration cannot be understood ([project] of the wrong type, a bad requirement)",
+            "warning",
+        ),
         Code("DS010", "syntax-error", "the file does not parse as Python (Python 2 code, null bytes, ...)"),
         Code("DS011", "decode-error", "the file's bytes cannot be decoded (bad coding cookie, invalid UTF-8)"),
         Code("DS012", "unreadable", "the file cannot be read (missing, a directory, a FIFO, no permission)"),

@@ -264,9 +264,21 @@ def test_a_file_name_that_is_not_utf8_is_shown_escaped(tmp_path: Path, args: lis
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full")
-@pytest.mark.parametrize("command", [["scan", "--no-cache", "app.py"], ["check", "--no-cache", "app.py"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["scan", "--no-cache", "app.py"],
+        ["check", "--no-cache", "app.py"],
+        ["why", "--no-cache", "app.py", "os"],
+        ["importers", "--no-cache", "app.py", "os"],
+        ["resolve", "os"],
+        ["imports", "app.py"],
+        ["codes"],
+    ],
+    ids=lambda command: command[0],
+)
 def test_a_full_disk_on_standard_output_is_one_line_and_status_2(tmp_path: Path, command: list[str]) -> None:
-    (tmp_path / "app.py").write_text("import missing_thing\n")
+    (tmp_path / "app.py").write_text("import os\nimport missing_thing\n")
     with open("/dev/full", "w") as full:
         done = subprocess.run(
             [sys.executable, "-m", "depscan", *command],

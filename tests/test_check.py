@@ -695,3 +695,43 @@ def test_a_cache_that_cannot_be_opened_is_not_fed(tmp_path: Path) -> None:
         assert begun.extractor.work is extract_chunk and begun.extractor.lookup is None  # nothing hashed
     finally:
         begun.close()
+
+
+@pytest.mark.parametrize(
+    ("pyproject", "requirements", "expected"),
+    [
+        pytest.param(
+            '[project]\nname = "x"\nversion = "1"\ndependencies = "requests"\n',
+            None,
+            [("pyproject.toml", 1, "[project.dependencies]: not an array of requirement strings")],
+            id="dependencies-not-a-list",
+        ),
+        pytest.param(
+            '[project]\nname = "x"\nversion = "1"\n[project.optional-dependencies]\ndev = 3\n',
+            None,
+            [("pyproject.toml", 1, "[project.optional-dependencies.dev]: not an array of requirement strings")],
+            id="extra-not-a-list",
+        ),
+        pytest.param(
+            '[project]\nname = "x"\nversion = "1"\n',
+            "requests\n-r ../../../../etc/passwd\n",
+            [("requirements.txt", 2, "-r ../../../../etc/passwd: outside the project, not read")],
+            id="include-outside-the-project",
+        ),
+    ],
+)
+def test_a_declaration_that_cannot_be_understood_is_said_where_it_is(
+    tmp_path: Path, pyproject: str, requirements: str | None, expected: list[tuple[str, int, str]]
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(pyproject)
+    if requirements is not None:
+        (tmp_path / "requirements.txt").write_text(requirements)
+    (tmp_path / "m.py").write_text("import os\n")
+    code, out, _ = run(cwd=tmp_path)
+    assert code == 0  # a warning by default: the imports are fine
+    said = [
+        (line.split(":")[0], int(line.split(":")[1]), line.split(" DS004 [warning] ", 1)[1])
+        for line in out.splitlines()
+        if " DS004 " in line
+    ]
+    assert said == expected
