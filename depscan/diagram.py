@@ -14,14 +14,13 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
-import signal
-import subprocess
 from typing import Any
 
 import networkx as nx
 
 from depscan import jsonfmt
 from depscan.atomic import printable, write_atomic
+from depscan.bounded import TimedOut, run_bounded
 
 FORMATS = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png", ".pdf": "pdf", ".json": "json"}
 _FILL = {"project": "#cfe2ff", "third_party": "#fff3cd", "stdlib": "#e9ecef"}
@@ -166,38 +165,13 @@ def render(dot_text: str, output_format: str, timeout: float = DOT_TIMEOUT) -> b
     command = [dot, f"-T{output_format}"]
     shown = shlex.join(command)
     try:
-        process = subprocess.Popen(
-            command,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
+        returncode, rendered, errors = run_bounded(command, dot_text.encode("utf-8"), timeout)
     except OSError as exc:
         raise DiagramError(f"cannot run Graphviz ({shown}): {exc.strerror or exc}") from None
-    try:
-        rendered, errors = process.communicate(dot_text.encode("utf-8"), timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill_group(process)
+    except TimedOut:
         raise DiagramError(f"Graphviz ({shown}) did not finish within {timeout:g} s and was stopped") from None
-    if process.returncode != 0:
+    if returncode != 0:
         lines = errors.decode("utf-8", "replace").strip().splitlines()
         detail = lines[-1].strip() if lines else "no message"
-        raise DiagramError(f"Graphviz failed ({shown}, exit status {process.returncode}): {detail}")
+        raise DiagramError(f"Graphviz failed ({shown}, exit status {returncode}): {detail}")
     return rendered
-
-
-def _kill_group(process: subprocess.Popen[bytes]) -> None:
-    """Kill ``process`` and everything in its group, and reap it (its pipes are not read again:
-    a child that left the group may still hold them)."""
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except OSError:  # gone already
-        pass
-    process.wait()
-    for stream in (process.stdin, process.stdout, process.stderr):
-        if stream is not None:
-            try:
-                stream.close()
-            except OSError:
-                pass

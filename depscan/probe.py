@@ -24,13 +24,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from depscan import __version__
+from depscan.bounded import TimedOut, run_bounded
 from depscan.describe import site_layout
 from depscan.interpreter import Interpreter, InterpreterError, find_venv_config, read_venv_config
 from depscan.tables import may_import
@@ -189,40 +189,34 @@ def _cache_dir() -> Path:
     return Path(base) / "depscan" / "interpreters"
 
 
-def run_isolated(executable: str, script: str, arguments: Sequence[str] = ()) -> subprocess.CompletedProcess[str]:
+def run_isolated(executable: str, script: str, arguments: Sequence[str] = ()) -> tuple[int, str, str]:
     """``executable -I -S -c script arguments...`` in an empty directory with a minimal environment
-    (``-E -s -S`` for an interpreter that has no ``-I``)."""
+    (``-E -s -S`` for an interpreter that has no ``-I``): exit status, output, errors. Bounded in
+    time, killed with whatever it started (:func:`depscan.bounded.run_bounded`)."""
     with tempfile.TemporaryDirectory(prefix="depscan-probe-") as empty:
         env = {"PATH": os.defpath, "HOME": empty, "LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8"}
         for flags in (["-I", "-S"], ["-E", "-s", "-S"]):  # Python 2.7 has no -I
             try:
-                done = subprocess.run(
-                    [executable, *flags, "-c", script, *arguments],
-                    capture_output=True,
-                    text=True,
-                    errors="replace",
-                    timeout=_TIMEOUT,
-                    cwd=empty,
-                    env=env,
-                    stdin=subprocess.DEVNULL,
-                    start_new_session=True,
+                code, out, err = run_bounded(
+                    [executable, *flags, "-c", script, *arguments], None, _TIMEOUT, cwd=empty, env=env
                 )
-            except subprocess.TimeoutExpired:
-                raise InterpreterError(f"{executable} did not answer within {_TIMEOUT} s") from None
+            except TimedOut:
+                raise InterpreterError(f"{executable} did not answer within {_TIMEOUT:g} s") from None
             except OSError as exc:
                 raise InterpreterError(f"cannot run {executable}: {exc.strerror or exc}") from None
-            if done.returncode == 0 or ("-I" not in done.stderr and "Unknown option" not in done.stderr):
-                return done
-    return done
+            errors = err.decode("utf-8", "replace")
+            if code == 0 or ("-I" not in errors and "Unknown option" not in errors):
+                break
+    return code, out.decode("utf-8", "replace"), errors
 
 
 def _run_probe(executable: str) -> dict[str, Any]:
-    done = run_isolated(executable, PROBE)
-    if done.returncode != 0:
-        last = done.stderr.strip().splitlines()[-1:] or [f"exit status {done.returncode}"]
+    code, out, err = run_isolated(executable, PROBE)
+    if code != 0:
+        last = err.strip().splitlines()[-1:] or [f"exit status {code}"]
         raise InterpreterError(f"{executable} failed to describe itself: {last[0][:200]}")
     try:
-        answer = json.loads(done.stdout.strip().splitlines()[-1])
+        answer = json.loads(out.strip().splitlines()[-1])
     except (ValueError, IndexError):
         raise InterpreterError(f"{executable} did not answer like a Python interpreter") from None
     return validate(answer, executable)
@@ -289,8 +283,8 @@ def ask_stdlib_names(interp: Interpreter, modules: Sequence[str]) -> dict[str, f
     if not asked or not interp.executable:
         return answer
     try:
-        done = run_isolated(interp.executable, NAMES, asked)
-        names = json.loads(done.stdout) if done.returncode == 0 else {}
+        code, out, _ = run_isolated(interp.executable, NAMES, asked)
+        names = json.loads(out) if code == 0 else {}
     except (InterpreterError, ValueError):
         return answer
     if not isinstance(names, dict):

@@ -10,11 +10,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from depscan.describe import describe
+from depscan.interpreter import InterpreterError
 from depscan.tables import may_import
 
 BASE = os.path.realpath(sys.executable)  # the interpreter behind the test's venv
@@ -187,3 +189,55 @@ def test_checking_from_venv_main_creates_no_environment(tmp_path: Path) -> None:
         assert "Traceback" not in done.stderr
         assert "'os.nope' not found" in done.stdout, done.stdout  # the stdlib names are still known
         assert sorted(p.name for p in tmp_path.rglob("*")) == before  # no environment made anywhere
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        pytest.param(["resolve", "--python", "", "os"], "--python is empty", id="resolve-empty-python"),
+        pytest.param(["scan", "--python", "", "main.py"], "--python is empty", id="scan-empty-python"),
+        pytest.param(["check", "--python", ""], "--python is empty", id="check-empty-python"),
+        pytest.param(["scan", "--path", "no-such-dir", "main.py"], "does not exist", id="scan-missing-path"),
+        pytest.param(["check", "--path", "no-such-dir"], "does not exist", id="check-missing-path"),
+        pytest.param(["resolve", "--path", "no-such-dir", "os"], "does not exist", id="resolve-missing-path"),
+        pytest.param(["check", "--python-version", "99.99"], "is not a Python version", id="implausible-version"),
+    ],
+)
+def test_bad_target_options_are_refused_with_status_2(tmp_path: Path, command: list[str], message: str) -> None:
+    project = _project(tmp_path / "project")
+    done = _depscan(*command, "--no-cache" if command[0] != "resolve" else "--no-pythonpath", cwd=project)
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_probe_that_hangs_is_stopped_with_its_children(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The message is one line (not the probe's script), and nothing the interpreter started is left."""
+    import depscan.probe
+
+    marker = tmp_path / "LATE"
+    slow = tmp_path / "bin" / "python"
+    slow.parent.mkdir()
+    slow.write_text(f"#!/bin/sh\n(sleep 3; touch '{marker}') &\nsleep 30\n")
+    slow.chmod(0o755)
+    monkeypatch.setattr(depscan.probe, "_TIMEOUT", 1)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    with pytest.raises(InterpreterError) as caught:
+        depscan.probe.probe(str(slow))
+    assert str(caught.value) == f"{slow} did not answer within 1 s"
+    time.sleep(3.5)
+    assert not marker.exists()  # the child was killed with the group
+
+
+def test_a_malformed_probe_answer_is_an_error_not_a_traceback(tmp_path: Path) -> None:
+    fake = tmp_path / "bin" / "python"
+    fake.parent.mkdir()
+    fake.write_text('#!/bin/sh\necho \'{"version": "3.12"}\'\n')
+    fake.chmod(0o755)
+    cache = tmp_path / "cache"
+    done = _depscan(
+        "resolve", "--probe-python", "--python", str(fake), "os", cwd=tmp_path, env={"XDG_CACHE_HOME": str(cache)}
+    )
+    assert done.returncode == 2
+    assert "answered the probe wrongly (field " in done.stderr and "Traceback" not in done.stderr
+    assert not list(cache.rglob("*.json"))  # nothing cached before it was checked

@@ -65,10 +65,10 @@ def walk_stdlib(interp: Interpreter) -> list[str]:
 
 def module_names(executable: str, modules: list[str]) -> dict[str, list[str] | None]:
     """dir() of each stdlib module in ``executable``, in an empty directory with a clean environment."""
-    done = run_isolated(executable, NAMES, [m for m in modules if may_import(m)])
-    if done.returncode != 0:
-        raise SystemExit(f"{executable}: the names query failed: {done.stderr.strip()[-400:]}")
-    result: dict[str, list[str] | None] = json.loads(done.stdout)
+    code, out, err = run_isolated(executable, NAMES, [m for m in modules if may_import(m)])
+    if code != 0:
+        raise SystemExit(f"{executable}: the names query failed: {err.strip()[-400:]}")
+    result: dict[str, list[str] | None] = json.loads(out)
     return result
 
 
