@@ -91,7 +91,7 @@ _NATIVE += (b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe")
 def _check_native(exe: str, given: str) -> None:
     """An interpreter is a native executable; a script (a pyenv shim, a wrapper) says nothing of the
     Python it would start, and is not run to find out."""
-    data = read_bytes(os.path.realpath(exe), _BINARY_BYTES)
+    data = read_bytes(os.path.realpath(exe), 4, head=True)
     if not isinstance(data, bytes):
         raise InterpreterError(f"cannot read the interpreter {given}: {data.message}")
     if not data.startswith(_NATIVE):

@@ -34,12 +34,15 @@ NO_SUCH_FILE = "no such file"
 IS_A_DIRECTORY = "is a directory, not a file"
 
 
-def read_bytes(path: str | os.PathLike[str], max_bytes: int | None = DEFAULT_MAX_BYTES) -> bytes | Diagnostic:
+def read_bytes(
+    path: str | os.PathLike[str], max_bytes: int | None = DEFAULT_MAX_BYTES, *, head: bool = False
+) -> bytes | Diagnostic:
     """Read a regular file's bytes, or say why not.
 
     The file is opened non-blocking and checked with ``fstat`` before reading,
     so a FIFO, socket or device named ``x.py`` is refused without waiting. At
-    most ``max_bytes`` are read, even from a file that grows while it is read.
+    most ``max_bytes`` are read, even from a file that grows while it is read;
+    with ``head``, a larger file is not refused: its first ``max_bytes`` are the answer.
     """
     name = os.fspath(path)
     try:
@@ -53,9 +56,11 @@ def read_bytes(path: str | os.PathLike[str], max_bytes: int | None = DEFAULT_MAX
         if not stat.S_ISREG(info.st_mode):
             kind = "a FIFO" if stat.S_ISFIFO(info.st_mode) else "not a regular file"
             return Diagnostic("DS012", f"is {kind}; not read", name)
-        if max_bytes is not None and info.st_size > max_bytes:
+        if max_bytes is not None and info.st_size > max_bytes and not head:
             return too_large(name, info.st_size, max_bytes)
         data = _read_at_most(fd, max_bytes)
+        if head:
+            return data[:max_bytes]
         if max_bytes is not None and len(data) > max_bytes:
             return too_large(name, len(data), max_bytes)
         return data

@@ -165,3 +165,15 @@ def test_module_names_are_those_of_walking_up_from_each_file(tmp_path: Path) -> 
     files = expand_paths([str(tmp_path / "root"), str(FIXTURES)])
     assert len(files) > 100
     assert [module_name_for(f) for f in files] == [_named_by_walking_up(f) for f in files]
+
+
+def test_the_head_of_a_large_file_and_never_of_a_fifo(tmp_path: Path) -> None:
+    from depscan.source import read_bytes
+
+    big = tmp_path / "big"
+    big.write_bytes(b"\x7fELF" + b"x" * 100)
+    assert read_bytes(big, 4, head=True) == b"\x7fELF"
+    assert not isinstance(read_bytes(big, 4), bytes)  # without head: over the limit
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    assert not isinstance(read_bytes(fifo, 4, head=True), bytes)
