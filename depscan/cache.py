@@ -61,6 +61,7 @@ from depscan.conditions import (
     Unknown,
     Version,
 )
+from depscan.diagnostics import Severity
 from depscan.model import (
     AllRef,
     Context,
@@ -72,7 +73,6 @@ from depscan.model import (
     Kind,
     ModuleFacts,
     Scope,
-    Severity,
     TryRole,
 )
 

@@ -10,6 +10,11 @@ problems with bytecode.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Literal
+
+from depscan.frozen import by_fields
+
+Severity = Literal["error", "warning", "info"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,3 +54,41 @@ CATALOGUE: dict[str, Code] = {
 def describe(code: str) -> str:
     entry = CATALOGUE.get(code)
     return f"{code} {entry.name}" if entry else code
+
+
+@by_fields
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """A problem met while reading or analysing a file.
+
+    ``code`` is from the catalogue in :mod:`depscan.diagnostics`. ``line`` and
+    ``col`` are 1-based; 0 when the problem is not tied to a place in the file.
+    """
+
+    code: str
+    message: str
+    path: str | None = None
+    line: int = 0
+    col: int = 0
+    severity: Severity = "error"
+
+    def location(self) -> str:
+        where = self.path or "<input>"
+        if self.line:
+            where += f":{self.line}"
+            if self.col:
+                where += f":{self.col}"
+        return where
+
+    def __str__(self) -> str:
+        return f"{self.location()}: {self.code} {self.message}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "path": self.path,
+            "line": self.line,
+            "col": self.col,
+        }

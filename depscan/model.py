@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from depscan.conditions import Condition, Target
+from depscan.diagnostics import Diagnostic as Diagnostic  # re-exported: the model of every layer
 from depscan.frozen import by_fields
 
 Scope = Literal["module", "class", "function"]
 Kind = Literal["import", "from", "star", "future", "call"]
 TryRole = Literal["body", "handler"]
-Severity = Literal["error", "warning", "info"]
 
 
 @by_fields
@@ -214,44 +214,6 @@ class DynamicImport:
         }
         data.update(self.context.to_json())
         return data
-
-
-@by_fields
-@dataclass(frozen=True, slots=True)
-class Diagnostic:
-    """A problem met while reading or analysing a file.
-
-    ``code`` is from the catalogue in :mod:`depscan.diagnostics`. ``line`` and
-    ``col`` are 1-based; 0 when the problem is not tied to a place in the file.
-    """
-
-    code: str
-    message: str
-    path: str | None = None
-    line: int = 0
-    col: int = 0
-    severity: Severity = "error"
-
-    def location(self) -> str:
-        where = self.path or "<input>"
-        if self.line:
-            where += f":{self.line}"
-            if self.col:
-                where += f":{self.col}"
-        return where
-
-    def __str__(self) -> str:
-        return f"{self.location()}: {self.code} {self.message}"
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "severity": self.severity,
-            "message": self.message,
-            "path": self.path,
-            "line": self.line,
-            "col": self.col,
-        }
 
 
 @by_fields

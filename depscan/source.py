@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from depscan import DEFAULT_MAX_BYTES
-from depscan.model import Diagnostic
+from depscan.diagnostics import Diagnostic
 
 if TYPE_CHECKING:
     import zipfile
