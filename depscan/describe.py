@@ -34,6 +34,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from depscan.config import is_inside, plausible_version
 from depscan.interpreter import (
     Choice,
     Interpreter,
@@ -47,10 +48,35 @@ from depscan.tables import Table, load_table, nearest_version
 
 _CONFIG_BYTES = 1 << 20  # pyvenv.cfg, _sysconfigdata, config.c, site.py
 _BINARY_BYTES = 256 << 20  # an interpreter or libpython scanned for its built-in modules
-_EXE_VERSION = re.compile(r"(?:python|pypy)(\d+)\.(\d+)")
-_VERSION = re.compile(r"^\s*(\d+)\.(\d+)(?:\.(\d+))?")
-_INITTAB = re.compile(rb'\{\s*"([A-Za-z_][\w.]*)"\s*,')
-_PYINIT = re.compile(rb"PyInit_([A-Za-z_]\w*)\x00")
+# Every pattern is bounded (digits, names, spaces): the files read are the analysed tree's, and an
+# unbounded repetition over crafted input costs quadratic time (a 1 MB file of newlines: minutes).
+_EXE_VERSION = re.compile(r"python(\d{1,2})\.(\d{1,3})(t?)")
+_VERSION = re.compile(r"[ \t]{0,80}(\d{1,2})\.(\d{1,3})(?:\.(\d{1,4}))?")
+_INITTAB = re.compile(rb'\{[ \t]{0,8}"([A-Za-z_][\w.]{0,63})"[ \t]{0,8},')
+_PYINIT = re.compile(rb"PyInit_([A-Za-z_]\w{0,63})\x00")
+_PY_VERSION = re.compile(rb'#define[ \t]{1,40}PY_VERSION[ \t]{1,40}"(\d{1,2})\.(\d{1,3})\.(\d{1,4})')
+_SYSCONFIG_STRING = re.compile(r"^[ \t]{0,8}'([A-Z_]{1,40})':[ \t]{0,8}'([^'\\\n]{0,400})',?[ \t]{0,8}$", re.MULTILINE)
+_LIBDIRS = ("lib", "lib64")  # getpath looks for the stdlib under sys.platlibdir: lib64 on Fedora and SUSE
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where an installation keeps its standard library: ``prefix/libdir/pythonX.Y[t]``."""
+
+    prefix: str
+    libdir: str
+    version: tuple[int, int]
+    thread: str  # "t" for a free-threaded build (python3.13t), else ""
+
+    @property
+    def name(self) -> str:
+        return f"python{self.version[0]}.{self.version[1]}{self.thread}"
+
+    @property
+    def stdlib(self) -> str:
+        return os.path.join(self.prefix, self.libdir, self.name)
+
+
 # Built-in modules that have no PyInit_ function of that name (CPython 3): found in every build.
 _CORE_BUILTINS = frozenset({"builtins", "sys", "marshal", "_warnings", "_imp"})
 
@@ -69,18 +95,19 @@ def describe(executable: str, environ: dict[str, str] | None = None) -> Interpre
     venv_cfg = find_venv_config(exe)
     venv_values = read_venv_config(venv_cfg) if venv_cfg else {}
     venv_dir = str(venv_cfg.parent) if venv_cfg else None
-    version = _version(exe, venv_values)
+    named = _version(exe, venv_values)
     home = venv_values.get("home") if venv_dir else None
     start = os.path.abspath(home) if home else os.path.dirname(os.path.realpath(exe))
-    prefix = _find_prefix(start, version)
-    if version is None:
-        version = _version_from_layout(prefix)
-    if prefix is None or version is None:
+    layout = _find_layout(start, *named) if named else _layout_beside(start)
+    if layout is None:
+        wanted = f"lib/python{named[0][0]}.{named[0][1]}{named[1]}/os.py" if named else "lib/pythonX.Y/os.py"
         raise InterpreterError(
-            f"{executable} does not look like a Python installation: no lib/pythonX.Y/os.py above "
-            f"{start}; name a real interpreter, or give --python-version X.Y"
+            f"{executable} does not look like a Python installation: no {wanted} above {start}; "
+            "name a real interpreter, or give --python-version X.Y"
         )
-    return _build(exe, prefix, version, venv_dir, venv_values, environ)
+    if not plausible_version(layout.version):
+        raise InterpreterError(f"{executable}: Python {layout.version[0]}.{layout.version[1]} is not a known version")
+    return _build(exe, layout, venv_dir, venv_values, environ)
 
 
 # ELF, PE, Mach-O (both byte orders, 32 and 64 bits) and Mach-O universal.
@@ -104,32 +131,32 @@ def _check_native(exe: str, given: str) -> None:
 
 def _build(
     exe: str,
-    prefix: str,
-    version: tuple[int, int],
+    layout: _Layout,
     venv_dir: str | None,
     venv_values: dict[str, str],
     environ: dict[str, str],
 ) -> Interpreter:
+    prefix, version, stdlib = layout.prefix, layout.version, layout.stdlib
     x_y = f"{version[0]}.{version[1]}"
     table, table_version = _table(x_y)
-    stdlib = os.path.join(prefix, "lib", f"python{x_y}")
     config = _sysconfig(stdlib)
-    platlibdir = config.get("PLATLIBDIR") or "lib"
-    dynload = os.path.join(prefix, platlibdir, f"python{x_y}", "lib-dynload")
+    platlibdir = config.get("PLATLIBDIR") or layout.libdir
+    dynload = os.path.join(prefix, platlibdir, layout.name, "lib-dynload")
     if not os.path.isdir(dynload):
         dynload = os.path.join(stdlib, "lib-dynload")
-    sys_path = [os.path.join(prefix, "lib", f"python{version[0]}{version[1]}.zip"), stdlib, dynload]
+    zipped = os.path.join(prefix, platlibdir, f"python{version[0]}{version[1]}{layout.thread}.zip")
+    sys_path = [zipped, stdlib, dynload]
     if version[0] == 2:
         plat = "linux2" if sys.platform.startswith("linux") else sys.platform
         sys_path[2:2] = [os.path.join(stdlib, f"plat-{plat}"), os.path.join(stdlib, "lib-tk")]
         sys_path.insert(4, os.path.join(stdlib, "lib-old"))
-    site = site_layout(prefix, version, platlibdir, venv_dir, venv_values, environ)
+    site = site_layout(prefix, version, platlibdir, venv_dir, venv_values, environ, layout.thread)
     notes = [f"described from its files ({table_version} tables)"]
     if table_version != x_y:
         notes.append(f"depscan has no table for Python {x_y}: frozen modules and stdlib names from {table_version}")
     return Interpreter(
         executable=exe,
-        version=(*version, *_micro(prefix, x_y, venv_values)),
+        version=(*version, *_micro(prefix, x_y, venv_values)),  # _micro: x_y without the "t"
         implementation="cpython",
         platform=sys.platform,
         os_name=os.name,
@@ -138,7 +165,7 @@ def _build(
         base_prefix=prefix,
         base_exec_prefix=prefix,
         sys_path=tuple(sys_path),
-        builtin=_builtins(exe, prefix, stdlib, x_y, table),
+        builtin=_builtins(exe, layout, table),
         frozen=frozenset(table["frozen"]),
         stdlib_names=frozenset(table["stdlib"]),
         stdlib_dirs=(stdlib,),
@@ -153,16 +180,19 @@ def _build(
     )
 
 
-def _version(exe: str, venv_values: dict[str, str]) -> tuple[int, int] | None:
-    """X.Y from pyvenv.cfg (``version``, virtualenv's ``version_info``), else the executable's name."""
+def _version(exe: str, venv_values: dict[str, str]) -> tuple[tuple[int, int], str] | None:
+    """X.Y (and "t" for a free-threaded build) from pyvenv.cfg (``version``, virtualenv's
+    ``version_info``) or the executable's name (``python3.12``, ``python3.13t``)."""
+    names = (os.path.basename(os.path.realpath(exe)), os.path.basename(exe))
+    thread = next((m.group(3) for n in names if (m := _EXE_VERSION.fullmatch(n))), "")
     for key in ("version", "version_info"):
         match = _VERSION.match(venv_values.get(key, ""))
         if match:
-            return int(match.group(1)), int(match.group(2))
-    for name in (os.path.basename(os.path.realpath(exe)), os.path.basename(exe)):
-        match = _EXE_VERSION.fullmatch(name)
-        if match:
-            return int(match.group(1)), int(match.group(2))
+            return (int(match.group(1)), int(match.group(2))), thread
+    for name in names:
+        named = _EXE_VERSION.fullmatch(name)
+        if named:
+            return (int(named.group(1)), int(named.group(2))), named.group(3)
     return None
 
 
@@ -171,7 +201,7 @@ def _micro(prefix: str, x_y: str, venv_values: dict[str, str]) -> tuple[int, ...
     for abiflags in ("", "m", "t", "d", "dm", "u", "mu"):
         data = read_bytes(os.path.join(prefix, "include", f"python{x_y}{abiflags}", "patchlevel.h"), _CONFIG_BYTES)
         if isinstance(data, bytes):
-            found = re.search(rb'#define\s+PY_VERSION\s+"(\d+)\.(\d+)\.(\d+)', data)
+            found = _PY_VERSION.search(data)
             if found and f"{int(found.group(1))}.{int(found.group(2))}" == x_y:
                 return (int(found.group(3)),)
     for key in ("version", "version_info"):
@@ -181,35 +211,39 @@ def _micro(prefix: str, x_y: str, venv_values: dict[str, str]) -> tuple[int, ...
     return ()
 
 
-def _find_prefix(start: str, version: tuple[int, int] | None) -> str | None:
-    """The first of ``start`` and its ancestors holding ``lib/pythonX.Y/os.py`` (getpath's landmark)."""
+def _find_layout(start: str, version: tuple[int, int], thread: str) -> _Layout | None:
+    """As CPython's getpath: the first of ``start`` and its ancestors holding the standard library's
+    landmark, ``{lib,lib64}/pythonX.Y[t]/os.py`` (or ``os.pyc``)."""
     directory = start
     while True:
-        if version is not None:
-            if os.path.isfile(os.path.join(directory, "lib", f"python{version[0]}.{version[1]}", "os.py")):
-                return directory
-        elif _version_from_layout(directory) is not None:
-            return directory
+        for libdir in _LIBDIRS:
+            layout = _Layout(directory, libdir, version, thread)
+            if any(os.path.isfile(os.path.join(layout.stdlib, name)) for name in ("os.py", "os.pyc")):
+                return layout
         parent = os.path.dirname(directory)
         if parent == directory:
             return None
         directory = parent
 
 
-def _version_from_layout(prefix: str | None) -> tuple[int, int] | None:
-    """X.Y when ``prefix/lib`` holds exactly one ``pythonX.Y`` with an ``os.py``."""
-    if prefix is None:
-        return None
-    try:
-        names = os.listdir(os.path.join(prefix, "lib"))
-    except OSError:
-        return None
-    found = set()
-    for name in names:
-        match = _EXE_VERSION.fullmatch(name)
-        if match and name.startswith("python") and os.path.isfile(os.path.join(prefix, "lib", name, "os.py")):
-            found.add((int(match.group(1)), int(match.group(2))))
-    return found.pop() if len(found) == 1 else None
+def _layout_beside(start: str) -> _Layout | None:
+    """No version is named (a ``python`` that is no link to ``pythonX.Y``, no pyvenv.cfg): the
+    installation the executable's own directory belongs to (``bin/..``), when it holds exactly one
+    standard library; never one found further up, which could be any other Python's."""
+    prefix = os.path.dirname(start)
+    found = []
+    for libdir in _LIBDIRS:
+        try:
+            names = os.listdir(os.path.join(prefix, libdir))
+        except OSError:
+            continue
+        for name in names:
+            match = _EXE_VERSION.fullmatch(name)
+            if match:
+                layout = _Layout(prefix, libdir, (int(match.group(1)), int(match.group(2))), match.group(3))
+                if os.path.isfile(os.path.join(layout.stdlib, "os.py")):
+                    found.append(layout)
+    return found[0] if len(found) == 1 else None
 
 
 def _table(x_y: str) -> tuple[Table, str]:
@@ -227,8 +261,7 @@ def _sysconfig(stdlib: str) -> dict[str, str]:
     for name in names:
         data = read_bytes(os.path.join(stdlib, name), _CONFIG_BYTES)
         if isinstance(data, bytes):
-            text = data.decode("utf-8", "replace")
-            return dict(re.findall(r"^\s*'([A-Z_]+)':\s*'([^'\\]*)',?\s*$", text, re.MULTILINE))
+            return dict(_SYSCONFIG_STRING.findall(data.decode("utf-8", "replace")))
     return {}
 
 
@@ -242,9 +275,11 @@ def _extension_suffixes(config: dict[str, str], version: tuple[int, int], table:
     return tuple(table["extension_suffixes"])
 
 
-def _builtins(exe: str, prefix: str, stdlib: str, x_y: str, table: Table) -> frozenset[str]:
+def _builtins(exe: str, layout: _Layout, table: Table) -> frozenset[str]:
     """The modules compiled into the interpreter: ``config.c``'s inittab, else the names of the
-    ``PyInit_`` functions in the executable and libpython, else the table's."""
+    ``PyInit_`` functions in the executable and libpython (only those inside the installation), else
+    the table's."""
+    stdlib, x_y = layout.stdlib, f"{layout.version[0]}.{layout.version[1]}"
     try:
         configs = sorted(n for n in os.listdir(stdlib) if n.startswith(f"config-{x_y}"))
     except OSError:
@@ -255,20 +290,31 @@ def _builtins(exe: str, prefix: str, stdlib: str, x_y: str, table: Table) -> fro
             found = {m.decode() for m in _INITTAB.findall(data)}
             if "sys" in found:
                 return frozenset(found)
-    binaries = [os.path.realpath(exe)]
-    for directory in (os.path.join(prefix, "lib"), os.path.join(prefix, "lib64")):
-        try:
-            binaries += sorted(os.path.join(directory, n) for n in os.listdir(directory) if n.startswith("libpython"))
-        except OSError:
-            continue
     found = set()
-    for binary in binaries:
+    for binary in _binaries(exe, layout.prefix):
         data = read_bytes(binary, _BINARY_BYTES)
         if isinstance(data, bytes):
             found |= {m.decode() for m in _PYINIT.findall(data)}
     if found:
         return frozenset(found | (_CORE_BUILTINS & set(table["builtin"])))
     return frozenset(table["builtin"])
+
+
+def _binaries(exe: str, prefix: str) -> list[str]:
+    """The executable and ``libpython*`` of the installation, links resolved; a link that leads
+    outside the installation (a planted one to a huge file elsewhere) is not read."""
+    found = [os.path.realpath(exe)]
+    for libdir in _LIBDIRS:
+        directory = os.path.join(prefix, libdir)
+        try:
+            names = sorted(n for n in os.listdir(directory) if n.startswith("libpython"))
+        except OSError:
+            continue
+        for name in names:
+            real = os.path.realpath(os.path.join(directory, name))
+            if is_inside(real, prefix) and real not in found:
+                found.append(real)
+    return found[:4]
 
 
 @dataclass(frozen=True)
@@ -287,15 +333,17 @@ def site_layout(
     venv_dir: str | None,
     venv_values: dict[str, str],
     environ: dict[str, str],
+    thread: str = "",
 ) -> SiteLayout:
     """The site directories of the base installation at ``prefix`` (and of the virtual environment
-    ``venv_dir``), in the order :mod:`site` adds them, upstream's rule or Debian's."""
-    x_y = f"{version[0]}.{version[1]}"
+    ``venv_dir``), in the order :mod:`site` adds them, upstream's rule or Debian's. ``thread`` is
+    "t" for a free-threaded build, whose directories are ``pythonX.Yt``."""
+    x_y = f"{version[0]}.{version[1]}{thread}"
     include_system = venv_values.get("include-system-site-packages", "false").lower() == "true"
     prefixes = [venv_dir] if venv_dir else []
     if not venv_dir or include_system:
         prefixes.append(prefix)
-    debian = _is_debian(os.path.join(prefix, "lib", f"python{x_y}"))
+    debian = any(_is_debian(os.path.join(prefix, libdir, f"python{x_y}")) for libdir in _LIBDIRS)
     site_dirs: list[str] = []
     for one in prefixes:
         for directory in _site_packages(one, x_y, platlibdir, debian, in_venv=venv_dir is not None):

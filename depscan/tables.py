@@ -55,12 +55,16 @@ def available_versions() -> list[str]:
 
 
 def nearest_version(version: str) -> str:
-    """``version`` when depscan has its table, else the newest older one (else the oldest)."""
+    """``version`` when depscan has its table, else the newest older one of the same major version
+    (else its oldest); :class:`InterpreterError` for a major version depscan has no table of."""
     known = available_versions()
     if version in known:
         return version
-    older = [v for v in known if _key(v) < _key(version) and _key(v)[0] == _key(version)[0]]
-    return older[-1] if older else known[0]
+    same = [v for v in known if _key(v)[0] == _key(version)[0]]
+    if not same:
+        raise InterpreterError(f"no table for Python {version}; depscan has tables for {', '.join(known)}")
+    older = [v for v in same if _key(v) < _key(version)]
+    return older[-1] if older else same[0]
 
 
 @functools.cache

@@ -153,3 +153,80 @@ def test_a_fifo_or_device_as_interpreter_does_not_hang(tmp_path: Path) -> None:
     (venv / "bin" / "python").symlink_to(os.path.realpath(sys.executable))
     os.mkfifo(venv / "pyvenv.cfg")  # not a file: passed by, as if absent, without opening it
     assert describe(str(venv / "bin" / "python")).venv is None
+
+
+# --- what a hostile tree can put in a fake installation (a .venv it ships) ---------------------
+
+REAL_BINARY = os.path.realpath(sys.executable)
+
+
+def _fake_installation(root: Path, exe_name: str, stdlib: str) -> Path:
+    """A native executable (a copy of a real one: never run) with a standard library beside it."""
+    (root / "bin").mkdir(parents=True)
+    exe = root / "bin" / exe_name
+    exe.write_bytes(Path(REAL_BINARY).read_bytes())
+    (root / stdlib).mkdir(parents=True)
+    (root / stdlib / "os.py").write_text("")
+    return exe
+
+
+def _bounded_describe(python: Path, seconds: float = 10) -> subprocess.CompletedProcess[str]:
+    code = (
+        "import sys\nfrom depscan.describe import describe\n"
+        "try:\n    describe(sys.argv[1])\nexcept Exception as e:\n    print(type(e).__name__, e)\n"
+    )
+    return subprocess.run([sys.executable, "-c", code, str(python)], capture_output=True, text=True, timeout=seconds)
+
+
+def test_a_sysconfigdata_of_newlines_costs_no_quadratic_time(tmp_path: Path) -> None:
+    exe = _fake_installation(tmp_path / "inst", "python3.11", "lib/python3.11")
+    (tmp_path / "inst" / "lib" / "python3.11" / "_sysconfigdata__x.py").write_text("\n" * 1_000_000)
+    done = _bounded_describe(exe)
+    assert done.returncode == 0 and "Traceback" not in done.stderr
+
+
+def test_a_binary_of_pyinit_names_costs_no_quadratic_time(tmp_path: Path) -> None:
+    root = tmp_path / "inst"
+    (root / "bin").mkdir(parents=True)
+    exe = root / "bin" / "python3.11"
+    exe.write_bytes(b"\x7fELF" + b"PyInit_" * 300_000)  # no config.c: the binary is searched
+    (root / "lib" / "python3.11").mkdir(parents=True)
+    (root / "lib" / "python3.11" / "os.py").write_text("")
+    done = _bounded_describe(exe)
+    assert done.returncode == 0 and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("version", ["3.11." + "9" * 5000, "9" * 5000 + ".11", "4.0"])
+def test_an_absurd_version_in_pyvenv_cfg_is_an_error(tmp_path: Path, version: str) -> None:
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").symlink_to(REAL_BINARY)
+    (venv / "pyvenv.cfg").write_text(f"home = {os.path.dirname(REAL_BINARY)}\nversion = {version}\n")
+    try:
+        interp = describe(str(venv / "bin" / "python"))
+    except InterpreterError:
+        return
+    assert interp.version[:2] == sys.version_info[:2]  # the digits were not taken as a version
+
+
+def test_a_lib64_installation_is_its_own_not_one_found_above(tmp_path: Path) -> None:
+    root = tmp_path / "usr"
+    exe = _fake_installation(root, "python3.11", "lib64/python3.11")
+    interp = describe(str(exe))
+    assert interp.base_prefix == str(root)
+    assert interp.stdlib_dirs == (str(root / "lib64" / "python3.11"),)
+
+
+def test_a_free_threaded_build_is_told_by_its_name(tmp_path: Path) -> None:
+    root = tmp_path / "ft"
+    exe = _fake_installation(root, "python3.13t", "lib/python3.13t")
+    interp = describe(str(exe))
+    assert interp.version[:2] == (3, 13)
+    assert interp.stdlib_dirs == (str(root / "lib" / "python3.13t"),)
+    assert all("python3.13t" in d for d in interp.site_dirs)
+
+
+def test_with_no_version_named_no_installation_above_is_taken(tmp_path: Path) -> None:
+    exe = _fake_installation(tmp_path / "a" / "b", "python", "nothing-here")
+    with pytest.raises(InterpreterError, match="does not look like a Python installation"):
+        describe(str(exe))
