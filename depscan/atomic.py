@@ -32,20 +32,25 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
 
     The temporary file lives in the same directory (a rename is atomic only
     within one file system) and is removed if anything fails. A symbolic link
-    is followed (the file it names is replaced, the link kept), and a target
-    that exists but is not a regular file (``/dev/null``, a FIFO, a terminal)
-    is written to directly: renaming over it would replace the device itself.
+    to a regular file is replaced, not followed: the file it names is left as it
+    is (a link committed to an analysed repository, ``report.txt -> ~/.bashrc``,
+    cannot make depscan write outside it). A target that exists but is not a
+    regular file (``/dev/null``, ``/dev/stdout``, a terminal, a FIFO) is written
+    to directly, opened non-blocking: renaming over it would replace the device
+    itself, and a FIFO nobody reads is an error (ENXIO), not a hang.
     """
     payload = printable(data).encode("utf-8") if isinstance(data, str) else data
-    target = Path(os.path.realpath(path))
     try:
-        mode = os.stat(target).st_mode
+        mode: int | None = os.stat(path).st_mode
     except FileNotFoundError:
         mode = None
     if mode is not None and not stat.S_ISREG(mode):
-        with open(target, "wb") as handle:
+        fd = os.open(path, os.O_WRONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+        os.set_blocking(fd, True)  # opened without waiting; now written whole
+        with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
         return
+    target = Path(os.path.abspath(path))
     directory = target.parent if str(target.parent) else Path(".")
     import tempfile  # here: the CLI imports this module, and most runs write no file
 

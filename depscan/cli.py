@@ -137,6 +137,12 @@ def _stderr_is_terminal() -> bool:
         return False
 
 
+class OutputError(click.FileError):
+    """An output file that cannot be written: exit status 2 (1 means findings)."""
+
+    exit_code = 2
+
+
 def _probe_option(function: Callable[..., None]) -> Callable[..., None]:
     return click.option(
         "--probe-python",
@@ -469,7 +475,7 @@ def scan_command(
         except DiagramError as exc:
             raise click.ClickException(str(exc)) from None
         except OSError as exc:
-            raise click.FileError(graph_file, hint=exc.strerror or str(exc)) from None
+            raise OutputError(graph_file, hint=exc.strerror or str(exc)) from None
         summary = f"diagram: {graph_file} ({view.number_of_nodes()} nodes, {view.number_of_edges()} edges)"
         click.echo(summary, err=True)
     status = 0 if result.roots else 1  # nothing could be scanned: the report says why
@@ -536,7 +542,7 @@ def _write_if_changed(path: str, data: bytes) -> None:
     try:
         write_atomic(path, data)
     except OSError as exc:
-        raise click.FileError(path, hint=exc.strerror or str(exc)) from None
+        raise OutputError(path, hint=exc.strerror or str(exc)) from None
 
 
 @cli.command("check")
@@ -746,7 +752,7 @@ def _deliver(report: str, output: str | None) -> None:
         try:
             write_atomic(output, report)
         except OSError as exc:
-            raise click.FileError(output, hint=exc.strerror or str(exc)) from None
+            raise OutputError(output, hint=exc.strerror or str(exc)) from None
         return
     try:
         click.echo(printable(report), nl=False)
@@ -967,7 +973,7 @@ def main(argv: Iterable[str] | None = None) -> None:
     except OSError as exc:
         # The commands that print as they go (why, importers, resolve, imports, codes): a write to
         # standard output that fails is said in one line, as _deliver says it. Files are written
-        # by write_atomic, whose errors are click.FileErrors, so any other OSError is a bug.
+        # by write_atomic, whose errors are OutputErrors, so any other OSError is a bug.
         if exc.errno not in _OUTPUT_ERRORS:
             raise
         _stdout_failed(exc)

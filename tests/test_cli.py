@@ -116,7 +116,7 @@ def test_output_file_is_written_atomically(tmp_path: Path) -> None:
 
 def test_output_into_missing_directory(tmp_path: Path) -> None:
     code, _, err = run("imports", "-o", str(tmp_path / "no" / "such" / "dir.txt"), str(EXAMPLE / "main.py"))
-    assert code == 1
+    assert code == 2  # an output that cannot be written is no finding
     assert "Could not open file" in err and "dir.txt" in err
     assert "Traceback" not in err
 
@@ -222,15 +222,20 @@ def test_resolve_with_another_installed_python(version: str) -> None:
     assert f"python{version}/json/__init__.py" in document["modules"][0]["path"]
 
 
-def test_atomic_write_keeps_devices_links_and_fifos(tmp_path: Path) -> None:
+def test_atomic_write_keeps_devices_and_fifos_and_never_writes_through_a_link(tmp_path: Path) -> None:
     from depscan.atomic import write_atomic
 
-    real = tmp_path / "real.json"
+    real = tmp_path / "outside" / "bashrc"
+    real.parent.mkdir()
     real.write_text("old")
-    link = tmp_path / "link.json"
+    link = tmp_path / "report.txt"  # planted by an analysed repository
     link.symlink_to(real)
     write_atomic(link, "new")
-    assert link.is_symlink() and real.read_text() == "new"
+    assert not link.is_symlink() and link.read_text() == "new" and real.read_text() == "old"
+    nobody = tmp_path / "unread-pipe"
+    os.mkfifo(nobody)
+    with pytest.raises(OSError):  # ENXIO at once: no reader, no hang
+        write_atomic(nobody, "x")
     # A FIFO stands for every non-regular target, /dev/null included (not written to here:
     # a regression would replace the machine's device with a file).
     fifo = tmp_path / "pipe"
@@ -242,3 +247,33 @@ def test_atomic_write_keeps_devices_links_and_fifos(tmp_path: Path) -> None:
     finally:
         os.close(reader)
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
+def test_an_output_name_planted_by_the_tree_is_neither_followed_nor_waited_on(tmp_path: Path) -> None:
+    """A repository commits `report.txt -> ~/.bashrc` and a FIFO `report.sarif`; CI runs depscan -o."""
+    import subprocess
+
+    outside = tmp_path / "home" / ".bashrc"
+    outside.parent.mkdir()
+    outside.write_text("echo hello\n")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "pyproject.toml").write_text('[project]\nname = "r"\nversion = "1"\n')
+    (repo / "m.py").write_text("import not_installed_anywhere\n")
+    (repo / "report.txt").symlink_to(outside)
+    os.mkfifo(repo / "report.sarif")
+    depscan = os.path.join(os.path.dirname(sys.executable), "depscan")
+    done = subprocess.run(
+        [depscan, "check", "--no-cache", "-o", "report.txt"], cwd=repo, capture_output=True, timeout=60
+    )
+    assert done.returncode == 1
+    assert outside.read_text() == "echo hello\n"
+    assert "not_installed_anywhere" in (repo / "report.txt").read_text()
+    done = subprocess.run(
+        [depscan, "check", "--no-cache", "--format", "sarif", "-o", "report.sarif"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
