@@ -34,6 +34,7 @@ from depscan.bounded import TimedOut, run_bounded
 from depscan.describe import site_layout
 from depscan.interpreter import Interpreter, InterpreterError, find_venv_config, read_venv_config
 from depscan.tables import may_import
+from depscan.trust import read_own, real_directory, sign, user_key, verify
 
 # Runs inside the target interpreter. Python 2.7 and 3.6+ syntax on purpose:
 # the target may be older than depscan's own interpreter.
@@ -164,24 +165,40 @@ def probe(executable: str, use_cache: bool = True) -> Interpreter:
     key_text = json.dumps(
         [PROBE_VERSION, os.path.abspath(executable), stat.st_mtime_ns, stat.st_size, stat.st_ino, __version__]
     )
-    cache_file = _cache_dir() / f"{hashlib.sha256(key_text.encode()).hexdigest()[:32]}.json"
-    data: dict[str, Any] | None = None
-    if use_cache:
-        try:
-            data = validate(json.loads(cache_file.read_text(encoding="utf-8")), executable)
-        except (OSError, ValueError, InterpreterError):
-            data = None
+    cache_file = str(_cache_dir() / f"{hashlib.sha256(key_text.encode()).hexdigest()[:32]}.json")
+    key = user_key() if use_cache else None  # no secret: the answer is neither read nor kept
+    data = _cached(cache_file, key, executable) if key is not None else None
     if data is None:
         data = _run_probe(os.path.realpath(executable) if venv_dir else executable)
-        if use_cache:
-            try:
-                from depscan.atomic import write_atomic
-
-                cache_file.parent.mkdir(parents=True, exist_ok=True)
-                write_atomic(cache_file, json.dumps(data))
-            except OSError:
-                pass  # a read-only home is no reason to fail
+        if key is not None:
+            _keep(cache_file, key, data)
     return _build(executable, data, venv_dir, venv_values)
+
+
+def _cached(cache_file: str, key: bytes, executable: str) -> dict[str, Any] | None:
+    """A stored answer this user signed (:mod:`depscan.trust`), checked field by field; else None.
+    A restored ``~/.cache`` or a planted link or FIFO is a miss, never trusted nor waited on."""
+    try:
+        found = read_own(cache_file, 1 << 22)
+        if found is None:
+            return None
+        mac, _, body = found[0].partition(b"\n")
+        if not verify(key, bytes.fromhex(mac.decode("ascii")), body):
+            return None
+        return validate(json.loads(body), executable)
+    except (OSError, ValueError, UnicodeDecodeError, InterpreterError):
+        return None
+
+
+def _keep(cache_file: str, key: bytes, data: dict[str, Any]) -> None:
+    from depscan.atomic import write_atomic
+
+    body = json.dumps(data).encode("utf-8")
+    try:
+        if real_directory(os.path.dirname(cache_file), create=True) is None:
+            write_atomic(cache_file, sign(key, body).hex().encode("ascii") + b"\n" + body)
+    except OSError:
+        pass  # a read-only home is no reason to fail
 
 
 def _cache_dir() -> Path:

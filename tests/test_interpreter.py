@@ -44,17 +44,19 @@ def test_probe_this_interpreter_matches_it(cache_home: Path) -> None:
     assert not any("site-packages" in entry for entry in interp.sys_path)
 
 
-def test_probe_is_cached_and_a_corrupt_cache_is_ignored(cache_home: Path) -> None:
+def test_probe_is_cached_signed_and_a_changed_cache_is_ignored(cache_home: Path) -> None:
     first = probe(sys.executable)
     [cached] = list((cache_home / "depscan" / "interpreters").iterdir())
-    data = json.loads(cached.read_text())
-    data["platform"] = "from-the-cache"
-    cached.write_text(json.dumps(data))
-    assert probe(sys.executable).platform == "from-the-cache"
+    mac, _, body = cached.read_bytes().partition(b"\n")
+    data = json.loads(body)
+    assert probe(sys.executable) == first  # from the cache
+    data["platform"] = "from-the-cache"  # a restored or planted answer, not signed by this user
+    cached.write_bytes(mac + b"\n" + json.dumps(data).encode())
+    assert probe(sys.executable) == first
     cached.write_text("{not json")
     assert probe(sys.executable) == first
-    data["builtin"] = "not a list"  # a malformed answer in the cache is asked again, not used
-    cached.write_text(json.dumps(data))
+    cached.unlink()
+    os.mkfifo(cached)  # never waited on
     assert probe(sys.executable) == first
 
 
