@@ -874,6 +874,11 @@ def audit_command(
     else:
         text = audit_text(report) + (changes_text(changes) if changes is not None else "")
     _deliver(text, output)
+    if not any(entry.audited for entry in report.inventory):
+        # A typo in CI's target must not pass as "capabilities: none".
+        reasons = "; ".join(str(d) for d in report.diagnostics[:2]) or "no Python module there"
+        click.echo(f"depscan audit: error: nothing could be audited in {', '.join(targets)}: {reasons}", err=True)
+        sys.exit(2)
     failed = False
     if changes is not None:
         met = changes.conditions() & set(fail_on)

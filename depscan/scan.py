@@ -693,6 +693,8 @@ def plan_targets(arguments: Iterable[str], modules: Iterable[str]) -> tuple[Targ
             targets.modules.extend(_zip_top_level(path, problems))
         elif os.path.isfile(path):
             targets.scripts.append(path)
+        elif os.path.lexists(path):  # a FIFO, a device, a socket, a dangling link: never opened
+            problems.append(Diagnostic("DS012", "not a regular file or a directory; not read", argument))
         else:
             problems.append(Diagnostic("DS012", "no such file or directory", argument))
     return targets, problems

@@ -241,3 +241,22 @@ def test_an_attribute_used_gives_its_capability(report: Audit) -> None:
     reaches = {(r.capability, r.module): r for r in report.capabilities}
     assert reaches["process", "app.net"].via == "os.popen"  # os.popen(...) in net.py, no from-import
     assert ("filesystem-write", "app.net") not in reaches  # os itself gives nothing: only some attributes
+
+
+@pytest.mark.parametrize("kind", ["missing", "fifo", "empty-directory"])
+def test_nothing_to_audit_is_an_error_not_a_clean_report(tmp_path: Path, kind: str) -> None:
+    """A typo in CI's audit step (`audit vendr/ --baseline ... --fail-on new-capability`) must fail."""
+    target = tmp_path / "vendor"
+    if kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "empty-directory":
+        target.mkdir()
+    baseline = tmp_path / "audit.json"
+    baseline.write_text(json.dumps({"schema": "depscan/audit", "schema_version": 1}))
+    depscan = os.path.join(os.path.dirname(sys.executable), "depscan")
+    for extra in ([], ["--baseline", str(baseline), "--fail-on", "new-capability"]):
+        done = subprocess.run(
+            [depscan, "audit", "--no-cache", str(target), *extra], capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 2, (extra, done.stderr)
+        assert "nothing could be audited" in done.stderr and "Traceback" not in done.stderr
