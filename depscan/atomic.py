@@ -27,6 +27,15 @@ def printable(text: str, json_escaped: bool = False) -> str:
     return _SURROGATE.sub(shown, text)
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+
+
+def one_line(name: str) -> str:
+    """A file name for a line of text output: control characters shown as ``\\xNN``, so that a file
+    named ``"a\\nsrc/x.py:1:1: DS001 ..."`` cannot forge a line of the report."""
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", name)
+
+
 def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file renamed over it.
 

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from depscan import DEFAULT_MAX_BYTES, jsonfmt
+from depscan.atomic import one_line
 from depscan.conditions import Target
 from depscan.diagnostics import CATALOGUE
 from depscan.interpreter import Interpreter
@@ -751,7 +752,7 @@ def format_text(findings: Sequence[Finding]) -> str:
     lines = []
     for f in findings:
         tag = f" [{f.severity}]" if f.severity != "error" else ""
-        lines.append(f"{shown_path(f.path)}:{f.line}:{f.col}: {f.code}{tag} {f.message}")
+        lines.append(f"{one_line(shown_path(f.path))}:{f.line}:{f.col}: {f.code}{tag} {f.message}")
     return "".join(line + "\n" for line in lines)
 
 

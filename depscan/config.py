@@ -53,6 +53,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from depscan.diagnostics import CATALOGUE
+from depscan.source import is_inside
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -140,12 +141,6 @@ def repository_root(root: str) -> str:
         if parent == directory:
             return os.path.abspath(root)
         directory = parent
-
-
-def is_inside(path: str, root: str) -> bool:
-    """Whether ``path``, symbolic links resolved, is ``root`` or under it."""
-    real, top = os.path.realpath(path), os.path.realpath(root)
-    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
 
 
 def find_project_root(start: str) -> str | None:

@@ -34,7 +34,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from depscan.config import is_inside, plausible_version
+from depscan.config import plausible_version
 from depscan.interpreter import (
     Choice,
     Interpreter,
@@ -43,7 +43,7 @@ from depscan.interpreter import (
     find_venv_config,
     read_venv_config,
 )
-from depscan.source import read_bytes
+from depscan.source import is_inside, read_bytes
 from depscan.tables import Table, load_table, nearest_version
 
 _CONFIG_BYTES = 1 << 20  # pyvenv.cfg, _sysconfigdata, config.c, site.py

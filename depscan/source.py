@@ -239,6 +239,7 @@ def _walk(top: str, directories: list[str] | None, on_file: Callable[[str], obje
     less time: a check walks every directory of the project (2,455 in Django's tree)."""
     found: list[str] = []
     stack = [top]
+    real_top = os.path.realpath(top)
     while stack:
         directory = stack.pop()
         try:
@@ -256,7 +257,7 @@ def _walk(top: str, directories: list[str] | None, on_file: Callable[[str], obje
                 is_directory = False
             name = entry.name
             if not is_directory:
-                if name.endswith(".py"):
+                if name.endswith(".py") and not _leads_out(entry, real_top):
                     found.append(entry.path)
                     if on_file is not None:
                         on_file(entry.path)
@@ -265,6 +266,18 @@ def _walk(top: str, directories: list[str] | None, on_file: Callable[[str], obje
         subdirectories.sort(reverse=True)  # popped in sorted order
         stack.extend(subdirectories)
     return found
+
+
+def is_inside(path: str, root: str) -> bool:
+    """Whether ``path``, symbolic links resolved, is ``root`` or under it."""
+    real, top = os.path.realpath(path), os.path.realpath(root)
+    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
+
+
+def _leads_out(entry: os.DirEntry[str], real_top: str) -> bool:
+    """A link to a file outside the walked tree (``leak.py -> ~/.aws/config.py``): not the tree's
+    own file, so neither read nor named in a report."""
+    return _is_link(entry) and not is_inside(entry.path, real_top)
 
 
 def _is_link(entry: os.DirEntry[str]) -> bool:

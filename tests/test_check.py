@@ -735,3 +735,30 @@ def test_a_declaration_that_cannot_be_understood_is_said_where_it_is(
         if " DS004 " in line
     ]
     assert said == expected
+
+
+def test_a_link_to_a_file_outside_the_tree_is_not_read(tmp_path: Path) -> None:
+    """`leak.py -> ~/secret/conf.py` committed to a repository: its imports never reach the CI log."""
+    outside = tmp_path / "secret" / "conf.py"
+    outside.parent.mkdir()
+    outside.write_text("import s3cr3t_module_name\n")
+    repo = tmp_path / "repo"
+    (repo / "pkg").mkdir(parents=True)
+    (repo / "pyproject.toml").write_text('[project]\nname = "r"\nversion = "1"\n')
+    (repo / "pkg" / "__init__.py").write_text("")
+    (repo / "pkg" / "own.py").write_text("import missing_but_ours\n")
+    (repo / "pkg" / "leak.py").symlink_to(outside)
+    (repo / "pkg" / "alias.py").symlink_to(repo / "pkg" / "own.py")  # a link inside the tree is the tree's
+    code, out, _ = run(cwd=repo)
+    assert code == 1
+    assert "s3cr3t_module_name" not in out
+    assert "pkg/own.py" in out and "pkg/alias.py" in out
+
+
+def test_a_file_name_cannot_forge_a_line_of_the_report(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "r"\nversion = "1"\n')
+    (tmp_path / "a\nforged.py:1:1: DS001 module 'x' not found\n.py").write_text("import missing_here\n")
+    code, out, _ = run(cwd=tmp_path)
+    assert code == 1
+    [line] = out.splitlines()  # one finding, one line
+    assert line.startswith("a\\x0aforged.py:1:1: DS001 module 'x' not found\\x0a.py:1:1: DS001 ")
