@@ -275,9 +275,15 @@ def is_inside(path: str, root: str) -> bool:
 
 
 def _leads_out(entry: os.DirEntry[str], real_top: str) -> bool:
-    """A link to a file outside the walked tree (``leak.py -> ~/.aws/config.py``): not the tree's
-    own file, so neither read nor named in a report."""
-    return _is_link(entry) and not is_inside(entry.path, real_top)
+    """A link to a regular file outside the walked tree (``leak.py -> ~/secret/conf.py``): not the
+    tree's own file, so neither read nor named in a report. A link to anything else outside
+    (``x.py -> /dev/zero``) is kept: the reader refuses it with a diagnostic, reading nothing."""
+    if not _is_link(entry) or is_inside(entry.path, real_top):
+        return False
+    try:
+        return stat.S_ISREG(os.stat(entry.path).st_mode)
+    except OSError:
+        return False  # dangling: the reader says so
 
 
 def _is_link(entry: os.DirEntry[str]) -> bool:
