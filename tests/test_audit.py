@@ -260,3 +260,27 @@ def test_nothing_to_audit_is_an_error_not_a_clean_report(tmp_path: Path, kind: s
         )
         assert done.returncode == 2, (extra, done.stderr)
         assert "nothing could be audited" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_audited_tree_cannot_replace_the_auditors_configuration(tmp_path: Path) -> None:
+    """A vendored package ships its own pyproject.toml: the auditor's capabilities stay the auditor's."""
+    auditor = tmp_path / "review"
+    auditor.mkdir()
+    (auditor / "pyproject.toml").write_text(
+        '[tool.depscan.capabilities.rpc]\ndescription = "our RPC"\nmodules = ["our_rpc_client"]\n'
+    )
+    vendored = tmp_path / "vendor" / "pkg"
+    vendored.mkdir(parents=True)
+    (vendored / "__init__.py").write_text("import our_rpc_client\n")
+    (vendored.parent / "pyproject.toml").write_text('[tool.depscan]\npython-version = "2.7"\n')
+    depscan = os.path.join(os.path.dirname(sys.executable), "depscan")
+    done = subprocess.run(
+        [depscan, "audit", "--no-cache", "--format", "json", str(vendored)],
+        cwd=auditor,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "Traceback" not in done.stderr
+    document = json.loads(done.stdout)
+    assert {c["capability"] for c in document["capabilities"]} >= {"rpc"}
