@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
 import hashlib
 import json
 import os
@@ -47,7 +46,7 @@ from collections.abc import Iterable, Sequence
 from types import TracebackType
 from typing import Any, Final, Literal, TypeAlias, cast
 
-from depscan import DEFAULT_MAX_BYTES, __version__, bytecode, conditions, extract, model, source, trust
+from depscan import DEFAULT_MAX_BYTES, __version__, bytecode, extract, trust
 from depscan.conditions import (
     All,
     Any_,
@@ -62,6 +61,7 @@ from depscan.conditions import (
     Version,
 )
 from depscan.diagnostics import Severity
+from depscan.fingerprint import code_fingerprint
 from depscan.model import (
     AllRef,
     Context,
@@ -588,24 +588,6 @@ _UNVERIFIED_STAMP: Final[_Stamp] = (0, _UNVERIFIED, 0, 0)
 _SUFFIXES: Final = ("", "-wal", "-shm", "-journal")  # the database's files
 
 
-@functools.cache
-def _code_fingerprint() -> str:
-    """A hash of the code that makes and stores extractions.
-
-    Kept with the version number in every row: while depscan is developed its
-    version stays put, and a changed extractor must not reuse the results of
-    the old one.
-    """
-    digest = hashlib.sha256()
-    for module in (sys.modules[__name__], bytecode, conditions, extract, model, source):
-        try:
-            with open(module.__file__ or "", "rb") as handle:
-                digest.update(handle.read())
-        except OSError:
-            digest.update(b"?")
-    return digest.hexdigest()[:16]
-
-
 class _Corrupt(Exception):
     """The database file is not a database, or not ours."""
 
@@ -699,7 +681,7 @@ class ExtractionCache:
         self._db: sqlite3.Connection | None = None
         self._pending: list[_Row] = []  # extractions of single files, written together (see _put_read)
         self._pending_keys: set[CacheKey] = set()
-        self._depscan_version = f"{__version__}+{_code_fingerprint()}"
+        self._depscan_version = f"{__version__}+{code_fingerprint()}"
         self._python = _PARSER
         self._secret = secret if secret is not None else trust.user_key()
         if self._secret is None:

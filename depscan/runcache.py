@@ -43,6 +43,7 @@ from typing import Any
 
 from depscan import trust
 from depscan.atomic import write_atomic
+from depscan.fingerprint import code_fingerprint
 
 SCHEMA = 3
 MAX_ANSWERS = 64  # stored answers kept; the ones used longest ago go first
@@ -69,23 +70,6 @@ class Answer:
     summary: str | None  # the line for standard error
     status: int  # the exit status
     diagram: bytes | None = None  # the diagram file written, for a scan with --graph
-
-
-def code_fingerprint() -> str:
-    """A hash of depscan's own code: another version's answers are not this one's."""
-    digest = hashlib.sha256()
-    package = os.path.dirname(os.path.abspath(__file__))
-    data = os.path.join(package, "data")
-    names = [os.path.join(package, n) for n in os.listdir(package) if n.endswith(".py")]
-    if os.path.isdir(data):  # the stdlib tables
-        names += [os.path.join(data, n) for n in os.listdir(data)]
-    for path in sorted(names):
-        try:
-            with open(path, "rb") as handle:
-                digest.update(os.path.basename(path).encode() + b"\0" + handle.read())
-        except OSError:
-            digest.update(b"?")
-    return digest.hexdigest()[:20]
 
 
 def run_key(parts: Mapping[str, Any]) -> str:

@@ -696,7 +696,7 @@ def test_another_depscan_version_or_python_is_a_miss(tmp_path: Path, monkeypatch
     directory = str(tmp_path / "cache")
     with ExtractionCache(directory) as cache:
         stored = extract_cached(cache, str(source), "m", False)
-    for name, value in (("__version__", "99.0"), ("_PARSER", "pypy-3.9"), ("_code_fingerprint", lambda: "changed")):
+    for name, value in (("__version__", "99.0"), ("_PARSER", "pypy-3.9"), ("code_fingerprint", lambda: "changed")):
         with monkeypatch.context() as patch:
             patch.setattr(cache_module, name, value)
             with ExtractionCache(directory) as cache:

@@ -137,3 +137,26 @@ def test_a_report_naming_a_file_that_is_not_utf8(tmp_path: Path) -> None:
     answer = Answer(os.fsdecode(b"caf\xe9.py:1:1: DS001\n"), None, 1)
     assert runs.store("k", entries, answer)
     assert runs.load("k") == answer
+
+
+def test_the_code_fingerprint_covers_every_sub_package_and_the_data(tmp_path: Path) -> None:
+    """A module moved into a new sub-package (the layout of issue 13) still keys the caches."""
+    from depscan.fingerprint import code_fingerprint
+
+    package = tmp_path / "depscan"
+    (package / "resolve").mkdir(parents=True)
+    (package / "data").mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "resolve" / "finders.py").write_text("A = 1\n")
+    (package / "data" / "stdlib-3.12.json").write_text("{}")
+    (package / "resolve" / "__pycache__").mkdir()
+    first = code_fingerprint(str(package))
+    (package / "resolve" / "__pycache__" / "finders.cpython-311.pyc").write_bytes(b"compiled")
+    assert code_fingerprint.__wrapped__(str(package)) == first  # bytecode is not code
+    (package / "resolve" / "finders.py").write_text("A = 2\n")
+    second = code_fingerprint.__wrapped__(str(package))
+    assert second != first
+    (package / "data" / "stdlib-3.12.json").write_text('{"x": 1}')
+    assert code_fingerprint.__wrapped__(str(package)) not in (first, second)
+    (package / "resolve" / "new.py").write_text("")
+    assert code_fingerprint.__wrapped__(str(package)) != second
