@@ -46,7 +46,7 @@ test: setup
 test-fast: setup
 	$(BIN)/python -m pytest -m "not slow"
 
-demo: setup
+demo: $(STAMP) graphviz
 	@mkdir -p out
 	@echo "\$$ depscan examples/weather/main.py --path examples/weather/vendor/units.zip --graph out/weather.svg"
 	@$(BIN)/depscan examples/weather/main.py --path examples/weather/vendor/units.zip --graph out/weather.svg

@@ -53,6 +53,9 @@ def normalise(text: str, result: ScanResult) -> str:
     replacements = [(result.zip_dir, "<tmp>"), (str(ROOT) + os.sep, "")]  # type: ignore[attr-defined]
     replacements += [(d, "<stdlib>") for d in sorted(interp.stdlib_dirs, key=len, reverse=True)]
     replacements += [(interp.executable, "<python>"), (interp.prefix, "<prefix>"), (interp.base_prefix, "<base>")]
+    # The longest first: the interpreter may live under the repository (its .venv) or not, and the
+    # golden files must be the same either way.
+    replacements.sort(key=lambda pair: len(pair[0] or ""), reverse=True)
     replacements += [(".".join(map(str, interp.version)), "<version>")]  # patch releases do not matter
     for old, new in replacements:
         if old:
