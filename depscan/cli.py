@@ -32,6 +32,12 @@ class DefaultGroup(click.Group):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if args and args[0] not in self.commands and args[0] not in ("-h", "--help", "-V", "--version"):
+            if not os.path.lexists(args[0]) and not args[0].startswith("-"):
+                import difflib
+
+                close = difflib.get_close_matches(args[0], list(self.commands), n=1)
+                if close:  # `depscan chek`: a typo of a command, not a file to scan
+                    raise click.UsageError(f"no such command or file {args[0]!r}; did you mean {close[0]!r}?")
             args = ["scan", *args]
         return super().parse_args(ctx, args)
 
@@ -924,7 +930,7 @@ def _dot_timeout() -> float:
 
 
 @cli.command("why")
-@click.argument("target", metavar="TARGET")
+@click.argument("target", metavar="TARGET", type=click.Path(exists=True))
 @click.argument("module", metavar="MODULE")
 @_target_options
 def why_command(target: str, module: str, **target_options: Any) -> None:
@@ -946,7 +952,7 @@ def why_command(target: str, module: str, **target_options: Any) -> None:
 
 
 @cli.command("importers")
-@click.argument("target", metavar="TARGET")
+@click.argument("target", metavar="TARGET", type=click.Path(exists=True))
 @click.argument("module", metavar="MODULE")
 @click.option("--transitive", is_flag=True, help="Everything that reaches MODULE through any chain of imports.")
 @_target_options

@@ -277,3 +277,22 @@ def test_an_output_name_planted_by_the_tree_is_neither_followed_nor_waited_on(tm
         timeout=60,
     )
     assert done.returncode == 2 and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(["chek"], "did you mean 'check'?", id="a-typo-of-a-command"),
+        pytest.param(["aduit", "vendor"], "did you mean 'audit'?", id="a-typo-with-arguments"),
+        pytest.param(["why", "missing.py", "os"], "does not exist", id="why-of-a-missing-file"),
+        pytest.param(["importers", "missing.py", "os"], "does not exist", id="importers-of-a-missing-file"),
+    ],
+)
+def test_usage_errors_say_what_is_wrong_and_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        code, _, err = run(*args)
+    finally:
+        os.chdir(cwd)
+    assert code == 2 and message in err
