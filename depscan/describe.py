@@ -181,18 +181,20 @@ def _build(
 
 
 def _version(exe: str, venv_values: dict[str, str]) -> tuple[tuple[int, int], str] | None:
-    """X.Y (and "t" for a free-threaded build) from pyvenv.cfg (``version``, virtualenv's
-    ``version_info``) or the executable's name (``python3.12``, ``python3.13t``)."""
-    names = (os.path.basename(os.path.realpath(exe)), os.path.basename(exe))
-    thread = next((m.group(3) for n in names if (m := _EXE_VERSION.fullmatch(n))), "")
+    """X.Y (and "t" for a free-threaded build): from the name of the file the executable is (a venv's
+    ``python`` links to the base's ``python3.12``, whose version is compiled in, whatever
+    pyvenv.cfg says), else pyvenv.cfg's ``version`` (virtualenv's ``version_info``), for a copied
+    executable, else the name it was called by."""
+    real = _EXE_VERSION.fullmatch(os.path.basename(os.path.realpath(exe)))
+    if real:
+        return (int(real.group(1)), int(real.group(2))), real.group(3)
     for key in ("version", "version_info"):
         match = _VERSION.match(venv_values.get(key, ""))
         if match:
-            return (int(match.group(1)), int(match.group(2))), thread
-    for name in names:
-        named = _EXE_VERSION.fullmatch(name)
-        if named:
-            return (int(named.group(1)), int(named.group(2))), named.group(3)
+            return (int(match.group(1)), int(match.group(2))), ""
+    named = _EXE_VERSION.fullmatch(os.path.basename(exe))
+    if named:
+        return (int(named.group(1)), int(named.group(2))), named.group(3)
     return None
 
 
@@ -206,7 +208,7 @@ def _micro(prefix: str, x_y: str, venv_values: dict[str, str]) -> tuple[int, ...
                 return (int(found.group(3)),)
     for key in ("version", "version_info"):
         match = _VERSION.match(venv_values.get(key, ""))
-        if match and match.group(3):
+        if match and match.group(3) and f"{int(match.group(1))}.{int(match.group(2))}" == x_y:
             return (int(match.group(3)),)
     return ()
 
