@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.depscan-installed
 
-.PHONY: setup graphviz chromium test test-fast demo lint bench clean
+.PHONY: setup graphviz chromium test test-all test-fast demo lint bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "depscan needs Python 3.10 or newer; run make PYTHON=/path/to/python3.x")'
@@ -43,6 +43,20 @@ setup: $(STAMP) graphviz chromium
 test: setup
 	$(BIN)/python -m pytest
 
+# The suite under every Python depscan supports that is on this machine (pyenv's, or python3.X on
+# PATH), each in its own .venv-3.X; a version that is not here is said and passed by.
+SUPPORTED := 3.10 3.11 3.12 3.13
+test-all: graphviz chromium
+	@status=0; for v in $(SUPPORTED); do \
+	  py=$$(ls -d $$HOME/.pyenv/versions/$$v.*/bin/python$$v 2>/dev/null | sort -V | tail -n 1); \
+	  [ -n "$$py" ] || py=$$(command -v python$$v 2>/dev/null); \
+	  if [ -z "$$py" ] || ! "$$py" -c 'import venv' 2>/dev/null; then echo "== Python $$v: not here, passed by"; continue; fi; \
+	  echo "== Python $$v ($$py)"; \
+	  test -x .venv-$$v/bin/python || "$$py" -m venv .venv-$$v || { status=1; continue; }; \
+	  .venv-$$v/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]' || { status=1; continue; }; \
+	  .venv-$$v/bin/python -m pytest -q -p no:cacheprovider || status=1; \
+	done; exit $$status
+
 test-fast: setup
 	$(BIN)/python -m pytest -m "not slow"
 
@@ -64,4 +78,4 @@ bench: setup
 	$(BIN)/python benchmarks/bench_check.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .venv-3.* build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

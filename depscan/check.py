@@ -684,15 +684,21 @@ class _Checker:
 
 def stdlib_module_attributes(interp: Interpreter, modules: Sequence[str]) -> dict[str, frozenset[str] | None]:
     """The names each standard library module of the target has (None: cannot tell), from
-    depscan's tables for its version, or asked of it when the user let depscan run it."""
+    depscan's tables for its version, or asked of it when the user let depscan run it.
+
+    A module with a module-level ``__getattr__`` (``typing`` on 3.13 serves its deprecated
+    aliases such as ``ContextManager`` that way) has names ``dir()`` does not list: None.
+    """
     if interp.probed:
         from depscan.probe import ask_stdlib_names
 
-        return ask_stdlib_names(interp, modules)
-    from depscan.tables import stdlib_module_names
+        found = ask_stdlib_names(interp, modules)
+    else:
+        from depscan.tables import stdlib_module_names
 
-    table = stdlib_module_names(interp.version_text)
-    return {module: table.get(module) for module in modules}
+        table = stdlib_module_names(interp.version_text)
+        found = {module: table.get(module) for module in modules}
+    return {module: None if names is None or "__getattr__" in names else names for module, names in found.items()}
 
 
 def _same_file(one: str, other: str) -> bool:

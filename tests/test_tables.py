@@ -70,3 +70,13 @@ def test_resolving_from_tables(version: str, name: str, found: bool) -> None:
 def test_unknown_version() -> None:
     with pytest.raises(InterpreterError, match=r"no table for Python 2\.6"):
         interpreter_from_table("2.6")
+
+
+def test_a_module_with_a_module_getattr_has_names_dir_does_not_list() -> None:
+    """typing on 3.13 serves ContextManager through __getattr__: not a name to call missing."""
+    from depscan.check import stdlib_module_attributes
+
+    names = stdlib_module_attributes(interpreter_from_table("3.13"), ["typing", "os", "no.such.module"])
+    assert names["typing"] is None
+    assert names["os"] is not None and "path" in names["os"] and "nope" not in names["os"]
+    assert names["no.such.module"] is None
