@@ -97,8 +97,20 @@ def describe(executable: str, environ: dict[str, str] | None = None) -> Interpre
     venv_dir = str(venv_cfg.parent) if venv_cfg else None
     named = _version(exe, venv_values)
     home = venv_values.get("home") if venv_dir else None
-    start = os.path.abspath(home) if home else os.path.dirname(os.path.realpath(exe))
-    layout = _find_layout(start, *named) if named else _layout_beside(start)
+    real_dir = os.path.dirname(os.path.realpath(exe))
+    # Where the standard library is looked for, nearest first: beside `home` (bin/..), beside the
+    # file the executable is (a venv made from another venv names that venv's bin/ as `home`;
+    # CPython then falls back to the prefix it was built with, the installation that file is in),
+    # and only then further up from `home`, as getpath's search does (never first: on a merged-/usr
+    # system /lib/pythonX.Y is the system Python's, above every directory).
+    starts = [os.path.abspath(home)] if home else []
+    starts += [real_dir] if real_dir not in starts else []
+    layout = None
+    for start, levels in [*((one, 2) for one in starts), (starts[0], None)]:
+        layout = _find_layout(start, *named, levels=levels) if named else _layout_beside(start)
+        if layout is not None:
+            break
+    start = starts[0]
     if layout is None:
         wanted = f"lib/python{named[0][0]}.{named[0][1]}{named[1]}/os.py" if named else "lib/pythonX.Y/os.py"
         raise InterpreterError(
@@ -213,11 +225,12 @@ def _micro(prefix: str, x_y: str, venv_values: dict[str, str]) -> tuple[int, ...
     return ()
 
 
-def _find_layout(start: str, version: tuple[int, int], thread: str) -> _Layout | None:
-    """As CPython's getpath: the first of ``start`` and its ancestors holding the standard library's
-    landmark, ``{lib,lib64}/pythonX.Y[t]/os.py`` (or ``os.pyc``)."""
+def _find_layout(start: str, version: tuple[int, int], thread: str, levels: int | None = None) -> _Layout | None:
+    """As CPython's getpath: the first of ``start`` and its ancestors (``levels`` of them at most)
+    holding the standard library's landmark, ``{lib,lib64}/pythonX.Y[t]/os.py`` (or ``os.pyc``)."""
     directory = start
-    while True:
+    while levels is None or levels > 0:
+        levels = None if levels is None else levels - 1
         for libdir in _LIBDIRS:
             layout = _Layout(directory, libdir, version, thread)
             if any(os.path.isfile(os.path.join(layout.stdlib, name)) for name in ("os.py", "os.pyc")):
@@ -226,6 +239,7 @@ def _find_layout(start: str, version: tuple[int, int], thread: str) -> _Layout |
         if parent == directory:
             return None
         directory = parent
+    return None
 
 
 def _layout_beside(start: str) -> _Layout | None:

@@ -230,3 +230,18 @@ def test_with_no_version_named_no_installation_above_is_taken(tmp_path: Path) ->
     exe = _fake_installation(tmp_path / "a" / "b", "python", "nothing-here")
     with pytest.raises(InterpreterError, match="does not look like a Python installation"):
         describe(str(exe))
+
+
+def test_a_venv_whose_home_is_another_venv_is_described_as_it_is(tmp_path: Path) -> None:
+    """Python 3.10's venv names the creating venv's bin/ as `home`: no stdlib there, so CPython
+    falls back to the installation its executable is in (not to a /lib/pythonX.Y found above)."""
+    first = tmp_path / "first"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(first)], check=True, timeout=120)
+    second = tmp_path / "second"
+    (second / "bin").mkdir(parents=True)
+    (second / "bin" / "python").symlink_to(REAL_BINARY)
+    version = ".".join(map(str, sys.version_info[:3]))
+    (second / "pyvenv.cfg").write_text(
+        f"home = {first / 'bin'}\ninclude-system-site-packages = false\nversion = {version}\n"
+    )
+    _agree(str(second / "bin" / "python"), tmp_path)
