@@ -143,6 +143,18 @@ def _stderr_is_terminal() -> bool:
         return False
 
 
+def _path_option(name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """``--path DIR``: an existing directory first on the search path, as the project's (repeatable)."""
+    return click.option(
+        "--path",
+        name,
+        multiple=True,
+        metavar="DIR",
+        type=click.Path(exists=True),
+        help="Extra project directory on the search path (repeatable; it must exist).",
+    )
+
+
 class OutputError(click.FileError):
     """An output file that cannot be written: exit status 2 (1 means findings)."""
 
@@ -281,14 +293,7 @@ def _target_options(function: Callable[..., None]) -> Callable[..., None]:
         click.option(
             "-m", "--module", "modules", multiple=True, metavar="MODULE", help="Scan from a module (repeatable)."
         ),
-        click.option(
-            "--path",
-            "paths",
-            multiple=True,
-            metavar="DIR",
-            type=click.Path(exists=True),
-            help="Extra project directory on the path (repeatable).",
-        ),
+        _path_option("paths"),
         click.option(
             "--python", "python", metavar="PY", help="Target interpreter (default: $VIRTUAL_ENV, ./.venv, this one)."
         ),
@@ -563,14 +568,7 @@ def _write_if_changed(path: str, data: bytes) -> None:
     help="Check for this Python version too (repeatable): an import counts unless dead for every version.",
 )
 @click.option("--platform", "platforms", multiple=True, metavar="NAME", help="sys.platform value to check for.")
-@click.option(
-    "--path",
-    "paths_extra",
-    multiple=True,
-    metavar="DIR",
-    type=click.Path(exists=True),
-    help="Extra directory on the search path.",
-)
+@_path_option("paths_extra")
 @click.option("--no-pythonpath", is_flag=True, help="Ignore $PYTHONPATH.")
 @_probe_option
 @click.option(
