@@ -23,7 +23,7 @@ package comes before its submodules; ``--limit N`` keeps the first N.
 Then, for ``--rounds`` rounds, taking turns:
 
 ``depscan cold``
-    ``depscan.describe.describe`` of the venv's Python is done once, before
+    ``depscan.resolve.describe.describe`` of the venv's Python is done once, before
     any timing (its answer is cached on disk). A round builds a fresh resolver
     with ``make_resolver(interp, use_pythonpath=False)``, which reads the site
     directories and their ``.pth`` files, and resolves every name: all of
@@ -93,9 +93,9 @@ from typing import Any, TypeVar
 
 from benchvenv import BenchError, ensure_venv, venv_python
 
-from depscan.describe import describe
-from depscan.interpreter import Interpreter
-from depscan.resolver import Resolution, Resolver, make_resolver
+from depscan.resolve.describe import describe
+from depscan.resolve.interpreter import Interpreter
+from depscan.resolve.resolver import Resolution, Resolver, make_resolver
 
 T = TypeVar("T")
 Answers = list[Resolution | BaseException]

@@ -36,9 +36,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from depscan import __version__, jsonfmt
-from depscan.finders import ZipDirectory
-from depscan.interpreter import Interpreter
 from depscan.model import Diagnostic
+from depscan.resolve.finders import ZipDirectory
+from depscan.resolve.interpreter import Interpreter
 from depscan.scan import ScanOptions, ScanResult, Site, scan
 
 AUDIT_SCHEMA = "depscan/audit"

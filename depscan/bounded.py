@@ -1,5 +1,5 @@
 """Running another program, bounded in time: the only two depscan starts are Graphviz's ``dot``
-and, when the user opts in, the target interpreter (:mod:`depscan.probe`).
+and, when the user opts in, the target interpreter (:mod:`depscan.resolve.probe`).
 
 The program runs in a new session (its own process group). When the time is up the whole group
 is killed, so a program that started children leaves none behind, and its pipes are not read

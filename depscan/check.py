@@ -40,11 +40,11 @@ from depscan import DEFAULT_MAX_BYTES, jsonfmt
 from depscan.atomic import one_line
 from depscan.conditions import Target
 from depscan.diagnostics import CATALOGUE
-from depscan.interpreter import Interpreter
 from depscan.model import Extraction, ImportRecord
 from depscan.parallel import Extractor, Key, Read
 from depscan.project import Begun, CheckSettings, begin, default_source_roots
-from depscan.resolver import Resolver, build_search_path
+from depscan.resolve.interpreter import Interpreter
+from depscan.resolve.resolver import Resolver, build_search_path
 from depscan.scan import Missing, Scanner, ScanOptions, ScanResult, Site
 from depscan.source import CONFIG_MAX_BYTES, _is_regular_package, read_bytes
 
@@ -572,8 +572,8 @@ class _Checker:
 
     def _version_tables(self) -> dict[tuple[int, ...], frozenset[str]]:
         """The stdlib module names of each configured version other than the interpreter's own."""
-        from depscan.interpreter import InterpreterError
-        from depscan.tables import interpreter_from_table
+        from depscan.resolve.interpreter import InterpreterError
+        from depscan.resolve.tables import interpreter_from_table
 
         tables: dict[tuple[int, ...], frozenset[str]] = {}
         for version in self.settings.versions:
@@ -690,11 +690,11 @@ def stdlib_module_attributes(interp: Interpreter, modules: Sequence[str]) -> dic
     aliases such as ``ContextManager`` that way) has names ``dir()`` does not list: None.
     """
     if interp.probed:
-        from depscan.probe import ask_stdlib_names
+        from depscan.resolve.probe import ask_stdlib_names
 
         found = ask_stdlib_names(interp, modules)
     else:
-        from depscan.tables import stdlib_module_names
+        from depscan.resolve.tables import stdlib_module_names
 
         table = stdlib_module_names(interp.version_text)
         found = {module: table.get(module) for module in modules}

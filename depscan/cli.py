@@ -217,7 +217,7 @@ def resolve_command(
     Exits 1 when a name is not found.
     """
     from depscan.render import resolve_json, resolve_text
-    from depscan.resolver import make_resolver
+    from depscan.resolve.resolver import make_resolver
 
     for name in names:
         if not all(part.isidentifier() for part in name.split(".")):
@@ -253,10 +253,10 @@ def _target(
     configured: str | None,
     probe_python: bool,
 ) -> Any:
-    """The target interpreter of every command (:func:`depscan.describe.target_interpreter`);
+    """The target interpreter of every command (:func:`depscan.resolve.describe.target_interpreter`);
     exit 2 with the reason when it cannot be told."""
-    from depscan.describe import target_interpreter
-    from depscan.interpreter import InterpreterError
+    from depscan.resolve.describe import target_interpreter
+    from depscan.resolve.interpreter import InterpreterError
 
     if python is not None and python_version:
         raise click.UsageError("give --python or --python-version, not both")
@@ -505,7 +505,7 @@ def _scan_run_cache(
 ) -> tuple[Any, str | None]:
     """The run cache of a scan and the key of this one; (None, None) with --no-cache, or when the
     target interpreter cannot be told (the scan will say why)."""
-    from depscan.interpreter import InterpreterError, choose_executable
+    from depscan.resolve.interpreter import InterpreterError, choose_executable
     from depscan.runcache import KEY_ENVIRONMENT, RunCache, run_key, signature
 
     cache_dir = _scan_cache_dir(target_options["no_cache"], target_options["cache_dir"])
@@ -616,7 +616,7 @@ def check_command(
 
     Exits 1 when there are findings (errors), 0 silently otherwise, 2 on usage errors.
     """
-    from depscan.interpreter import InterpreterError, choose_executable
+    from depscan.resolve.interpreter import InterpreterError, choose_executable
 
     start = os.path.abspath(paths[0]) if paths else os.getcwd()
     config, versions = _config_and_versions("check", config_file, start, python_versions, "--python-version")
@@ -677,7 +677,7 @@ def check_command(
     begun = begin(settings, files)
     try:
         from depscan.check import check, format_github, format_json, format_sarif, format_text, summary_line
-        from depscan.describe import interpreter_of
+        from depscan.resolve.describe import interpreter_of
 
         try:
             interp = interpreter_of(choice, probe_python)

@@ -32,9 +32,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from depscan import DEFAULT_MAX_BYTES
 from depscan.conditions import Target
 from depscan.extract import extract_file
-from depscan.interpreter import Interpreter
 from depscan.model import Diagnostic, DynamicImport, Extraction, ImportRecord
-from depscan.resolver import Category, Resolution, Resolver, build_search_path
+from depscan.resolve.interpreter import Interpreter
+from depscan.resolve.resolver import Category, Resolution, Resolver, build_search_path
 from depscan.source import forget_directories, module_name_for
 
 if TYPE_CHECKING:

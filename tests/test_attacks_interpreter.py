@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from depscan.describe import describe
-from depscan.interpreter import InterpreterError
-from depscan.tables import may_import
+from depscan.resolve.describe import describe
+from depscan.resolve.interpreter import InterpreterError
+from depscan.resolve.tables import may_import
 
 BASE = os.path.realpath(sys.executable)  # the interpreter behind the test's venv
 X_Y = f"{sys.version_info[0]}.{sys.version_info[1]}"
@@ -213,17 +213,17 @@ def test_bad_target_options_are_refused_with_status_2(tmp_path: Path, command: l
 
 def test_a_probe_that_hangs_is_stopped_with_its_children(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The message is one line (not the probe's script), and nothing the interpreter started is left."""
-    import depscan.probe
+    import depscan.resolve.probe
 
     marker = tmp_path / "LATE"
     slow = tmp_path / "bin" / "python"
     slow.parent.mkdir()
     slow.write_text(f"#!/bin/sh\n(sleep 3; touch '{marker}') &\nsleep 30\n")
     slow.chmod(0o755)
-    monkeypatch.setattr(depscan.probe, "_TIMEOUT", 1)
+    monkeypatch.setattr(depscan.resolve.probe, "_TIMEOUT", 1)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     with pytest.raises(InterpreterError) as caught:
-        depscan.probe.probe(str(slow))
+        depscan.resolve.probe.probe(str(slow))
     assert str(caught.value) == f"{slow} did not answer within 1 s"
     time.sleep(3.5)
     assert not marker.exists()  # the child was killed with the group

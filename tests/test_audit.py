@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from conftest import FIXTURES
 from depscan.audit import Audit, audit
 from depscan.cli import cli
-from depscan.describe import describe
+from depscan.resolve.describe import describe
 from depscan.scan import ScanOptions
 
 TREE = FIXTURES / "audit" / "vendored"

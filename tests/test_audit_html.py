@@ -29,7 +29,7 @@ import pytest
 from conftest import FIXTURES
 from depscan.audit import Audit, audit
 from depscan.audit_html import SECTIONS, audit_html, embeddable_svg
-from depscan.describe import describe
+from depscan.resolve.describe import describe
 from depscan.scan import ScanOptions
 
 HOSTILE = '<script>alert("owned")</script><img src=x onerror=alert(1)>'

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from depscan.audit import Audit, audit
-from depscan.describe import describe
 from depscan.distributions import normalise
+from depscan.resolve.describe import describe
 from depscan.scan import ScanOptions
 
 pytestmark = pytest.mark.slow

@@ -20,7 +20,7 @@ from depscan.capabilities import (
     load_portability,
     portability_of,
 )
-from depscan.tables import available_versions
+from depscan.resolve.tables import available_versions
 
 if sys.version_info >= (3, 11):
     import tomllib

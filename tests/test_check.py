@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from conftest import FIXTURES
 from depscan.check import CheckSettings, check
 from depscan.cli import cli
-from depscan.describe import describe
+from depscan.resolve.describe import describe
 
 PROJECT = FIXTURES / "check" / "proj"
 MARK = re.compile(r"#\s*finding:\s*(DS\d{3})")
@@ -541,7 +541,13 @@ def test_a_stored_answer_is_given_without_the_checker(project: Path, tmp_path: P
     )
     assert (done.returncode, done.stdout) == (code, out)
     loaded = done.stderr.strip().splitlines()[-1]
-    for heavy in ("depscan.check", "depscan.extract", "depscan.scan", "depscan.resolver", "depscan.distributions"):
+    for heavy in (
+        "depscan.check",
+        "depscan.extract",
+        "depscan.scan",
+        "depscan.resolve.resolver",
+        "depscan.distributions",
+    ):
         assert f"'{heavy}'" not in loaded, loaded
 
 
@@ -612,7 +618,7 @@ def test_a_root_waits_for_the_roots_it_takes_names_from(tmp_path: Path, monkeypa
     import depscan.scan as scan_module
     from depscan.check import _EarlyScan
     from depscan.extract import extract_file
-    from depscan.resolver import Resolver, build_search_path
+    from depscan.resolve.resolver import Resolver, build_search_path
     from depscan.scan import Scanner, ScanOptions
 
     for relative, text in _TAKES_NAMES.items():

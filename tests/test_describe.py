@@ -3,7 +3,7 @@
 For every interpreter on this machine (pyenv's 2.7 and 3.6-3.13, Debian's system Python) and for
 virtual environments made from them, with and without system site-packages, the test runs the
 real interpreter (the test trusts it: it is not an analysed tree's) and compares what it says of
-itself with what :func:`depscan.describe.describe` reads from its files.
+itself with what :func:`depscan.resolve.describe.describe` reads from its files.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from depscan.describe import describe
-from depscan.interpreter import InterpreterError
-from depscan.resolver import make_resolver
+from depscan.resolve.describe import describe
+from depscan.resolve.interpreter import InterpreterError
+from depscan.resolve.resolver import make_resolver
 
 PYENV = sorted(Path.home().glob(".pyenv/versions/*/bin/python[23].*[0-9]"))
 SYSTEM = [Path(p) for p in ("/usr/bin/python3",) if os.path.exists(p)]
@@ -172,7 +172,7 @@ def _fake_installation(root: Path, exe_name: str, stdlib: str) -> Path:
 
 def _bounded_describe(python: Path, seconds: float = 10) -> subprocess.CompletedProcess[str]:
     code = (
-        "import sys\nfrom depscan.describe import describe\n"
+        "import sys\nfrom depscan.resolve.describe import describe\n"
         "try:\n    describe(sys.argv[1])\nexcept Exception as e:\n    print(type(e).__name__, e)\n"
     )
     return subprocess.run([sys.executable, "-c", code, str(python)], capture_output=True, text=True, timeout=seconds)

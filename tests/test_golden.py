@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, ROOT
-from depscan.describe import describe
 from depscan.diagram import to_dot
 from depscan.graph import collapse, cycle_edges, cycles
 from depscan.report import scan_json, scan_text
+from depscan.resolve.describe import describe
 from depscan.scan import ScanResult, scan
 
 GOLDEN = FIXTURES / "scan" / "golden"

@@ -1,4 +1,4 @@
-"""Choosing the target interpreter; asking it, once, when the user opts in (depscan.probe); building
+"""Choosing the target interpreter; asking it, once, when the user opts in (depscan.resolve.probe); building
 sys.path as site would. The static description is in test_describe.py."""
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from depscan.describe import describe
-from depscan.interpreter import InterpreterError, choose_executable
-from depscan.probe import probe
-from depscan.resolver import build_search_path, make_resolver
+from depscan.resolve.describe import describe
+from depscan.resolve.interpreter import InterpreterError, choose_executable
+from depscan.resolve.probe import probe
+from depscan.resolve.resolver import build_search_path, make_resolver
 
 PYENV = Path.home() / ".pyenv" / "versions"
 

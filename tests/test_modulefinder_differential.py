@@ -70,8 +70,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from depscan.describe import describe
-from depscan.interpreter import Interpreter
+from depscan.resolve.describe import describe
+from depscan.resolve.interpreter import Interpreter
 from depscan.scan import ScanOptions, ScanResult, scan
 
 # --- the documented differences -------------------------------------------------------------

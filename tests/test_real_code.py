@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from depscan.describe import describe
+from depscan.resolve.describe import describe
 from depscan.scan import scan
 
 VENV = ROOT / ".cache" / "real-code-venv"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from depscan.interpreter import Interpreter
-from depscan.resolver import Resolution, Resolver, build_search_path
+from depscan.resolve.interpreter import Interpreter
+from depscan.resolve.resolver import Resolution, Resolver, build_search_path
 
 EXT = ".cpython-311-x86_64-linux-gnu.so"
 

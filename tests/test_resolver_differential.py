@@ -34,7 +34,7 @@ and names that must not be found. Several hundred of them are looked up twice:
 (a) by the environment's own interpreter, ``importlib.util.find_spec(name)``
     in a fresh process per name (the oracle may import parent packages, so
     processes are not shared; they run in parallel, see ``_oracle``), and
-(b) by ``depscan.resolver`` in this process, which must execute nothing.
+(b) by ``depscan.resolve.resolver`` in this process, which must execute nothing.
 
 Found or not, ``origin`` against ``Resolution.path``, ``is_package``, the kind
 of loader against ``Resolution.kind``, and for packages the list of locations
@@ -76,8 +76,8 @@ from typing import Any
 import pytest
 
 from conftest import FIXTURES, ROOT
-from depscan.describe import describe
-from depscan.resolver import Resolution, Resolver, make_resolver
+from depscan.resolve.describe import describe
+from depscan.resolve.resolver import Resolution, Resolver, make_resolver
 
 pytestmark = [
     pytest.mark.slow,

@@ -17,10 +17,10 @@ from click.testing import CliRunner
 
 from conftest import FIXTURES
 from depscan.cli import cli
-from depscan.describe import describe
 from depscan.diagram import to_dot
 from depscan.graph import collapse, cycle_edges, cycles, importers, why
 from depscan.report import scan_json, scan_text
+from depscan.resolve.describe import describe
 from depscan.scan import ScanOptions, ScanResult, scan
 
 APP = FIXTURES / "scan" / "app"

@@ -8,9 +8,9 @@ from importlib import resources
 
 import pytest
 
-from depscan.interpreter import InterpreterError
-from depscan.resolver import Resolver, build_search_path
-from depscan.tables import available_versions, interpreter_from_table
+from depscan.resolve.interpreter import InterpreterError
+from depscan.resolve.resolver import Resolver, build_search_path
+from depscan.resolve.tables import available_versions, interpreter_from_table
 
 VERSIONS = ["2.7", "3.6", "3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14"]
 

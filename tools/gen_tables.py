@@ -23,9 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from depscan.interpreter import Interpreter  # noqa: E402
-from depscan.probe import NAMES, probe, run_isolated  # noqa: E402
-from depscan.tables import may_import  # noqa: E402
+from depscan.resolve.interpreter import Interpreter  # noqa: E402
+from depscan.resolve.probe import NAMES, probe, run_isolated  # noqa: E402
+from depscan.resolve.tables import may_import  # noqa: E402
 
 DATA = ROOT / "depscan" / "data"
 

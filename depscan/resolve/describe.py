@@ -7,13 +7,13 @@ for), ``_sysconfigdata_*.py`` holds the build's extension suffix, ``config.c``
 lists the modules built into the interpreter, and ``site.py`` tells a Debian
 build (``dist-packages``) from an upstream one. What no file says (frozen
 modules, the bytecode magic, the names each stdlib module defines) comes from
-depscan's per-version tables (:mod:`depscan.tables`), generated from real
+depscan's per-version tables (:mod:`depscan.resolve.tables`), generated from real
 interpreters.
 
 Every file is read through :func:`depscan.source.read_bytes` (non-blocking,
 regular files only, size-limited), as text, never executed: the interpreter, a
 ``.pth`` file or ``sitecustomize`` named by an analysed tree cannot run. The
-result is an :class:`~depscan.interpreter.Interpreter`, the same value the
+result is an :class:`~depscan.resolve.interpreter.Interpreter`, the same value the
 opt-in probe builds, and ``tests/test_describe.py`` holds the two against each
 other on real interpreters and virtual environments.
 
@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from depscan.config import plausible_version
-from depscan.interpreter import (
+from depscan.resolve.interpreter import (
     Choice,
     Interpreter,
     InterpreterError,
@@ -43,8 +43,8 @@ from depscan.interpreter import (
     find_venv_config,
     read_venv_config,
 )
+from depscan.resolve.tables import Table, load_table, nearest_version
 from depscan.source import is_inside, read_bytes
-from depscan.tables import Table, load_table, nearest_version
 
 _CONFIG_BYTES = 1 << 20  # pyvenv.cfg, _sysconfigdata, config.c, site.py
 _BINARY_BYTES = 256 << 20  # an interpreter or libpython scanned for its built-in modules
@@ -403,11 +403,11 @@ def target_interpreter(
     probe_python: bool = False,
 ) -> Interpreter:
     """The target of every command: ``--python-version`` alone is a target from the tables;
-    otherwise the chosen interpreter (:func:`~depscan.interpreter.choose_executable`) is
+    otherwise the chosen interpreter (:func:`~depscan.resolve.interpreter.choose_executable`) is
     described from its files, or, with ``probe_python`` and an interpreter the user chose
     (not the analysed tree's configuration or ``.venv``), run."""
     if python_version and python is None and configured is None:
-        from depscan.tables import interpreter_from_table
+        from depscan.resolve.tables import interpreter_from_table
 
         return interpreter_from_table(python_version)
     return interpreter_of(choose_executable(python, start, project, configured), probe_python)
@@ -423,6 +423,6 @@ def interpreter_of(choice: Choice, probe_python: bool = False) -> Interpreter:
             f"--probe-python runs the target interpreter, and {choice.path} was chosen by the analysed "
             f"tree ({choice.chosen_by}); name it with --python to run it"
         )
-    from depscan.probe import probe
+    from depscan.resolve.probe import probe
 
     return probe(choice.path)

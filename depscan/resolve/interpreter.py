@@ -1,7 +1,7 @@
 """The target Python: what depscan must know of the interpreter the code will run on.
 
-By default the target is *described*, never run: :mod:`depscan.describe` reads
-its installation's files and :mod:`depscan.tables` supplies what no file says.
+By default the target is *described*, never run: :mod:`depscan.resolve.describe` reads
+its installation's files and :mod:`depscan.resolve.tables` supplies what no file says.
 Running it is the user's explicit choice (``--probe-python``): then a small
 probe script, started with ``-I -S`` (isolated, no ``site``) in an empty
 temporary directory with a clean environment, reports what the interpreter
@@ -32,7 +32,7 @@ class InterpreterError(Exception):
 
 @dataclass(frozen=True)
 class Interpreter:
-    """The target: read from its files (:mod:`depscan.describe`), from tables alone, or probed."""
+    """The target: read from its files (:mod:`depscan.resolve.describe`), from tables alone, or probed."""
 
     executable: str
     version: tuple[int, ...]

@@ -11,7 +11,7 @@ module list of the ``stdlib-list`` package (0.12.0, ``lists/3.14.txt``), which
 leaves out the ``test`` package, with builtin and frozen names taken from 3.13,
 and has no names table. See the README for how to regenerate them.
 
-They serve :mod:`depscan.describe` (a target read from its files), and
+They serve :mod:`depscan.resolve.describe` (a target read from its files), and
 ``--python-version X.Y`` (a target with no installation at all).
 """
 
@@ -24,7 +24,7 @@ import sys
 from importlib import resources
 from typing import Any
 
-from depscan.interpreter import Interpreter, InterpreterError
+from depscan.resolve.interpreter import Interpreter, InterpreterError
 
 Table = dict[str, Any]
 

@@ -1,6 +1,6 @@
 """Running the target interpreter, when the user asks for it (``--probe-python``).
 
-By default depscan never runs an interpreter (:mod:`depscan.describe` reads
+By default depscan never runs an interpreter (:mod:`depscan.resolve.describe` reads
 its files). A user who trusts the target can let depscan ask it instead: a
 build with unusual built-in modules, a version depscan has no table for. The
 probe then runs
@@ -13,10 +13,10 @@ probe then runs
 - in an empty temporary directory, with a minimal environment, so Python 2.7's
   ``''`` on ``sys.path`` finds nothing of the working directory;
 - importing no module but the standard library's, and never a ``__main__``
-  module or a test suite (:func:`depscan.tables.may_import`).
+  module or a test suite (:func:`depscan.resolve.tables.may_import`).
 
 Its answer is checked field by field before it is used or cached. Site
-directories are worked out by :func:`depscan.describe.site_layout`, the same
+directories are worked out by :func:`depscan.resolve.describe.site_layout`, the same
 rule as a described target's.
 """
 
@@ -31,9 +31,9 @@ from typing import Any
 
 from depscan import __version__
 from depscan.bounded import TimedOut, run_bounded
-from depscan.describe import site_layout
-from depscan.interpreter import Interpreter, InterpreterError, find_venv_config, read_venv_config
-from depscan.tables import may_import
+from depscan.resolve.describe import site_layout
+from depscan.resolve.interpreter import Interpreter, InterpreterError, find_venv_config, read_venv_config
+from depscan.resolve.tables import may_import
 from depscan.trust import read_own, real_directory, sign, user_key, verify
 
 # Runs inside the target interpreter. Python 2.7 and 3.6+ syntax on purpose:
@@ -273,7 +273,7 @@ def _build(executable: str, data: dict[str, Any], venv_dir: str | None, venv_val
 
 def _stdlib_from_tables(version: tuple[int, ...]) -> frozenset[str]:
     """Top-level stdlib names for interpreters older than 3.10 (no sys.stdlib_module_names)."""
-    from depscan.tables import load_table, nearest_version
+    from depscan.resolve.tables import load_table, nearest_version
 
     return frozenset(load_table(nearest_version(f"{version[0]}.{version[1]}"))["stdlib"])
 
@@ -294,7 +294,7 @@ sys.stdout.write(json.dumps(names))
 
 def ask_stdlib_names(interp: Interpreter, modules: Sequence[str]) -> dict[str, frozenset[str] | None]:
     """The names each stdlib module has, asked of a probed interpreter (None: cannot tell). Only
-    modules :func:`~depscan.tables.may_import` allows are imported; none of the analysed code."""
+    modules :func:`~depscan.resolve.tables.may_import` allows are imported; none of the analysed code."""
     answer: dict[str, frozenset[str] | None] = dict.fromkeys(modules)
     asked = [m for m in modules if may_import(m) and all(part.isidentifier() for part in m.split("."))]
     if not asked or not interp.executable:
