@@ -15,7 +15,7 @@ all of them alike (see :func:`measure`):
 ``ast.parse``
     ``ast.parse(source_bytes)`` alone: the floor any AST-based extractor pays.
 ``depscan extract``
-    ``depscan.extract.extract(source, module, is_package, path)``, which parses
+    ``depscan.extract.walker.extract(source, module, is_package, path)``, which parses
     and then walks the tree. Its ratio to ``ast.parse`` is the overhead of the
     walk; the goal is at most 1.30x.
 ``findimports``
@@ -85,7 +85,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from depscan.extract import extract
+from depscan.extract.walker import extract
 from depscan.model import Extraction
 from depscan.source import module_name_for
 

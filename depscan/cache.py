@@ -46,7 +46,7 @@ from collections.abc import Iterable, Sequence
 from types import TracebackType
 from typing import Any, Final, Literal, TypeAlias, cast
 
-from depscan import DEFAULT_MAX_BYTES, __version__, bytecode, extract, trust
+from depscan import DEFAULT_MAX_BYTES, __version__, trust
 from depscan.conditions import (
     All,
     Any_,
@@ -61,6 +61,7 @@ from depscan.conditions import (
     Version,
 )
 from depscan.diagnostics import Severity
+from depscan.extract import bytecode, walker
 from depscan.fingerprint import code_fingerprint
 from depscan.model import (
     AllRef,
@@ -1051,10 +1052,10 @@ def _expected_objects() -> set[tuple[Any, ...]]:
 
 
 def _extract_data(data: bytes, module: str, is_package: bool, path: str) -> Extraction:
-    """What :func:`depscan.extract.extract_file` does with the bytes it has read."""
+    """What :func:`depscan.extract.walker.extract_file` does with the bytes it has read."""
     if path.endswith(".pyc"):
         return bytecode.extract_bytecode(data, module, is_package, path)
-    return extract.extract(data, module, is_package, path)
+    return walker.extract(data, module, is_package, path)
 
 
 def extract_for_cache(keys: Sequence[CacheKey], max_bytes: int | None) -> list[tuple[Extraction, Entry | None]]:
@@ -1071,7 +1072,7 @@ def extract_for_cache(keys: Sequence[CacheKey], max_bytes: int | None) -> list[t
         path, module, is_package = key
         read = _read_regular(path, max_bytes)
         if read is None:
-            results.append((extract.extract_file(path, module, is_package, max_bytes), None))
+            results.append((walker.extract_file(path, module, is_package, max_bytes), None))
             continue
         data, info = read
         extraction = _extract_data(data, module, is_package, path)
@@ -1097,7 +1098,7 @@ def extract_many_cached(
 ) -> list[Extraction]:
     """The extractions of many files, in order: one lookup for all, one transaction to store the misses.
 
-    Each result equals what :func:`depscan.extract.extract_file` gives for the
+    Each result equals what :func:`depscan.extract.walker.extract_file` gives for the
     file. The bytes extracted are the bytes hashed, read once, so a file that
     changes meanwhile cannot be stored under the wrong content. Files that
     cannot be read, or are over ``max_bytes``, go to ``extract_file`` for its
@@ -1115,7 +1116,7 @@ def extract_many_cached(
             continue
         read = _read_regular(path, max_bytes)
         if read is None:
-            results.append(extract.extract_file(path, module, is_package, max_bytes))
+            results.append(walker.extract_file(path, module, is_package, max_bytes))
             continue
         data, info = read
         extraction = _extract_data(data, module, is_package, path)

@@ -100,7 +100,7 @@ def imports_command(
 
     Exits 1 when a file could not be read or parsed, 0 otherwise.
     """
-    from depscan.extract import extract_file
+    from depscan.extract.walker import extract_file
     from depscan.render import imports_json, imports_summary, imports_text
     from depscan.source import expand_paths
 

@@ -42,8 +42,8 @@ from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
 from typing import Any
 
 from depscan import DEFAULT_MAX_BYTES
-from depscan.bytecode import extract_bytecode
-from depscan.extract import extract, extract_file
+from depscan.extract.bytecode import extract_bytecode
+from depscan.extract.walker import extract, extract_file
 from depscan.model import Diagnostic, Extraction
 from depscan.source import read_bytes
 

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from depscan import DEFAULT_MAX_BYTES
 from depscan.conditions import Target
-from depscan.extract import extract_file
+from depscan.extract.walker import extract_file
 from depscan.model import Diagnostic, DynamicImport, Extraction, ImportRecord
 from depscan.resolve.interpreter import Interpreter
 from depscan.resolve.resolver import Category, Resolution, Resolver, build_search_path
@@ -408,7 +408,7 @@ class Scanner:
             self.dynamic.append((name, dynamic))
 
     def _extract_from_zip(self, name: str, resolution: Resolution) -> Extraction:
-        from depscan.extract import extract
+        from depscan.extract.walker import extract
 
         assert resolution.archive is not None and resolution.file is not None
         member = os.path.relpath(resolution.file, resolution.archive).replace(os.sep, "/")
@@ -416,7 +416,7 @@ class Scanner:
         if isinstance(data, Diagnostic):
             return Extraction(name, resolution.is_package, resolution.file, diagnostics=(data,))
         if member.endswith(".pyc"):
-            from depscan.bytecode import extract_bytecode
+            from depscan.extract.bytecode import extract_bytecode
 
             return extract_bytecode(data, name, resolution.is_package, resolution.file)
         return extract(data, name, resolution.is_package, resolution.file)

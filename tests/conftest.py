@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from depscan.extract import extract_file
+from depscan.extract.walker import extract_file
 from depscan.model import Extraction, ImportRecord
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES
-from depscan.blindspots import KINDS, Blindspot, find_blindspots
+from depscan.extract.blindspots import KINDS, Blindspot, find_blindspots
 
 BASE = FIXTURES / "audit" / "blindspots"
 _MARK = re.compile(r"#\s*blindspot:\s*([\w-]+(?:\s*,\s*[\w-]+)*)\s*$")

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES
-from depscan.bytecode import KNOWN_MAGIC, extract_bytecode
-from depscan.extract import extract_file
+from depscan.extract.bytecode import KNOWN_MAGIC, extract_bytecode
+from depscan.extract.walker import extract_file
 
 
 def _key(record):  # type: ignore[no-untyped-def]

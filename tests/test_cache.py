@@ -49,7 +49,7 @@ from depscan.conditions import (
     Unknown,
     Version,
 )
-from depscan.extract import extract, extract_file
+from depscan.extract.walker import extract, extract_file
 from depscan.model import (
     AllRef,
     Context,
@@ -1059,7 +1059,7 @@ def test_a_read_only_cache_directory_is_no_cache(world_tmp: Path) -> None:
 _WORKER = """
 import json, os, random, sys, time
 from depscan.cache import ExtractionCache, extract_cached, extract_many_cached
-from depscan.extract import extract_file
+from depscan.extract.walker import extract_file
 
 directory, seed, workers, keys_file = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 with open(keys_file) as handle:

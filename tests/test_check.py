@@ -543,7 +543,7 @@ def test_a_stored_answer_is_given_without_the_checker(project: Path, tmp_path: P
     loaded = done.stderr.strip().splitlines()[-1]
     for heavy in (
         "depscan.check",
-        "depscan.extract",
+        "depscan.extract.walker",
         "depscan.scan",
         "depscan.resolve.resolver",
         "depscan.distributions",
@@ -617,7 +617,7 @@ def test_a_root_waits_for_the_roots_it_takes_names_from(tmp_path: Path, monkeypa
     when the whole chain it takes names from is in."""
     import depscan.scan as scan_module
     from depscan.check import _EarlyScan
-    from depscan.extract import extract_file
+    from depscan.extract.walker import extract_file
     from depscan.resolve.resolver import Resolver, build_search_path
     from depscan.scan import Scanner, ScanOptions
 

@@ -13,7 +13,7 @@ import pytest
 
 from conftest import FIXTURES, case_lines, records_on
 from depscan.conditions import Target
-from depscan.extract import extract, resolve_relative
+from depscan.extract.walker import extract, resolve_relative
 from depscan.model import Extraction
 
 # (fixture, case) -> fields the single record on that line must have.
@@ -545,7 +545,7 @@ def test_what_a_body_can_do_is_seen(case: str) -> None:
 
 
 def _walk_everything(monkeypatch: pytest.MonkeyPatch) -> None:
-    from depscan import extract as extract_module
+    from depscan.extract import walker as extract_module
 
     monkeypatch.setattr(extract_module._Walker, "heard", lambda self, node: True)
 

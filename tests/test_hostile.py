@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES
-from depscan.extract import extract, extract_file
+from depscan.extract.walker import extract, extract_file
 from depscan.model import Extraction
 from depscan.source import read_bytes
 

@@ -11,7 +11,7 @@ import pytest
 
 from depscan import parallel
 from depscan.cache import decode_extraction, extract_for_cache
-from depscan.extract import extract, extract_file
+from depscan.extract.walker import extract, extract_file
 from depscan.model import Extraction
 
 

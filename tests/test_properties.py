@@ -38,7 +38,7 @@ from depscan.conditions import (
     from_json,
     parse_condition,
 )
-from depscan.extract import extract
+from depscan.extract.walker import extract
 from depscan.model import Extraction
 
 # --- the program model ------------------------------------------------------------

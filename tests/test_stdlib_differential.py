@@ -3,11 +3,11 @@
 For every ``.py`` file of the running interpreter's standard library that
 ``compile()`` accepts, the imports found by two independent means must agree:
 
-(a) :func:`depscan.extract.extract` (records of kind ``import``, ``from``,
+(a) :func:`depscan.extract.walker.extract` (records of kind ``import``, ``from``,
     ``star`` and ``future``), and
 (b) the ``IMPORT_NAME`` instructions of the code objects the interpreter
     compiles from the same bytes, read by
-    :func:`depscan.bytecode.import_instructions`.
+    :func:`depscan.extract.bytecode.import_instructions`.
 
 Both sides are reduced to a multiset of ``(module, level, fromlist)`` triples:
 ``module`` without its leading dots, ``fromlist`` None for ``import a.b`` and
@@ -39,9 +39,9 @@ from types import CodeType
 
 import pytest
 
-from depscan.bytecode import import_instructions
 from depscan.conditions import All, Any_, Condition, Const, Not
-from depscan.extract import extract
+from depscan.extract.bytecode import import_instructions
+from depscan.extract.walker import extract
 from depscan.model import ImportRecord
 
 Triple = tuple[str, int, tuple[str, ...] | None]

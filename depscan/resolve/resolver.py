@@ -648,7 +648,7 @@ def _legacy_namespace(init_file: str) -> str | None:
     pkgutil_style = b"__path__" in data and b"extend_path(" in data
     if not pkgutil_style and _DECLARE_NAMESPACE.search(data) is None:
         return None
-    from depscan.extract import extract
+    from depscan.extract.walker import extract
 
     return extract(data, "_namespace_probe", True, init_file).facts.namespace
 

@@ -67,7 +67,7 @@ def extract_bytecode(data: bytes, module: str, is_package: bool, path: str | Non
     if not isinstance(code, CodeType):
         problem = Diagnostic("DS031", "corrupt bytecode: no code object", path)
         return Extraction(module, is_package, path, diagnostics=(problem,), source_kind="bytecode")
-    from depscan.extract import resolve_relative
+    from depscan.extract.walker import resolve_relative
 
     records: list[ImportRecord] = []
     diagnostics: list[Diagnostic] = []

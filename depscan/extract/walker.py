@@ -97,7 +97,7 @@ def extract_file(
     if isinstance(data, Diagnostic):
         return Extraction(module, is_package, name, diagnostics=(data,))
     if name.endswith(".pyc"):
-        from depscan.bytecode import extract_bytecode
+        from depscan.extract.bytecode import extract_bytecode
 
         return extract_bytecode(data, module, is_package, name)
     return extract(data, module, is_package, name)
