@@ -86,7 +86,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from depscan.extract.walker import extract
-from depscan.model import Extraction
+from depscan.model.records import Extraction
 from depscan.source import module_name_for
 
 BUDGET = 1.30

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from depscan import __version__, jsonfmt
-from depscan.model import Diagnostic
+from depscan.model.records import Diagnostic
 from depscan.resolve.finders import ZipDirectory
 from depscan.resolve.interpreter import Interpreter
 from depscan.scan import ScanOptions, ScanResult, Site, scan
@@ -422,7 +422,7 @@ def _source_of(path: str, resolution: Any, zips: ZipDirectory, max_bytes: int | 
 def _unanalysed(result: ScanResult) -> list[Spot]:
     """The modules reached whose file could not be read or parsed (too large, unreadable, not Python):
     their imports, capabilities and blind spots are unknown, so the audit says so."""
-    from depscan.diagnostics import CATALOGUE
+    from depscan.model.diagnostics import CATALOGUE
 
     spots = []
     for name, extraction in sorted(result.extractions.items()):

@@ -47,7 +47,9 @@ from types import TracebackType
 from typing import Any, Final, Literal, TypeAlias, cast
 
 from depscan import DEFAULT_MAX_BYTES, __version__, trust
-from depscan.conditions import (
+from depscan.extract import bytecode, walker
+from depscan.fingerprint import code_fingerprint
+from depscan.model.conditions import (
     All,
     Any_,
     Condition,
@@ -60,10 +62,8 @@ from depscan.conditions import (
     Unknown,
     Version,
 )
-from depscan.diagnostics import Severity
-from depscan.extract import bytecode, walker
-from depscan.fingerprint import code_fingerprint
-from depscan.model import (
+from depscan.model.diagnostics import Severity
+from depscan.model.records import (
     AllRef,
     Context,
     Diagnostic,

@@ -38,9 +38,9 @@ from typing import Any, Literal
 
 from depscan import DEFAULT_MAX_BYTES, jsonfmt
 from depscan.atomic import one_line
-from depscan.conditions import Target
-from depscan.diagnostics import CATALOGUE
-from depscan.model import Extraction, ImportRecord
+from depscan.model.conditions import Target
+from depscan.model.diagnostics import CATALOGUE
+from depscan.model.records import Extraction, ImportRecord
 from depscan.parallel import Extractor, Key, Read
 from depscan.project import Begun, CheckSettings, begin, default_source_roots
 from depscan.resolve.interpreter import Interpreter

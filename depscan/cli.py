@@ -18,7 +18,7 @@ from depscan import DEFAULT_MAX_BYTES, __version__
 from depscan.atomic import printable, write_atomic
 
 if TYPE_CHECKING:
-    from depscan.model import Extraction
+    from depscan.model.records import Extraction
 
 # Each command imports what it needs when it runs: a warm `depscan check` or scan answers from
 # its run cache in about a tenth of a second, and the extractor's modules alone would add a
@@ -120,7 +120,7 @@ def imports_command(
 @cli.command("codes")
 def codes_command() -> None:
     """List the diagnostic and rule codes depscan reports."""
-    from depscan.diagnostics import CATALOGUE
+    from depscan.model.diagnostics import CATALOGUE
 
     for entry in CATALOGUE.values():
         click.echo(f"{entry.code}  {entry.name:<22}  {entry.summary}")

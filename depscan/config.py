@@ -52,7 +52,7 @@ from datetime import date, datetime, time
 from types import MappingProxyType
 from typing import Any, Literal
 
-from depscan.diagnostics import CATALOGUE
+from depscan.model.diagnostics import CATALOGUE
 from depscan.source import is_inside
 
 if sys.version_info >= (3, 11):

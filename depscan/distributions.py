@@ -32,7 +32,7 @@ from typing import Any, Literal
 
 from packaging.requirements import InvalidRequirement, Requirement
 
-from depscan.model import Diagnostic
+from depscan.model.records import Diagnostic
 from depscan.source import CONFIG_MAX_BYTES, IS_A_DIRECTORY, METADATA_MAX_BYTES, NO_SUCH_FILE, is_inside, read_bytes
 
 if sys.version_info >= (3, 11):

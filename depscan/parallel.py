@@ -8,7 +8,7 @@ depscan's extractor already imported). Files are handed to an
 of files from the front while the walk, and whatever the caller does next,
 goes on. When this process has nothing else to do, it takes the chunks no
 worker has started from the back, handing on each chunk that is ready as it
-goes. The workers' results come back pickled (see :mod:`depscan.frozen`).
+goes. The workers' results come back pickled (see :mod:`depscan.model.frozen`).
 
 Workers never outlive this process. A killed parent (SIGKILL, or any death that
 runs no clean-up) leaves its workers waiting on a pipe whose write end each of
@@ -44,7 +44,7 @@ from typing import Any
 from depscan import DEFAULT_MAX_BYTES
 from depscan.extract.bytecode import extract_bytecode
 from depscan.extract.walker import extract, extract_file
-from depscan.model import Diagnostic, Extraction
+from depscan.model.records import Diagnostic, Extraction
 from depscan.source import read_bytes
 
 PARALLEL_BYTES = 1024 * 1024

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from depscan import __version__, jsonfmt
-from depscan.model import Extraction
+from depscan.model.records import Extraction
 
 IMPORTS_SCHEMA = "depscan/imports"
 IMPORTS_SCHEMA_VERSION = 1

@@ -30,9 +30,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
 from depscan import DEFAULT_MAX_BYTES
-from depscan.conditions import Target
 from depscan.extract.walker import extract_file
-from depscan.model import Diagnostic, DynamicImport, Extraction, ImportRecord
+from depscan.model.conditions import Target
+from depscan.model.records import Diagnostic, DynamicImport, Extraction, ImportRecord
 from depscan.resolve.interpreter import Interpreter
 from depscan.resolve.resolver import Category, Resolution, Resolver, build_search_path
 from depscan.source import forget_directories, module_name_for

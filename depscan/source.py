@@ -1,7 +1,7 @@
 """Reading files safely, and naming the module a file is.
 
 Nothing here blocks on a FIFO, follows a device, or raises on a file it cannot
-read: every failure becomes a :class:`~depscan.model.Diagnostic`.
+read: every failure becomes a :class:`~depscan.model.records.Diagnostic`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from depscan import DEFAULT_MAX_BYTES
-from depscan.diagnostics import Diagnostic
+from depscan.model.diagnostics import Diagnostic
 
 if TYPE_CHECKING:
     import zipfile

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from depscan.extract.walker import extract_file
-from depscan.model import Extraction, ImportRecord
+from depscan.model.records import Extraction, ImportRecord
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"

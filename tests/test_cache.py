@@ -36,7 +36,8 @@ from depscan.cache import (
     extract_cached,
     extract_many_cached,
 )
-from depscan.conditions import (
+from depscan.extract.walker import extract, extract_file
+from depscan.model.conditions import (
     All,
     Any_,
     Condition,
@@ -49,8 +50,7 @@ from depscan.conditions import (
     Unknown,
     Version,
 )
-from depscan.extract.walker import extract, extract_file
-from depscan.model import (
+from depscan.model.records import (
     AllRef,
     Context,
     Diagnostic,

@@ -6,7 +6,7 @@ import ast
 
 import pytest
 
-from depscan.conditions import Condition, Target, from_json, parse_condition
+from depscan.model.conditions import Condition, Target, from_json, parse_condition
 
 ALIASES = {"_sys": "sys", "version_info": "sys.version_info", "plat": "platform", "t": "typing"}
 

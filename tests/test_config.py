@@ -12,7 +12,7 @@ import pytest
 
 import depscan.config
 from depscan.config import Config, ConfigError, find_project_root, load_config
-from depscan.diagnostics import CATALOGUE
+from depscan.model.diagnostics import CATALOGUE
 
 
 def write(path: Path, text: str) -> Path:

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from conftest import FIXTURES, case_lines, records_on
-from depscan.conditions import Target
 from depscan.extract.walker import extract, resolve_relative
-from depscan.model import Extraction
+from depscan.model.conditions import Target
+from depscan.model.records import Extraction
 
 # (fixture, case) -> fields the single record on that line must have.
 # "tags" is the context as the text report shows it; a try is numbered by its line.

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import FIXTURES
 from depscan.extract.walker import extract, extract_file
-from depscan.model import Extraction
+from depscan.model.records import Extraction
 from depscan.source import read_bytes
 
 HOSTILE = FIXTURES / "extract" / "hostile"

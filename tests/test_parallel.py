@@ -12,7 +12,7 @@ import pytest
 from depscan import parallel
 from depscan.cache import decode_extraction, extract_for_cache
 from depscan.extract.walker import extract, extract_file
-from depscan.model import Extraction
+from depscan.model.records import Extraction
 
 
 def _tree(tmp_path: Path, count: int) -> list[tuple[str, str, bool]]:
@@ -169,7 +169,7 @@ def test_extractions_cross_processes_whole() -> None:
     import pickletools
 
     from conftest import FIXTURES
-    from depscan.conditions import Unknown
+    from depscan.model.conditions import Unknown
 
     extractions = [
         extract_file(path, f"pkg.{path.stem}", False) for path in sorted((FIXTURES / "extract" / "pkg").rglob("*.py"))

@@ -22,7 +22,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from depscan.conditions import (
+from depscan.extract.walker import extract
+from depscan.model.conditions import (
     All,
     Any_,
     Condition,
@@ -38,8 +39,7 @@ from depscan.conditions import (
     from_json,
     parse_condition,
 )
-from depscan.extract.walker import extract
-from depscan.model import Extraction
+from depscan.model.records import Extraction
 
 # --- the program model ------------------------------------------------------------
 

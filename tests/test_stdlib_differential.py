@@ -39,10 +39,10 @@ from types import CodeType
 
 import pytest
 
-from depscan.conditions import All, Any_, Condition, Const, Not
 from depscan.extract.bytecode import import_instructions
 from depscan.extract.walker import extract
-from depscan.model import ImportRecord
+from depscan.model.conditions import All, Any_, Condition, Const, Not
+from depscan.model.records import ImportRecord
 
 Triple = tuple[str, int, tuple[str, ...] | None]
 Entry = tuple[Triple, int]  # (triple, line)

@@ -21,7 +21,7 @@ import marshal
 from collections.abc import Iterator
 from types import CodeType
 
-from depscan.model import Context, Diagnostic, Extraction, ImportedName, ImportRecord, Kind, ModuleFacts, Scope
+from depscan.model.records import Context, Diagnostic, Extraction, ImportedName, ImportRecord, Kind, ModuleFacts, Scope
 
 # Magic numbers of final releases, for a helpful message (importlib's table).
 KNOWN_MAGIC = {

@@ -1,7 +1,7 @@
 """The extractor: every import a module makes, read from its source without running it.
 
 :func:`extract` is a pure function from source bytes, the importer's dotted
-name and whether it is a package, to an :class:`~depscan.model.Extraction`.
+name and whether it is a package, to an :class:`~depscan.model.records.Extraction`.
 It never raises on bad input: undecodable bytes, syntax errors and parser
 exhaustion become diagnostics.
 
@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from depscan import DEFAULT_MAX_BYTES
-from depscan.conditions import Condition, Const, Unknown, parse_condition
-from depscan.model import (
+from depscan.model.conditions import Condition, Const, Unknown, parse_condition
+from depscan.model.records import (
     AllRef,
     Context,
     Diagnostic,

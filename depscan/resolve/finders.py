@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from depscan.model import Diagnostic
+from depscan.model.records import Diagnostic
 
 Kind = Literal["source", "bytecode", "extension", "namespace"]
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any, Literal
 
-from depscan.model import Diagnostic
+from depscan.model.records import Diagnostic
 from depscan.resolve.finders import DirectoryFinder, FileSystem, Found, Suffixes, ZipDirectory, ZipFinder, split_archive
 from depscan.resolve.interpreter import Interpreter
 from depscan.source import read_bytes

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from depscan.frozen import by_fields
+from depscan.model.frozen import by_fields
 
 Severity = Literal["error", "warning", "info"]
 
@@ -61,7 +61,7 @@ def describe(code: str) -> str:
 class Diagnostic:
     """A problem met while reading or analysing a file.
 
-    ``code`` is from the catalogue in :mod:`depscan.diagnostics`. ``line`` and
+    ``code`` is from the catalogue in :mod:`depscan.model.diagnostics`. ``line`` and
     ``col`` are 1-based; 0 when the problem is not tied to a place in the file.
     """
 

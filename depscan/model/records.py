@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from depscan.conditions import Condition, Target
-from depscan.diagnostics import Diagnostic as Diagnostic  # re-exported: the model of every layer
-from depscan.frozen import by_fields
+from depscan.model.conditions import Condition, Target
+from depscan.model.diagnostics import Diagnostic as Diagnostic  # re-exported: the model of every layer
+from depscan.model.frozen import by_fields
 
 Scope = Literal["module", "class", "function"]
 Kind = Literal["import", "from", "star", "future", "call"]
@@ -82,7 +82,7 @@ class Context:
 
     @property
     def main_only(self) -> bool:
-        from depscan.conditions import Main
+        from depscan.model.conditions import Main
 
         return any(isinstance(condition, Main) for condition in self.conditions)
 
@@ -130,7 +130,7 @@ class Context:
 
 
 def _wrapped(condition: Condition) -> str:
-    from depscan.conditions import Any_
+    from depscan.model.conditions import Any_
 
     return f"({condition})" if isinstance(condition, Any_) else str(condition)
 
@@ -330,5 +330,5 @@ class Extraction:
         }
 
 
-# Codes after which nothing was extracted; see depscan.diagnostics.
+# Codes after which nothing was extracted; see depscan.model.diagnostics.
 _FATAL = frozenset({"DS010", "DS011", "DS012", "DS013", "DS014", "DS030", "DS031"})

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from depscan.frozen import by_fields
+from depscan.model.frozen import by_fields
 
 __all__ = [
     "All",
