@@ -713,7 +713,8 @@ def _config_and_versions(
 ) -> tuple[Any, list[tuple[int, int]]]:
     """The configuration found from ``start`` (exit 2 with its error), and the Python versions it
     names followed by those given with ``option``."""
-    from depscan.config import ConfigError, load_config, plausible_version
+    from depscan.config import ConfigError, load_config
+    from depscan.resolve.interpreter import plausible_version
 
     try:
         config = load_config(config_file, start if os.path.isdir(start) else os.path.dirname(start))

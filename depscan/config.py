@@ -53,6 +53,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from depscan.model.diagnostics import CATALOGUE
+from depscan.resolve.interpreter import plausible_version
 from depscan.source import is_inside
 
 if sys.version_info >= (3, 11):
@@ -123,11 +124,6 @@ class Config:
         Values are taken as given: paths are not made absolute, mappings not copied.
         """
         return dataclasses.replace(self, **{name: value for name, value in overrides.items() if value is not None})
-
-
-def plausible_version(version: tuple[int, int]) -> bool:
-    """A version a program can target: 2.7, or Python 3 up to a generous future."""
-    return version == (2, 7) or (version[0] == 3 and version[1] < 50)
 
 
 def repository_root(root: str) -> str:

@@ -34,13 +34,13 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from depscan.config import plausible_version
 from depscan.resolve.interpreter import (
     Choice,
     Interpreter,
     InterpreterError,
     choose_executable,
     find_venv_config,
+    plausible_version,
     read_venv_config,
 )
 from depscan.resolve.tables import Table, load_table, nearest_version

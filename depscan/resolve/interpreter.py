@@ -26,6 +26,11 @@ from pathlib import Path
 from typing import Any
 
 
+def plausible_version(version: tuple[int, int]) -> bool:
+    """A version a program can target: 2.7, or Python 3 up to a generous future."""
+    return version == (2, 7) or (version[0] == 3 and version[1] < 50)
+
+
 class InterpreterError(Exception):
     """The target interpreter could not be asked (missing, not Python, crashed)."""
 
