@@ -69,6 +69,7 @@ lint: setup
 	$(BIN)/ruff check depscan tests benchmarks
 	$(BIN)/ruff format --check depscan tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # bench_resolve.py makes its benchmark venv (.bench/venv, from PyPI) on its first run and reuses it after.
 bench: setup
