@@ -41,7 +41,7 @@ from depscan.atomic import one_line
 from depscan.model.conditions import Target
 from depscan.model.diagnostics import CATALOGUE
 from depscan.model.records import Extraction, ImportRecord
-from depscan.parallel import Extractor, Key, Read
+from depscan.perf.parallel import Extractor, Key, Read
 from depscan.project import Begun, CheckSettings, begin, default_source_roots
 from depscan.resolve.interpreter import Interpreter
 from depscan.resolve.resolver import Resolver, build_search_path
@@ -170,7 +170,7 @@ def check(
 
 
 def _depends_on(result: CheckResult, resolver: Resolver, settings: CheckSettings, walked: list[str]) -> list[str]:
-    """What the answer was worked out from, for :mod:`depscan.runcache` to watch."""
+    """What the answer was worked out from, for :mod:`depscan.perf.runcache` to watch."""
     paths = [*result.files, *walked, settings.root]
     directories: set[str] = set()
     for file in result.files:  # their packages (module names) and the scripts' own directories
@@ -303,7 +303,7 @@ def _extract_roots(
         ready(list(hits), [(extraction, None) for extraction in hits.values()])
     done, processes = extractor.finish(ready)
     if cache is not None:
-        # What the cache stores of each fresh extraction (see depscan.cache.extract_for_cache),
+        # What the cache stores of each fresh extraction (see depscan.perf.cache.extract_for_cache),
         # under the walk's name too where the search path named the file otherwise: the next
         # run's walk asks for it first.
         cache.put_entries((key, entry) for key, (_, entry) in done.items() if entry is not None)

@@ -364,7 +364,7 @@ def _scan_setup(
         raise click.UsageError("name a script, a package or source directory, a zip archive, or -m MODULE")
     root = _project_root()
     interp = _target(python, python_version, _start_of(targets), root, None, probe_python)
-    from depscan.cache import ExtractionCache
+    from depscan.perf.cache import ExtractionCache
 
     directory = _scan_cache_dir(no_cache, cache_dir)
     cache = None if directory is None else ExtractionCache(directory)
@@ -491,7 +491,7 @@ def scan_command(
         click.echo(summary, err=True)
     status = 0 if result.roots else 1  # nothing could be scanned: the report says why
     if runs is not None and key is not None:
-        from depscan.runcache import Answer, witness
+        from depscan.perf.runcache import Answer, witness
 
         entries = witness(result.depends_on(), result.resolver.fs.listings)
         if entries is not None:
@@ -505,8 +505,8 @@ def _scan_run_cache(
 ) -> tuple[Any, str | None]:
     """The run cache of a scan and the key of this one; (None, None) with --no-cache, or when the
     target interpreter cannot be told (the scan will say why)."""
+    from depscan.perf.runcache import KEY_ENVIRONMENT, RunCache, run_key, signature
     from depscan.resolve.interpreter import InterpreterError, choose_executable
-    from depscan.runcache import KEY_ENVIRONMENT, RunCache, run_key, signature
 
     cache_dir = _scan_cache_dir(target_options["no_cache"], target_options["cache_dir"])
     if cache_dir is None:
@@ -635,8 +635,8 @@ def check_command(
     runs = key = None
     started = time.time_ns()  # an entry of the witness changed after this makes the answer untrustworthy
     if cache_root is not None:
-        # An unchanged tree gets the stored answer at once (see depscan.runcache).
-        from depscan.runcache import KEY_ENVIRONMENT, RunCache, run_key, signature
+        # An unchanged tree gets the stored answer at once (see depscan.perf.runcache).
+        from depscan.perf.runcache import KEY_ENVIRONMENT, RunCache, run_key, signature
 
         runs = RunCache(cache_root)
         key = run_key(
@@ -698,7 +698,7 @@ def check_command(
     summary = summary_line(result) if result.findings else None
     status = 1 if result.errors else 0
     if runs is not None and key is not None:
-        from depscan.runcache import Answer, witness
+        from depscan.perf.runcache import Answer, witness
 
         depends_on = [*result.depends_on, *([config.file] if config.file else [])]
         entries = witness(depends_on, result.listings)
@@ -998,7 +998,7 @@ def _terminate(main_pid: int, signum: int, frame: object) -> None:
     At once, without unwinding: an exception raised wherever the signal lands (inside the process
     pool's, threading's or logging's code) leaves them half-done, and the exit hangs or prints
     tracebacks; workers killed from here make the pool's thread print one. The workers end by
-    their watchdog within half a second (see depscan.parallel). Output files are written
+    their watchdog within half a second (see depscan.perf.parallel). Output files are written
     atomically, so none is left half-written; at worst a temporary file beside one. A worker
     forked with this handler, before it set its own, just exits.
     """

@@ -3,7 +3,7 @@
 A cold check spends most of its time parsing. So that the parse starts as early
 as it can, :func:`begin` needs none of the modules that resolve imports or make
 the findings: the command line calls it before importing them, the walk hands
-each file to an :class:`~depscan.parallel.Extractor` as it finds it (which
+each file to an :class:`~depscan.perf.parallel.Extractor` as it finds it (which
 forks its workers once there is enough to share), and the imports, the
 interpreter probe and the search path are then made while the workers parse.
 """
@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from depscan.parallel import Extractor, Key
+from depscan.perf.parallel import Extractor, Key
 from depscan.source import expand_paths, forget_directories, module_name_for
 
 
@@ -65,7 +65,7 @@ def begin(settings: CheckSettings, files: Sequence[str] | None = None) -> Begun:
     walked: list[str] = []
     cache = None
     if settings.cache_dir:
-        from depscan.cache import ExtractionCache, extract_for_cache
+        from depscan.perf.cache import ExtractionCache, extract_for_cache
 
         cache = ExtractionCache(settings.cache_dir)
     if cache is not None and cache.enabled:

@@ -126,7 +126,7 @@ class ScanOptions:
     max_bytes: int | None = DEFAULT_MAX_BYTES
     type_checking: bool = False  # evaluate TYPE_CHECKING as true (what a type checker sees)
     target: Target | None = None  # guards are evaluated for this; default: the interpreter's version and platform
-    cache: Any = None  # a depscan.cache.ExtractionCache the modules are read through
+    cache: Any = None  # a depscan.perf.cache.ExtractionCache the modules are read through
     read_stdlib_names: bool = True  # False: a stdlib module's names are unknown (its source is not read for them)
 
 
@@ -164,7 +164,7 @@ class ScanResult:
     inputs: list[str] = field(default_factory=list)  # what the user named, and the directories walked
 
     def depends_on(self) -> list[str]:
-        """Every file and directory the result was worked out from (for :mod:`depscan.runcache`)."""
+        """Every file and directory the result was worked out from (for :mod:`depscan.perf.runcache`)."""
         read = [e.path for e in self.extractions.values() if e.path]
         return [*self.inputs, *read, *self.resolver.depends_on()]
 
@@ -637,7 +637,7 @@ class Scanner:
     def _read(self, path: str, module: str, is_package: bool) -> Extraction:
         if self.options.cache is None:
             return extract_file(path, module, is_package, self.options.max_bytes)
-        from depscan.cache import extract_cached
+        from depscan.perf.cache import extract_cached
 
         return extract_cached(self.options.cache, path, module, is_package, self.options.max_bytes)
 

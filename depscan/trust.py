@@ -2,8 +2,8 @@
 
 A cache kept in the project (``.depscan_cache/``) can also be committed to it,
 and a clone of a hostile repository then ships cached extractions and answers
-of its own making. So every extraction row (:mod:`depscan.cache`) and every
-stored answer (:mod:`depscan.runcache`) carries an HMAC-SHA256 keyed by a
+of its own making. So every extraction row (:mod:`depscan.perf.cache`) and every
+stored answer (:mod:`depscan.perf.runcache`) carries an HMAC-SHA256 keyed by a
 per-user secret, and one whose MAC does not verify is a miss.
 
 The secret is 32 random bytes in ``$XDG_STATE_HOME/depscan/secret`` (by default

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from depscan import parallel
+from depscan.perf import parallel
 
 
 def depscan(

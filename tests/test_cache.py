@@ -23,19 +23,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import depscan.cache as cache_module
+import depscan.perf.cache as cache_module
 from conftest import FIXTURES, ROOT
-from depscan.cache import (
-    DATABASE_NAME,
-    LAYOUT_FIELDS,
-    SCHEMA_VERSION,
-    CacheError,
-    ExtractionCache,
-    decode_extraction,
-    encode_extraction,
-    extract_cached,
-    extract_many_cached,
-)
 from depscan.extract.walker import extract, extract_file
 from depscan.model.conditions import (
     All,
@@ -59,6 +48,17 @@ from depscan.model.records import (
     ImportedName,
     ImportRecord,
     ModuleFacts,
+)
+from depscan.perf.cache import (
+    DATABASE_NAME,
+    LAYOUT_FIELDS,
+    SCHEMA_VERSION,
+    CacheError,
+    ExtractionCache,
+    decode_extraction,
+    encode_extraction,
+    extract_cached,
+    extract_many_cached,
 )
 from depscan.source import module_name_for
 
@@ -662,7 +662,7 @@ def test_another_size_is_a_miss_without_reading(tmp_path: Path, no_reading: Call
 
 def test_single_extractions_are_written_together(tmp_path: Path) -> None:
     """A scan stores its modules one by one; they reach the database in batches, and at close."""
-    from depscan.cache import _BATCH_ROWS
+    from depscan.perf.cache import _BATCH_ROWS
 
     sources = [write(tmp_path / f"m{i}.py", f"import a{i}\n") for i in range(_BATCH_ROWS + 3)]
     with ExtractionCache(str(tmp_path / "cache")) as cache:
@@ -1058,7 +1058,7 @@ def test_a_read_only_cache_directory_is_no_cache(world_tmp: Path) -> None:
 
 _WORKER = """
 import json, os, random, sys, time
-from depscan.cache import ExtractionCache, extract_cached, extract_many_cached
+from depscan.perf.cache import ExtractionCache, extract_cached, extract_many_cached
 from depscan.extract.walker import extract_file
 
 directory, seed, workers, keys_file = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]

@@ -371,7 +371,7 @@ def test_the_default_cache_lives_in_the_project(project: Path) -> None:
 
 def test_many_files_are_extracted_over_processes(tmp_path: Path) -> None:
     """Past the threshold the work is split; the findings are the same as in one process."""
-    from depscan.parallel import PARALLEL_BYTES
+    from depscan.perf.parallel import PARALLEL_BYTES
 
     filler = "x = 1\n" * 2000
     count = PARALLEL_BYTES // len(filler) + 2
@@ -474,7 +474,7 @@ def test_stdlib_names_are_asked_once_per_interpreter(tmp_path: Path, monkeypatch
 
 
 def test_a_file_changed_while_the_check_ran_keeps_the_answer_from_being_stored() -> None:
-    from depscan.runcache import FRESH_NS, too_fresh
+    from depscan.perf.runcache import FRESH_NS, too_fresh
 
     started = time.time_ns()
     old = [started - 10 * FRESH_NS, 1]
@@ -576,7 +576,7 @@ def test_roots_scanned_as_their_extractions_come_are_scanned_alike(
     names from are in: the findings are those of scanning them all at the end, and no file is
     read twice (the scan would read a module it takes names from itself, were it not in yet)."""
     import depscan.check as check_module
-    import depscan.parallel as parallel
+    import depscan.perf.parallel as parallel
     import depscan.scan as scan_module
 
     for relative, text in _TAKES_NAMES.items():
@@ -667,7 +667,7 @@ def test_a_second_run_parses_nothing_even_scripts_renamed(tmp_path: Path, monkey
     """Scripts of one name (conftest.py here and there) are checked under names of their own,
     after the walk extracted them under the plain one: both are stored, so a second run (the
     whole answer not stored: another format) reads every file from the cache."""
-    import depscan.cache as cache_module
+    import depscan.perf.cache as cache_module
 
     for relative in ("a/conftest.py", "b/conftest.py", "c/conftest.py", "main.py"):
         (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
@@ -691,7 +691,7 @@ def test_a_second_run_parses_nothing_even_scripts_renamed(tmp_path: Path, monkey
 
 
 def test_a_cache_that_cannot_be_opened_is_not_fed(tmp_path: Path) -> None:
-    from depscan.parallel import extract_chunk
+    from depscan.perf.parallel import extract_chunk
     from depscan.project import begin
 
     (tmp_path / "m.py").write_text("import os\n")

@@ -1,4 +1,4 @@
-"""Extraction over processes (depscan.parallel): the same answers, in order, as in one process."""
+"""Extraction over processes (depscan.perf.parallel): the same answers, in order, as in one process."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from depscan import parallel
-from depscan.cache import decode_extraction, extract_for_cache
 from depscan.extract.walker import extract, extract_file
 from depscan.model.records import Extraction
+from depscan.perf import parallel
+from depscan.perf.cache import decode_extraction, extract_for_cache
 
 
 def _tree(tmp_path: Path, count: int) -> list[tuple[str, str, bool]]:
@@ -208,7 +208,7 @@ def test_a_fork_refused_leaves_the_work_to_this_process(tmp_path: Path, monkeypa
 _PARTIAL_FORK = """
 import os, sys
 sys.path[:0] = [sys.argv[1]]
-from depscan import parallel
+from depscan.perf import parallel
 from test_parallel import _tree
 from pathlib import Path
 keys = _tree(Path(sys.argv[2]), 200)

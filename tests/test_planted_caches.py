@@ -90,7 +90,8 @@ def _resign_rows(database: Path, content: bytes, attacker: Path) -> None:
         db.execute("UPDATE extractions SET sha256 = ?, mtime_ns = 0, size = -1", (hashlib.sha256(content).digest(),))
         secret = _attacker_secret(attacker)
         if "mac" in columns and secret is not None:
-            from depscan import cache, trust
+            from depscan import trust
+            from depscan.perf import cache
 
             for row in db.execute(f"SELECT {', '.join(columns)} FROM extractions").fetchall():
                 parts = cache._signed_parts(row[:-1])

@@ -1,4 +1,4 @@
-"""The store of whole answers (depscan.runcache): its file format, and how many it keeps."""
+"""The store of whole answers (depscan.perf.runcache): its file format, and how many it keeps."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from depscan import runcache, trust
-from depscan.runcache import Answer, RunCache, witness
+from depscan import trust
+from depscan.perf import runcache
+from depscan.perf.runcache import Answer, RunCache, witness
 
 
 def _old_file(path: Path) -> str:

@@ -375,6 +375,6 @@ def test_files_no_import_can_find_do_not_spoil_the_stored_answer(tmp_path: Path)
     ],
 )
 def test_names_that_matter_to_an_import(name: str, relevant: bool) -> None:
-    from depscan.runcache import relevant as is_relevant
+    from depscan.perf.runcache import relevant as is_relevant
 
     assert is_relevant(name) is relevant

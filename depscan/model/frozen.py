@@ -1,6 +1,6 @@
 """Pickling by fields, for the frozen dataclasses an extraction is made of.
 
-The workers of :mod:`depscan.parallel` send their extractions back pickled. A
+The workers of :mod:`depscan.perf.parallel` send their extractions back pickled. A
 frozen dataclass with slots is pickled by its state, which it sets again through
 a Python-level ``__setstate__`` looping over its fields; reduced to its class and
 its field values instead, it is rebuilt by one call of its constructor. Measured

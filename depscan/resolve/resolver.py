@@ -341,7 +341,7 @@ class Resolver:
         return [*self.search.diagnostics, *self.fs.diagnostics, *self.zips.diagnostics]
 
     def depends_on(self) -> list[str]:
-        """The files and directories the answers so far were worked out from (for depscan.runcache).
+        """The files and directories the answers so far were worked out from (for depscan.perf.runcache).
 
         Every directory looked into for modules: the path entries and what is
         under them (the resolver also lists an entry's parent, to learn what the

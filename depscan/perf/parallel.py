@@ -68,7 +68,7 @@ class Extractor:
     :meth:`add` the files as they are found, then :meth:`finish` for every extraction. With
     ``lookup`` (a cache's ``get_many``), the files are looked up in batches first and only
     the others extracted. ``work`` extracts a chunk of files; by default each comes with None
-    beside it, and :func:`depscan.cache.extract_for_cache` gives what the cache stores of it.
+    beside it, and :func:`depscan.perf.cache.extract_for_cache` gives what the cache stores of it.
     """
 
     LOOKUP_BATCH = 256

@@ -1061,7 +1061,7 @@ def _extract_data(data: bytes, module: str, is_package: bool, path: str) -> Extr
 def extract_for_cache(keys: Sequence[CacheKey], max_bytes: int | None) -> list[tuple[Extraction, Entry | None]]:
     """Extract files, each with what the cache is to store of it (:meth:`ExtractionCache.put_entries`).
 
-    For the workers of :mod:`depscan.parallel`: the file is hashed and its extraction encoded
+    For the workers of :mod:`depscan.perf.parallel`: the file is hashed and its extraction encoded
     where it was parsed, so the process writing the cache only writes. As in
     :func:`extract_many_cached`, the bytes extracted are the bytes hashed, and the stat
     recorded was taken before they were read.
