@@ -351,10 +351,10 @@ def check_devnull() -> None:
 
 def profile(script: Path, python: Path) -> str:
     """cProfile of depscan's scan and JSON report of ``script``, in this process, as the CLI does them."""
-    from depscan.graph import cycles
+    from depscan.analysis.graph import cycles
+    from depscan.analysis.scan import scan
     from depscan.report import scan_json
     from depscan.resolve.describe import describe
-    from depscan.scan import scan
 
     interp = describe(str(python))
     profiler = cProfile.Profile()

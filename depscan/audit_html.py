@@ -1,6 +1,6 @@
 """The audit as one self-contained HTML page: a summary, a sortable table per section, the diagram.
 
-:func:`audit_html` takes the JSON document of :meth:`depscan.audit.Audit.to_json` (and, optionally,
+:func:`audit_html` takes the JSON document of :meth:`depscan.analysis.audit.Audit.to_json` (and, optionally,
 the dependency diagram as SVG markup) and returns a complete HTML5 page that opens in a browser with
 no network: the style and the script are inline, nothing is fetched (a Content-Security-Policy says so
 to the browser too, and only lets the page's own script run, by its hash).

@@ -328,7 +328,7 @@ def _target_options(function: Callable[..., None]) -> Callable[..., None]:
 
 
 def _run_scan(targets: tuple[str, ...], **target_options: Any) -> Any:
-    from depscan.scan import scan
+    from depscan.analysis.scan import scan
 
     interp, options, cache, where = _scan_setup(targets, **target_options)
     progress = _ScanProgress() if _stderr_is_terminal() else None
@@ -358,7 +358,7 @@ def _scan_setup(
     cache_dir: str | None,
 ) -> tuple[Any, Any, Any, dict[str, Any]]:
     """The target interpreter, the scan options (with the extraction cache) and where to search."""
-    from depscan.scan import ScanOptions
+    from depscan.analysis.scan import ScanOptions
 
     if not targets and not modules:
         raise click.UsageError("name a script, a package or source directory, a zip archive, or -m MODULE")
@@ -460,7 +460,7 @@ def scan_command(
                 click.echo(stored.summary, err=True)
             sys.exit(stored.status)
 
-    from depscan.graph import cycles
+    from depscan.analysis.graph import cycles
     from depscan.report import scan_json, scan_text
 
     result = _run_scan(targets, **target_options)
@@ -473,8 +473,8 @@ def scan_command(
     _emit_report(report, None, output, "")
     summary = diagram = None
     if graph_file:
+        from depscan.analysis.graph import collapse, cycle_edges
         from depscan.diagram import DiagramError, write_diagram
-        from depscan.graph import collapse, cycle_edges
 
         view = collapse(result, include_stdlib=include_stdlib, full=full)
         named = [os.path.basename(t.rstrip(os.sep)) for t in targets] + list(target_options.get("modules") or ())
@@ -676,7 +676,7 @@ def check_command(
     )
     begun = begin(settings, files)
     try:
-        from depscan.check import check, format_github, format_json, format_sarif, format_text, summary_line
+        from depscan.analysis.check import check, format_github, format_json, format_sarif, format_text, summary_line
         from depscan.resolve.describe import interpreter_of
 
         try:
@@ -826,7 +826,7 @@ def audit_command(
     filesystem-write, import-system) with the shortest chain, and modules
     removed or deprecated in the target versions. Nothing is run.
     """
-    from depscan.audit import (
+    from depscan.analysis.audit import (
         BaselineError,
         audit,
         audit_markdown,
@@ -900,8 +900,8 @@ def audit_command(
 
 def _audit_svg(report: Any) -> str | None:
     """The diagram of the audited code, as SVG, for the HTML report (None without Graphviz, said)."""
+    from depscan.analysis.graph import collapse, cycle_edges, cycles
     from depscan.diagram import DiagramError, render, to_dot
-    from depscan.graph import collapse, cycle_edges, cycles
 
     view = collapse(report.scan)
     source = to_dot(view, cycle_edges(cycles(report.scan)), ", ".join(report.targets))
@@ -934,7 +934,7 @@ def _dot_timeout() -> float:
 @_target_options
 def why_command(target: str, module: str, **target_options: Any) -> None:
     """Show the shortest import chains from TARGET to MODULE, with file:line at each hop."""
-    from depscan.graph import why
+    from depscan.analysis.graph import why
 
     result = _run_scan((target,), **target_options)
     if module not in result.graph:
@@ -957,7 +957,7 @@ def why_command(target: str, module: str, **target_options: Any) -> None:
 @_target_options
 def importers_command(target: str, module: str, transitive: bool, **target_options: Any) -> None:
     """List the modules of TARGET's program that import MODULE (directly, or --transitive)."""
-    from depscan.graph import importers
+    from depscan.analysis.graph import importers
 
     result = _run_scan((target,), **target_options)
     if module not in result.graph:

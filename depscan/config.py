@@ -115,7 +115,7 @@ class Config:
     check_type_checking: bool = True
     rules: Mapping[str, RuleSeverity] = field(default_factory=lambda: MappingProxyType({}), hash=False)
     dependency_mapping: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}), hash=False)
-    # [tool.depscan.capabilities]: additions to the audit's capability table, checked by depscan.capabilities.
+    # [tool.depscan.capabilities]: additions to the audit's capability table, checked by depscan.analysis.capabilities.
     capabilities: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), hash=False)
 
     def merged(self, **overrides: Any) -> Config:
@@ -301,7 +301,7 @@ class _Parser:
         )
 
     def capabilities(self, value: Any) -> Mapping[str, Any]:
-        """A table of tables: its contents are checked where the table is loaded (depscan.capabilities)."""
+        """A table of tables: its contents are checked where the table is loaded (depscan.analysis.capabilities)."""
         if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
             raise self.fail("'capabilities' must be a table of capability tables", "capabilities")
         return MappingProxyType(dict(value))

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from depscan import __version__, jsonfmt
-from depscan.graph import Cycle
-from depscan.scan import Missing, ScanResult, Site
+from depscan.analysis.graph import Cycle
+from depscan.analysis.scan import Missing, ScanResult, Site
 
 SCAN_SCHEMA = "depscan/scan"
 SCAN_SCHEMA_VERSION = 1

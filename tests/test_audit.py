@@ -19,10 +19,10 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import FIXTURES
-from depscan.audit import Audit, audit
+from depscan.analysis.audit import Audit, audit
+from depscan.analysis.scan import ScanOptions
 from depscan.cli import cli
 from depscan.resolve.describe import describe
-from depscan.scan import ScanOptions
 
 TREE = FIXTURES / "audit" / "vendored"
 SPOT_KINDS = ("exec", "sys-path", "native-library", "dynamic-import")

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from depscan.audit import Audit, audit
-from depscan.distributions import normalise
+from depscan.analysis.audit import Audit, audit
+from depscan.analysis.distributions import normalise
+from depscan.analysis.scan import ScanOptions
 from depscan.resolve.describe import describe
-from depscan.scan import ScanOptions
 
 pytestmark = pytest.mark.slow
 VENDOR = next(

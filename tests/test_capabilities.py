@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from depscan import capabilities
-from depscan.capabilities import (
+from depscan.analysis import capabilities
+from depscan.analysis.capabilities import (
     Capability,
     attribute_capabilities,
     capabilities_of,
@@ -46,7 +46,8 @@ def _raw(filename: str) -> dict[str, Any]:
 
 
 def _dotted(name: object) -> bool:
-    # Written out again rather than taken from depscan.capabilities, so that a loader bug cannot hide a bad name.
+    # Written out again rather than taken from depscan.analysis.capabilities:
+    # a loader bug cannot hide a bad name.
     if not isinstance(name, str) or not name:
         return False
     return all(part.isidentifier() and not keyword.iskeyword(part) for part in name.split("."))

@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import FIXTURES
-from depscan.check import CheckSettings, check
+from depscan.analysis.check import CheckSettings, check
 from depscan.cli import cli
 from depscan.resolve.describe import describe
 
@@ -457,7 +457,7 @@ def test_a_fresh_tree_is_not_stored(project: Path, tmp_path: Path) -> None:
 def test_stdlib_names_are_asked_once_per_interpreter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import subprocess
 
-    from depscan.check import stdlib_module_attributes
+    from depscan.analysis.check import stdlib_module_attributes
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     interp = describe(sys.executable)
@@ -542,11 +542,11 @@ def test_a_stored_answer_is_given_without_the_checker(project: Path, tmp_path: P
     assert (done.returncode, done.stdout) == (code, out)
     loaded = done.stderr.strip().splitlines()[-1]
     for heavy in (
-        "depscan.check",
+        "depscan.analysis.check",
         "depscan.extract.walker",
-        "depscan.scan",
+        "depscan.analysis.scan",
         "depscan.resolve.resolver",
-        "depscan.distributions",
+        "depscan.analysis.distributions",
     ):
         assert f"'{heavy}'" not in loaded, loaded
 
@@ -575,9 +575,9 @@ def test_roots_scanned_as_their_extractions_come_are_scanned_alike(
     """The check scans each file while others are still being parsed, once the files it takes
     names from are in: the findings are those of scanning them all at the end, and no file is
     read twice (the scan would read a module it takes names from itself, were it not in yet)."""
-    import depscan.check as check_module
+    import depscan.analysis.check as check_module
+    import depscan.analysis.scan as scan_module
     import depscan.perf.parallel as parallel
-    import depscan.scan as scan_module
 
     for relative, text in _TAKES_NAMES.items():
         (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
@@ -615,11 +615,11 @@ def test_a_root_waits_for_the_roots_it_takes_names_from(tmp_path: Path, monkeypa
     import *``) arrives first, then ``pkg`` (whose names come from ``pkg.base`` by a star
     import), then ``pkg.base`` (from ``pkg.deeper``), then the rest: each is scanned only
     when the whole chain it takes names from is in."""
-    import depscan.scan as scan_module
-    from depscan.check import _EarlyScan
+    import depscan.analysis.scan as scan_module
+    from depscan.analysis.check import _EarlyScan
+    from depscan.analysis.scan import Scanner, ScanOptions
     from depscan.extract.walker import extract_file
     from depscan.resolve.resolver import Resolver, build_search_path
-    from depscan.scan import Scanner, ScanOptions
 
     for relative, text in _TAKES_NAMES.items():
         (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""Installed distributions and declared dependencies, read statically (depscan.distributions).
+"""Installed distributions and declared dependencies, read statically (depscan.analysis.distributions).
 
 The site directories of ``fixtures/distributions/sites`` hold hand-written
 dist-info and egg-info metadata (see the README there); two differential tests
@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES
-from depscan.distributions import (
+from depscan.analysis.distributions import (
     Declared,
     Distribution,
     Distributions,

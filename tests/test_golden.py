@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, ROOT
+from depscan.analysis.graph import collapse, cycle_edges, cycles
+from depscan.analysis.scan import ScanResult, scan
 from depscan.diagram import to_dot
-from depscan.graph import collapse, cycle_edges, cycles
 from depscan.report import scan_json, scan_text
 from depscan.resolve.describe import describe
-from depscan.scan import ScanResult, scan
 
 GOLDEN = FIXTURES / "scan" / "golden"
 VERSION = f"{sys.version_info[0]}.{sys.version_info[1]}"

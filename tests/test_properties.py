@@ -1139,7 +1139,7 @@ def test_relative_import_in_class_is_mangled() -> None:
 def test_strongly_connected_components_match_networkx(graph: tuple[int, list[tuple[int, int]]]) -> None:
     import networkx as nx
 
-    from depscan.graph import strongly_connected
+    from depscan.analysis.graph import strongly_connected
 
     count, edges = graph
     nodes = [f"m{i}" for i in range(count)]
@@ -1154,7 +1154,7 @@ def test_strongly_connected_components_match_networkx(graph: tuple[int, list[tup
 
 
 def test_strongly_connected_components_of_a_long_chain_need_no_recursion() -> None:
-    from depscan.graph import strongly_connected
+    from depscan.analysis.graph import strongly_connected
 
     nodes = [f"m{i}" for i in range(20_000)]
     successors = {n: [nodes[(i + 1) % len(nodes)]] for i, n in enumerate(nodes)}  # one ring

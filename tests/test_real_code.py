@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
+from depscan.analysis.scan import scan
 from depscan.resolve.describe import describe
-from depscan.scan import scan
 
 VENV = ROOT / ".cache" / "real-code-venv"
 REQUIREMENT = "django>=4.2,<6"

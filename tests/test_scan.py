@@ -16,12 +16,12 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import FIXTURES
+from depscan.analysis.graph import collapse, cycle_edges, cycles, importers, why
+from depscan.analysis.scan import ScanOptions, ScanResult, scan
 from depscan.cli import cli
 from depscan.diagram import to_dot
-from depscan.graph import collapse, cycle_edges, cycles, importers, why
 from depscan.report import scan_json, scan_text
 from depscan.resolve.describe import describe
-from depscan.scan import ScanOptions, ScanResult, scan
 
 APP = FIXTURES / "scan" / "app"
 SPLIT = FIXTURES / "scan" / "split"

@@ -74,7 +74,7 @@ def test_unknown_version() -> None:
 
 def test_a_module_with_a_module_getattr_has_names_dir_does_not_list() -> None:
     """typing on 3.13 serves ContextManager through __getattr__: not a name to call missing."""
-    from depscan.check import stdlib_module_attributes
+    from depscan.analysis.check import stdlib_module_attributes
 
     names = stdlib_module_attributes(interpreter_from_table("3.13"), ["typing", "os", "no.such.module"])
     assert names["typing"] is None

@@ -36,10 +36,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from depscan import __version__, jsonfmt
+from depscan.analysis.scan import ScanOptions, ScanResult, Site, scan
 from depscan.model.records import Diagnostic
 from depscan.resolve.finders import ZipDirectory
 from depscan.resolve.interpreter import Interpreter
-from depscan.scan import ScanOptions, ScanResult, Site, scan
 
 AUDIT_SCHEMA = "depscan/audit"
 AUDIT_SCHEMA_VERSION = 1
@@ -214,7 +214,7 @@ def audit(
     """Audit ``targets``; ``versions`` are the target Python versions for portability (default: the
     interpreter's). ``modules`` (``-m``), ``paths`` (extra search path entries) and ``use_pythonpath`` are
     the scan's."""
-    from depscan.capabilities import load_capabilities, load_portability
+    from depscan.analysis.capabilities import load_capabilities, load_portability
 
     result = scan(interp, list(targets), modules, paths, options or ScanOptions(), use_pythonpath, project_root)
     audited_dirs = [os.path.abspath(p) for p in targets]
@@ -255,7 +255,7 @@ def _inside(path: str | None, directories: Sequence[str]) -> bool:
 
 
 def _inventory(result: ScanResult, audited: set[str]) -> list[InventoryEntry]:
-    from depscan.distributions import installed_distributions
+    from depscan.analysis.distributions import installed_distributions
 
     resolver = result.resolver
     sites = [e.path for e in resolver.search.entries if e.origin in ("site", "user-site")]
@@ -443,7 +443,7 @@ def _capabilities(
     result: ScanResult, audited: set[str], table: Mapping[str, Any], max_bytes: int | None
 ) -> list[Reach]:
     """For each capability, the audited modules that reach it and the shortest chain that does."""
-    from depscan.capabilities import attribute_capabilities, capabilities_of
+    from depscan.analysis.capabilities import attribute_capabilities, capabilities_of
 
     graph = result.graph_data
     # Who imports whom: (importer, the first site, a parent-package edge, made when the importer is imported).
@@ -556,7 +556,7 @@ def _reached(
 def _portability(
     result: ScanResult, audited: set[str], versions: Sequence[tuple[int, ...]], table: Mapping[str, Any]
 ) -> list[PortabilityIssue]:
-    from depscan.capabilities import portability_of
+    from depscan.analysis.capabilities import portability_of
 
     issues: dict[tuple[str, str], PortabilityIssue] = {}
     imported: dict[str, list[Site]] = {}

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from depscan import DEFAULT_MAX_BYTES, jsonfmt
+from depscan.analysis.scan import Missing, Scanner, ScanOptions, ScanResult, Site
 from depscan.atomic import one_line
 from depscan.model.conditions import Target
 from depscan.model.diagnostics import CATALOGUE
@@ -45,7 +46,6 @@ from depscan.perf.parallel import Extractor, Key, Read
 from depscan.project import Begun, CheckSettings, begin, default_source_roots
 from depscan.resolve.interpreter import Interpreter
 from depscan.resolve.resolver import Resolver, build_search_path
-from depscan.scan import Missing, Scanner, ScanOptions, ScanResult, Site
 from depscan.source import CONFIG_MAX_BYTES, _is_regular_package, read_bytes
 
 Level = Literal["error", "warning"]
@@ -315,7 +315,7 @@ def dependency_facts(settings: CheckSettings, resolver: Resolver) -> tuple[Any, 
     """What the project declares, and the distributions installed on its search path (None when
     it declares nothing: then there are no dependency findings). Needs no extraction, so it is
     read while the files are being parsed."""
-    from depscan.distributions import declared_dependencies, installed_distributions
+    from depscan.analysis.distributions import declared_dependencies, installed_distributions
 
     declared = declared_dependencies(settings.root)
     if not declared.sources or (not declared.requirements and not declared.project):
@@ -401,7 +401,7 @@ class _Checker:
         tools and plugins that are never imported). ``facts``: what :func:`dependency_facts`
         gives, when it was read beforehand.
         """
-        from depscan.distributions import normalise
+        from depscan.analysis.distributions import normalise
 
         declared, installed = dependency_facts(self.settings, self.resolver) if facts is None else facts
         self.declaration_files = list(declared.sources)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from depscan.scan import ScanResult, Site
+from depscan.analysis.scan import ScanResult, Site
 
 if TYPE_CHECKING:
     import networkx as nx
