@@ -43,7 +43,7 @@ from depscan.resolve.interpreter import (
     plausible_version,
     read_venv_config,
 )
-from depscan.resolve.tables import Table, load_table, nearest_version
+from depscan.resolve.tables import Table, interpreter_from_table, load_table, nearest_version
 from depscan.source import is_inside, read_bytes
 
 _CONFIG_BYTES = 1 << 20  # pyvenv.cfg, _sysconfigdata, config.c, site.py
@@ -407,8 +407,6 @@ def target_interpreter(
     described from its files, or, with ``probe_python`` and an interpreter the user chose
     (not the analysed tree's configuration or ``.venv``), run."""
     if python_version and python is None and configured is None:
-        from depscan.resolve.tables import interpreter_from_table
-
         return interpreter_from_table(python_version)
     return interpreter_of(choose_executable(python, start, project, configured), probe_python)
 

@@ -25,6 +25,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from depscan.source import read_bytes
+
 
 def plausible_version(version: tuple[int, int]) -> bool:
     """A version a program can target: 2.7, or Python 3 up to a generous future."""
@@ -92,8 +94,6 @@ def find_venv_config(executable: str) -> Path | None:
 
 def read_venv_config(path: Path) -> dict[str, str]:
     """``key = value`` lines, keys lower-cased, as :mod:`site` reads them (through the safe reader)."""
-    from depscan.source import read_bytes
-
     data = read_bytes(path, 1 << 20)
     if not isinstance(data, bytes):
         raise InterpreterError(f"cannot read {path}: {data.message}")

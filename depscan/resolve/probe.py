@@ -33,7 +33,7 @@ from depscan import __version__
 from depscan.bounded import TimedOut, run_bounded
 from depscan.resolve.describe import site_layout
 from depscan.resolve.interpreter import Interpreter, InterpreterError, find_venv_config, read_venv_config
-from depscan.resolve.tables import may_import
+from depscan.resolve.tables import load_table, may_import, nearest_version
 from depscan.trust import read_own, real_directory, sign, user_key, verify
 
 # Runs inside the target interpreter. Python 2.7 and 3.6+ syntax on purpose:
@@ -273,8 +273,6 @@ def _build(executable: str, data: dict[str, Any], venv_dir: str | None, venv_val
 
 def _stdlib_from_tables(version: tuple[int, ...]) -> frozenset[str]:
     """Top-level stdlib names for interpreters older than 3.10 (no sys.stdlib_module_names)."""
-    from depscan.resolve.tables import load_table, nearest_version
-
     return frozenset(load_table(nearest_version(f"{version[0]}.{version[1]}"))["stdlib"])
 
 
