@@ -575,8 +575,8 @@ def test_roots_scanned_as_their_extractions_come_are_scanned_alike(
     """The check scans each file while others are still being parsed, once the files it takes
     names from are in: the findings are those of scanning them all at the end, and no file is
     read twice (the scan would read a module it takes names from itself, were it not in yet)."""
-    import depscan.analysis.check as check_module
     import depscan.analysis.scan as scan_module
+    import depscan.perf.early as early_module
     import depscan.perf.parallel as parallel
 
     for relative, text in _TAKES_NAMES.items():
@@ -607,7 +607,7 @@ def test_roots_scanned_as_their_extractions_come_are_scanned_alike(
         ("pkg/sub/inner.py", 1, "definitely_missing_x"),
         ("tool.py", 1, "pkg.users.nope_d"),
     }
-    assert check_module._EarlyScan  # what the two runs differ in
+    assert early_module._EarlyScan  # what the two runs differ in
 
 
 def test_a_root_waits_for_the_roots_it_takes_names_from(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -616,9 +616,9 @@ def test_a_root_waits_for_the_roots_it_takes_names_from(tmp_path: Path, monkeypa
     import), then ``pkg.base`` (from ``pkg.deeper``), then the rest: each is scanned only
     when the whole chain it takes names from is in."""
     import depscan.analysis.scan as scan_module
-    from depscan.analysis.check import _EarlyScan
     from depscan.analysis.scan import Scanner, ScanOptions
     from depscan.extract.walker import extract_file
+    from depscan.perf.early import _EarlyScan
     from depscan.resolve.resolver import Resolver, build_search_path
 
     for relative, text in _TAKES_NAMES.items():
@@ -691,12 +691,12 @@ def test_a_second_run_parses_nothing_even_scripts_renamed(tmp_path: Path, monkey
 
 
 def test_a_cache_that_cannot_be_opened_is_not_fed(tmp_path: Path) -> None:
+    from depscan.perf.early import begin
     from depscan.perf.parallel import extract_chunk
-    from depscan.project import begin
 
     (tmp_path / "m.py").write_text("import os\n")
     (tmp_path / "cache").write_text("a file where the cache directory would be")
-    begun = begin(CheckSettings(root=str(tmp_path), cache_dir=str(tmp_path / "cache")))
+    begun = begin(CheckSettings(root=str(tmp_path)), cache_dir=str(tmp_path / "cache"))
     try:
         assert not begun.cache.enabled
         assert begun.extractor.work is extract_chunk and begun.extractor.lookup is None  # nothing hashed

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-import depscan.config
-from depscan.config import Config, ConfigError, find_project_root, load_config
+import depscan.app.config
+from depscan.app.config import Config, ConfigError, find_project_root, load_config
 from depscan.model.diagnostics import CATALOGUE
 
 
@@ -141,7 +141,7 @@ def test_every_key(project: Path) -> None:
 
 
 def test_docstring_example_loads(project: Path) -> None:
-    doc = depscan.config.__doc__
+    doc = depscan.app.config.__doc__
     assert doc is not None
     match = re.search(r"```toml\n(.*?)```", doc, re.S)
     assert match is not None

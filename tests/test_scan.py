@@ -218,7 +218,11 @@ def test_cli_usage_errors(tmp_path: Path) -> None:
     runner = CliRunner()
     assert runner.invoke(cli, ["scan"]).exit_code == 2
     bad_graph = runner.invoke(cli, [str(APP / "main.py"), "--graph", str(tmp_path / "out.bmp")])
-    assert bad_graph.exit_code == 1 and "cannot tell the diagram format" in bad_graph.output
+    assert bad_graph.exit_code == 2 and "cannot tell the diagram format" in bad_graph.output
+    assert "modules" not in bad_graph.stdout  # refused before the scan: no report
+    no_directory = runner.invoke(cli, [str(APP / "main.py"), "--graph", str(tmp_path / "no" / "out.svg")])
+    assert no_directory.exit_code == 2 and "no such directory" in no_directory.output
+    assert "modules" not in no_directory.stdout
     missing = runner.invoke(cli, [str(tmp_path / "nope.py")])
     assert missing.exit_code == 1 and "DS012 no such file or directory" in missing.stdout
 

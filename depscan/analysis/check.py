@@ -28,21 +28,20 @@ configuration.
 from __future__ import annotations
 
 import fnmatch
-import gc
 import itertools
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from depscan import DEFAULT_MAX_BYTES
+from depscan.analysis.project import CheckSettings, Key, Walk, default_source_roots, walk
 from depscan.analysis.scan import Missing, Scanner, ScanOptions, ScanResult, Site
+from depscan.extract.walker import extract_file
 from depscan.model.conditions import Target
 from depscan.model.diagnostics import CATALOGUE
 from depscan.model.records import Extraction, ImportRecord
-from depscan.perf.parallel import Extractor, Key, Read
-from depscan.project import Begun, CheckSettings, begin, default_source_roots
 from depscan.resolve.interpreter import Interpreter
 from depscan.resolve.resolver import Resolver, build_search_path
 from depscan.source import CONFIG_MAX_BYTES, _is_regular_package, read_bytes, shown_path
@@ -139,17 +138,63 @@ def targets_of(interp: Interpreter, settings: CheckSettings) -> list[Target]:
     ]
 
 
+class Extractions(Protocol):
+    """Where a check's extractions come from: :class:`Plain` here, or the fast paths of
+    :mod:`depscan.perf.early` (parallel, cached, scanning early). The answers are the same."""
+
+    walk: Walk  # the files found
+
+    def read(self, path: str, module: str, is_package: bool, max_bytes: int | None) -> Extraction:
+        """One module the scan asks for (a file it reads for its names)."""
+        ...
+
+    def extract_roots(
+        self, keys: list[Key], scanner: Scanner, roots: Mapping[Key, str]
+    ) -> tuple[list[Extraction], int, int]:
+        """Every checked file's extraction, in the order of ``keys``, with how many came from a
+        cache and how many processes made them. ``scanner`` may scan the ``roots`` (key -> module
+        name) as they come."""
+        ...
+
+    def close(self) -> None:
+        """Stop what was started (once is enough; more is harmless)."""
+        ...
+
+
+@dataclass
+class Plain:
+    """The files' extractions made one after another, here, when they are asked for."""
+
+    walk: Walk
+    max_bytes: int | None = DEFAULT_MAX_BYTES
+
+    def read(self, path: str, module: str, is_package: bool, max_bytes: int | None) -> Extraction:
+        return extract_file(path, module, is_package, max_bytes)
+
+    def extract_roots(
+        self, keys: list[Key], scanner: Scanner, roots: Mapping[Key, str]
+    ) -> tuple[list[Extraction], int, int]:
+        return [extract_file(path, module, is_package, self.max_bytes) for path, module, is_package in keys], 0, 1
+
+    def close(self) -> None:
+        pass
+
+
 def check(
-    interp: Interpreter, settings: CheckSettings, files: Sequence[str] | None = None, begun: Begun | None = None
+    interp: Interpreter,
+    settings: CheckSettings,
+    files: Sequence[str] | None = None,
+    extractions: Extractions | None = None,
 ) -> CheckResult:
     """Check ``files`` (default: every file of the project) and return the findings, sorted.
 
-    ``begun``: what :func:`depscan.project.begin` started for these settings and files (the
-    walk, and the extraction of what it found), when the caller started it early; its files
-    are the ones checked then (``files`` went to ``begin``). It is closed on the way out.
+    ``extractions``: what the caller started for these settings and files (the walk, and the
+    extraction of what it found: :func:`depscan.perf.early.begin`); its files are the ones
+    checked then (``files`` went to it). It is closed on the way out. Without it, the files
+    are walked and read here, plainly.
     """
-    begun = begin(settings, files) if begun is None else begun
-    files = begun.files
+    extractions = Plain(walk(settings, files)) if extractions is None else extractions
+    files = extractions.walk.files
     try:
         source_roots = list(settings.source_roots) or default_source_roots(settings.root)
         search = build_search_path(
@@ -160,10 +205,10 @@ def check(
             settings.root,
         )
         resolver = Resolver(interp, search)
-        result = _check(interp, settings, begun, resolver)
+        result = _check(interp, settings, extractions, resolver)
     finally:
-        begun.close()
-    result.depends_on = _depends_on(result, resolver, settings, begun.walked)
+        extractions.close()
+    result.depends_on = _depends_on(result, resolver, settings, extractions.walk.walked)
     result.listings = resolver.fs.listings
     return result
 
@@ -186,17 +231,22 @@ def _depends_on(result: CheckResult, resolver: Resolver, settings: CheckSettings
     return paths
 
 
-def _check(interp: Interpreter, settings: CheckSettings, begun: Begun, resolver: Resolver) -> CheckResult:
-    files, whole_project, cache, extractor = begun.files, begun.whole_project, begun.cache, begun.extractor
+def _check(interp: Interpreter, settings: CheckSettings, extractions: Extractions, resolver: Resolver) -> CheckResult:
+    walked = extractions.walk
+    files, whole_project = walked.files, walked.whole_project
     # Guards are left unknown in the scan (everything live) and evaluated per target below.
     options = ScanOptions(
-        max_depth=0, follow_third_party=False, target=Target(type_checking=None), cache=cache, read_stdlib_names=False
+        max_depth=0,
+        follow_third_party=False,
+        target=Target(type_checking=None),
+        read=extractions.read,
+        read_stdlib_names=False,
     )
     scanner = Scanner(interp, resolver, options)
     used: set[str] = set()
     roots: list[tuple[str, str, bool, bool]] = []  # path, name, is_package, as a script
     for number, path in enumerate(files):
-        name, is_package = begun.names[path]
+        name, is_package = walked.names[path]
         found = resolver.resolve(name)
         same = found.found and found.file is not None and _same_file(found.file, path)
         if name in used or (found.found and found.file is not None and not same):
@@ -213,9 +263,9 @@ def _check(interp: Interpreter, settings: CheckSettings, begun: Begun, resolver:
             scanner.add_script(path, name)
         else:
             scanner.add_file(path, name)
-    early = _EarlyScan(scanner, {(p, n, i): n for p, n, i, _ in roots})
-    extractions, cached, processes = _extract_roots([(p, n, i) for p, n, i, _ in roots], cache, extractor, early)
-    for (_, name, _, _), extraction in zip(roots, extractions, strict=True):
+    keys = [(p, n, i) for p, n, i, _ in roots]
+    made, cached, processes = extractions.extract_roots(keys, scanner, {(p, n, i): n for p, n, i, _ in roots})
+    for (_, name, _, _), extraction in zip(roots, made, strict=True):
         scanner.extractions[name] = extraction  # read before the scan asks
     result = scanner.run()
     checker = _Checker(interp, settings, result, resolver, files)
@@ -225,89 +275,6 @@ def _check(interp: Interpreter, settings: CheckSettings, begun: Begun, resolver:
     checked = CheckResult(sorted(findings, key=Finding.sort_key), list(files), result, cached, processes)
     checked.declaration_files = checker.declaration_files
     return checked
-
-
-class _EarlyScan:
-    """Scans the roots while other files are still being parsed (the :class:`Extractor` tells of
-    each chunk as it is done), and resolves what the others import meanwhile.
-
-    A root is scanned once its extraction is in and so are those of the roots it takes names
-    from (``from m import name``, star imports, the ``__all__`` they read), else the scan
-    would read them itself; the others wait for the next chunk, or for :meth:`Scanner.run`.
-    The scan's outcome is the same in any order, and the findings are sorted.
-    """
-
-    def __init__(self, scanner: Scanner, roots: Mapping[Key, str]) -> None:
-        self.scanner = scanner
-        self.roots = roots
-        self.pending = set(roots.values())
-        self.waiting: list[str] = []
-
-    def __call__(self, keys: list[Key], reads: list[Read]) -> None:
-        collecting = gc.isenabled()
-        gc.disable()  # as in Scanner.run: many objects made, none freed
-        try:
-            arrived = []
-            for key, (extraction, _) in zip(keys, reads, strict=True):
-                name = self.roots.get(key)
-                if name is None:  # a file the search path names otherwise: extracted again
-                    continue
-                self.scanner.extractions[name] = extraction
-                self.pending.discard(name)
-                self.scanner.prepare(extraction)
-                arrived.append(name)
-            waiting, self.waiting = [*self.waiting, *arrived], []
-            for name in waiting:
-                if self._names_in(self.scanner.extractions[name]):
-                    self.scanner.scan_now(name)
-                else:
-                    self.waiting.append(name)
-        finally:
-            if collecting:
-                gc.enable()
-
-    def _names_in(self, extraction: Extraction) -> bool:
-        seen: set[str] = set()
-        return all(
-            self._ready(record.module, seen)
-            for record in extraction.imports
-            if record.kind in ("from", "star", "call") and record.module is not None
-        )
-
-    def _ready(self, module: str, seen: set[str]) -> bool:
-        """``module``'s names can be read now: its extraction and its star sources' are in."""
-        stack = [module]
-        while stack:
-            name = stack.pop()
-            if name in self.pending:
-                return False
-            extraction = self.scanner.extractions.get(name)
-            if name in seen or extraction is None:  # not a root: the scan reads it, now or later alike
-                continue
-            seen.add(name)
-            stack += [r.module for r in extraction.imports if r.kind == "star" and r.module is not None]
-            stack += [ref.module for ref in extraction.facts.all_refs]
-        return True
-
-
-def _extract_roots(
-    keys: list[Key], cache: Any, extractor: Extractor, ready: Callable[[list[Key], list[Read]], object]
-) -> tuple[list[Extraction], int, int]:
-    """Every checked file's extraction: from the cache where it holds one, the rest from ``extractor``
-    (``ready`` is told of them as they come)."""
-    extractor.add_all(keys)  # those the walk named otherwise
-    extractor.look_up()
-    hits = extractor.hits
-    if hits:  # in already: scanned while the others are parsed
-        ready(list(hits), [(extraction, None) for extraction in hits.values()])
-    done, processes = extractor.finish(ready)
-    if cache is not None:
-        # What the cache stores of each fresh extraction (see depscan.perf.cache.extract_for_cache),
-        # under the walk's name too where the search path named the file otherwise: the next
-        # run's walk asks for it first.
-        cache.put_entries((key, entry) for key, (_, entry) in done.items() if entry is not None)
-    extractions = [hits[key] if key in hits else done[key][0] for key in keys]
-    return extractions, sum(key in hits for key in keys), processes
 
 
 def dependency_facts(settings: CheckSettings, resolver: Resolver) -> tuple[Any, Any]:

@@ -24,7 +24,7 @@ import fnmatch
 import gc
 import os
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
@@ -116,6 +116,9 @@ class Site:
         }
 
 
+Reader = Callable[[str, str, bool, "int | None"], Extraction]  # path, module, is_package, max_bytes
+
+
 @dataclass
 class ScanOptions:
     follow_stdlib: bool = False
@@ -126,7 +129,9 @@ class ScanOptions:
     max_bytes: int | None = DEFAULT_MAX_BYTES
     type_checking: bool = False  # evaluate TYPE_CHECKING as true (what a type checker sees)
     target: Target | None = None  # guards are evaluated for this; default: the interpreter's version and platform
-    cache: Any = None  # a depscan.perf.cache.ExtractionCache the modules are read through
+    read: Reader | None = (
+        None  # how a module's file is read (a cache of extractions: depscan.perf); default: extract_file
+    )
     read_stdlib_names: bool = True  # False: a stdlib module's names are unknown (its source is not read for them)
 
 
@@ -635,11 +640,8 @@ class Scanner:
         return extraction
 
     def _read(self, path: str, module: str, is_package: bool) -> Extraction:
-        if self.options.cache is None:
-            return extract_file(path, module, is_package, self.options.max_bytes)
-        from depscan.perf.cache import extract_cached
-
-        return extract_cached(self.options.cache, path, module, is_package, self.options.max_bytes)
+        read = self.options.read or extract_file
+        return read(path, module, is_package, self.options.max_bytes)
 
     def _star(self, package: str, importer: str, site: Site, depth: int) -> None:
         """``from package import *`` also imports the submodules named in its ``__all__``."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from depscan.analysis.check import CHECK_SCHEMA_VERSION, CheckResult, Finding
 from depscan.atomic import one_line
@@ -72,3 +72,17 @@ def summary_line(result: CheckResult) -> str:
     where = f" in {files_with} file{'s' if files_with != 1 else ''}" if counts["findings"] else ""
     checked = f"{counts['files']} file{'s' if counts['files'] != 1 else ''} checked"
     return f"depscan check: {counts['findings']} {noun}{where} ({checked})"
+
+
+FORMATS = ("text", "json", "sarif", "github")
+
+
+def formatted(result: CheckResult, output_format: str, version: str) -> str:
+    """The report in one of :data:`FORMATS`."""
+    formats: dict[str, Callable[[], str]] = {
+        "text": lambda: format_text(result.findings),
+        "json": lambda: format_json(result, version),
+        "sarif": lambda: format_sarif(result, version),
+        "github": lambda: format_github(result.findings),
+    }
+    return formats[output_format]()

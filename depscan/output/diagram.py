@@ -20,18 +20,21 @@ import networkx as nx
 
 from depscan.atomic import printable, write_atomic
 from depscan.bounded import TimedOut, run_bounded
+from depscan.errors import DepscanError
 from depscan.output import jsonfmt
+from depscan.output.formats import FORMATS, diagram_format
 from depscan.source import shown_path
 
-FORMATS = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png", ".pdf": "pdf", ".json": "json"}
 _FILL = {"project": "#cfe2ff", "third_party": "#fff3cd", "stdlib": "#e9ecef"}
 DOT_TIMEOUT = 60.0
 """Seconds Graphviz is given to draw a diagram (the CLI's ``DEPSCAN_DOT_TIMEOUT`` changes it)."""
 _INSTALL = "install Graphviz: 'sudo apt-get install graphviz' (Debian/Ubuntu), 'brew install graphviz' (macOS)"
 
 
-class DiagramError(Exception):
+class DiagramError(DepscanError):
     """The diagram could not be rendered; ``fallback`` names the DOT file written instead, if any."""
+
+    exit_status = 1  # the report was written; the diagram failed
 
     def __init__(self, message: str, fallback: str | None = None) -> None:
         super().__init__(message)
@@ -123,8 +126,7 @@ def write_diagram(
     path: str, view: nx.DiGraph, cycle_edges: set[tuple[str, str]], title: str = "", timeout: float = DOT_TIMEOUT
 ) -> None:
     """Write the diagram in the format the suffix names; see :data:`FORMATS`."""
-    suffix = os.path.splitext(path)[1].lower()
-    output_format = FORMATS.get(suffix)
+    output_format = diagram_format(path)
     if output_format is None:
         known = ", ".join(sorted(FORMATS))
         raise DiagramError(f"cannot tell the diagram format from {path!r}: use one of {known}")

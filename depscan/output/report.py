@@ -193,3 +193,54 @@ def _missing_json(result: ScanResult, entry: Missing) -> dict[str, Any]:
     data = entry.to_json()
     data["error"] = not entry.maybe and not result.satisfied(entry)
     return data
+
+
+# --- why and importers ---------------------------------------------------------------------------
+
+Chain = Sequence[tuple[str, "Site | None"]]  # the root first; each hop with the import that makes it
+
+
+def why_text(chains: Sequence[Chain]) -> str:
+    """Each chain from a root to the module, a hop a line with its ``file:line`` and statement."""
+    lines = []
+    for number, chain in enumerate(chains, start=1):
+        lines += [f"chain {number}:", f"  {chain[0][0]}"]
+        for name, site in chain[1:]:
+            where = f"{_where(site)}  {site.statement}" if site is not None else "(parent package)"
+            lines.append(f"  -> {name}    {where}")
+    return "".join(line + "\n" for line in lines)
+
+
+def why_json(module: str, chains: Sequence[Chain]) -> str:
+    """Schema ``depscan/why``: the chains, each a list of hops (``site`` null for the root, and for
+    a parent package imported before its submodule)."""
+    document = {
+        "schema": "depscan/why",
+        "schema_version": 1,
+        "depscan_version": __version__,
+        "module": module,
+        "chains": [
+            [{"module": name, "site": site.to_json() if site is not None else None} for name, site in chain]
+            for chain in chains
+        ],
+    }
+    return jsonfmt.dumps(document)
+
+
+def importers_text(found: Sequence[tuple[str, Sequence[Site]]]) -> str:
+    """An importer a line, with the places it imports the module (none for a transitive one)."""
+    lines = [f"{name}  {', '.join(_where(site) for site in sites)}".rstrip() for name, sites in found]
+    return "".join(line + "\n" for line in lines)
+
+
+def importers_json(module: str, transitive: bool, found: Sequence[tuple[str, Sequence[Site]]]) -> str:
+    """Schema ``depscan/importers``: each importer with the sites of its imports of the module."""
+    document = {
+        "schema": "depscan/importers",
+        "schema_version": 1,
+        "depscan_version": __version__,
+        "module": module,
+        "transitive": transitive,
+        "importers": [{"module": name, "sites": [site.to_json() for site in sites]} for name, sites in found],
+    }
+    return jsonfmt.dumps(document)

@@ -395,25 +395,24 @@ def _site_packages(prefix: str, x_y: str, platlibdir: str, debian: bool, in_venv
 
 def target_interpreter(
     python: str | None,
-    python_version: str | None = None,
     *,
     start: Path | None = None,
     project: Path | None = None,
     configured: str | None = None,
     probe_python: bool = False,
 ) -> Interpreter:
-    """The target of every command: ``--python-version`` alone is a target from the tables;
-    otherwise the chosen interpreter (:func:`~depscan.resolve.interpreter.choose_executable`) is
-    described from its files, or, with ``probe_python`` and an interpreter the user chose
-    (not the analysed tree's configuration or ``.venv``), run."""
-    if python_version and python is None and configured is None:
-        return interpreter_from_table(python_version)
+    """The target of every command: the chosen interpreter
+    (:func:`~depscan.resolve.interpreter.choose_executable`: a version ``X.Y`` is a target from
+    the tables) described from its files, or, with ``probe_python`` and an interpreter the user
+    chose (not the analysed tree's configuration or ``.venv``), run."""
     return interpreter_of(choose_executable(python, start, project, configured), probe_python)
 
 
 def interpreter_of(choice: Choice, probe_python: bool = False) -> Interpreter:
     """The chosen interpreter described from its files, or run when the user asked for that and
     chose it."""
+    if choice.version is not None:
+        return interpreter_from_table(choice.version)
     if not probe_python:
         return describe(choice.path)
     if not choice.chosen_by_user:

@@ -19,13 +19,17 @@ a ``.venv`` in the project (never above it), else the Python running depscan.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from depscan.errors import DepscanError
 from depscan.source import read_bytes
+
+_VERSION = re.compile(r"[0-9]\.[0-9]{1,2}")
 
 
 def plausible_version(version: tuple[int, int]) -> bool:
@@ -33,8 +37,8 @@ def plausible_version(version: tuple[int, int]) -> bool:
     return version == (2, 7) or (version[0] == 3 and version[1] < 50)
 
 
-class InterpreterError(Exception):
-    """The target interpreter could not be asked (missing, not Python, crashed)."""
+class InterpreterError(DepscanError):
+    """The target interpreter could not be told (missing, not Python, crashed)."""
 
 
 @dataclass(frozen=True)
@@ -109,8 +113,9 @@ def read_venv_config(path: Path) -> dict[str, str]:
 class Choice:
     """The target interpreter's path, and who chose it (what ``--probe-python`` may run)."""
 
-    path: str
+    path: str  # "" for a version
     chosen_by: str  # "--python", "configuration", "$VIRTUAL_ENV", "project .venv", "depscan's Python"
+    version: str | None = None  # "3.12": no interpreter, depscan's tables for CPython 3.12
 
     @property
     def chosen_by_user(self) -> bool:
@@ -130,9 +135,9 @@ def choose_executable(
     project, nor above ``start`` when it is outside the project), else this Python. The path is
     only chosen here: nothing is run."""
     if python is not None:
-        return Choice(_named(python), "--python")
+        return _chosen(python, "--python")
     if configured is not None:
-        return Choice(_named(configured), "configuration")
+        return _chosen(configured, "configuration")
     venv = os.environ.get("VIRTUAL_ENV")
     if venv and os.environ.get("PRE_COMMIT") and _same_directory(venv, sys.prefix):
         venv = None  # pre-commit's own environment for the hook, not the project's
@@ -148,10 +153,27 @@ def choose_executable(
     return Choice(sys.executable, "depscan's Python")
 
 
+def _chosen(python: str, chosen_by: str) -> Choice:
+    """A named interpreter; a version ``X.Y`` that names no file is CPython X.Y from the tables."""
+    version = table_version(python)
+    if version is not None and not os.path.lexists(python):
+        return Choice("", chosen_by, version)
+    return Choice(_named(python), chosen_by)
+
+
+def table_version(text: str) -> str | None:
+    """``text`` when it is a version ``X.Y`` a program can target (2.7, 3.0 to 3.49), else None."""
+    if not _VERSION.fullmatch(text):
+        return None
+    major, minor = text.split(".")
+    return text if plausible_version((int(major), int(minor))) else None
+
+
 def _named(python: str) -> str:
     if not python.strip():
         raise InterpreterError("--python is empty: name an interpreter, a command or a virtual environment")
-    found = shutil.which(python) if os.sep not in python else python
+    # A command on $PATH (python3.12), else a path; a directory (.venv) is a virtual environment.
+    found = shutil.which(python) if os.sep not in python and not os.path.isdir(python) else python
     if found is None or not os.path.exists(found):
         raise InterpreterError(f"no Python interpreter at {python!r}")
     if os.path.isdir(found):  # a virtual environment's directory

@@ -1,11 +1,8 @@
-"""The first part of a check: the project's files, found and handed to extraction as the walk goes.
+"""A project's files: where they are, which are left out, and the walk that finds them.
 
-A cold check spends most of its time parsing. So that the parse starts as early
-as it can, :func:`begin` needs none of the modules that resolve imports or make
-the findings: the command line calls it before importing them, the walk hands
-each file to an :class:`~depscan.perf.parallel.Extractor` as it finds it (which
-forks its workers once there is enough to share), and the imports, the
-interpreter probe and the search path are then made while the workers parse.
+The walk tells of each file as it finds it, so that a caller can start extracting
+it at once (the fast path of :mod:`depscan.perf.early`); :mod:`depscan.analysis.check`
+works on what it found.
 """
 
 from __future__ import annotations
@@ -14,9 +11,7 @@ import fnmatch
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from depscan.perf.parallel import Extractor, Key
 from depscan.source import expand_paths, forget_directories, module_name_for
 
 
@@ -37,67 +32,47 @@ class CheckSettings:
     known_first_party: Sequence[str] = ()  # top-level names that are the project's own
     dependency_mapping: Mapping[str, Sequence[str]] = field(default_factory=dict)  # import name -> distributions
     dependencies: bool = True  # compare imports with the declared dependencies (DS002, DS003)
-    cache_dir: str | None = None  # the extraction cache (None: no cache)
-    processes: int | None = None  # extraction processes (None: as many as pay, 1: this process only)
+
+
+Key = tuple[str, str, bool]  # a file to extract: path, module name, is_package
 
 
 @dataclass
-class Begun:
-    """The files of a check, and their extraction under way."""
+class Walk:
+    """The files of a check, found."""
 
     files: list[str]
     whole_project: bool  # every file of the project, not a few named
     walked: list[str]  # the directories walked
     names: dict[str, tuple[str, bool]]  # path -> module name and is_package, as the packages around it say
-    extractor: Extractor
-    cache: Any  # the ExtractionCache, or None
-
-    def close(self) -> None:
-        """Stop the workers and close the cache (once is enough; more is harmless)."""
-        self.extractor.close()
-        if self.cache is not None:
-            self.cache.close()
 
 
-def begin(settings: CheckSettings, files: Sequence[str] | None = None) -> Begun:
-    """Find the files to check (``files``, else the whole project) and start extracting them."""
+def walk(
+    settings: CheckSettings, files: Sequence[str] | None = None, on_file: Callable[[Key], object] | None = None
+) -> Walk:
+    """Find the files to check: ``files``, else the whole project. ``on_file`` is told of each as
+    the walk finds it, under the name the packages around it give it (so that its extraction can
+    start at once: see :mod:`depscan.perf.early`)."""
     forget_directories()
     walked: list[str] = []
-    cache = None
-    if settings.cache_dir:
-        from depscan.perf.cache import ExtractionCache, extract_for_cache
-
-        cache = ExtractionCache(settings.cache_dir)
-    if cache is not None and cache.enabled:
-        extractor = Extractor(processes=settings.processes, work=extract_for_cache, lookup=cache.get_many)
-    else:  # no cache, or one that cannot be opened: nothing to hash or encode
-        extractor = Extractor(processes=settings.processes)
     names: dict[str, tuple[str, bool]] = {}
 
     def found(path: str) -> None:
-        # Extraction starts under the name the packages around the file give it; a file the
-        # search path names otherwise is extracted again, under that name.
         name = names[path] = module_name_for(path)
-        key: Key = (path, *name)
-        extractor.add(key)
+        if on_file is not None:
+            on_file((path, *name))
 
-    try:
-        if files is None:
-            # Every file of the project: the configured source roots, else the whole project
-            # (tests and scripts beside a src/ layout too).
-            found_files = project_files(settings, settings.source_roots or [settings.root], walked, found)
-        else:
-            # Each file once, however it was named (x.py and ./x.py, a file and its directory).
-            named = (os.path.abspath(f) for f in expand_paths(list(files), walked) if not excluded(f, settings))
-            found_files = list(dict.fromkeys(named))
-            for file in found_files:
-                found(file)
-    except BaseException:
-        extractor.close()
-        if cache is not None:
-            cache.close()
-        raise
-    return Begun(found_files, files is None, walked, names, extractor, cache)
+    if files is None:
+        # Every file of the project: the configured source roots, else the whole project
+        # (tests and scripts beside a src/ layout too).
+        found_files = project_files(settings, settings.source_roots or [settings.root], walked, found)
+    else:
+        # Each file once, however it was named (x.py and ./x.py, a file and its directory).
+        named = (os.path.abspath(f) for f in expand_paths(list(files), walked) if not excluded(f, settings))
+        found_files = list(dict.fromkeys(named))
+        for file in found_files:
+            found(file)
+    return Walk(found_files, files is None, walked, names)
 
 
 def default_source_roots(root: str) -> list[str]:

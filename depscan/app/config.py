@@ -52,6 +52,7 @@ from datetime import date, datetime, time
 from types import MappingProxyType
 from typing import Any, Literal
 
+from depscan.errors import DepscanError
 from depscan.model.diagnostics import CATALOGUE
 from depscan.resolve.interpreter import plausible_version
 from depscan.source import is_inside, shown_path
@@ -86,7 +87,7 @@ _TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 _TOML_AT_END = re.compile(r"\s*\(at end of document\)$")
 
 
-class ConfigError(Exception):
+class ConfigError(DepscanError):
     """A problem with the configuration file; ``str()`` is the whole message for the user."""
 
 

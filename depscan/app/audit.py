@@ -1,0 +1,117 @@
+"""``depscan audit``: what vendored or third-party code can load and do, in every format.
+
+The audit reads the auditor's configuration (where it runs, or ``--config``),
+never the audited tree's own: a tree cannot widen its own audit.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from functools import partial
+
+from depscan.analysis.audit import Audit, BaselineError, Changes, audit, compare, load_baseline
+from depscan.analysis.scan import ScanOptions
+from depscan.app.scan import dot_timeout
+from depscan.app.settings import Options, Outcome, settings
+from depscan.errors import DepscanError, UsageError
+from depscan.output import jsonfmt
+from depscan.output.audit import audit_markdown, audit_sarif, audit_text, changes_text
+
+FAIL_CONDITIONS = ("new-capability", "new-opaque", "new-blindspot", "new-module", "new-portability")
+FORMATS = ("text", "json", "markdown", "html", "sarif")
+
+
+def run_audit(options: Options, baseline: str | None = None, fail_on: Sequence[str] = ()) -> Outcome:
+    """Audit ``options.targets``; with ``baseline``, say what changed since, and fail (status 1)
+    on the ``fail_on`` conditions."""
+    if fail_on and not baseline:
+        raise UsageError("--fail-on needs --baseline OLD.json to compare with")
+    old = None
+    if baseline:
+        try:
+            old = load_baseline(baseline)
+        except BaselineError as exc:
+            raise DepscanError(str(exc)) from None
+    merged = settings("audit", options, config_from=os.getcwd())
+    interp = merged.interpreter()
+    cache = None
+    if merged.cache_dir is not None:
+        from depscan.perf.cache import ExtractionCache, extract_cached
+
+        cache = ExtractionCache(merged.cache_dir)
+    scan_options = ScanOptions(
+        follow_stdlib=options.follow_stdlib,
+        follow_third_party="third_party" not in options.no_follow,
+        max_depth=options.max_depth,
+        include=options.include,
+        exclude=options.exclude,
+        read=partial(extract_cached, cache) if cache is not None else None,
+    )
+    try:
+        report = audit(
+            interp,
+            options.targets,
+            merged.versions,
+            dict(merged.config.capabilities),
+            scan_options,
+            project_root=merged.project,
+            modules=options.modules,
+            paths=merged.paths,
+            use_pythonpath=not options.no_pythonpath,
+        )
+    except ValueError as exc:  # a bad [tool.depscan.capabilities] table
+        raise DepscanError(str(exc)) from None
+    finally:
+        if cache is not None:
+            cache.close()
+    changes = compare(old, report) if old is not None else None
+    notes: list[str] = []
+    text = _formatted(report, changes, options.output_format, notes)
+    if not any(entry.audited for entry in report.inventory):
+        # A typo in CI's target must not pass as "capabilities: none".
+        reasons = "; ".join(str(d) for d in report.diagnostics[:2]) or "no Python module there"
+        notes.append(f"depscan audit: error: nothing could be audited in {', '.join(options.targets)}: {reasons}")
+        return Outcome(text, notes, 2)
+    status = 0
+    if changes is not None:
+        met = changes.conditions() & set(fail_on)
+        if met:
+            notes.append(f"depscan audit: {', '.join(sorted(met))} since {baseline}")
+            status = 1
+    if report.unanalysed:
+        count = len(report.unanalysed)
+        notes.append(f"depscan audit: {count} module{'s' * (count != 1)} could not be analysed")
+        status = 1
+    return Outcome(text, notes, status)
+
+
+def _formatted(report: Audit, changes: Changes | None, output_format: str, notes: list[str]) -> str:
+    if output_format in ("json", "html"):
+        document = report.to_json()
+        if changes is not None:
+            document["changes"] = changes.to_json()
+        if output_format == "json":
+            return jsonfmt.dumps(document)
+        from depscan.output.audit_html import audit_html
+
+        return audit_html(document, _audit_svg(report, notes))
+    if output_format == "markdown":
+        return audit_markdown(report, changes)
+    if output_format == "sarif":
+        return audit_sarif(report)
+    return audit_text(report) + (changes_text(changes) if changes is not None else "")
+
+
+def _audit_svg(report: Audit, notes: list[str]) -> str | None:
+    """The diagram of the audited code, as SVG, for the HTML report (None without Graphviz, said)."""
+    from depscan.analysis.graph import collapse, cycle_edges, cycles
+    from depscan.output.diagram import DiagramError, render, to_dot
+
+    view = collapse(report.scan)
+    source = to_dot(view, cycle_edges(cycles(report.scan)), ", ".join(report.targets))
+    try:
+        return render(source, "svg", dot_timeout()).decode("utf-8", "replace")
+    except DiagramError as exc:
+        notes.append(f"depscan audit: the report has no diagram: {exc}")
+        return None

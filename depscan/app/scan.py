@@ -1,0 +1,229 @@
+"""``depscan scan``, ``why`` and ``importers``: a scan of the program, then its report or a query.
+
+The stored answer is looked up first (:mod:`depscan.app.stored`); the analysis
+and its formats are imported only when there is none, so a warm run loads none of
+them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from depscan.app.settings import Options, Outcome, Progress, Settings, settings
+from depscan.app.stored import stored
+from depscan.atomic import write_atomic
+from depscan.errors import OutputError, UsageError
+from depscan.output.formats import RENDERED, diagram_format, diagram_problem
+
+if TYPE_CHECKING:
+    from depscan.analysis.graph import Cycle
+    from depscan.analysis.scan import ScanResult
+
+# The analysis and the formats are imported inside the functions below, after the stored
+# answer was looked for: a warm run answers in a tenth of a second, and they would add a third.
+
+DOT_TIMEOUT_VARIABLE = "DEPSCAN_DOT_TIMEOUT"
+
+
+@dataclass(frozen=True)
+class Diagram:
+    """``--graph FILE``: where, what to show, and its title."""
+
+    path: str
+    include_stdlib: bool = False
+    full: bool = False
+
+
+def scan_settings(options: Options) -> Settings:
+    """The settings of a scan, checked before anything is read."""
+    if not options.targets and not options.modules:
+        raise UsageError("name a script, a package or source directory, a zip archive, or -m MODULE")
+    return settings("scan", options)
+
+
+def run_scan(
+    options: Options, diagram: Diagram | None = None, progress: Progress | None = None, one_shot: bool = False
+) -> Outcome:
+    """``depscan scan``: the report (text or JSON), the diagram written when asked for."""
+    if diagram is not None:
+        problem = diagram_problem(diagram.path)
+        if problem is not None:
+            raise UsageError(f"--graph: {problem}")
+        dot_timeout()  # a bad DEPSCAN_DOT_TIMEOUT is said before the scan
+    where = scan_settings(options)
+    answer = stored(
+        where,
+        {
+            "report": [options.output_format, diagram and os.path.abspath(diagram.path), diagram and diagram.full],
+            "include_stdlib": diagram is not None and diagram.include_stdlib,
+            "dot": _dot_key(diagram),
+        },
+    )
+    found = answer.load()
+    if found is not None:
+        if diagram is not None and found.diagram is not None:
+            _write_if_changed(diagram.path, found.diagram)
+        return Outcome(found.report, [found.summary] if found.summary else [], found.status)
+
+    from depscan.analysis.graph import cycles
+    from depscan.output.report import scan_json, scan_text
+    from depscan.perf.runcache import Answer
+
+    result = scan_program(where, progress)
+    if one_shot:
+        import gc
+
+        # What the scan made lives until the process ends, and none of it is garbage: the cyclic
+        # collector need not walk it again while the report is made (a few hundredths of a second).
+        gc.freeze()
+    found_cycles = cycles(result)
+    report = scan_json(result, found_cycles) if options.output_format == "json" else scan_text(result, found_cycles)
+    notes: list[str] = []
+    drawn = None
+    if diagram is not None:
+        drawn, note = _draw(result, found_cycles, diagram, options)
+        notes.append(note)
+    status = 0 if result.roots else 1  # nothing could be scanned: the report says why
+    answer.keep(
+        Answer(report, notes[0] if notes else None, status, drawn), result.depends_on(), result.resolver.fs.listings
+    )
+    return Outcome(report, notes, status)
+
+
+def scan_program(settings_: Settings, progress: Progress | None = None) -> ScanResult:
+    """The scan of the program the settings name."""
+    from functools import partial
+
+    from depscan.analysis.scan import ScanOptions, scan
+
+    options = settings_.options
+    interp = settings_.interpreter()
+    cache = None
+    if settings_.cache_dir is not None:
+        from depscan.perf.cache import ExtractionCache, extract_cached
+
+        cache = ExtractionCache(settings_.cache_dir)
+    try:
+        scan_options = ScanOptions(
+            follow_stdlib=options.follow_stdlib,
+            follow_third_party="third_party" not in options.no_follow,
+            max_depth=options.max_depth,
+            include=options.include,
+            exclude=options.exclude,
+            target=settings_.target(interp),
+            read=partial(extract_cached, cache) if cache is not None else None,
+        )
+        return scan(
+            interp,
+            options.targets,
+            modules=options.modules,
+            paths=[*settings_.config.source_roots, *settings_.paths],
+            options=scan_options,
+            use_pythonpath=not options.no_pythonpath,
+            project_root=settings_.project,
+            progress=progress,
+        )
+    finally:
+        if cache is not None:
+            cache.close()
+
+
+def why(options: Options, module: str, progress: Progress | None = None) -> Outcome:
+    """``depscan why``: the shortest import chains from the target to ``module``; status 1 when
+    there is none."""
+    from depscan.analysis.graph import why as chains_to
+    from depscan.output.report import why_json, why_text
+
+    result = scan_program(scan_settings(options), progress)
+    chains = chains_to(result, module) if module in result.graph else []
+    if not chains:
+        return _not_imported(options, module, result)
+    report = why_json(module, chains) if options.output_format == "json" else why_text(chains)
+    return Outcome(report, [])
+
+
+def importers(options: Options, module: str, transitive: bool, progress: Progress | None = None) -> Outcome:
+    """``depscan importers``: the modules that import ``module`` (directly, or through any chain);
+    status 1 when the program does not import it."""
+    from depscan.analysis.graph import importers as importers_of
+    from depscan.output.report import importers_json, importers_text
+
+    result = scan_program(scan_settings(options), progress)
+    if module not in result.graph:
+        return _not_imported(options, module, result)
+    graph = result.graph
+    found = [
+        (name, graph.edges[name, module].get("sites", []) if graph.has_edge(name, module) else [])
+        for name in importers_of(result, module, transitive)
+    ]
+    report = importers_json(module, transitive, found) if options.output_format == "json" else importers_text(found)
+    return Outcome(report, [])
+
+
+def _not_imported(options: Options, module: str, result: ScanResult) -> Outcome:
+    """The answer when the program does not import ``module``: said, status 1 (as grep finding nothing)."""
+    target = options.targets[0]
+    if module in result.graph:
+        said = f"no import chain from {target} to {module!r}"
+    else:
+        said = f"{module!r} is not imported by {target} (directly or indirectly)"
+    return Outcome("", [f"depscan: {said}"], 1)
+
+
+def _draw(result: ScanResult, found_cycles: list[Cycle], diagram: Diagram, options: Options) -> tuple[bytes, str]:
+    """Write the diagram; what was written, and the line that says so."""
+    from depscan.analysis.graph import collapse, cycle_edges
+    from depscan.output.diagram import write_diagram
+
+    view = collapse(result, include_stdlib=diagram.include_stdlib, full=diagram.full)
+    named = [os.path.basename(t.rstrip(os.sep)) for t in options.targets] + list(options.modules)
+    title = ", ".join(named[:3]) + (" ..." if len(named) > 3 else "")
+    try:
+        write_diagram(diagram.path, view, cycle_edges(found_cycles), title, dot_timeout())
+        with open(diagram.path, "rb") as handle:
+            drawn = handle.read()
+    except OSError as exc:
+        raise OutputError(diagram.path, exc.strerror or str(exc)) from None
+    return drawn, f"diagram: {diagram.path} ({view.number_of_nodes()} nodes, {view.number_of_edges()} edges)"
+
+
+def _dot_key(diagram: Diagram | None) -> list[object] | None:
+    """Which Graphviz draws the diagram (a new one may draw it otherwise)."""
+    if diagram is None or diagram_format(diagram.path) not in RENDERED:
+        return None
+    import shutil
+
+    from depscan.perf.runcache import signature
+
+    found = shutil.which("dot")
+    return [found, signature(found) if found else None]
+
+
+def dot_timeout() -> float:
+    """How long Graphviz may take to draw: ``DEPSCAN_DOT_TIMEOUT`` seconds, else the default."""
+    from depscan.output.diagram import DOT_TIMEOUT
+
+    text = os.environ.get(DOT_TIMEOUT_VARIABLE, "").strip()
+    if not text:
+        return DOT_TIMEOUT
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < float("inf"):
+        raise UsageError(f"{DOT_TIMEOUT_VARIABLE}={text!r}: give a positive number of seconds")
+    return seconds
+
+
+def _write_if_changed(path: str, data: bytes) -> None:
+    """Write ``path`` atomically, unless it holds ``data`` already."""
+    from depscan.source import read_bytes
+
+    if read_bytes(path, max_bytes=len(data)) == data:  # a FIFO or /dev/zero there is not read
+        return
+    try:
+        write_atomic(path, data)
+    except OSError as exc:
+        raise OutputError(path, exc.strerror or str(exc)) from None

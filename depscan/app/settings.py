@@ -1,0 +1,178 @@
+"""The configuration and the command line's options, merged in one place for every command.
+
+Every command finds its project the same way (:func:`project_root`), reads the
+same ``[tool.depscan]`` table, chooses its target Python by the same rule
+(:func:`depscan.resolve.interpreter.choose_executable`) and gets the same
+search path, versions and platforms: a project gets one answer from every
+command. Options add to the file's settings (``--path``, ``--python-version``,
+``--platform``) or replace them (``--python``).
+
+The audit is the exception, and says so: it reads the auditor's configuration
+(where it runs, or ``--config``), never the audited tree's.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from depscan.app.config import Config, find_project_root, load_config
+from depscan.errors import UsageError
+from depscan.model.conditions import Target
+from depscan.resolve.interpreter import Choice, Interpreter, choose_executable, table_version
+
+FAST_PATHS_VARIABLE = "DEPSCAN_FAST_PATHS"
+"""``DEPSCAN_FAST_PATHS=0`` switches every fast path off: no stored answers, no extraction cache,
+no worker processes, no early scan. The answers are the same (``tests/test_fast_paths.py``)."""
+
+_PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
+
+Progress = Callable[[int, int], object]  # told (modules scanned, modules queued) as a scan goes
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the command line says; empty or None where it says nothing."""
+
+    targets: tuple[str, ...] = ()
+    modules: tuple[str, ...] = ()  # -m MODULE
+    paths: tuple[str, ...] = ()  # --path DIR
+    python: str | None = None
+    python_versions: tuple[str, ...] = ()  # --python-version X.Y, as given
+    platforms: tuple[str, ...] = ()
+    no_pythonpath: bool = False
+    probe_python: bool = False
+    config_file: str | None = None
+    no_cache: bool = False
+    cache_dir: str | None = None
+    jobs: int | None = None
+    follow_stdlib: bool = False
+    no_follow: tuple[str, ...] = ()
+    max_depth: int | None = None
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    output_format: str = "text"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Options and configuration merged: what every command works from."""
+
+    command: str
+    options: Options
+    config: Config
+    project: str | None  # the project's root directory, when there is a project
+    start: Path  # where the search for a project's .venv starts
+    paths: tuple[str, ...]  # extra search path entries, absolute: the configuration's, then --path
+    versions: tuple[tuple[int, int], ...]  # the Python versions the code runs on (empty: the target's)
+    platforms: tuple[str, ...]  # the sys.platform values it runs on (empty: the target's)
+    cache_dir: str | None  # where the caches are (None: no caches)
+    fast: bool = True  # the fast paths (stored answers, extraction cache, processes, early scan)
+
+    @property
+    def python(self) -> str | None:
+        """The named target: ``--python``, else the configuration's ``python``."""
+        return self.options.python if self.options.python is not None else self.config.python
+
+    def choice(self) -> Choice:
+        """The target interpreter's path (or version), chosen; nothing is run."""
+        return choose_executable(self.options.python, self.start, _path(self.project), self.config.python)
+
+    def interpreter(self) -> Interpreter:
+        """The target Python, described (or, with ``--probe-python``, asked)."""
+        from depscan.resolve.describe import interpreter_of
+
+        return interpreter_of(self.choice(), self.options.probe_python)
+
+    def target(self, interp: Interpreter) -> Target | None:
+        """What guards are evaluated for in a scan: the one version and platform the code runs
+        on, unknown where the configuration names several; None (the interpreter's own) when
+        it names none."""
+        if not self.versions and not self.platforms:
+            return None
+        versions: set[tuple[int, ...]] = set(self.versions) or {interp.version[:2]}
+        platforms = set(self.platforms) or {interp.platform}
+        version = next(iter(versions)) if len(versions) == 1 else None
+        platform = next(iter(platforms)) if len(platforms) == 1 else None
+        return Target.for_platform(version, platform, interp.implementation)
+
+
+def settings(command: str, options: Options, config_from: str | None = None) -> Settings:
+    """Merge ``options`` with the configuration found from the first target (or
+    ``config_from``: the audit reads the auditor's, from where it runs)."""
+    start = _start_of(options.targets)
+    here = config_from if config_from is not None else str(start)
+    config = load_config(options.config_file, here)
+    project = os.path.dirname(config.file) if config.file and not options.config_file else project_root(here)
+    if command == "check":
+        project = config.root  # the check's project is where its configuration is, or where it starts
+        start = Path(config.root)
+    versions = [*config.python_versions, *(parse_version(text, "--python-version") for text in options.python_versions)]
+    fast = os.environ.get(FAST_PATHS_VARIABLE, "1").strip() not in ("0", "off", "no", "false")
+    return Settings(
+        command=command,
+        options=options,
+        config=config,
+        project=project,
+        start=start,
+        paths=(*config.paths, *(os.path.abspath(path) for path in options.paths)),
+        versions=tuple(dict.fromkeys(versions)),
+        platforms=tuple(dict.fromkeys([*config.platforms, *options.platforms])),
+        cache_dir=None if options.no_cache or not fast else _cache_dir(options.cache_dir, project),
+        fast=fast,
+    )
+
+
+def parse_version(text: str, option: str) -> tuple[int, int]:
+    """``X.Y`` as a version a program can target, else a usage error naming ``option``."""
+    if table_version(text) is None:
+        raise UsageError(f"{option}: {text!r} is not a Python version X.Y (2.7, or 3.0 to 3.49)")
+    major, minor = text.split(".")
+    return int(major), int(minor)
+
+
+def project_root(start: str) -> str | None:
+    """The project around ``start``: the nearest directory from it up holding a
+    ``pyproject.toml`` (where the configuration is), else ``setup.py``, ``setup.cfg`` or
+    ``.git``; None outside any project."""
+    found = find_project_root(start)
+    if found is not None:
+        return found
+    directory = Path(os.path.abspath(start))
+    for candidate in (directory, *directory.parents):
+        if any(os.path.lexists(candidate / marker) for marker in _PROJECT_MARKERS):
+            return str(candidate)
+    return None
+
+
+def _start_of(targets: Sequence[str]) -> Path:
+    """Where a command starts looking: the first target's directory, else the current one."""
+    first = Path(os.path.abspath(targets[0])) if targets else Path.cwd()
+    return first if first.is_dir() else first.parent
+
+
+def _cache_dir(given: str | None, project: str | None) -> str:
+    """Where the caches are: ``--cache-dir``, else in the project, as ruff and mypy keep theirs;
+    a script outside any project uses the user's cache."""
+    if given:
+        return os.path.abspath(given)
+    if project:
+        return os.path.join(project, ".depscan_cache")
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "depscan", "extractions")
+
+
+def _path(directory: str | None) -> Path | None:
+    return Path(directory) if directory else None
+
+
+@dataclass
+class Outcome:
+    """What a command answers: the report (for standard output, or ``-o FILE``), the lines for
+    standard error after it, and the exit status (0; 1: findings or failures; 2: errors)."""
+
+    report: str
+    notes: list[str]
+    status: int = 0
