@@ -36,7 +36,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from depscan import __version__
-from depscan.analysis.scan import ScanOptions, ScanResult, Site, scan
+from depscan.analysis.scan import ScanOptions, ScanResult, scan
+from depscan.model.graph import Site
 from depscan.model.records import Diagnostic
 from depscan.resolve.finders import ZipDirectory
 from depscan.resolve.interpreter import Interpreter
@@ -448,9 +449,9 @@ def _capabilities(
     graph = result.graph_data
     # Who imports whom: (importer, the first site, a parent-package edge, made when the importer is imported).
     importers: dict[str, list[tuple[str, Site | None, bool, bool]]] = {}
-    for (source, target), data in graph.edges.items():
-        sites = data.get("sites") or []
-        parent = data.get("kind") == "parent"
+    for (source, target), edge in graph.edges.items():
+        sites = edge.sites
+        parent = edge.kind == "parent"
         at_import = parent or any(not site.delayed for site in sites)
         first = next((site for site in sites if not site.delayed), sites[0] if sites else None)
         importers.setdefault(target, []).append((source, first, parent, at_import))
@@ -560,9 +561,9 @@ def _portability(
 
     issues: dict[tuple[str, str], PortabilityIssue] = {}
     imported: dict[str, list[Site]] = {}
-    for (source, target), data in result.graph_data.edges.items():
-        if source in audited and data.get("kind") == "import":
-            imported.setdefault(target, []).extend(data.get("sites") or [])
+    for source, target, edge in result.graph_data.imports():
+        if source in audited:
+            imported.setdefault(target, []).extend(edge.sites)
     for missing in result.missing.values():  # a module removed from the target's stdlib is missing here
         imported.setdefault(missing.name, []).extend(s for s in missing.sites if s.importer in audited)
     for module, sites in sorted(imported.items()):

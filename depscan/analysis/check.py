@@ -37,10 +37,11 @@ from typing import Any, Literal, Protocol
 
 from depscan import DEFAULT_MAX_BYTES
 from depscan.analysis.project import CheckSettings, Key, Walk, default_source_roots, walk
-from depscan.analysis.scan import Missing, Scanner, ScanOptions, ScanResult, Site
+from depscan.analysis.scan import Missing, Scanner, ScanOptions, ScanResult
 from depscan.extract.walker import extract_file
 from depscan.model.conditions import Target
 from depscan.model.diagnostics import CATALOGUE
+from depscan.model.graph import Site
 from depscan.model.records import Extraction, ImportRecord
 from depscan.resolve.interpreter import Interpreter
 from depscan.resolve.resolver import Resolver, build_search_path
@@ -341,14 +342,13 @@ class _Checker:
                 continue
             if site.type_checking and (not self.settings.check_type_checking or self._stub_only(missing.name)):
                 continue
-            record = self._record(site)
-            if record is not None and self._dead_everywhere(record):
+            if self._dead_everywhere(site.record):
                 continue
             if self._found_beside_script(site, missing.name):
                 continue
-            if record is not None and self._other_platforms_module(missing.name, record):
+            if self._other_platforms_module(missing.name, site.record):
                 continue
-            message = self._message(missing.name, record)
+            message = self._message(missing.name, site.record)
             finding = Finding("DS001", message, os.path.abspath(site.path), site.line, site.col, missing.name)
             kept = self._kept(finding)
             if kept is not None:
@@ -387,9 +387,9 @@ class _Checker:
         declared_names = declared.names()
         first_party = set(self.settings.known_first_party)
         used: set[str] = set()
-        for (_, module), data in self.result.graph_data.edges.items():
+        for _, module, edge in self.result.graph_data.imports():
             resolution = self.result.modules.get(module)
-            if data.get("kind") != "import" or resolution is None or resolution.category != "third_party":
+            if resolution is None or resolution.category != "third_party":
                 continue
             top = module.partition(".")[0]
             if top in first_party:
@@ -397,7 +397,7 @@ class _Checker:
             providers = self._providers(module, mapping, installed.by_import_name, normalise)
             if not providers:
                 continue  # no metadata says where it comes from
-            sites_here = [s for s in data["sites"] if s.path and os.path.abspath(s.path) in self.by_path]
+            sites_here = [s for s in edge.sites if s.path and os.path.abspath(s.path) in self.by_path]
             live = [s for s in sites_here if not self._dead_site(s)]
             if live:
                 used.update(providers)
@@ -445,8 +445,7 @@ class _Checker:
         return tuple(normalise(d) for d in by_import_name.get(parts[0], ()))
 
     def _dead_site(self, site: Site) -> bool:
-        record = self._record(site)
-        return record is not None and self._dead_everywhere(record)
+        return self._dead_everywhere(site.record)
 
     def _missing_from_stdlib(self) -> Iterable[Finding]:
         """``from os import nope``: a name the stdlib module lacks, asked of the target interpreter.
@@ -504,25 +503,23 @@ class _Checker:
         tables = self._version_tables()
         if not tables:
             return
-        for (_, module), data in self.result.graph_data.edges.items():
+        for _, module, edge in self.result.graph_data.imports():
             resolution = self.result.modules.get(module)
-            if data.get("kind") != "import" or resolution is None or resolution.category != "stdlib":
+            if resolution is None or resolution.category != "stdlib":
                 continue
             lacking = [version for version, names in tables.items() if module not in names]
             if not lacking or self._ignored(module):
                 continue
-            for site in data["sites"]:
+            for site in edge.sites:
                 if not site.path or os.path.abspath(site.path) not in self.by_path or self.result.covered(site):
                     continue
                 if site.type_checking and not self.settings.check_type_checking:
                     continue
-                record = self._record(site)
                 versions = [
                     version
                     for version in lacking
-                    if record is None
-                    or any(
-                        record.context.evaluate(_with_type_checking(t)) is not False
+                    if any(
+                        site.context.evaluate(_with_type_checking(t)) is not False
                         for t in self.targets
                         if t.version == version
                     )
@@ -551,15 +548,6 @@ class _Checker:
                 continue  # no table for it: only its guards are evaluated
             tables[tuple(version)] = table.stdlib_names | table.builtin | table.frozen
         return tables
-
-    def _record(self, site: Site) -> ImportRecord | None:
-        extraction = self.by_path.get(os.path.abspath(site.path or ""))
-        if extraction is None:
-            return None
-        for record in extraction.imports:
-            if record.line == site.line and record.col == site.col:
-                return record
-        return None
 
     def _dead_everywhere(self, record: ImportRecord) -> bool:
         context = record.context

@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from depscan.analysis.scan import ScanResult, Site
+from depscan.analysis.scan import ScanResult
+from depscan.model.graph import Site
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -54,15 +55,15 @@ def cycles(result: ScanResult) -> list[Cycle]:
     cost it about a tenth of a second (more than the rest of a warm run).
     """
     data = result.graph_data
-    project = {n for n, d in data.nodes.items() if d.get("category") == "project"}
+    project = {name for name, node in data.nodes.items() if node.category == "project"}
     edges: dict[tuple[str, str], list[Site]] = {}
     successors: dict[str, list[str]] = {n: [] for n in project}
-    for (u, v), d in data.edges.items():
-        if d.get("kind") != "import" or u not in project or v not in project:
+    for u, v, edge in data.imports():
+        if u not in project or v not in project:
             continue
-        if all(site.delayed for site in d["sites"]):
+        if all(site.delayed for site in edge.sites):
             continue
-        edges[u, v] = list(d["sites"])
+        edges[u, v] = list(edge.sites)
         successors[u].append(v)
     found: list[Cycle] = []
     for component in strongly_connected(sorted(project), successors.__getitem__):

@@ -27,11 +27,12 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from depscan import DEFAULT_MAX_BYTES
 from depscan.extract.walker import extract_file
 from depscan.model.conditions import Target
+from depscan.model.graph import Edge, ImportGraph, Node, Site
 from depscan.model.records import Diagnostic, DynamicImport, Extraction, ImportRecord
 from depscan.resolve.interpreter import Interpreter
 from depscan.resolve.resolver import Category, Resolution, Resolver, build_search_path
@@ -39,82 +40,6 @@ from depscan.source import forget_directories, module_name_for
 
 if TYPE_CHECKING:
     import networkx as nx
-
-EdgeKind = Literal["import", "parent"]
-
-
-class GraphData:
-    """The import graph as the scan builds it: plain dicts, made a ``networkx.DiGraph`` on demand.
-
-    Importing networkx costs about a tenth of a second, which ``depscan check`` (a
-    pre-commit hook) has no graph query to spend on.
-    """
-
-    __slots__ = ("edges", "nodes")
-
-    def __init__(self) -> None:
-        self.nodes: dict[str, dict[str, Any]] = {}
-        self.edges: dict[tuple[str, str], dict[str, Any]] = {}
-
-    def __contains__(self, name: object) -> bool:
-        return name in self.nodes
-
-    def add_node(self, name: str, **attributes: Any) -> None:
-        self.nodes.setdefault(name, {}).update(attributes)
-
-    def add_edge(self, source: str, target: str, **attributes: Any) -> None:
-        self.nodes.setdefault(source, {})
-        self.nodes.setdefault(target, {})
-        self.edges.setdefault((source, target), {}).update(attributes)
-
-    def has_edge(self, source: str, target: str) -> bool:
-        return (source, target) in self.edges
-
-    def to_networkx(self) -> nx.DiGraph:
-        import networkx as nx
-
-        graph = nx.DiGraph()
-        graph.add_nodes_from(self.nodes.items())
-        graph.add_edges_from((source, target, data) for (source, target), data in self.edges.items())
-        return graph
-
-
-@dataclass(frozen=True, slots=True)
-class Site:
-    """Where an import is written: the importing module, file and place, and its context."""
-
-    importer: str
-    path: str | None
-    line: int
-    col: int
-    statement: str
-    optional: bool = False
-    fallback: bool = False
-    try_id: int | None = None
-    type_checking: bool = False
-    delayed: bool = False
-    conditional: bool = False  # under a guard whose value is unknown for the target
-    outer_tries: tuple[int, ...] = ()  # enclosing tries whose body holds this one's
-
-    def where(self) -> str:
-        return f"{self.path or self.importer}:{self.line}"
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "importer": self.importer,
-            "path": self.path,
-            "line": self.line,
-            "col": self.col,
-            "statement": self.statement,
-            "optional": self.optional,
-            "fallback": self.fallback,
-            "try": self.try_id,
-            "outer_tries": list(self.outer_tries),
-            "type_checking": self.type_checking,
-            "delayed": self.delayed,
-            "conditional": self.conditional,
-        }
-
 
 Reader = Callable[[str, str, bool, "int | None"], Extraction]  # path, module, is_package, max_bytes
 
@@ -153,7 +78,7 @@ class Missing:
 @dataclass
 class ScanResult:
     roots: list[str]
-    graph_data: GraphData
+    graph_data: ImportGraph
     modules: dict[str, Resolution]
     extractions: dict[str, Extraction]
     missing: dict[str, Missing]
@@ -219,7 +144,7 @@ class Scanner:
             platform_target.implementation,
             True if self.options.type_checking else None,
         )
-        self.graph = GraphData()
+        self.graph = ImportGraph()
         self.modules: dict[str, Resolution] = {}
         self.extractions: dict[str, Extraction] = {}
         self.missing: dict[str, Missing] = {}
@@ -322,7 +247,7 @@ class Scanner:
         for name in [name for name in self.maybe if name in self.missing]:
             entry = self.missing[name]
             entry.sites.extend(site for site in self.maybe.pop(name).sites if site not in entry.sites)
-            self.graph.add_node(name, maybe=False)
+            self.graph.nodes[name].maybe = False
         return ScanResult(
             self.roots,
             self.graph,
@@ -351,12 +276,8 @@ class Scanner:
                 break
             self.modules[current] = resolution
             self.depth[current] = depth
-            self.graph.add_node(
-                current,
-                kind=resolution.kind,
-                path=resolution.path,
-                category=resolution.category,
-                is_package=resolution.is_package,
+            self.graph.nodes[current] = Node(
+                resolution.kind, resolution.path, resolution.category, resolution.is_package
             )
             chain.append((current, resolution))
             current = current.rpartition(".")[0] or None
@@ -368,7 +289,7 @@ class Scanner:
         parents = [module for module, _ in chain[1:]] + [known_parent]
         for (module, found), parent in reversed(list(zip(chain, parents, strict=True))):
             if parent is not None:
-                self.graph.add_edge(module, parent, kind="parent", sites=[])
+                self.graph.edges[module, parent] = Edge("parent")
             self._after_found(module, found, depth)
 
     def _after_found(self, name: str, resolution: Resolution, depth: int) -> None:
@@ -429,21 +350,7 @@ class Scanner:
     # -- one import -------------------------------------------------------------------------
 
     def _site(self, importer: str, extraction: Extraction, record: ImportRecord, conditional: bool) -> Site:
-        ctx = record.context
-        return Site(
-            importer,
-            extraction.path,
-            record.line,
-            record.col,
-            record.statement,
-            ctx.optional,
-            ctx.fallback,
-            ctx.try_id,
-            ctx.type_checking,
-            ctx.delayed,
-            conditional,
-            ctx.outer_tries,
-        )
+        return Site(importer, extraction.path, record, conditional)
 
     def _import(self, importer: str, extraction: Extraction, record: ImportRecord, depth: int) -> None:
         live = record.context.evaluate(self.target)
@@ -513,14 +420,13 @@ class Scanner:
     def _edge(self, importer: str, name: str, site: Site) -> None:
         if importer == name:
             return
-        if self.graph.has_edge(importer, name):
-            data = self.graph.edges[importer, name]
-            if data.get("kind") == "parent":
-                data["kind"] = "import"
-            if site not in data["sites"]:  # `from pkg import a, b` is one site
-                data["sites"].append(site)
-        else:
-            self.graph.add_edge(importer, name, kind="import", sites=[site])
+        edge = self.graph.edges.get((importer, name))
+        if edge is None:
+            self.graph.edges[importer, name] = Edge("import", [site])
+            return
+        edge.kind = "import"  # a parent package imported by its submodule too
+        if site not in edge.sites:  # `from pkg import a, b` is one site
+            edge.sites.append(site)
 
     def _missing(self, name: str, site: Site, maybe: bool) -> None:
         table = self.maybe if maybe else self.missing
@@ -528,7 +434,7 @@ class Scanner:
         if site not in entry.sites:
             entry.sites.append(site)
         if name not in self.graph:
-            self.graph.add_node(name, kind="missing", path=None, category=None, is_package=False, maybe=maybe)
+            self.graph.nodes[name] = Node("missing", maybe=maybe)
         self._edge(site.importer, name, site)
 
     def _from_name(

@@ -7,7 +7,8 @@ from typing import Any
 
 from depscan import __version__
 from depscan.analysis.graph import Cycle
-from depscan.analysis.scan import Missing, ScanResult, Site
+from depscan.analysis.scan import Missing, ScanResult
+from depscan.model.graph import Site
 from depscan.output import jsonfmt
 from depscan.source import shown_path
 
@@ -156,10 +157,8 @@ def scan_json(result: ScanResult, cycles: Sequence[Cycle]) -> str:
             }
         )
     imports = []
-    for (u, v), data in sorted(result.graph_data.edges.items()):
-        if data.get("kind") != "import":
-            continue
-        imports.append({"from": u, "to": v, "sites": [s.to_json() for s in data["sites"]]})
+    for u, v, edge in sorted(result.graph_data.imports(), key=lambda item: item[:2]):
+        imports.append({"from": u, "to": v, "sites": [s.to_json() for s in edge.sites]})
     document = {
         "schema": SCAN_SCHEMA,
         "schema_version": SCAN_SCHEMA_VERSION,
