@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from conftest import FIXTURES, case_lines, records_on
-from depscan.extract.walker import extract, resolve_relative
+from depscan.extract.relative import resolve_relative
+from depscan.extract.walker import extract
 from depscan.model.conditions import Target
 from depscan.model.records import Extraction
 

@@ -303,7 +303,7 @@ def _vendored(result: ScanResult, audited: set[str], max_bytes: int | None) -> l
 def _declared_version(result: ScanResult, module: str, max_bytes: int | None, depth: int = 0) -> str | None:
     """The version a module declares: its literal ``__version__``, or the one of the module it takes
     ``__version__`` from (``from .__about__ import __version__``, as packaging and requests do)."""
-    from depscan.extract.walker import resolve_relative
+    from depscan.extract.relative import resolve_relative
 
     resolution = result.modules.get(module) or result.resolver.resolve(module)
     version, source = _literal_version(resolution, result.resolver.zips, max_bytes)

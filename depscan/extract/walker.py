@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from depscan import DEFAULT_MAX_BYTES
+from depscan.extract.bytecode import extract_bytecode
+from depscan.extract.relative import resolve_relative
 from depscan.model.conditions import Condition, Const, Unknown, parse_condition
 from depscan.model.records import (
     AllRef,
@@ -40,7 +42,7 @@ from depscan.model.records import (
 )
 from depscan.source import Columns, module_name_for, read_bytes
 
-__all__ = ["extract", "extract_file", "resolve_relative"]
+__all__ = ["extract", "extract_file"]
 
 # Exceptions whose handler makes the imports of a ``try`` body optional.
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
@@ -97,29 +99,8 @@ def extract_file(
     if isinstance(data, Diagnostic):
         return Extraction(module, is_package, name, diagnostics=(data,))
     if name.endswith(".pyc"):
-        from depscan.extract.bytecode import extract_bytecode
-
         return extract_bytecode(data, module, is_package, name)
     return extract(data, module, is_package, name)
-
-
-def resolve_relative(name: str, level: int, importer: str, is_package: bool) -> tuple[str | None, str | None]:
-    """Make ``from <level dots><name> import ...`` absolute, as importlib does.
-
-    Returns ``(absolute_name, None)``, or ``(None, code)`` with DS021 when the
-    importer is not in a package and DS020 when the dots climb above the
-    top-level package.
-    """
-    if level == 0:
-        return name, None
-    package = importer if is_package else importer.rpartition(".")[0]
-    if not package or importer == "__main__":
-        return None, "DS021"
-    bits = package.rsplit(".", level - 1)
-    if len(bits) < level:
-        return None, "DS020"
-    base = bits[0]
-    return (f"{base}.{name}" if name else base), None
 
 
 # --- parsing ------------------------------------------------------------------
