@@ -18,10 +18,6 @@ from conftest import ROOT
 
 PACKAGE = ROOT / "depscan"
 
-# Cycles through the modules the lead is moving (cli, config, project, report, render, diagram,
-# audit_html), each as the set of modules it goes through. Empty this list; do not add to it.
-KNOWN_CYCLES: list[frozenset[str]] = []
-
 Graph = dict[str, set[str]]
 
 
@@ -156,15 +152,8 @@ def _cycle_in(graph: Graph, component: set[str]) -> list[str]:
 
 
 def test_depscan_has_no_import_cycle() -> None:
-    found = cycles(import_graph(PACKAGE))
-    new = [" -> ".join(cycle) for cycle in found if frozenset(cycle) not in KNOWN_CYCLES]
-    assert not new, "import cycles in depscan:\n" + "\n".join(new)
-
-
-def test_every_known_cycle_still_exists() -> None:
-    """An entry of KNOWN_CYCLES that no longer is a cycle must leave the list."""
-    found = {frozenset(cycle) for cycle in cycles(import_graph(PACKAGE))}
-    assert [sorted(known) for known in KNOWN_CYCLES if known not in found] == []
+    found = [" -> ".join(cycle) for cycle in cycles(import_graph(PACKAGE))]
+    assert not found, "import cycles in depscan:\n" + "\n".join(found)
 
 
 @pytest.mark.parametrize(
