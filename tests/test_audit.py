@@ -13,13 +13,15 @@ import re
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
 from conftest import FIXTURES
-from depscan.analysis.audit import Audit, audit
+from depscan.analysis.audit import FAIL_CONDITIONS, Audit, Changes, audit
 from depscan.analysis.scan import ScanOptions
 from depscan.cli import cli
 from depscan.resolve.describe import describe
@@ -284,3 +286,25 @@ def test_the_audited_tree_cannot_replace_the_auditors_configuration(tmp_path: Pa
     assert "Traceback" not in done.stderr
     document = json.loads(done.stdout)
     assert {c["capability"] for c in document["capabilities"]} >= {"rpc"}
+
+
+@pytest.mark.parametrize(
+    ("condition", "part"),
+    [
+        ("new-capability", "capabilities"),
+        ("new-opaque", "opaque"),
+        ("new-blindspot", "blindspots"),
+        ("new-module", "modules_added"),
+        ("new-portability", "portability"),
+    ],
+)
+def test_each_fail_condition_is_met_by_its_own_change(condition: str, part: str) -> None:
+    nothing = Changes([], [], [], [], [], [], [{"name": "pkg", "old": "1", "new": "2"}])
+    assert nothing.conditions() == set()  # a vendored version changed: no condition names it
+    assert replace(nothing, **{part: [{"any": "change"}]}).conditions() == {condition}
+
+
+def test_the_command_line_offers_every_fail_condition() -> None:
+    option = next(param for param in cli.commands["audit"].params if param.name == "fail_on")
+    assert isinstance(option.type, click.Choice)
+    assert tuple(option.type.choices) == FAIL_CONDITIONS

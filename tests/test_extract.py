@@ -264,7 +264,6 @@ def test_all_worked_out(extracted: dict[str, Extraction]) -> None:
     assert [ref.module for ref in facts.all_refs] == ["pkg.forms"]
     assert facts.all_exact
     assert facts.star_imports == ("pkg.sub",)
-    assert facts.public_names() is None  # needs pkg.forms to be complete
 
 
 @pytest.mark.parametrize(
@@ -311,7 +310,6 @@ def test_defined_names(extracted: dict[str, Extraction]) -> None:
     }  # fmt: skip
     assert defined == expected
     assert "declared_only" not in defined  # an annotation alone binds nothing
-    assert extracted["pkg/definitions.py"].facts.public_names() == sorted(n for n in expected if n[0] != "_")
 
 
 def test_names_bound_only_under_guards() -> None:

@@ -673,7 +673,15 @@ def _shown(path: str | None) -> str:
 # --- what changed since a baseline ---------------------------------------------------------------
 
 BASELINE_MAX_BYTES = 256 * 1024 * 1024  # far over any audit's JSON; a planted endless file is refused
-FAIL_CONDITIONS = ("new-capability", "new-opaque", "new-blindspot", "new-module", "new-portability")
+# The conditions of --fail-on, each met when this part of the Changes is not empty.
+_CONDITION_PARTS = {
+    "new-capability": "capabilities",
+    "new-opaque": "opaque",
+    "new-blindspot": "blindspots",
+    "new-module": "modules_added",
+    "new-portability": "portability",
+}
+FAIL_CONDITIONS = tuple(_CONDITION_PARTS)
 
 
 class BaselineError(Exception):
@@ -693,19 +701,8 @@ class Changes:
     versions: list[dict[str, Any]]  # vendored packages whose declared version changed
 
     def conditions(self) -> set[str]:
-        """The named conditions that hold (``--fail-on``)."""
-        met = set()
-        if self.capabilities:
-            met.add("new-capability")
-        if self.opaque:
-            met.add("new-opaque")
-        if self.blindspots:
-            met.add("new-blindspot")
-        if self.modules_added:
-            met.add("new-module")
-        if self.portability:
-            met.add("new-portability")
-        return met
+        """The named conditions that hold (``--fail-on``, one of :data:`FAIL_CONDITIONS` each)."""
+        return {condition for condition, part in _CONDITION_PARTS.items() if getattr(self, part)}
 
     def to_json(self) -> dict[str, Any]:
         return {

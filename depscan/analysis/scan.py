@@ -27,7 +27,7 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from depscan import DEFAULT_MAX_BYTES
 from depscan.extract.walker import extract_file
@@ -39,8 +39,6 @@ from depscan.source import forget_directories, module_name_for
 
 if TYPE_CHECKING:
     import networkx as nx
-
-EdgeKind = Literal["import", "parent"]
 
 
 class GraphData:
