@@ -245,6 +245,27 @@ def test_an_attribute_used_gives_its_capability(report: Audit) -> None:
     assert ("filesystem-write", "app.net") not in reaches  # os itself gives nothing: only some attributes
 
 
+def test_an_attribute_of_a_local_name_is_not_the_modules(tmp_path: Path) -> None:
+    """``os.system`` gives a capability only where ``os`` is the module imported: a parameter or a
+    local named ``os`` in a function is not (it was, in a walk that ignored scopes), and
+    ``import os.path`` binds ``os`` too (it was missed)."""
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "__init__.py").write_text("")
+    (app / "shadowed.py").write_text(
+        "import os\n\n"
+        "def run(os, command):\n    return os.system(command)\n\n"
+        "def spawn(launcher):\n    os = launcher\n    return os.popen('x')\n\n"
+        "[os.execv('a', []) for os in ()]\n"
+        "print(os.sep)\n"
+    )
+    (app / "dotted.py").write_text("import os.path\n\ndef run(command):\n    return os.system(command)\n")
+    report = audit(describe(sys.executable), [str(app)], options=ScanOptions())
+    reaches = {(r.capability, r.module): r.via for r in report.capabilities}
+    assert ("process", "app.shadowed") not in reaches
+    assert reaches["process", "app.dotted"] == "os.system"
+
+
 @pytest.mark.parametrize("kind", ["missing", "fifo", "empty-directory"])
 def test_nothing_to_audit_is_an_error_not_a_clean_report(tmp_path: Path, kind: str) -> None:
     """A typo in CI's audit step (`audit vendr/ --baseline ... --fail-on new-capability`) must fail."""

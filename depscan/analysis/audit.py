@@ -37,6 +37,8 @@ from typing import Any
 
 from depscan import __version__, jsonfmt
 from depscan.analysis.scan import ScanOptions, ScanResult, Site, scan
+from depscan.extract.scopes import scope_tree
+from depscan.extract.walker import parse
 from depscan.model.records import Diagnostic
 from depscan.resolve.finders import ZipDirectory
 from depscan.resolve.interpreter import Interpreter
@@ -469,7 +471,7 @@ def _capabilities(
             if resolution is not None and resolution.file
             else None
         )
-        for module, attribute in _attribute_uses(code, attributed) if code else ():
+        for module, attribute in _attribute_uses(code, attributed, name) if code else ():
             dotted = f"{module}.{attribute}"
             own = {*capabilities_of(module, table), *capabilities_of(dotted, table)}
             for capability in attribute_capabilities(module, attribute, table):
@@ -513,26 +515,32 @@ def _capabilities(
     return reaches
 
 
-def _attribute_uses(source: bytes, modules: set[str]) -> list[tuple[str, str]]:
-    """``os.system`` and ``o.popen`` (after ``import os as o``): (module, attribute) for the modules given."""
+def _attribute_uses(source: bytes, modules: set[str], module: str) -> list[tuple[str, str]]:
+    """``os.system`` and ``o.popen`` (after ``import os as o``): (module, attribute) for the modules given.
+
+    A name is the module only where the import's binding is the one it refers to
+    (:mod:`depscan.extract.scopes`): a parameter or local ``os`` in a function is not.
+    """
+    tree, _ = parse(source)
+    if tree is None:
+        return []
     try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        scopes = scope_tree(tree, module)
+        names = scopes.names_importing(modules)  # where no such name is, there is nothing to look up
+        if not names:
+            return []
+        return sorted(
+            {
+                (imported, node.attr)
+                for node, scope in scopes.nodes()
+                if type(node) is ast.Attribute
+                and type(node.value) is ast.Name
+                and node.value.id in names
+                and (imported := scope.imported(node.value.id)) in modules
+            }
+        )
+    except (RecursionError, MemoryError):
         return []
-    names: dict[str, str] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.name in modules:
-                    names[alias.asname or alias.name] = alias.name
-    if not names:
-        return []
-    uses = {
-        (names[node.value.id], node.attr)
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in names
-    }
-    return sorted(uses)
 
 
 def _reached(
