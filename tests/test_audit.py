@@ -13,13 +13,15 @@ import re
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
 from conftest import FIXTURES
-from depscan.analysis.audit import Audit, audit
+from depscan.analysis.audit import FAIL_CONDITIONS, Audit, Changes, audit
 from depscan.analysis.scan import ScanOptions
 from depscan.cli import cli
 from depscan.resolve.describe import describe
@@ -243,6 +245,27 @@ def test_an_attribute_used_gives_its_capability(report: Audit) -> None:
     assert ("filesystem-write", "app.net") not in reaches  # os itself gives nothing: only some attributes
 
 
+def test_an_attribute_of_a_local_name_is_not_the_modules(tmp_path: Path) -> None:
+    """``os.system`` gives a capability only where ``os`` is the module imported: a parameter or a
+    local named ``os`` in a function is not (it was, in a walk that ignored scopes), and
+    ``import os.path`` binds ``os`` too (it was missed)."""
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "__init__.py").write_text("")
+    (app / "shadowed.py").write_text(
+        "import os\n\n"
+        "def run(os, command):\n    return os.system(command)\n\n"
+        "def spawn(launcher):\n    os = launcher\n    return os.popen('x')\n\n"
+        "[os.execv('a', []) for os in ()]\n"
+        "print(os.sep)\n"
+    )
+    (app / "dotted.py").write_text("import os.path\n\ndef run(command):\n    return os.system(command)\n")
+    report = audit(describe(sys.executable), [str(app)], options=ScanOptions())
+    reaches = {(r.capability, r.module): r.via for r in report.capabilities}
+    assert ("process", "app.shadowed") not in reaches
+    assert reaches["process", "app.dotted"] == "os.system"
+
+
 @pytest.mark.parametrize("kind", ["missing", "fifo", "empty-directory"])
 def test_nothing_to_audit_is_an_error_not_a_clean_report(tmp_path: Path, kind: str) -> None:
     """A typo in CI's audit step (`audit vendr/ --baseline ... --fail-on new-capability`) must fail."""
@@ -284,3 +307,25 @@ def test_the_audited_tree_cannot_replace_the_auditors_configuration(tmp_path: Pa
     assert "Traceback" not in done.stderr
     document = json.loads(done.stdout)
     assert {c["capability"] for c in document["capabilities"]} >= {"rpc"}
+
+
+@pytest.mark.parametrize(
+    ("condition", "part"),
+    [
+        ("new-capability", "capabilities"),
+        ("new-opaque", "opaque"),
+        ("new-blindspot", "blindspots"),
+        ("new-module", "modules_added"),
+        ("new-portability", "portability"),
+    ],
+)
+def test_each_fail_condition_is_met_by_its_own_change(condition: str, part: str) -> None:
+    nothing = Changes([], [], [], [], [], [], [{"name": "pkg", "old": "1", "new": "2"}])
+    assert nothing.conditions() == set()  # a vendored version changed: no condition names it
+    assert replace(nothing, **{part: [{"any": "change"}]}).conditions() == {condition}
+
+
+def test_the_command_line_offers_every_fail_condition() -> None:
+    option = next(param for param in cli.commands["audit"].params if param.name == "fail_on")
+    assert isinstance(option.type, click.Choice)
+    assert tuple(option.type.choices) == FAIL_CONDITIONS

@@ -593,7 +593,7 @@ def test_put_then_get(tmp_path: Path) -> None:
     extraction = extract_file(source, "m", False)
     with ExtractionCache(str(tmp_path / "cache")) as cache:
         assert cache.get(str(source), "m", False) is None
-        cache.put(str(source), "m", False, extraction)
+        cache.put_many([(str(source), "m", False, extraction, None)])
         assert cache.get(str(source), "m", False) == extraction
         assert cache.get(str(source), "m", True) is None  # another key
         assert cache.get(str(source), "n", False) is None
@@ -712,11 +712,11 @@ def test_put_with_the_data_extracted(tmp_path: Path, no_reading: Callable[[], No
     directory = str(tmp_path / "cache")
     old = extract(b"import old\n", "m", False, str(source))
     with ExtractionCache(directory) as cache:
-        cache.put(str(source), "m", False, old, b"import old\n")  # no longer the file's content
+        cache.put_many([(str(source), "m", False, old, b"import old\n")])  # no longer the file's content
         assert cache.get(str(source), "m", False) is None
         data = source.read_bytes()
         current = extract(data, "m", False, str(source))
-        cache.put(str(source), "m", False, current, data)
+        cache.put_many([(str(source), "m", False, current, data)])
         no_reading()
         assert cache.get(str(source), "m", False) == current
 
@@ -776,8 +776,8 @@ def test_unreadable_files_are_not_cached(tmp_path: Path) -> None:
         too_big = extract_cached(cache, str(big), "big", False, max_bytes=50)
         assert [d.code for d in too_big.diagnostics] == ["DS013"]
         assert rows(tmp_path / "cache") == []
-        cache.put(str(directory), "x", False, extract_file(directory, "x", False))
-        cache.put(str(big), "big", False, too_big, big.read_bytes())
+        cache.put_many([(str(directory), "x", False, extract_file(directory, "x", False), None)])
+        cache.put_many([(str(big), "big", False, too_big, big.read_bytes())])
         assert rows(tmp_path / "cache") == []
         # A file cached whole is still too big for a smaller limit.
         whole = extract_cached(cache, str(big), "big", False, max_bytes=None)
@@ -924,7 +924,7 @@ def test_a_locked_database_is_no_cache(tmp_path: Path) -> None:
             assert result == extract_file(new, "new", False)
             assert not cache.enabled  # off for the rest of the run
             assert cache.get_many(keys) == {}
-            cache.put(str(new), "new", False, result)
+            cache.put_many([(str(new), "new", False, result, None)])
         other.execute("ROLLBACK")
     _works(directory, keys)
 
@@ -1042,7 +1042,6 @@ def test_a_read_only_cache_directory_is_no_cache(world_tmp: Path) -> None:
             with ExtractionCache(str(directory)) as cache:
                 results = extract_many_cached(cache, keys)
                 single = extract_cached(cache, str(new), "m0", False)
-                cache.put(str(new), "m0", False, single)
                 cache.put_many([(str(new), "m0", False, single, None)])
                 right = results == [extract_file(*key) for key in keys] and single == results[0]
                 outcome.append(f"{directory.name}: {'right' if right else 'wrong'}")
@@ -1130,7 +1129,7 @@ def test_a_row_signed_with_another_secret_is_a_miss_and_is_replaced(tmp_path: Pa
     source = write(tmp_path / "m.py", "import aaa\n")
     directory = str(tmp_path / "cache")
     with ExtractionCache(directory, secret=b"a" * 32) as planted:
-        planted.put(str(source), "m", False, extract(b"", "m", False, str(source)), source.read_bytes())
+        planted.put_many([(str(source), "m", False, extract(b"", "m", False, str(source)), source.read_bytes())])
         assert planted.get(str(source), "m", False) is not None
     with ExtractionCache(directory) as cache:
         assert cache.get(str(source), "m", False) is None

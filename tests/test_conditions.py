@@ -6,7 +6,7 @@ import ast
 
 import pytest
 
-from depscan.model.conditions import Condition, Target, from_json, parse_condition
+from depscan.model.conditions import Condition, Target, parse_condition
 
 ALIASES = {"_sys": "sys", "version_info": "sys.version_info", "plat": "platform", "t": "typing"}
 
@@ -102,7 +102,6 @@ def test_parse_and_evaluate(
     assert condition.evaluate(LINUX_311) is linux
     assert condition.evaluate(WINDOWS_38) is windows
     assert condition.evaluate(PYPY_MAC_310) is pypy_mac
-    assert from_json(condition.to_json()) == condition
 
 
 @pytest.mark.parametrize("source", [c[0] for c in CASES])

@@ -438,25 +438,6 @@ def test_error_message_is_one_line(project: Path) -> None:
 # --- The Config object ------------------------------------------------------------------------------------------------
 
 
-def test_merged_applies_non_none_overrides(project: Path) -> None:
-    pyproject(project, 'python = "python3.11"\nexclude = ["a"]\nplatforms = ["linux"]\ncheck-type-checking = false\n')
-    config = load_config()
-    merged = config.merged(python="python3.13", exclude=None, platforms=("win32",), check_type_checking=True)
-    assert merged.python == "python3.13"
-    assert merged.exclude == ("a",)
-    assert merged.platforms == ("win32",)
-    assert merged.check_type_checking is True
-    assert merged.root == config.root and merged.file == config.file
-    assert config.python == "python3.11"  # the original is unchanged
-    assert config.merged() == config
-    assert config.merged(python=None, exclude=None) == config
-
-
-def test_merged_rejects_unknown_field(project: Path) -> None:
-    with pytest.raises(TypeError):
-        Config(root=str(project)).merged(colour="red")
-
-
 def test_config_is_immutable(project: Path) -> None:
     pyproject(project, 'rules = { DS001 = "off" }\ndependency-mapping = { yaml = "PyYAML" }\n')
     config = load_config()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from depscan import DEFAULT_MAX_BYTES
 from depscan.extract.walker import extract, extract_file
 from depscan.model.records import Extraction
 from depscan.perf import parallel
@@ -36,6 +37,20 @@ def _split_early(monkeypatch: pytest.MonkeyPatch, keys: list[parallel.Key]) -> N
     monkeypatch.setattr(parallel, "PARALLEL_BYTES", sum(parallel._size(path) for path, _, _ in keys[:60]))
 
 
+def extract_all(
+    keys: list[parallel.Key], processes: int | None = None, work: parallel.Work | None = None
+) -> tuple[list[parallel.Read], int]:
+    """Each file's extraction by an :class:`~depscan.perf.parallel.Extractor` (with what ``work`` made
+    beside it), in order, and the processes it used: the Extractor driven as ``depscan check`` does."""
+    extractor = parallel.Extractor(DEFAULT_MAX_BYTES, processes, work)
+    try:
+        extractor.add_all(keys)
+        done, used = extractor.finish()
+    finally:
+        extractor.close()
+    return [done[key] for key in keys], used
+
+
 def _work_with_pid(keys: list[parallel.Key], max_bytes: int | None) -> list[parallel.Read]:
     return [(extract_file(*key), os.getpid()) for key in keys]
 
@@ -45,7 +60,7 @@ def _work_with_pid(keys: list[parallel.Key], max_bytes: int | None) -> list[para
 def test_the_work_is_shared_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, processes: int) -> None:
     keys = _tree(tmp_path, 300)
     _split_early(monkeypatch, keys)
-    results, used = parallel.extract_files(keys, processes=processes, work=_work_with_pid)
+    results, used = extract_all(keys, processes=processes, work=_work_with_pid)
     assert used == processes
     assert [extraction for extraction, _ in results] == [extract_file(*key) for key in keys]
     pids = {pid for _, pid in results}
@@ -60,7 +75,7 @@ def test_a_tree_just_past_the_threshold_forks_a_worker_per_chunk_at_most(
     keys = _tree(tmp_path, 12)
     monkeypatch.setattr(parallel, "CHUNK_FILES", 4)
     monkeypatch.setattr(parallel, "PARALLEL_BYTES", 1)  # passed at the first chunk
-    results, used = parallel.extract_files(keys, processes=8, work=_work_with_pid)
+    results, used = extract_all(keys, processes=8, work=_work_with_pid)
     assert used == 2 and len({pid for _, pid in results}) <= 2
 
 
@@ -73,7 +88,7 @@ def test_results_over_processes_are_those_of_one_process(
     keys = _tree(tmp_path, 300)
     _split_early(monkeypatch, keys)
     work = extract_for_cache if for_cache else None
-    results, used = parallel.extract_files(keys, processes=processes, work=work)
+    results, used = extract_all(keys, processes=processes, work=work)
     assert used == processes
     assert [extraction for extraction, _ in results] == [extract_file(*key) for key in keys]
     for (path, _, _), (extraction, entry) in zip(keys, results, strict=True):
@@ -94,17 +109,17 @@ def test_no_processes_to_be_had_means_one(tmp_path: Path, monkeypatch: pytest.Mo
         raise OSError("no processes")
 
     monkeypatch.setattr(parallel, "ProcessPoolExecutor", refuse)
-    results, used = parallel.extract_files(keys, processes=2)
+    results, used = extract_all(keys, processes=2)
     assert used == 1 and [e for e, _ in results] == [extract_file(*key) for key in keys]
 
 
 def test_small_trees_stay_in_this_process(tmp_path: Path) -> None:
     keys = _tree(tmp_path, 10)
-    assert parallel.extract_files(keys, processes=4)[1] == 1
+    assert extract_all(keys, processes=4)[1] == 1
     big = tmp_path / "big.py"
     big.write_text("x = 1\n" * (parallel.PARALLEL_BYTES // 6 + 1))
     keys.append((str(big), "big", False))
-    assert parallel.extract_files(keys, processes=4)[1] == (2 if parallel._fork_context() else 1)  # one chunk
+    assert extract_all(keys, processes=4)[1] == (2 if parallel._fork_context() else 1)  # one chunk
 
 
 @pytest.mark.skipif(parallel._fork_context() is None, reason="no fork on this platform")
@@ -201,7 +216,7 @@ def test_a_fork_refused_leaves_the_work_to_this_process(tmp_path: Path, monkeypa
         raise BlockingIOError(11, "Resource temporarily unavailable")
 
     monkeypatch.setattr(os, "fork", refuse)
-    results, used = parallel.extract_files(keys, processes=2)
+    results, used = extract_all(keys, processes=2)
     assert used == 1 and [e for e, _ in results] == [extract_file(*key) for key in keys]
 
 
@@ -209,7 +224,7 @@ _PARTIAL_FORK = """
 import os, sys
 sys.path[:0] = [sys.argv[1]]
 from depscan.perf import parallel
-from test_parallel import _tree
+from test_parallel import _tree, extract_all
 from pathlib import Path
 keys = _tree(Path(sys.argv[2]), 200)
 forks = [0]
@@ -222,7 +237,7 @@ def second_fails():
 os.fork = second_fails
 parallel.CHUNK_FILES = 5
 parallel.PARALLEL_BYTES = sum(parallel._size(path) for path, _, _ in keys[:60])
-results, used = parallel.extract_files(keys, processes=3)
+results, used = extract_all(keys, processes=3)
 print(used, len(results))
 """
 

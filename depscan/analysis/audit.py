@@ -37,6 +37,8 @@ from typing import Any
 
 from depscan import __version__
 from depscan.analysis.scan import ScanOptions, ScanResult, scan
+from depscan.extract.scopes import scope_tree
+from depscan.extract.walker import parse
 from depscan.model.graph import Site
 from depscan.model.records import Diagnostic
 from depscan.resolve.finders import ZipDirectory
@@ -304,7 +306,7 @@ def _vendored(result: ScanResult, audited: set[str], max_bytes: int | None) -> l
 def _declared_version(result: ScanResult, module: str, max_bytes: int | None, depth: int = 0) -> str | None:
     """The version a module declares: its literal ``__version__``, or the one of the module it takes
     ``__version__`` from (``from .__about__ import __version__``, as packaging and requests do)."""
-    from depscan.extract.walker import resolve_relative
+    from depscan.extract.relative import resolve_relative
 
     resolution = result.modules.get(module) or result.resolver.resolve(module)
     version, source = _literal_version(resolution, result.resolver.zips, max_bytes)
@@ -470,7 +472,7 @@ def _capabilities(
             if resolution is not None and resolution.file
             else None
         )
-        for module, attribute in _attribute_uses(code, attributed) if code else ():
+        for module, attribute in _attribute_uses(code, attributed, name) if code else ():
             dotted = f"{module}.{attribute}"
             own = {*capabilities_of(module, table), *capabilities_of(dotted, table)}
             for capability in attribute_capabilities(module, attribute, table):
@@ -514,26 +516,32 @@ def _capabilities(
     return reaches
 
 
-def _attribute_uses(source: bytes, modules: set[str]) -> list[tuple[str, str]]:
-    """``os.system`` and ``o.popen`` (after ``import os as o``): (module, attribute) for the modules given."""
+def _attribute_uses(source: bytes, modules: set[str], module: str) -> list[tuple[str, str]]:
+    """``os.system`` and ``o.popen`` (after ``import os as o``): (module, attribute) for the modules given.
+
+    A name is the module only where the import's binding is the one it refers to
+    (:mod:`depscan.extract.scopes`): a parameter or local ``os`` in a function is not.
+    """
+    tree, _ = parse(source)
+    if tree is None:
+        return []
     try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        scopes = scope_tree(tree, module)
+        names = scopes.names_importing(modules)  # where no such name is, there is nothing to look up
+        if not names:
+            return []
+        return sorted(
+            {
+                (imported, node.attr)
+                for node, scope in scopes.nodes()
+                if type(node) is ast.Attribute
+                and type(node.value) is ast.Name
+                and node.value.id in names
+                and (imported := scope.imported(node.value.id)) in modules
+            }
+        )
+    except (RecursionError, MemoryError):
         return []
-    names: dict[str, str] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.name in modules:
-                    names[alias.asname or alias.name] = alias.name
-    if not names:
-        return []
-    uses = {
-        (names[node.value.id], node.attr)
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in names
-    }
-    return sorted(uses)
 
 
 def _reached(
@@ -591,7 +599,15 @@ def _portability(
 # --- what changed since a baseline ---------------------------------------------------------------
 
 BASELINE_MAX_BYTES = 256 * 1024 * 1024  # far over any audit's JSON; a planted endless file is refused
-FAIL_CONDITIONS = ("new-capability", "new-opaque", "new-blindspot", "new-module", "new-portability")
+# The conditions of --fail-on, each met when this part of the Changes is not empty.
+_CONDITION_PARTS = {
+    "new-capability": "capabilities",
+    "new-opaque": "opaque",
+    "new-blindspot": "blindspots",
+    "new-module": "modules_added",
+    "new-portability": "portability",
+}
+FAIL_CONDITIONS = tuple(_CONDITION_PARTS)
 
 
 class BaselineError(Exception):
@@ -611,19 +627,8 @@ class Changes:
     versions: list[dict[str, Any]]  # vendored packages whose declared version changed
 
     def conditions(self) -> set[str]:
-        """The named conditions that hold (``--fail-on``)."""
-        met = set()
-        if self.capabilities:
-            met.add("new-capability")
-        if self.opaque:
-            met.add("new-opaque")
-        if self.blindspots:
-            met.add("new-blindspot")
-        if self.modules_added:
-            met.add("new-module")
-        if self.portability:
-            met.add("new-portability")
-        return met
+        """The named conditions that hold (``--fail-on``, one of :data:`FAIL_CONDITIONS` each)."""
+        return {condition for condition, part in _CONDITION_PARTS.items() if getattr(self, part)}
 
     def to_json(self) -> dict[str, Any]:
         return {

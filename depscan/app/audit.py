@@ -18,9 +18,6 @@ from depscan.errors import DepscanError, UsageError
 from depscan.output import jsonfmt
 from depscan.output.audit import audit_markdown, audit_sarif, audit_text, changes_text
 
-FAIL_CONDITIONS = ("new-capability", "new-opaque", "new-blindspot", "new-module", "new-portability")
-FORMATS = ("text", "json", "markdown", "html", "sarif")
-
 
 def run_audit(options: Options, baseline: str | None = None, fail_on: Sequence[str] = ()) -> Outcome:
     """Audit ``options.targets``; with ``baseline``, say what changed since, and fail (status 1)

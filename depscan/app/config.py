@@ -41,7 +41,6 @@ wrong type, a rule that is not in the catalogue (``depscan codes``), a
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import os
 import re
@@ -118,13 +117,6 @@ class Config:
     dependency_mapping: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}), hash=False)
     # [tool.depscan.capabilities]: additions to the audit's capability table, checked by depscan.analysis.capabilities.
     capabilities: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), hash=False)
-
-    def merged(self, **overrides: Any) -> Config:
-        """A copy with every override that is not None applied (command-line options win over the file).
-
-        Values are taken as given: paths are not made absolute, mappings not copied.
-        """
-        return dataclasses.replace(self, **{name: value for name, value in overrides.items() if value is not None})
 
 
 def repository_root(root: str) -> str:

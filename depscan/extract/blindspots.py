@@ -12,17 +12,20 @@ reports why it cannot be parsed).
 Names are resolved through the module's imports and simple assignments, scope
 by scope as Python binds them (``import sys as _sys``, ``from sys import path
 as p``, ``ffi = FFI()``, ``for ep in entry_points(): ep.load()``), so that a
-local function named ``compile`` is not taken for the builtin.
+local function named ``compile`` is not taken for the builtin. The scopes and
+their bindings come from :mod:`depscan.extract.scopes`; what each node means is
+looked up by its type in a table (``_CHECKS``), as in the extractor.
 """
 
 from __future__ import annotations
 
 import ast
-import warnings
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any, Literal
 
+from depscan.extract.scopes import Binding, Scope, scope_tree
+from depscan.extract.walker import parse, unparse
 from depscan.source import Columns
 
 __all__ = ["Blindspot", "BlindspotKind", "KINDS", "find_blindspots"]
@@ -90,7 +93,7 @@ def find_blindspots(source: bytes, module: str, path: str | None = None) -> list
     it); ``path`` only labels the parse. Source that cannot be parsed (syntax
     errors, null bytes, undecodable bytes, a parser out of stack) gives ``[]``.
     """
-    tree = _parse(source, path)
+    tree, _ = parse(source, path)
     if tree is None:
         return []
     try:
@@ -208,213 +211,37 @@ _KNOWN = _prefixes(
 )
 
 
-# --- parsing and columns --------------------------------------------------------
-
-
-def _parse(source: bytes, path: str | None) -> ast.Module | None:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return ast.parse(source, filename=path or "<unknown>")
-    except (SyntaxError, ValueError, OverflowError, RecursionError, MemoryError):
-        return None
-
-
-# --- scopes and bindings --------------------------------------------------------
-
-_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
-_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-_SCOPES = (*_FUNCTIONS, ast.ClassDef, ast.Lambda, *_COMPREHENSIONS)
-BindingKind = Literal["import", "definition", "alias", "element", "other"]
-
-
-@dataclass(frozen=True, slots=True)
-class _Binding:
-    """How a name is bound: ``import`` (``name`` is the dotted name imported),
-    ``definition`` (a top-level ``def`` or ``class``: ``name`` is the module's
-    dotted name plus its own), ``alias`` (``name = expr``), ``element`` (``for
-    name in expr``) or ``other``."""
-
-    kind: BindingKind
-    name: str | None = None
-    expr: ast.expr | None = None
-    scope: _Scope | None = None  # where ``expr`` is evaluated
-
-
-@dataclass(eq=False, slots=True)
-class _Scope:
-    node: ast.AST
-    parent: _Scope | None
-    bindings: dict[str, list[_Binding]] = field(default_factory=dict)
-    globals: set[str] = field(default_factory=set)
-    stars: list[str] = field(default_factory=list)
-    memo: dict[str, str | None] = field(default_factory=dict)
-
-    @property
-    def is_class(self) -> bool:
-        return isinstance(self.node, ast.ClassDef)
-
-    def bind(self, name: str, binding: _Binding) -> None:
-        self.bindings.setdefault(name, []).append(binding)
-
-
-def _split(node: ast.AST) -> tuple[list[ast.AST], list[ast.AST]]:
-    """The parts of a scope-making node evaluated outside it, and those inside."""
-    if isinstance(node, (*_FUNCTIONS, ast.Lambda)):
-        args = node.args
-        outer: list[ast.AST] = [*args.defaults, *(d for d in args.kw_defaults if d is not None)]
-        if isinstance(node, _FUNCTIONS):
-            outer.extend(node.decorator_list)
-            every = [*args.posonlyargs, *args.args, *args.kwonlyargs]
-            every.extend(arg for arg in (args.vararg, args.kwarg) if arg is not None)
-            outer.extend(arg.annotation for arg in every if arg.annotation is not None)
-            if node.returns is not None:
-                outer.append(node.returns)
-            return outer, list(node.body)
-        return outer, [node.body]
-    if isinstance(node, ast.ClassDef):
-        return [*node.decorator_list, *node.bases, *node.keywords], list(node.body)
-    if isinstance(node, _COMPREHENSIONS):
-        first, *rest = node.generators
-        inner: list[ast.AST] = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
-        inner.extend([first.target, *first.ifs])
-        for generator in rest:
-            inner.extend([generator.target, generator.iter, *generator.ifs])
-        return [first.iter], inner
-    return [], list(ast.iter_child_nodes(node))
-
-
-def _argument_names(args: ast.arguments) -> list[str]:
-    every = [*args.posonlyargs, *args.args, *args.kwonlyargs]
-    every.extend(arg for arg in (args.vararg, args.kwarg) if arg is not None)
-    return [arg.arg for arg in every]
-
-
 # --- the finder -----------------------------------------------------------------
 
 
 class _Finder:
     def __init__(self, source: bytes, module: str, tree: ast.Module) -> None:
         self.module = module
-        self.tree = tree
+        self.scopes = scope_tree(tree, module)
+        self.top = self.scopes.top
         self.columns = Columns(source)
         self.found: list[Blindspot] = []
         self.consumed: set[int] = set()  # ids of calls already reported as part of an outer one
         self.resolved: dict[int, str | None] = {}
+        self.values: dict[tuple[int, str], str | None] = {}  # (id of a scope, name) -> what the name stands for
         self.resolving: set[tuple[int, str]] = set()
-        self.imports_cffi = False
-        self.top = _Scope(tree, None)
+        self.imports_cffi = any(m == "cffi" or m.startswith("cffi.") for m in self.scopes.modules_imported)
 
     def run(self) -> None:
-        self._collect(self.top, list(self.tree.body))
-        stack: list[tuple[ast.AST, _Scope]] = [(node, self.top) for node in self.tree.body]
-        while stack:
-            node, scope = stack.pop()
+        checks = _CHECKS
+        for node, scope in self.scopes.nodes():
+            check = checks.get(type(node))
+            if check is None:
+                continue
             try:
-                self._check(node, scope)
+                check(self, node, scope)
             except RecursionError:  # a chain too long to resolve; its parts are still visited
                 pass
-            if isinstance(node, _SCOPES):
-                outer, inner = _split(node)
-                child = _Scope(node, scope)
-                self._collect(child, inner)
-                stack.extend((part, scope) for part in outer)
-                stack.extend((part, child) for part in inner)
-            else:
-                stack.extend((part, scope) for part in ast.iter_child_nodes(node))
 
     # -- bindings
 
-    def _collect(self, scope: _Scope, parts: Sequence[ast.AST]) -> None:
-        """Record every name ``scope`` binds, without entering nested scopes."""
-        node = scope.node
-        if isinstance(node, (*_FUNCTIONS, ast.Lambda)):
-            for name in _argument_names(node.args):
-                scope.bind(name, _Binding("other"))
-        handled: set[int] = set()
-        not_local: set[str] = set()
-        if isinstance(node, _COMPREHENSIONS):
-            for index, generator in enumerate(node.generators):
-                if isinstance(generator.target, ast.Name):
-                    where = scope.parent if index == 0 else scope
-                    scope.bind(generator.target.id, _Binding("element", expr=generator.iter, scope=where))
-                    handled.add(id(generator.target))
-        stack = list(parts)
-        while stack:
-            item = stack.pop()
-            if isinstance(item, _SCOPES):
-                if isinstance(item, (*_FUNCTIONS, ast.ClassDef)):
-                    # ctypes' own ``class PyDLL`` is ctypes.PyDLL
-                    own = f"{self.module}.{item.name}" if scope is self.top else None
-                    scope.bind(item.name, _Binding("other") if own is None else _Binding("definition", own))
-                stack.extend(_split(item)[0])
-                continue
-            if isinstance(item, ast.Import):
-                for alias in item.names:
-                    self._note_import(alias.name)
-                    if alias.asname:
-                        scope.bind(alias.asname, _Binding("import", alias.name))
-                    else:
-                        top = alias.name.partition(".")[0]
-                        scope.bind(top, _Binding("import", top))
-            elif isinstance(item, ast.ImportFrom):
-                if item.level == 0 and item.module:
-                    self._note_import(item.module)
-                for alias in item.names:
-                    if alias.name == "*":
-                        if item.level == 0 and item.module:
-                            scope.stars.append(item.module)
-                    elif item.level == 0 and item.module:
-                        scope.bind(alias.asname or alias.name, _Binding("import", f"{item.module}.{alias.name}"))
-                    else:
-                        scope.bind(alias.asname or alias.name, _Binding("other"))
-            elif isinstance(item, (ast.Global, ast.Nonlocal)):
-                if isinstance(item, ast.Global):
-                    scope.globals.update(item.names)
-                not_local.update(item.names)
-            elif isinstance(item, ast.Assign):
-                for target in item.targets:
-                    if isinstance(target, ast.Name):
-                        scope.bind(target.id, _Binding("alias", expr=item.value, scope=scope))
-                        handled.add(id(target))
-            elif isinstance(item, (ast.AnnAssign, ast.NamedExpr)):
-                if isinstance(item.target, ast.Name) and item.value is not None:
-                    scope.bind(item.target.id, _Binding("alias", expr=item.value, scope=scope))
-                    handled.add(id(item.target))
-            elif isinstance(item, (ast.For, ast.AsyncFor)):
-                if isinstance(item.target, ast.Name):
-                    scope.bind(item.target.id, _Binding("element", expr=item.iter, scope=scope))
-                    handled.add(id(item.target))
-            elif isinstance(item, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)):
-                if item.name:
-                    scope.bind(item.name, _Binding("other"))
-            elif isinstance(item, ast.MatchMapping):
-                if item.rest:
-                    scope.bind(item.rest, _Binding("other"))
-            elif isinstance(item, ast.Name):
-                if not isinstance(item.ctx, ast.Load) and id(item) not in handled:
-                    scope.bind(item.id, _Binding("other"))
-            stack.extend(ast.iter_child_nodes(item))
-        for name in not_local:
-            scope.bindings.pop(name, None)
-
-    def _note_import(self, name: str) -> None:
-        if name == "cffi" or name.startswith("cffi."):
-            self.imports_cffi = True
-
-    def _owner(self, name: str, scope: _Scope) -> _Scope | None:
-        """The scope whose binding ``name`` refers to from ``scope``; None for a builtin or unbound name."""
-        current: _Scope | None = scope
-        while current is not None:
-            if name in current.globals:
-                return self.top if name in self.top.bindings else None
-            if (current is scope or not current.is_class) and name in current.bindings:
-                return current
-            current = current.parent
-        return None
-
-    def _lookup(self, name: str, scope: _Scope) -> str | None:
-        owner = self._owner(name, scope)
+    def _lookup(self, name: str, scope: Scope) -> str | None:
+        owner = scope.owner(name)
         if owner is None:
             if name == "__builtins__":
                 return "builtins"
@@ -425,9 +252,9 @@ class _Finder:
             if name in _BUILTINS and not any(name in _STAR_SHADOWS.get(star, ()) for star in self.top.stars):
                 return f"builtins.{name}"
             return None
-        if name in owner.memo:
-            return owner.memo[name]
         key = (id(owner), name)
+        if key in self.values:
+            return self.values[key]
         if key in self.resolving:
             return None
         self.resolving.add(key)
@@ -435,10 +262,10 @@ class _Finder:
             value = self._binding_value(owner.bindings[name])
         finally:
             self.resolving.discard(key)
-        owner.memo[name] = value
+        self.values[key] = value
         return value
 
-    def _binding_value(self, bindings: list[_Binding]) -> str | None:
+    def _binding_value(self, bindings: list[Binding]) -> str | None:
         """Imports win (``except ImportError: name = None`` is a fallback), then definitions; others must agree."""
         for kind in ("import", "definition"):
             for binding in bindings:
@@ -456,7 +283,7 @@ class _Finder:
                 return None
         return values.pop() if values else None
 
-    def _resolve(self, node: ast.AST, scope: _Scope) -> str | None:
+    def _resolve(self, node: ast.AST, scope: Scope) -> str | None:
         """The dotted name an expression stands for (``sys.path``), a marker (entry points, FFI), or None."""
         key = id(node)
         if key in self.resolved:
@@ -465,7 +292,7 @@ class _Finder:
         self.resolved[key] = value
         return value
 
-    def _resolve_uncached(self, node: ast.AST, scope: _Scope) -> str | None:
+    def _resolve_uncached(self, node: ast.AST, scope: Scope) -> str | None:
         if isinstance(node, ast.Name):
             return self._lookup(node.id, scope)
         if isinstance(node, ast.Attribute):
@@ -497,42 +324,49 @@ class _Finder:
             return name.partition(".")[0]
         return None
 
-    def _literal(self, node: ast.AST | None, scope: _Scope) -> str | None:
+    def _literal(self, node: ast.AST | None, scope: Scope) -> str | None:
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             return node.value
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
             left, right = self._literal(node.left, scope), self._literal(node.right, scope)
             if left is not None and right is not None:
                 return left + right
-        if isinstance(node, ast.Name) and node.id == "__name__" and self._owner("__name__", scope) is None:
+        if isinstance(node, ast.Name) and node.id == "__name__" and scope.owner("__name__") is None:
             return self.module
         return None
 
     # -- checks
 
-    def _check(self, node: ast.AST, scope: _Scope) -> None:
-        if isinstance(node, ast.Call):
-            if id(node) not in self.consumed:
-                self._check_call(node, scope)
-        elif isinstance(node, ast.Assign):
-            for target in _flatten(node.targets):
-                self._check_target(target, node, scope, "assign", node.value)
-        elif isinstance(node, ast.AnnAssign):
-            if node.value is not None:
-                self._check_target(node.target, node, scope, "assign", node.value)
-        elif isinstance(node, ast.AugAssign):
-            self._check_target(node.target, node, scope, "augment", node.value)
-        elif isinstance(node, ast.Delete):
-            for target in _flatten(node.targets):
-                self._check_target(target, node, scope, "delete", None)
-        elif isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, ast.Load):
+    # One method per node type worth a look, found through _CHECKS.
+
+    def _call(self, node: ast.Call, scope: Scope) -> None:
+        if id(node) not in self.consumed:
+            self._check_call(node, scope)
+
+    def _assign(self, node: ast.Assign, scope: Scope) -> None:
+        for target in _flatten(node.targets):
+            self._check_target(target, node, scope, "assign", node.value)
+
+    def _annotated(self, node: ast.AnnAssign, scope: Scope) -> None:
+        if node.value is not None:
+            self._check_target(node.target, node, scope, "assign", node.value)
+
+    def _augment(self, node: ast.AugAssign, scope: Scope) -> None:
+        self._check_target(node.target, node, scope, "augment", node.value)
+
+    def _delete(self, node: ast.Delete, scope: Scope) -> None:
+        for target in _flatten(node.targets):
+            self._check_target(target, node, scope, "delete", None)
+
+    def _load(self, node: ast.Attribute | ast.Subscript, scope: Scope) -> None:
+        if isinstance(node.ctx, ast.Load):
             self._check_loader(node, scope)
 
     def _report(self, kind: BlindspotKind, node: ast.expr | ast.stmt, detail: str, target: str | None = None) -> None:
         col = self.columns(node.lineno, node.col_offset)
-        self.found.append(Blindspot(kind, node.lineno, col, _unparse(node), detail, target))
+        self.found.append(Blindspot(kind, node.lineno, col, unparse(node), detail, target))
 
-    def _check_call(self, node: ast.Call, scope: _Scope) -> None:
+    def _check_call(self, node: ast.Call, scope: Scope) -> None:
         function = self._resolve(node.func, scope)
         method = node.func.attr if isinstance(node.func, ast.Attribute) else None
         receiver = node.func.value if isinstance(node.func, ast.Attribute) else None
@@ -569,7 +403,7 @@ class _Finder:
         elif method in _LIST_MUTATORS and self._is_package_path(receiver, scope):
             self._report_package_path(node, f"__path__.{method}()")
 
-    def _check_exec(self, node: ast.Call, name: str, scope: _Scope) -> None:
+    def _check_exec(self, node: ast.Call, name: str, scope: Scope) -> None:
         code = _argument(node, 0, "source" if name == "compile" else None)
         if code is None:
             return
@@ -587,16 +421,16 @@ class _Finder:
             detail = f"{name}() runs code given as a string literal: its imports are not analysed"
             self._report("exec-literal", node, detail, literal)
 
-    def _code_literal(self, node: ast.expr, scope: _Scope) -> str | None:
+    def _code_literal(self, node: ast.expr, scope: Scope) -> str | None:
         if isinstance(node, ast.Constant) and isinstance(node.value, bytes):
             return node.value.decode("utf-8", "replace")
         if isinstance(node, ast.Name):
             return None  # a variable, even one holding a literal somewhere, is run-time code
         return self._literal(node, scope)
 
-    def _only_ast(self, node: ast.Call, scope: _Scope) -> bool:
+    def _only_ast(self, node: ast.Call, scope: Scope) -> bool:
         flags = _argument(node, 3, "flags")
-        pending: list[tuple[ast.expr, _Scope]] = [] if flags is None else [(flags, scope)]
+        pending: list[tuple[ast.expr, Scope]] = [] if flags is None else [(flags, scope)]
         seen: set[int] = set()
         while pending:
             flag, where = pending.pop()
@@ -607,14 +441,14 @@ class _Finder:
                 pending.extend([(flag.left, where), (flag.right, where)])
             elif _has_only_ast(flag) or self._resolve(flag, where) in _ONLY_AST_FLAGS:
                 return True
-            elif isinstance(flag, ast.Name) and (owner := self._owner(flag.id, where)) is not None:
+            elif isinstance(flag, ast.Name) and (owner := where.owner(flag.id)) is not None:
                 # flags = PyCF_ONLY_AST; flags |= ...: a binding that sets the flag
                 for binding in owner.bindings[flag.id]:
                     if binding.kind == "alias" and binding.expr is not None and binding.scope is not None:
                         pending.append((binding.expr, binding.scope))
         return False
 
-    def _check_setattr(self, node: ast.Call, scope: _Scope) -> None:
+    def _check_setattr(self, node: ast.Call, scope: Scope) -> None:
         if len(node.args) < 2 or self._resolve(node.args[0], scope) != "sys":
             return
         attribute = self._literal(node.args[1], scope)
@@ -622,12 +456,12 @@ class _Finder:
         if name in _WATCHED:
             self._report(_WATCHED[name], node, f"replaces {name} through setattr()")
 
-    def _report_mutation(self, kind: BlindspotKind, node: ast.Call, name: str, method: str, scope: _Scope) -> None:
+    def _report_mutation(self, kind: BlindspotKind, node: ast.Call, name: str, method: str, scope: Scope) -> None:
         position, keyword = _MUTATION_TARGET.get(method, (None, None))
         target = None if position is None else self._literal(_argument(node, position, keyword), scope)
         self._report(kind, node, _changes(name, f"{method}()"), target)
 
-    def _report_native(self, node: ast.Call, scope: _Scope, via: str) -> None:
+    def _report_native(self, node: ast.Call, scope: Scope, via: str) -> None:
         target = self._literal(_argument(node, 0, "name"), scope)
         if via == _FIND_LIBRARY:
             detail = f"looks a native library up by name ({via}), to load it"
@@ -636,7 +470,7 @@ class _Finder:
             detail = f"loads {what} ({via}): native code depscan cannot see into"
         self._report("native-library", node, detail, target)
 
-    def _check_loader(self, node: ast.Attribute | ast.Subscript, scope: _Scope) -> None:
+    def _check_loader(self, node: ast.Attribute | ast.Subscript, scope: Scope) -> None:
         base = self._resolve(node.value, scope)
         if base not in _LOADERS:
             return
@@ -649,7 +483,7 @@ class _Finder:
         what = f"the native library {target!r}" if target else "a native library"
         self._report("native-library", node, f"loads {what} ({base}): native code depscan cannot see into", target)
 
-    def _check_entry_points(self, node: ast.Call, function: str, scope: _Scope) -> None:
+    def _check_entry_points(self, node: ast.Call, function: str, scope: Scope) -> None:
         chain = self._chain_calls(node, scope)
         direct = [call for call in chain if self._resolve(call.func, scope) in _ENTRY_FUNCTIONS]
         loads = function.startswith(_ENTRY + ".") and function.rpartition(".")[2] in _LOAD_METHODS
@@ -671,7 +505,7 @@ class _Finder:
             detail = f"{shown}: plugins named in installed distributions' metadata are imported at run time"
         self._report("entry-points", node, detail, target)
 
-    def _chain_calls(self, node: ast.Call, scope: _Scope) -> list[ast.Call]:
+    def _chain_calls(self, node: ast.Call, scope: Scope) -> list[ast.Call]:
         """The calls a method chain is built on: ``entry_points()`` in ``entry_points().select()[0].load()``."""
         calls: list[ast.Call] = []
         current: ast.expr = node.func
@@ -686,7 +520,7 @@ class _Finder:
                 return calls
 
     def _check_target(
-        self, target: ast.expr, statement: ast.stmt, scope: _Scope, mode: str, value: ast.expr | None
+        self, target: ast.expr, statement: ast.stmt, scope: Scope, mode: str, value: ast.expr | None
     ) -> None:
         if isinstance(target, ast.Attribute):
             name = self._resolve(target, scope)
@@ -717,18 +551,29 @@ class _Finder:
                 if name in _WATCHED:  # p += [...] with p = sys.path: the list itself grows
                     self._report(_WATCHED[name], statement, _changes(name, "extended in place"))
 
-    def _is_package_path(self, node: ast.expr | None, scope: _Scope) -> bool:
+    def _is_package_path(self, node: ast.expr | None, scope: Scope) -> bool:
         if not isinstance(node, ast.Name) or node.id != "__path__":
             return False
-        owner = self._owner("__path__", scope)
+        owner = scope.owner("__path__")
         return owner is None or owner is self.top
 
-    def _is_extend_path(self, value: ast.expr | None, scope: _Scope) -> bool:
+    def _is_extend_path(self, value: ast.expr | None, scope: Scope) -> bool:
         return isinstance(value, ast.Call) and self._resolve(value.func, scope) == _EXTEND_PATH
 
     def _report_package_path(self, node: ast.expr | ast.stmt, how: str) -> None:
         detail = f"changes {self.module}.__path__ ({how}): its submodules may be found anywhere"
         self._report("package-path", node, detail)
+
+
+_CHECKS: dict[type[ast.AST], Callable[[_Finder, Any, Scope], None]] = {
+    ast.Call: _Finder._call,
+    ast.Assign: _Finder._assign,
+    ast.AnnAssign: _Finder._annotated,
+    ast.AugAssign: _Finder._augment,
+    ast.Delete: _Finder._delete,
+    ast.Attribute: _Finder._load,
+    ast.Subscript: _Finder._load,
+}
 
 
 def _changes(name: str, how: str) -> str:
@@ -773,11 +618,3 @@ def _flatten(targets: Iterable[ast.expr]) -> list[ast.expr]:
         else:
             out.append(target)
     return out
-
-
-def _unparse(node: ast.AST) -> str:
-    try:
-        text = ast.unparse(node)
-    except (ValueError, RecursionError, MemoryError):
-        return "<expression>"
-    return text if len(text) <= 200 else text[:197] + "..."

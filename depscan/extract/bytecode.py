@@ -21,6 +21,7 @@ import marshal
 from collections.abc import Iterator
 from types import CodeType
 
+from depscan.extract.relative import resolve_relative
 from depscan.model.records import Context, Diagnostic, Extraction, ImportedName, ImportRecord, Kind, ModuleFacts, Scope
 
 # Magic numbers of final releases, for a helpful message (importlib's table).
@@ -67,8 +68,6 @@ def extract_bytecode(data: bytes, module: str, is_package: bool, path: str | Non
     if not isinstance(code, CodeType):
         problem = Diagnostic("DS031", "corrupt bytecode: no code object", path)
         return Extraction(module, is_package, path, diagnostics=(problem,), source_kind="bytecode")
-    from depscan.extract.walker import resolve_relative
-
     records: list[ImportRecord] = []
     diagnostics: list[Diagnostic] = []
     seen: set[tuple[str, int, tuple[str, ...] | None, int, Scope]] = set()

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from depscan import DEFAULT_MAX_BYTES
+from depscan.extract.bytecode import extract_bytecode
+from depscan.extract.relative import resolve_relative
 from depscan.model.conditions import Condition, Const, Unknown, parse_condition
 from depscan.model.records import (
     AllRef,
@@ -40,7 +42,7 @@ from depscan.model.records import (
 )
 from depscan.source import Columns, module_name_for, read_bytes
 
-__all__ = ["extract", "extract_file", "resolve_relative"]
+__all__ = ["extract", "extract_file", "parse", "unparse"]
 
 # Exceptions whose handler makes the imports of a ``try`` body optional.
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
@@ -64,7 +66,7 @@ def extract(source: bytes, module: str = "__main__", is_package: bool = False, p
     ``module`` is the importer's dotted name (relative imports are resolved
     against it); ``path`` is used only to label diagnostics.
     """
-    tree, problem = _parse(source, path)
+    tree, problem = parse(source, path)
     if tree is None:
         assert problem is not None
         return Extraction(module, is_package, path, diagnostics=(problem,))
@@ -97,35 +99,18 @@ def extract_file(
     if isinstance(data, Diagnostic):
         return Extraction(module, is_package, name, diagnostics=(data,))
     if name.endswith(".pyc"):
-        from depscan.extract.bytecode import extract_bytecode
-
         return extract_bytecode(data, module, is_package, name)
     return extract(data, module, is_package, name)
-
-
-def resolve_relative(name: str, level: int, importer: str, is_package: bool) -> tuple[str | None, str | None]:
-    """Make ``from <level dots><name> import ...`` absolute, as importlib does.
-
-    Returns ``(absolute_name, None)``, or ``(None, code)`` with DS021 when the
-    importer is not in a package and DS020 when the dots climb above the
-    top-level package.
-    """
-    if level == 0:
-        return name, None
-    package = importer if is_package else importer.rpartition(".")[0]
-    if not package or importer == "__main__":
-        return None, "DS021"
-    bits = package.rsplit(".", level - 1)
-    if len(bits) < level:
-        return None, "DS020"
-    base = bits[0]
-    return (f"{base}.{name}" if name else base), None
 
 
 # --- parsing ------------------------------------------------------------------
 
 
-def _parse(source: bytes, path: str | None) -> tuple[ast.Module | None, Diagnostic | None]:
+def parse(source: bytes, path: str | None = None) -> tuple[ast.Module | None, Diagnostic | None]:
+    """The syntax tree of a module's source, or the diagnostic that says why there is none.
+
+    Never raises on bad input; ``path`` only labels the diagnostic.
+    """
     try:
         # Warnings about the analysed file (invalid escapes, ...) are not ours
         # to show, and must not turn into errors under -W error.
@@ -762,7 +747,7 @@ class _Walker:
             return
         name = _literal_str(arguments["name"])
         if name is None:
-            self.dynamic.append(DynamicImport(via, _unparse(arguments["name"]), line, col, ctx))
+            self.dynamic.append(DynamicImport(via, unparse(arguments["name"]), line, col, ctx))
             return
         names: tuple[ImportedName, ...] = ()
         if via == "__import__":
@@ -770,7 +755,7 @@ class _Walker:
             fromlist = arguments.get("fromlist")
             from_names = _literal_strs(fromlist) if fromlist is not None else ()
             if level is None or from_names is None:
-                self.dynamic.append(DynamicImport(via, _unparse(node), line, col, ctx))
+                self.dynamic.append(DynamicImport(via, unparse(node), line, col, ctx))
                 return
             names = tuple(ImportedName(n) for n in from_names)
             bare = name
@@ -782,7 +767,7 @@ class _Walker:
                 package = arguments.get("package")
                 base = self.package_argument(package) if package is not None else None
                 if base is None:
-                    self.dynamic.append(DynamicImport(via, _unparse(node), line, col, ctx))
+                    self.dynamic.append(DynamicImport(via, unparse(node), line, col, ctx))
                     return
                 importer, importer_is_package = base
                 absolute, problem = resolve_relative(bare, level, importer, importer_is_package)
@@ -911,9 +896,10 @@ def _literal_strs(node: ast.expr) -> tuple[str, ...] | None:
     return None
 
 
-def _unparse(node: ast.AST) -> str:
+def unparse(node: ast.AST) -> str:
+    """An expression as Python source, for a message: at most 200 characters."""
     try:
         text = ast.unparse(node)
-    except (ValueError, RecursionError):  # pragma: no cover - a parsed tree always unparses
+    except (ValueError, RecursionError, MemoryError):  # pragma: no cover - a parsed tree always unparses
         return "<expression>"
     return text if len(text) <= 200 else text[:197] + "..."

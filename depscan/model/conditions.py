@@ -453,37 +453,6 @@ def _wrap(condition: Condition) -> str:
     return str(condition)
 
 
-def from_json(data: Mapping[str, Any]) -> Condition:
-    """Rebuild a condition from :meth:`Condition.to_json` output (the cache uses it)."""
-    op = data["op"]
-    if op == "const":
-        return Const(bool(data["value"]))
-    if op == "type_checking":
-        return TypeChecking()
-    if op == "main":
-        return Main()
-    if op == "version":
-        start = stop = index = None
-        if "index" in data:
-            index = int(data["index"])
-        elif "slice" in data:
-            start, stop = data["slice"]
-        return Version(data["cmp"], tuple(data["value"]), start, stop, index)
-    if op == "platform":
-        return Platform(data["subject"], data["cmp"], tuple(data["values"]))
-    if op == "implementation":
-        return Implementation(data["subject"], data["cmp"], data["value"])
-    if op == "unknown":
-        return Unknown(data["text"])
-    if op == "not":
-        return Not(from_json(data["arg"]))
-    if op == "and":
-        return All(tuple(from_json(arg) for arg in data["args"]))
-    if op == "or":
-        return Any_(tuple(from_json(arg) for arg in data["args"]))
-    raise ValueError(f"unknown condition op {op!r}")
-
-
 # --- reading conditions from the AST ---------------------------------------------
 
 Resolver = Callable[[ast.expr], "str | None"]

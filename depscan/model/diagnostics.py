@@ -51,11 +51,6 @@ CATALOGUE: dict[str, Code] = {
 }
 
 
-def describe(code: str) -> str:
-    entry = CATALOGUE.get(code)
-    return f"{code} {entry.name}" if entry else code
-
-
 @by_fields
 @dataclass(frozen=True, slots=True)
 class Diagnostic:

@@ -269,12 +269,6 @@ class ModuleFacts:
         }
         return self.defined - dead if dead else self.defined
 
-    def public_names(self) -> list[str] | None:
-        """The names ``from module import *`` binds, when known without other modules."""
-        if self.all_names is not None:
-            return None if self.all_refs else list(self.all_names)
-        return sorted(name for name in self.defined if not name.startswith("_"))
-
     def to_json(self) -> dict[str, Any]:
         return {
             "all": None if self.all_names is None else list(self.all_names),

@@ -909,8 +909,8 @@ class ExtractionCache:
 
     # -- writing -------------------------------------------------------------------
 
-    def put(self, path: str, module: str, is_package: bool, extraction: Extraction, data: bytes | None = None) -> None:
-        """Store the extraction of ``path``.
+    def put_many(self, entries: Iterable[tuple[str, str, bool, Extraction, bytes | None]]) -> None:
+        """Store the extraction of each ``(path, module, is_package, extraction, data)``, in one transaction.
 
         ``data`` is the content it was extracted from. Without it the file is
         read now, and the extraction is taken to be of that content (pass
@@ -918,10 +918,6 @@ class ExtractionCache:
         of files that could not be read (DS012, DS013) are not stored: they
         depend on the file system and the size limit, not on the content.
         """
-        self.put_many([(path, module, is_package, extraction, data)])
-
-    def put_many(self, entries: Iterable[tuple[str, str, bool, Extraction, bytes | None]]) -> None:
-        """:meth:`put` for many files, in one transaction."""
         if self._db is None:
             return
         now = time.time_ns()

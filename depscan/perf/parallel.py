@@ -37,7 +37,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
 from typing import Any
 
@@ -275,22 +275,6 @@ def _watch_parent(parent: int) -> None:
     while os.getppid() == parent:
         time.sleep(WATCH_SECONDS)
     os._exit(1)  # no clean-up: the queues' threads would block on pipes nobody reads
-
-
-def extract_files(
-    keys: Sequence[Key],
-    max_bytes: int | None = DEFAULT_MAX_BYTES,
-    processes: int | None = None,
-    work: Work | None = None,
-) -> tuple[list[Read], int]:
-    """Each file's extraction (with what ``work`` made beside it), in order, and the processes used."""
-    extractor = Extractor(max_bytes, processes, work)
-    try:
-        extractor.add_all(keys)
-        done, used = extractor.finish()
-    finally:
-        extractor.close()
-    return [done[key] for key in keys], used
 
 
 def extract_chunk(keys: list[Key], max_bytes: int | None) -> list[Read]:

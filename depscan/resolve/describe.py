@@ -43,10 +43,11 @@ from depscan.resolve.interpreter import (
     plausible_version,
     read_venv_config,
 )
+from depscan.resolve.sitelayout import LIBDIRS, site_layout
 from depscan.resolve.tables import Table, interpreter_from_table, load_table, nearest_version
 from depscan.source import is_inside, read_bytes
 
-_CONFIG_BYTES = 1 << 20  # pyvenv.cfg, _sysconfigdata, config.c, site.py
+_CONFIG_BYTES = 1 << 20  # pyvenv.cfg, _sysconfigdata, config.c
 _BINARY_BYTES = 256 << 20  # an interpreter or libpython scanned for its built-in modules
 # Every pattern is bounded (digits, names, spaces): the files read are the analysed tree's, and an
 # unbounded repetition over crafted input costs quadratic time (a 1 MB file of newlines: minutes).
@@ -56,7 +57,6 @@ _INITTAB = re.compile(rb'\{[ \t]{0,8}"([A-Za-z_][\w.]{0,63})"[ \t]{0,8},')
 _PYINIT = re.compile(rb"PyInit_([A-Za-z_]\w{0,63})\x00")
 _PY_VERSION = re.compile(rb'#define[ \t]{1,40}PY_VERSION[ \t]{1,40}"(\d{1,2})\.(\d{1,3})\.(\d{1,4})')
 _SYSCONFIG_STRING = re.compile(r"^[ \t]{0,8}'([A-Z_]{1,40})':[ \t]{0,8}'([^'\\\n]{0,400})',?[ \t]{0,8}$", re.MULTILINE)
-_LIBDIRS = ("lib", "lib64")  # getpath looks for the stdlib under sys.platlibdir: lib64 on Fedora and SUSE
 
 
 @dataclass(frozen=True)
@@ -231,7 +231,7 @@ def _find_layout(start: str, version: tuple[int, int], thread: str, levels: int 
     directory = start
     while levels is None or levels > 0:
         levels = None if levels is None else levels - 1
-        for libdir in _LIBDIRS:
+        for libdir in LIBDIRS:
             layout = _Layout(directory, libdir, version, thread)
             if any(os.path.isfile(os.path.join(layout.stdlib, name)) for name in ("os.py", "os.pyc")):
                 return layout
@@ -248,7 +248,7 @@ def _layout_beside(start: str) -> _Layout | None:
     standard library; never one found further up, which could be any other Python's."""
     prefix = os.path.dirname(start)
     found = []
-    for libdir in _LIBDIRS:
+    for libdir in LIBDIRS:
         try:
             names = os.listdir(os.path.join(prefix, libdir))
         except OSError:
@@ -320,7 +320,7 @@ def _binaries(exe: str, prefix: str) -> list[str]:
     """The executable and ``libpython*`` of the installation, links resolved; a link that leads
     outside the installation (a planted one to a huge file elsewhere) is not read."""
     found = [os.path.realpath(exe)]
-    for libdir in _LIBDIRS:
+    for libdir in LIBDIRS:
         directory = os.path.join(prefix, libdir)
         try:
             names = sorted(n for n in os.listdir(directory) if n.startswith("libpython"))
@@ -331,66 +331,6 @@ def _binaries(exe: str, prefix: str) -> list[str]:
             if is_inside(real, prefix) and real not in found:
                 found.append(real)
     return found[:4]
-
-
-@dataclass(frozen=True)
-class SiteLayout:
-    """Where :mod:`site` would look for packages: ``getsitepackages()`` and the user site."""
-
-    site_dirs: tuple[str, ...]
-    user_site: str
-    user_site_enabled: bool
-
-
-def site_layout(
-    prefix: str,
-    version: tuple[int, ...],
-    platlibdir: str,
-    venv_dir: str | None,
-    venv_values: dict[str, str],
-    environ: dict[str, str],
-    thread: str = "",
-) -> SiteLayout:
-    """The site directories of the base installation at ``prefix`` (and of the virtual environment
-    ``venv_dir``), in the order :mod:`site` adds them, upstream's rule or Debian's. ``thread`` is
-    "t" for a free-threaded build, whose directories are ``pythonX.Yt``."""
-    x_y = f"{version[0]}.{version[1]}{thread}"
-    include_system = venv_values.get("include-system-site-packages", "false").lower() == "true"
-    prefixes = [venv_dir] if venv_dir else []
-    if not venv_dir or include_system:
-        prefixes.append(prefix)
-    debian = any(_is_debian(os.path.join(prefix, libdir, f"python{x_y}")) for libdir in _LIBDIRS)
-    site_dirs: list[str] = []
-    for one in prefixes:
-        for directory in _site_packages(one, x_y, platlibdir, debian, in_venv=venv_dir is not None):
-            if directory not in site_dirs:
-                site_dirs.append(directory)
-    user_base = environ.get("PYTHONUSERBASE") or os.path.join(os.path.expanduser("~"), ".local")
-    user_site = os.path.join(user_base, "lib", f"python{x_y}", "site-packages")
-    # site.venv() turns the user site off unless system site-packages are included.
-    user_enabled = not (venv_dir and not include_system) and not environ.get("PYTHONNOUSERSITE")
-    return SiteLayout(tuple(site_dirs), user_site, bool(user_enabled))
-
-
-def _is_debian(stdlib: str) -> bool:
-    """Debian's patched ``site.py`` installs into ``dist-packages``; upstream's never says it."""
-    data = read_bytes(os.path.join(stdlib, "site.py"), _CONFIG_BYTES)
-    return isinstance(data, bytes) and b'"dist-packages"' in data
-
-
-def _site_packages(prefix: str, x_y: str, platlibdir: str, debian: bool, in_venv: bool) -> list[str]:
-    """site.getsitepackages([prefix]) of the target, upstream or Debian, on POSIX."""
-    libdirs = [platlibdir] if platlibdir == "lib" else [platlibdir, "lib"]
-    if not debian:
-        found = [os.path.join(prefix, libdir, f"python{x_y}", "site-packages") for libdir in libdirs]
-        if x_y.startswith("2."):
-            found.append(os.path.join(prefix, "lib", "site-python"))
-        return found
-    found = [os.path.join(prefix, "lib", f"python{x_y}", "site-packages")] if in_venv else []
-    found.append(os.path.join(prefix, "local", "lib", f"python{x_y}", "dist-packages"))
-    found.append(os.path.join(prefix, "lib", "python3", "dist-packages"))
-    found += [os.path.join(prefix, libdir, f"python{x_y}", "dist-packages") for libdir in libdirs]
-    return found
 
 
 def target_interpreter(

@@ -16,7 +16,7 @@ probe then runs
   module or a test suite (:func:`depscan.resolve.tables.may_import`).
 
 Its answer is checked field by field before it is used or cached. Site
-directories are worked out by :func:`depscan.resolve.describe.site_layout`, the same
+directories are worked out by :func:`depscan.resolve.sitelayout.site_layout`, the same
 rule as a described target's.
 """
 
@@ -31,8 +31,8 @@ from typing import Any
 
 from depscan import __version__
 from depscan.bounded import TimedOut, run_bounded
-from depscan.resolve.describe import site_layout
 from depscan.resolve.interpreter import Interpreter, InterpreterError, find_venv_config, read_venv_config
+from depscan.resolve.sitelayout import site_layout
 from depscan.resolve.tables import load_table, may_import, nearest_version
 from depscan.trust import read_own, real_directory, sign, user_key, verify
 
