@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import depscan.perf.cache as cache_module
+import depscan.perf.codec as codec_module
 from conftest import FIXTURES, ROOT
 from depscan.extract.walker import extract, extract_file
 from depscan.model.conditions import (
@@ -49,17 +50,8 @@ from depscan.model.records import (
     ImportRecord,
     ModuleFacts,
 )
-from depscan.perf.cache import (
-    DATABASE_NAME,
-    LAYOUT_FIELDS,
-    SCHEMA_VERSION,
-    CacheError,
-    ExtractionCache,
-    decode_extraction,
-    encode_extraction,
-    extract_cached,
-    extract_many_cached,
-)
+from depscan.perf.cache import DATABASE_NAME, SCHEMA_VERSION, ExtractionCache, extract_cached, extract_many_cached
+from depscan.perf.codec import LAYOUT_FIELDS, CacheError, decode_extraction, encode_extraction
 from depscan.source import module_name_for
 
 OLD = 1_600_000_000  # a modification time long settled (September 2020)
@@ -130,13 +122,13 @@ def _all_subclasses(cls: type) -> set[type]:
 
 def test_layout_knows_every_field_of_the_model() -> None:
     """A field added to the model must be added to the layout, or the cache turns itself off."""
-    assert cache_module._LAYOUT_PROBLEMS == []
+    assert codec_module._LAYOUT_PROBLEMS == []
     classes = {Extraction, ImportRecord, ImportedName, Context, DynamicImport, ModuleFacts, AllRef, Diagnostic}
     assert classes | _all_subclasses(Condition) <= set(LAYOUT_FIELDS)
 
 
 def test_a_field_the_layout_does_not_know_turns_the_cache_off(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(cache_module, "_LAYOUT_PROBLEMS", ["the cache does not know the fields of ModuleFacts"])
+    monkeypatch.setattr(codec_module, "_LAYOUT_PROBLEMS", ["the cache does not know the fields of ModuleFacts"])
     with pytest.raises(CacheError):
         encode_extraction(Extraction("m", False, "m.py"))
     source = write(tmp_path / "m.py", "import os\n")

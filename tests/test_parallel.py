@@ -13,7 +13,8 @@ from depscan import DEFAULT_MAX_BYTES
 from depscan.extract.walker import extract, extract_file
 from depscan.model.records import Extraction
 from depscan.perf import parallel
-from depscan.perf.cache import decode_extraction, extract_for_cache
+from depscan.perf.cache import extract_for_cache
+from depscan.perf.codec import decode_extraction
 
 
 def _tree(tmp_path: Path, count: int) -> list[tuple[str, str, bool]]:

@@ -30,7 +30,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from depscan import DEFAULT_MAX_BYTES
-from depscan.extract.walker import extract_file
+from depscan.extract.walker import extract_bytes, extract_file
 from depscan.model.conditions import Target
 from depscan.model.graph import Edge, ImportGraph, Node, Site
 from depscan.model.records import Diagnostic, DynamicImport, Extraction, ImportRecord
@@ -334,18 +334,12 @@ class Scanner:
             self.dynamic.append((name, dynamic))
 
     def _extract_from_zip(self, name: str, resolution: Resolution) -> Extraction:
-        from depscan.extract.walker import extract
-
         assert resolution.archive is not None and resolution.file is not None
         member = os.path.relpath(resolution.file, resolution.archive).replace(os.sep, "/")
         data = self.resolver.zips.read(resolution.archive, member, self.options.max_bytes)
         if isinstance(data, Diagnostic):
             return Extraction(name, resolution.is_package, resolution.file, diagnostics=(data,))
-        if member.endswith(".pyc"):
-            from depscan.extract.bytecode import extract_bytecode
-
-            return extract_bytecode(data, name, resolution.is_package, resolution.file)
-        return extract(data, name, resolution.is_package, resolution.file)
+        return extract_bytes(data, name, resolution.is_package, resolution.file)
 
     # -- one import -------------------------------------------------------------------------
 

@@ -293,17 +293,23 @@ class _Finder:
         return value
 
     def _resolve_uncached(self, node: ast.AST, scope: Scope) -> str | None:
-        if isinstance(node, ast.Name):
-            return self._lookup(node.id, scope)
-        if isinstance(node, ast.Attribute):
-            base = self._resolve(node.value, scope)
-            return None if base is None else f"{base}.{node.attr}"
-        if isinstance(node, ast.Subscript):
-            return _ENTRY if self._resolve(node.value, scope) == _ENTRY else None
-        if isinstance(node, ast.NamedExpr):
-            return self._resolve(node.value, scope)
-        if not isinstance(node, ast.Call):
-            return None
+        resolve = _RESOLVERS.get(type(node))
+        return None if resolve is None else resolve(self, node, scope)
+
+    def _resolve_name(self, node: ast.Name, scope: Scope) -> str | None:
+        return self._lookup(node.id, scope)
+
+    def _resolve_attribute(self, node: ast.Attribute, scope: Scope) -> str | None:
+        base = self._resolve(node.value, scope)
+        return None if base is None else f"{base}.{node.attr}"
+
+    def _resolve_subscript(self, node: ast.Subscript, scope: Scope) -> str | None:
+        return _ENTRY if self._resolve(node.value, scope) == _ENTRY else None
+
+    def _resolve_walrus(self, node: ast.NamedExpr, scope: Scope) -> str | None:
+        return self._resolve(node.value, scope)
+
+    def _resolve_call(self, node: ast.Call, scope: Scope) -> str | None:
         function = self._resolve(node.func, scope)
         if function is None:
             return None
@@ -573,6 +579,15 @@ _CHECKS: dict[type[ast.AST], Callable[[_Finder, Any, Scope], None]] = {
     ast.Delete: _Finder._delete,
     ast.Attribute: _Finder._load,
     ast.Subscript: _Finder._load,
+}
+
+# What an expression names (a module, a function of one, an entry point, an FFI library), by node type.
+_RESOLVERS: dict[type[ast.AST], Callable[[_Finder, Any, Scope], str | None]] = {
+    ast.Name: _Finder._resolve_name,
+    ast.Attribute: _Finder._resolve_attribute,
+    ast.Subscript: _Finder._resolve_subscript,
+    ast.NamedExpr: _Finder._resolve_walrus,
+    ast.Call: _Finder._resolve_call,
 }
 
 

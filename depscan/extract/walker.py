@@ -98,9 +98,15 @@ def extract_file(
     data = read_bytes(name, max_bytes)
     if isinstance(data, Diagnostic):
         return Extraction(module, is_package, name, diagnostics=(data,))
-    if name.endswith(".pyc"):
-        return extract_bytecode(data, module, is_package, name)
-    return extract(data, module, is_package, name)
+    return extract_bytes(data, module, is_package, name)
+
+
+def extract_bytes(data: bytes, module: str, is_package: bool, path: str) -> Extraction:
+    """The extraction of a file's bytes, already read: the one place a ``.pyc`` (by its name, a file's
+    or an archive member's) goes to the bytecode reader and anything else to the parser."""
+    if path.endswith(".pyc"):
+        return extract_bytecode(data, module, is_package, path)
+    return extract(data, module, is_package, path)
 
 
 # --- parsing ------------------------------------------------------------------

@@ -20,10 +20,10 @@ recorded ``stat``. A file modified within the last few seconds is never trusted
 on its ``stat`` alone (its timestamp may not have ticked since the last write,
 as git's "racy clean" entries), so it is hashed until its time has settled.
 
-Extractions are stored as compact JSON in a tuple layout (:func:`encode_extraction`),
+Extractions are stored as compact JSON in a tuple layout (:mod:`depscan.perf.codec`),
 never pickled: a cache directory can be planted in a repository, and loading it
 must not run code. Decoding checks every field, and any malformed data is a
-:class:`CacheError`.
+:class:`~depscan.perf.codec.CacheError`.
 
 The cache never fails a run: every SQLite or file-system error (a database
 locked beyond the timeout, a full disk, a read-only directory) turns the cache
@@ -34,9 +34,7 @@ database that is corrupt, or has another schema, is deleted and rebuilt.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import hashlib
-import json
 import os
 import sqlite3
 import stat
@@ -44,54 +42,25 @@ import sys
 import time
 from collections.abc import Iterable, Sequence
 from types import TracebackType
-from typing import Any, Final, Literal, TypeAlias, cast
+from typing import Any, Final, Literal, TypeAlias
 
 from depscan import DEFAULT_MAX_BYTES, __version__, trust
-from depscan.extract import bytecode, walker
+from depscan.extract import walker
 from depscan.fingerprint import code_fingerprint
-from depscan.model.conditions import (
-    All,
-    Any_,
-    Condition,
-    Const,
-    Implementation,
-    Main,
-    Not,
-    Platform,
-    TypeChecking,
-    Unknown,
-    Version,
-)
-from depscan.model.diagnostics import Severity
 from depscan.model.records import (
-    AllRef,
-    Context,
-    Diagnostic,
-    DynamicImport,
     Extraction,
-    ImportedName,
-    ImportRecord,
-    Kind,
-    ModuleFacts,
-    Scope,
-    TryRole,
 )
+from depscan.perf.codec import CacheError, decode_extraction, encode_extraction
 
 __all__ = [
     "DATABASE_NAME",
-    "FORMAT_VERSION",
     "SCHEMA_VERSION",
-    "CacheError",
     "CacheKey",
     "ExtractionCache",
-    "decode_extraction",
-    "encode_extraction",
     "extract_cached",
     "extract_many_cached",
 ]
 
-FORMAT_VERSION: Final = 1
-"""The first item of every encoded extraction; bump when the layout changes."""
 SCHEMA_VERSION: Final = 2
 """Kept in the ``meta`` table; a database with another one is rebuilt."""
 DATABASE_NAME: Final = "extractions.sqlite3"
@@ -105,457 +74,6 @@ _UNVERIFIED = -1  # the size recorded for a row whose stat is not known to match
 _CHUNK = 500  # paths per query: under SQLite's smallest limit on bound parameters (999)
 _INT64 = (-(1 << 63), (1 << 63) - 1)
 _PARSER = f"{sys.implementation.name}-{sys.version_info[0]}.{sys.version_info[1]}"
-
-
-class CacheError(Exception):
-    """Cached data that cannot be encoded or decoded."""
-
-
-# --- serialisation -----------------------------------------------------------------
-#
-# The layout, a JSON array (``None`` is ``null``, indices count from 0):
-#
-#   [FORMAT_VERSION, module, is_package, path, source_kind,
-#    conditions, contexts, imports, dynamic, facts, diagnostics]
-#
-# ``conditions`` is a table of every distinct condition node; compound nodes
-# refer to their arguments by index, always to an earlier entry, so the table
-# is decoded in one pass and cannot loop:
-#   ["c", value]  ["t"]  ["m"]  ["v", cmp, [ints], start, stop, index]
-#   ["p", subject, cmp, [strs]]  ["i", subject, cmp, value]  ["u", text]
-#   ["n", arg]  ["a", [args]]  ["o", [args]]
-# ``contexts`` is a table of the distinct contexts: [scope, [conditions], try_id, try_role, [outer_tries]].
-# imports:     [kind, module, raw, level, line, col, context, names, alias, via, precise],
-#              each name a string (no ``as``) or [name, asname]
-# dynamic:     [via, expression, line, col, context]
-# facts:       [all_names, all_refs, all_exact, defined, guarded, star_imports,
-#               unbound_self_imports, dynamic_globals, future, namespace],
-#              guarded as [[name, [[conditions]...]]...]
-# diagnostics: [code, message, path, line, col, severity]
-
-_KINDS = frozenset({"import", "from", "star", "future", "call"})
-_SCOPES = frozenset({"module", "class", "function"})
-_TRY_ROLES = frozenset({None, "body", "handler"})
-_SEVERITIES = frozenset({"error", "warning", "info"})
-_SOURCE_KINDS = frozenset({"source", "bytecode"})
-_VERSION_CMPS = frozenset({"==", "!=", "<", "<=", ">", ">="})
-_PLATFORM_SUBJECTS = frozenset({"sys.platform", "os.name", "platform.system()"})
-_PLATFORM_CMPS = frozenset({"==", "!=", "startswith", "in", "not in"})
-_IMPL_SUBJECTS = frozenset({"sys.implementation.name", "platform.python_implementation()"})
-_IMPL_CMPS = frozenset({"==", "!="})
-
-# The fields each class's layout holds, in order. Should the model gain a field
-# this table does not know, the cache turns itself off (encoding and decoding
-# raise CacheError) rather than lose it; tests/test_cache.py fails until the
-# layout is extended.
-LAYOUT_FIELDS: Final[dict[type, tuple[str, ...]]] = {
-    Extraction: ("module", "is_package", "path", "imports", "dynamic", "facts", "diagnostics", "source_kind"),
-    ImportRecord: ("kind", "module", "raw", "level", "line", "col", "context", "names", "alias", "via", "precise"),
-    ImportedName: ("name", "asname"),
-    Context: ("scope", "conditions", "try_id", "try_role", "outer_tries"),
-    DynamicImport: ("via", "expression", "line", "col", "context"),
-    ModuleFacts: (
-        "all_names",
-        "all_refs",
-        "all_exact",
-        "defined",
-        "guarded",
-        "star_imports",
-        "unbound_self_imports",
-        "dynamic_globals",
-        "future",
-        "namespace",
-    ),
-    AllRef: ("module",),
-    Diagnostic: ("code", "message", "path", "line", "col", "severity"),
-    Const: ("value",),
-    TypeChecking: (),
-    Main: (),
-    Version: ("cmp", "value", "start", "stop", "index"),
-    Platform: ("subject", "cmp", "values"),
-    Implementation: ("subject", "cmp", "value"),
-    Unknown: ("_node", "_text"),  # not a dataclass: its slots (the text is what is kept)
-    Not: ("arg",),
-    All: ("args",),
-    Any_: ("args",),
-}
-
-
-def _layout_problems() -> list[str]:
-    problems = []
-    for cls, expected in LAYOUT_FIELDS.items():
-        if dataclasses.is_dataclass(cls):
-            actual = tuple(f.name for f in dataclasses.fields(cls))
-        else:
-            actual = tuple(cls.__dict__.get("__slots__", ()))
-        if actual != expected:
-            problems.append(f"the cache does not know the fields of {cls.__name__}: {actual} (knows {expected})")
-    return problems
-
-
-_LAYOUT_PROBLEMS: Final = _layout_problems()
-
-_dumps = json.JSONEncoder(separators=(",", ":"), check_circular=False, allow_nan=False).encode
-_loads = json.loads
-
-
-class _Encoder:
-    def __init__(self) -> None:
-        self.conditions: list[list[Any]] = []
-        self.condition_ids: dict[Condition, int] = {}
-        self.contexts: list[list[Any]] = []
-        self.context_ids: dict[Context, int] = {}
-
-    def condition(self, condition: Condition) -> int:
-        index = self.condition_ids.get(condition)
-        if index is not None:
-            return index
-        kind = type(condition)
-        item: list[Any]
-        if kind is Const:
-            item = ["c", cast(Const, condition).value]
-        elif kind is TypeChecking:
-            item = ["t"]
-        elif kind is Main:
-            item = ["m"]
-        elif kind is Version:
-            v = cast(Version, condition)
-            item = ["v", v.cmp, list(v.value), v.start, v.stop, v.index]
-        elif kind is Platform:
-            p = cast(Platform, condition)
-            item = ["p", p.subject, p.cmp, list(p.values)]
-        elif kind is Implementation:
-            i = cast(Implementation, condition)
-            item = ["i", i.subject, i.cmp, i.value]
-        elif kind is Unknown:
-            item = ["u", cast(Unknown, condition).text]
-        elif kind is Not:
-            item = ["n", self.condition(cast(Not, condition).arg)]
-        elif kind is All:
-            item = ["a", [self.condition(arg) for arg in cast(All, condition).args]]
-        elif kind is Any_:
-            item = ["o", [self.condition(arg) for arg in cast(Any_, condition).args]]
-        else:
-            raise CacheError(f"cannot encode a condition of type {kind.__name__}")
-        index = len(self.conditions)
-        self.conditions.append(item)
-        self.condition_ids[condition] = index
-        return index
-
-    def context(self, context: Context) -> int:
-        index = self.context_ids.get(context)
-        if index is None:
-            conditions = [self.condition(c) for c in context.conditions]
-            index = len(self.contexts)
-            item = [context.scope, conditions, context.try_id, context.try_role, list(context.outer_tries)]
-            self.contexts.append(item)
-            self.context_ids[context] = index
-        return index
-
-    def extraction(self, e: Extraction) -> list[Any]:
-        context = self.context
-        imports = [
-            [
-                r.kind,
-                r.module,
-                r.raw,
-                r.level,
-                r.line,
-                r.col,
-                context(r.context),
-                [n.name if n.asname is None else [n.name, n.asname] for n in r.names],
-                r.alias,
-                r.via,
-                r.precise,
-            ]
-            for r in e.imports
-        ]
-        dynamic = [[d.via, d.expression, d.line, d.col, context(d.context)] for d in e.dynamic]
-        f = e.facts
-        facts = [
-            None if f.all_names is None else list(f.all_names),
-            [ref.module for ref in f.all_refs],
-            f.all_exact,
-            sorted(f.defined),
-            [
-                [name, [[self.condition(c) for c in conditions] for conditions in bindings]]
-                for name, bindings in f.guarded
-            ],
-            list(f.star_imports),
-            sorted(f.unbound_self_imports),
-            f.dynamic_globals,
-            list(f.future),
-            f.namespace,
-        ]
-        diagnostics = [[d.code, d.message, d.path, d.line, d.col, d.severity] for d in e.diagnostics]
-        return [
-            FORMAT_VERSION,
-            e.module,
-            e.is_package,
-            e.path,
-            e.source_kind,
-            self.conditions,
-            self.contexts,
-            imports,
-            dynamic,
-            facts,
-            diagnostics,
-        ]
-
-
-def encode_extraction(extraction: Extraction) -> bytes:
-    """The extraction as compact ASCII JSON; :func:`decode_extraction` gives it back, equal."""
-    if _LAYOUT_PROBLEMS:
-        raise CacheError(_LAYOUT_PROBLEMS[0])
-    try:
-        return _dumps(_Encoder().extraction(extraction)).encode("ascii")
-    except CacheError:
-        raise
-    except (TypeError, ValueError, AttributeError, RecursionError) as exc:
-        raise CacheError(f"cannot encode the extraction: {exc}") from exc
-
-
-def decode_extraction(data: bytes) -> Extraction:
-    """Rebuild an extraction from :func:`encode_extraction`'s output.
-
-    Every field is checked; anything malformed raises :class:`CacheError`.
-    Nothing in the data can make this run code: it is JSON, read into the
-    model's own classes.
-    """
-    if not isinstance(data, bytes):
-        raise CacheError(f"cached data is {type(data).__name__}, not bytes")
-    if _LAYOUT_PROBLEMS:
-        raise CacheError(_LAYOUT_PROBLEMS[0])
-    try:
-        return _decode(_loads(data))
-    except CacheError:
-        raise
-    except Exception as exc:  # malformed in some way no check above caught: still only a CacheError
-        raise CacheError(f"malformed cached extraction: {type(exc).__name__}: {exc}") from exc
-
-
-def _bad(what: str) -> CacheError:
-    return CacheError(f"malformed cached extraction: {what}")
-
-
-def _is_str_or_none(value: object) -> bool:
-    return value is None or type(value) is str
-
-
-def _str_tuple(items: object, what: str) -> tuple[str, ...]:
-    if type(items) is not list:
-        raise _bad(what)
-    for item in items:
-        if type(item) is not str:
-            raise _bad(what)
-    return tuple(items)
-
-
-def _index(value: object, table: Sequence[Any], what: str) -> Any:
-    if type(value) is not int or not 0 <= value < len(table):
-        raise _bad(what)
-    return table[value]
-
-
-def _decode(obj: Any) -> Extraction:
-    if type(obj) is not list or len(obj) != 11 or obj[0] != FORMAT_VERSION or type(obj[0]) is not int:
-        raise _bad("not an extraction of this format")
-    _, module, is_package, path, source_kind, conds, ctxs, imports, dynamic, facts, diags = obj
-    if type(module) is not str or type(is_package) is not bool or not _is_str_or_none(path):
-        raise _bad("module, is_package or path")
-    if type(source_kind) is not str or source_kind not in _SOURCE_KINDS:
-        raise _bad("source kind")
-    conditions = _decode_conditions(conds)
-    contexts = _decode_contexts(ctxs, conditions)
-    return Extraction(
-        module,
-        is_package,
-        path,
-        _decode_imports(imports, contexts),
-        _decode_dynamic(dynamic, contexts),
-        _decode_facts(facts, conditions),
-        _decode_diagnostics(diags),
-        cast(Literal["source", "bytecode"], source_kind),
-    )
-
-
-def _decode_conditions(items: object) -> list[Condition]:
-    if type(items) is not list:
-        raise _bad("conditions")
-    table: list[Condition] = []
-    for item in items:
-        if type(item) is not list or not item:
-            raise _bad("condition")
-        tag = item[0]
-        size = len(item)
-        condition: Condition
-        if tag == "u" and size == 2 and type(item[1]) is str:
-            condition = Unknown(item[1])
-        elif tag == "c" and size == 2 and type(item[1]) is bool:
-            condition = Const(item[1])
-        elif tag == "t" and size == 1:
-            condition = TypeChecking()
-        elif tag == "m" and size == 1:
-            condition = Main()
-        elif tag == "v" and size == 6:
-            _, cmp, value, start, stop, index = item
-            if type(cmp) is not str or cmp not in _VERSION_CMPS or type(value) is not list or not value:
-                raise _bad("version condition")
-            for part in (*value, start, stop, index):
-                if part is not None and (type(part) is not int or part < 0):
-                    raise _bad("version condition")
-            if None in value:
-                raise _bad("version condition")
-            condition = Version(cmp, tuple(value), start, stop, index)
-        elif tag == "p" and size == 4:
-            _, subject, cmp, values = item
-            if type(subject) is not str or subject not in _PLATFORM_SUBJECTS:
-                raise _bad("platform condition")
-            if type(cmp) is not str or cmp not in _PLATFORM_CMPS:
-                raise _bad("platform condition")
-            strings = _str_tuple(values, "platform condition")
-            if not strings:
-                raise _bad("platform condition")
-            condition = Platform(subject, cmp, strings)
-        elif tag == "i" and size == 4:
-            _, subject, cmp, value = item
-            if type(subject) is not str or subject not in _IMPL_SUBJECTS:
-                raise _bad("implementation condition")
-            if type(cmp) is not str or cmp not in _IMPL_CMPS or type(value) is not str:
-                raise _bad("implementation condition")
-            condition = Implementation(subject, cmp, value)
-        elif tag == "n" and size == 2:
-            condition = Not(_index(item[1], table, "condition reference"))
-        elif tag in ("a", "o") and size == 2 and type(item[1]) is list:
-            args = tuple(_index(arg, table, "condition reference") for arg in item[1])
-            condition = All(args) if tag == "a" else Any_(args)
-        else:
-            raise _bad("condition")
-        table.append(condition)
-    return table
-
-
-def _decode_contexts(items: object, conditions: list[Condition]) -> list[Context]:
-    if type(items) is not list:
-        raise _bad("contexts")
-    table: list[Context] = []
-    for item in items:
-        if type(item) is not list or len(item) != 5:
-            raise _bad("context")
-        scope, refs, try_id, try_role, outer = item
-        if type(scope) is not str or scope not in _SCOPES or type(refs) is not list:
-            raise _bad("context")
-        if (try_id is not None and type(try_id) is not int) or not _is_str_or_none(try_role):
-            raise _bad("context")
-        if try_role not in _TRY_ROLES or type(outer) is not list:
-            raise _bad("context")
-        for number in outer:
-            if type(number) is not int:
-                raise _bad("context")
-        guards = tuple(_index(ref, conditions, "condition reference") for ref in refs)
-        table.append(Context(cast(Scope, scope), guards, try_id, cast("TryRole | None", try_role), tuple(outer)))
-    return table
-
-
-def _decode_imports(items: object, contexts: list[Context]) -> tuple[ImportRecord, ...]:
-    if type(items) is not list:
-        raise _bad("imports")
-    records: list[ImportRecord] = []
-    append = records.append
-    for item in items:
-        if type(item) is not list or len(item) != 11:
-            raise _bad("import record")
-        kind, module, raw, level, line, col, ctx, names, alias, via, precise = item
-        if (
-            type(kind) is not str
-            or kind not in _KINDS
-            or not (module is None or type(module) is str)
-            or type(raw) is not str
-            or type(level) is not int
-            or level < 0
-            or type(line) is not int
-            or type(col) is not int
-            or type(names) is not list
-            or not (alias is None or type(alias) is str)
-            or not (via is None or type(via) is str)
-            or type(precise) is not bool
-        ):
-            raise _bad("import record")
-        imported: list[ImportedName] = []
-        for name in names:
-            if type(name) is str:
-                imported.append(ImportedName(name))
-            elif type(name) is list and len(name) == 2 and type(name[0]) is str and type(name[1]) is str:
-                imported.append(ImportedName(name[0], name[1]))
-            else:
-                raise _bad("imported name")
-        context = _index(ctx, contexts, "context reference")
-        append(
-            ImportRecord(cast(Kind, kind), module, raw, level, line, col, context, tuple(imported), alias, via, precise)
-        )
-    return tuple(records)
-
-
-def _decode_dynamic(items: object, contexts: list[Context]) -> tuple[DynamicImport, ...]:
-    if type(items) is not list:
-        raise _bad("dynamic imports")
-    records: list[DynamicImport] = []
-    for item in items:
-        if type(item) is not list or len(item) != 5:
-            raise _bad("dynamic import")
-        via, expression, line, col, ctx = item
-        if type(via) is not str or type(expression) is not str or type(line) is not int or type(col) is not int:
-            raise _bad("dynamic import")
-        records.append(DynamicImport(via, expression, line, col, _index(ctx, contexts, "context reference")))
-    return tuple(records)
-
-
-def _decode_facts(item: object, conditions: list[Condition]) -> ModuleFacts:
-    if type(item) is not list or len(item) != 10:
-        raise _bad("module facts")
-    all_names, all_refs, all_exact, defined, guarded, star_imports, unbound, dynamic_globals, future, namespace = item
-    if type(all_exact) is not bool or type(dynamic_globals) is not bool:
-        raise _bad("module facts")
-    if not _is_str_or_none(namespace) or type(guarded) is not list:
-        raise _bad("module facts")
-    guards: list[tuple[str, tuple[tuple[Condition, ...], ...]]] = []
-    for entry in guarded:
-        if type(entry) is not list or len(entry) != 2 or type(entry[0]) is not str or type(entry[1]) is not list:
-            raise _bad("guarded name")
-        bindings: list[tuple[Condition, ...]] = []
-        for binding in entry[1]:
-            if type(binding) is not list:
-                raise _bad("guarded name")
-            bindings.append(tuple(_index(ref, conditions, "condition reference") for ref in binding))
-        guards.append((entry[0], tuple(bindings)))
-    return ModuleFacts(
-        all_names=None if all_names is None else _str_tuple(all_names, "__all__"),
-        all_refs=tuple(AllRef(name) for name in _str_tuple(all_refs, "__all__ references")),
-        all_exact=all_exact,
-        defined=frozenset(_str_tuple(defined, "defined names")),
-        guarded=tuple(guards),
-        star_imports=_str_tuple(star_imports, "star imports"),
-        unbound_self_imports=frozenset(_str_tuple(unbound, "unbound self-imports")),
-        dynamic_globals=dynamic_globals,
-        future=_str_tuple(future, "future imports"),
-        namespace=namespace,
-    )
-
-
-def _decode_diagnostics(items: object) -> tuple[Diagnostic, ...]:
-    if type(items) is not list:
-        raise _bad("diagnostics")
-    diagnostics: list[Diagnostic] = []
-    for item in items:
-        if type(item) is not list or len(item) != 6:
-            raise _bad("diagnostic")
-        code, message, path, line, col, severity = item
-        if type(code) is not str or type(message) is not str or not _is_str_or_none(path):
-            raise _bad("diagnostic")
-        if type(line) is not int or type(col) is not int or type(severity) is not str or severity not in _SEVERITIES:
-            raise _bad("diagnostic")
-        diagnostics.append(Diagnostic(code, message, path, line, col, cast(Severity, severity)))
-    return tuple(diagnostics)
 
 
 # --- the database ------------------------------------------------------------------
@@ -1049,9 +567,7 @@ def _expected_objects() -> set[tuple[Any, ...]]:
 
 def _extract_data(data: bytes, module: str, is_package: bool, path: str) -> Extraction:
     """What :func:`depscan.extract.walker.extract_file` does with the bytes it has read."""
-    if path.endswith(".pyc"):
-        return bytecode.extract_bytecode(data, module, is_package, path)
-    return walker.extract(data, module, is_package, path)
+    return walker.extract_bytes(data, module, is_package, path)
 
 
 def extract_for_cache(keys: Sequence[CacheKey], max_bytes: int | None) -> list[tuple[Extraction, Entry | None]]:

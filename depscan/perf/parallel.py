@@ -42,8 +42,7 @@ from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
 from typing import Any
 
 from depscan import DEFAULT_MAX_BYTES
-from depscan.extract.bytecode import extract_bytecode
-from depscan.extract.walker import extract, extract_file
+from depscan.extract.walker import extract_bytes
 from depscan.model.records import Diagnostic, Extraction
 from depscan.source import read_bytes
 
@@ -283,11 +282,9 @@ def extract_chunk(keys: list[Key], max_bytes: int | None) -> list[Read]:
     for path, module, is_package in keys:
         data = read_bytes(path, max_bytes)
         if isinstance(data, Diagnostic):
-            results.append((extract_file(path, module, is_package, max_bytes), None))
-        elif path.endswith(".pyc"):
-            results.append((extract_bytecode(data, module, is_package, path), None))
+            results.append((Extraction(module, is_package, path, diagnostics=(data,)), None))
         else:
-            results.append((extract(data, module, is_package, path), None))
+            results.append((extract_bytes(data, module, is_package, path), None))
     return results
 
 
