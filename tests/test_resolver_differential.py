@@ -201,7 +201,7 @@ DISTUTILS_LOADER = "_distutils_hack.DistutilsMetaFinder.spec_for_distutils.<loca
 
 
 def _sys_modules_alias(name: str, real: dict[str, Any], res: Resolution, diffs: dict[str, Any]) -> bool:
-    return real["found"] and real["spec_name"] != name
+    return bool(real["found"]) and real["spec_name"] != name
 
 
 def _runtime_meta_path(name: str, real: dict[str, Any], res: Resolution, diffs: dict[str, Any]) -> bool:
