@@ -353,7 +353,7 @@ def profile(script: Path, python: Path) -> str:
     """cProfile of depscan's scan and JSON report of ``script``, in this process, as the CLI does them."""
     from depscan.analysis.graph import cycles
     from depscan.analysis.scan import scan
-    from depscan.report import scan_json
+    from depscan.output.report import scan_json
     from depscan.resolve.describe import describe
 
     interp = describe(str(python))

@@ -101,7 +101,7 @@ def imports_command(
     Exits 1 when a file could not be read or parsed, 0 otherwise.
     """
     from depscan.extract.walker import extract_file
-    from depscan.render import imports_json, imports_summary, imports_text
+    from depscan.output.render import imports_json, imports_summary, imports_text
     from depscan.source import expand_paths
 
     files = expand_paths(list(paths))
@@ -216,7 +216,7 @@ def resolve_command(
 
     Exits 1 when a name is not found.
     """
-    from depscan.render import resolve_json, resolve_text
+    from depscan.output.render import resolve_json, resolve_text
     from depscan.resolve.resolver import make_resolver
 
     for name in names:
@@ -238,11 +238,9 @@ def resolve_command(
 
 
 def _shown(path: str | None) -> str:
-    """A path relative to the current directory when it is under it (printable, see depscan.atomic)."""
-    if not path:
-        return ""
-    relative = os.path.relpath(path)
-    return printable(path if relative.startswith("..") else relative)
+    from depscan.source import shown_path
+
+    return printable(shown_path(path))
 
 
 def _target(
@@ -461,7 +459,7 @@ def scan_command(
             sys.exit(stored.status)
 
     from depscan.analysis.graph import cycles
-    from depscan.report import scan_json, scan_text
+    from depscan.output.report import scan_json, scan_text
 
     result = _run_scan(targets, **target_options)
     if _ONE_SHOT:
@@ -474,7 +472,7 @@ def scan_command(
     summary = diagram = None
     if graph_file:
         from depscan.analysis.graph import collapse, cycle_edges
-        from depscan.diagram import DiagramError, write_diagram
+        from depscan.output.diagram import DiagramError, write_diagram
 
         view = collapse(result, include_stdlib=include_stdlib, full=full)
         named = [os.path.basename(t.rstrip(os.sep)) for t in targets] + list(target_options.get("modules") or ())
@@ -676,7 +674,8 @@ def check_command(
     )
     begun = begin(settings, files)
     try:
-        from depscan.analysis.check import check, format_github, format_json, format_sarif, format_text, summary_line
+        from depscan.analysis.check import check
+        from depscan.output.check import format_github, format_json, format_sarif, format_text, summary_line
         from depscan.resolve.describe import interpreter_of
 
         try:
@@ -738,7 +737,7 @@ def _emit_report(report: str, summary: str | None, output: str | None, replayed_
     if replayed_format == "json":
         import json
 
-        from depscan import jsonfmt
+        from depscan.output import jsonfmt
 
         document = json.loads(report)
         document["summary"] = {**document["summary"], "answer": "stored"}
@@ -826,16 +825,8 @@ def audit_command(
     filesystem-write, import-system) with the shortest chain, and modules
     removed or deprecated in the target versions. Nothing is run.
     """
-    from depscan.analysis.audit import (
-        BaselineError,
-        audit,
-        audit_markdown,
-        audit_sarif,
-        audit_text,
-        changes_text,
-        compare,
-        load_baseline,
-    )
+    from depscan.analysis.audit import BaselineError, audit, compare, load_baseline
+    from depscan.output.audit import audit_markdown, audit_sarif, audit_text, changes_text
 
     if fail_on and not baseline:
         raise click.UsageError("--fail-on needs --baseline OLD.json to compare with")
@@ -859,7 +850,7 @@ def audit_command(
             cache.close()
     changes = compare(old, report) if old is not None else None
     if output_format == "json":
-        from depscan import jsonfmt
+        from depscan.output import jsonfmt
 
         document = report.to_json()
         if changes is not None:
@@ -870,7 +861,7 @@ def audit_command(
     elif output_format == "sarif":
         text = audit_sarif(report)
     elif output_format == "html":
-        from depscan.audit_html import audit_html
+        from depscan.output.audit_html import audit_html
 
         document = report.to_json()
         if changes is not None:
@@ -901,7 +892,7 @@ def audit_command(
 def _audit_svg(report: Any) -> str | None:
     """The diagram of the audited code, as SVG, for the HTML report (None without Graphviz, said)."""
     from depscan.analysis.graph import collapse, cycle_edges, cycles
-    from depscan.diagram import DiagramError, render, to_dot
+    from depscan.output.diagram import DiagramError, render, to_dot
 
     view = collapse(report.scan)
     source = to_dot(view, cycle_edges(cycles(report.scan)), ", ".join(report.targets))
@@ -914,7 +905,7 @@ def _audit_svg(report: Any) -> str | None:
 
 def _dot_timeout() -> float:
     """How long Graphviz may take to draw: ``DEPSCAN_DOT_TIMEOUT`` seconds, else the default."""
-    from depscan.diagram import DOT_TIMEOUT
+    from depscan.output.diagram import DOT_TIMEOUT
 
     text = os.environ.get("DEPSCAN_DOT_TIMEOUT", "").strip()
     if not text:

@@ -54,7 +54,7 @@ from typing import Any, Literal
 
 from depscan.model.diagnostics import CATALOGUE
 from depscan.resolve.interpreter import plausible_version
-from depscan.source import is_inside
+from depscan.source import is_inside, shown_path
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -176,10 +176,10 @@ def load_config(config_file: str | None = None, start: str = ".") -> Config:
         section = "tool.depscan"
         tool = data.get("tool", {})
         if not isinstance(tool, dict):
-            raise ConfigError(f"{_shown(path)}: 'tool' must be a table, not {_type_name(tool)}")
+            raise ConfigError(f"{shown_path(path)}: 'tool' must be a table, not {_type_name(tool)}")
         settings = tool.get("depscan", {})
         if not isinstance(settings, dict):
-            raise ConfigError(f"{_shown(path)}: [tool.depscan] must be a table, not {_type_name(settings)}")
+            raise ConfigError(f"{shown_path(path)}: [tool.depscan] must be a table, not {_type_name(settings)}")
     else:
         section, settings = "", data
     return _Parser(path, section).parse(settings)
@@ -188,7 +188,7 @@ def load_config(config_file: str | None = None, start: str = ".") -> Config:
 def _read_toml(path: str) -> dict[str, Any]:
     from depscan.source import CONFIG_MAX_BYTES, read_bytes
 
-    shown = _shown(path)
+    shown = shown_path(path)
     raw = read_bytes(path, CONFIG_MAX_BYTES)  # not a FIFO, a device, or endless
     if not isinstance(raw, bytes):
         raise ConfigError(f"{shown}: cannot read the configuration: {raw.message}")
@@ -220,15 +220,6 @@ def _toml_location(message: str, text: str) -> tuple[str, int, int]:
         last = text.rsplit("\n", 1)[-1]
         return message[: match.start()], text.count("\n") + 1, len(last) + 1
     return message, 0, 0
-
-
-def _shown(path: str) -> str:
-    """``path`` as the user knows it: relative to the current directory when under it, else absolute."""
-    try:
-        relative = os.path.relpath(path)
-    except ValueError:  # another drive, on Windows
-        return path
-    return path if relative == ".." or relative.startswith(".." + os.sep) else relative
 
 
 def _type_name(value: object) -> str:
@@ -273,7 +264,7 @@ class _Parser:
 
     def fail(self, message: str, table: str = "") -> ConfigError:
         header = ".".join(part for part in (self.section, table) if part)
-        prefix = f"{_shown(self.path)}: [{header}]" if header else f"{_shown(self.path)}:"
+        prefix = f"{shown_path(self.path)}: [{header}]" if header else f"{shown_path(self.path)}:"
         return ConfigError(f"{prefix} {message}")
 
     def parse(self, settings: dict[str, Any]) -> Config:
@@ -325,7 +316,7 @@ class _Parser:
         boundary = repository_root(self.root)
         for item, path in zip(self.strings(settings, key), found, strict=True):
             if not is_inside(path, boundary):
-                raise self.fail(f"{key!r} value {item!r} is outside the project ({_shown(boundary)}); use --path")
+                raise self.fail(f"{key!r} value {item!r} is outside the project ({shown_path(boundary)}); use --path")
         return found
 
     def python(self, value: object) -> str:

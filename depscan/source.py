@@ -315,3 +315,16 @@ class Columns:
             return byte_offset + 1
         prefix = self._lines[line - 1].lstrip("\ufeff").encode("utf-8")[:byte_offset]
         return len(prefix.decode("utf-8", "ignore")) + 1
+
+
+def shown_path(path: str | None) -> str:
+    """A path as the user knows it: relative to the current directory when it is under it (what
+    editors and CI expect), else as it is. The one rule for showing a path, in every report and
+    message."""
+    if not path:
+        return ""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive, on Windows
+        return path
+    return path if relative == os.pardir or relative.startswith(os.pardir + os.sep) else relative

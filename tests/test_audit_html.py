@@ -29,7 +29,7 @@ import pytest
 from conftest import FIXTURES
 from depscan.analysis.audit import Audit, audit
 from depscan.analysis.scan import ScanOptions
-from depscan.audit_html import SECTIONS, audit_html, embeddable_svg
+from depscan.output.audit_html import SECTIONS, audit_html, embeddable_svg
 from depscan.resolve.describe import describe
 
 HOSTILE = '<script>alert("owned")</script><img src=x onerror=alert(1)>'
@@ -382,7 +382,7 @@ def test_svg_is_embedded_without_its_prologue(document: dict[str, Any]) -> None:
 
 def graphviz_svg(report: Audit) -> str:
     from depscan.analysis.graph import collapse, cycle_edges, cycles
-    from depscan.diagram import to_dot
+    from depscan.output.diagram import to_dot
 
     dot = shutil.which("dot")
     if dot is None:

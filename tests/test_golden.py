@@ -19,8 +19,8 @@ import pytest
 from conftest import FIXTURES, ROOT
 from depscan.analysis.graph import collapse, cycle_edges, cycles
 from depscan.analysis.scan import ScanResult, scan
-from depscan.diagram import to_dot
-from depscan.report import scan_json, scan_text
+from depscan.output.diagram import to_dot
+from depscan.output.report import scan_json, scan_text
 from depscan.resolve.describe import describe
 
 GOLDEN = FIXTURES / "scan" / "golden"

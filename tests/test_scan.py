@@ -19,8 +19,8 @@ from conftest import FIXTURES
 from depscan.analysis.graph import collapse, cycle_edges, cycles, importers, why
 from depscan.analysis.scan import ScanOptions, ScanResult, scan
 from depscan.cli import cli
-from depscan.diagram import to_dot
-from depscan.report import scan_json, scan_text
+from depscan.output.diagram import to_dot
+from depscan.output.report import scan_json, scan_text
 from depscan.resolve.describe import describe
 
 APP = FIXTURES / "scan" / "app"

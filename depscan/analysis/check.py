@@ -36,9 +36,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from depscan import DEFAULT_MAX_BYTES, jsonfmt
+from depscan import DEFAULT_MAX_BYTES
 from depscan.analysis.scan import Missing, Scanner, ScanOptions, ScanResult, Site
-from depscan.atomic import one_line
 from depscan.model.conditions import Target
 from depscan.model.diagnostics import CATALOGUE
 from depscan.model.records import Extraction, ImportRecord
@@ -46,7 +45,7 @@ from depscan.perf.parallel import Extractor, Key, Read
 from depscan.project import Begun, CheckSettings, begin, default_source_roots
 from depscan.resolve.interpreter import Interpreter
 from depscan.resolve.resolver import Resolver, build_search_path
-from depscan.source import CONFIG_MAX_BYTES, _is_regular_package, read_bytes
+from depscan.source import CONFIG_MAX_BYTES, _is_regular_package, read_bytes, shown_path
 
 Level = Literal["error", "warning"]
 
@@ -644,7 +643,7 @@ class _Checker:
         if parts[0] in self.interp.stdlib_names:
             platform = self.interp.platform
             return f"module {name!r} not found: a standard library module of other platforms, not {platform}"
-        searched = [_shown(entry) for entry in resolution.searched]
+        searched = [shown_path(entry) for entry in resolution.searched]
         listed = ", ".join(searched[:2]) + (f", +{len(searched) - 2} more" if len(searched) > 2 else "")
         return f"module {name!r} not found (searched: {listed})" if listed else f"module {name!r} not found"
 
@@ -738,122 +737,3 @@ def _placed(problem: str, sources: Sequence[str]) -> tuple[str, int, str]:
 def _with_type_checking(target: Target) -> Target:
     """A TYPE_CHECKING branch is live for the check (both branches are checked)."""
     return Target(target.version, target.platform, target.os_name, target.system, target.implementation, None)
-
-
-def _shown(path: str) -> str:
-    relative = os.path.relpath(path) if os.path.isabs(path) else path
-    return path if relative.startswith("..") else relative
-
-
-# --- output ---------------------------------------------------------------------------------
-
-
-def shown_path(path: str) -> str:
-    """A path relative to the current directory when it is under it (what editors and CI expect)."""
-    relative = os.path.relpath(path)
-    return path if relative.startswith("..") else relative
-
-
-def format_text(findings: Sequence[Finding]) -> str:
-    lines = []
-    for f in findings:
-        tag = f" [{f.severity}]" if f.severity != "error" else ""
-        lines.append(f"{one_line(shown_path(f.path))}:{f.line}:{f.col}: {f.code}{tag} {f.message}")
-    return "".join(line + "\n" for line in lines)
-
-
-def format_github(findings: Sequence[Finding]) -> str:
-    """GitHub Actions workflow commands: annotations on the pull request's lines."""
-
-    def escape(value: str, property_value: bool = False) -> str:
-        value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        if property_value:
-            value = value.replace(":", "%3A").replace(",", "%2C")
-        return value
-
-    lines = []
-    for f in findings:
-        command = "error" if f.severity == "error" else "warning"
-        properties = f"file={escape(shown_path(f.path), True)},line={f.line},col={f.col},title={f.code} {f.name}"
-        lines.append(f"::{command} {properties}::{escape(f.message)}")
-    return "".join(line + "\n" for line in lines)
-
-
-def format_json(result: CheckResult, version: str) -> str:
-    data = {
-        "schema": "depscan/check",
-        "schema_version": CHECK_SCHEMA_VERSION,
-        "depscan_version": version,
-        "summary": summary_counts(result),
-        "findings": [dict(f.to_json(), path=shown_path(f.path)) for f in result.findings],
-    }
-    return jsonfmt.dumps(data)
-
-
-def format_sarif(result: CheckResult, version: str) -> str:
-    """SARIF 2.1.0, for code scanning: one run, the catalogue's rules, a result per finding."""
-    from pathlib import Path
-
-    used = sorted({f.code for f in result.findings})
-    rules = [
-        {
-            "id": code,
-            "name": CATALOGUE[code].name,
-            "shortDescription": {"text": CATALOGUE[code].summary},
-            "defaultConfiguration": {"level": "error"},
-        }
-        for code in used
-        if code in CATALOGUE
-    ]
-    index = {rule["id"]: number for number, rule in enumerate(rules)}
-    results = []
-    for f in result.findings:
-        relative = shown_path(f.path)
-        uri = Path(relative).as_posix() if not os.path.isabs(relative) else Path(relative).as_uri()
-        entry: dict[str, Any] = {
-            "ruleId": f.code,
-            "level": f.severity,
-            "message": {"text": f.message},
-            "locations": [
-                {
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": uri},
-                        "region": {"startLine": f.line, "startColumn": f.col},
-                    }
-                }
-            ],
-        }
-        if f.code in index:
-            entry["ruleIndex"] = index[f.code]
-        results.append(entry)
-    data = {
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {"driver": {"name": "depscan", "version": version, "rules": rules}},
-                "results": results,
-            }
-        ],
-    }
-    return jsonfmt.indented(data)
-
-
-def summary_counts(result: CheckResult) -> dict[str, int]:
-    return {
-        "files": len(result.files),
-        "cached": result.cached,
-        "processes": result.processes,
-        "findings": len(result.findings),
-        "errors": len(result.errors),
-        "warnings": len(result.findings) - len(result.errors),
-    }
-
-
-def summary_line(result: CheckResult) -> str:
-    counts = summary_counts(result)
-    files_with = len({f.path for f in result.findings})
-    noun = "finding" if counts["findings"] == 1 else "findings"
-    where = f" in {files_with} file{'s' if files_with != 1 else ''}" if counts["findings"] else ""
-    checked = f"{counts['files']} file{'s' if counts['files'] != 1 else ''} checked"
-    return f"depscan check: {counts['findings']} {noun}{where} ({checked})"

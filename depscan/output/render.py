@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from depscan import __version__, jsonfmt
+from depscan import __version__
 from depscan.model.records import Extraction
+from depscan.output import jsonfmt
 
 IMPORTS_SCHEMA = "depscan/imports"
 IMPORTS_SCHEMA_VERSION = 1

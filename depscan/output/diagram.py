@@ -18,9 +18,10 @@ from typing import Any
 
 import networkx as nx
 
-from depscan import jsonfmt
 from depscan.atomic import printable, write_atomic
 from depscan.bounded import TimedOut, run_bounded
+from depscan.output import jsonfmt
+from depscan.source import shown_path
 
 FORMATS = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png", ".pdf": "pdf", ".json": "json"}
 _FILL = {"project": "#cfe2ff", "third_party": "#fff3cd", "stdlib": "#e9ecef"}
@@ -35,14 +36,6 @@ class DiagramError(Exception):
     def __init__(self, message: str, fallback: str | None = None) -> None:
         super().__init__(message)
         self.fallback = fallback
-
-
-def _relative(path: str | None) -> str:
-    """Paths under the current directory are shown relative to it."""
-    if not path:
-        return ""
-    relative = os.path.relpath(path) if os.path.isabs(path) else path
-    return path if relative.startswith("..") else relative
 
 
 def _quote(text: str) -> str:
@@ -110,7 +103,7 @@ def _node(view: nx.DiGraph, node: str) -> str:
         if data.get("collapsed"):
             attributes.append("shape=box3d")
     attributes.insert(0, f"label={_quote(label)}")
-    tooltip = _relative(data.get("path")) or data.get("kind") or ""
+    tooltip = shown_path(data.get("path")) or data.get("kind") or ""
     attributes.append(f"tooltip={_quote(str(tooltip))}")
     return f"{_quote(node)} [{', '.join(attributes)}];"
 

@@ -2,31 +2,22 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from typing import Any
 
-from depscan import __version__, jsonfmt
+from depscan import __version__
 from depscan.analysis.graph import Cycle
 from depscan.analysis.scan import Missing, ScanResult, Site
+from depscan.output import jsonfmt
+from depscan.source import shown_path
 
 SCAN_SCHEMA = "depscan/scan"
 SCAN_SCHEMA_VERSION = 1
 CATEGORIES = ("project", "third_party", "stdlib")
 
 
-def _relative(path: str | None) -> str:
-    if not path:
-        return ""
-    try:
-        relative = os.path.relpath(path)
-    except ValueError:
-        return path
-    return path if relative.startswith("..") else relative  # relative only under the current directory
-
-
 def _where(site: Site) -> str:
-    return f"{_relative(site.path) or site.importer}:{site.line}"
+    return f"{shown_path(site.path) or site.importer}:{site.line}"
 
 
 def summary(result: ScanResult, cycles: Sequence[Cycle]) -> dict[str, int]:
@@ -69,7 +60,7 @@ def scan_text(result: ScanResult, cycles: Sequence[Cycle]) -> str:
         width = max(len(n) for n in names)
         for name in names:
             resolution = result.modules[name]
-            where = _relative(resolution.path) if resolution.path not in (None, "built-in", "frozen") else ""
+            where = shown_path(resolution.path) if resolution.path not in (None, "built-in", "frozen") else ""
             kind = "" if resolution.kind == "source" else f"  [{resolution.kind}]"
             lines.append(f"  {name:<{width}}  {where}{kind}".rstrip())
     if result.missing:
@@ -82,7 +73,7 @@ def scan_text(result: ScanResult, cycles: Sequence[Cycle]) -> str:
         lines += ["", "Dynamic imports (module not known statically):"]
         for module, dynamic in sorted(result.dynamic, key=lambda d: (d[0], d[1].line)):
             path = result.modules[module].path if module in result.modules else module
-            lines.append(f"  {_relative(path)}:{dynamic.line}  {dynamic.via}({dynamic.expression})")
+            lines.append(f"  {shown_path(path)}:{dynamic.line}  {dynamic.via}({dynamic.expression})")
     if result.dead:
         lines += ["", f"Not imported on Python {version} ({interp.platform}):"]
         for _, site in sorted(result.dead, key=lambda d: (d[1].path or "", d[1].line)):
@@ -98,7 +89,7 @@ def scan_text(result: ScanResult, cycles: Sequence[Cycle]) -> str:
         lines += ["", "Diagnostics:"]
         seen: set[str] = set()
         for diagnostic in sorted(result.diagnostics, key=lambda d: (d.path or "", d.line, d.code)):
-            text = f"  {_relative(diagnostic.path) or '<input>'}"
+            text = f"  {shown_path(diagnostic.path) or '<input>'}"
             text += f":{diagnostic.line}" if diagnostic.line else ""
             text += f": {diagnostic.code} {diagnostic.message}"
             if text not in seen:

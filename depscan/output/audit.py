@@ -1,0 +1,226 @@
+"""The audit's reports: text for a terminal, Markdown for a review comment, SARIF for code scanning.
+
+The JSON report is :meth:`depscan.analysis.audit.Audit.to_json`; the HTML page is
+:mod:`depscan.output.audit_html`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from depscan import __version__
+from depscan.analysis.audit import Audit, Changes, Spot
+from depscan.output import sarif
+from depscan.source import shown_path
+
+# --- the text report ---------------------------------------------------------------------------
+
+
+def audit_text(report: Audit) -> str:
+    """The audit for a terminal: a summary, then each section, sorted and deterministic."""
+    lines: list[str] = []
+    summary = report.summary()
+    interp = report.interpreter
+    lines.append(f"# audit of {', '.join(report.targets)} for Python {'.'.join(map(str, interp.version[:3]))}")
+    capabilities = ", ".join(f"{name} ({count})" for name, count in summary["capabilities"].items()) or "none"
+    lines.append(
+        f"{summary['modules']} modules ({summary['audited']} audited), {summary['third_party']} third-party "
+        f"distributions, {summary['vendored']} vendored packages, {summary['opaque']} opaque, "
+        f"{summary['blindspots']} blind spots; capabilities: {capabilities}"
+        + (f"; NOT ANALYSED: {summary['unanalysed']}" if summary["unanalysed"] else "")
+    )
+
+    def section(title: str, rows: list[str]) -> None:
+        lines.append("")
+        lines.append(f"{title}:")
+        lines.extend(f"  {row}" for row in rows) if rows else lines.append("  (none)")
+
+    if report.unanalysed:
+        section("Not analysed (what these modules import and do is unknown)", [_spot_row(s) for s in report.unanalysed])
+    third = {}
+    for entry in report.inventory:
+        if entry.distribution:
+            third[entry.distribution] = (
+                f"{entry.distribution} {entry.version or '?'}  ({entry.license or 'licence unknown'})"
+            )
+    section("Third-party distributions", sorted(third.values(), key=str.lower))
+    by_category: dict[str, int] = {}
+    for entry in report.inventory:
+        key = "audited" if entry.audited else entry.category or "missing"
+        by_category[key] = by_category.get(key, 0) + 1
+    section("Modules", [f"{count:>5}  {key}" for key, count in sorted(by_category.items())])
+    section(
+        "Vendored packages",
+        [
+            f"{v.package} {v.version or '(no version declared)'}  as {v.module}  {shown_path(v.path)}"
+            for v in report.vendored
+        ],
+    )
+    section("Opaque code", [_spot_row(s) for s in report.opaque])
+    section("What static analysis cannot see", [_spot_row(s) for s in report.blindspots])
+    rows = []
+    for reach in report.capabilities:
+        hops = " -> ".join(
+            f"{name}" + (f" ({shown_path(site.path)}:{site.line})" if site is not None else "")
+            for name, site in reach.chain
+        )
+        rows.append(
+            f"{reach.capability:<16} {reach.module}: {hops}" + (f"  [{reach.via}]" if reach.via not in hops else "")
+        )
+    section("Capabilities (shortest chain)", rows)
+    section(
+        "Portability",
+        [
+            f"{p.module}: {p.status} in {p.since} (target {p.version})"
+            + (f"; use {p.replacement}" if p.replacement else "")
+            + "  "
+            + ", ".join(f"{shown_path(s.path)}:{s.line}" for s in p.sites[:3])
+            for p in report.portability
+        ]
+        + [f"{s['module']} shadows {', '.join(s['hides'])}" for s in report.shadowing],
+    )
+    section("Diagnostics", [str(d) for d in report.diagnostics])
+    return "\n".join(lines) + "\n"
+
+
+def _spot_row(spot: Spot) -> str:
+    where = f"{shown_path(spot.path)}:{spot.line}" if spot.line else shown_path(spot.path) or spot.module
+    target = f"  [{spot.target}]" if spot.target else ""
+    return f"{spot.kind:<18} {where}  {spot.detail}{target}"
+
+
+def changes_text(changes: Changes) -> str:
+    lines = ["", "Changes since the baseline:"]
+
+    def part(title: str, rows: list[str]) -> None:
+        lines.append(f"  {title}: " + ("none" if not rows else ""))
+        lines.extend(f"    {row}" for row in rows)
+
+    part("modules added", changes.modules_added)
+    part("modules removed", changes.modules_removed)
+    part(
+        "new capabilities",
+        [
+            f"{c['capability']} {c['module']}: " + " -> ".join(h["module"] for h in c["chain"])
+            for c in changes.capabilities
+        ],
+    )
+    part(
+        "new opaque code",
+        [f"{o['kind']} {o['module']}" + (f" [{o['target']}]" if o["target"] else "") for o in changes.opaque],
+    )
+    part(
+        "new blind spots",
+        [f"{b['kind']} {shown_path(b['path'])}:{b['line']}  {b['detail']}" for b in changes.blindspots],
+    )
+    part("new portability problems", [f"{p['module']} {p['status']} in {p['version']}" for p in changes.portability])
+    part("vendored versions", [f"{v['package']} {v['before']} -> {v['after']}" for v in changes.versions])
+    return "\n".join(lines) + "\n"
+
+
+# --- Markdown and SARIF ------------------------------------------------------------------------
+
+
+def audit_markdown(report: Audit, changes: Changes | None = None) -> str:
+    """For a review comment: the summary, then tables."""
+    summary = report.summary()
+
+    def cell(value: Any) -> str:
+        return str(value if value is not None else "").replace("|", "\\|").replace("\n", " ")
+
+    def table(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
+        out = ["", f"### {title}", ""]
+        if not rows:
+            return [*out, "None."]
+        out.append("| " + " | ".join(header) + " |")
+        out.append("|" + "---|" * len(header))
+        out += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+        return out
+
+    capabilities = ", ".join(f"**{name}** {count}" for name, count in summary["capabilities"].items()) or "none"
+    lines = [
+        f"## depscan audit of {', '.join(f'`{t}`' for t in report.targets)}",
+        "",
+        f"{summary['modules']} modules ({summary['audited']} audited), {summary['third_party']} third-party "
+        f"distributions, {summary['vendored']} vendored, {summary['opaque']} opaque, {summary['blindspots']} blind "
+        f"spots. Capabilities: {capabilities}."
+        + (f" **Not analysed: {summary['unanalysed']}.**" if summary["unanalysed"] else ""),
+    ]
+    if report.unanalysed:
+        lines += table(
+            "Not analysed",
+            ("module", "where", "why"),
+            [(s.module, f"`{shown_path(s.path)}`", s.detail) for s in report.unanalysed],
+        )
+    third = sorted({(e.distribution, e.version, e.license) for e in report.inventory if e.distribution}, key=str)
+    lines += table("Third-party distributions", ("distribution", "version", "licence"), third)
+    lines += table(
+        "Vendored packages",
+        ("package", "version", "module"),
+        [(v.package, v.version, v.module) for v in report.vendored],
+    )
+    spot_rows = [(s.kind, f"`{shown_path(s.path)}:{s.line}`", s.detail) for s in [*report.opaque, *report.blindspots]]
+    lines += table("Opaque code and blind spots", ("kind", "where", "what"), spot_rows)
+    lines += table(
+        "Capabilities",
+        ("capability", "module", "chain"),
+        [(r.capability, r.module, " → ".join(name for name, _ in r.chain)) for r in report.capabilities],
+    )
+    lines += table(
+        "Portability",
+        ("module", "status", "target", "replacement"),
+        [(p.module, f"{p.status} in {p.since}", p.version, p.replacement) for p in report.portability],
+    )
+    if changes is not None:
+        lines += ["", "### Changes since the baseline", ""]
+        lines += [f"- modules added: {', '.join(changes.modules_added) or 'none'}"]
+        lines += [f"- modules removed: {', '.join(changes.modules_removed) or 'none'}"]
+        lines += [f"- new capability **{c['capability']}** in `{c['module']}`" for c in changes.capabilities]
+        lines += [f"- new opaque code: {o['kind']} `{o['module']}`" for o in changes.opaque]
+        lines += [f"- new blind spot: {b['kind']} in `{b['module']}`" for b in changes.blindspots]
+        lines += [f"- vendored {v['package']}: {v['before']} → {v['after']}" for v in changes.versions]
+    return "\n".join(lines) + "\n"
+
+
+def audit_sarif(report: Audit) -> str:
+    """SARIF 2.1.0: opaque code and blind spots as warnings, capabilities and portability as notes."""
+    rules: dict[str, sarif.Rule] = {}
+    results: list[sarif.Result] = []
+
+    def add(rule: str, level: str, message: str, path: str | None, line: int, description: str) -> None:
+        rules.setdefault(rule, sarif.Rule(rule, description))
+        # A place inside an archive, or gone since, is not a file code scanning can show.
+        place = path if path and os.path.exists(path) else None
+        results.append(sarif.Result(rule, level, message, place, line if place else 0))
+
+    for spot in report.unanalysed:
+        add("unanalysed", "error", f"{spot.module}: {spot.detail}", spot.path, spot.line, "a module not analysed")
+    for spot in report.opaque:
+        add(f"opaque/{spot.kind}", "warning", f"{spot.module}: {spot.detail}", spot.path, spot.line, "opaque code")
+    for spot in report.blindspots:
+        add(f"blindspot/{spot.kind}", "warning", spot.detail, spot.path, spot.line, "what static analysis cannot see")
+    for reach in report.capabilities:
+        chain = " -> ".join(name for name, _ in reach.chain)
+        first = next((site for _, site in reach.chain if site is not None), None)
+        module = report.scan.modules.get(reach.module)
+        add(
+            f"capability/{reach.capability}",
+            "note",
+            f"{reach.module} reaches {reach.capability}: {chain}",
+            first.path if first else module.path if module is not None else None,
+            first.line if first else 0,
+            f"reaches the {reach.capability} capability",
+        )
+    for issue in report.portability:
+        for site in issue.sites[:1]:
+            add(
+                f"portability/{issue.status}",
+                "warning" if issue.status == "removed" else "note",
+                f"{issue.module} is {issue.status} in Python {issue.since} (target {issue.version})",
+                site.path,
+                site.line,
+                f"a module {issue.status} in a target Python version",
+            )
+    return sarif.sarif("depscan audit", __version__, rules, results)
