@@ -15,6 +15,7 @@ import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import click
 import pytest
@@ -322,7 +323,8 @@ def test_the_audited_tree_cannot_replace_the_auditors_configuration(tmp_path: Pa
 def test_each_fail_condition_is_met_by_its_own_change(condition: str, part: str) -> None:
     nothing = Changes([], [], [], [], [], [], [{"name": "pkg", "old": "1", "new": "2"}])
     assert nothing.conditions() == set()  # a vendored version changed: no condition names it
-    assert replace(nothing, **{part: [{"any": "change"}]}).conditions() == {condition}
+    changed: dict[str, Any] = {part: [{"any": "change"}]}  # the parts hold rows (dicts) or names
+    assert replace(nothing, **changed).conditions() == {condition}
 
 
 def test_the_command_line_offers_every_fail_condition() -> None:

@@ -62,6 +62,7 @@ def test_every_vendored_package_is_found_and_its_declared_version_is_pip_s(repor
 def test_golden_facts(report: Audit) -> None:
     from importlib.metadata import version
 
+    assert VENDOR is not None  # the report fixture skips without it
     installed = version("pip")  # read from its metadata: pip itself is not imported
     if installed != PINNED_PIP:
         pytest.skip(f"golden facts are for pip {PINNED_PIP}, not {installed}")

@@ -13,9 +13,10 @@ import pytest
 from conftest import FIXTURES
 from depscan.extract.bytecode import KNOWN_MAGIC, extract_bytecode
 from depscan.extract.walker import extract_file
+from depscan.model.records import ImportRecord
 
 
-def _key(record):  # type: ignore[no-untyped-def]
+def _key(record: ImportRecord) -> tuple[str, str | None, int, tuple[str, ...], int]:
     return (record.kind, record.module, record.level, tuple(n.name for n in record.names), record.line)
 
 
@@ -97,7 +98,9 @@ def test_pycache_name(tmp_path: Path) -> None:
     cache.mkdir()
     source = tmp_path / "tool.py"
     source.write_text("import json\n")
-    compiled = Path(py_compile.compile(str(source), doraise=True))
+    written = py_compile.compile(str(source), doraise=True)
+    assert written is not None  # None only for an error that doraise=True raises
+    compiled = Path(written)
     assert compiled.parent.name == "__pycache__"
     result = extract_file(compiled)
     assert result.module == "tool"

@@ -110,9 +110,9 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 # --- serialisation ------------------------------------------------------------------
 
 
-def _all_subclasses(cls: type) -> set[type]:
+def _all_subclasses(cls: type[object]) -> set[type[object]]:
     """The subclasses of ``cls`` their modules define (``slots=True`` leaves the class it replaced behind)."""
-    found = set()
+    found: set[type[object]] = set()
     for sub in cls.__subclasses__():
         if getattr(sys.modules[sub.__module__], sub.__name__, None) is sub:
             found.add(sub)
@@ -240,6 +240,7 @@ def test_every_model_field_is_kept() -> None:
     )
     values = (extraction, record, record.context, facts, extraction.dynamic[0], extraction.diagnostics[0])
     for value, default in zip(values, defaults, strict=True):
+        assert dataclasses.is_dataclass(value)
         for f in dataclasses.fields(value):
             assert getattr(value, f.name) != getattr(default, f.name), f"{type(value).__name__}.{f.name}"
     assert round_trip(extraction) == extraction
@@ -941,7 +942,7 @@ def test_a_database_busy_while_another_process_closes_it_is_waited_for(
     directory = tmp_path / "cache"
     keys = _populated(directory, tmp_path, 5)
     connect = ExtractionCache._connect
-    refusals = []
+    refusals: list[int] = []
 
     def busy_at_first(self: ExtractionCache) -> sqlite3.Connection:
         if len(refusals) < busy_times:
@@ -956,7 +957,7 @@ def test_a_database_busy_while_another_process_closes_it_is_waited_for(
 
 
 def test_another_error_at_open_is_not_waited_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    calls = []
+    calls: list[int] = []
 
     def read_only(self: ExtractionCache) -> sqlite3.Connection:
         calls.append(1)

@@ -12,14 +12,18 @@ import re
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from conftest import FIXTURES
-from depscan.analysis.check import CheckSettings, check
+from depscan.analysis.check import check
+from depscan.analysis.project import CheckSettings
 from depscan.cli import cli
+from depscan.extract.walker import extract_file
+from depscan.model.records import Extraction
 from depscan.resolve.describe import describe
 
 PROJECT = FIXTURES / "check" / "proj"
@@ -568,6 +572,16 @@ _TAKES_NAMES = {
 }
 
 
+def _counting(read: list[str]) -> Callable[[str, str | None, bool | None, int | None], Extraction]:
+    """The scan's ``extract_file``, noting in ``read`` each path the scan reads itself."""
+
+    def counted(path: str, module: str | None, is_package: bool | None, max_bytes: int | None) -> Extraction:
+        read.append(path)
+        return extract_file(path, module, is_package, max_bytes)
+
+    return counted
+
+
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_roots_scanned_as_their_extractions_come_are_scanned_alike(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str
@@ -576,7 +590,6 @@ def test_roots_scanned_as_their_extractions_come_are_scanned_alike(
     names from are in: the findings are those of scanning them all at the end, and no file is
     read twice (the scan would read a module it takes names from itself, were it not in yet)."""
     import depscan.analysis.scan as scan_module
-    import depscan.perf.early as early_module
     import depscan.perf.parallel as parallel
 
     for relative, text in _TAKES_NAMES.items():
@@ -585,13 +598,7 @@ def test_roots_scanned_as_their_extractions_come_are_scanned_alike(
     monkeypatch.setattr(parallel, "PARALLEL_BYTES", 1)
     monkeypatch.setattr(parallel, "CHUNK_FILES", 1)  # a chunk for each file: many moments to scan at
     read: list[str] = []
-    extract_file = scan_module.extract_file
-
-    def counted(path: str, *args: object, **kwargs: object) -> object:
-        read.append(path)
-        return extract_file(path, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(scan_module, "extract_file", counted)
+    monkeypatch.setattr(scan_module, "extract_file", _counting(read))
     early = json.loads(run("--format", "json", "-j", jobs, cwd=tmp_path)[1])
     assert [p for p in read if str(tmp_path) in p] == []
     scanned_now: list[str] = []
@@ -607,7 +614,6 @@ def test_roots_scanned_as_their_extractions_come_are_scanned_alike(
         ("pkg/sub/inner.py", 1, "definitely_missing_x"),
         ("tool.py", 1, "pkg.users.nope_d"),
     }
-    assert early_module._EarlyScan  # what the two runs differ in
 
 
 def test_a_root_waits_for_the_roots_it_takes_names_from(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -617,7 +623,6 @@ def test_a_root_waits_for_the_roots_it_takes_names_from(tmp_path: Path, monkeypa
     when the whole chain it takes names from is in."""
     import depscan.analysis.scan as scan_module
     from depscan.analysis.scan import Scanner, ScanOptions
-    from depscan.extract.walker import extract_file
     from depscan.perf.early import _EarlyScan
     from depscan.resolve.resolver import Resolver, build_search_path
 
@@ -625,7 +630,7 @@ def test_a_root_waits_for_the_roots_it_takes_names_from(tmp_path: Path, monkeypa
         (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / relative).write_text(text)
     read: list[str] = []
-    monkeypatch.setattr(scan_module, "extract_file", lambda path, *a, **k: read.append(path) or extract_file(path, *a))
+    monkeypatch.setattr(scan_module, "extract_file", _counting(read))
     interp = describe(sys.executable)
     scanner = Scanner(interp, Resolver(interp, build_search_path(interp, [str(tmp_path)])), ScanOptions(max_depth=0))
     names = {

@@ -264,7 +264,7 @@ def test_an_output_name_planted_by_the_tree_is_neither_followed_nor_waited_on(tm
     os.mkfifo(repo / "report.sarif")
     depscan = os.path.join(os.path.dirname(sys.executable), "depscan")
     done = subprocess.run(
-        [depscan, "check", "--no-cache", "-o", "report.txt"], cwd=repo, capture_output=True, timeout=60
+        [depscan, "check", "--no-cache", "-o", "report.txt"], cwd=repo, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 1
     assert outside.read_text() == "echo hello\n"

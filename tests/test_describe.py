@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -54,12 +55,12 @@ print(json.dumps({
 _BARE_PATH = "import sys, json; print(json.dumps([p for p in sys.path if p]))"
 
 
-def _ask(python: str, tmp_path: Path) -> dict[str, object]:
+def _ask(python: str, tmp_path: Path) -> dict[str, Any]:
     env = {"PATH": os.defpath, "HOME": str(Path.home())}
     done = subprocess.run(
         [python, "-E", "-c", _ASK], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60, check=True
     )
-    answer: dict[str, object] = json.loads(done.stdout)
+    answer: dict[str, Any] = json.loads(done.stdout)  # decoded JSON
     bare = subprocess.run(
         [python, "-E", "-s", "-S", "-c", _BARE_PATH], capture_output=True, text=True, cwd=tmp_path, timeout=60
     )
@@ -73,7 +74,7 @@ def _agree(python: str, tmp_path: Path) -> None:
     assert list(interp.version) == real["version"]
     assert interp.base_prefix == real["base_prefix"]
     assert interp.prefix == real["prefix"]
-    assert list(dict.fromkeys(interp.sys_path)) == list(dict.fromkeys(real["sys_path"]))  # type: ignore[arg-type]
+    assert list(dict.fromkeys(interp.sys_path)) == list(dict.fromkeys(real["sys_path"]))
     if real["site"] is not None:  # 2.7's virtualenv-less site has getsitepackages too
         assert list(interp.site_dirs) == real["site"]
     assert interp.user_site == real["user_site"]

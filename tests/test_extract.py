@@ -6,6 +6,7 @@ what must be extracted from that line.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -504,7 +505,7 @@ def test_relative_import_in_class_is_mangled() -> None:
 
 # --- bodies the walk passes by ------------------------------------------------------------
 
-QUIET_BODY_CASES = {
+QUIET_BODY_CASES: dict[str, tuple[bytes, Callable[[Extraction], bool]]] = {
     "alias-call": (
         b"import importlib\nload = importlib.import_module\ndef f():\n    return load('plugin')\n",
         lambda e: [r.module for r in e.imports if r.kind == "call"] == ["plugin"],

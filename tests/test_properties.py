@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import itertools
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -374,7 +375,16 @@ def emit_leaf(program: Program, leaf: tuple[Any, ...], indent: int, ctx: Ctx, de
     prefix = "@register(" if decorator else ""
     col = 4 * indent + 1 + len(prefix)
 
-    def record(kind: str, module: str | None, raw: str, level: int, names=(), alias=None, via=None, statement=None):
+    def record(
+        kind: str,
+        module: str | None,
+        raw: str,
+        level: int,
+        names: Iterable[tuple[str, str | None]] = (),
+        alias: str | None = None,
+        via: str | None = None,
+        statement: str | None = None,
+    ) -> None:
         program.records.append(
             ExpectedRecord(kind, module, raw, level, tuple(names), alias, via, line, col, ctx, statement)
         )
@@ -460,7 +470,9 @@ def emit_compound(program: Program, node: tuple[Any, ...], indent: int, ctx: Ctx
         program.tries += 1
         return program.tries
 
-    def if_else(test: str, condition: str, negated: str, body, orelse) -> None:
+    def if_else(
+        test: str, condition: str, negated: str, body: list[tuple[Any, ...]], orelse: list[tuple[Any, ...]] | None
+    ) -> None:
         out(f"{pad}if {test}:")
         emit_block(program, body, indent + 1, ctx.cond(condition))
         if orelse is not None:
@@ -647,8 +659,8 @@ def check_program(program: Program, result: Extraction) -> None:
     assert [(d.line, d.col, d.via, d.expression) for d in actual_dynamic] == [
         (d.line, d.col, d.via, d.expression) for d in expected_dynamic
     ], source
-    for got, want in zip(actual_dynamic, expected_dynamic, strict=True):
-        assert actual_context_fields(got.context, want.ctx) == context_fields(want.ctx), source
+    for got_dynamic, want_dynamic in zip(actual_dynamic, expected_dynamic, strict=True):
+        assert actual_context_fields(got_dynamic.context, want_dynamic.ctx) == context_fields(want_dynamic.ctx), source
 
     check_try_grouping(
         [(want.ctx, got.context) for got, want in zip(actual, expected, strict=True)]
@@ -890,7 +902,7 @@ def real_results(expression: str, known: tuple[int, ...], fillers: range) -> set
     return results
 
 
-class _VersionInfo(tuple):
+class _VersionInfo(tuple[Any, ...]):
     major = property(lambda self: self[0])
     minor = property(lambda self: self[1])
     micro = property(lambda self: self[2])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -20,30 +21,30 @@ from depscan.resolve.resolver import Resolution, Resolver, build_search_path
 EXT = ".cpython-311-x86_64-linux-gnu.so"
 
 
-def interpreter(sys_path: list[Path] = (), site_dirs: list[Path] = (), **extra: object) -> Interpreter:  # type: ignore[assignment]
-    fields: dict[str, object] = {
-        "executable": "/nonexistent/python3.11",
-        "version": (3, 11, 7),
-        "implementation": "cpython",
-        "platform": "linux",
-        "os_name": "posix",
-        "prefix": "/nonexistent",
-        "exec_prefix": "/nonexistent",
-        "base_prefix": "/nonexistent",
-        "base_exec_prefix": "/nonexistent",
-        "sys_path": tuple(str(p) for p in sys_path),
-        "builtin": frozenset({"sys", "builtins", "_imp", "posix"}),
-        "frozen": frozenset({"zipimport", "__phello__", "__phello__.__init__", "__phello__.spam"}),
-        "stdlib_names": frozenset({"sys", "os", "random", "json", "zipimport"}),
-        "stdlib_dirs": (),
-        "extension_suffixes": (EXT, ".abi3.so", ".so"),
-        "site_dirs": tuple(str(p) for p in site_dirs),
-    }
-    fields.update(extra)
-    return Interpreter(**fields)  # type: ignore[arg-type]
+def interpreter(
+    sys_path: Sequence[Path] = (), site_dirs: Sequence[Path] = (), version: tuple[int, ...] = (3, 11, 7)
+) -> Interpreter:
+    return Interpreter(
+        executable="/nonexistent/python3.11",
+        version=version,
+        implementation="cpython",
+        platform="linux",
+        os_name="posix",
+        prefix="/nonexistent",
+        exec_prefix="/nonexistent",
+        base_prefix="/nonexistent",
+        base_exec_prefix="/nonexistent",
+        sys_path=tuple(str(p) for p in sys_path),
+        builtin=frozenset({"sys", "builtins", "_imp", "posix"}),
+        frozen=frozenset({"zipimport", "__phello__", "__phello__.__init__", "__phello__.spam"}),
+        stdlib_names=frozenset({"sys", "os", "random", "json", "zipimport"}),
+        stdlib_dirs=(),
+        extension_suffixes=(EXT, ".abi3.so", ".so"),
+        site_dirs=tuple(str(p) for p in site_dirs),
+    )
 
 
-def resolver(paths: list[Path] = (), site_dirs: list[Path] = (), project: Path | None = None) -> Resolver:  # type: ignore[assignment]
+def resolver(paths: Sequence[Path] = (), site_dirs: Sequence[Path] = (), project: Path | None = None) -> Resolver:
     interp = interpreter(site_dirs=site_dirs)
     search = build_search_path(interp, [str(p) for p in paths], project_root=str(project) if project else None)
     return Resolver(interp, search)

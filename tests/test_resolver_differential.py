@@ -201,7 +201,7 @@ DISTUTILS_LOADER = "_distutils_hack.DistutilsMetaFinder.spec_for_distutils.<loca
 
 
 def _sys_modules_alias(name: str, real: dict[str, Any], res: Resolution, diffs: dict[str, Any]) -> bool:
-    return real["found"] and real["spec_name"] != name
+    return bool(real["found"]) and real["spec_name"] != name
 
 
 def _runtime_meta_path(name: str, real: dict[str, Any], res: Resolution, diffs: dict[str, Any]) -> bool:
@@ -548,8 +548,11 @@ def _stdlib_sample() -> list[str]:
     """
     import _imp
 
-    frozen = sorted(getattr(_imp, "_frozen_module_names", tuple)())
     everything = sorted(sys.stdlib_module_names)
+    if hasattr(_imp, "_frozen_module_names"):
+        frozen = sorted(_imp._frozen_module_names())
+    else:  # before 3.11 no list: the stdlib's frozen modules are importlib's and zipimport
+        frozen = [name for name in everything if _imp.is_frozen(name)]
     special = {*sys.builtin_module_names, *frozen}
     others = [n for n in everything if n not in special]
     return [*frozen, *(n for n in everything if n in special), *others[::STDLIB_STRIDE]]
@@ -808,7 +811,11 @@ def test_resolver_agrees_with_the_real_import_system(
     environment: Environment, names: list[str], depscan_run: DepscanRun, oracle_run: OracleRun
 ) -> None:
     env = environment
-    assert len(names) >= 350, len(names)
+    # The environment's own names are the same on every Python; the stdlib's sample is smaller before
+    # 3.11, which freezes only importlib and zipimport. Each part large enough that a lost source shows.
+    sample = set(_stdlib_sample())
+    own = [name for name in names if name not in sample]
+    assert len(own) >= 220 and len(sample) >= 120, (len(own), len(sample))
     excused: dict[str, list[str]] = {}
     unexpected: list[str] = []
     still_known: set[str] = set()
