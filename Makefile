@@ -5,12 +5,18 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.depscan-installed
+RUNTIME := $(VENV)/.depscan-runtime
 
 .PHONY: setup graphviz chromium test test-all test-fast demo lint bench clean
 
-$(STAMP): pyproject.toml
+# What depscan itself needs (make demo), then what the tests, linters and benchmarks need too.
+$(RUNTIME): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "depscan needs Python 3.10 or newer; run make PYTHON=/path/to/python3.x")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	@touch $@
+
+$(STAMP): $(RUNTIME)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,dev,bench]'
 	@touch $@
 
@@ -66,7 +72,7 @@ test-all: graphviz chromium
 test-fast: setup
 	$(BIN)/python -m pytest -m "not slow"
 
-demo: $(STAMP) graphviz
+demo: $(RUNTIME) graphviz
 	@mkdir -p out
 	@echo "\$$ depscan examples/weather/main.py --path examples/weather/vendor/units.zip --graph out/weather.svg"
 	@$(BIN)/depscan examples/weather/main.py --path examples/weather/vendor/units.zip --graph out/weather.svg
