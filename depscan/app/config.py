@@ -41,18 +41,15 @@ wrong type, a rule that is not in the catalogue (``depscan codes``), a
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
 from types import MappingProxyType
 from typing import Any, Literal
 
 from depscan.errors import DepscanError
-from depscan.model.diagnostics import CATALOGUE
 from depscan.resolve.interpreter import plausible_version
 from depscan.source import is_inside, shown_path
 
@@ -229,6 +226,10 @@ def _type_name(value: object) -> str:
         return "array"
     if isinstance(value, dict):
         return "table"
+    # Only a message needs these: imported here, not when every command starts (as difflib and
+    # the catalogue below), to keep a warm run's start-up short.
+    from datetime import date, datetime, time
+
     if isinstance(value, datetime):
         return "datetime"
     if isinstance(value, date):
@@ -243,6 +244,8 @@ def _hint(word: str, choices: tuple[str, ...] | list[str]) -> str:
     dashed = word.replace("_", "-").lower()
     if dashed in choices:
         return f" (did you mean {dashed!r}?)"
+    import difflib
+
     close = difflib.get_close_matches(word, choices, n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
@@ -359,6 +362,8 @@ class _Parser:
     def rules(self, table: object) -> Mapping[str, RuleSeverity]:
         if not isinstance(table, dict):
             raise self.fail(f"'rules' must be a table, not {_type_name(table)}")
+        from depscan.model.diagnostics import CATALOGUE
+
         codes = {entry.name: code for code, entry in CATALOGUE.items()}
         names = sorted(codes)
         rules: dict[str, RuleSeverity] = {}

@@ -20,6 +20,8 @@ from depscan.output.formats import RENDERED, diagram_format, diagram_problem
 if TYPE_CHECKING:
     from depscan.analysis.graph import Cycle
     from depscan.analysis.scan import ScanResult
+    from depscan.model.conditions import Target
+    from depscan.resolve.interpreter import Interpreter
 
 # The analysis and the formats are imported inside the functions below, after the stored
 # answer was looked for: a warm run answers in a tenth of a second, and they would add a third.
@@ -112,7 +114,7 @@ def scan_program(settings_: Settings, progress: Progress | None = None) -> ScanR
             max_depth=options.max_depth,
             include=options.include,
             exclude=options.exclude,
-            target=settings_.target(interp),
+            target=_target(settings_, interp),
             read=partial(extract_cached, cache) if cache is not None else None,
         )
         return scan(
@@ -128,6 +130,20 @@ def scan_program(settings_: Settings, progress: Progress | None = None) -> ScanR
     finally:
         if cache is not None:
             cache.close()
+
+
+def _target(settings_: Settings, interp: Interpreter) -> Target | None:
+    """What guards are evaluated for: the one version and platform the code runs on, unknown where
+    the configuration and options name several; None (the interpreter's own) when they name none."""
+    from depscan.model.conditions import Target
+
+    if not settings_.versions and not settings_.platforms:
+        return None
+    versions: set[tuple[int, ...]] = set(settings_.versions) or {interp.version[:2]}
+    platforms = set(settings_.platforms) or {interp.platform}
+    version = next(iter(versions)) if len(versions) == 1 else None
+    platform = next(iter(platforms)) if len(platforms) == 1 else None
+    return Target.for_platform(version, platform, interp.implementation)
 
 
 def why(options: Options, module: str, progress: Progress | None = None) -> Outcome:

@@ -20,7 +20,6 @@ from pathlib import Path
 
 from depscan.app.config import Config, find_project_root, load_config
 from depscan.errors import UsageError
-from depscan.model.conditions import Target
 from depscan.resolve.interpreter import Choice, Interpreter, choose_executable, table_version
 
 FAST_PATHS_VARIABLE = "DEPSCAN_FAST_PATHS"
@@ -85,18 +84,6 @@ class Settings:
         from depscan.resolve.describe import interpreter_of
 
         return interpreter_of(self.choice(), self.options.probe_python)
-
-    def target(self, interp: Interpreter) -> Target | None:
-        """What guards are evaluated for in a scan: the one version and platform the code runs
-        on, unknown where the configuration names several; None (the interpreter's own) when
-        it names none."""
-        if not self.versions and not self.platforms:
-            return None
-        versions: set[tuple[int, ...]] = set(self.versions) or {interp.version[:2]}
-        platforms = set(self.platforms) or {interp.platform}
-        version = next(iter(versions)) if len(versions) == 1 else None
-        platform = next(iter(platforms)) if len(platforms) == 1 else None
-        return Target.for_platform(version, platform, interp.implementation)
 
 
 def settings(command: str, options: Options, config_from: str | None = None) -> Settings:
