@@ -44,6 +44,15 @@ def read_bytes(
     most ``max_bytes`` are read, even from a file that grows while it is read;
     with ``head``, a larger file is not refused: its first ``max_bytes`` are the answer.
     """
+    read = read_with_stat(path, max_bytes, head=head)
+    return read if isinstance(read, Diagnostic) else read[0]
+
+
+def read_with_stat(
+    path: str | os.PathLike[str], max_bytes: int | None = DEFAULT_MAX_BYTES, *, head: bool = False
+) -> tuple[bytes, os.stat_result] | Diagnostic:
+    """:func:`read_bytes`, with the file's ``fstat`` taken before it was read (what the extraction
+    cache records: a write after it moves the file's time on)."""
     name = os.fspath(path)
     try:
         fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
@@ -60,10 +69,10 @@ def read_bytes(
             return too_large(name, info.st_size, max_bytes)
         data = _read_at_most(fd, max_bytes)
         if head:
-            return data[:max_bytes]
+            return data[:max_bytes], info
         if max_bytes is not None and len(data) > max_bytes:
             return too_large(name, len(data), max_bytes)
-        return data
+        return data, info
     except OSError as exc:
         return Diagnostic("DS012", _os_reason(exc), name)
     finally:

@@ -7,8 +7,9 @@ never the audited tree's own: a tree cannot widen its own audit.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
+from typing import Any
 
 from depscan.analysis.audit import Audit, BaselineError, Changes, audit, compare, load_baseline
 from depscan.analysis.scan import ScanOptions
@@ -84,20 +85,29 @@ def run_audit(options: Options, baseline: str | None = None, fail_on: Sequence[s
 
 
 def _formatted(report: Audit, changes: Changes | None, output_format: str, notes: list[str]) -> str:
-    if output_format in ("json", "html"):
-        document = report.to_json()
-        if changes is not None:
-            document["changes"] = changes.to_json()
-        if output_format == "json":
-            return jsonfmt.dumps(document)
-        from depscan.output.audit_html import audit_html
+    """The report in one of the formats; the HTML page with the diagram (a note when there is none)."""
+    changes_part = changes_text(changes) if changes is not None else ""
+    formats: dict[str, Callable[[], str]] = {
+        "text": lambda: audit_text(report) + changes_part,
+        "json": lambda: jsonfmt.dumps(_document(report, changes)),
+        "markdown": lambda: audit_markdown(report, changes),
+        "sarif": lambda: audit_sarif(report),
+        "html": lambda: _html(report, changes, notes),
+    }
+    return formats[output_format]()
 
-        return audit_html(document, _audit_svg(report, notes))
-    if output_format == "markdown":
-        return audit_markdown(report, changes)
-    if output_format == "sarif":
-        return audit_sarif(report)
-    return audit_text(report) + (changes_text(changes) if changes is not None else "")
+
+def _document(report: Audit, changes: Changes | None) -> dict[str, Any]:
+    document = report.to_json()
+    if changes is not None:
+        document["changes"] = changes.to_json()
+    return document
+
+
+def _html(report: Audit, changes: Changes | None, notes: list[str]) -> str:
+    from depscan.output.audit_html import audit_html
+
+    return audit_html(_document(report, changes), _audit_svg(report, notes))
 
 
 def _audit_svg(report: Audit, notes: list[str]) -> str | None:

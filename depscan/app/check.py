@@ -42,23 +42,10 @@ def check(options: Options) -> Outcome:
 
     from depscan.analysis.check import Extractions, Plain
     from depscan.analysis.check import check as check_files
-    from depscan.analysis.project import CheckSettings, walk
+    from depscan.analysis.project import walk
 
     config = merged.config
-    check_settings = CheckSettings(
-        root=config.root,
-        source_roots=config.source_roots,
-        paths=merged.paths,
-        exclude=config.exclude,
-        ignore_missing=config.ignore_missing,
-        versions=merged.versions,
-        platforms=merged.platforms,
-        check_type_checking=config.check_type_checking,
-        rules=dict(config.rules),
-        use_pythonpath=not options.no_pythonpath,
-        known_first_party=config.known_first_party,
-        dependency_mapping=dict(config.dependency_mapping),
-    )
+    check_settings = merged.check_settings()
     if merged.fast:
         from depscan.perf.early import begin
 

@@ -17,10 +17,14 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from depscan.app.config import Config, find_project_root, load_config
 from depscan.errors import UsageError
 from depscan.resolve.interpreter import Choice, Interpreter, choose_executable, table_version
+
+if TYPE_CHECKING:
+    from depscan.analysis.project import CheckSettings
 
 FAST_PATHS_VARIABLE = "DEPSCAN_FAST_PATHS"
 """``DEPSCAN_FAST_PATHS=0`` switches every fast path off: no stored answers, no extraction cache,
@@ -78,6 +82,26 @@ class Settings:
     def choice(self) -> Choice:
         """The target interpreter's path (or version), chosen; nothing is run."""
         return choose_executable(self.options.python, self.start, _path(self.project), self.config.python)
+
+    def check_settings(self) -> CheckSettings:
+        """What the check's analysis needs of these settings."""
+        from depscan.analysis.project import CheckSettings
+
+        config = self.config
+        return CheckSettings(
+            root=config.root,
+            source_roots=config.source_roots,
+            paths=self.paths,
+            exclude=config.exclude,
+            ignore_missing=config.ignore_missing,
+            versions=self.versions,
+            platforms=self.platforms,
+            check_type_checking=config.check_type_checking,
+            rules=dict(config.rules),
+            use_pythonpath=not self.options.no_pythonpath,
+            known_first_party=config.known_first_party,
+            dependency_mapping=dict(config.dependency_mapping),
+        )
 
     def interpreter(self) -> Interpreter:
         """The target Python, described (or, with ``--probe-python``, asked)."""

@@ -47,10 +47,12 @@ from typing import Any, Final, Literal, TypeAlias
 from depscan import DEFAULT_MAX_BYTES, __version__, trust
 from depscan.extract import walker
 from depscan.fingerprint import code_fingerprint
+from depscan.model.diagnostics import Diagnostic
 from depscan.model.records import (
     Extraction,
 )
 from depscan.perf.codec import CacheError, decode_extraction, encode_extraction
+from depscan.source import read_with_stat
 
 __all__ = [
     "DATABASE_NAME",
@@ -132,32 +134,11 @@ def _is_busy(exc: sqlite3.OperationalError) -> bool:
 
 
 def _read_regular(path: str, max_bytes: int | None) -> tuple[bytes, os.stat_result] | None:
-    """A regular file's bytes and its ``fstat`` taken before reading them, or None.
-
-    Opened non-blocking, as :func:`depscan.source.read_bytes` does, so a FIFO is
-    refused without waiting. Stat-before-read is what makes the recorded stat
-    safe: a write after it moves the file's time on.
-    """
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
-    try:
-        fd = os.open(path, flags)
-    except (OSError, ValueError):
-        return None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or (max_bytes is not None and info.st_size > max_bytes):
-            return None
-        chunks = []
-        while True:
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                break
-            chunks.append(chunk)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-    return b"".join(chunks), info
+    """A regular file's bytes and its ``fstat`` taken before reading them, or None: the safe
+    reader's (:func:`depscan.source.read_with_stat`), whose diagnostic the extraction made
+    without the cache says again."""
+    read = read_with_stat(path, max_bytes)
+    return None if isinstance(read, Diagnostic) else read
 
 
 def _stamp(info: os.stat_result, now: int) -> _Stamp:

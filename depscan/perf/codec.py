@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Final, Literal, cast
 
 from depscan.model.conditions import (
@@ -318,59 +318,96 @@ def _decode(obj: Any) -> Extraction:
 
 
 def _decode_conditions(items: object) -> list[Condition]:
+    """The table of conditions; each entry decoded by its tag, its references to earlier entries only."""
     if type(items) is not list:
         raise _bad("conditions")
     table: list[Condition] = []
     for item in items:
-        if type(item) is not list or not item:
+        if type(item) is not list or not item or type(item[0]) is not str:
             raise _bad("condition")
-        tag = item[0]
-        size = len(item)
-        condition: Condition
-        if tag == "u" and size == 2 and type(item[1]) is str:
-            condition = Unknown(item[1])
-        elif tag == "c" and size == 2 and type(item[1]) is bool:
-            condition = Const(item[1])
-        elif tag == "t" and size == 1:
-            condition = TypeChecking()
-        elif tag == "m" and size == 1:
-            condition = Main()
-        elif tag == "v" and size == 6:
-            _, cmp, value, start, stop, index = item
-            if type(cmp) is not str or cmp not in _VERSION_CMPS or type(value) is not list or not value:
-                raise _bad("version condition")
-            for part in (*value, start, stop, index):
-                if part is not None and (type(part) is not int or part < 0):
-                    raise _bad("version condition")
-            if None in value:
-                raise _bad("version condition")
-            condition = Version(cmp, tuple(value), start, stop, index)
-        elif tag == "p" and size == 4:
-            _, subject, cmp, values = item
-            if type(subject) is not str or subject not in _PLATFORM_SUBJECTS:
-                raise _bad("platform condition")
-            if type(cmp) is not str or cmp not in _PLATFORM_CMPS:
-                raise _bad("platform condition")
-            strings = _str_tuple(values, "platform condition")
-            if not strings:
-                raise _bad("platform condition")
-            condition = Platform(subject, cmp, strings)
-        elif tag == "i" and size == 4:
-            _, subject, cmp, value = item
-            if type(subject) is not str or subject not in _IMPL_SUBJECTS:
-                raise _bad("implementation condition")
-            if type(cmp) is not str or cmp not in _IMPL_CMPS or type(value) is not str:
-                raise _bad("implementation condition")
-            condition = Implementation(subject, cmp, value)
-        elif tag == "n" and size == 2:
-            condition = Not(_index(item[1], table, "condition reference"))
-        elif tag in ("a", "o") and size == 2 and type(item[1]) is list:
-            args = tuple(_index(arg, table, "condition reference") for arg in item[1])
-            condition = All(args) if tag == "a" else Any_(args)
-        else:
+        decode = _CONDITION_DECODERS.get((item[0], len(item)))
+        if decode is None:
             raise _bad("condition")
-        table.append(condition)
+        table.append(decode(item, table))
     return table
+
+
+def _unknown(item: list[Any], table: list[Condition]) -> Condition:
+    if type(item[1]) is not str:
+        raise _bad("condition")
+    return Unknown(item[1])
+
+
+def _const(item: list[Any], table: list[Condition]) -> Condition:
+    if type(item[1]) is not bool:
+        raise _bad("condition")
+    return Const(item[1])
+
+
+def _version(item: list[Any], table: list[Condition]) -> Condition:
+    _, cmp, value, start, stop, index = item
+    if type(cmp) is not str or cmp not in _VERSION_CMPS or type(value) is not list or not value:
+        raise _bad("version condition")
+    for part in (*value, start, stop, index):
+        if part is not None and (type(part) is not int or part < 0):
+            raise _bad("version condition")
+    if None in value:
+        raise _bad("version condition")
+    return Version(cmp, tuple(value), start, stop, index)
+
+
+def _platform(item: list[Any], table: list[Condition]) -> Condition:
+    _, subject, cmp, values = item
+    if type(subject) is not str or subject not in _PLATFORM_SUBJECTS:
+        raise _bad("platform condition")
+    if type(cmp) is not str or cmp not in _PLATFORM_CMPS:
+        raise _bad("platform condition")
+    strings = _str_tuple(values, "platform condition")
+    if not strings:
+        raise _bad("platform condition")
+    return Platform(subject, cmp, strings)
+
+
+def _implementation(item: list[Any], table: list[Condition]) -> Condition:
+    _, subject, cmp, value = item
+    if type(subject) is not str or subject not in _IMPL_SUBJECTS:
+        raise _bad("implementation condition")
+    if type(cmp) is not str or cmp not in _IMPL_CMPS or type(value) is not str:
+        raise _bad("implementation condition")
+    return Implementation(subject, cmp, value)
+
+
+def _not(item: list[Any], table: list[Condition]) -> Condition:
+    return Not(_index(item[1], table, "condition reference"))
+
+
+def _all(item: list[Any], table: list[Condition]) -> Condition:
+    return All(_references(item[1], table))
+
+
+def _any(item: list[Any], table: list[Condition]) -> Condition:
+    return Any_(_references(item[1], table))
+
+
+def _references(items: object, table: list[Condition]) -> tuple[Condition, ...]:
+    if type(items) is not list:
+        raise _bad("condition")
+    return tuple(_index(arg, table, "condition reference") for arg in items)
+
+
+# A condition's decoder by its tag and the length of its entry (see the layout above).
+_CONDITION_DECODERS: dict[tuple[str, int], Callable[[list[Any], list[Condition]], Condition]] = {
+    ("u", 2): _unknown,
+    ("c", 2): _const,
+    ("t", 1): lambda item, table: TypeChecking(),
+    ("m", 1): lambda item, table: Main(),
+    ("v", 6): _version,
+    ("p", 4): _platform,
+    ("i", 4): _implementation,
+    ("n", 2): _not,
+    ("a", 2): _all,
+    ("o", 2): _any,
+}
 
 
 def _decode_contexts(items: object, conditions: list[Condition]) -> list[Context]:
