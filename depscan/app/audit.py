@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from functools import partial
 from typing import Any
 
 from depscan.analysis.audit import Audit, BaselineError, Changes, audit, compare, load_baseline
-from depscan.analysis.scan import ScanOptions
-from depscan.app.scan import dot_timeout
+from depscan.app.scan import dot_timeout, scan_options
 from depscan.app.settings import Options, Outcome, settings
 from depscan.errors import DepscanError, UsageError
 from depscan.output import jsonfmt
@@ -33,36 +31,21 @@ def run_audit(options: Options, baseline: str | None = None, fail_on: Sequence[s
             raise DepscanError(str(exc)) from None
     merged = settings("audit", options, config_from=os.getcwd())
     interp = merged.interpreter()
-    cache = None
-    if merged.cache_dir is not None:
-        from depscan.perf.cache import ExtractionCache, extract_cached
-
-        cache = ExtractionCache(merged.cache_dir)
-    scan_options = ScanOptions(
-        follow_stdlib=options.follow_stdlib,
-        follow_third_party="third_party" not in options.no_follow,
-        max_depth=options.max_depth,
-        include=options.include,
-        exclude=options.exclude,
-        read=partial(extract_cached, cache) if cache is not None else None,
-    )
     try:
-        report = audit(
-            interp,
-            options.targets,
-            merged.versions,
-            dict(merged.config.capabilities),
-            scan_options,
-            project_root=merged.project,
-            modules=options.modules,
-            paths=merged.paths,
-            use_pythonpath=not options.no_pythonpath,
-        )
+        with scan_options(merged) as chosen:
+            report = audit(
+                interp,
+                options.targets,
+                merged.versions,
+                dict(merged.config.capabilities),
+                chosen,
+                project_root=merged.project,
+                modules=options.modules,
+                paths=merged.paths,
+                use_pythonpath=not options.no_pythonpath,
+            )
     except ValueError as exc:  # a bad [tool.depscan.capabilities] table
         raise DepscanError(str(exc)) from None
-    finally:
-        if cache is not None:
-            cache.close()
     changes = compare(old, report) if old is not None else None
     notes: list[str] = []
     text = _formatted(report, changes, options.output_format, notes)

@@ -213,30 +213,23 @@ def _toml_location(message: str, text: str) -> tuple[str, int, int]:
 
 
 def _type_name(value: object) -> str:
-    """The TOML name of a value's type, for messages."""
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "float"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "table"
-    # Only a message needs these: imported here, not when every command starts (as difflib and
+    """The TOML name of a value's type, for messages (bool before int, datetime before date)."""
+    # Only a message needs datetime: imported here, not when every command starts (as difflib and
     # the catalogue below), to keep a warm run's start-up short.
     from datetime import date, datetime, time
 
-    if isinstance(value, datetime):
-        return "datetime"
-    if isinstance(value, date):
-        return "date"
-    if isinstance(value, time):
-        return "time"
-    return type(value).__name__
+    kinds: tuple[tuple[type, str], ...] = (
+        (bool, "boolean"),
+        (str, "string"),
+        (int, "integer"),
+        (float, "float"),
+        (list, "array"),
+        (dict, "table"),
+        (datetime, "datetime"),
+        (date, "date"),
+        (time, "time"),
+    )
+    return next((name for kind, name in kinds if isinstance(value, kind)), type(value).__name__)
 
 
 def _hint(word: str, choices: tuple[str, ...] | list[str]) -> str:

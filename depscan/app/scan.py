@@ -8,7 +8,10 @@ them.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from depscan.app.settings import Options, Outcome, Progress, Settings, settings
@@ -19,7 +22,7 @@ from depscan.output.formats import RENDERED, diagram_format, diagram_problem
 
 if TYPE_CHECKING:
     from depscan.analysis.graph import Cycle
-    from depscan.analysis.scan import ScanResult
+    from depscan.analysis.scan import ScanOptions, ScanResult
     from depscan.model.conditions import Target
     from depscan.resolve.interpreter import Interpreter
 
@@ -96,36 +99,44 @@ def run_scan(
 
 def scan_program(settings_: Settings, progress: Progress | None = None) -> ScanResult:
     """The scan of the program the settings name."""
-    from functools import partial
-
-    from depscan.analysis.scan import ScanOptions, scan
+    from depscan.analysis.scan import scan
 
     options = settings_.options
     interp = settings_.interpreter()
+    with scan_options(settings_, _target(settings_, interp)) as chosen:
+        return scan(
+            interp,
+            options.targets,
+            modules=options.modules,
+            paths=[*settings_.config.source_roots, *settings_.paths],
+            options=chosen,
+            use_pythonpath=not options.no_pythonpath,
+            project_root=settings_.project,
+            progress=progress,
+        )
+
+
+@contextmanager
+def scan_options(settings_: Settings, target: Target | None = None) -> Iterator[ScanOptions]:
+    """The scan's options (what to follow, the guards' target), reading modules through the
+    extraction cache when there is one (closed on the way out)."""
+    from depscan.analysis.scan import ScanOptions
+
+    options = settings_.options
     cache = None
     if settings_.cache_dir is not None:
         from depscan.perf.cache import ExtractionCache, extract_cached
 
         cache = ExtractionCache(settings_.cache_dir)
     try:
-        scan_options = ScanOptions(
+        yield ScanOptions(
             follow_stdlib=options.follow_stdlib,
             follow_third_party="third_party" not in options.no_follow,
             max_depth=options.max_depth,
             include=options.include,
             exclude=options.exclude,
-            target=_target(settings_, interp),
+            target=target,
             read=partial(extract_cached, cache) if cache is not None else None,
-        )
-        return scan(
-            interp,
-            options.targets,
-            modules=options.modules,
-            paths=[*settings_.config.source_roots, *settings_.paths],
-            options=scan_options,
-            use_pythonpath=not options.no_pythonpath,
-            project_root=settings_.project,
-            progress=progress,
         )
     finally:
         if cache is not None:

@@ -17,7 +17,7 @@ same answers without it (``tests/test_fast_paths.py`` compares them).
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -165,23 +165,3 @@ class _EarlyScan:
             stack += [r.module for r in extraction.imports if r.kind == "star" and r.module is not None]
             stack += [ref.module for ref in extraction.facts.all_refs]
         return True
-
-
-def _extract_roots(
-    keys: list[Key], cache: Any, extractor: Extractor, ready: Callable[[list[Key], list[Read]], object]
-) -> tuple[list[Extraction], int, int]:
-    """Every checked file's extraction: from the cache where it holds one, the rest from ``extractor``
-    (``ready`` is told of them as they come)."""
-    extractor.add_all(keys)  # those the walk named otherwise
-    extractor.look_up()
-    hits = extractor.hits
-    if hits:  # in already: scanned while the others are parsed
-        ready(list(hits), [(extraction, None) for extraction in hits.values()])
-    done, processes = extractor.finish(ready)
-    if cache is not None:
-        # What the cache stores of each fresh extraction (see depscan.perf.cache.extract_for_cache),
-        # under the walk's name too where the search path named the file otherwise: the next
-        # run's walk asks for it first.
-        cache.put_entries((key, entry) for key, (_, entry) in done.items() if entry is not None)
-    extractions = [hits[key] if key in hits else done[key][0] for key in keys]
-    return extractions, sum(key in hits for key in keys), processes
