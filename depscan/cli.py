@@ -203,6 +203,18 @@ def _python_options(function: Callable[..., None]) -> Callable[..., None]:
             "--config", "config_file", metavar="FILE", help="Read settings from FILE (default: pyproject.toml)."
         ),
         click.option("--python", "python", metavar="PY", help=PYTHON_HELP),
+        _path_option("paths"),
+        click.option("--no-pythonpath", is_flag=True, help="Ignore $PYTHONPATH."),
+        _probe_option,
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def _runs_on_options(function: Callable[..., None]) -> Callable[..., None]:
+    """The versions and platforms the code runs on, the same in every command that evaluates guards."""
+    options: list[Callable[[Callable[..., None]], Callable[..., None]]] = [
         click.option("--python-version", "python_versions", multiple=True, metavar="X.Y", help=VERSION_HELP),
         click.option(
             "--platform",
@@ -211,9 +223,6 @@ def _python_options(function: Callable[..., None]) -> Callable[..., None]:
             metavar="NAME",
             help="A sys.platform value the code runs on (repeatable; added to the configuration's platforms).",
         ),
-        _path_option("paths"),
-        click.option("--no-pythonpath", is_flag=True, help="Ignore $PYTHONPATH."),
-        _probe_option,
     ]
     for option in reversed(options):
         function = option(function)
@@ -241,6 +250,7 @@ def _target_options(function: Callable[..., None]) -> Callable[..., None]:
             "-m", "--module", "modules", multiple=True, metavar="MODULE", help="Scan from a module (repeatable)."
         ),
         _python_options,
+        _runs_on_options,
         click.option("--follow-stdlib", is_flag=True, help="Follow the standard library's own imports too."),
         click.option(
             "--no-follow",
@@ -379,6 +389,7 @@ def scan_command(
 @cli.command("check")
 @click.argument("targets", nargs=-1, metavar="[PATH]...")
 @_python_options
+@_runs_on_options
 @_format_option(
     "text",
     "json",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 import venv
 from pathlib import Path
 
@@ -158,7 +159,7 @@ def test_python_names_a_virtual_environment_directory(tmp_path: Path) -> None:
         pytest.param(["audit", ".", "--python", "/no/such/python"], id="audit-bad-python"),
         pytest.param(["scan", "main.py", "--python-version", "three"], id="scan-bad-version"),
         pytest.param(["audit", ".", "--python-version", "3"], id="audit-bad-version"),
-        pytest.param(["resolve", "os", "--python-version", "4.0"], id="resolve-bad-version"),
+        pytest.param(["resolve", "os", "--python-version", "3.12"], id="resolve-takes-no-versions"),
     ],
 )
 def test_usage_errors_exit_2_in_every_command(tmp_path: Path, args: list[str]) -> None:
@@ -174,6 +175,89 @@ def test_the_help_says_what_options_mean() -> None:
     code, out, _ = run("audit", "--help")
     for capability in ("process", "network", "native", "deserialisation", "filesystem-write", "import-system"):
         assert capability in out
-    for command in ("scan", "check", "audit", "why", "importers", "resolve"):
+    for command in ("scan", "check", "audit", "why", "importers"):
         code, out, _ = run(command, "--help")
         assert code == 0 and "--python-version X.Y" in out and "runs on" in out.split("--python-version X.Y", 1)[1]
+
+
+def test_python_as_a_version_is_never_a_directory_of_the_tree(tmp_path: Path) -> None:
+    """``--python 3.12`` means depscan's tables, even where the working directory (the analysed
+    tree, in CI) holds a ``3.12/`` that looks like a virtual environment; with --probe-python
+    nothing of it runs."""
+    marker = tmp_path / "MARKER"
+    fake = tmp_path / "3.12"
+    (fake / "bin").mkdir(parents=True)
+    (fake / "bin" / "python").write_text(f"#!/bin/sh\ntouch {marker}\n")
+    (fake / "bin" / "python").chmod(0o755)
+    (fake / "pyvenv.cfg").write_text("home = /usr/bin\nversion = 3.12.0\n")
+    (tmp_path / "app.py").write_text("import os\n")
+    code, out, err = run(
+        "scan", "app.py", "--python", "3.12", "--probe-python", "--format", "json", "--no-cache", cwd=tmp_path
+    )
+    assert code == 0, err
+    assert json.loads(out)["python"]["executable"] is None  # the tables
+    assert not marker.exists()
+
+
+def test_an_edited_configuration_is_not_answered_from_the_store(tmp_path: Path) -> None:
+    """The stored answer of a scan holds only while the configuration it read is unchanged."""
+    (tmp_path / "pyproject.toml").write_text('[tool.depscan]\nplatforms = ["linux"]\n')
+    (tmp_path / "app.py").write_text(
+        'import sys\nif sys.platform == "win32":\n    import nt_missing_mod\nelse:\n    import posix_missing_mod\n'
+    )
+    past = time.time() - 60
+    for path in (tmp_path, *tmp_path.iterdir()):
+        os.utime(path, (past, past))
+    cache = str(tmp_path / "cache")
+    for _ in range(2):  # the second answer is the stored one
+        code, out, _ = run("scan", "app.py", "--format", "json", "--cache-dir", cache, cwd=tmp_path)
+        assert _missing(out) == {"posix_missing_mod"}
+    assert list((tmp_path / "cache" / "runs").iterdir())
+    (tmp_path / "pyproject.toml").write_text('[tool.depscan]\nplatforms = ["win32"]\n')
+    code, out, _ = run("scan", "app.py", "--format", "json", "--cache-dir", cache, cwd=tmp_path)
+    assert code == 0 and _missing(out) == {"nt_missing_mod"}
+
+
+def test_a_configuration_appearing_nearer_the_target_is_not_answered_from_the_store(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "app.py").write_text("import helper\n")
+    (tmp_path / "sub" / "vendor").mkdir()
+    (tmp_path / "sub" / "vendor" / "helper.py").write_text("")
+    past = time.time() - 60
+    for path in (tmp_path, *tmp_path.rglob("*")):
+        os.utime(path, (past, past))
+    cache = str(tmp_path / "cache")
+    for _ in range(2):
+        code, out, _ = run("scan", "sub/app.py", "--format", "json", "--cache-dir", cache, cwd=tmp_path)
+        assert _missing(out) == {"helper"}
+    (tmp_path / "sub" / "pyproject.toml").write_text('[tool.depscan]\npaths = ["vendor"]\n')
+    code, out, _ = run("scan", "sub/app.py", "--format", "json", "--cache-dir", cache, cwd=tmp_path)
+    assert code == 0 and _missing(out) == set()
+
+
+def test_resolve_searches_the_configured_source_roots(project: Path) -> None:
+    code, out, err = run("resolve", "libmod", cwd=project)
+    assert code == 0, out + err
+
+
+def test_a_relative_configured_python_is_relative_to_the_configuration(tmp_path: Path) -> None:
+    """``python = ".venv/bin/python"`` names the project's .venv, even when it does not exist and
+    the working directory has one."""
+    project = tmp_path / "p3"
+    project.mkdir()
+    (project / "pyproject.toml").write_text('[tool.depscan]\npython = ".venv/bin/python"\n')
+    (project / "main.py").write_text("import os\n")
+    elsewhere = tmp_path / "other"
+    (elsewhere / ".venv" / "bin").mkdir(parents=True)
+    os.symlink(sys.executable, elsewhere / ".venv" / "bin" / "python")
+    code, out, err = run("scan", "../p3/main.py", "--no-cache", cwd=elsewhere)
+    assert (code, out) == (2, "") and "p3/.venv/bin/python" in err
+
+
+@pytest.mark.parametrize("value", ["0", "off", "Off", "FALSE", "no"])
+def test_the_fast_paths_switch_reads_any_spelling_of_off(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from depscan.app.settings import FAST_PATHS_VARIABLE, Options, settings
+
+    monkeypatch.setenv(FAST_PATHS_VARIABLE, value)
+    merged = settings("scan", Options(targets=(str(Path(__file__)),)))
+    assert not merged.fast and merged.cache_dir is None

@@ -458,23 +458,23 @@ def test_a_fresh_tree_is_not_stored(project: Path, tmp_path: Path) -> None:
     assert not list((cache / "runs").glob("*.run"))
 
 
-def test_stdlib_names_are_asked_once_per_interpreter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_stdlib_names_come_from_the_tables_and_nothing_is_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The names of the standard library's modules, for every command: the tables' ``dir()``; no
+    interpreter is run for them (a name that is made at run time, ssl's enums, is there)."""
     import subprocess
 
-    from depscan.analysis.check import stdlib_module_attributes
-
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    interp = describe(sys.executable)
-    first = stdlib_module_attributes(interp, ["ssl", "json", "this"])
-    assert first["ssl"] is not None and "VerifyMode" in first["ssl"]
-    assert first["this"] is None  # never imported: it prints when it is
+    from depscan.analysis.names import StdlibNames
 
     def no_subprocess(*args: object, **kwargs: object) -> None:
-        raise AssertionError("asked again")
+        raise AssertionError("an interpreter was run")
 
     monkeypatch.setattr(subprocess, "run", no_subprocess)
-    again = stdlib_module_attributes(interp, ["ssl", "json"])
-    assert again == {"ssl": first["ssl"], "json": first["json"]}
+    names = StdlibNames(describe(sys.executable), ["linux"])
+    ssl, complete = names.names("ssl")
+    assert "VerifyMode" in ssl and complete
+    assert names.names("this") == (frozenset(), False)  # never imported where the tables were made: it prints
+    os_names, complete = StdlibNames(describe(sys.executable), ["linux", "win32"]).names("os")
+    assert "path" in os_names and not complete  # Linux's table cannot tell what win32's os lacks
 
 
 def test_a_file_changed_while_the_check_ran_keeps_the_answer_from_being_stored() -> None:

@@ -413,8 +413,10 @@ def emit_leaf(program: Program, leaf: tuple[Any, ...], indent: int, ctx: Ctx, de
         mangled = [(ctx.mangle(n), a) for n, a in names]
         absolute = relative(ctx.mangle(name or ""), level)
         record("from", absolute, raw, level, names=mangled, statement=text if mangled == names else None)
-        if absolute != program.module:  # importing from the module itself defines nothing
-            for n, a in names:
+        for n, a in names:
+            # From the module itself, `x` is bound only if it is a submodule or bound already (the
+            # scan's question); `x as y` binds y whatever x is.
+            if absolute != program.module or a:
                 bind(program, a or n, ctx)
     elif kind == "star":
         _, level, name = leaf

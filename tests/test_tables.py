@@ -74,9 +74,11 @@ def test_unknown_version() -> None:
 
 def test_a_module_with_a_module_getattr_has_names_dir_does_not_list() -> None:
     """typing on 3.13 serves ContextManager through __getattr__: not a name to call missing."""
-    from depscan.analysis.check import stdlib_module_attributes
+    from depscan.analysis.names import StdlibNames
 
-    names = stdlib_module_attributes(interpreter_from_table("3.13"), ["typing", "os", "no.such.module"])
-    assert names["typing"] is None
-    assert names["os"] is not None and "path" in names["os"] and "nope" not in names["os"]
-    assert names["no.such.module"] is None
+    names = StdlibNames(interpreter_from_table("3.13"), ["linux"])
+    typing_names, complete = names.names("typing")
+    assert "ContextManager" not in typing_names and "cast" in typing_names and not complete
+    os_names, complete = names.names("os")
+    assert "path" in os_names and "nope" not in os_names and complete
+    assert names.names("no.such.module") == (frozenset(), False)

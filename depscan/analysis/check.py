@@ -241,7 +241,7 @@ def _check(interp: Interpreter, settings: CheckSettings, extractions: Extraction
         follow_third_party=False,
         target=Target(type_checking=None),
         read=extractions.read,
-        read_stdlib_names=False,
+        platforms=list(settings.platforms) or [interp.platform],
     )
     scanner = Scanner(interp, resolver, options)
     used: set[str] = set()
@@ -313,7 +313,6 @@ class _Checker:
     def findings(self) -> Iterable[Finding]:
         for missing in self.result.missing.values():
             yield from self._missing(missing)
-        yield from self._missing_from_stdlib()
         yield from self._not_in_stdlib_of_versions()
         for path, extraction in self.by_path.items():
             for diagnostic in extraction.diagnostics:
@@ -446,32 +445,6 @@ class _Checker:
 
     def _dead_site(self, site: Site) -> bool:
         return self._dead_everywhere(site.record)
-
-    def _missing_from_stdlib(self) -> Iterable[Finding]:
-        """``from os import nope``: a name the stdlib module lacks, asked of the target interpreter.
-
-        The check does not read the standard library's sources for their names (it makes
-        some in ways no static reading follows: ``ssl``'s enums, ``hashlib``'s constructors),
-        so such names come out of the scan as maybe missing; the target interpreter is asked,
-        once for all of them (``-I -S``, importing those stdlib modules only, never the
-        project's code), which names the modules have.
-        """
-        wanted: dict[str, list[Missing]] = {}
-        for maybe in self.result.maybe_missing.values():
-            module = maybe.name.rpartition(".")[0]
-            resolution = self.result.modules.get(module)
-            if resolution is not None and resolution.category == "stdlib" and resolution.kind != "namespace":
-                wanted.setdefault(module, []).append(maybe)
-        if not wanted:
-            return
-        attributes = stdlib_module_attributes(self.interp, sorted(wanted))
-        for module, entries in sorted(wanted.items()):
-            names = attributes.get(module)
-            if names is None:
-                continue  # it could not be asked: maybe is all there is to say
-            for maybe in entries:
-                if maybe.name.rpartition(".")[2] not in names:
-                    yield from self._missing(Missing(maybe.name, maybe.sites))
 
     def _stub_only(self, name: str) -> bool:
         """Type checkers find it where Python does not: ``_typeshed``, a ``.pyi`` stub or a ``-stubs`` package."""
@@ -634,25 +607,6 @@ class _Checker:
         codes = {code.strip().upper() for code in match.group(1).split(",")}
         names = {entry.name for code, entry in CATALOGUE.items() if code in codes}
         return finding.code in codes or finding.name in {c.lower() for c in codes} or finding.name in names
-
-
-def stdlib_module_attributes(interp: Interpreter, modules: Sequence[str]) -> dict[str, frozenset[str] | None]:
-    """The names each standard library module of the target has (None: cannot tell), from
-    depscan's tables for its version, or asked of it when the user let depscan run it.
-
-    A module with a module-level ``__getattr__`` (``typing`` on 3.13 serves its deprecated
-    aliases such as ``ContextManager`` that way) has names ``dir()`` does not list: None.
-    """
-    if interp.probed:
-        from depscan.resolve.probe import ask_stdlib_names
-
-        found = ask_stdlib_names(interp, modules)
-    else:
-        from depscan.resolve.tables import stdlib_module_names
-
-        table = stdlib_module_names(interp.version_text)
-        found = {module: table.get(module) for module in modules}
-    return {module: None if names is None or "__getattr__" in names else names for module, names in found.items()}
 
 
 def _same_file(one: str, other: str) -> bool:

@@ -30,6 +30,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from depscan import DEFAULT_MAX_BYTES
+from depscan.analysis.names import StdlibNames, module_attributes
 from depscan.extract.walker import extract_bytes, extract_file
 from depscan.model.conditions import Target
 from depscan.model.graph import Edge, ImportGraph, Node, Site
@@ -57,7 +58,7 @@ class ScanOptions:
     read: Reader | None = (
         None  # how a module's file is read (a cache of extractions: depscan.perf); default: extract_file
     )
-    read_stdlib_names: bool = True  # False: a stdlib module's names are unknown (its source is not read for them)
+    platforms: Sequence[str] = ()  # the sys.platform values the code runs on (empty: the target's)
 
 
 @dataclass
@@ -145,6 +146,8 @@ class Scanner:
             True if self.options.type_checking else None,
         )
         self.graph = ImportGraph()
+        platforms = self.options.platforms or [self.target.platform or interp.platform]
+        self.stdlib_names = StdlibNames(interp, platforms)
         self.modules: dict[str, Resolution] = {}
         self.extractions: dict[str, Extraction] = {}
         self.missing: dict[str, Missing] = {}
@@ -471,14 +474,15 @@ class Scanner:
         cached = self.names_cache.get(module)
         if cached is not None:
             return cached
-        if not self.options.read_stdlib_names and self._in_stdlib(module):
-            return (frozenset(), False)
+        resolution = self.modules.get(module) or self.resolver.resolve(module)
+        if resolution.found and resolution.category == "stdlib" and resolution.kind != "namespace":
+            return self.stdlib_names.names(module)  # one model of the stdlib's names: see depscan.analysis.names
         extraction = None if module in self.unknown_names else self._extraction_of(module)
         if extraction is None or not extraction.ok:
             result: tuple[frozenset[str], bool] = (frozenset(), False)
         else:
             facts = extraction.facts
-            names = set(facts.defined_for(self.target))
+            names = set(facts.defined_for(self.target)) | module_attributes(resolution)
             if facts.all_names is not None:
                 names.update(facts.all_names)
             # Names made at run time: through globals(), a module __getattr__ (PEP 562), or listed
@@ -496,16 +500,12 @@ class Scanner:
             self.names_cache[module] = result
         return result
 
-    def _in_stdlib(self, module: str) -> bool:
-        resolution = self.modules.get(module) or self.resolver.resolve(module)
-        return resolution.found and resolution.category == "stdlib"
-
     def _exports(self, module: str, visiting: frozenset[str]) -> tuple[frozenset[str], bool]:
         """What ``from module import *`` binds: ``__all__`` when the module has one, else its public names."""
         if module in visiting:
             return frozenset(), True
         resolution = self.modules.get(module) or self.resolver.resolve(module)
-        if not resolution.found or (not self.options.read_stdlib_names and resolution.category == "stdlib"):
+        if not resolution.found:
             return frozenset(), False
         extraction = None if module in self.unknown_names else self._extraction_of(module)
         if extraction is None or not extraction.ok:

@@ -41,7 +41,7 @@ def run_audit(options: Options, baseline: str | None = None, fail_on: Sequence[s
                 chosen,
                 project_root=merged.project,
                 modules=options.modules,
-                paths=merged.paths,
+                paths=merged.search_paths,
                 use_pythonpath=not options.no_pythonpath,
             )
     except ValueError as exc:  # a bad [tool.depscan.capabilities] table

@@ -77,7 +77,7 @@ _KEYS = (
     "dependency-mapping",
     "capabilities",
 )
-_VERSION = re.compile(r"[0-9]+\.[0-9]+")
+_VERSION = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
 _PLATFORM = re.compile(r"[a-z][a-z0-9]*")
 _TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 _TOML_AT_END = re.compile(r"\s*\(at end of document\)$")
@@ -313,10 +313,10 @@ class _Parser:
             raise self.fail(f"'python' must be a string, not {_type_name(value)}")
         if not value:
             raise self.fail("'python' must not be empty")
-        if not os.path.isabs(value):
-            candidate = os.path.normpath(os.path.join(self.root, value))
-            if os.path.exists(candidate):
-                return candidate
+        # A path (it has a separator) is relative to the configuration's directory, whether it
+        # exists or not; a bare name is a command on $PATH, or a version X.Y (depscan's tables).
+        if not os.path.isabs(value) and ("/" in value or os.sep in value):
+            return os.path.normpath(os.path.join(self.root, value))
         return value
 
     def versions(self, value: object) -> tuple[tuple[int, int], ...]:

@@ -48,7 +48,7 @@ def resolve(names: Sequence[str], options: Options) -> Outcome:
     merged = settings("resolve", options)
     interp = merged.interpreter()
     resolver = make_resolver(
-        interp, merged.paths, use_pythonpath=not options.no_pythonpath, project_root=merged.project
+        interp, merged.search_paths, use_pythonpath=not options.no_pythonpath, project_root=merged.project
     )
     results = [resolver.resolve(name) for name in names]
     shadows = {r.name: resolver.shadowed(r.name) for r in results if r.found and "." not in r.name}

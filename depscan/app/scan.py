@@ -108,7 +108,7 @@ def scan_program(settings_: Settings, progress: Progress | None = None) -> ScanR
             interp,
             options.targets,
             modules=options.modules,
-            paths=[*settings_.config.source_roots, *settings_.paths],
+            paths=settings_.search_paths,
             options=chosen,
             use_pythonpath=not options.no_pythonpath,
             project_root=settings_.project,

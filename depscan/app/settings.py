@@ -73,6 +73,13 @@ class Settings:
     platforms: tuple[str, ...]  # the sys.platform values it runs on (empty: the target's)
     cache_dir: str | None  # where the caches are (None: no caches)
     fast: bool = True  # the fast paths (stored answers, extraction cache, processes, early scan)
+    configuration: tuple[str, ...] = ()  # the file read (--config), or every pyproject.toml that would be
+
+    @property
+    def search_paths(self) -> list[str]:
+        """The project's entries on the search path, for every command: the configuration's
+        source roots, its paths, then ``--path``."""
+        return [*self.config.source_roots, *self.paths]
 
     @property
     def python(self) -> str | None:
@@ -81,7 +88,13 @@ class Settings:
 
     def choice(self) -> Choice:
         """The target interpreter's path (or version), chosen; nothing is run."""
-        return choose_executable(self.options.python, self.start, _path(self.project), self.config.python)
+        return choose_executable(
+            self.options.python,
+            self.start,
+            _path(self.project),
+            self.config.python,
+            configured_by="your configuration" if self.command == "audit" else "configuration",
+        )
 
     def check_settings(self) -> CheckSettings:
         """What the check's analysis needs of these settings."""
@@ -121,7 +134,7 @@ def settings(command: str, options: Options, config_from: str | None = None) -> 
         project = config.root  # the check's project is where its configuration is, or where it starts
         start = Path(config.root)
     versions = [*config.python_versions, *(parse_version(text, "--python-version") for text in options.python_versions)]
-    fast = os.environ.get(FAST_PATHS_VARIABLE, "1").strip() not in ("0", "off", "no", "false")
+    fast = os.environ.get(FAST_PATHS_VARIABLE, "1").strip().lower() not in ("0", "off", "no", "false")
     return Settings(
         command=command,
         options=options,
@@ -133,6 +146,7 @@ def settings(command: str, options: Options, config_from: str | None = None) -> 
         platforms=tuple(dict.fromkeys([*config.platforms, *options.platforms])),
         cache_dir=None if options.no_cache or not fast else _cache_dir(options.cache_dir, project),
         fast=fast,
+        configuration=_configuration_files(options.config_file, here, config.file),
     )
 
 
@@ -156,6 +170,21 @@ def project_root(start: str) -> str | None:
         if any(os.path.lexists(candidate / marker) for marker in _PROJECT_MARKERS):
             return str(candidate)
     return None
+
+
+def _configuration_files(given: str | None, start: str, found: str | None) -> tuple[str, ...]:
+    """The files whose change (or appearance) changes the configuration: ``--config FILE``, else
+    the ``pyproject.toml`` of each directory from ``start`` up to the one found (to the root
+    when none was)."""
+    if given:
+        return (os.path.abspath(given),)
+    directory = Path(os.path.abspath(start))
+    files = []
+    for candidate in (directory, *directory.parents):
+        files.append(str(candidate / "pyproject.toml"))
+        if found is not None and str(candidate / "pyproject.toml") == found:
+            break
+    return tuple(files)
 
 
 def _start_of(targets: Sequence[str]) -> Path:

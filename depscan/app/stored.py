@@ -26,6 +26,7 @@ class Stored:
 
     runs: RunCache | None
     key: str | None
+    configuration: tuple[str, ...] = ()  # the configuration file read, and where one would be found
     started_ns: int = field(default_factory=time.time_ns)  # a witness entry changed after this is not trusted
 
     def load(self) -> Answer | None:
@@ -34,7 +35,8 @@ class Stored:
     def keep(self, answer: Answer, depends_on: Iterable[str], listings: Mapping[str, Any] | None) -> None:
         if self.runs is None or self.key is None:
             return
-        entries = witness(depends_on, listings)
+        # An edit of the configuration, or one that appears nearer the target, changes the answer.
+        entries = witness([*depends_on, *self.configuration], listings)
         if entries is not None:
             self.runs.store(self.key, entries, answer, self.started_ns)
 
@@ -62,4 +64,4 @@ def stored(settings: Settings, parts: Mapping[str, Any]) -> Stored:
             **parts,
         }
     )
-    return Stored(RunCache(settings.cache_dir), key)
+    return Stored(RunCache(settings.cache_dir), key, settings.configuration)

@@ -493,6 +493,9 @@ class _Walker:
             # submodule or is bound already. Run at import time, it finds what is bound so far.
             if ctx.scope != "function" and alias.name not in self.defined and not self.star:
                 self.unbound_self.add(alias.name)
+            # `from . import x as y` binds y, whatever x is (when the import works at all).
+            if alias.asname is not None and ctx.scope == "module":
+                self.define(alias.asname, ctx)
 
     def alias(self, name: str, dotted: str) -> None:
         """Remember what a local name stands for.

@@ -114,7 +114,9 @@ class Choice:
     """The target interpreter's path, and who chose it (what ``--probe-python`` may run)."""
 
     path: str  # "" for a version
-    chosen_by: str  # "--python", "configuration", "$VIRTUAL_ENV", "project .venv", "depscan's Python"
+    # "--python", "configuration" (the analysed project's), "your configuration" (the auditor's),
+    # "$VIRTUAL_ENV", "project .venv", "depscan's Python"
+    chosen_by: str
     version: str | None = None  # "3.12": no interpreter, depscan's tables for CPython 3.12
 
     @property
@@ -128,6 +130,7 @@ def choose_executable(
     start: Path | None = None,
     project: Path | None = None,
     configured: str | None = None,
+    configured_by: str = "configuration",
 ) -> Choice:
     """The target interpreter: ``--python`` (a path, a command on ``$PATH`` or a virtual
     environment's directory), else the configuration's ``python``, else ``$VIRTUAL_ENV``, else
@@ -137,7 +140,7 @@ def choose_executable(
     if python is not None:
         return _chosen(python, "--python")
     if configured is not None:
-        return _chosen(configured, "configuration")
+        return _chosen(configured, configured_by)
     venv = os.environ.get("VIRTUAL_ENV")
     if venv and os.environ.get("PRE_COMMIT") and _same_directory(venv, sys.prefix):
         venv = None  # pre-commit's own environment for the hook, not the project's
@@ -154,9 +157,10 @@ def choose_executable(
 
 
 def _chosen(python: str, chosen_by: str) -> Choice:
-    """A named interpreter; a version ``X.Y`` that names no file is CPython X.Y from the tables."""
+    """A named interpreter; a version ``X.Y`` is always CPython X.Y from the tables (a directory of
+    that name in the working directory, which may be the analysed tree, is ``./X.Y``)."""
     version = table_version(python)
-    if version is not None and not os.path.lexists(python):
+    if version is not None:
         return Choice("", chosen_by, version)
     return Choice(_named(python), chosen_by)
 
