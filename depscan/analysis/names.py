@@ -23,6 +23,7 @@ from depscan.resolve.resolver import Resolution
 # What ``from m import x`` finds on every module object, whatever its code binds.
 EVERY_MODULE = frozenset({"__name__", "__doc__", "__spec__", "__loader__", "__package__", "__dict__"})
 TABLES_PLATFORM = "linux"  # where the names tables were made
+_ALIASES = {"os.path": "posixpath"}  # what os binds in sys.modules, on Linux
 
 
 def module_attributes(resolution: Resolution) -> frozenset[str]:
@@ -56,6 +57,8 @@ class StdlibNames:
         table = self._load()
         if table:
             names = table.get(module)
+            if names is None and module in _ALIASES:  # os.path is posixpath (a table without the alias)
+                names = table.get(_ALIASES[module])
             complete = self.tables_tell or self.interp.probed
         elif self.interp.probed:
             names, complete = self._ask(module), True
