@@ -92,3 +92,23 @@ def test_the_stdlib_names_are_not_maybe_missing(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["scan", str(tmp_path / "main.py"), "--format", "json", "--no-cache"])
     document = json.loads(result.stdout)
     assert document["maybe_missing"] == [] and document["missing"] == []
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="these modules are frozen from 3.11 on")
+def test_frozen_stdlib_modules_are_followed_from_their_source(tmp_path: Path) -> None:
+    """``--follow-stdlib`` reads a frozen module's source in Lib/, as modulefinder does: before,
+    ``import runpy`` stopped at runpy's frozen imports (os, io, importlib.util, ...)."""
+    import modulefinder
+
+    (tmp_path / "main.py").write_text("import runpy\n")
+    result = CliRunner().invoke(
+        cli, ["scan", str(tmp_path / "main.py"), "--follow-stdlib", "--format", "json", "--no-cache"]
+    )
+    modules = {module["name"]: module for module in json.loads(result.stdout)["modules"]}
+    for name in ("os", "io", "abc", "codecs", "stat", "posixpath", "genericpath", "importlib.util"):
+        assert modules[name]["kind"] == "frozen" and modules[name]["scanned"], name
+    finder = modulefinder.ModuleFinder()
+    finder.run_script(str(tmp_path / "main.py"))
+    # What os, io and importlib.util import, found only by reading them.
+    for name in ("_collections_abc", "importlib._abc", "contextlib", "types"):
+        assert name in finder.modules and name in modules, name

@@ -407,7 +407,8 @@ class Resolver:
             return Resolution(name, "builtin", path="built-in", finder="builtin", category="stdlib")
         if name in self.interp.frozen:
             package = f"{name}.__init__" in self.interp.frozen or name in self.interp.frozen_packages
-            return Resolution(name, "frozen", package, path="frozen", finder="frozen", category="stdlib")
+            source = self._frozen_source(name, package)
+            return Resolution(name, "frozen", package, path="frozen", file=source, finder="frozen", category="stdlib")
         result = self._path_finder(name, tail, entries, parent)
         if result is not None:
             return result
@@ -421,6 +422,17 @@ class Resolver:
                 return result
         searched = tuple(entries) + tuple(f"<editable finder {f.module}>" for f in self.search.editable)
         return Resolution(name, "missing", searched=searched, reason="not found")
+
+    def _frozen_source(self, name: str, package: bool) -> str | None:
+        """The source a frozen stdlib module was frozen from, in the standard library's directory
+        (``os``, ``io``, ``importlib.util`` on 3.11+: what ``--follow-stdlib`` reads, as
+        modulefinder does); None for one without (``__hello__``)."""
+        relative = os.path.join(*name.split("."), "__init__.py") if package else os.path.join(*name.split(".")) + ".py"
+        for directory in self.interp.stdlib_dirs:
+            candidate = os.path.join(directory, relative)
+            if self.fs.kind(candidate) == "f":
+                return candidate
+        return None
 
     def _path_finder(
         self, name: str, tail: str, entries: Sequence[str], parent: Resolution | None
