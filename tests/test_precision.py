@@ -16,6 +16,14 @@ from depscan.cli import cli
 
 PACKAGE = {
     "pkg/__init__.py": "from . import sub as alias\nfrom . import other\nVALUE = 1\n",
+    "reg/__init__.py": "from .registry import *\n",
+    # __all__ grown by a function called at import time, and by an @export decorator.
+    "reg/registry.py": (
+        "__all__ = ['first']\nfirst = 1\n"
+        "def _register(name):\n    global later\n    later = 2\n    __all__.append(name)\n_register('later')\n"
+        "def export(function):\n    __all__.append(function.__name__)\n    return function\n"
+        "@export\ndef exported():\n    pass\n"
+    ),
     "pkg/sub.py": "X = 1\n",
     "pkg/other.py": "",
     "mod.py": "'''A module.'''\n",
@@ -27,6 +35,7 @@ CASES = [
     "from pkg import other",
     "from pkg import sub",
     "from pkg import nope_xyz",
+    "from reg import first, later, exported",
     "from pkg import __doc__, __file__, __path__, __name__, __spec__, __loader__, __package__",
     "from mod import __doc__, __file__, __name__, __cached__, __builtins__",
     "from mod import __path__",  # not a package
@@ -80,6 +89,26 @@ def test_missing_when_and_only_when_it_fails(tmp_path: Path, statement: str) -> 
     runs = _runs(tmp_path, statement)
     missing = _missing_errors(tmp_path, statement)
     assert runs == (not missing), f"{statement}: runs={runs}, depscan missing={missing}"
+
+
+@pytest.mark.parametrize(
+    ("source", "exact"),
+    [
+        ("__all__ = ['a']\ndef f():\n    __all__.extend(['b'])\nf()\n", False),
+        ("__all__ = ['a']\ndef f():\n    global __all__\n    __all__ = __all__ + ['b']\n", False),
+        ("__all__ = []\ndef export(f):\n    __all__.append(f.__name__)\n    return f\n", False),
+        ("__all__ = ['a']\nclass C:\n    __all__.append('b')\n", False),
+        ("__all__ = ['a']\nadd = lambda n: __all__.append(n)\n", False),
+        ("__all__ = ['a']\n__all__[0:0] = ['b']\n", False),
+        ("__all__ = ['a']\nfor n in 'bc':\n    __all__.append(n)\n", False),
+        ("__all__ = ['a']\n__all__ += ['b']\nif True:\n    __all__.extend(['c'])\n", True),
+        ("__all__ = ['a']\ndef __dir__():\n    return __all__\nassert 'a' in __all__\n", True),
+    ],
+)
+def test_an_all_changed_where_no_static_reading_follows_is_not_exact(source: str, exact: bool) -> None:
+    from depscan.extract.walker import extract
+
+    assert extract(source.encode(), "m", False, "m.py").facts.all_exact is exact
 
 
 def test_the_stdlib_names_are_not_maybe_missing(tmp_path: Path) -> None:

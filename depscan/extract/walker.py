@@ -236,6 +236,7 @@ class _Walker:
         self.flags: dict[str, int] = {}  # name -> the try whose imports succeeded when it is true
         self.future: list[str] = []
         self.all = _AllState()
+        self.all_lines: list[int] = []  # the lines of the changes of __all__ read at module level
         self.namespace: str | None = None
         self.classes: list[str] = []  # enclosing class names, for private name mangling
 
@@ -270,7 +271,7 @@ class _Walker:
         facts = ModuleFacts(
             all_names=all_names,
             all_refs=tuple(self.all.refs),
-            all_exact=self.all.exact,
+            all_exact=self.all.exact and not self.all_changed_elsewhere(),
             defined=frozenset(self.defined),
             guarded=tuple(
                 (name, tuple(dict.fromkeys(guards)))
@@ -408,6 +409,7 @@ class _Walker:
         if ctx.scope == "module" and isinstance(node.target, ast.Name):
             self.define(node.target.id, ctx)
             if node.target.id == "__all__" and isinstance(node.op, ast.Add):
+                self.all_lines.append(node.lineno)
                 self.all_add(node.value)
 
     def s_expr(self, node: ast.Expr, ctx: Context) -> None:
@@ -648,12 +650,22 @@ class _Walker:
                 else:
                     self.named.pop(name, None)
 
+    def all_changed_elsewhere(self) -> bool:
+        """``__all__`` changed where no static reading follows it: in a function, a lambda or a class
+        body (a helper called at import time, an ``@export`` decorator), through a subscript, or
+        after ``global __all__``. Its names are then unknown, never a confident error."""
+        if self.all.names is None or b"__all__" not in self.source:
+            return False
+        read = set(self.all_lines)
+        return any(line not in read for line in _regex_lines(self.source, _ALL_CHANGED))
+
     def module_call(self, call: ast.Call) -> None:
         """Top-level calls that mean something: ``__all__.extend``, namespace declarations."""
         func = call.func
         if not isinstance(func, ast.Attribute):
             return
         if isinstance(func.value, ast.Name) and func.value.id == "__all__" and self.all.names is not None:
+            self.all_lines.append(call.lineno)
             if func.attr == "extend" and len(call.args) == 1:
                 self.all_add(call.args[0])
             elif func.attr == "append" and len(call.args) == 1:
@@ -854,6 +866,13 @@ def _flag_test(test: ast.expr) -> tuple[str | None, bool]:
 
 def _is_globals_call(node: ast.expr) -> bool:
     return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "globals"
+
+
+# A change of __all__ (a method that changes a list, +=, a subscript assigned or deleted, global).
+_ALL_CHANGED = re.compile(
+    rb"\b__all__\s*(?:\.\s*(?:append|extend|insert|remove|pop|clear|__iadd__)\b|\+=|\[[^\]\n]*\]\s*=(?!=))"
+    rb"|\bdel\s+__all__\s*\[|\bglobal\b[^\n]*\b__all__\b"
+)
 
 
 def _regex_lines(source: bytes, pattern: re.Pattern[bytes]) -> list[int]:
