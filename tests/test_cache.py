@@ -30,6 +30,7 @@ from depscan.extract.walker import extract, extract_file
 from depscan.model.conditions import (
     All,
     Any_,
+    Available,
     Condition,
     Const,
     Implementation,
@@ -153,6 +154,8 @@ EVERY_CONDITION: list[Condition] = [
     Platform("platform.system()", "startswith", ("Linux", "Darwin")),
     Platform("sys.platform", "not in", ("cygwin",)),
     Implementation("sys.implementation.name", "==", "pypy"),
+    Available("yaml"),
+    Not(Available("importlib.metadata")),
     Implementation("platform.python_implementation()", "!=", "CPython"),
     Unknown("x is None"),
     Unknown("'\ud800' in names"),

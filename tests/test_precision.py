@@ -50,6 +50,14 @@ CASES = [
     "from os import nope_xyz",
     "from json import nope_xyz",
     "from collections import OrderedDict, nope_xyz",
+    # Availability guards: the import runs only where its module is found.
+    "import importlib.util\nif importlib.util.find_spec('absent_q') is not None:\n    import absent_q",
+    "import importlib.util\nHAS_Q = importlib.util.find_spec('absent_q') is not None\n"
+    "if HAS_Q:\n    import absent_q.sub",
+    "from importlib.util import find_spec\nif find_spec('absent_q'):\n    from absent_q import thing",
+    "import importlib.util\nif importlib.util.find_spec('absent_q') is None:\n    pass\nelse:\n    import absent_q",
+    "import importlib.util\nif importlib.util.find_spec('absent_q') is None:\n    import absent_q",  # fails
+    "import importlib.util\nif importlib.util.find_spec('json') is not None:\n    import absent_other_q",  # fails
 ]
 
 
@@ -141,3 +149,23 @@ def test_frozen_stdlib_modules_are_followed_from_their_source(tmp_path: Path) ->
     # What os, io and importlib.util import, found only by reading them.
     for name in ("_collections_abc", "importlib._abc", "contextlib", "types"):
         assert name in finder.modules and name in modules, name
+
+
+def test_pytest_importorskip_is_an_import_that_never_fails(tmp_path: Path) -> None:
+    """``pytest.importorskip("x")`` imports x, or skips the test: x is found (an edge) when it is
+    there, and never a failure when it is not."""
+    (tmp_path / "test_x.py").write_text(
+        "import pytest\nfrom pytest import importorskip\n"
+        "yaml = pytest.importorskip('absent_q')\nnp = importorskip('absent_r', minversion='1.0')\n"
+        "json = pytest.importorskip('json')\nimport absent_s\n"
+    )
+    result = CliRunner().invoke(
+        cli, ["scan", str(tmp_path / "test_x.py"), "--format", "json", "--no-cache", "--no-follow", "third_party"]
+    )
+    document = json.loads(result.stdout)
+    assert {m["name"]: m["error"] for m in document["missing"]} == {
+        "absent_q": False,
+        "absent_r": False,
+        "absent_s": True,
+    }
+    assert any(edge["to"] == "json" for edge in document["imports"])

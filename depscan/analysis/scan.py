@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from depscan import DEFAULT_MAX_BYTES
 from depscan.analysis.names import StdlibNames, module_attributes
 from depscan.extract.walker import extract_bytes, extract_file
-from depscan.model.conditions import Target
+from depscan.model.conditions import All, Available, Target
 from depscan.model.graph import Edge, ImportGraph, Node, Site
 from depscan.model.records import Diagnostic, DynamicImport, Extraction, ImportRecord
 from depscan.resolve.interpreter import Interpreter
@@ -116,6 +116,8 @@ class ScanResult:
         """A failing import inside ``try/except ImportError`` is fine when an alternative of the
         same ``try`` resolves, or when the ``try`` has no alternative import at all (the handler
         copes some other way, as ``requests = None`` does)."""
+        if _guarded_by_availability(site) or site.record.via == SKIPS_WHEN_MISSING:
+            return True
         tries = [(site.try_id, site.fallback)] if site.try_id is not None else []
         # A failure that gets out of a nested try is caught by the tries around it, as their body's.
         tries += [(outer, False) for outer in site.outer_tries]
@@ -555,6 +557,26 @@ class Scanner:
             if found.found:
                 self._found(submodule, found, depth)
                 self._edge(importer, submodule, site)
+
+
+SKIPS_WHEN_MISSING = "pytest.importorskip"  # the test is skipped, not failed, when the module is missing
+
+
+def _guarded_by_availability(site: Site) -> bool:
+    """The import runs only where what it imports can be found (``if find_spec("x"):`` around
+    ``import x``, directly or through a flag such as ``HAS_X = find_spec("x") is not None``)."""
+    record = site.record
+    if record.module is None:
+        return False
+    imported = [record.module, *(f"{record.module}.{name.name}" for name in record.names)]
+    conditions = list(site.context.conditions)
+    while conditions:
+        condition = conditions.pop()
+        if isinstance(condition, All):
+            conditions.extend(condition.args)
+        elif isinstance(condition, Available) and any(condition.guards(name) for name in imported):
+            return True
+    return False
 
 
 def _with_category(resolution: Resolution, category: Category) -> Resolution:

@@ -51,9 +51,16 @@ _IMPORT_FUNCTIONS = {
     "importlib.__import__": "__import__",
     "__import__": "__import__",
     "builtins.__import__": "__import__",
+    # Imports the module, or skips the test when it cannot: an import that never fails a run.
+    "pytest.importorskip": "pytest.importorskip",
 }
 _FUTURE_FEATURES = frozenset(__future__.all_feature_names)
-_HOT_WORDS = (b"import_module", b"__import__")
+_HOT_WORDS = (b"import_module", b"__import__", b"importorskip")
+# Each import function's parameters, by position (else import_module's: name, package).
+_PARAMETERS = {
+    "__import__": ("name", "globals", "locals", "fromlist", "level"),
+    "pytest.importorskip": ("name", "minversion", "reason", "exc_type"),
+}
 # A function or class body none of whose lines holds one of these words (nor a hot line)
 # can neither import nor bind module names: the walk passes it by.
 _LOUD_WORDS = (b"import", b"globals")
@@ -506,7 +513,7 @@ class _Walker:
         use it worth searching, as the lines naming the function itself are.
         """
         self.aliases[name] = dotted
-        if dotted in _IMPORT_FUNCTIONS and name not in ("import_module", "__import__") and self.hot:
+        if dotted in _IMPORT_FUNCTIONS and name not in ("import_module", "__import__", "importorskip") and self.hot:
             word = re.compile(rb"(?<![\w.])" + re.escape(name.encode()) + rb"\b")
             self.hot = sorted(set(self.hot).union(_regex_lines(self.source, word)))
             self.searching = True
@@ -763,7 +770,7 @@ class _Walker:
             return
         line = node.lineno
         col = self.columns(line, node.col_offset)
-        arguments = _bind_arguments(node, ("name", "package") if via != "__import__" else _IMPORT_PARAMS)
+        arguments = _bind_arguments(node, _PARAMETERS.get(via, ("name", "package")))
         if arguments is None or "name" not in arguments:
             return
         name = _literal_str(arguments["name"])
@@ -819,7 +826,6 @@ class _Walker:
         return self.module if self.is_package else self.module.rpartition(".")[0]
 
 
-_IMPORT_PARAMS = ("name", "globals", "locals", "fromlist", "level")
 
 _DISPATCH: dict[type[ast.AST], Callable[[_Walker, Any, Context], None]] = {
     ast.Import: _Walker.import_,

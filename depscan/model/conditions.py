@@ -320,6 +320,30 @@ class Implementation(Condition):
         return f"{self.subject} {self.cmp} {self.value!r}"
 
 
+@by_fields
+@dataclass(frozen=True, slots=True)
+class Available(Condition):
+    """``importlib.util.find_spec("x") is not None`` (or ``pkgutil.find_loader("x")``, ...): true
+    where module ``x`` can be imported. Unknown before the program runs, but an import of ``x``
+    (or of a submodule) under it cannot fail: it is as optional as one in a ``try``."""
+
+    module: str
+    op: ClassVar[str] = "available"
+
+    def evaluate(self, target: Target) -> bool | None:
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"op": self.op, "module": self.module}
+
+    def guards(self, module: str) -> bool:
+        """An import of ``module`` runs only where it can be found."""
+        return module == self.module or module.startswith(self.module + ".")
+
+    def __str__(self) -> str:
+        return f"available({self.module!r})"
+
+
 class Unknown(Condition):
     """A test depscan cannot decide statically; ``text`` is its source.
 
@@ -487,13 +511,48 @@ def parse_condition(node: ast.expr, qualify: Resolver, named: Mapping[str, Condi
                 return named[node.id]
     if isinstance(node, ast.Compare) and len(node.ops) == 1:
         parsed = _parse_compare(node.left, node.ops[0], node.comparators[0], qualify)
+        if parsed is None:
+            parsed = _parse_found(node.left, node.ops[0], node.comparators[0], qualify)
         if parsed is not None:
             return parsed
     if isinstance(node, ast.Call):
         parsed = _parse_startswith(node, qualify)
+        if parsed is None:
+            found = _found_module(node, qualify)
+            parsed = Available(found) if found is not None else None
         if parsed is not None:
             return parsed
     return Unknown(node=node)
+
+
+# Functions that answer "can this module be imported?" without importing it (their first argument).
+_FINDERS = frozenset({"importlib.util.find_spec", "importlib.find_loader", "pkgutil.find_loader", "pkgutil.get_loader"})
+
+
+def _found_module(node: ast.expr, qualify: Resolver) -> str | None:
+    """``m`` of ``importlib.util.find_spec("m")`` (a literal absolute name), else None."""
+    if not (isinstance(node, ast.Call) and node.args and qualify(node.func) in _FINDERS):
+        return None
+    first = node.args[0]
+    if isinstance(first, ast.Constant) and isinstance(first.value, str):
+        name = first.value
+        if name and all(part.isidentifier() for part in name.split(".")):
+            return name
+    return None
+
+
+def _parse_found(left: ast.expr, cmpop: ast.cmpop, right: ast.expr, qualify: Resolver) -> Condition | None:
+    """``find_spec("m") is not None`` (available) and ``... is None`` (not available)."""
+    if not (isinstance(right, ast.Constant) and right.value is None):
+        return None
+    found = _found_module(left, qualify)
+    if found is None:
+        return None
+    if isinstance(cmpop, (ast.IsNot, ast.NotEq)):
+        return Available(found)
+    if isinstance(cmpop, (ast.Is, ast.Eq)):
+        return Not(Available(found))
+    return None
 
 
 def _source(node: ast.expr) -> str:

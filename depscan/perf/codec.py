@@ -16,6 +16,7 @@ from typing import Any, Final, Literal, cast
 from depscan.model.conditions import (
     All,
     Any_,
+    Available,
     Condition,
     Const,
     Implementation,
@@ -61,7 +62,7 @@ class CacheError(Exception):
 # is decoded in one pass and cannot loop:
 #   ["c", value]  ["t"]  ["m"]  ["v", cmp, [ints], start, stop, index]
 #   ["p", subject, cmp, [strs]]  ["i", subject, cmp, value]  ["u", text]
-#   ["n", arg]  ["a", [args]]  ["o", [args]]
+#   ["n", arg]  ["a", [args]]  ["o", [args]]  ["f", module] (available)
 # ``contexts`` is a table of the distinct contexts: [scope, [conditions], try_id, try_role, [outer_tries]].
 # imports:     [kind, module, raw, level, line, col, context, names, alias, via, precise],
 #              each name a string (no ``as``) or [name, asname]
@@ -112,6 +113,7 @@ LAYOUT_FIELDS: Final[dict[type, tuple[str, ...]]] = {
     Version: ("cmp", "value", "start", "stop", "index"),
     Platform: ("subject", "cmp", "values"),
     Implementation: ("subject", "cmp", "value"),
+    Available: ("module",),
     Unknown: ("_node", "_text"),  # not a dataclass: its slots (the text is what is kept)
     Not: ("arg",),
     All: ("args",),
@@ -167,6 +169,8 @@ class _Encoder:
             item = ["i", i.subject, i.cmp, i.value]
         elif kind is Unknown:
             item = ["u", cast(Unknown, condition).text]
+        elif kind is Available:
+            item = ["f", cast(Available, condition).module]
         elif kind is Not:
             item = ["n", self.condition(cast(Not, condition).arg)]
         elif kind is All:
@@ -338,6 +342,12 @@ def _unknown(item: list[Any], table: list[Condition]) -> Condition:
     return Unknown(item[1])
 
 
+def _available(item: list[Any], table: list[Condition]) -> Condition:
+    if type(item[1]) is not str or not item[1]:
+        raise _bad("condition")
+    return Available(item[1])
+
+
 def _const(item: list[Any], table: list[Condition]) -> Condition:
     if type(item[1]) is not bool:
         raise _bad("condition")
@@ -399,6 +409,7 @@ def _references(items: object, table: list[Condition]) -> tuple[Condition, ...]:
 _CONDITION_DECODERS: dict[tuple[str, int], Callable[[list[Any], list[Condition]], Condition]] = {
     ("u", 2): _unknown,
     ("c", 2): _const,
+    ("f", 2): _available,
     ("t", 1): lambda item, table: TypeChecking(),
     ("m", 1): lambda item, table: Main(),
     ("v", 6): _version,
