@@ -317,6 +317,19 @@ def test_declared_dependencies(environment: str) -> None:
     assert "pyproject.toml:6:1: DS003 'declared-unused' is declared in [project.dependencies] but never imported" in out
 
 
+def test_setup_py_may_import_what_the_build_system_requires(tmp_path: Path, environment: str) -> None:
+    """setup.py runs in the build's environment: [build-system].requires declares its imports
+    (DS002 for them elsewhere still)."""
+    (tmp_path / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["undeclared-dist>=1"]\n[project]\nname = "x"\nversion = "1"\n'
+        'dependencies = ["declared-used"]\n'
+    )
+    (tmp_path / "setup.py").write_text("import undeclared_mod\nimport used_mod\n")
+    (tmp_path / "app.py").write_text("import undeclared_mod\nimport used_mod\n")
+    code, out, _ = run("--python", environment, cwd=tmp_path)
+    assert [(path, code_) for path, _, code_ in reported(out)] == [("app.py", "DS002")], out
+
+
 def test_unused_dependencies_need_the_whole_project(environment: str) -> None:
     out = run("--python", environment, "src/app/__init__.py", cwd=DEPS)[1]
     assert {c for _, _, c in reported(out)} == {"DS002"}

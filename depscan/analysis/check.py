@@ -405,6 +405,8 @@ class _Checker:
             for site in live:
                 if site.optional or site.fallback or site.type_checking:
                     continue  # the program copes without it, or only a type checker reads it
+                if set(providers) & declared.build_requires and _is_build_script(site.path, self.settings.root):
+                    continue  # setup.py runs in the build's environment: [build-system].requires
                 names = " or ".join(repr(p) for p in providers)
                 message = f"{module.partition('.')[0]!r} comes from {names}, which the project does not declare"
                 finding = Finding("DS002", message, os.path.abspath(site.path or ""), site.line, site.col, module)
@@ -607,6 +609,11 @@ class _Checker:
         codes = {code.strip().upper() for code in match.group(1).split(",")}
         names = {entry.name for code, entry in CATALOGUE.items() if code in codes}
         return finding.code in codes or finding.name in {c.lower() for c in codes} or finding.name in names
+
+
+def _is_build_script(path: str | None, root: str) -> bool:
+    """The project's ``setup.py``, which the build runs with ``[build-system].requires`` installed."""
+    return path is not None and os.path.abspath(path) == os.path.join(os.path.abspath(root), "setup.py")
 
 
 def _same_file(one: str, other: str) -> bool:

@@ -392,6 +392,7 @@ class Declared:
     project: str | None = None
     sources: tuple[str, ...] = ()
     unreadable: list[Diagnostic] = field(default_factory=list)  # declaration files there but not readable
+    build_requires: frozenset[str] = frozenset()  # [build-system].requires: what setup.py may import
 
     def names(self, *, optional: bool = True) -> frozenset[str]:
         """The normalised names declared (without the optional ones when ``optional`` is False)."""
@@ -425,15 +426,28 @@ def declared_dependencies(project_root: str) -> Declared:
     pyproject = os.path.join(project_root, PYPROJECT)
     unreadable: list[Diagnostic] = []
     data = _load_toml(pyproject, problems, unreadable)
+    build_requires: frozenset[str] = frozenset()
     if data is not None:
         sources.append(pyproject)
+        build_requires = _build_requires(data, pyproject, problems)
         project_name, declares, dynamic = _read_pyproject(data, pyproject, requirements, groups, problems)
         read_requirement_files = not declares or dynamic
     if read_requirement_files:
         reader = _RequirementsReader(requirements, problems, sources, unreadable, project_root)
         for path in _requirement_files(project_root):
             reader.read(path)
-    return Declared(requirements, problems, MappingProxyType(groups), project_name, tuple(sources), unreadable)
+    return Declared(
+        requirements, problems, MappingProxyType(groups), project_name, tuple(sources), unreadable, build_requires
+    )
+
+
+def _build_requires(data: dict[str, Any], path: str, problems: list[str]) -> frozenset[str]:
+    """The normalised names of ``[build-system].requires``: what the build (``setup.py``) may import."""
+    table = data.get("build-system")
+    if not isinstance(table, dict) or "requires" not in table:
+        return frozenset()
+    found = _requirement_list(table["requires"], path, "build-system.requires", True, problems)
+    return frozenset(requirement.name for requirement in found)
 
 
 def _load_toml(path: str, problems: list[str], unreadable: list[Diagnostic]) -> dict[str, Any] | None:

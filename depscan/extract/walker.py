@@ -826,7 +826,6 @@ class _Walker:
         return self.module if self.is_package else self.module.rpartition(".")[0]
 
 
-
 _DISPATCH: dict[type[ast.AST], Callable[[_Walker, Any, Context], None]] = {
     ast.Import: _Walker.import_,
     ast.ImportFrom: _Walker.import_from,
