@@ -166,7 +166,7 @@ def test_json_format() -> None:
     data = json.loads(out)
     assert code == 1
     assert data["schema"] == "depscan/check" and data["schema_version"] == 1
-    assert data["summary"] == {"files": 7, "cached": 0, "processes": 1, "findings": 14, "errors": 14, "warnings": 0}
+    assert data["summary"] == {"files": 7, "cached": 0, "processes": 1, "findings": 14, "errors": 13, "warnings": 1}
     first = data["findings"][0]
     assert set(first) == {"code", "name", "severity", "message", "path", "line", "col", "module"}
     assert {(f["path"], f["line"], f["code"]) for f in data["findings"]} == expected_findings(PROJECT)
@@ -176,7 +176,8 @@ def test_github_format() -> None:
     out = run("--format", "github", "src/proj/core.py", cwd=PROJECT)[1]
     title = "title=DS001 missing-module"
     assert f"::error file=src/proj/core.py,line=5,col=1,{title}::module 'definitely_missing_mod'" in out
-    assert all(line.startswith("::error ") for line in out.splitlines())
+    assert all(line.startswith("::error ") or "title=DS005" in line for line in out.splitlines())
+    assert "::warning file=src/proj/core.py,line=32,col=5,title=DS005 missing-type-only::" in out
 
 
 def test_sarif_format() -> None:
@@ -185,7 +186,7 @@ def test_sarif_format() -> None:
     assert data["version"] == "2.1.0"
     run_ = data["runs"][0]
     rules = run_["tool"]["driver"]["rules"]
-    assert [rule["id"] for rule in rules] == ["DS001", "DS010", "DS020"]
+    assert [rule["id"] for rule in rules] == ["DS001", "DS005", "DS010", "DS020"]
     assert len(run_["results"]) == 14
     for result in run_["results"]:
         assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
@@ -327,7 +328,7 @@ def test_setup_py_may_import_what_the_build_system_requires(tmp_path: Path, envi
     (tmp_path / "setup.py").write_text("import undeclared_mod\nimport used_mod\n")
     (tmp_path / "app.py").write_text("import undeclared_mod\nimport used_mod\n")
     code, out, _ = run("--python", environment, cwd=tmp_path)
-    assert [(path, code_) for path, _, code_ in reported(out)] == [("app.py", "DS002")], out
+    assert code == 1 and [(path, code_) for path, _, code_ in reported(out)] == [("app.py", "DS002")], out
 
 
 def test_unused_dependencies_need_the_whole_project(environment: str) -> None:

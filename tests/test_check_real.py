@@ -100,7 +100,9 @@ def test_healthy_packages_have_no_false_alarms(environment: Path, tmp_path: Path
     )
     assert done.returncode in (0, 1), done.stderr
     findings = json.loads(done.stdout)["findings"]
-    assert all(f["code"] == "DS001" for f in findings), [f for f in findings if f["code"] != "DS001"]
+    # DS005 (a warning): an import only a type checker runs (urllib3's `if TYPE_CHECKING: ... OpenSSL.crypto`).
+    assert all(f["code"] in ("DS001", "DS005") for f in findings), [f for f in findings if f["code"] != "DS001"]
+    assert all(f["severity"] == "warning" for f in findings if f["code"] == "DS005")
     reported = {(Path(f["path"]).resolve().relative_to(site.resolve()).as_posix(), f["module"]) for f in findings}
     assert reported == EXAMINED
     assert {module.partition(".")[0] for _, module in reported} == set(NOT_DEPENDED_ON)

@@ -50,7 +50,7 @@ def check(cwd: Path, state: Path, *args: str, env: dict[str, str] | None = None)
 def missing(result: dict[str, object]) -> set[str]:
     findings = result["findings"]
     assert isinstance(findings, list)
-    return {f["module"] for f in findings if f["code"] == "DS001"}
+    return {f["module"] for f in findings if f["code"] in ("DS001", "DS005")}
 
 
 def answer(result: dict[str, object]) -> object:

@@ -348,7 +348,8 @@ class _Checker:
             if self._other_platforms_module(missing.name, site.record):
                 continue
             message = self._message(missing.name, site.record)
-            finding = Finding("DS001", message, os.path.abspath(site.path), site.line, site.col, missing.name)
+            code = "DS005" if site.type_checking else "DS001"  # only a type checker runs it: a warning
+            finding = Finding(code, message, os.path.abspath(site.path), site.line, site.col, missing.name)
             kept = self._kept(finding)
             if kept is not None:
                 yield kept

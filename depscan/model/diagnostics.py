@@ -37,6 +37,12 @@ CATALOGUE: dict[str, Code] = {
             "a dependency declaration cannot be understood ([project] of the wrong type, a bad requirement)",
             "warning",
         ),
+        Code(
+            "DS005",
+            "missing-type-only",
+            "a module imported only under TYPE_CHECKING cannot be found (a type checker reads it; nothing runs it)",
+            "warning",
+        ),
         Code("DS010", "syntax-error", "the file does not parse as Python (Python 2 code, null bytes, ...)"),
         Code("DS011", "decode-error", "the file's bytes cannot be decoded (bad coding cookie, invalid UTF-8)"),
         Code("DS012", "unreadable", "the file cannot be read (missing, a directory, a FIFO, no permission)"),

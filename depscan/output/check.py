@@ -49,7 +49,10 @@ def format_json(result: CheckResult, version: str) -> str:
 
 def format_sarif(result: CheckResult, version: str) -> str:
     """SARIF 2.1.0, for code scanning: one run, the catalogue's rules, a result per finding."""
-    rules = {code: sarif.Rule(code, entry.summary, name=entry.name, level="error") for code, entry in CATALOGUE.items()}
+    rules = {
+        code: sarif.Rule(code, entry.summary, name=entry.name, level=entry.severity)
+        for code, entry in CATALOGUE.items()
+    }
     results = (sarif.Result(f.code, f.severity, f.message, f.path, f.line, f.col) for f in result.findings)
     return sarif.sarif("depscan", version, rules, results)
 
