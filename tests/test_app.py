@@ -199,6 +199,10 @@ def test_python_as_a_version_is_never_a_directory_of_the_tree(tmp_path: Path) ->
     assert not marker.exists()
 
 
+# A target that was not just installed (a venv made seconds ago is too fresh to witness an answer).
+STABLE = ("--python", "3.11", "--no-pythonpath")
+
+
 def test_an_edited_configuration_is_not_answered_from_the_store(tmp_path: Path) -> None:
     """The stored answer of a scan holds only while the configuration it read is unchanged."""
     (tmp_path / "pyproject.toml").write_text('[tool.depscan]\nplatforms = ["linux"]\n')
@@ -210,11 +214,11 @@ def test_an_edited_configuration_is_not_answered_from_the_store(tmp_path: Path) 
         os.utime(path, (past, past))
     cache = str(tmp_path / "cache")
     for _ in range(2):  # the second answer is the stored one
-        code, out, _ = run("scan", "app.py", "--format", "json", "--cache-dir", cache, cwd=tmp_path)
+        code, out, _ = run("scan", "app.py", "--format", "json", "--cache-dir", cache, *STABLE, cwd=tmp_path)
         assert _missing(out) == {"posix_missing_mod"}
     assert list((tmp_path / "cache" / "runs").iterdir())
     (tmp_path / "pyproject.toml").write_text('[tool.depscan]\nplatforms = ["win32"]\n')
-    code, out, _ = run("scan", "app.py", "--format", "json", "--cache-dir", cache, cwd=tmp_path)
+    code, out, _ = run("scan", "app.py", "--format", "json", "--cache-dir", cache, *STABLE, cwd=tmp_path)
     assert code == 0 and _missing(out) == {"nt_missing_mod"}
 
 
@@ -228,10 +232,10 @@ def test_a_configuration_appearing_nearer_the_target_is_not_answered_from_the_st
         os.utime(path, (past, past))
     cache = str(tmp_path / "cache")
     for _ in range(2):
-        code, out, _ = run("scan", "sub/app.py", "--format", "json", "--cache-dir", cache, cwd=tmp_path)
+        code, out, _ = run("scan", "sub/app.py", "--format", "json", "--cache-dir", cache, *STABLE, cwd=tmp_path)
         assert _missing(out) == {"helper"}
     (tmp_path / "sub" / "pyproject.toml").write_text('[tool.depscan]\npaths = ["vendor"]\n')
-    code, out, _ = run("scan", "sub/app.py", "--format", "json", "--cache-dir", cache, cwd=tmp_path)
+    code, out, _ = run("scan", "sub/app.py", "--format", "json", "--cache-dir", cache, *STABLE, cwd=tmp_path)
     assert code == 0 and _missing(out) == set()
 
 

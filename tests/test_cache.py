@@ -222,6 +222,8 @@ def test_every_model_field_is_kept() -> None:
         dynamic_globals=True,
         future=("annotations",),
         namespace="pkgutil",
+        vendored=(("pkg._vendor", ("packaging", "six")),),
+        module_aliases=True,
     )
     extraction = Extraction(
         "pkg.mod",
@@ -445,7 +447,7 @@ def _valid_layout() -> list[Any]:
 @pytest.mark.parametrize(
     ("where", "value"),
     [
-        ((0,), 2),  # another format version
+        ((0,), 1),  # another format version (the facts had 10 fields)
         ((0,), True),
         ((1,), None),  # module
         ((2,), 1),  # is_package must be a bool
@@ -480,6 +482,9 @@ def _valid_layout() -> list[Any]:
         ((9, 4, 0, 1), [[0, 99]]),  # guarded: condition reference
         ((9, 7), 0),  # dynamic_globals
         ((9, 9), 1),  # namespace
+        ((9, 10), [["pkg._vendor"]]),  # vendored: a package and its names
+        ((9, 10), [["pkg._vendor", [1]]]),
+        ((9, 11), 0),  # module_aliases
         ((10,), [["DS010", "m", None, 1, 1, "fatal"]]),
         ((10,), [["DS010", "m", None, 1, 1]]),
     ],

@@ -386,7 +386,12 @@ class Scanner:
                 self._edge(importer, name, site)
             self._outcome(site, True)
             return None
-        resolution = self.resolver.resolve(name)
+        resolution = self._resolve(name)
+        if resolution.found and resolution.name != name:  # served by a VendorImporter of the package above
+            served_by = name.rpartition(".")[0]
+            self._found(served_by, self.resolver.resolve(served_by), depth)
+            self._edge(importer, served_by, site)
+            name = resolution.name
         if not resolution.found:
             self._outcome(site, False)
             # The parents that exist are imported (and run) before the failure. An extension
@@ -400,7 +405,8 @@ class Scanner:
                 if found.found:
                     self._found(parent, found, depth)
                     self._edge(importer, parent, site)
-                    maybe = found.kind in ("extension", "builtin")
+                    # An extension, or a module putting entries in sys.modules, may hold it.
+                    maybe = found.kind in ("extension", "builtin") or self._puts_modules(parent)
                     break
             self._missing(name, site, maybe=maybe)
             return None
@@ -442,10 +448,10 @@ class Scanner:
         """True when ``attribute`` is a submodule (an edge to it is made), False for a name of the package."""
         submodule = f"{package}.{attribute}"
         if resolution.is_package:
-            found = self.resolver.resolve(submodule)
+            found = self._resolve(submodule)
             if found.found:
-                self._found(submodule, found, depth)
-                self._edge(importer, submodule, site)
+                self._found(found.name, found, depth)
+                self._edge(importer, found.name, site)
                 return True
         if importer == package and attribute in self._unbound_self_imports(package):
             self._outcome(site, False)
@@ -463,8 +469,44 @@ class Scanner:
         return frozenset() if extraction is None else extraction.facts.unbound_self_imports
 
     def _names_unknown(self, module: str) -> bool:
-        """Can't tell which names ``module`` has: an extension, or star imports from such modules."""
-        return not self._names(module)[1]
+        """Can't tell which names ``module`` has: an extension, star imports from such modules, or
+        a module that puts its submodules in sys.modules itself."""
+        return not self._names(module)[1] or self._puts_modules(module)
+
+    def _resolve(self, name: str) -> Resolution:
+        """Where ``name`` is found: as the resolver finds it, else through a ``VendorImporter`` a
+        package above it installs (``setuptools.extern.packaging`` is the module
+        ``setuptools._vendor.packaging``, else ``packaging``: the resolution named so, whose
+        relative imports are relative to that name)."""
+        resolution = self.resolver.resolve(name)
+        if resolution.found or "." not in name:
+            return resolution
+        parts = name.split(".")
+        for end in range(len(parts) - 1, 0, -1):
+            parent = ".".join(parts[:end])
+            above = self.resolver.resolve(parent)
+            if not above.found:
+                continue
+            if above.category == "stdlib":
+                break  # the standard library installs no VendorImporter
+            extraction = self._extraction_of(parent)
+            rest = ".".join(parts[end:])
+            for package, names in extraction.facts.vendored if extraction is not None else ():
+                if parts[end] in names:
+                    for candidate in (f"{package}.{rest}", rest):
+                        found = self.resolver.resolve(candidate)
+                        if found.found:  # the module itself, under its own name: sys.modules holds both
+                            return found
+            break  # the nearest package found decides
+        return resolution
+
+    def _puts_modules(self, module: str) -> bool:
+        """``module`` sets ``sys.modules`` entries as it runs: names under it may be there without files."""
+        resolution = self.modules.get(module) or self.resolver.resolve(module)
+        if not resolution.found or resolution.category == "stdlib":
+            return False
+        extraction = self._extraction_of(module)
+        return extraction is not None and extraction.facts.module_aliases
 
     def _names(self, module: str, visiting: frozenset[str] = frozenset()) -> tuple[frozenset[str], bool]:
         """The names ``module`` binds at top level on the target, and whether those are all of them.

@@ -244,6 +244,9 @@ class _Walker:
         self.future: list[str] = []
         self.all = _AllState()
         self.all_lines: list[int] = []  # the lines of the changes of __all__ read at module level
+        self.string_lists: dict[str, tuple[str, ...]] = {}  # module-level names bound to tuples of strings
+        self.vendored: list[tuple[str, tuple[str, ...]]] = []
+        self.module_aliases = False
         self.namespace: str | None = None
         self.classes: list[str] = []  # enclosing class names, for private name mangling
 
@@ -290,6 +293,8 @@ class _Walker:
             dynamic_globals=self.dynamic_globals,
             future=tuple(self.future),
             namespace=self.namespace,
+            vendored=tuple(self.vendored),
+            module_aliases=self.module_aliases,
         )
         return Extraction(
             self.module,
@@ -629,6 +634,8 @@ class _Walker:
             if not isinstance(target, ast.Name):
                 if isinstance(target, ast.Subscript) and _is_globals_call(target.value):
                     self.dynamic_globals = True  # globals()[name] = ...
+                elif top and isinstance(target, ast.Subscript) and self.qualify(target.value) == "sys.modules":
+                    self.module_aliases = True  # sys.modules["pkg.alias"] = module
                 elif top:
                     self.bind_target(target, ctx)
                 continue
@@ -639,6 +646,9 @@ class _Walker:
             if not top:
                 continue
             self.define(name, ctx)
+            listed = _literal_strs(value) if isinstance(value, (ast.Tuple, ast.List)) else None
+            if listed is not None:
+                self.string_lists[name] = tuple(listed)  # names = ('packaging', ...): VendorImporter's
             if name == "__all__":
                 previous = self.all
                 self.all = _AllState(names=[])
@@ -687,6 +697,25 @@ class _Walker:
                 self.all.exact = False
         elif func.attr == "declare_namespace" and self.legacy_ns:
             self.namespace = "pkg_resources"
+        elif func.attr == "install" and isinstance(func.value, ast.Call):
+            self.vendor_importer(func.value)
+
+    def vendor_importer(self, call: ast.Call) -> None:
+        """``VendorImporter(__name__, names, "pkg._vendor").install()`` (setuptools' ``extern``):
+        ``<this module>.X`` is served from ``pkg._vendor.X``, else ``X``, for each X of ``names``."""
+        if not (self.qualify(call.func) or "").endswith("VendorImporter") or not 2 <= len(call.args) <= 3:
+            return
+        root, listed = call.args[0], call.args[1]
+        if not (isinstance(root, ast.Name) and root.id == "__name__"):
+            return
+        names = (
+            self.string_lists.get(listed.id)
+            if isinstance(listed, ast.Name)
+            else tuple(_literal_strs(listed) or ()) or None
+        )
+        package = _literal_str(call.args[2]) if len(call.args) == 3 else self.module.replace("extern", "_vendor")
+        if names and package and all(part.isidentifier() for part in package.split(".")):
+            self.vendored.append((package, tuple(names)))
 
     # -- __all__ -------------------------------------------------------------------
 

@@ -244,7 +244,12 @@ class ModuleFacts:
     anything binds them: unless they are submodules, those imports fail.
     ``dynamic_globals`` is True when the module binds names through
     ``globals()`` (``globals()[name] = ...``, ``globals().update(...)``): its
-    names cannot all be known.
+    names cannot all be known. ``vendored`` holds what a ``VendorImporter`` the
+    module installs serves (setuptools' and pkg_resources' ``extern``): for each,
+    the package it looks in first and the top-level names it serves, so that
+    ``<module>.X`` is ``<package>.X``, else ``X``. ``module_aliases`` is True when
+    the module puts entries in ``sys.modules`` at import time: its submodules
+    may be there without files.
     """
 
     all_names: tuple[str, ...] | None = None
@@ -257,6 +262,8 @@ class ModuleFacts:
     dynamic_globals: bool = False
     future: tuple[str, ...] = ()
     namespace: str | None = None  # "pkgutil" or "pkg_resources" for legacy namespace packages
+    vendored: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (package looked in first, names served)
+    module_aliases: bool = False  # sys.modules[...] = ... at import time
 
     def defined_for(self, target: Target) -> frozenset[str]:
         """The names bound at module level on ``target``: those bound only in dead branches left out."""
@@ -289,6 +296,8 @@ class ModuleFacts:
             "dynamic_globals": self.dynamic_globals,
             "future": list(self.future),
             "namespace": self.namespace,
+            "vendored": [{"package": package, "names": list(names)} for package, names in self.vendored],
+            "module_aliases": self.module_aliases,
         }
 
 

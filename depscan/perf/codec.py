@@ -42,7 +42,7 @@ from depscan.model.records import (
     TryRole,
 )
 
-FORMAT_VERSION: Final = 1
+FORMAT_VERSION: Final = 2
 """The first item of every encoded extraction; bump when the layout changes."""
 
 
@@ -68,7 +68,8 @@ class CacheError(Exception):
 #              each name a string (no ``as``) or [name, asname]
 # dynamic:     [via, expression, line, col, context]
 # facts:       [all_names, all_refs, all_exact, defined, guarded, star_imports,
-#               unbound_self_imports, dynamic_globals, future, namespace],
+#               unbound_self_imports, dynamic_globals, future, namespace, vendored, module_aliases],
+#              vendored as [[package, [names]]...]
 #              guarded as [[name, [[conditions]...]]...]
 # diagnostics: [code, message, path, line, col, severity]
 
@@ -104,6 +105,8 @@ LAYOUT_FIELDS: Final[dict[type, tuple[str, ...]]] = {
         "dynamic_globals",
         "future",
         "namespace",
+        "vendored",
+        "module_aliases",
     ),
     AllRef: ("module",),
     Diagnostic: ("code", "message", "path", "line", "col", "severity"),
@@ -228,6 +231,8 @@ class _Encoder:
             f.dynamic_globals,
             list(f.future),
             f.namespace,
+            [[package, list(names)] for package, names in f.vendored],
+            f.module_aliases,
         ]
         diagnostics = [[d.code, d.message, d.path, d.line, d.col, d.severity] for d in e.diagnostics]
         return [
@@ -497,11 +502,16 @@ def _decode_dynamic(items: object, contexts: list[Context]) -> tuple[DynamicImpo
 
 
 def _decode_facts(item: object, conditions: list[Condition]) -> ModuleFacts:
-    if type(item) is not list or len(item) != 10:
+    if type(item) is not list or len(item) != 12:
         raise _bad("module facts")
-    all_names, all_refs, all_exact, defined, guarded, star_imports, unbound, dynamic_globals, future, namespace = item
-    if type(all_exact) is not bool or type(dynamic_globals) is not bool:
+    all_names, all_refs, all_exact, defined, guarded, star_imports, unbound, dynamic_globals, future, namespace = item[
+        :10
+    ]
+    vendored, module_aliases = item[10:]
+    if type(all_exact) is not bool or type(dynamic_globals) is not bool or type(module_aliases) is not bool:
         raise _bad("module facts")
+    if type(vendored) is not list or any(type(entry) is not list or len(entry) != 2 for entry in vendored):
+        raise _bad("vendored packages")
     if not _is_str_or_none(namespace) or type(guarded) is not list:
         raise _bad("module facts")
     guards: list[tuple[str, tuple[tuple[Condition, ...], ...]]] = []
@@ -525,6 +535,11 @@ def _decode_facts(item: object, conditions: list[Condition]) -> ModuleFacts:
         dynamic_globals=dynamic_globals,
         future=_str_tuple(future, "future imports"),
         namespace=namespace,
+        vendored=tuple(
+            (_str_tuple([package], "vendored package")[0], _str_tuple(names, "vendored names"))
+            for package, names in vendored
+        ),
+        module_aliases=module_aliases,
     )
 
 

@@ -389,7 +389,7 @@ class Resolver:
             # os puts its platform's path module in sys.modules as os.path; find_spec answers with that one.
             alias = self.resolve("ntpath" if self.interp.os_name == "nt" else "posixpath")
             if alias.found:
-                return _renamed(alias, name, "alias")
+                return renamed(alias, name, "alias")
         if parent_name:
             parent = self.resolve(parent_name)
             if not parent.found:
@@ -402,7 +402,7 @@ class Resolver:
         if self.search.distutils_shim and name == "distutils":
             shimmed = self.resolve("setuptools._distutils")
             if shimmed.found:
-                return _renamed(shimmed, name, "distutils-shim")
+                return renamed(shimmed, name, "distutils-shim")
         if name in self.interp.builtin:
             return Resolution(name, "builtin", path="built-in", finder="builtin", category="stdlib")
         if name in self.interp.frozen:
@@ -625,7 +625,9 @@ class Resolver:
         return hidden
 
 
-def _renamed(found: Resolution, name: str, finder: str) -> Resolution:
+def renamed(found: Resolution, name: str, finder: str) -> Resolution:
+    """``found`` under another name, as the finder that serves it there (the distutils shim, a
+    VendorImporter) makes it."""
     return Resolution(
         name,
         found.kind,
