@@ -35,7 +35,7 @@ _PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 Progress = Callable[[int, int], object]  # told (modules scanned, modules queued) as a scan goes
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Options:
     """What the command line says; empty or None where it says nothing."""
 
@@ -59,7 +59,7 @@ class Options:
     output_format: str = "text"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Settings:
     """Options and configuration merged: what every command works from."""
 
@@ -208,7 +208,7 @@ def _path(directory: str | None) -> Path | None:
     return Path(directory) if directory else None
 
 
-@dataclass
+@dataclass(eq=False)
 class Outcome:
     """What a command answers: the report (for standard output, or ``-o FILE``), the lines for
     standard error after it, and the exit status (0; 1: findings or failures; 2: errors)."""
