@@ -184,3 +184,22 @@ def test_pytest_importorskip_is_an_import_that_never_fails(tmp_path: Path) -> No
         "absent_s": True,
     }
     assert any(edge["to"] == "json" for edge in document["imports"])
+
+
+def test_a_test_skipped_off_its_platform_imports_only_on_it(tmp_path: Path) -> None:
+    """``@pytest.mark.skipif(sys.platform != "win32")`` (or its string form, or unittest's
+    skipUnless) guards the test's body: its Windows imports are not findings on Linux; a test
+    without a marker still is."""
+    (tmp_path / "test_w.py").write_text(
+        "import os\nimport sys\nimport unittest\n\nimport pytest\n\n\n"
+        '@pytest.mark.skipif(sys.platform != "win32", reason="Windows only")\n'
+        "def test_registry():\n    import winreg\n\n\n"
+        '@unittest.skipUnless(os.name == "nt", "Windows only")\n'
+        "class TestConsole(unittest.TestCase):\n    def test_it(self):\n        import msvcrt\n\n\n"
+        "@pytest.mark.skipif(\"sys.platform != 'win32'\")\n"
+        "def test_string_condition():\n    import _winapi\n\n\n"
+        "def test_plain():\n    import absent_plain_q\n"
+    )
+    result = CliRunner().invoke(cli, ["check", str(tmp_path / "test_w.py"), "--format", "json", "--no-cache"])
+    findings = json.loads(result.stdout)["findings"]
+    assert [(f["line"], f["module"]) for f in findings] == [(25, "absent_plain_q")]

@@ -55,6 +55,8 @@ _IMPORT_FUNCTIONS = {
     "pytest.importorskip": "pytest.importorskip",
 }
 _FUTURE_FEATURES = frozenset(__future__.all_feature_names)
+_SKIP_IF = frozenset({"pytest.mark.skipif", "unittest.skipIf"})  # the test runs where the condition is false
+_SKIP_UNLESS = frozenset({"unittest.skipUnless"})  # ... where it is true
 _HOT_WORDS = (b"import_module", b"__import__", b"importorskip")
 # Each import function's parameters, by position (else import_module's: name, package).
 _PARAMETERS = {
@@ -325,7 +327,7 @@ class _Walker:
         if ctx.scope == "module":
             self.define(node.name, ctx)
         if self.heard(node):
-            self.block(node.body, ctx.with_scope("function"))
+            self.block(node.body, self.skip_markers(node, ctx).with_scope("function"))
 
     def s_class(self, node: ast.ClassDef, ctx: Context) -> None:
         if self.searching:
@@ -335,8 +337,26 @@ class _Walker:
         if not self.heard(node):
             return
         self.classes.append(node.name)
-        self.block(node.body, ctx if ctx.scope == "function" else ctx.with_scope("class"))
+        inner = self.skip_markers(node, ctx)
+        self.block(node.body, inner if ctx.scope == "function" else inner.with_scope("class"))
         self.classes.pop()
+
+    def skip_markers(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, ctx: Context) -> Context:
+        """A test skipped unless a condition holds runs its body only where it does:
+        ``@pytest.mark.skipif(os.name != "nt")``, ``@unittest.skipIf(...)``, ``@unittest.skipUnless(...)``;
+        pytest's condition may be a string, which it evaluates with ``os``, ``sys`` and ``platform``."""
+        for decorator in node.decorator_list:
+            if not (isinstance(decorator, ast.Call) and decorator.args):
+                continue
+            marker = self.qualify(decorator.func) or ""
+            test = _skip_condition(decorator.args[0], marker)
+            if test is None:
+                continue
+            if marker in _SKIP_IF:
+                ctx = ctx.with_condition(self.condition(test).negate())
+            elif marker in _SKIP_UNLESS:
+                ctx = ctx.with_condition(self.condition(test))
+        return ctx
 
     def heard(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> bool:
         """Could the body of ``node`` import, or bind module names? Not when no line of it says so.
@@ -907,6 +927,19 @@ _ALL_CHANGED = re.compile(
     rb"\b__all__\s*(?:\.\s*(?:append|extend|insert|remove|pop|clear|__iadd__)\b|\+=|\[[^\]\n]*\]\s*=(?!=))"
     rb"|\bdel\s+__all__\s*\[|\bglobal\b[^\n]*\b__all__\b"
 )
+
+
+def _skip_condition(argument: ast.expr, marker: str) -> ast.expr | None:
+    """The condition of a skip marker as an expression: pytest's string form parsed (its names
+    ``os``, ``sys``, ``platform`` are the modules), another constant not read."""
+    if not isinstance(argument, ast.Constant):
+        return argument
+    if marker != "pytest.mark.skipif" or not isinstance(argument.value, str) or len(argument.value) > 500:
+        return None
+    try:
+        return ast.parse(argument.value.strip(), mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
 
 
 def _regex_lines(source: bytes, pattern: re.Pattern[bytes]) -> list[int]:
