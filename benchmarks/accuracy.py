@@ -43,19 +43,24 @@ as the current directory, by:
     definitions") counts.
 
 The corpus packages are healthy and run, so every finding on them is a false
-alarm, unless it is listed in :data:`REAL_FAILURES` (none so far): an import
+alarm, unless it is listed in :data:`REAL_FAILURES` (counted apart): an import
 that cannot be found in an environment without extras is, in working code, an
 optional one. Each false alarm is given a cause, the first of :data:`CAUSES`
 that applies to its line, read from the source with ``ast`` (nothing is
-imported): an alias a vendoring shim installs (``setuptools.extern``), an
-import under ``TYPE_CHECKING``, under a ``try`` that catches ``ImportError``
-(or ``suppress``), under a platform or version test (``sys.platform``,
+imported): an alias a vendoring shim installs (``setuptools.extern``), a
+module a finder makes at run time (``six.moves``), an import under
+``TYPE_CHECKING``, under a ``try`` that catches ``ImportError`` (or
+``suppress``), under a platform or version test (``sys.platform``,
 ``os.name``, ``sys.version_info``, flags such as ``PY314`` or ``IS_WINDOWS``),
 under an availability test (``find_spec``, ``HAS_X``, ``x is not None``), of a
-module an extra of the distribution provides (its import name from
-:data:`IMPORT_NAMES` or the normalised distribution name), in a test module,
-inside a function (a lazy import), else ``other``. The heuristic reads the
-nearest guard only; it is meant to rank causes, not to prove them.
+module that exists only on another platform (``msvcrt``, ``ctypes.windll``),
+of a module an extra of the distribution provides (its import name from
+``IMPORT_NAMES`` or the normalised distribution name), in a vendored copy
+(``_vendor/``), in a test module, inside a function (a lazy import), else
+``other``. Module-level flags (``PY2 = sys.version_info < (3,)``) and a
+module-level ``assert sys.platform == "win32"`` count as the tests they hold.
+The heuristic is meant to rank causes, not to prove them
+(``accuracy_causes.py``).
 
 The planted project, ``fixtures/accuracy/planted``, is checked by the same
 four commands in the corpus venv (its own ``pyproject.toml``; pylint on its
@@ -223,8 +228,18 @@ TOOL_REQUIREMENTS = (
 )
 """The peers' venv."""
 
-REAL_FAILURES: dict[str, str] = {}
-"""Findings on the corpus judged real failures after review, ``"path/in/site-packages:line"`` to why; none yet."""
+REAL_FAILURES = {
+    "numpy/_core/cversions.py:8": "a build script shipped without the code_generators directory it imports",
+    "numpy/_core/cversions.py:9": "the same",
+    "pip/_vendor/distlib/index.py:70": "pip's copy of distlib.util has no _get_pypirc_command",
+    "pip/_vendor/pygments/cmdline.py:23": "pip strips pygments.lexers.special from its copy",
+    "pip/_vendor/rich/__main__.py:8": "pip strips rich.markdown from its copy",
+    "pip/_vendor/rich/tree.py:200": "the same, when the module runs as __main__",
+}
+"""Findings on the corpus judged, after review, imports that really fail when their code runs: ``"path in
+site-packages:line"`` to why. They are counted apart from the false alarms."""
+
+REAL = "real failure"
 
 DEPTRY = "import sys; sys.path.append(sys.argv.pop(1)); from deptry.cli import deptry; deptry()"
 """Runs deptry with the corpus's site-packages (argv[1]) after its own on ``sys.path``."""
@@ -479,7 +494,7 @@ def deptry(target: Target, site: Path) -> list[Finding]:
 
 @dataclass(frozen=True)
 class Judged:
-    """A false alarm on the corpus, with the distribution it is in and its cause."""
+    """A finding on the corpus, with the distribution it is in and its cause (or :data:`REAL`)."""
 
     tool: str
     distribution: str
@@ -503,9 +518,8 @@ def judge(findings: Sequence[Finding], dist: Distribution, site: Path, causes: C
     judged = []
     for f in findings:
         where = relative(f.path, site)
-        if f"{where}:{f.line}" in REAL_FAILURES:
-            continue
-        cause = causes.cause(Path(f.path), f.line, f.module, optional)
+        real = f"{where}:{f.line}" in REAL_FAILURES
+        cause = REAL if real else causes.cause(Path(f.path), f.line, f.module, optional)
         judged.append(Judged(f.tool, dist.name, where, f.line, f.module, f.code, cause))
     return judged
 
@@ -599,14 +613,19 @@ def cause_table(judged: Sequence[Judged]) -> str:
     counts = Counter((j.tool, j.cause) for j in judged)
     causes = [cause for cause in CAUSES if any(counts[(tool, cause)] for tool in TOOLS)]
     rows = [
-        [tool, str(sum(counts[(tool, cause)] for cause in CAUSES)), *(str(counts[(tool, cause)]) for cause in causes)]
+        [
+            tool,
+            str(counts[(tool, REAL)]),
+            str(sum(counts[(tool, cause)] for cause in CAUSES)),
+            *(str(counts[(tool, cause)]) for cause in causes),
+        ]
         for tool in TOOLS
     ]
-    return table(["tool", "false alarms", *causes], rows)
+    return table(["tool", "real", "false alarms", *causes], rows)
 
 
 def distribution_table(judged: Sequence[Judged], sizes: dict[str, int]) -> str:
-    counts = Counter((j.distribution, j.tool) for j in judged)
+    counts = Counter((j.distribution, j.tool) for j in judged if j.cause != REAL)
     rows = [
         [f"{dist.name} ({dist.kind})", str(sizes[dist.name]), *(str(counts[(dist.name, tool)]) for tool in TOOLS)]
         for dist in CORPUS
@@ -636,7 +655,8 @@ def write_results(judged: Sequence[Judged], scores: dict[str, PlantedScore], siz
         "date": datetime.date.today().isoformat(),
         "machine": machine(),
         "corpus": [{**asdict(dist), "files": sizes.get(dist.name)} for dist in CORPUS],
-        "false_alarms": {tool: sum(j.tool == tool for j in judged) for tool in TOOLS},
+        "false_alarms": {tool: sum(j.tool == tool and j.cause != REAL for j in judged) for tool in TOOLS},
+        "real_failures": {tool: sum(j.tool == tool and j.cause == REAL for j in judged) for tool in TOOLS},
         "by_cause": {tool: dict(Counter(j.cause for j in judged if j.tool == tool)) for tool in TOOLS},
         "planted": {tool: asdict(score) for tool, score in scores.items()},
         "findings": [asdict(j) for j in judged],
@@ -675,7 +695,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     judged = [j for dist in corpus for tool in TOOLS for j in judge(results[(tool, dist.name)], dist, site, causes)]
     marks = planted_lines()
     scores = {tool: score_planted(results[(tool, "planted")], marks) for tool in TOOLS}
-    print(f"\nFalse alarms on {len(corpus)} healthy distributions ({sum(sizes.values()):,} files), by cause:\n")
+    files = sum(sizes.values())
+    print(
+        f"\nFindings on {len(corpus)} healthy distributions ({files:,} files): real failures, false alarms by cause\n"
+    )
     print(cause_table(judged))
     print("\nFalse alarms per distribution:\n")
     print(distribution_table(judged, sizes))

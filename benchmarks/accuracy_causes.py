@@ -19,6 +19,7 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 VENDORED = "vendored alias"
+RUNTIME = "made at run time"
 TYPE_ONLY = "TYPE_CHECKING"
 TRY = "try/except"
 PLATFORM = "platform/version guard"
@@ -30,7 +31,20 @@ TEST = "test module"
 FUNCTION = "in a function"
 OTHER = "other"
 
-CAUSES = (VENDORED, TYPE_ONLY, TRY, PLATFORM, AVAILABLE, OTHER_PLATFORM, EXTRA, VENDORED_COPY, TEST, FUNCTION, OTHER)
+CAUSES = (
+    VENDORED,
+    RUNTIME,
+    TYPE_ONLY,
+    TRY,
+    PLATFORM,
+    AVAILABLE,
+    OTHER_PLATFORM,
+    EXTRA,
+    VENDORED_COPY,
+    TEST,
+    FUNCTION,
+    OTHER,
+)
 """Every cause, in the order they are tried."""
 
 GUARDS = (TYPE_ONLY, TRY, PLATFORM, AVAILABLE, FUNCTION)
@@ -72,6 +86,8 @@ PLATFORM_MODULES = {
 """Modules (and names) that only exist on another platform: Windows, macOS's _scproxy, Emscripten, Jython, .NET."""
 
 VENDOR_SHIM = re.compile(r"\bextern\b")
+RUNTIME_MODULE = re.compile(r"\bsix\.moves\b")
+"""Modules a finder installed at run time makes (six's meta-path importer)."""
 VENDOR_DIR = re.compile(r"^_?vendor(ed)?$")
 PLATFORM_NAMES = {"platform", "version_info", "hexversion", "implementation", "system", "python_implementation"}
 PLATFORM_FLAG = re.compile(
@@ -232,6 +248,8 @@ class Causes:
         text = self._lines[path][line - 1] if 0 < line <= len(self._lines[path]) else ""
         if VENDOR_SHIM.search(module) or VENDOR_SHIM.search(text):
             return VENDORED
+        if RUNTIME_MODULE.search(module):
+            return RUNTIME
         guards = self._guards[path].get(line, ())
         for guard in GUARDS[:-1]:
             if guard in guards:
