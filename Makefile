@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.depscan-installed
 RUNTIME := $(VENV)/.depscan-runtime
 
-.PHONY: setup graphviz chromium test test-all test-fast demo lint bench clean
+.PHONY: setup graphviz chromium test test-all test-fast demo lint bench accuracy clean
 
 # What depscan itself needs (make demo), then what the tests, linters and benchmarks need too.
 $(RUNTIME): pyproject.toml
@@ -89,6 +89,10 @@ bench: setup
 	$(BIN)/python benchmarks/bench_resolve.py
 	$(BIN)/python benchmarks/bench_scan.py
 	$(BIN)/python benchmarks/bench_check.py
+
+# accuracy.py makes its corpus and tools venvs (.accuracy/, from PyPI) on its first run and reuses them after.
+accuracy: setup
+	$(BIN)/python benchmarks/accuracy.py
 
 clean:
 	rm -rf $(VENV) .venv-3.* build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
