@@ -172,6 +172,15 @@ def module_name_for(path: str | os.PathLike[str]) -> tuple[str, bool]:
     return (".".join((*packages, stem)), False)
 
 
+def outside_packages(directory: str) -> str:
+    """The directory above the regular packages ``directory`` is in (itself when it is in none):
+    where the packages are imported from."""
+    directory = os.path.abspath(directory)
+    for _ in _packages_of(directory):
+        directory = os.path.dirname(directory)
+    return directory
+
+
 def _packages_of(directory: str) -> tuple[str, ...]:
     """The names of the packages ``directory`` is, outermost first (empty: it is not one)."""
     known = _PACKAGE_NAMES.get(directory)

@@ -203,3 +203,22 @@ def test_a_test_skipped_off_its_platform_imports_only_on_it(tmp_path: Path) -> N
     result = CliRunner().invoke(cli, ["check", str(tmp_path / "test_w.py"), "--format", "json", "--no-cache"])
     findings = json.loads(result.stdout)["findings"]
     assert [(f["line"], f["module"]) for f in findings] == [(25, "absent_plain_q")]
+
+
+def test_a_package_of_a_stdlib_name_does_not_hide_the_stdlib(tmp_path: Path) -> None:
+    """With no configuration, the check's project starts above the packages of its first path:
+    checking django/__main__.py and django/http/cookie.py must not make django/http the stdlib's
+    http (found on Django's own tree)."""
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/__main__.py": "from pkg.http import cookie\n",
+        "pkg/http/__init__.py": "",
+        "pkg/http/cookie.py": "from http.cookies import SimpleCookie\nimport absent_mod_q\n",
+    }
+    for relative, text in files.items():
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text(text)
+    arguments = [str(tmp_path / "pkg" / "__main__.py"), str(tmp_path / "pkg" / "http" / "cookie.py")]
+    result = CliRunner().invoke(cli, ["check", *arguments, "--format", "json", "--no-cache"])
+    findings = json.loads(result.stdout)["findings"]
+    assert [f["module"] for f in findings] == ["absent_mod_q"]

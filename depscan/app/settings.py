@@ -13,6 +13,7 @@ The audit is the exception, and says so: it reads the auditor's configuration
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING
 from depscan.app.config import Config, find_project_root, load_config
 from depscan.errors import UsageError
 from depscan.resolve.interpreter import Choice, Interpreter, choose_executable, table_version
+from depscan.source import outside_packages
 
 if TYPE_CHECKING:
     from depscan.analysis.project import CheckSettings
@@ -131,6 +133,10 @@ def settings(command: str, options: Options, config_from: str | None = None) -> 
     config = load_config(options.config_file, here)
     project = os.path.dirname(config.file) if config.file and not options.config_file else project_root(here)
     if command == "check":
+        if config.file is None:
+            # No configuration: the project starts above the packages of the first path, so that
+            # checking django/__main__.py does not make django/http the stdlib's http.
+            config = dataclasses.replace(config, root=outside_packages(config.root))
         project = config.root  # the check's project is where its configuration is, or where it starts
         start = Path(config.root)
     versions = [*config.python_versions, *(parse_version(text, "--python-version") for text in options.python_versions)]
