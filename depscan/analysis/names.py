@@ -47,7 +47,8 @@ class StdlibNames:
         self.interp = interp
         # The tables tell what is missing only for the platform they were made on.
         self.tables_tell = set(platforms) <= {TABLES_PLATFORM}
-        self._table: dict[str, frozenset[str] | None] | None = None
+        self._table: dict[str, list[str] | None] | None = None
+        self._sets: dict[str, frozenset[str] | None] = {}
         self._asked: dict[str, frozenset[str] | None] = {}
 
     def names(self, module: str) -> tuple[frozenset[str], bool]:
@@ -56,9 +57,9 @@ class StdlibNames:
         target's platform); nothing known, when it cannot be told."""
         table = self._load()
         if table:
-            names = table.get(module)
+            names = self._set(table, module)
             if names is None and module in _ALIASES:  # os.path is posixpath (a table without the alias)
-                names = table.get(_ALIASES[module])
+                names = self._set(table, _ALIASES[module])
             complete = self.tables_tell or self.interp.probed
         elif self.interp.probed:
             names, complete = self._ask(module), True
@@ -68,7 +69,13 @@ class StdlibNames:
             return frozenset(), False
         return names, complete and "__getattr__" not in names
 
-    def _load(self) -> dict[str, frozenset[str] | None]:
+    def _set(self, table: dict[str, list[str] | None], module: str) -> frozenset[str] | None:
+        if module not in self._sets:
+            listed = table.get(module)
+            self._sets[module] = None if listed is None else frozenset(listed)
+        return self._sets[module]
+
+    def _load(self) -> dict[str, list[str] | None]:
         if self._table is None:
             from depscan.resolve.tables import stdlib_module_names
 

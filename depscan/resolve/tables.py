@@ -80,15 +80,16 @@ def load_table(version: str) -> Table:
 
 
 @functools.cache
-def stdlib_module_names(version: str) -> dict[str, frozenset[str] | None]:
-    """The names each stdlib module of ``version`` defines (None: it could not be imported where the
-    table was made); empty when depscan has no names table for that version."""
+def stdlib_module_names(version: str) -> dict[str, list[str] | None]:
+    """The names each stdlib module of ``version`` defines, as listed (None: it could not be
+    imported where the table was made); empty when depscan has no names table for that version.
+    The caller makes sets of the few it asks about: 750 sets cost more than the file's parse."""
     try:
         data = resources.files("depscan.data").joinpath(f"stdlib-names-{version}.json.gz").read_bytes()
     except (FileNotFoundError, OSError):
         return {}
     names: dict[str, list[str] | None] = json.loads(gzip.decompress(data))["names"]
-    return {module: None if listed is None else frozenset(listed) for module, listed in names.items()}
+    return names
 
 
 def interpreter_from_table(version: str, platform: str | None = None) -> Interpreter:
