@@ -83,11 +83,6 @@ class Settings:
         source roots, its paths, then ``--path``."""
         return [*self.config.source_roots, *self.paths]
 
-    @property
-    def python(self) -> str | None:
-        """The named target: ``--python``, else the configuration's ``python``."""
-        return self.options.python if self.options.python is not None else self.config.python
-
     def choice(self) -> Choice:
         """The target interpreter's path (or version), chosen; nothing is run."""
         return choose_executable(

@@ -22,7 +22,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from depscan.extract.scopes import Binding, Scope, scope_tree
 from depscan.extract.walker import parse, unparse
@@ -42,18 +42,7 @@ BlindspotKind = Literal[
     "native-library",
     "entry-points",
 ]
-KINDS: tuple[BlindspotKind, ...] = (
-    "exec",
-    "exec-literal",
-    "sys-path",
-    "meta-path",
-    "path-hooks",
-    "sys-modules",
-    "package-path",
-    "namespace-declaration",
-    "native-library",
-    "entry-points",
-)
+KINDS: tuple[BlindspotKind, ...] = get_args(BlindspotKind)
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,7 +42,7 @@ from depscan.model.records import (
 )
 from depscan.source import Columns, module_name_for, read_bytes
 
-__all__ = ["extract", "extract_file", "parse", "unparse"]
+__all__ = ["extract", "extract_bytes", "extract_file", "literal_str", "parse", "unparse"]
 
 # Exceptions whose handler makes the imports of a ``try`` body optional.
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
@@ -733,7 +733,7 @@ class _Walker:
             if isinstance(listed, ast.Name)
             else tuple(_literal_strs(listed) or ()) or None
         )
-        package = _literal_str(call.args[2]) if len(call.args) == 3 else self.module.replace("extern", "_vendor")
+        package = literal_str(call.args[2]) if len(call.args) == 3 else self.module.replace("extern", "_vendor")
         if names and package and all(part.isidentifier() for part in package.split(".")):
             self.vendored.append((package, tuple(names)))
 
@@ -822,7 +822,7 @@ class _Walker:
         arguments = _bind_arguments(node, _PARAMETERS.get(via, ("name", "package")))
         if arguments is None or "name" not in arguments:
             return
-        name = _literal_str(arguments["name"])
+        name = literal_str(arguments["name"])
         if name is None:
             self.dynamic.append(DynamicImport(via, unparse(arguments["name"]), line, col, ctx))
             return
@@ -859,7 +859,7 @@ class _Walker:
 
     def package_argument(self, node: ast.expr) -> tuple[str, bool] | None:
         """The anchor of ``import_module(".x", package=...)`` as (name, is_package)."""
-        literal = _literal_str(node)
+        literal = literal_str(node)
         if literal is not None:
             return literal, True
         if isinstance(node, ast.Name) and node.id == "__name__":
@@ -965,11 +965,12 @@ def _bind_arguments(call: ast.Call, params: Sequence[str]) -> dict[str, ast.expr
     return bound
 
 
-def _literal_str(node: ast.expr) -> str | None:
+def literal_str(node: ast.expr) -> str | None:
+    """A string written as a literal, or literals joined by ``+``; None for anything else."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        left, right = _literal_str(node.left), _literal_str(node.right)
+        left, right = literal_str(node.left), literal_str(node.right)
         if left is not None and right is not None:
             return left + right
     return None
@@ -985,7 +986,7 @@ def _literal_strs(node: ast.expr) -> tuple[str, ...] | None:
     if isinstance(node, ast.Constant) and node.value is None:
         return ()
     if isinstance(node, (ast.List, ast.Tuple)):
-        values = [_literal_str(elt) for elt in node.elts]
+        values = [literal_str(elt) for elt in node.elts]
         if all(value is not None for value in values):
             return tuple(value for value in values if value is not None)
     return None

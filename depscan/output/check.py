@@ -77,11 +77,8 @@ def summary_line(result: CheckResult) -> str:
     return f"depscan check: {counts['findings']} {noun}{where} ({checked})"
 
 
-FORMATS = ("text", "json", "sarif", "github")
-
-
 def formatted(result: CheckResult, output_format: str, version: str) -> str:
-    """The report in one of :data:`FORMATS`."""
+    """The report in one of the formats: text, json, sarif, github."""
     formats: dict[str, Callable[[], str]] = {
         "text": lambda: format_text(result.findings),
         "json": lambda: format_json(result, version),

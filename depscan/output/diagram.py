@@ -22,7 +22,7 @@ from depscan.atomic import printable, write_atomic
 from depscan.bounded import TimedOut, run_bounded
 from depscan.errors import DepscanError
 from depscan.output import jsonfmt
-from depscan.output.formats import FORMATS, diagram_format
+from depscan.output.formats import diagram_format, unknown_format
 from depscan.source import shown_path
 
 _FILL = {"project": "#cfe2ff", "third_party": "#fff3cd", "stdlib": "#e9ecef"}
@@ -128,8 +128,7 @@ def write_diagram(
     """Write the diagram in the format the suffix names; see :data:`FORMATS`."""
     output_format = diagram_format(path)
     if output_format is None:
-        known = ", ".join(sorted(FORMATS))
-        raise DiagramError(f"cannot tell the diagram format from {path!r}: use one of {known}")
+        raise DiagramError(unknown_format(path))
     if output_format == "json":
         write_atomic(path, node_link(view))
         return

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any, Literal
 
+from depscan.extract.walker import literal_str
 from depscan.model.records import Diagnostic
 from depscan.resolve.finders import DirectoryFinder, FileSystem, Found, Suffixes, ZipDirectory, ZipFinder, split_archive
 from depscan.resolve.interpreter import Interpreter
@@ -296,7 +297,7 @@ def _read_editable_finder(module: str, file: str) -> EditableFinder | None:
             except (ValueError, TypeError, SyntaxError, RecursionError):
                 return None
         elif target.id == "PATH_PLACEHOLDER":
-            values[target.id] = _literal_concat(value)
+            values[target.id] = literal_str(value)
     mapping = values.get("MAPPING")
     namespaces = values.get("NAMESPACES", {})
     if not isinstance(mapping, dict) or not isinstance(namespaces, dict):
@@ -308,16 +309,6 @@ def _read_editable_finder(module: str, file: str) -> EditableFinder | None:
         {str(k): [str(p) for p in v] for k, v in namespaces.items()},
         values.get("PATH_PLACEHOLDER"),
     )
-
-
-def _literal_concat(node: ast.expr) -> str | None:
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        left, right = _literal_concat(node.left), _literal_concat(node.right)
-        if left is not None and right is not None:
-            return left + right
-    return None
 
 
 class Resolver:
