@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -161,3 +162,49 @@ def test_the_code_fingerprint_covers_every_sub_package_and_the_data(tmp_path: Pa
     assert code_fingerprint.__wrapped__(str(package)) not in (first, second)
     (package / "resolve" / "new.py").write_text("")
     assert code_fingerprint.__wrapped__(str(package)) != second
+
+
+def _directory_witness(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[RunCache, Path]:
+    """An answer whose witness is one directory, its signature kept (nothing counts as fresh)."""
+    monkeypatch.setattr(runcache, "FRESH_NS", 0)
+    directory = tmp_path / "site"
+    directory.mkdir()
+    (directory / "mod.py").write_text("")
+    entries = witness([str(directory)], {str(directory): os.listdir(directory)})
+    assert entries is not None and "stat" in entries[0][1]
+    runs = RunCache(str(tmp_path / "cache"))
+    assert runs.store("k", entries, Answer("report", None, 0))
+    return runs, directory
+
+
+def test_an_unchanged_directory_is_not_listed_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    runs, _ = _directory_witness(tmp_path, monkeypatch)
+
+    def refuse(path: str) -> list[str]:
+        raise AssertionError(f"listed {path}")
+
+    monkeypatch.setattr(os, "listdir", refuse)
+    assert runs.load("k") == Answer("report", None, 0)
+
+
+def test_a_name_added_to_a_directory_is_seen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    runs, directory = _directory_witness(tmp_path, monkeypatch)
+    time.sleep(0.05)  # past the file system's clock tick
+    (directory / "shadow.py").write_text("")
+    assert runs.load("k") is None
+
+
+def test_a_directory_changed_only_in_names_that_do_not_count_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runs, directory = _directory_witness(tmp_path, monkeypatch)
+    time.sleep(0.05)
+    (directory / "notes.txt").write_text("")
+    assert runs.load("k") == Answer("report", None, 0)
+
+
+def test_a_directory_changed_just_now_is_signed_by_its_names_alone(tmp_path: Path) -> None:
+    directory = tmp_path / "site"
+    directory.mkdir()
+    entries = witness([str(directory)], {str(directory): []})
+    assert entries == [(str(directory), {"listing": runcache.listing_signature(str(directory))})]

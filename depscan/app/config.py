@@ -53,11 +53,6 @@ from depscan.errors import DepscanError
 from depscan.resolve.interpreter import plausible_version
 from depscan.source import is_inside, shown_path
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:
-    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
-
 RuleSeverity = Literal["error", "warning", "off"]
 
 PYPROJECT = "pyproject.toml"
@@ -176,6 +171,13 @@ def load_config(config_file: str | None = None, start: str = ".") -> Config:
 
 
 def _read_toml(path: str) -> dict[str, Any]:
+    # (The TOML parser is imported here, when there is a file to read: a third of a warm run's
+    # start-up otherwise.)
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:
+        import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+
     from depscan.source import CONFIG_MAX_BYTES, read_bytes
 
     shown = shown_path(path)

@@ -119,20 +119,32 @@ def witness(paths: Iterable[str], seen: Mapping[str, Iterable[str] | None] | Non
     """
     seen = seen or {}
     entries: list[Entry] = []
+    settled = time.time_ns() - FRESH_NS
     for path in sorted(set(paths)):
         if path in seen:
+            # The directory's own signature, taken before its listing: while it is unchanged,
+            # no entry was added, removed or renamed in it, and a warm run need not list it.
+            # (Not kept when it changed so recently that a later change could share its time.)
+            stat = signature(path)
             listing = listing_signature(path)
             if listing != _listing_hash(seen[path]):
                 return None
-            entries.append((path, {"listing": listing}))
+            entry: dict[str, Any] = {"listing": listing}
+            if stat is not None and stat[0] <= settled and stat[2] <= settled:
+                entry["stat"] = stat
+            entries.append((path, entry))
         else:
             entries.append((path, signature(path)))
     return entries
 
 
 def holds(path: str, stored: Any) -> bool:
-    """The entry of ``path`` in a witness is still true."""
+    """The entry of ``path`` in a witness is still true. A directory holds while its signature
+    is the one kept, or else while its relevant names are."""
     if isinstance(stored, dict):
+        kept = stored.get("stat")
+        if kept is not None and signature(path) == kept:
+            return True
         return bool(listing_signature(path) == stored.get("listing"))
     return bool(signature(path) == stored)
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -177,7 +176,11 @@ def _named(python: str) -> str:
     if not python.strip():
         raise InterpreterError("--python is empty: name an interpreter, a command or a virtual environment")
     # A command on $PATH (python3.12), else a path; a directory (.venv) is a virtual environment.
-    found = shutil.which(python) if os.sep not in python and not os.path.isdir(python) else python
+    found: str | None = python
+    if os.sep not in python and not os.path.isdir(python):
+        import shutil  # (here: a run that names its interpreter by path need not load it)
+
+        found = shutil.which(python)
     if found is None or not os.path.exists(found):
         raise InterpreterError(f"no Python interpreter at {python!r}")
     if os.path.isdir(found):  # a virtual environment's directory
