@@ -68,6 +68,12 @@ package, deptry on the project, DEP001 and DEP003 counted). Every line marked
 ``# planted: KIND`` must be reported (by any code of the tool's); whatever
 else a tool reports there is listed too.
 
+A false alarm is a finding that fails the check: depscan's warnings (a module
+imported only for a type checker, DS005; one from an extra that is not
+installed, DS006) are counted apart, in the ``warnings`` column, since they
+are true statements that fail nothing. A planted defect is caught only by an
+error.
+
 Output: progress lines, a table of false alarms per tool by cause, one of false
 alarms per distribution, and planted defects caught per tool; the whole
 answer, each finding with its cause, goes to ``.accuracy/results.json``.
@@ -75,7 +81,7 @@ Jobs run ``--jobs`` at a time (2 by default), pylint's, the slowest, first.
 
 Usage::
 
-    .venv/bin/python benchmarks/accuracy.py [--jobs N] [--rebuild] [--only NAME ...]
+    .venv/bin/python benchmarks/accuracy.py [--jobs N] [--rebuild] [--only NAME ...] [--tools TOOL ...]
 
 Exit status 0, whatever the counts; 2 when a venv cannot be made or a tool fails.
 """
@@ -93,7 +99,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from email import message_from_string
@@ -260,6 +266,7 @@ class Finding:
     module: str
     code: str
     message: str
+    severity: str = "error"  # depscan check's warnings (DS005, DS006, ...) do not fail a check
 
 
 @dataclass(frozen=True)
@@ -404,7 +411,13 @@ def depscan_check(target: Target, python: Path) -> list[Finding]:
     report = json.loads(depscan("check", target, python))
     return [
         Finding(
-            "depscan check", str(Path(target.cwd, f["path"])), f["line"], f["module"] or "", f["code"], f["message"]
+            "depscan check",
+            str(Path(target.cwd, f["path"])),
+            f["line"],
+            f["module"] or "",
+            f["code"],
+            f["message"],
+            f["severity"],
         )
         for f in report["findings"]
     ]
@@ -503,6 +516,7 @@ class Judged:
     module: str
     code: str
     cause: str
+    severity: str = "error"
 
 
 def relative(path: str, site: Path) -> str:
@@ -520,7 +534,7 @@ def judge(findings: Sequence[Finding], dist: Distribution, site: Path, causes: C
         where = relative(f.path, site)
         real = f"{where}:{f.line}" in REAL_FAILURES
         cause = REAL if real else causes.cause(Path(f.path), f.line, f.module, optional)
-        judged.append(Judged(f.tool, dist.name, where, f.line, f.module, f.code, cause))
+        judged.append(Judged(f.tool, dist.name, where, f.line, f.module, f.code, cause, f.severity))
     return judged
 
 
@@ -543,7 +557,7 @@ class PlantedScore:
 
 
 def score_planted(findings: Sequence[Finding], marks: dict[tuple[str, int], str]) -> PlantedScore:
-    hit = {(str(Path(f.path).resolve()), f.line) for f in findings}
+    hit = {(str(Path(f.path).resolve()), f.line) for f in findings if f.severity == "error"}  # what fails a hook
     caught = [f"{kind} (line {line})" for (path, line), kind in sorted(marks.items()) if (path, line) in hit]
     missed = [f"{kind} (line {line})" for (path, line), kind in sorted(marks.items()) if (path, line) not in hit]
     other = [
@@ -609,34 +623,41 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]], left: Sequence[i
     return "\n".join([line(header), "  ".join("-" * w for w in widths), *(line(row) for row in rows)])
 
 
-def cause_table(judged: Sequence[Judged]) -> str:
-    counts = Counter((j.tool, j.cause) for j in judged)
-    causes = [cause for cause in CAUSES if any(counts[(tool, cause)] for tool in TOOLS)]
+def alarms(judged: Iterable[Judged]) -> list[Judged]:
+    """The false alarms: findings that fail a check (errors), on healthy code, not known real failures."""
+    return [j for j in judged if j.cause != REAL and j.severity == "error"]
+
+
+def cause_table(judged: Sequence[Judged], tools: Sequence[str]) -> str:
+    counts = Counter((j.tool, j.cause) for j in judged if j.severity == "error")
+    warnings = Counter(j.tool for j in judged if j.severity != "error")
+    causes = [cause for cause in CAUSES if any(counts[(tool, cause)] for tool in tools)]
     rows = [
         [
             tool,
             str(counts[(tool, REAL)]),
             str(sum(counts[(tool, cause)] for cause in CAUSES)),
+            str(warnings[tool]),
             *(str(counts[(tool, cause)]) for cause in causes),
         ]
-        for tool in TOOLS
+        for tool in tools
     ]
-    return table(["tool", "real", "false alarms", *causes], rows)
+    return table(["tool", "real", "false alarms", "warnings", *causes], rows)
 
 
-def distribution_table(judged: Sequence[Judged], sizes: dict[str, int]) -> str:
-    counts = Counter((j.distribution, j.tool) for j in judged if j.cause != REAL)
+def distribution_table(judged: Sequence[Judged], sizes: dict[str, int], tools: Sequence[str]) -> str:
+    counts = Counter((j.distribution, j.tool) for j in alarms(judged))
     rows = [
-        [f"{dist.name} ({dist.kind})", str(sizes[dist.name]), *(str(counts[(dist.name, tool)]) for tool in TOOLS)]
+        [f"{dist.name} ({dist.kind})", str(sizes[dist.name]), *(str(counts[(dist.name, tool)]) for tool in tools)]
         for dist in CORPUS
         if dist.name in sizes
     ]
-    return table(["distribution", "files", *TOOLS], rows)
+    return table(["distribution", "files", *tools], rows)
 
 
 def planted_table(scores: dict[str, PlantedScore]) -> str:
     rows = []
-    for tool in TOOLS:
+    for tool in scores:
         score = scores[tool]
         total = len(score.caught) + len(score.missed)
         rows.append(
@@ -650,14 +671,17 @@ def machine() -> str:
     return f"{platform.system()} {platform.machine()}, {cpus} cores, Python {platform.python_version()}"
 
 
-def write_results(judged: Sequence[Judged], scores: dict[str, PlantedScore], sizes: dict[str, int]) -> None:
+def write_results(
+    judged: Sequence[Judged], scores: dict[str, PlantedScore], sizes: dict[str, int], tools: Sequence[str]
+) -> None:
     summary = {
         "date": datetime.date.today().isoformat(),
         "machine": machine(),
         "corpus": [{**asdict(dist), "files": sizes.get(dist.name)} for dist in CORPUS],
-        "false_alarms": {tool: sum(j.tool == tool and j.cause != REAL for j in judged) for tool in TOOLS},
-        "real_failures": {tool: sum(j.tool == tool and j.cause == REAL for j in judged) for tool in TOOLS},
-        "by_cause": {tool: dict(Counter(j.cause for j in judged if j.tool == tool)) for tool in TOOLS},
+        "false_alarms": {tool: sum(j.tool == tool for j in alarms(judged)) for tool in tools},
+        "warnings": {tool: sum(j.tool == tool and j.severity != "error" for j in judged) for tool in tools},
+        "real_failures": {tool: sum(j.tool == tool and j.cause == REAL for j in judged) for tool in tools},
+        "by_cause": {tool: dict(Counter(j.cause for j in alarms(judged) if j.tool == tool)) for tool in tools},
         "planted": {tool: asdict(score) for tool, score in scores.items()},
         "findings": [asdict(j) for j in judged],
     }
@@ -678,33 +702,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2, metavar="N", help="tool runs at once (default 2)")
     parser.add_argument("--rebuild", action="store_true", help="make both venvs anew")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="only these corpus distributions")
+    parser.add_argument("--tools", nargs="+", choices=TOOLS, default=TOOLS, metavar="TOOL", help="only these tools")
     args = parser.parse_args(argv)
+    tools = [tool for tool in TOOLS if tool in args.tools]
     corpus = [dist for dist in CORPUS if not args.only or dist.name in args.only]
     try:
         python, site = setup(args.rebuild)
         targets = [corpus_target(dist, site) for dist in corpus]
         sizes = {target.name: len(python_files(target.files)) for target in targets}
-        jobs = [Job(tool, target, sizes[target.name]) for target in targets for tool in TOOLS]
-        jobs += [Job(tool, planted_target(), 0) for tool in TOOLS]
+        jobs = [Job(tool, target, sizes[target.name]) for target in targets for tool in tools]
+        jobs += [Job(tool, planted_target(), 0) for tool in tools]
         print(f"{len(corpus)} distributions, {sum(sizes.values()):,} files; {len(jobs)} runs, {args.jobs} at once")
         results = run_jobs(jobs, python, site, max(1, args.jobs))
     except (BenchError, OSError, ValueError, KeyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     causes = Causes()
-    judged = [j for dist in corpus for tool in TOOLS for j in judge(results[(tool, dist.name)], dist, site, causes)]
+    judged = [j for dist in corpus for tool in tools for j in judge(results[(tool, dist.name)], dist, site, causes)]
     marks = planted_lines()
-    scores = {tool: score_planted(results[(tool, "planted")], marks) for tool in TOOLS}
+    scores = {tool: score_planted(results[(tool, "planted")], marks) for tool in tools}
     files = sum(sizes.values())
     print(
         f"\nFindings on {len(corpus)} healthy distributions ({files:,} files): real failures, false alarms by cause\n"
     )
-    print(cause_table(judged))
+    print(cause_table(judged, tools))
     print("\nFalse alarms per distribution:\n")
-    print(distribution_table(judged, sizes))
+    print(distribution_table(judged, sizes, tools))
     print(f"\nPlanted defects ({PLANTED.relative_to(ROOT)}):\n")
     print(planted_table(scores))
-    write_results(judged, scores, sizes)
+    write_results(judged, scores, sizes, tools)
     print(f"\n{machine()}; every finding with its cause: {RESULTS.relative_to(ROOT)}")
     return 0
 

@@ -336,6 +336,55 @@ def test_unused_dependencies_need_the_whole_project(environment: str) -> None:
     assert {c for _, _, c in reported(out)} == {"DS002"}
 
 
+OPTIONAL_DEPS = FIXTURES / "check" / "optional-deps"
+
+
+def test_a_module_of_a_dependency_not_installed_says_which_declaration_it_comes_from(environment: str) -> None:
+    """DS006 (a warning) where the project asks for the distribution only in an extra, a group
+    or for other environments; DS001, naming the declaration, where it should be installed."""
+    code, out, _ = run("--python", environment, cwd=OPTIONAL_DEPS)
+    assert reported(out) == expected_findings(OPTIONAL_DEPS), out
+    assert code == 1  # the DS001s; a DS006 alone would not fail the check
+    assert "DS006 [warning] module 'h2' not found: it comes from 'h2', an optional dependency (extra 'http2')" in out
+    assert "module 'pytest_absent_plugin' not found: it comes from 'pytest-absent-plugin', an optional dependency (depe" in out
+    assert """'win32api' not found: it comes from 'pywin32', declared only where sys_platform == "win32", not inst""" in out
+    assert "DS001 module 'required_but_absent' not found: it comes from 'required-but-absent', a declared depend" in out
+
+
+def test_on_windows_a_windows_only_dependency_is_required(environment: str) -> None:
+    out = run("--python", environment, "--platform", "win32", "src/app/__init__.py", cwd=OPTIONAL_DEPS)[1]
+    assert ("src/app/__init__.py", 8, "DS001") in reported(out), out
+
+
+def test_a_missing_extra_of_an_installed_distribution_is_optional(tmp_path: Path) -> None:
+    """Checking an installed package: its own METADATA's Requires-Dist with an extra marker says
+    which imports are optional; its tests' requirements are never in its metadata."""
+    site = tmp_path / "site"
+    (site / "httpish").mkdir(parents=True)
+    (site / "httpish" / "__init__.py").write_text("import h2\nimport certifi_absent\n")
+    (site / "httpish" / "tests").mkdir()
+    (site / "httpish" / "tests" / "test_client.py").write_text("import pytest_absent\nimport httpish.nope\n")
+    (site / "httpish" / "plugin.py").write_text("import host_absent\n")
+    info = site / "httpish-2.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: httpish\nVersion: 2.0\nProvides-Extra: http2\n"
+        'Requires-Dist: certifi-absent\nRequires-Dist: h2<5,>=3; extra == "http2"\n'
+    )
+    (info / "RECORD").write_text("httpish/__init__.py,,\n")
+    (info / "top_level.txt").write_text("httpish\n")
+    out = run("--path", str(site), str(site / "httpish"), cwd=tmp_path)[1]
+    assert reported(out) == {
+        ("site/httpish/__init__.py", 1, "DS006"),
+        ("site/httpish/__init__.py", 2, "DS001"),  # required, and not installed: a broken environment
+        ("site/httpish/tests/test_client.py", 1, "DS006"),  # what its tests need, no metadata declares
+        ("site/httpish/tests/test_client.py", 2, "DS001"),  # its own module: a real failure
+        ("site/httpish/plugin.py", 1, "DS001"),
+    }, out
+    assert "an optional dependency (extra 'http2')" in out
+    assert "'pytest_absent' not found: imported by a test of the installed distribution 'httpish', whose" in out
+
+
 def test_a_project_that_declares_nothing_gets_no_dependency_findings(tmp_path: Path, environment: str) -> None:
     (tmp_path / "script.py").write_text("import undeclared_mod\n")
     assert run("--python", environment, cwd=tmp_path)[:2] == (0, "")

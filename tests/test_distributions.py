@@ -481,3 +481,39 @@ def test_requirement_line_edge_cases(tmp_path: Path) -> None:
         f'{path}:9: cannot split the options "--hash \'unterminated": No closing quotation',
         f"{path}:10: option '-c' needs a value",
     ]
+
+
+# --- the import names of a distribution that is not installed (DS006) ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("distribution", "names"),
+    [
+        ("PyYAML", ("yaml", "_yaml")),
+        ("beautifulsoup4", ("bs4",)),
+        ("Pillow", ("PIL",)),
+        ("python-dateutil", ("dateutil",)),
+        ("typing_extensions", ("typing_extensions",)),  # no entry: the normalised name
+        ("Foo.Bar-baz", ("foo_bar_baz",)),
+        ("protobuf", ("google.protobuf",)),
+    ],
+)
+def test_import_names_of_a_distribution_not_installed(distribution: str, names: tuple[str, ...]) -> None:
+    from depscan.analysis.providers import import_names
+
+    assert import_names(distribution, {}) == names
+
+
+def test_the_projects_dependency_mapping_wins() -> None:
+    from depscan.analysis.providers import import_names
+
+    assert import_names("pyyaml", {"ruamel_like": ["PyYAML"], "other": ["x"]}) == ("ruamel_like",)
+
+
+def test_the_shipped_import_names_are_normalised_and_not_the_default() -> None:
+    """Every key is a normalised name, and no entry says only what the default would."""
+    from depscan.analysis import providers
+
+    for name, names in providers._table().items():
+        assert name == normalise(name)
+        assert names and names != (name.replace("-", "_"),), name

@@ -33,7 +33,7 @@ import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from depscan import DEFAULT_MAX_BYTES
 from depscan.analysis.project import CheckSettings, Key, Walk, default_source_roots, walk
@@ -46,6 +46,9 @@ from depscan.model.records import Extraction, ImportRecord
 from depscan.resolve.interpreter import Interpreter
 from depscan.resolve.resolver import Resolver, build_search_path
 from depscan.source import CONFIG_MAX_BYTES, _is_regular_package, read_bytes, shown_path
+
+if TYPE_CHECKING:
+    from depscan.analysis.providers import Provider, Providers
 
 Level = Literal["error", "warning"]
 
@@ -270,6 +273,7 @@ def _check(interp: Interpreter, settings: CheckSettings, extractions: Extraction
         scanner.extractions[name] = extraction  # read before the scan asks
     result = scanner.run()
     checker = _Checker(interp, settings, result, resolver, files)
+    checker.facts = facts
     findings = list(checker.findings())
     if settings.dependencies:
         findings.extend(checker.dependency_findings(whole_project=whole_project, facts=facts))
@@ -287,8 +291,11 @@ def dependency_facts(settings: CheckSettings, resolver: Resolver) -> tuple[Any, 
     declared = declared_dependencies(settings.root)
     if not declared.sources or (not declared.requirements and not declared.project):
         return declared, None
-    sites = [entry.path for entry in resolver.search.entries if entry.origin in ("site", "user-site")]
-    return declared, installed_distributions(sites)
+    return declared, installed_distributions(_site_dirs(resolver))
+
+
+def _site_dirs(resolver: Resolver) -> list[str]:
+    return [entry.path for entry in resolver.search.entries if entry.origin in ("site", "user-site")]
 
 
 class _Checker:
@@ -309,6 +316,8 @@ class _Checker:
         }
         self.script_resolvers: dict[str, Resolver] = {}
         self.lines: dict[str, list[str]] = {}
+        self.facts: tuple[Any, Any] | None = None  # what dependency_facts read, when it was
+        self.declarations: Providers | None = None
 
     def findings(self) -> Iterable[Finding]:
         for missing in self.result.missing.values():
@@ -349,6 +358,10 @@ class _Checker:
                 continue
             message = self._message(missing.name, site.record)
             code = "DS005" if site.type_checking else "DS001"  # only a type checker runs it: a warning
+            provider = None if site.type_checking else self._declaration_of(missing.name, site.path)
+            if provider is not None:
+                message = provider.message(missing.name)
+                code = "DS006" if provider.reason is not None else code  # not installed, and need not be
             finding = Finding(code, message, os.path.abspath(site.path), site.line, site.col, missing.name)
             kept = self._kept(finding)
             if kept is not None:
@@ -445,6 +458,19 @@ class _Checker:
             if name in mapping:
                 return mapping[name]
         return tuple(normalise(d) for d in by_import_name.get(parts[0], ()))
+
+    def _declaration_of(self, module: str, path: str) -> Provider | None:
+        """The declaration of the distribution a missing module comes from (read when first asked)."""
+        if self.declarations is None:
+            from depscan.analysis.distributions import installed_distributions
+            from depscan.analysis.providers import Providers
+
+            declared, _ = self.facts or dependency_facts(self.settings, self.resolver)
+            # A checked file may be part of an installed distribution, whose metadata declares more.
+            installed = installed_distributions([entry.path for entry in self.resolver.search.entries])
+            mapping = self.settings.dependency_mapping
+            self.declarations = Providers(declared.requirements, installed, mapping, self.targets)
+        return self.declarations.of(module, os.path.abspath(path))
 
     def _dead_site(self, site: Site) -> bool:
         return self._dead_everywhere(site.record)

@@ -71,6 +71,7 @@ class Distribution:
     site_dir: str
     top_level: tuple[str, ...] = ()
     top_level_source: TopLevelSource | None = None
+    requires: tuple[str, ...] = ()  # its Requires-Dist headers, as written
 
     @property
     def normalised_name(self) -> str:
@@ -197,6 +198,7 @@ def _read_distribution(path: str, fallback_name: str, site_dir: str, problems: l
         site_dir=site_dir,
         top_level=top_level,
         top_level_source=source,
+        requires=tuple(str(value) for value in metadata.get_all("Requires-Dist") or ()),
     )
 
 
@@ -373,6 +375,23 @@ class DeclaredRequirement:
         if self.line is not None:
             return f"{self.path}:{self.line}"
         return f"{self.path} [{self.table}]" if self.table else self.path
+
+    @property
+    def role(self) -> str:
+        """What the declaration is, for a message: ``extra 'http2'``, ``dependency group 'dev'``,
+        ``dependency``."""
+        table = self.table or ""
+        for prefix, kind in _ROLES:
+            if table.startswith(prefix):
+                return f"{kind} {table[len(prefix) :]!r}"
+        return "dependency"
+
+
+_ROLES = (
+    ("project.optional-dependencies.", "extra"),
+    ("dependency-groups.", "dependency group"),
+    ("extra.", "extra"),  # an installed distribution's Requires-Dist with an extra marker
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,6 +43,13 @@ CATALOGUE: dict[str, Code] = {
             "a module imported only under TYPE_CHECKING cannot be found (a type checker reads it; nothing runs it)",
             "warning",
         ),
+        Code(
+            "DS006",
+            "missing-optional-dependency",
+            "an imported module cannot be found, and its distribution is declared only in an extra, a dependency"
+            " group or for other environments (or it is a test's requirement, in an installed distribution)",
+            "warning",
+        ),
         Code("DS010", "syntax-error", "the file does not parse as Python (Python 2 code, null bytes, ...)"),
         Code("DS011", "decode-error", "the file's bytes cannot be decoded (bad coding cookie, invalid UTF-8)"),
         Code("DS012", "unreadable", "the file cannot be read (missing, a directory, a FIFO, no permission)"),

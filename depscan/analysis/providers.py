@@ -1,0 +1,210 @@
+"""Which declaration would provide a module that cannot be found (DS006).
+
+A module missing from the environment is not a failure when the project asks for
+its distribution only in an optional extra or a dependency group, or only for
+other environments (a marker false for the target): the program runs without it
+here, and its own code copes or is not reached. Telling that needs the import
+names of a distribution that is *not* installed, so nothing says them but its
+name: the project's ``[tool.depscan.dependency-mapping]``, the table of
+well-known mismatches shipped in ``depscan/data/import-names.toml``
+(``pyyaml`` -> ``yaml``), else the normalised name with ``_`` for ``-``.
+
+The declarations are the project's (``pyproject.toml``, requirements files) and,
+for a file inside an installed distribution, that distribution's own
+``Requires-Dist`` headers with an ``extra`` marker.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
+from packaging.requirements import InvalidRequirement, Requirement
+
+from depscan.analysis.distributions import DeclaredRequirement, Distribution, Distributions, normalise
+from depscan.model.conditions import Target
+from depscan.source import is_inside
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+
+_EXTRA = re.compile(r"""\bextra\s*==\s*['"]([^'"]+)['"]""")
+
+
+@cache
+def _table() -> Mapping[str, tuple[str, ...]]:
+    text = resources.files("depscan.data").joinpath("import-names.toml").read_text(encoding="utf-8")
+    return {name: tuple(names) for name, names in tomllib.loads(text)["distributions"].items()}
+
+
+def import_names(distribution: str, mapping: Mapping[str, Sequence[str]]) -> tuple[str, ...]:
+    """The import names (dotted, for a portion of a namespace) the distribution would provide.
+
+    ``mapping`` is the project's dependency-mapping (import name -> distributions); it wins,
+    then the shipped table, then the normalised name with ``_`` for ``-``."""
+    wanted = normalise(distribution)
+    mapped = tuple(name for name, dists in mapping.items() if wanted in {normalise(d) for d in dists})
+    if mapped:
+        return mapped
+    return _table().get(wanted) or (wanted.replace("-", "_"),)
+
+
+@dataclass(frozen=True, slots=True)
+class Provider:
+    """Where a missing module would come from, and why its absence is not a failure here
+    (``reason``; None when it is one: a dependency the environment should have).
+
+    ``requirement`` is its declaration; None for a test of an installed distribution
+    (``owner``) that imports what the distribution's metadata does not declare."""
+
+    requirement: DeclaredRequirement | None
+    reason: str | None  # "an optional dependency (extra 'http2')", "declared only where sys_platform == 'win32'"
+    owner: str | None = None
+
+    def message(self, module: str) -> str:
+        if self.requirement is None:
+            return (
+                f"module {module!r} not found: imported by a test of the installed distribution {self.owner!r}, "
+                "whose metadata does not declare it (tests ship without their requirements)"
+            )
+        why = self.reason or "a declared dependency"
+        where = os.path.basename(self.requirement.path)
+        return f"module {module!r} not found: it comes from {self.requirement.name!r}, {why}, not installed ({where})"
+
+
+class Providers:
+    """The declarations that would provide a module, looked up by module name."""
+
+    def __init__(
+        self,
+        declared: Iterable[DeclaredRequirement],
+        installed: Distributions | None,
+        mapping: Mapping[str, Sequence[str]],
+        targets: Sequence[Target],
+    ) -> None:
+        self.declared = list(declared)
+        self.installed = installed
+        self.mapping = mapping
+        self.environments = [marker_environment(target) for target in targets]
+
+    def of(self, module: str, path: str | None) -> Provider | None:
+        """Where ``module``, imported in ``path``, would come from: the project's first declaration
+        that asks for it only optionally or only elsewhere, or else one of the installed distribution
+        ``path`` is part of, or else a plain one; for a test of an installed distribution, the
+        distribution; None when nothing declares it."""
+        owner = None if path is None or self.installed is None else _owner(self.installed, path)
+        required = None
+        for requirement in [*self.declared, *(_requirements_of(owner) if owner else ())]:
+            if not _provides(import_names(requirement.name, self.mapping), module):
+                continue
+            reason = self._reason(requirement)
+            if reason is not None:
+                return Provider(requirement, reason)
+            required = required or Provider(requirement, None)
+        if required is None and owner is not None and path is not None and not _provides(owner.top_level, module):
+            if _is_test(os.path.relpath(path, owner.site_dir)):
+                return Provider(None, "a test's own requirement", owner.name)
+        return required
+
+    def _reason(self, requirement: DeclaredRequirement) -> str | None:
+        if requirement.optional:
+            return f"an optional dependency ({requirement.role})"
+        if requirement.marker is not None and not self._applies(requirement.marker):
+            return f"declared only where {requirement.marker}"
+        return None
+
+    def _applies(self, marker: str) -> bool:
+        """Whether the marker holds in one of the target's environments (yes when it cannot be told)."""
+        try:
+            parsed = Marker(marker)
+        except InvalidMarker:
+            return True
+        names = _ENVIRONMENT_NAMES.intersection(re.findall(r"\w+", marker))
+        for environment in self.environments:
+            if not names <= environment.keys():
+                return True  # (platform_machine, ...: the target does not say)
+            try:
+                if parsed.evaluate(dict(environment)):
+                    return True
+            except (UndefinedComparison, UndefinedEnvironmentName, ValueError, TypeError):
+                return True
+        return not self.environments
+
+
+_TEST_DIRECTORIES = frozenset(("tests", "test", "testing"))
+
+
+def _is_test(relative: str) -> bool:
+    """Whether a file of a distribution is a test (by the names pytest and unittest look for)."""
+    *directories, name = relative.split(os.sep)
+    if _TEST_DIRECTORIES.intersection(directories) or name in ("conftest.py", "tests.py"):
+        return True
+    return name.startswith("test_") or name.endswith("_test.py")
+
+
+def _provides(names: Iterable[str], module: str) -> bool:
+    return any(module == name or module.startswith(f"{name}.") for name in names)
+
+
+def _owner(installed: Distributions, path: str) -> Distribution | None:
+    """The installed distribution whose top-level package or module holds ``path``."""
+    for dist in installed:
+        for top in dist.top_level:
+            base = os.path.join(dist.site_dir, *top.split("."))
+            if is_inside(path, base) or path in (f"{base}.py", f"{base}.pyi"):
+                return dist
+    return None
+
+
+def _requirements_of(dist: Distribution) -> list[DeclaredRequirement]:
+    """The distribution's requirements, from its metadata: those only an extra brings in are optional."""
+    found: list[DeclaredRequirement] = []
+    metadata = os.path.join(dist.path, "METADATA")
+    for text in dist.requires:
+        try:
+            parsed = Requirement(text)
+        except InvalidRequirement:
+            continue
+        extra = _EXTRA.search(text)
+        table = f"extra.{extra.group(1)}" if extra else None
+        marker = None if extra or parsed.marker is None else str(parsed.marker)
+        found.append(DeclaredRequirement(normalise(parsed.name), text, metadata, None, table, bool(extra), marker))
+    return found
+
+
+_ENVIRONMENT_NAMES = frozenset(
+    (
+        "python_version",
+        "python_full_version",
+        "os_name",
+        "sys_platform",
+        "platform_release",
+        "platform_system",
+        "platform_version",
+        "platform_machine",
+        "platform_python_implementation",
+        "implementation_name",
+        "implementation_version",
+    )
+)
+
+
+def marker_environment(target: Target) -> dict[str, str]:
+    """The PEP 508 marker variables the target tells (the others are unknown)."""
+    known = {
+        "python_version": ".".join(str(part) for part in target.version[:2]) if target.version else None,
+        "sys_platform": target.platform,
+        "os_name": target.os_name,
+        "platform_system": target.system,
+        "implementation_name": target.implementation,
+        "platform_python_implementation": {"cpython": "CPython", "pypy": "PyPy"}.get(target.implementation or ""),
+    }
+    return {name: value for name, value in known.items() if value is not None}
