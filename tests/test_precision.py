@@ -30,6 +30,16 @@ PACKAGE = {
     "pkg/sub.py": "X = 1\n",
     "pkg/other.py": "",
     "mod.py": "'''A module.'''\n",
+    # A module that installs a finder of its own, serving names under it (six's moves).
+    "movesish.py": (
+        "import importlib.abc, importlib.util, json, sys\n__path__ = []\n"
+        "class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        return importlib.util.spec_from_loader(name, self) if name == __name__ + '.moves' else None\n"
+        "    def create_module(self, spec):\n        return json\n"
+        "    def exec_module(self, module):\n        pass\n"
+        "sys.meta_path.append(_Finder())\n"
+    ),
 }
 
 # One import statement each: does it work when run, and does depscan agree?
@@ -60,6 +70,8 @@ CASES = [
     "from setuptools.extern.packaging import version",
     "import pkg_resources.extern.jaraco.text",
     "from pkg_resources.extern import platformdirs",  # not among the names it serves: fails
+    "from movesish.moves import dumps",
+    "import movesish.moves",
     # Availability guards: the import runs only where its module is found.
     "import importlib.util\nif importlib.util.find_spec('absent_q') is not None:\n    import absent_q",
     "import importlib.util\nHAS_Q = importlib.util.find_spec('absent_q') is not None\n"

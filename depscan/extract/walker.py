@@ -719,6 +719,9 @@ class _Walker:
             self.namespace = "pkg_resources"
         elif func.attr == "install" and isinstance(func.value, ast.Call):
             self.vendor_importer(func.value)
+        elif func.attr in ("append", "insert", "extend") and self.qualify(func.value) == "sys.meta_path":
+            # A finder of its own (six's moves): modules under this one may be served without files.
+            self.module_aliases = True
 
     def vendor_importer(self, call: ast.Call) -> None:
         """``VendorImporter(__name__, names, "pkg._vendor").install()`` (setuptools' ``extern``):

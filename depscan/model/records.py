@@ -248,8 +248,8 @@ class ModuleFacts:
     module installs serves (setuptools' and pkg_resources' ``extern``): for each,
     the package it looks in first and the top-level names it serves, so that
     ``<module>.X`` is ``<package>.X``, else ``X``. ``module_aliases`` is True when
-    the module puts entries in ``sys.modules`` at import time: its submodules
-    may be there without files.
+    the module puts entries in ``sys.modules`` or a finder on ``sys.meta_path``
+    at import time: its submodules may be there without files.
     """
 
     all_names: tuple[str, ...] | None = None
