@@ -356,15 +356,17 @@ def test_on_windows_a_windows_only_dependency_is_required(environment: str) -> N
     assert ("src/app/__init__.py", 8, "DS001") in reported(out), out
 
 
-def test_a_missing_extra_of_an_installed_distribution_is_optional(tmp_path: Path) -> None:
-    """Checking an installed package: its own METADATA's Requires-Dist with an extra marker says
-    which imports are optional; its tests' requirements are never in its metadata."""
+def test_an_installed_distribution_s_missing_imports_fail_only_where_import_runs_them(tmp_path: Path) -> None:
+    """Checking an installed package: its METADATA's Requires-Dist with an extra marker makes
+    an import optional (DS006); what it does not declare at all is a failure (DS001) only where
+    `import httpish` runs the import, else an optional feature, a plugin or a test (DS006)."""
     site = tmp_path / "site"
-    (site / "httpish").mkdir(parents=True)
-    (site / "httpish" / "__init__.py").write_text("import h2\nimport certifi_absent\n")
-    (site / "httpish" / "tests").mkdir()
-    (site / "httpish" / "tests" / "test_client.py").write_text("import pytest_absent\nimport httpish.nope\n")
-    (site / "httpish" / "plugin.py").write_text("import host_absent\n")
+    package = site / "httpish"
+    (package / "tests").mkdir(parents=True)
+    (package / "__init__.py").write_text("import h2\nimport certifi_absent\nfrom . import core\n")
+    (package / "core.py").write_text("import needed_absent\ndef later():\n    import lazy_absent\n")
+    (package / "tests" / "test_client.py").write_text("import pytest_absent\nimport httpish.nope\n")
+    (package / "plugin.py").write_text("import host_absent\n")
     info = site / "httpish-2.0.dist-info"
     info.mkdir()
     (info / "METADATA").write_text(
@@ -373,16 +375,21 @@ def test_a_missing_extra_of_an_installed_distribution_is_optional(tmp_path: Path
     )
     (info / "RECORD").write_text("httpish/__init__.py,,\n")
     (info / "top_level.txt").write_text("httpish\n")
-    out = run("--path", str(site), str(site / "httpish"), cwd=tmp_path)[1]
+    out = run("--path", str(site), str(package), cwd=tmp_path)[1]
     assert reported(out) == {
         ("site/httpish/__init__.py", 1, "DS006"),
         ("site/httpish/__init__.py", 2, "DS001"),  # required, and not installed: a broken environment
-        ("site/httpish/tests/test_client.py", 1, "DS006"),  # what its tests need, no metadata declares
+        ("site/httpish/core.py", 1, "DS001"),  # undeclared, and `import httpish` runs it
+        ("site/httpish/core.py", 3, "DS006"),  # in a function
+        ("site/httpish/tests/test_client.py", 1, "DS006"),  # a test: no metadata declares what it needs
         ("site/httpish/tests/test_client.py", 2, "DS001"),  # its own module: a real failure
-        ("site/httpish/plugin.py", 1, "DS001"),
+        ("site/httpish/plugin.py", 1, "DS006"),  # a plugin for its host, which nothing imports
     }, out
     assert "an optional dependency (extra 'http2')" in out
-    assert "'pytest_absent' not found: imported by a test of the installed distribution 'httpish', whose" in out
+    assert "'host_absent' not found: 'httpish' does not declare it, and imports it only in a module `import h" in out
+    # Checked alone, a module's place in the package cannot be told: every failure is one.
+    alone = run("--path", str(site), str(package / "plugin.py"), cwd=tmp_path)[1]
+    assert reported(alone) == {("site/httpish/plugin.py", 1, "DS001")}, alone
 
 
 def test_a_project_that_declares_nothing_gets_no_dependency_findings(tmp_path: Path, environment: str) -> None:

@@ -318,6 +318,7 @@ class _Checker:
         self.lines: dict[str, list[str]] = {}
         self.facts: tuple[Any, Any] | None = None  # what dependency_facts read, when it was
         self.declarations: Providers | None = None
+        self.loaded: dict[str, frozenset[str]] = {}  # see _loaded_by_import
 
     def findings(self) -> Iterable[Finding]:
         for missing in self.result.missing.values():
@@ -358,7 +359,7 @@ class _Checker:
                 continue
             message = self._message(missing.name, site.record)
             code = "DS005" if site.type_checking else "DS001"  # only a type checker runs it: a warning
-            provider = None if site.type_checking else self._declaration_of(missing.name, site.path)
+            provider = None if site.type_checking else self._declaration_of(missing.name, site)
             if provider is not None:
                 message = provider.message(missing.name)
                 code = "DS006" if provider.reason is not None else code  # not installed, and need not be
@@ -459,18 +460,60 @@ class _Checker:
                 return mapping[name]
         return tuple(normalise(d) for d in by_import_name.get(parts[0], ()))
 
-    def _declaration_of(self, module: str, path: str) -> Provider | None:
-        """The declaration of the distribution a missing module comes from (read when first asked)."""
+    def _declaration_of(self, module: str, site: Site) -> Provider | None:
+        """Where a missing module would come from: its declaration, or an installed distribution
+        that does not declare it and runs the import only past ``import P`` (read when first asked)."""
+        from depscan.analysis.providers import Provider, Providers, provides
+
         if self.declarations is None:
             from depscan.analysis.distributions import installed_distributions
-            from depscan.analysis.providers import Providers
 
             declared, _ = self.facts or dependency_facts(self.settings, self.resolver)
             # A checked file may be part of an installed distribution, whose metadata declares more.
             installed = installed_distributions([entry.path for entry in self.resolver.search.entries])
             mapping = self.settings.dependency_mapping
             self.declarations = Providers(declared.requirements, installed, mapping, self.targets)
-        return self.declarations.of(module, os.path.abspath(path))
+        path = os.path.abspath(site.path or "")
+        found = self.declarations.of(module, path)
+        owner = self.declarations.owner(path)
+        if found is not None or owner is None or provides(owner.top_level, module):
+            return found
+        first = os.path.relpath(path, owner.site_dir).split(os.sep)[0]
+        top = first[:-3] if first.endswith(".py") else first  # (the checked name may be a script's)
+        loaded = self._loaded_by_import(top) if top in owner.top_level else None
+        if loaded is None or (site.importer in loaded and not site.delayed):
+            return None  # its package is not all checked, or `import P` runs it: a real failure
+        where = "in a function" if site.importer in loaded else f"in a module `import {top}` does not load"
+        reason = (
+            f"{owner.name!r} does not declare it, and imports it only {where}"
+            " (an optional feature, a plugin, a test or an example of it)"
+        )
+        return Provider(None, reason)
+
+    def _loaded_by_import(self, top: str) -> frozenset[str] | None:
+        """The checked modules ``import TOP`` runs: the closure of the imports made at module
+        level (not in a function, not dead, not only for a type checker), with the packages above
+        each; None when ``top`` is not among the checked modules."""
+        if top not in self.loaded:
+            names = {e.module for e in self.by_path.values()}
+            if top not in names:
+                return None
+            runs: dict[str, set[str]] = {}
+            for importer, imported, edge in self.result.graph_data.imports():
+                if any(not s.delayed and not s.type_checking and not self._dead_site(s) for s in edge.sites):
+                    runs.setdefault(importer, set()).add(imported)
+            seen: set[str] = set()
+            todo = [top]
+            while todo:
+                name = todo.pop()
+                if name in seen or name not in names:
+                    continue
+                seen.add(name)
+                parts = name.split(".")
+                todo.extend(".".join(parts[:end]) for end in range(1, len(parts)))
+                todo.extend(runs.get(name, ()))
+            self.loaded[top] = frozenset(seen)
+        return self.loaded[top]
 
     def _dead_site(self, site: Site) -> bool:
         return self._dead_everywhere(site.record)

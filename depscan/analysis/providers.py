@@ -62,19 +62,15 @@ class Provider:
     """Where a missing module would come from, and why its absence is not a failure here
     (``reason``; None when it is one: a dependency the environment should have).
 
-    ``requirement`` is its declaration; None for a test of an installed distribution
-    (``owner``) that imports what the distribution's metadata does not declare."""
+    ``requirement`` is its declaration; None for an import an installed distribution makes of
+    what it does not declare, where ``import P`` does not run it (``reason`` says so)."""
 
     requirement: DeclaredRequirement | None
     reason: str | None  # "an optional dependency (extra 'http2')", "declared only where sys_platform == 'win32'"
-    owner: str | None = None
 
     def message(self, module: str) -> str:
         if self.requirement is None:
-            return (
-                f"module {module!r} not found: imported by a test of the installed distribution {self.owner!r}, "
-                "whose metadata does not declare it (tests ship without their requirements)"
-            )
+            return f"module {module!r} not found: {self.reason}"
         why = self.reason or "a declared dependency"
         where = os.path.basename(self.requirement.path)
         return f"module {module!r} not found: it comes from {self.requirement.name!r}, {why}, not installed ({where})"
@@ -98,21 +94,21 @@ class Providers:
     def of(self, module: str, path: str | None) -> Provider | None:
         """Where ``module``, imported in ``path``, would come from: the project's first declaration
         that asks for it only optionally or only elsewhere, or else one of the installed distribution
-        ``path`` is part of, or else a plain one; for a test of an installed distribution, the
-        distribution; None when nothing declares it."""
-        owner = None if path is None or self.installed is None else _owner(self.installed, path)
+        ``path`` is part of (:meth:`owner`), or else a plain one; None when nothing declares it."""
+        owner = self.owner(path)
         required = None
         for requirement in [*self.declared, *(_requirements_of(owner) if owner else ())]:
-            if not _provides(import_names(requirement.name, self.mapping), module):
+            if not provides(import_names(requirement.name, self.mapping), module):
                 continue
             reason = self._reason(requirement)
             if reason is not None:
                 return Provider(requirement, reason)
             required = required or Provider(requirement, None)
-        if required is None and owner is not None and path is not None and not _provides(owner.top_level, module):
-            if _is_test(os.path.relpath(path, owner.site_dir)):
-                return Provider(None, "a test's own requirement", owner.name)
         return required
+
+    def owner(self, path: str | None) -> Distribution | None:
+        """The installed distribution whose top-level package or module holds ``path``."""
+        return None if path is None or self.installed is None else _owner(self.installed, path)
 
     def _reason(self, requirement: DeclaredRequirement) -> str | None:
         if requirement.optional:
@@ -139,18 +135,8 @@ class Providers:
         return not self.environments
 
 
-_TEST_DIRECTORIES = frozenset(("tests", "test", "testing"))
-
-
-def _is_test(relative: str) -> bool:
-    """Whether a file of a distribution is a test (by the names pytest and unittest look for)."""
-    *directories, name = relative.split(os.sep)
-    if _TEST_DIRECTORIES.intersection(directories) or name in ("conftest.py", "tests.py"):
-        return True
-    return name.startswith("test_") or name.endswith("_test.py")
-
-
-def _provides(names: Iterable[str], module: str) -> bool:
+def provides(names: Iterable[str], module: str) -> bool:
+    """Whether ``module`` is one of ``names`` or under one."""
     return any(module == name or module.startswith(f"{name}.") for name in names)
 
 

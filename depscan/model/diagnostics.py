@@ -47,7 +47,7 @@ CATALOGUE: dict[str, Code] = {
             "DS006",
             "missing-optional-dependency",
             "an imported module cannot be found, and its distribution is declared only in an extra, a dependency"
-            " group or for other environments (or it is a test's requirement, in an installed distribution)",
+            " group or for other environments (or an installed distribution imports it undeclared, past `import P`)",
             "warning",
         ),
         Code("DS010", "syntax-error", "the file does not parse as Python (Python 2 code, null bytes, ...)"),
