@@ -25,7 +25,7 @@ branch that is dead for the running Python.
 CPython's test methods that build their trees in code are covered as ``METHODS`` says, with
 cases of our own in ``OWN_CASES``; ``test_every_cpython_test_is_covered`` fails when a CPython
 version adds one. Where the interpreter's test suite is not installed (Debian and Ubuntu ship it
-apart, in ``libpython3.X-testsuite``), every test here is skipped with that reason.
+apart, in ``libpython3.X-testsuite``), the tests of CPython's cases are skipped with that reason.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def _load() -> types.ModuleType | None:
 
 
 CPYTHON = _load()
-pytestmark = pytest.mark.skipif(
+needs_cpython = pytest.mark.skipif(
     CPYTHON is None,
     reason="this Python has no test.test_modulefinder (its test suite, Lib/test, is not installed; "
     "Debian and Ubuntu ship it in libpython3.X-testsuite)",
@@ -156,6 +156,7 @@ METHODS: dict[str, str] = {
 }
 
 
+@needs_cpython
 def test_every_cpython_test_is_covered() -> None:
     """Each test of CPython's ModuleFinderTest runs one of CASES as it is, or is in METHODS."""
     assert CPYTHON is not None
@@ -226,6 +227,7 @@ def assert_agree(tree: Path, module: str, rules: Sequence[str] = ()) -> Outcome:
 # --- CPython's cases -------------------------------------------------------------------------------
 
 
+@needs_cpython
 @pytest.mark.parametrize("name", sorted(CASES) or ["(none)"])
 def test_cpython_case(name: str, tmp_path: Path) -> None:
     case = CASES[name]
@@ -238,6 +240,7 @@ def test_cpython_case(name: str, tmp_path: Path) -> None:
     assert_agree(tmp_path, case.module, DIFFERENCES.get(name, ()))
 
 
+@needs_cpython
 def test_syntax_error_case_is_a_diagnostic(tmp_path: Path) -> None:
     """What depscan says instead of modulefinder's missing ``b.module`` (DIFFERENCES)."""
     write_tree(tmp_path, case_files(CASES["syntax_error_test"].text))
@@ -246,6 +249,7 @@ def test_syntax_error_case_is_a_diagnostic(tmp_path: Path) -> None:
     assert [(d.code, d.path) for d in result.diagnostics] == [("DS010", str(tmp_path / "b" / "module.py"))]
 
 
+@needs_cpython
 def test_replace_paths_changes_no_answer(tmp_path: Path) -> None:
     """CPython's test_replace_paths: modulefinder with replace_paths answers as without, and as depscan."""
     case = CASES["maybe_test"]
