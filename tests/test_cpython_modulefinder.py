@@ -127,8 +127,9 @@ def make_sourceless(root: Path, module: str) -> None:
 # --- what depscan deliberately answers otherwise -------------------------------------------------
 #
 # "syntax_error_test": b/module.py does not compile. modulefinder reports `b.module` missing;
-#   depscan finds it and reports DS010 for its file (rule unparsable-is-found): the module is
-#   there, and a missing module is one to install or to fix the name of, which would not help.
+#   depscan finds it and reports DS010 (an error) for its file (rule unparsable-is-found): the
+#   import fails with SyntaxError, not ImportError; the fix is in that file, not a module to
+#   install or a name to correct.
 
 DIFFERENCES: dict[str, tuple[str, ...]] = {
     "syntax_error_test": ("unparsable-is-found",),
