@@ -60,7 +60,7 @@ import os
 import sys
 import tempfile
 import textwrap
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -155,6 +155,13 @@ from depscan.resolve.interpreter import Interpreter
 #   names stored. The reference moves such a module's missing names (not failed as a module
 #   part or by its own import) to maybe (``_makes_names``).
 #
+# "unparsable-is-found"
+#   A module that exists but cannot be compiled (a syntax error) is found: depscan lists it, reads
+#   no imports from it and reports a DS010 diagnostic for its file. modulefinder records the
+#   SyntaxError as a failed import and reports the module missing (CPython's own
+#   ``syntax_error_test``, ``tests/test_cpython_modulefinder.py``). The reference loads such a
+#   module of the tree as if it were empty.
+#
 # Not differences (both tools agree; nothing to forgive): ``__main__`` is among the modules
 # found by both; imports under ``try/except ImportError`` are reported missing by both
 # (depscan also marks them optional); imports inside functions and classes are followed by
@@ -171,6 +178,7 @@ RULES: dict[str, str] = {
     "star-binds-all": "from m import * binds m.__all__ when m has one, not every global of m",
     "self-import-order": "a module importing a name from itself fails only if the name is not bound yet",
     "dynamic-names": "a module making names at run time (globals(), __getattr__, an unread __all__) may have any",
+    "unparsable-is-found": "a module that cannot be compiled is found, with a DS010 diagnostic, not missing",
 }
 
 DEAD_GUARDS = frozenset({"sys.version_info < (3,)", "sys.version_info[0] == 2"})
@@ -191,6 +199,12 @@ KNOWN_BUGS: dict[str, tuple[str, dict[str, str]]] = {
             "echo.py": "import charlie.foxtrot\nred = 1\n",
             "charlie/foxtrot/__init__.py": "from charlie import *\n",
         },
+    ),
+    "compile-time-syntax-error": (
+        "a module the parser accepts and the compiler refuses ('return' or 'break' outside a function or loop, "
+        "'nonlocal' at module level, a late `from __future__` import) fails to import with SyntaxError; depscan "
+        "only parses, so it reads the module's imports and reports no DS010 (rule unparsable-is-found)",
+        {"main.py": "import alpha\n", "alpha.py": "import absent_one\nreturn\n"},
     ),
 }
 
@@ -306,6 +320,15 @@ class _DeadBranches(ast.NodeTransformer):
         return node
 
 
+def _compiles(source: bytes) -> bool:
+    """Python compiles the source, as modulefinder's ``load_module`` does (whose module sets no flags)."""
+    try:
+        compile(source, "<tree>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
 def _without_dead_branches(source: bytes) -> bytes:
     tree = _DeadBranches().visit(ast.parse(source))
     return ast.unparse(ast.fix_missing_locations(tree)).encode()
@@ -336,8 +359,9 @@ def _described(module: modulefinder.Module) -> _Module:
 class ReferenceFinder(modulefinder.ModuleFinder):
     """modulefinder, with the rules named in ``rules`` applied (see the comments on RULES)."""
 
-    def __init__(self, tree: Path, rules: Collection[str] = tuple(RULES)) -> None:
-        super().__init__(path=[str(tree), *sys.path])
+    def __init__(self, tree: Path, rules: Collection[str] = tuple(RULES), path: Sequence[str] = ()) -> None:
+        """Searches ``path``, by default ``tree`` then ``sys.path``."""
+        super().__init__(path=list(path) or [str(tree), *sys.path])
         self.tree = os.path.realpath(tree) + os.sep
         self.rules = frozenset(rules)
         assert self.rules <= set(RULES), self.rules - set(RULES)
@@ -350,11 +374,19 @@ class ReferenceFinder(modulefinder.ModuleFinder):
     def _in_tree(self, path: str | None) -> bool:
         return path is not None and os.path.realpath(path).startswith(self.tree)
 
-    # dead-branches
+    # dead-branches, unparsable-is-found
     def load_module(self, fqname: str, fp: Any, pathname: str, file_info: Any) -> Any:
-        if "dead-branches" in self.rules and fp is not None and pathname.endswith(".py") and self._in_tree(pathname):
-            fp = io.BytesIO(_without_dead_branches(fp.read()))
+        if fp is not None and pathname.endswith(".py") and self._in_tree(pathname):
+            fp = io.BytesIO(self._source(fp.read()))
         return super().load_module(fqname, fp, pathname, file_info)
+
+    def _source(self, source: bytes) -> bytes:
+        """A source file of the tree as the rules have modulefinder read it."""
+        if "unparsable-is-found" in self.rules and not _compiles(source):
+            return b""
+        if "dead-branches" in self.rules:
+            return _without_dead_branches(source)
+        return source
 
     # relative-as-absolute, relative-beyond-top, star-all-submodules: the opcodes of one module.
     # scan_code reads self.scan_opcodes once, on entry, so the importing module is bound here.
@@ -524,11 +556,12 @@ def depscan(tree: Path, follow_stdlib: bool = False) -> Outcome:
     return Outcome.of(tree, found, missing, maybe)
 
 
-def write_tree(root: Path, files: Mapping[str, str]) -> Path:
+def write_tree(root: Path, files: Mapping[str, str | bytes]) -> Path:
+    """Write each file under ``root``: text dedented (as UTF-8), bytes as they are."""
     for relative, source in files.items():
         path = root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(source))
+        path.write_bytes(source if isinstance(source, bytes) else textwrap.dedent(source).encode())
     return root
 
 
@@ -759,6 +792,12 @@ RULE_EXAMPLES: dict[str, dict[str, str]] = {
         "charlie/__init__.py": "NAMES = ('red',)\n__all__ = NAMES + ('blue',)\n",
         "delta/__init__.py": "def setup():\n    globals().update(red=1)\n",
     },
+    "unparsable-is-found": {
+        "main.py": "import alpha\nimport bravo.charlie\n",  # from bravo import charlie: modulefinder raises
+        "alpha.py": "import absent_one\n?\n",
+        "bravo/__init__.py": "",
+        "bravo/charlie.py": "import absent_two\nprint 'Python 2'\n",
+    },
     "star-binds-all": {
         "main.py": "from alpha import red, green, blue\n",
         "alpha/__init__.py": "from bravo import *\n",
@@ -835,6 +874,15 @@ def test_rule_examples_show_the_documented_behaviour() -> None:
             frozenset(),
             frozenset({"alpha.red", "bravo.red", "charlie.red", "delta.red"}),
         )
+    with tree_of(RULE_EXAMPLES["unparsable-is-found"]) as tree:
+        raw = reference(tree, rules=())
+        assert set(raw.found) == {"__main__", "bravo"} and raw.missing == {"alpha", "bravo.charlie"}
+        result = depscan_scan(tree)
+        assert set(result.modules) >= {"alpha", "bravo.charlie"} and not result.missing
+        assert sorted((Path(d.path or "").name, d.code) for d in result.diagnostics) == [
+            ("alpha.py", "DS010"),
+            ("charlie.py", "DS010"),
+        ]
     with tree_of(RULE_EXAMPLES["all-lists-names"]) as tree:
         assert reference(tree, rules=()).missing == {"alpha.red", "alpha.green"}
         assert depscan(tree).missing == {"alpha.green"}
