@@ -336,6 +336,23 @@ def test_unused_dependencies_need_the_whole_project(environment: str) -> None:
     assert {c for _, _, c in reported(out)} == {"DS002"}
 
 
+REACH = FIXTURES / "check" / "reach"
+
+
+def test_a_module_inherits_how_it_is_imported() -> None:
+    """Optional by reachability: a module imported only on Windows, only where its failure is
+    caught, or only for a type checker, makes its own imports so; a module nothing imports, or
+    that only its own cycle imports, is reached."""
+    code, out, _ = run("--python", sys.executable, cwd=REACH)
+    assert reported(out) == expected_findings(REACH), out
+    assert code == 1
+
+
+def test_on_windows_the_windows_module_is_reached() -> None:
+    out = run("--python", sys.executable, "--platform", "win32", cwd=REACH)[1]
+    assert ("pkg/_win.py", 4, "DS001") in reported(out), out
+
+
 OPTIONAL_DEPS = FIXTURES / "check" / "optional-deps"
 
 

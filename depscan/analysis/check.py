@@ -31,7 +31,7 @@ import fnmatch
 import itertools
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -319,6 +319,7 @@ class _Checker:
         self.facts: tuple[Any, Any] | None = None  # what dependency_facts read, when it was
         self.declarations: Providers | None = None
         self.loaded: dict[str, frozenset[str]] = {}  # see _loaded_by_import
+        self.reached: dict[int, Mapping[str, int]] = {}  # see _reach
 
     def findings(self) -> Iterable[Finding]:
         for missing in self.result.missing.values():
@@ -351,15 +352,17 @@ class _Checker:
                 continue
             if site.type_checking and (not self.settings.check_type_checking or self._stub_only(missing.name)):
                 continue
-            if self._dead_everywhere(site.record):
-                continue
+            runs = self._runs(site)
+            if runs == UNREACHED or (runs == TYPE_ONLY and not self.settings.check_type_checking):
+                continue  # dead, or only where the module's importers cope with its failure
             if self._found_beside_script(site, missing.name):
                 continue
             if self._other_platforms_module(missing.name, site.record):
                 continue
             message = self._message(missing.name, site.record)
-            code = "DS005" if site.type_checking else "DS001"  # only a type checker runs it: a warning
-            provider = None if site.type_checking else self._declaration_of(missing.name, site)
+            type_only = runs == TYPE_ONLY
+            code = "DS005" if type_only else "DS001"  # only a type checker runs it: a warning
+            provider = None if type_only else self._declaration_of(missing.name, site)
             if provider is not None:
                 message = provider.message(missing.name)
                 code = "DS006" if provider.reason is not None else code  # not installed, and need not be
@@ -478,6 +481,10 @@ class _Checker:
         owner = self.declarations.owner(path)
         if found is not None or owner is None or provides(owner.top_level, module):
             return found
+        from depscan.resolve.tables import every_stdlib_name
+
+        if module.partition(".")[0] in every_stdlib_name():
+            return None  # of another Python: no distribution's to declare (guards decide)
         first = os.path.relpath(path, owner.site_dir).split(os.sep)[0]
         top = first[:-3] if first.endswith(".py") else first  # (the checked name may be a script's)
         loaded = self._loaded_by_import(top) if top in owner.top_level else None
@@ -514,6 +521,40 @@ class _Checker:
                 todo.extend(runs.get(name, ()))
             self.loaded[top] = frozenset(seen)
         return self.loaded[top]
+
+    def _runs(self, site: Site) -> int:
+        """How the import at ``site`` runs, at best over the targets: REQUIRED, TYPE_ONLY (only a
+        type checker reaches it) or UNREACHED (dead, or in a module reached only where its
+        importers catch its failure). A module is reached as its importers reach it (item 7 of
+        the precision issue): `import winreg` in a module imported only on Windows is dead on
+        Linux. A module nothing imports is reached."""
+        best = UNREACHED
+        for number, target in enumerate(self.targets):
+            here = _flavour(site, _with_type_checking(target))
+            if here == UNREACHED:
+                continue
+            module = self._reach(number).get(site.importer, REQUIRED)
+            if module in (UNREACHED, OPTIONAL):
+                continue  # (a caught failure of the import itself is result.covered's business)
+            best = max(best, TYPE_ONLY if TYPE_ONLY in (here, module) else REQUIRED)
+        return best
+
+    def _reach(self, number: int) -> Mapping[str, int]:
+        """How each checked module is reached on target ``number`` (see :func:`_reach`)."""
+        if number not in self.reached:
+            target = _with_type_checking(self.targets[number])
+            modules = {e.module for e in self.by_path.values()}
+            incoming: dict[str, list[tuple[str, Site]]] = {}
+            for importer, imported, edge in self.result.graph_data.imports():
+                if importer not in modules:
+                    continue
+                parts = imported.split(".")
+                for end in range(1, len(parts) + 1):  # importing a.b runs a too
+                    name = ".".join(parts[:end])
+                    if name in modules and name != importer:
+                        incoming.setdefault(name, []).extend((importer, site) for site in edge.sites)
+            self.reached[number] = _reach(incoming, lambda site: _flavour(site, target))
+        return self.reached[number]
 
     def _dead_site(self, site: Site) -> bool:
         return self._dead_everywhere(site.record)
@@ -679,6 +720,42 @@ class _Checker:
         codes = {code.strip().upper() for code in match.group(1).split(",")}
         names = {entry.name for code, entry in CATALOGUE.items() if code in codes}
         return finding.code in codes or finding.name in {c.lower() for c in codes} or finding.name in names
+
+
+# How an import runs, or a module is reached, on one target: the order matters (min and max).
+UNREACHED, OPTIONAL, TYPE_ONLY, REQUIRED = -1, 0, 1, 2
+
+
+def _flavour(site: Site, target: Target) -> int:
+    """How the import at ``site`` runs on ``target``: not at all (dead), only where its failure is
+    caught, only for a type checker, or for real (in a function too: when it is called)."""
+    if site.context.evaluate(target) is False:
+        return UNREACHED
+    if site.type_checking:
+        return TYPE_ONLY
+    return OPTIONAL if site.optional else REQUIRED
+
+
+def _reach(incoming: Mapping[str, list[tuple[str, Site]]], flavour: Callable[[Site], int]) -> dict[str, int]:
+    """How each module with importers is reached: the best, over its import sites, of the worse
+    of the site's flavour and its importer's reach. The greatest such assignment (modules in a
+    cycle reach each other); a module with no importer is REQUIRED (absent from the answer)."""
+    state = dict.fromkeys(incoming, REQUIRED)
+    successors: dict[str, set[str]] = {}
+    for module, sites in incoming.items():
+        for importer, _ in sites:
+            successors.setdefault(importer, set()).add(module)
+    todo = list(incoming)
+    while todo:
+        module = todo.pop()
+        best = max(
+            (min(state.get(importer, REQUIRED), flavour(site)) for importer, site in incoming[module]),
+            default=UNREACHED,
+        )
+        if best < state[module]:
+            state[module] = best
+            todo.extend(m for m in successors.get(module, ()) if m in state)
+    return state
 
 
 def _is_build_script(path: str | None, root: str) -> bool:

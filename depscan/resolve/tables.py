@@ -80,6 +80,17 @@ def load_table(version: str) -> Table:
 
 
 @functools.cache
+def every_stdlib_name() -> frozenset[str]:
+    """The top-level standard library modules of any Python depscan has a table of (2.7's
+    ``Queue``, 3.14's ``annotationlib``, Windows' ``msvcrt``)."""
+    names: set[str] = set()
+    for version in available_versions():
+        table = load_table(version)
+        names.update(table["stdlib"], table["builtin"])
+    return frozenset(names)
+
+
+@functools.cache
 def stdlib_module_names(version: str) -> dict[str, list[str] | None]:
     """The names each stdlib module of ``version`` defines, as listed (None: it could not be
     imported where the table was made); empty when depscan has no names table for that version.
