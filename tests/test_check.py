@@ -363,8 +363,8 @@ def test_a_module_of_a_dependency_not_installed_says_which_declaration_it_comes_
     assert reported(out) == expected_findings(OPTIONAL_DEPS), out
     assert code == 1  # the DS001s; a DS006 alone would not fail the check
     assert "DS006 [warning] module 'h2' not found: it comes from 'h2', an optional dependency (extra 'http2')" in out
-    assert "module 'pytest_absent_plugin' not found: it comes from 'pytest-absent-plugin', an optional dependency (depe" in out
-    assert """'win32api' not found: it comes from 'pywin32', declared only where sys_platform == "win32", not inst""" in out
+    assert "'pytest_absent_plugin' not found: it comes from 'pytest-absent-plugin', an optional dependency (dep" in out
+    assert """'win32api' not found: it comes from 'pywin32', declared only where sys_platform == "win32", not""" in out
     assert "DS001 module 'required_but_absent' not found: it comes from 'required-but-absent', a declared depend" in out
 
 

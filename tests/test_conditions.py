@@ -131,3 +131,38 @@ def test_type_checking_detection() -> None:
     assert parse("TYPE_CHECKING and sys.version_info >= (3, 8)").is_type_checking
     assert not parse("TYPE_CHECKING or sys.version_info >= (3, 8)").is_type_checking
     assert not parse("not TYPE_CHECKING").is_type_checking
+
+
+# Every sys.version_info a Python 3.11 can have, as far as comparisons with small literals go.
+_VERSIONS_3_11 = [
+    (3, 11, micro, level, serial) for micro in (0, 1, 7, 12) for level in ("alpha", "final") for serial in (0, 2)
+]
+_SUBJECTS = ["", "[:2]", "[:3]", "[:1]", "[1:3]", "[0:7]", "[2:]", "[1:]", "[0]", "[1]", "[2]"]
+_LITERALS = ["(3,)", "(3, 11)", "(3, 11, 0)", "(3, 7, 0)", "(3, 12)", "(2,)", "(11,)", "(11, 0)", "3", "11", "7"]
+
+
+@pytest.mark.parametrize("op", ["<", "<=", ">", ">=", "==", "!="])
+def test_version_comparisons_decide_only_what_every_micro_version_agrees_on(op: str) -> None:
+    """With only (3, 11) known, a comparison of sys.version_info (or a slice, or an item) is true
+    or false exactly when it is so for every 3.11.x; else unknown (None) — never a wrong answer.
+    The oracle is Python's own comparison of the tuples a 3.11 interpreter can have."""
+    target = Target(version=(3, 11))
+    decided = 0
+    for subject in _SUBJECTS:
+        for literal in _LITERALS:
+            if subject in ("[0]", "[1]", "[2]") and literal.startswith("("):
+                continue
+            if subject not in ("[0]", "[1]", "[2]") and not literal.startswith("("):
+                continue
+            source = f"sys.version_info{subject} {op} {literal}"
+            got = parse(source).evaluate(target)
+            answers = {eval(source, {"sys": _Sys(v)}) for v in _VERSIONS_3_11}  # (the test's own literals)
+            if got is not None:
+                decided += 1
+                assert answers == {got}, source
+    assert decided > 50  # most are decided: `sys.version_info[:3] >= (3, 7, 0)` is True on 3.11
+
+
+class _Sys:
+    def __init__(self, version_info: tuple[object, ...]) -> None:
+        self.version_info = version_info

@@ -199,20 +199,20 @@ class Version(Condition):
             if self.index >= len(known):
                 return None
             return compare(known[self.index], self.value[0])
-        if self.start is not None or self.stop is not None:
-            start = self.start or 0
-            stop = self.stop if self.stop is not None else 5
-            if stop > len(known):
-                return None
-            return compare(known[start:stop], self.value)
-        # The whole sys.version_info: a 5-tuple of which only a prefix is known.
-        width = min(len(known), len(self.value))
-        head, value_head = known[:width], self.value[:width]
-        if head != value_head:
-            return compare(head, value_head)
-        if len(self.value) > len(known):
-            return None  # equal so far, and the rest is not known
-        # sys.version_info has more items than the literal and starts with it.
+        # sys.version_info (a 5-tuple) or a slice of it, of which only a prefix may be known:
+        # ``[:3] >= (3, 7, 0)`` is true on 3.11 whatever the micro version.
+        start = self.start or 0
+        stop = min(self.stop if self.stop is not None else 5, 5)
+        length = max(0, stop - start)
+        head = known[start:stop]
+        width = min(len(head), len(self.value))
+        if head[:width] != self.value[:width]:
+            return compare(head[:width], self.value[:width])
+        if len(self.value) > len(head):
+            return None if length > len(head) else compare(head, self.value)  # equal so far, the rest unknown
+        if length == len(self.value):
+            return compare(self.value, self.value)  # known whole, and equal
+        # The compared part has more items than the literal and starts with it.
         return compare((0, 1), (0,))
 
     def negate(self) -> Condition:
