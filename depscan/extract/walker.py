@@ -45,7 +45,7 @@ from depscan.model.records import (
 )
 from depscan.source import Columns, module_name_for, read_bytes
 
-__all__ = ["extract", "extract_bytes", "extract_file", "literal_str", "parse", "unparse"]
+__all__ = ["extract", "extract_bytes", "extract_file", "extract_newer", "literal_str", "parse", "unparse"]
 
 # Exceptions whose handler makes the imports of a ``try`` body optional.
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
@@ -78,7 +78,23 @@ def extract(source: bytes, module: str = "__main__", is_package: bool = False, p
     ``module`` is the importer's dotted name (relative imports are resolved
     against it); ``path`` is used only to label diagnostics.
     """
-    tree, problem, newer = _parse(source, path)
+    return _extract(source, module, is_package, path, _parse(source, path))
+
+
+def extract_newer(
+    source: bytes, module: str = "__main__", is_package: bool = False, path: str | None = None, every_string: bool = False
+) -> Extraction:
+    """:func:`extract` through the reader of newer grammars, whether or not the running parser
+    reads the source (the tests compare the two); ``every_string``: see :func:`grammar.rewrite`."""
+    problem = Diagnostic("DS010", "syntax error: the reader of newer grammars cannot lex it", path)
+    return _extract(source, module, is_package, path, _parse_newer(source, path, problem, every_string, forced=True))
+
+
+_Parsed = tuple[ast.Module | None, Diagnostic | None, NewerSyntax | None]
+
+
+def _extract(source: bytes, module: str, is_package: bool, path: str | None, parsed: _Parsed) -> Extraction:
+    tree, problem, newer = parsed
     if tree is None:
         assert problem is not None
         return Extraction(module, is_package, path, diagnostics=(problem,))
@@ -136,7 +152,7 @@ def parse(source: bytes, path: str | None = None) -> tuple[ast.Module | None, Di
     return tree, (problem if tree is None else None)
 
 
-def _parse(source: bytes, path: str | None) -> tuple[ast.Module | None, Diagnostic | None, NewerSyntax | None]:
+def _parse(source: bytes, path: str | None) -> _Parsed:
     """The tree, the diagnostic (with a tree: the note that it was read with a newer grammar), and
     the syntax newer than Python 3.10 the source uses."""
     tree, problem = _host_parse(source, path)
@@ -154,15 +170,18 @@ def _parse(source: bytes, path: str | None) -> tuple[ast.Module | None, Diagnost
 
 
 def _parse_newer(
-    source: bytes, path: str | None, problem: Diagnostic
-) -> tuple[ast.Module | None, Diagnostic | None, NewerSyntax | None]:
-    """A source the running parser refuses, read with the constructs of newer grammars rewritten."""
-    rewritten = grammar.rewrite(source)
-    if rewritten is None or not rewritten.constructs:
+    source: bytes, path: str | None, problem: Diagnostic, every_string: bool = False, forced: bool = False
+) -> _Parsed:
+    """A source the running parser refuses, read with the constructs of newer grammars rewritten
+    (``forced``: even when there are none)."""
+    rewritten = grammar.rewrite(source, every_string)
+    if rewritten is None or not (rewritten.constructs or forced):
         return None, problem, None
     tree, again = _host_parse(rewritten.text, path, source)
     if tree is None:
         return None, again if again is not None and again.code == "DS010" else problem, None
+    if not rewritten.constructs:
+        return tree, None, None
     construct, line, col = rewritten.newest()
     version = ".".join(map(str, construct.version))
     host = ".".join(map(str, grammar.HOST))
