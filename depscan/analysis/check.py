@@ -242,7 +242,7 @@ def _check(interp: Interpreter, settings: CheckSettings, extractions: Extraction
         target=Target(type_checking=None),
         read=extractions.read,
         platforms=list(settings.platforms) or [interp.platform],
-        oldest=min(settings.versions or [interp.version[:2]]),
+        oldest=min(settings.versions) if settings.versions else interp.version[:2],
     )
     scanner = Scanner(interp, resolver, options)
     used: set[str] = set()

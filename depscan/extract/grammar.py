@@ -33,7 +33,7 @@ import warnings
 from dataclasses import dataclass
 
 from depscan.model.diagnostics import Diagnostic
-from depscan.model.records import Extraction, NewerSyntax
+from depscan.model.records import Extraction
 
 __all__ = ["HOST", "Construct", "Rewritten", "for_version", "newer_than_oldest", "rewrite"]
 
@@ -348,20 +348,24 @@ def _render(span: str, edit: _Edit) -> str:
         return edit.head
     parts = _LINE_END.split(span)
     ends = _LINE_END.findall(span)
-    widths = [len(part.encode("utf-8", "surrogatepass")) for part in parts]
+    widths = [_width(part) for part in parts]
     last = len(parts) - 1
     lines = []
     for number, width in enumerate(widths):
         head = edit.head if number == 0 else ""
         if number == 0 and last and edit.style == "paren":
             head = "(" + head
+        tail = ""
         if number < last and edit.style == "continue":
-            lines.append(head.ljust(width - 1) + "\\")
+            tail = "\\"
         elif number == last and last and edit.style == "paren":
-            lines.append(head.ljust(width - 1) + ")")
-        else:
-            lines.append(head.ljust(width))
-    return "".join(line + end for line, end in zip(lines, [*ends, ""]))
+            tail = ")"
+        lines.append(head + " " * (width - _width(head) - len(tail)) + tail)
+    return "".join(line + end for line, end in zip(lines, [*ends, ""], strict=True))
+
+
+def _width(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))
 
 
 def _line_of(line_starts: tuple[int, ...], offset: int) -> int:

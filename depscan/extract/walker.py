@@ -82,7 +82,11 @@ def extract(source: bytes, module: str = "__main__", is_package: bool = False, p
 
 
 def extract_newer(
-    source: bytes, module: str = "__main__", is_package: bool = False, path: str | None = None, every_string: bool = False
+    source: bytes,
+    module: str = "__main__",
+    is_package: bool = False,
+    path: str | None = None,
+    every_string: bool = False,
 ) -> Extraction:
     """:func:`extract` through the reader of newer grammars, whether or not the running parser
     reads the source (the tests compare the two); ``every_string``: see :func:`grammar.rewrite`."""
@@ -185,10 +189,11 @@ def _parse_newer(
     construct, line, col = rewritten.newest()
     version = ".".join(map(str, construct.version))
     host = ".".join(map(str, grammar.HOST))
+    what = construct.what
     newer = NewerSyntax(
-        construct.version, f"syntax error: {construct.what} is only supported in Python {version} and greater", line, col
+        construct.version, f"syntax error: {what} is only supported in Python {version} and greater", line, col
     )
-    note = f"read with depscan's reader of the Python {version} grammar: the parser of Python {host} refuses {construct.what}"
+    note = f"read with depscan's reader of the Python {version} grammar: the parser of Python {host} refuses {what}"
     return tree, Diagnostic("DS016", note, path, line, col, "info"), newer
 
 

@@ -316,7 +316,12 @@ class NewerSyntax:
     col: int = 0
 
     def to_json(self) -> dict[str, Any]:
-        return {"version": ".".join(map(str, self.version)), "message": self.message, "line": self.line, "col": self.col}
+        return {
+            "version": ".".join(map(str, self.version)),
+            "message": self.message,
+            "line": self.line,
+            "col": self.col,
+        }
 
 
 @by_fields
