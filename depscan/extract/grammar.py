@@ -54,9 +54,9 @@ _FSTRING_STOPS = {q: re.compile("[\\\\\r\n{}" + q[0] + "]") for q in ("'", '"')}
 _CANDIDATES = tuple(
     re.compile(pattern)
     for pattern in (
-        rb"type[ \t]+\w+[ \t]*[\[=]",
-        rb"def[ \t]+\w+[ \t]*\[",
-        rb"class[ \t]+\w+[ \t]*\[",
+        rb"type[ \t]+(?:\w|[\x80-\xff])+[ \t]*[\[=]",  # a name may be any identifier: not ASCII either
+        rb"def[ \t]+(?:\w|[\x80-\xff])+[ \t]*\[",
+        rb"class[ \t]+(?:\w|[\x80-\xff])+[ \t]*\[",
         rb"except[ \t]*\*",
     )
 )
@@ -271,7 +271,7 @@ def _except(text: str, tokens: list[_Token], index: int, constructs: list[Constr
             commas = True
     if colon is None or not commas or colon == at:
         return
-    constructs.append(Construct((3, 14), "exception types without parentheses (PEP 758)", tokens[index].start))
+    constructs.append(Construct((3, 14), "exception types without parentheses (PEP 758; or is it Python 2 code?)", tokens[index].start))
     start, end = tokens[at - 1].end, tokens[colon].start
     inner = text[start:end]
     opened = "(" + inner[1:] if inner[:1] in (" ", "\t") else "(" + inner
