@@ -271,7 +271,8 @@ def _except(text: str, tokens: list[_Token], index: int, constructs: list[Constr
             commas = True
     if colon is None or not commas or colon == at:
         return
-    constructs.append(Construct((3, 14), "exception types without parentheses (PEP 758; or is it Python 2 code?)", tokens[index].start))
+    what = "exception types without parentheses (PEP 758; or is it Python 2 code?)"
+    constructs.append(Construct((3, 14), what, tokens[index].start))
     start, end = tokens[at - 1].end, tokens[colon].start
     inner = text[start:end]
     opened = "(" + inner[1:] if inner[:1] in (" ", "\t") else "(" + inner
