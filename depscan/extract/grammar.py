@@ -466,39 +466,21 @@ def _string_end(text: str, at: int, prefix: str) -> int:
     """The offset after the string whose opening quote is at ``at``."""
     quote = text[at] * 3 if text.startswith(text[at] * 3, at) else text[at]
     body = at + len(quote)
-    if "f" in prefix or "t" in prefix:
-        return _formatted_end(text, body, quote, "r" in prefix)
-    stops = _PLAIN_STOPS[quote[0]]
+    return _body_end(text, body, quote, "r" in prefix, "f" in prefix or "t" in prefix)
+
+
+def _body_end(text: str, at: int, quote: str, raw: bool, formatted: bool) -> int:
+    """The offset after a string whose body starts at ``at``; an f- or t-string's replacement
+    fields hold expressions (with strings of any quote, comments, line ends)."""
+    stops = (_FSTRING_STOPS if formatted else _PLAIN_STOPS)[quote[0]]
     while True:
-        found = stops.search(text, body)
+        found = stops.search(text, at)
         if found is None:
             raise _Unreadable("unterminated string")
         stop = found.start()
         char = text[stop]
         if char == "\\":
-            body = _after_break(text, stop + 1) if text[stop + 1 : stop + 2] in ("\r", "\n") else stop + 2
-        elif char in "\r\n":
-            if len(quote) == 1:
-                raise _Unreadable("unterminated string")
-            body = stop + 1
-        elif text.startswith(quote, stop):
-            return stop + len(quote)
-        else:
-            body = stop + 1
-
-
-def _formatted_end(text: str, at: int, quote: str, raw: bool) -> int:
-    """The offset after an f- or t-string whose body starts at ``at``: its literal parts, and
-    replacement fields that hold expressions (with strings of any quote, comments, line ends)."""
-    stops = _FSTRING_STOPS[quote[0]]
-    while True:
-        found = stops.search(text, at)
-        if found is None:
-            raise _Unreadable("unterminated f-string")
-        stop = found.start()
-        char = text[stop]
-        if char == "\\":
-            if not raw and text.startswith("N{", stop + 1):  # a named escape, \N{...}: not a field
+            if formatted and not raw and text.startswith("N{", stop + 1):  # a named escape (\\N{...}), not a field
                 close = text.find("}", stop)
                 at = close + 1 if close > 0 else stop + 2
             else:
@@ -509,7 +491,7 @@ def _formatted_end(text: str, at: int, quote: str, raw: bool) -> int:
             at = stop + 2 if text.startswith("}}", stop) else stop + 1
         elif char in "\r\n":
             if len(quote) == 1:
-                raise _Unreadable("unterminated f-string")
+                raise _Unreadable("unterminated string")
             at = stop + 1
         elif text.startswith(quote, stop):
             return stop + len(quote)
