@@ -50,6 +50,7 @@ from depscan.model.records import (
     ImportedName,
     ImportRecord,
     ModuleFacts,
+    NewerSyntax,
 )
 from depscan.perf.cache import DATABASE_NAME, SCHEMA_VERSION, ExtractionCache, extract_cached, extract_many_cached
 from depscan.perf.codec import LAYOUT_FIELDS, CacheError, decode_extraction, encode_extraction
@@ -234,6 +235,7 @@ def test_every_model_field_is_kept() -> None:
         facts=facts,
         diagnostics=(Diagnostic("DS020", "beyond top", "p.py", 3, 4, "warning"), Diagnostic("DS010", "bad")),
         source_kind="bytecode",
+        newer_syntax=NewerSyntax((3, 12), "syntax error: a type alias statement ...", 4, 5),
     )
     defaults = (
         Extraction("", False, None),
@@ -242,8 +244,17 @@ def test_every_model_field_is_kept() -> None:
         ModuleFacts(),
         DynamicImport("", "", 0, 0, Context()),
         Diagnostic("", ""),
+        NewerSyntax((0, 0), ""),
     )
-    values = (extraction, record, record.context, facts, extraction.dynamic[0], extraction.diagnostics[0])
+    values = (
+        extraction,
+        record,
+        record.context,
+        facts,
+        extraction.dynamic[0],
+        extraction.diagnostics[0],
+        extraction.newer_syntax,
+    )
     for value, default in zip(values, defaults, strict=True):
         assert dataclasses.is_dataclass(value)
         for f in dataclasses.fields(value):

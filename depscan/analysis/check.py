@@ -245,6 +245,7 @@ def _check(interp: Interpreter, settings: CheckSettings, extractions: Extraction
         target=Target(type_checking=None),
         read=extractions.read,
         platforms=list(settings.platforms) or [interp.platform],
+        oldest=min(settings.versions) if settings.versions else interp.version[:2],
     )
     scanner = Scanner(interp, resolver, options)
     used: set[str] = set()
@@ -270,7 +271,7 @@ def _check(interp: Interpreter, settings: CheckSettings, extractions: Extraction
     keys = [(p, n, i) for p, n, i, _ in roots]
     made, cached, processes = extractions.extract_roots(keys, scanner, {(p, n, i): n for p, n, i, _ in roots})
     for (_, name, _, _), extraction in zip(roots, made, strict=True):
-        scanner.extractions[name] = extraction  # read before the scan asks
+        scanner.add_extraction(name, extraction)  # read before the scan asks
     result = scanner.run()
     checker = _Checker(interp, settings, result, resolver, files)
     checker.facts = facts

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from depscan import DEFAULT_MAX_BYTES
 from depscan.analysis.names import StdlibNames, module_attributes
+from depscan.extract.grammar import for_version
 from depscan.extract.walker import extract_bytes, extract_file
 from depscan.model.conditions import All, Available, Target
 from depscan.model.graph import Edge, ImportGraph, Node, Site
@@ -59,6 +60,9 @@ class ScanOptions:
         None  # how a module's file is read (a cache of extractions: depscan.perf); default: extract_file
     )
     platforms: Sequence[str] = ()  # the sys.platform values the code runs on (empty: the target's)
+    # The oldest Python version the code runs on: a module whose syntax needs a newer one is a
+    # syntax error (DS010), as it is there. None: the target's version, else the interpreter's.
+    oldest: tuple[int, ...] | None = None
 
 
 @dataclass
@@ -147,6 +151,7 @@ class Scanner:
             platform_target.implementation,
             True if self.options.type_checking else None,
         )
+        self.oldest = self.options.oldest or (platform_target.version or interp.version)[:2]
         self.graph = ImportGraph()
         platforms = self.options.platforms or [self.target.platform or interp.platform]
         self.stdlib_names = StdlibNames(interp, platforms)
@@ -218,6 +223,12 @@ class Scanner:
             if record.kind in ("from", "call") and resolution.found and resolution.is_package:
                 for imported in record.names:
                     resolve(f"{module}.{imported.name}")
+
+    def add_extraction(self, name: str, extraction: Extraction) -> Extraction:
+        """Keep a module's extraction, read before the scan asks for it, as the oldest version the
+        code runs on reads it (see :func:`depscan.extract.grammar.for_version`)."""
+        extraction = self.extractions[name] = for_version(extraction, self.oldest)
+        return extraction
 
     def scan_now(self, name: str) -> None:
         """Scan the root ``name`` now, its extraction in :attr:`extractions`; :meth:`run` passes
@@ -330,7 +341,7 @@ class Scanner:
             extraction = self._extract_from_zip(name, resolution)
         else:
             extraction = self._read(resolution.file, name, resolution.is_package)
-        self.extractions[name] = extraction
+        extraction = self.add_extraction(name, extraction)
         self.diagnostics.extend(extraction.diagnostics)
         depth = self.depth[name] + 1
         for record in extraction.imports:
@@ -580,7 +591,7 @@ class Scanner:
             extraction = self._extract_from_zip(module, resolution)
         else:
             extraction = self._read(resolution.file, module, resolution.is_package)
-        self.extractions[module] = extraction
+        extraction = self.add_extraction(module, extraction)
         return extraction
 
     def _read(self, path: str, module: str, is_package: bool) -> Extraction:

@@ -137,6 +137,7 @@ def scan_options(settings_: Settings, target: Target | None = None) -> Iterator[
             exclude=options.exclude,
             target=target,
             read=partial(extract_cached, cache) if cache is not None else None,
+            oldest=min(settings_.versions) if settings_.versions else None,
         )
     finally:
         if cache is not None:

@@ -16,6 +16,7 @@ import __future__
 
 import ast
 import bisect
+import dataclasses
 import io
 import os
 import re
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from depscan import DEFAULT_MAX_BYTES
+from depscan.extract import grammar
 from depscan.extract.bytecode import extract_bytecode
 from depscan.extract.relative import resolve_relative
 from depscan.model.conditions import Condition, Const, Unknown, parse_condition
@@ -39,10 +41,11 @@ from depscan.model.records import (
     ImportRecord,
     Kind,
     ModuleFacts,
+    NewerSyntax,
 )
 from depscan.source import Columns, module_name_for, read_bytes
 
-__all__ = ["extract", "extract_bytes", "extract_file", "literal_str", "parse", "unparse"]
+__all__ = ["extract", "extract_bytes", "extract_file", "extract_newer", "literal_str", "parse", "unparse"]
 
 # Exceptions whose handler makes the imports of a ``try`` body optional.
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
@@ -75,17 +78,39 @@ def extract(source: bytes, module: str = "__main__", is_package: bool = False, p
     ``module`` is the importer's dotted name (relative imports are resolved
     against it); ``path`` is used only to label diagnostics.
     """
-    tree, problem = parse(source, path)
+    return _extract(source, module, is_package, path, _parse(source, path))
+
+
+def extract_newer(
+    source: bytes,
+    module: str = "__main__",
+    is_package: bool = False,
+    path: str | None = None,
+    every_string: bool = False,
+) -> Extraction:
+    """:func:`extract` through the reader of newer grammars, whether or not the running parser
+    reads the source (the tests compare the two); ``every_string``: see :func:`grammar.rewrite`."""
+    problem = Diagnostic("DS010", "syntax error: the reader of newer grammars cannot lex it", path)
+    return _extract(source, module, is_package, path, _parse_newer(source, path, problem, every_string, forced=True))
+
+
+_Parsed = tuple[ast.Module | None, Diagnostic | None, NewerSyntax | None]
+
+
+def _extract(source: bytes, module: str, is_package: bool, path: str | None, parsed: _Parsed) -> Extraction:
+    tree, problem, newer = parsed
     if tree is None:
         assert problem is not None
         return Extraction(module, is_package, path, diagnostics=(problem,))
     walker = _Walker(source, module, is_package, path)
+    if problem is not None:  # the note that a newer grammar was read
+        walker.diagnostics.append(problem)
     try:
         walker.run(tree)
     except (RecursionError, MemoryError):
         diagnostic = Diagnostic("DS014", "too deeply nested to analyse", path)
         return Extraction(module, is_package, path, diagnostics=(diagnostic,))
-    return walker.result()
+    return dataclasses.replace(walker.result(), newer_syntax=newer) if newer is not None else walker.result()
 
 
 def extract_file(
@@ -124,8 +149,60 @@ def extract_bytes(data: bytes, module: str, is_package: bool, path: str) -> Extr
 def parse(source: bytes, path: str | None = None) -> tuple[ast.Module | None, Diagnostic | None]:
     """The syntax tree of a module's source, or the diagnostic that says why there is none.
 
+    Syntax of a Python newer than the running one is read too (:mod:`depscan.extract.grammar`).
     Never raises on bad input; ``path`` only labels the diagnostic.
     """
+    tree, problem, _ = _parse(source, path)
+    return tree, (problem if tree is None else None)
+
+
+def _parse(source: bytes, path: str | None) -> _Parsed:
+    """The tree, the diagnostic (with a tree: the note that it was read with a newer grammar), and
+    the syntax newer than Python 3.10 the source uses."""
+    tree, problem = _host_parse(source, path)
+    if tree is not None:
+        needed = grammar.newer_than_oldest(source)
+        if needed is None:
+            return tree, None, None
+        version, error = needed
+        said = _syntax_diagnostic(error, source, path)
+        return tree, None, NewerSyntax(version, said.message, said.line, said.col)
+    assert problem is not None
+    if problem.code != "DS010" or b"\0" in source:
+        return None, problem, None
+    return _parse_newer(source, path, problem)
+
+
+def _parse_newer(
+    source: bytes, path: str | None, problem: Diagnostic, every_string: bool = False, forced: bool = False
+) -> _Parsed:
+    """A source the running parser refuses, read with the constructs of newer grammars rewritten
+    (``forced``: even when there are none)."""
+    rewritten = grammar.rewrite(source, every_string)
+    if rewritten is None or not (rewritten.constructs or forced):
+        return None, problem, None
+    tree, again = _host_parse(rewritten.text, path, source)
+    if tree is None:
+        return None, again if again is not None and again.code == "DS010" else problem, None
+    if not rewritten.constructs:
+        return tree, None, None
+    construct, line, col = rewritten.newest()
+    version = ".".join(map(str, construct.version))
+    host = ".".join(map(str, grammar.HOST))
+    what = construct.what
+    newer = NewerSyntax(
+        construct.version, f"syntax error: {what} is only supported in Python {version} and greater", line, col
+    )
+    note = f"read with depscan's reader of the Python {version} grammar: the parser of Python {host} refuses {what}"
+    return tree, Diagnostic("DS016", note, path, line, col, "info"), newer
+
+
+def _host_parse(
+    source: bytes | str, path: str | None, original: bytes | None = None
+) -> tuple[ast.Module | None, Diagnostic | None]:
+    """The running parser's tree, or its diagnostic (``original``: the bytes ``source`` was made from)."""
+    raw = original if original is not None else source
+    assert isinstance(raw, bytes)
     try:
         # Warnings about the analysed file (invalid escapes, ...) are not ours
         # to show, and must not turn into errors under -W error.
@@ -133,9 +210,9 @@ def parse(source: bytes, path: str | None = None) -> tuple[ast.Module | None, Di
             warnings.simplefilter("ignore")
             return ast.parse(source), None
     except SyntaxError as exc:
-        return None, _syntax_diagnostic(exc, source, path)
+        return None, _syntax_diagnostic(exc, raw, path)
     except ValueError as exc:  # Python 3.10: "source code string cannot contain null bytes"
-        return None, _null_byte_diagnostic(source, path, str(exc))
+        return None, _null_byte_diagnostic(raw, path, str(exc))
     except (RecursionError, MemoryError):
         return None, Diagnostic("DS014", "too deeply nested for the parser (it ran out of stack)", path)
 

@@ -56,6 +56,13 @@ CATALOGUE: dict[str, Code] = {
         Code("DS013", "too-large", "the file is larger than the size limit and was not parsed"),
         Code("DS014", "too-complex", "the parser ran out of stack or memory on the file"),
         Code("DS015", "bad-archive", "a zip archive on the search path cannot be read (corrupt, absurd sizes)"),
+        Code(
+            "DS016",
+            "newer-grammar",
+            "the file uses syntax newer than the Python depscan runs on, and was read with depscan's reader "
+            "of that grammar (a note, never a finding)",
+            "info",
+        ),
         Code("DS020", "relative-beyond-top", "a relative import goes beyond the top-level package"),
         Code("DS021", "relative-no-package", "a relative import in a module that is not in a package"),
         Code("DS030", "bytecode-version", "a .pyc file was compiled for another Python (magic number)"),

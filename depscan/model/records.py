@@ -303,6 +303,29 @@ class ModuleFacts:
 
 @by_fields
 @dataclass(frozen=True, slots=True)
+class NewerSyntax:
+    """Syntax a module uses that Pythons older than ``version`` refuse, at its first place.
+
+    ``message`` is the syntax error (DS010) an older Python gives; see
+    :func:`depscan.extract.grammar.for_version`.
+    """
+
+    version: tuple[int, int]
+    message: str
+    line: int = 0
+    col: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": ".".join(map(str, self.version)),
+            "message": self.message,
+            "line": self.line,
+            "col": self.col,
+        }
+
+
+@by_fields
+@dataclass(frozen=True, slots=True)
 class Extraction:
     """Everything the extractor learns from one module's source."""
 
@@ -314,6 +337,7 @@ class Extraction:
     facts: ModuleFacts = field(default_factory=ModuleFacts)
     diagnostics: tuple[Diagnostic, ...] = ()
     source_kind: Literal["source", "bytecode"] = "source"
+    newer_syntax: NewerSyntax | None = None  # syntax newer than Python 3.10: the oldest Python it needs
 
     @property
     def ok(self) -> bool:
@@ -330,6 +354,7 @@ class Extraction:
             "dynamic": [record.to_json() for record in self.dynamic],
             "facts": self.facts.to_json(),
             "diagnostics": [d.to_json() for d in self.diagnostics],
+            "newer_syntax": None if self.newer_syntax is None else self.newer_syntax.to_json(),
         }
 
 

@@ -38,11 +38,12 @@ from depscan.model.records import (
     ImportRecord,
     Kind,
     ModuleFacts,
+    NewerSyntax,
     Scope,
     TryRole,
 )
 
-FORMAT_VERSION: Final = 2
+FORMAT_VERSION: Final = 3
 """The first item of every encoded extraction; bump when the layout changes."""
 
 
@@ -55,7 +56,7 @@ class CacheError(Exception):
 # The layout, a JSON array (``None`` is ``null``, indices count from 0):
 #
 #   [FORMAT_VERSION, module, is_package, path, source_kind,
-#    conditions, contexts, imports, dynamic, facts, diagnostics]
+#    conditions, contexts, imports, dynamic, facts, diagnostics, newer_syntax]
 #
 # ``conditions`` is a table of every distinct condition node; compound nodes
 # refer to their arguments by index, always to an earlier entry, so the table
@@ -72,6 +73,7 @@ class CacheError(Exception):
 #              vendored as [[package, [names]]...]
 #              guarded as [[name, [[conditions]...]]...]
 # diagnostics: [code, message, path, line, col, severity]
+# newer_syntax: null or [[major, minor], message, line, col]
 
 _KINDS = frozenset({"import", "from", "star", "future", "call"})
 _SCOPES = frozenset({"module", "class", "function"})
@@ -89,7 +91,18 @@ _IMPL_CMPS = frozenset({"==", "!="})
 # raise CacheError) rather than lose it; tests/test_cache.py fails until the
 # layout is extended.
 LAYOUT_FIELDS: Final[dict[type, tuple[str, ...]]] = {
-    Extraction: ("module", "is_package", "path", "imports", "dynamic", "facts", "diagnostics", "source_kind"),
+    Extraction: (
+        "module",
+        "is_package",
+        "path",
+        "imports",
+        "dynamic",
+        "facts",
+        "diagnostics",
+        "source_kind",
+        "newer_syntax",
+    ),
+    NewerSyntax: ("version", "message", "line", "col"),
     ImportRecord: ("kind", "module", "raw", "level", "line", "col", "context", "names", "alias", "via", "precise"),
     ImportedName: ("name", "asname"),
     Context: ("scope", "conditions", "try_id", "try_role", "outer_tries"),
@@ -235,6 +248,7 @@ class _Encoder:
             f.module_aliases,
         ]
         diagnostics = [[d.code, d.message, d.path, d.line, d.col, d.severity] for d in e.diagnostics]
+        newer = e.newer_syntax
         return [
             FORMAT_VERSION,
             e.module,
@@ -247,6 +261,7 @@ class _Encoder:
             dynamic,
             facts,
             diagnostics,
+            None if newer is None else [list(newer.version), newer.message, newer.line, newer.col],
         ]
 
 
@@ -305,9 +320,9 @@ def _index(value: object, table: Sequence[Any], what: str) -> Any:
 
 
 def _decode(obj: Any) -> Extraction:
-    if type(obj) is not list or len(obj) != 11 or obj[0] != FORMAT_VERSION or type(obj[0]) is not int:
+    if type(obj) is not list or len(obj) != 12 or obj[0] != FORMAT_VERSION or type(obj[0]) is not int:
         raise _bad("not an extraction of this format")
-    _, module, is_package, path, source_kind, conds, ctxs, imports, dynamic, facts, diags = obj
+    _, module, is_package, path, source_kind, conds, ctxs, imports, dynamic, facts, diags, newer = obj
     if type(module) is not str or type(is_package) is not bool or not _is_str_or_none(path):
         raise _bad("module, is_package or path")
     if type(source_kind) is not str or source_kind not in _SOURCE_KINDS:
@@ -323,6 +338,7 @@ def _decode(obj: Any) -> Extraction:
         _decode_facts(facts, conditions),
         _decode_diagnostics(diags),
         cast(Literal["source", "bytecode"], source_kind),
+        _decode_newer(newer),
     )
 
 
@@ -541,6 +557,19 @@ def _decode_facts(item: object, conditions: list[Condition]) -> ModuleFacts:
         ),
         module_aliases=module_aliases,
     )
+
+
+def _decode_newer(item: object) -> NewerSyntax | None:
+    if item is None:
+        return None
+    if type(item) is not list or len(item) != 4:
+        raise _bad("newer syntax")
+    version, message, line, col = item
+    if type(version) is not list or len(version) != 2 or any(type(part) is not int for part in version):
+        raise _bad("newer syntax version")
+    if type(message) is not str or type(line) is not int or type(col) is not int:
+        raise _bad("newer syntax")
+    return NewerSyntax((version[0], version[1]), message, line, col)
 
 
 def _decode_diagnostics(items: object) -> tuple[Diagnostic, ...]:

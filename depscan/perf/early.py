@@ -129,7 +129,7 @@ class _EarlyScan:
                 name = self.roots.get(key)
                 if name is None:  # a file the search path names otherwise: extracted again
                     continue
-                self.scanner.extractions[name] = extraction
+                extraction = self.scanner.add_extraction(name, extraction)
                 self.pending.discard(name)
                 self.scanner.prepare(extraction)
                 arrived.append(name)
