@@ -33,6 +33,7 @@ from depscan.model.conditions import (
     Available,
     Condition,
     Const,
+    Flag,
     Implementation,
     Main,
     Not,
@@ -157,6 +158,8 @@ EVERY_CONDITION: list[Condition] = [
     Implementation("sys.implementation.name", "==", "pypy"),
     Available("yaml"),
     Not(Available("importlib.metadata")),
+    Flag("django.utils.version", "PY314"),
+    Not(Flag("six", "PY2")),
     Implementation("platform.python_implementation()", "!=", "CPython"),
     Unknown("x is None"),
     Unknown("'\ud800' in names"),
@@ -225,6 +228,7 @@ def test_every_model_field_is_kept() -> None:
         namespace="pkgutil",
         vendored=(("pkg._vendor", ("packaging", "six")),),
         module_aliases=True,
+        flags=(("PY2", Version("<", (3,))), ("WIN", Flag("pkg.compat", "WIN"))),
     )
     extraction = Extraction(
         "pkg.mod",

@@ -30,6 +30,11 @@ PACKAGE = {
     "pkg/sub.py": "X = 1\n",
     "pkg/other.py": "",
     "mod.py": "'''A module.'''\n",
+    # Flags another module binds, passed on by a package (Django's PY314, six.PY2).
+    "flagmod/__init__.py": "from .version import PY99\n",
+    "flagmod/version.py": (
+        "import sys\nPY99 = sys.version_info >= (99,)\nPY3 = sys.version_info[0] == 3\nNOT99 = not PY99\n"
+    ),
     # A module that installs a finder of its own, serving names under it (six's moves).
     "movesish.py": (
         "import importlib.abc, importlib.util, json, sys\n__path__ = []\n"
@@ -70,6 +75,13 @@ CASES = [
     "from setuptools.extern.packaging import version",
     "import pkg_resources.extern.jaraco.text",
     "from pkg_resources.extern import platformdirs",  # not among the names it serves: fails
+    # Guards on flags other modules bind.
+    "from flagmod.version import PY99\nif PY99:\n    import absent_q",
+    "from flagmod import PY99\nif PY99:\n    import absent_q",
+    "from flagmod import version\nif version.PY99:\n    import absent_q",
+    "import flagmod.version\nif not flagmod.version.PY3:\n    import absent_q",
+    "from flagmod.version import NOT99\nif not NOT99:\n    import absent_q",
+    "from flagmod.version import PY99\nif not PY99:\n    import absent_q",  # fails
     "from movesish.moves import dumps",
     "import movesish.moves",
     # Availability guards: the import runs only where its module is found.

@@ -30,6 +30,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from depscan import DEFAULT_MAX_BYTES
+from depscan.analysis.flags import FlagValues, with_flags
 from depscan.analysis.names import StdlibNames, module_attributes
 from depscan.extract.grammar import for_version
 from depscan.extract.walker import extract_bytes, extract_file
@@ -168,6 +169,7 @@ class Scanner:
         self.unknown_names: set[str] = set()  # modules whose defined names cannot be known
         self.names_cache: dict[str, tuple[frozenset[str], bool]] = {}
         self.try_groups: dict[tuple[str, int], list[tuple[Site, bool, bool]]] = {}
+        self.flag_values = FlagValues(self._extraction_of)  # flags read from other modules
         self.queued: set[str] = set()  # every name the worklist was given
         self.scanned: set[str] = set()
 
@@ -341,7 +343,7 @@ class Scanner:
             extraction = self._extract_from_zip(name, resolution)
         else:
             extraction = self._read(resolution.file, name, resolution.is_package)
-        extraction = self.add_extraction(name, extraction)
+        extraction = self.add_extraction(name, with_flags(extraction, self.flag_values))
         self.diagnostics.extend(extraction.diagnostics)
         depth = self.depth[name] + 1
         for record in extraction.imports:

@@ -374,6 +374,7 @@ class _Walker:
             namespace=self.namespace,
             vendored=tuple(self.vendored),
             module_aliases=self.module_aliases,
+            flags=tuple(sorted(self.named.items(), key=lambda item: item[0])),
         )
         return Extraction(
             self.module,
@@ -704,7 +705,7 @@ class _Walker:
 
     def condition(self, test: ast.expr) -> Condition:
         try:
-            return parse_condition(test, self.qualify, self.named)
+            return parse_condition(test, self.qualify, self.named, self.aliases.__contains__)
         except RecursionError:
             return Unknown("<deeply nested condition>")
 
@@ -755,14 +756,11 @@ class _Walker:
                 attr = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
                 if attr == "extend_path" or (self.qualify(func) or "").endswith(".extend_path"):
                     self.namespace = "pkgutil"
-            if isinstance(value, (ast.Compare, ast.BoolOp, ast.UnaryOp)) or (
-                isinstance(value, ast.Name) and value.id in self.named
-            ):
-                condition = self.condition(value)
-                if not isinstance(condition, Unknown):
-                    self.named[name] = condition
-                else:
-                    self.named.pop(name, None)
+            condition = self.condition(value) if isinstance(value, _FLAG_VALUES) else None
+            if condition is not None and not isinstance(condition, Unknown) and not ctx.conditions:
+                self.named[name] = condition
+            else:
+                self.named.pop(name, None)  # bound to something else, or only where a test holds
 
     def all_changed_elsewhere(self) -> bool:
         """``__all__`` changed where no static reading follows it: in a function, a lambda or a class
@@ -982,6 +980,11 @@ if hasattr(ast, "TryStar"):  # except* (3.11)
     _DISPATCH[ast.TryStar] = _Walker.try_
 if hasattr(ast, "TypeAlias"):  # type X = ... (3.12)
     _DISPATCH[ast.TypeAlias] = _Walker.s_type_alias
+
+
+# What a module-level flag can be bound to: a test (PY2 = sys.version_info[0] == 2), or another flag,
+# of this module or imported (PY3 = not PY2; IS_WIN = compat.WIN).
+_FLAG_VALUES = (ast.Compare, ast.BoolOp, ast.UnaryOp, ast.Name, ast.Attribute)
 
 
 def _raises(body: list[ast.stmt]) -> bool:

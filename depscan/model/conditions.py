@@ -344,6 +344,55 @@ class Available(Condition):
         return f"available({self.module!r})"
 
 
+@by_fields
+@dataclass(frozen=True, slots=True)
+class Flag(Condition):
+    """A name another module binds, read as a test: ``from django.utils.version import PY314``
+    then ``if PY314:``, or ``six.PY2``. Unknown here; the scan puts in its place the condition
+    that module binds the name to, when it binds it to one (:func:`substitute`)."""
+
+    module: str
+    name: str
+    op: ClassVar[str] = "flag"
+
+    def evaluate(self, target: Target) -> bool | None:
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"op": self.op, "module": self.module, "name": self.name}
+
+    def __str__(self) -> str:
+        return f"{self.module}.{self.name}"
+
+
+def substitute(condition: Condition, lookup: Callable[[str, str], Condition | None]) -> Condition:
+    """``condition`` with each :class:`Flag` replaced by what ``lookup(module, name)`` gives for
+    it (kept where it gives None); the same object when nothing changed."""
+    if isinstance(condition, Flag):
+        found = lookup(condition.module, condition.name)
+        return condition if found is None else found
+    if isinstance(condition, Not):
+        inner = substitute(condition.arg, lookup)
+        return condition if inner is condition.arg else inner.negate()
+    if isinstance(condition, (All, Any_)):
+        args = tuple(substitute(arg, lookup) for arg in condition.args)
+        if all(new is old for new, old in zip(args, condition.args, strict=True)):
+            return condition
+        return All(args) if isinstance(condition, All) else Any_(args)
+    return condition
+
+
+def has_flag(condition: Condition) -> bool:
+    """Whether a :class:`Flag` is in ``condition``."""
+    if isinstance(condition, Flag):
+        return True
+    if isinstance(condition, Not):
+        return has_flag(condition.arg)
+    if isinstance(condition, (All, Any_)):
+        return any(has_flag(arg) for arg in condition.args)
+    return False
+
+
 class Unknown(Condition):
     """A test depscan cannot decide statically; ``text`` is its source.
 
@@ -483,18 +532,25 @@ Resolver = Callable[[ast.expr], "str | None"]
 """Maps a Name/Attribute expression to the dotted name it stands for, or None."""
 
 
-def parse_condition(node: ast.expr, qualify: Resolver, named: Mapping[str, Condition]) -> Condition:
+def parse_condition(
+    node: ast.expr,
+    qualify: Resolver,
+    named: Mapping[str, Condition],
+    imported: Callable[[str], bool] | None = None,
+) -> Condition:
     """Turn the test of an ``if`` (or a conditional expression) into a Condition.
 
     ``qualify`` maps ``sys``/``_sys``/``version_info`` and the like to what they
     were imported as, so ``from sys import version_info as v`` still reads;
-    ``named`` holds module-level flags such as ``PY2 = sys.version_info[0] == 2``.
+    ``named`` holds module-level flags such as ``PY2 = sys.version_info[0] == 2``;
+    ``imported`` tells the names bound by an import, whose attributes (``six.PY2``),
+    or themselves (``from m import PY2``), are :class:`Flag` s of the module they come from.
     """
     if isinstance(node, ast.BoolOp):
-        args = tuple(parse_condition(value, qualify, named) for value in node.values)
+        args = tuple(parse_condition(value, qualify, named, imported) for value in node.values)
         return All(args) if isinstance(node.op, ast.And) else Any_(args)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-        return parse_condition(node.operand, qualify, named).negate()
+        return parse_condition(node.operand, qualify, named, imported).negate()
     if isinstance(node, ast.Constant):
         if isinstance(node.value, (bool, int, str, bytes, float, type(None))):
             return Const(bool(node.value))
@@ -509,6 +565,9 @@ def parse_condition(node: ast.expr, qualify: Resolver, named: Mapping[str, Condi
                 return Const(True)
             if node.id in named:
                 return named[node.id]
+        flag = _flag(node, dotted) if imported is not None else None
+        if flag is not None and imported is not None and imported(_head(node)):
+            return flag
     if isinstance(node, ast.Compare) and len(node.ops) == 1:
         parsed = _parse_compare(node.left, node.ops[0], node.comparators[0], qualify)
         if parsed is None:
@@ -523,6 +582,22 @@ def parse_condition(node: ast.expr, qualify: Resolver, named: Mapping[str, Condi
         if parsed is not None:
             return parsed
     return Unknown(node=node)
+
+
+def _flag(node: ast.Name | ast.Attribute, dotted: str | None) -> Flag | None:
+    """``M.NAME`` for an expression that reaches ``NAME`` of module ``M`` (when its head name
+    was bound by an import: ``from M import NAME``, ``import M``)."""
+    if dotted is None or "." not in dotted:
+        return None
+    module, _, name = dotted.rpartition(".")
+    return Flag(module, name)
+
+
+def _head(node: ast.Name | ast.Attribute) -> str:
+    part: ast.expr = node
+    while isinstance(part, ast.Attribute):
+        part = part.value
+    return part.id if isinstance(part, ast.Name) else ""
 
 
 # Functions that answer "can this module be imported?" without importing it (their first argument).

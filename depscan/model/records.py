@@ -247,7 +247,10 @@ class ModuleFacts:
     names cannot all be known. ``vendored`` holds what a ``VendorImporter`` the
     module installs serves (setuptools' and pkg_resources' ``extern``): for each,
     the package it looks in first and the top-level names it serves, so that
-    ``<module>.X`` is ``<package>.X``, else ``X``. ``module_aliases`` is True when
+    ``<module>.X`` is ``<package>.X``, else ``X``. ``flags`` are the names the module binds, at module level, to a
+    condition it reads (``PY2 = sys.version_info[0] == 2``; a name imported from
+    another module, as a :class:`~depscan.model.conditions.Flag`), for the modules
+    that test them. ``module_aliases`` is True when
     the module puts entries in ``sys.modules`` or a finder on ``sys.meta_path``
     at import time: its submodules may be there without files.
     """
@@ -264,6 +267,7 @@ class ModuleFacts:
     namespace: str | None = None  # "pkgutil" or "pkg_resources" for legacy namespace packages
     vendored: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (package looked in first, names served)
     module_aliases: bool = False  # sys.modules[...] = ... at import time
+    flags: tuple[tuple[str, Condition], ...] = ()  # module-level names bound to a condition: PY2 = ...
 
     def defined_for(self, target: Target) -> frozenset[str]:
         """The names bound at module level on ``target``: those bound only in dead branches left out."""
@@ -298,6 +302,7 @@ class ModuleFacts:
             "namespace": self.namespace,
             "vendored": [{"package": package, "names": list(names)} for package, names in self.vendored],
             "module_aliases": self.module_aliases,
+            "flags": [{"name": name, "text": str(c), "tree": c.to_json()} for name, c in self.flags],
         }
 
 

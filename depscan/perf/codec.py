@@ -19,6 +19,7 @@ from depscan.model.conditions import (
     Available,
     Condition,
     Const,
+    Flag,
     Implementation,
     Main,
     Not,
@@ -43,7 +44,7 @@ from depscan.model.records import (
     TryRole,
 )
 
-FORMAT_VERSION: Final = 3
+FORMAT_VERSION: Final = 4
 """The first item of every encoded extraction; bump when the layout changes."""
 
 
@@ -63,14 +64,14 @@ class CacheError(Exception):
 # is decoded in one pass and cannot loop:
 #   ["c", value]  ["t"]  ["m"]  ["v", cmp, [ints], start, stop, index]
 #   ["p", subject, cmp, [strs]]  ["i", subject, cmp, value]  ["u", text]
-#   ["n", arg]  ["a", [args]]  ["o", [args]]  ["f", module] (available)
+#   ["n", arg]  ["a", [args]]  ["o", [args]]  ["f", module] (available)  ["g", module, name] (flag)
 # ``contexts`` is a table of the distinct contexts: [scope, [conditions], try_id, try_role, [outer_tries]].
 # imports:     [kind, module, raw, level, line, col, context, names, alias, via, precise],
 #              each name a string (no ``as``) or [name, asname]
 # dynamic:     [via, expression, line, col, context]
 # facts:       [all_names, all_refs, all_exact, defined, guarded, star_imports,
-#               unbound_self_imports, dynamic_globals, future, namespace, vendored, module_aliases],
-#              vendored as [[package, [names]]...]
+#               unbound_self_imports, dynamic_globals, future, namespace, vendored, module_aliases, flags],
+#              vendored as [[package, [names]]...], flags as [[name, condition]...]
 #              guarded as [[name, [[conditions]...]]...]
 # diagnostics: [code, message, path, line, col, severity]
 # newer_syntax: null or [[major, minor], message, line, col]
@@ -120,6 +121,7 @@ LAYOUT_FIELDS: Final[dict[type, tuple[str, ...]]] = {
         "namespace",
         "vendored",
         "module_aliases",
+        "flags",
     ),
     AllRef: ("module",),
     Diagnostic: ("code", "message", "path", "line", "col", "severity"),
@@ -130,6 +132,7 @@ LAYOUT_FIELDS: Final[dict[type, tuple[str, ...]]] = {
     Platform: ("subject", "cmp", "values"),
     Implementation: ("subject", "cmp", "value"),
     Available: ("module",),
+    Flag: ("module", "name"),
     Unknown: ("_node", "_text"),  # not a dataclass: its slots (the text is what is kept)
     Not: ("arg",),
     All: ("args",),
@@ -187,6 +190,9 @@ class _Encoder:
             item = ["u", cast(Unknown, condition).text]
         elif kind is Available:
             item = ["f", cast(Available, condition).module]
+        elif kind is Flag:
+            flag = cast(Flag, condition)
+            item = ["g", flag.module, flag.name]
         elif kind is Not:
             item = ["n", self.condition(cast(Not, condition).arg)]
         elif kind is All:
@@ -246,6 +252,7 @@ class _Encoder:
             f.namespace,
             [[package, list(names)] for package, names in f.vendored],
             f.module_aliases,
+            [[name, self.condition(condition)] for name, condition in f.flags],
         ]
         diagnostics = [[d.code, d.message, d.path, d.line, d.col, d.severity] for d in e.diagnostics]
         newer = e.newer_syntax
@@ -369,6 +376,12 @@ def _available(item: list[Any], table: list[Condition]) -> Condition:
     return Available(item[1])
 
 
+def _flag(item: list[Any], table: list[Condition]) -> Condition:
+    if type(item[1]) is not str or not item[1] or type(item[2]) is not str or not item[2]:
+        raise _bad("condition")
+    return Flag(item[1], item[2])
+
+
 def _const(item: list[Any], table: list[Condition]) -> Condition:
     if type(item[1]) is not bool:
         raise _bad("condition")
@@ -431,6 +444,7 @@ _CONDITION_DECODERS: dict[tuple[str, int], Callable[[list[Any], list[Condition]]
     ("u", 2): _unknown,
     ("c", 2): _const,
     ("f", 2): _available,
+    ("g", 3): _flag,
     ("t", 1): lambda item, table: TypeChecking(),
     ("m", 1): lambda item, table: Main(),
     ("v", 6): _version,
@@ -518,12 +532,12 @@ def _decode_dynamic(items: object, contexts: list[Context]) -> tuple[DynamicImpo
 
 
 def _decode_facts(item: object, conditions: list[Condition]) -> ModuleFacts:
-    if type(item) is not list or len(item) != 12:
+    if type(item) is not list or len(item) != 13:
         raise _bad("module facts")
     all_names, all_refs, all_exact, defined, guarded, star_imports, unbound, dynamic_globals, future, namespace = item[
         :10
     ]
-    vendored, module_aliases = item[10:]
+    vendored, module_aliases, flags = item[10:]
     if type(all_exact) is not bool or type(dynamic_globals) is not bool or type(module_aliases) is not bool:
         raise _bad("module facts")
     if type(vendored) is not list or any(type(entry) is not list or len(entry) != 2 for entry in vendored):
@@ -556,7 +570,19 @@ def _decode_facts(item: object, conditions: list[Condition]) -> ModuleFacts:
             for package, names in vendored
         ),
         module_aliases=module_aliases,
+        flags=_flags(flags, conditions),
     )
+
+
+def _flags(items: object, conditions: list[Condition]) -> tuple[tuple[str, Condition], ...]:
+    if type(items) is not list:
+        raise _bad("flags")
+    found: list[tuple[str, Condition]] = []
+    for entry in items:
+        if type(entry) is not list or len(entry) != 2 or type(entry[0]) is not str:
+            raise _bad("flag")
+        found.append((entry[0], _index(entry[1], conditions, "condition reference")))
+    return tuple(found)
 
 
 def _decode_newer(item: object) -> NewerSyntax | None:
