@@ -28,9 +28,9 @@ as the current directory, by:
     the target's search path); every finding counts;
 ``depscan scan``
     ``python -m depscan scan MODULES`` with the same options less
-    ``--format``'s choices: every site, in the distribution's own files, of a
-    ``missing`` entry marked ``error`` (what the scan calls missing, not
-    "maybe missing" and not optional);
+    ``--format``'s choices: every site marked ``error``, in the distribution's
+    own files, of a ``missing`` entry marked ``error`` (what the scan calls
+    missing, not "maybe missing" and not optional);
 ``pylint``
     ``pylint --disable=all --enable=E0401,E0611`` (import-error and
     no-name-in-module) on the module names, in site-packages, which pylint
@@ -432,7 +432,7 @@ def depscan_scan(target: Target, python: Path) -> list[Finding]:
         for entry in report["missing"]
         if entry["error"]
         for site in entry["sites"]
-        if site["path"] in own
+        if site["path"] in own and site.get("error", True)  # (each site says whether it fails)
     ]
 
 

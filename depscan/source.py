@@ -172,6 +172,26 @@ def module_name_for(path: str | os.PathLike[str]) -> tuple[str, bool]:
     return (".".join((*packages, stem)), False)
 
 
+def namespace_name(path: str | os.PathLike[str]) -> str | None:
+    """The name a module outside any regular package has when it is imported through the regular
+    package above it, the directories between being namespace portions (PEP 420: no
+    ``__init__``): ``numpy/random/_examples/cffi/extending.py`` is
+    ``numpy.random._examples.cffi.extending``. None when no regular package is above it, or a
+    directory between is not a name."""
+    file = os.path.abspath(path)
+    directory, name = os.path.split(file)
+    parts = [name.split(".", 1)[0]]
+    while not _packages_of(directory):
+        above, part = os.path.split(directory)
+        if above == directory or not part.isidentifier():
+            return None
+        parts.append(part)
+        directory = above
+    if len(parts) == 1:
+        return None  # in a regular package: module_name_for names it
+    return ".".join((*_packages_of(directory), *reversed(parts)))
+
+
 def outside_packages(directory: str) -> str:
     """The directory above the regular packages ``directory`` is in (itself when it is in none):
     where the packages are imported from."""

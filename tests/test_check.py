@@ -10,6 +10,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -336,6 +337,24 @@ def test_unused_dependencies_need_the_whole_project(environment: str) -> None:
     assert {c for _, _, c in reported(out)} == {"DS002"}
 
 
+def test_relative_imports_through_namespace_portions_inside_a_package(tmp_path: Path) -> None:
+    """A module in directories without __init__ inside a regular package (PEP 420 portions) is
+    imported as pkg.portion.deep.mod: its relative imports work there (no DS021); one that names
+    nothing is DS001. The running interpreter is the oracle."""
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "nsrel"\nversion = "1"\n')
+    deep = tmp_path / "pkg" / "portion" / "deep"
+    deep.mkdir(parents=True)
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (deep / "mod.py").write_text("from .helper import X\nfrom . import helper\n")
+    (deep / "helper.py").write_text("X = 1\n")
+    (deep / "bad.py").write_text("from .nothere import Y\n")
+    runs = [sys.executable, "-c", "import pkg.portion.deep.mod"]
+    assert subprocess.run(runs, cwd=tmp_path, capture_output=True).returncode == 0
+    code, out, _ = run("--python", sys.executable, cwd=tmp_path)
+    assert code == 1 and reported(out) == {("pkg/portion/deep/bad.py", 1, "DS001")}, out
+    assert "'pkg.portion.deep.nothere'" in out
+
+
 REACH = FIXTURES / "check" / "reach"
 
 
@@ -366,6 +385,26 @@ def test_a_module_of_a_dependency_not_installed_says_which_declaration_it_comes_
     assert "'pytest_absent_plugin' not found: it comes from 'pytest-absent-plugin', an optional dependency (dep" in out
     assert """'win32api' not found: it comes from 'pywin32', declared only where sys_platform == "win32", not""" in out
     assert "DS001 module 'required_but_absent' not found: it comes from 'required-but-absent', a declared depend" in out
+
+
+@pytest.mark.parametrize("project", ["optional-deps", "reach"])
+def test_the_scan_and_the_check_agree_on_what_is_missing(environment: str, project: str) -> None:
+    """A missing module is an error in the scan's report exactly where the check reports a DS001
+    for it; the others say why not."""
+    root = FIXTURES / "check" / project
+    check = json.loads(run("--python", environment, "--format", "json", cwd=root)[1])
+    check_errors = {f["module"] for f in check["findings"] if f["severity"] == "error" and f["code"] == "DS001"}
+    runner = CliRunner()
+    old = os.getcwd()
+    try:
+        os.chdir(root)
+        done = runner.invoke(cli, ["scan", ".", "--python", environment, "--format", "json", "--no-cache"])
+    finally:
+        os.chdir(old)
+    scan = json.loads(done.stdout)
+    assert {m["name"] for m in scan["missing"] if m["error"]} == check_errors
+    for entry in scan["missing"]:
+        assert entry["error"] or entry["excused"], entry
 
 
 def test_on_windows_a_windows_only_dependency_is_required(environment: str) -> None:

@@ -217,6 +217,36 @@ def check(
     return result
 
 
+def excused(
+    interp: Interpreter, settings: CheckSettings, result: ScanResult
+) -> tuple[dict[str, str], set[tuple[str, int, int]]]:
+    """What the check would say of the scan's missing modules, so that the scan and the check
+    agree on what is missing: those it would not call an error, each with why, and the places
+    (path, line, column) of the imports it would. Its rules for every site, the files read all
+    checked. (Sites a ``try`` covers are the scan's own business.)"""
+    files = [e.path for e in result.extractions.values() if e.path]
+    checker = _Checker(interp, settings, result, result.resolver, files)
+    found: dict[str, str] = {}
+    failing: set[tuple[str, int, int]] = set()
+    for name, missing in result.missing.items():
+        if result.satisfied(missing):
+            continue
+        findings = list(checker._missing(missing))
+        errors = {(f.path, f.line, f.col) for f in findings if f.severity == "error"}
+        if errors:
+            failing |= errors
+            continue
+        if not findings:
+            found[name] = "it is not imported where the code runs"
+            continue
+        first = findings[0]
+        why = first.message.removeprefix(f"module {name!r} not found: ")
+        if why == first.message:  # no reason in the message: the rule's own summary
+            why = CATALOGUE[first.code].summary if first.code in CATALOGUE else why
+        found[name] = f"{first.code}, {why}"
+    return found, failing
+
+
 def _depends_on(result: CheckResult, resolver: Resolver, settings: CheckSettings, walked: list[str]) -> list[str]:
     """What the answer was worked out from, for :mod:`depscan.perf.runcache` to watch."""
     paths = [*result.files, *walked, settings.root]
@@ -546,14 +576,22 @@ class _Checker:
             target = _with_type_checking(self.targets[number])
             modules = {e.module for e in self.by_path.values()}
             incoming: dict[str, list[tuple[str, Site]]] = {}
-            for importer, imported, edge in self.result.graph_data.imports():
-                if importer not in modules:
-                    continue
+
+            def add(importer: str, imported: str, sites: Iterable[Site]) -> None:
                 parts = imported.split(".")
                 for end in range(1, len(parts) + 1):  # importing a.b runs a too
                     name = ".".join(parts[:end])
                     if name in modules and name != importer:
-                        incoming.setdefault(name, []).extend((importer, site) for site in edge.sites)
+                        incoming.setdefault(name, []).extend((importer, site) for site in sites)
+
+            for importer, imported, edge in self.result.graph_data.imports():
+                if importer in modules:
+                    add(importer, imported, edge.sites)
+            for importer, site in self.result.dead:  # dead where the scan ran: no edge, but an importer
+                record = site.record
+                if importer in modules and record.module is not None:
+                    for imported in [record.module, *(f"{record.module}.{n.name}" for n in record.names)]:
+                        add(importer, imported, [site])
             self.reached[number] = _reach(incoming, lambda site: _flavour(site, target))
         return self.reached[number]
 

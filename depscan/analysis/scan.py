@@ -33,6 +33,7 @@ from depscan import DEFAULT_MAX_BYTES
 from depscan.analysis.flags import FlagValues, with_flags
 from depscan.analysis.names import StdlibNames, module_attributes
 from depscan.extract.grammar import for_version
+from depscan.extract.relative import through_namespace_portions
 from depscan.extract.walker import extract_bytes, extract_file
 from depscan.model.conditions import All, Available, Target
 from depscan.model.graph import Edge, ImportGraph, Node, Site
@@ -98,6 +99,9 @@ class ScanResult:
     # (importer, try line) -> its imports: (site, resolved, in the try's handler)
     try_groups: dict[tuple[str, int], list[tuple[Site, bool, bool]]] = field(default_factory=dict)
     inputs: list[str] = field(default_factory=list)  # what the user named, and the directories walked
+    # Missing modules the check's rules do not call an error, with why (analysis.check.excused).
+    excused: dict[str, str] = field(default_factory=dict)
+    failing: set[tuple[str, int, int]] | None = None  # (path, line, col) of the sites it calls errors
 
     def depends_on(self) -> list[str]:
         """Every file and directory the result was worked out from (for :mod:`depscan.perf.runcache`)."""
@@ -115,7 +119,7 @@ class ScanResult:
         return [m for m in self.missing.values() if not self.satisfied(m)]
 
     def satisfied(self, missing: Missing) -> bool:
-        return all(self.covered(site) for site in missing.sites)
+        return missing.name in self.excused or all(self.covered(site) for site in missing.sites)
 
     def covered(self, site: Site) -> bool:
         """A failing import inside ``try/except ImportError`` is fine when an alternative of the
@@ -229,7 +233,7 @@ class Scanner:
     def add_extraction(self, name: str, extraction: Extraction) -> Extraction:
         """Keep a module's extraction, read before the scan asks for it, as the oldest version the
         code runs on reads it (see :func:`depscan.extract.grammar.for_version`)."""
-        extraction = self.extractions[name] = for_version(extraction, self.oldest)
+        extraction = self.extractions[name] = through_namespace_portions(for_version(extraction, self.oldest))
         return extraction
 
     def scan_now(self, name: str) -> None:

@@ -77,6 +77,9 @@ def run_scan(
     from depscan.perf.runcache import Answer
 
     result = scan_program(where, progress)
+    from depscan.analysis.check import excused
+
+    result.excused, result.failing = excused(result.interpreter, where.check_settings(), result)  # the check's rules
     if one_shot:
         import gc
 

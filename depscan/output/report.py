@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -117,6 +118,8 @@ def _missing_lines(result: ScanResult, entries: Any) -> list[str]:
     for entry in sorted(entries, key=lambda m: m.name):
         if entry.maybe:
             state = ""
+        elif entry.name in result.excused:
+            state = f"  (not an error: {result.excused[entry.name]})"
         elif result.satisfied(entry):
             state = "  (optional)"
         else:
@@ -191,6 +194,10 @@ def scan_json(result: ScanResult, cycles: Sequence[Cycle]) -> str:
 def _missing_json(result: ScanResult, entry: Missing) -> dict[str, Any]:
     data = entry.to_json()
     data["error"] = not entry.maybe and not result.satisfied(entry)
+    data["excused"] = result.excused.get(entry.name)  # why the check would not call it an error
+    for site, shown in zip(entry.sites, data["sites"], strict=True):  # which of its imports fail
+        where = (os.path.abspath(site.path or ""), site.line, site.col)
+        shown["error"] = data["error"] and (result.failing is None or where in result.failing)
     return data
 
 
