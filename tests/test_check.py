@@ -355,6 +355,19 @@ def test_relative_imports_through_namespace_portions_inside_a_package(tmp_path: 
     assert "'pkg.portion.deep.nothere'" in out
 
 
+def test_type_only_imports_are_checked_against_typeshed(tmp_path: Path) -> None:
+    """Under TYPE_CHECKING, what a type checker reads counts: typeshed's stdlib stubs have
+    _typeshed and hashlib's _Hash, which no interpreter has."""
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "tc"\nversion = "1"\n')
+    (tmp_path / "tc.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+        "    from hashlib import _Hash\n    from _typeshed import StrPath\n    import _typeshed.wsgi\n"
+        "    from hashlib import _NoSuchThing\n    import nonexistent_stub_mod\n"
+    )
+    code, out, _ = run("--python", sys.executable, cwd=tmp_path)
+    assert code == 0 and reported(out) == {("tc.py", 6, "DS005"), ("tc.py", 7, "DS005")}, out
+
+
 REACH = FIXTURES / "check" / "reach"
 
 

@@ -55,8 +55,6 @@ Level = Literal["error", "warning"]
 CHECK_SCHEMA_VERSION = 1
 _SUPPRESS = re.compile(r"#\s*depscan:\s*ignore(?:\[([A-Za-z0-9_,\s-]*)\])?", re.IGNORECASE)
 # Problems of a checked file itself that are findings (the others are the scan's business).
-# Modules every type checker has without installing them: typeshed ships their stubs with the stdlib's.
-_STUB_ONLY = frozenset({"_typeshed", "typing_extensions"})
 _FILE_CODES = frozenset({"DS010", "DS011", "DS012", "DS013", "DS014", "DS020", "DS021"})
 
 
@@ -381,11 +379,11 @@ class _Checker:
                 continue
             if self.result.covered(site):
                 continue
-            if site.type_checking and (not self.settings.check_type_checking or self._stub_only(missing.name)):
-                continue
             runs = self._runs(site)
             if runs == UNREACHED or (runs == TYPE_ONLY and not self.settings.check_type_checking):
                 continue  # dead, or only where the module's importers cope with its failure
+            if runs == TYPE_ONLY and self._stub_only(missing.name, site.record):
+                continue  # what the type checker reads is there
             if self._found_beside_script(site, missing.name):
                 continue
             if self._other_platforms_module(missing.name, site.record):
@@ -598,11 +596,18 @@ class _Checker:
     def _dead_site(self, site: Site) -> bool:
         return self._dead_everywhere(site.record)
 
-    def _stub_only(self, name: str) -> bool:
-        """Type checkers find it where Python does not: ``_typeshed``, a ``.pyi`` stub or a ``-stubs`` package."""
-        top = name.partition(".")[0]
-        if top in _STUB_ONLY:
+    def _stub_only(self, name: str, record: ImportRecord) -> bool:
+        """Type checkers find it where Python does not: in typeshed's stubs of the standard library
+        (``_typeshed``; ``from hashlib import _Hash``), a ``.pyi`` stub or a ``-stubs`` package."""
+        from depscan.analysis import stubs
+
+        versions = [t.version or self.interp.version[:2] for t in self.targets]
+        if stubs.has_module(name, versions):
             return True
+        parent, _, last = name.rpartition(".")
+        if record.kind == "from" and record.module == parent and stubs.has_module(parent, versions):
+            return stubs.defines(parent, last, [_with_type_checking(t) for t in self.targets])
+        top = name.partition(".")[0]
         for entry in self.resolver.search.entries:
             directory = entry.path
             if os.path.isdir(os.path.join(directory, f"{top}-stubs")) or os.path.isfile(
