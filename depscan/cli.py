@@ -411,8 +411,10 @@ def check_command(output: str | None, **given: Any) -> None:
 
     With no PATH, every module of the project is checked (the source roots
     from the configuration, else src/ or the directory holding
-    pyproject.toml); with PATHs (as pre-commit passes them), those files,
-    resolved on the project's search path. Imports in branches dead for every
+    pyproject.toml), as the pre-commit hook 'depscan' does, so that a commit
+    deleting a module its importers need fails; with PATHs (as the hook
+    'depscan-files' passes them), those files, resolved on the project's
+    search path. Imports in branches dead for every
     configured Python version and platform are skipped, imports under
     try/except ImportError fail only when no alternative resolves, and
     "# depscan: ignore[DS001]" on a line silences it.
