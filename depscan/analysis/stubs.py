@@ -16,6 +16,8 @@ from functools import cache
 from importlib import resources
 from importlib.abc import Traversable
 
+import typeshed_client
+
 from depscan import DEFAULT_MAX_BYTES
 from depscan.extract.walker import extract
 from depscan.model.conditions import Target
@@ -26,10 +28,7 @@ Version = tuple[int, ...]
 
 
 def _typeshed() -> Traversable | None:
-    try:
-        return resources.files("typeshed_client").joinpath("typeshed")
-    except ModuleNotFoundError:  # pragma: no cover - a dependency; an environment without it sees no stubs
-        return None
+    return resources.files(typeshed_client).joinpath("typeshed")
 
 
 @cache
