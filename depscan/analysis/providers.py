@@ -29,7 +29,6 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from depscan.analysis.distributions import DeclaredRequirement, Distribution, Distributions, normalise
 from depscan.model.conditions import Target
-from depscan.source import is_inside
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -90,6 +89,8 @@ class Providers:
         self.installed = installed
         self.mapping = mapping
         self.environments = [marker_environment(target) for target in targets]
+        self.owners: dict[str, Distribution | None] = {}  # path -> its distribution (see owner)
+        self.tops: dict[str, dict[str, Distribution]] | None = None
 
     def of(self, module: str, path: str | None) -> Provider | None:
         """Where ``module``, imported in ``path``, would come from: the project's first declaration
@@ -108,7 +109,13 @@ class Providers:
 
     def owner(self, path: str | None) -> Distribution | None:
         """The installed distribution whose top-level package or module holds ``path``."""
-        return None if path is None or self.installed is None else _owner(self.installed, path)
+        if path is None or self.installed is None:
+            return None
+        if path not in self.owners:
+            if self.tops is None:
+                self.tops = _tops(self.installed)
+            self.owners[path] = _owner(self.tops, path)
+        return self.owners[path]
 
     def _reason(self, requirement: DeclaredRequirement) -> str | None:
         if requirement.optional:
@@ -140,14 +147,28 @@ def provides(names: Iterable[str], module: str) -> bool:
     return any(module == name or module.startswith(f"{name}.") for name in names)
 
 
-def _owner(installed: Distributions, path: str) -> Distribution | None:
-    """The installed distribution whose top-level package or module holds ``path``."""
-    for dist in installed:
-        for top in dist.top_level:
-            base = os.path.join(dist.site_dir, *top.split("."))
-            if is_inside(path, base) or path in (f"{base}.py", f"{base}.pyi"):
-                return dist
+def _owner(tops: Mapping[str, Mapping[str, Distribution]], path: str) -> Distribution | None:
+    """The installed distribution whose top-level package or module holds ``path``; ``tops`` is
+    :func:`_tops` of the installed distributions."""
+    for site_dir, names in tops.items():
+        relative = os.path.relpath(path, site_dir)
+        if relative.startswith(os.pardir):
+            continue
+        first, _, rest = relative.partition(os.sep)
+        dist = names.get(first if rest else first.removesuffix(".pyi").removesuffix(".py"))
+        if dist is not None:
+            return dist
     return None
+
+
+def _tops(installed: Distributions) -> dict[str, dict[str, Distribution]]:
+    """Site directory -> top-level name -> the distribution that installs it there."""
+    found: dict[str, dict[str, Distribution]] = {}
+    for dist in installed:
+        names = found.setdefault(os.path.abspath(dist.site_dir), {})
+        for top in dist.top_level:
+            names.setdefault(top.split(".")[0], dist)
+    return found
 
 
 def _requirements_of(dist: Distribution) -> list[DeclaredRequirement]:
