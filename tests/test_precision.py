@@ -35,6 +35,14 @@ PACKAGE = {
     "flagmod/version.py": (
         "import sys\nPY99 = sys.version_info >= (99,)\nPY3 = sys.version_info[0] == 3\nNOT99 = not PY99\n"
     ),
+    # A package that replaces itself in sys.modules with a lazy module it makes (pygments.lexers):
+    # its submodules are still its files.
+    "selfrep/__init__.py": (
+        "import sys, types\nclass _Lazy(types.ModuleType):\n    pass\n"
+        "_old = sys.modules[__name__]\n_new = sys.modules[__name__] = _Lazy(__name__)\n"
+        "_new.__dict__.update(_old.__dict__)\n"
+    ),
+    "selfrep/real.py": "X = 1\n",
     # A module that installs a finder of its own, serving names under it (six's moves).
     "movesish.py": (
         "import importlib.abc, importlib.util, json, sys\n__path__ = []\n"
@@ -82,6 +90,8 @@ CASES = [
     "import flagmod.version\nif not flagmod.version.PY3:\n    import absent_q",
     "from flagmod.version import NOT99\nif not NOT99:\n    import absent_q",
     "from flagmod.version import PY99\nif not PY99:\n    import absent_q",  # fails
+    "from selfrep.real import X",
+    "from selfrep.nope import X",  # fails: pip strips pygments.lexers.special, and its cmdline fails
     "from movesish.moves import dumps",
     "import movesish.moves",
     # Availability guards: the import runs only where its module is found.

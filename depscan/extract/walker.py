@@ -733,7 +733,11 @@ class _Walker:
                 if isinstance(target, ast.Subscript) and _is_globals_call(target.value):
                     self.dynamic_globals = True  # globals()[name] = ...
                 elif top and isinstance(target, ast.Subscript) and self.qualify(target.value) == "sys.modules":
-                    self.module_aliases = True  # sys.modules["pkg.alias"] = module
+                    # sys.modules["pkg.alias"] = module: names under this one may be served without
+                    # files. Not when the module only replaces itself with an object it makes
+                    # (pygments.lexers: sys.modules[__name__] = _automodule(__name__)), whose
+                    # __path__ is its own: its submodules are still files.
+                    self.module_aliases = self.module_aliases or not self.replaces_itself(target, value)
                 elif top:
                     self.bind_target(target, ctx)
                 continue
@@ -761,6 +765,14 @@ class _Walker:
                 self.named[name] = condition
             else:
                 self.named.pop(name, None)  # bound to something else, or only where a test holds
+
+    def replaces_itself(self, target: ast.Subscript, value: ast.expr) -> bool:
+        """``sys.modules[__name__] = Maker(...)``: the module replaced by an object it makes (not by
+        another module: a call of an import function, or a name, may be one)."""
+        key = target.slice
+        if not (isinstance(key, ast.Name) and key.id == "__name__" and isinstance(value, ast.Call)):
+            return False
+        return (self.qualify(value.func) or "") not in _IMPORT_FUNCTIONS
 
     def all_changed_elsewhere(self) -> bool:
         """``__all__`` changed where no static reading follows it: in a function, a lambda or a class
