@@ -31,7 +31,7 @@ import fnmatch
 import itertools
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -498,11 +498,14 @@ class _Checker:
         from depscan.analysis.providers import Provider, Providers, provides
 
         if self.declarations is None:
-            from depscan.analysis.distributions import installed_distributions
+            from depscan.analysis.distributions import Distributions, installed_distributions
 
-            declared, _ = self.facts or dependency_facts(self.settings, self.resolver)
-            # A checked file may be part of an installed distribution, whose metadata declares more.
-            installed = installed_distributions([entry.path for entry in self.resolver.search.entries])
+            declared, read = self.facts or dependency_facts(self.settings, self.resolver)
+            # A checked file may be part of an installed distribution, whose metadata declares more:
+            # those of every search path entry (the site directories' read already, when they were).
+            sites = set(_site_dirs(self.resolver)) if read is not None else set()
+            others = installed_distributions([e.path for e in self.resolver.search.entries if e.path not in sites])
+            installed = Distributions((*(read or ()), *others)) if read is not None else others
             mapping = self.settings.dependency_mapping
             self.declarations = Providers(declared.requirements, installed, mapping, self.targets)
         path = os.path.abspath(site.path or "")
@@ -573,24 +576,37 @@ class _Checker:
         if number not in self.reached:
             target = _with_type_checking(self.targets[number])
             modules = {e.module for e in self.by_path.values()}
-            incoming: dict[str, list[tuple[str, Site]]] = {}
+            tops = {module.partition(".")[0] for module in modules}
+            above: dict[str, list[str]] = {}  # imported -> the checked modules importing it runs
+            importers: dict[str, dict[str, int]] = {}  # module -> importer -> how, at best
 
             def add(importer: str, imported: str, sites: Iterable[Site]) -> None:
-                parts = imported.split(".")
-                for end in range(1, len(parts) + 1):  # importing a.b runs a too
-                    name = ".".join(parts[:end])
-                    if name in modules and name != importer:
-                        incoming.setdefault(name, []).extend((importer, site) for site in sites)
+                if importer not in modules or imported.partition(".")[0] not in tops:
+                    return  # (the standard library's, a third party's: not a checked module)
+                runs = above.get(imported)
+                if runs is None:
+                    parts = imported.split(".")  # importing a.b runs a too
+                    runs = above[imported] = [
+                        n for n in (".".join(parts[:e]) for e in range(1, len(parts) + 1)) if n in modules
+                    ]
+                how = UNREACHED
+                for site in sites:
+                    how = max(how, _flavour(site, target))
+                    if how == REQUIRED:
+                        break
+                for name in runs:
+                    if name != importer:
+                        best = importers.setdefault(name, {})
+                        best[importer] = max(best.get(importer, UNREACHED), how)
 
             for importer, imported, edge in self.result.graph_data.imports():
-                if importer in modules:
-                    add(importer, imported, edge.sites)
+                add(importer, imported, edge.sites)
             for importer, site in self.result.dead:  # dead where the scan ran: no edge, but an importer
                 record = site.record
-                if importer in modules and record.module is not None:
+                if record.module is not None:
                     for imported in [record.module, *(f"{record.module}.{n.name}" for n in record.names)]:
                         add(importer, imported, [site])
-            self.reached[number] = _reach(incoming, lambda site: _flavour(site, target))
+            self.reached[number] = _reach(importers)
         return self.reached[number]
 
     def _dead_site(self, site: Site) -> bool:
@@ -780,20 +796,21 @@ def _flavour(site: Site, target: Target) -> int:
     return OPTIONAL if site.optional else REQUIRED
 
 
-def _reach(incoming: Mapping[str, list[tuple[str, Site]]], flavour: Callable[[Site], int]) -> dict[str, int]:
-    """How each module with importers is reached: the best, over its import sites, of the worse
-    of the site's flavour and its importer's reach. The greatest such assignment (modules in a
-    cycle reach each other); a module with no importer is REQUIRED (absent from the answer)."""
-    state = dict.fromkeys(incoming, REQUIRED)
+def _reach(importers: Mapping[str, Mapping[str, int]]) -> dict[str, int]:
+    """How each module with importers is reached: the best, over its importers, of the worse of
+    how the importer imports it (its best site) and how the importer is reached. The greatest such
+    assignment (modules in a cycle reach each other); a module with no importer is REQUIRED
+    (absent from the answer)."""
+    state = dict.fromkeys(importers, REQUIRED)
     successors: dict[str, set[str]] = {}
-    for module, sites in incoming.items():
-        for importer, _ in sites:
+    for module, best_sites in importers.items():
+        for importer in best_sites:
             successors.setdefault(importer, set()).add(module)
-    todo = list(incoming)
+    todo = list(importers)
     while todo:
         module = todo.pop()
         best = max(
-            (min(state.get(importer, REQUIRED), flavour(site)) for importer, site in incoming[module]),
+            (min(state.get(importer, REQUIRED), how) for importer, how in importers[module].items()),
             default=UNREACHED,
         )
         if best < state[module]:

@@ -51,14 +51,16 @@ _FSTRING_STOPS = {q: re.compile("[\\\\\r\n{}" + q[0] + "]") for q in ("'", '"')}
 # Files that may use syntax newer than Python 3.10, for a parser that reads them (see newer_than_oldest):
 # one pattern per construct, each with a literal prefix that the regex engine searches for fast
 # (together 3% of the time ast.parse takes on the standard library; one alternation, a third).
+# Only the constructs the running parser knows can be in a file it reads: on 3.11, ``except*`` alone.
 _CANDIDATES = tuple(
     re.compile(pattern)
-    for pattern in (
-        rb"type[ \t]+(?:\w|[\x80-\xff])+[ \t]*[\[=]",  # a name may be any identifier: not ASCII either
-        rb"def[ \t]+(?:\w|[\x80-\xff])+[ \t]*\[",
-        rb"class[ \t]+(?:\w|[\x80-\xff])+[ \t]*\[",
-        rb"except[ \t]*\*",
+    for version, pattern in (
+        ((3, 12), rb"type[ \t]+(?:\w|[\x80-\xff])+[ \t]*[\[=]"),  # a name may be any identifier: not ASCII either
+        ((3, 12), rb"def[ \t]+(?:\w|[\x80-\xff])+[ \t]*\["),
+        ((3, 12), rb"class[ \t]+(?:\w|[\x80-\xff])+[ \t]*\["),
+        ((3, 11), rb"except[ \t]*\*"),
     )
+    if version <= HOST
 )
 
 

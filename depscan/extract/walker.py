@@ -760,11 +760,21 @@ class _Walker:
                 attr = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
                 if attr == "extend_path" or (self.qualify(func) or "").endswith(".extend_path"):
                     self.namespace = "pkgutil"
-            condition = self.condition(value) if isinstance(value, _FLAG_VALUES) else None
+            condition = self.condition(value) if self.may_be_flag(value) else None
             if condition is not None and not isinstance(condition, Unknown) and not ctx.conditions:
                 self.named[name] = condition
             else:
                 self.named.pop(name, None)  # bound to something else, or only where a test holds
+
+    def may_be_flag(self, value: ast.expr) -> bool:
+        """What a module-level flag can be bound to: a test (``PY2 = sys.version_info[0] == 2``), or
+        another flag, of this module or imported (``PY3 = not PY2``; ``IS_WIN = compat.WIN``)."""
+        if isinstance(value, (ast.Compare, ast.BoolOp, ast.UnaryOp)):
+            return True
+        head: ast.expr = value
+        while isinstance(head, ast.Attribute):
+            head = head.value
+        return isinstance(head, ast.Name) and (head.id in self.named or head.id in self.aliases)
 
     def replaces_itself(self, target: ast.Subscript, value: ast.expr) -> bool:
         """``sys.modules[__name__] = Maker(...)``: the module replaced by an object it makes (not by
@@ -992,11 +1002,6 @@ if hasattr(ast, "TryStar"):  # except* (3.11)
     _DISPATCH[ast.TryStar] = _Walker.try_
 if hasattr(ast, "TypeAlias"):  # type X = ... (3.12)
     _DISPATCH[ast.TypeAlias] = _Walker.s_type_alias
-
-
-# What a module-level flag can be bound to: a test (PY2 = sys.version_info[0] == 2), or another flag,
-# of this module or imported (PY3 = not PY2; IS_WIN = compat.WIN).
-_FLAG_VALUES = (ast.Compare, ast.BoolOp, ast.UnaryOp, ast.Name, ast.Attribute)
 
 
 def _raises(body: list[ast.stmt]) -> bool:
