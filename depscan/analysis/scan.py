@@ -72,6 +72,15 @@ class Missing:
     name: str
     sites: list[Site] = field(default_factory=list)
     maybe: bool = False
+    # The sites' (importer, record), for a look-up that does not grow with them (a module missing
+    # at thousands of sites: a list searched with ``in`` made a large scan quadratic).
+    seen: set[tuple[str, ImportRecord]] = field(default_factory=set, repr=False, compare=False)
+
+    def add(self, site: Site) -> None:
+        key = (site.importer, site.record)
+        if key not in self.seen:
+            self.seen.add(key)
+            self.sites.append(site)
 
     @property
     def optional(self) -> bool:
@@ -453,8 +462,7 @@ class Scanner:
     def _missing(self, name: str, site: Site, maybe: bool) -> None:
         table = self.maybe if maybe else self.missing
         entry = table.setdefault(name, Missing(name, maybe=maybe))
-        if site not in entry.sites:
-            entry.sites.append(site)
+        entry.add(site)
         if name not in self.graph:
             self.graph.nodes[name] = Node("missing", maybe=maybe)
         self._edge(site.importer, name, site)
