@@ -326,8 +326,9 @@ def codes_command() -> None:
     """List the diagnostic and rule codes depscan reports."""
     from depscan.model.diagnostics import CATALOGUE
 
+    width = max(len(entry.name) for entry in CATALOGUE.values())
     for entry in CATALOGUE.values():
-        click.echo(f"{entry.code}  {entry.name:<22}  {entry.summary}")
+        click.echo(f"{entry.code}  {entry.name:<{width}}  {entry.summary}")
 
 
 @cli.command("resolve")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -125,6 +126,9 @@ def test_codes_lists_the_catalogue() -> None:
     code, out, _ = run("codes")
     assert code == 0
     assert "DS010  syntax-error" in out and "DS020  relative-beyond-top" in out
+    # One column of names, however long the longest: each summary starts where the others do.
+    starts = {len(re.match(r"DS\d+  \S+ +", line).group(0)) for line in out.splitlines()}  # type: ignore[union-attr]
+    assert len(starts) == 1, out
 
 
 @pytest.mark.parametrize("entry", [["-m", "depscan"], ["depscan"]])
