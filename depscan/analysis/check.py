@@ -515,18 +515,23 @@ class _Checker:
             return found
         from depscan.resolve.tables import every_stdlib_name
 
-        if module.partition(".")[0] in every_stdlib_name():
-            return None  # of another Python: no distribution's to declare (guards decide)
+        name = module.partition(".")[0]
+        other_platform = name in self.interp.stdlib_names  # (this Python's, absent here: winreg on Linux)
+        if name in every_stdlib_name() and not other_platform:
+            return None  # of another Python version: no distribution's to declare (guards decide)
         first = os.path.relpath(path, owner.site_dir).split(os.sep)[0]
         top = first[:-3] if first.endswith(".py") else first  # (the checked name may be a script's)
         loaded = self._loaded_by_import(top) if top in owner.top_level else None
         if loaded is None or (site.importer in loaded and not site.delayed):
             return None  # its package is not all checked, or `import P` runs it: a real failure
         where = "in a function" if site.importer in loaded else f"in a module `import {top}` does not load"
-        reason = (
-            f"{owner.name!r} does not declare it, and imports it only {where}"
-            " (an optional feature, a plugin, a test or an example of it)"
-        )
+        if other_platform:
+            reason = f"a standard library module of other platforms, which {owner.name!r} imports only {where}"
+        else:
+            reason = (
+                f"{owner.name!r} does not declare it, and imports it only {where}"
+                " (an optional feature, a plugin, a test or an example of it)"
+            )
         return Provider(None, reason)
 
     def _loaded_by_import(self, top: str) -> frozenset[str] | None:
