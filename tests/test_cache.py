@@ -174,7 +174,7 @@ EVERY_CONDITION: list[Condition] = [
 
 def test_every_condition_class_round_trips() -> None:
     assert {type(c) for c in EVERY_CONDITION} == _all_subclasses(Condition)
-    context = Context("class", tuple(EVERY_CONDITION), 3, "handler", (1, 2))
+    context = Context("class", tuple(EVERY_CONDITION), 3, "handler", (1, 2), (7,))
     extraction = Extraction(
         "pkg.mod",
         False,
@@ -209,7 +209,7 @@ def test_every_model_field_is_kept() -> None:
         2,
         7,
         3,
-        Context("function", (Unknown("a"),), 4, "body", (1, 2, 3)),
+        Context("function", (Unknown("a"),), 4, "body", (1, 2, 3), (5, 6)),
         (ImportedName("a"), ImportedName("b", "c")),
         alias="al",
         via="importlib.import_module",

@@ -90,6 +90,11 @@ CASES = [
     "import flagmod.version\nif not flagmod.version.PY3:\n    import absent_q",
     "from flagmod.version import NOT99\nif not NOT99:\n    import absent_q",
     "from flagmod.version import PY99\nif not PY99:\n    import absent_q",  # fails
+    # A fallback inside the handler of a try whose imports work never runs (distlib's compat).
+    "try:\n    import json\nexcept ImportError:\n    try:\n        import absent_q\n"
+    "    except ImportError:\n        import absent_r",
+    "try:\n    import absent_p\nexcept ImportError:\n    try:\n        import absent_q\n"
+    "    except ImportError:\n        import absent_r",  # fails
     "from selfrep.real import X",
     "from selfrep.nope import X",  # fails: pip strips pygments.lexers.special, and its cmdline fails
     "from movesish.moves import dumps",

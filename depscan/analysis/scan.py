@@ -130,12 +130,19 @@ class ScanResult:
     def satisfied(self, missing: Missing) -> bool:
         return missing.name in self.excused or all(self.covered(site) for site in missing.sites)
 
+    def _primaries_found(self, importer: str, try_id: int) -> bool:
+        """Every import in the body of the ``try`` is found (and there is one)."""
+        body = [resolved for other, resolved, fallback in self.try_groups.get((importer, try_id), []) if not fallback]
+        return bool(body) and all(body)
+
     def covered(self, site: Site) -> bool:
         """A failing import inside ``try/except ImportError`` is fine when an alternative of the
         same ``try`` resolves, or when the ``try`` has no alternative import at all (the handler
         copes some other way, as ``requests = None`` does)."""
         if _guarded_by_availability(site) or site.record.via == SKIPS_WHEN_MISSING:
             return True
+        if any(self._primaries_found(site.importer, handler) for handler in site.context.outer_handlers):
+            return True  # in the handler of a try whose imports all work: it never runs
         tries = [(site.try_id, site.fallback)] if site.try_id is not None else []
         # A failure that gets out of a nested try is caught by the tries around it, as their body's.
         tries += [(outer, False) for outer in site.outer_tries]

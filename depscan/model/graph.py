@@ -84,6 +84,7 @@ class Site:
             "fallback": self.fallback,
             "try": self.try_id,
             "outer_tries": list(self.outer_tries),
+            "outer_handlers": list(self.record.context.outer_handlers),
             "type_checking": self.type_checking,
             "delayed": self.delayed,
             "conditional": self.conditional,

@@ -6,6 +6,7 @@ JSON form documented in the README; the JSON field names are a contract.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -42,7 +43,8 @@ class Context:
     import whose failure is caught, ``"handler"`` for the fallback in the
     ``except`` clause. ``outer_tries`` numbers the enclosing tries (around the
     innermost one) in whose body the import also sits: a failure the inner
-    ``try`` lets through, they catch.
+    ``try`` lets through, they catch. ``outer_handlers`` numbers those in whose
+    handler it sits: it runs only when their imports failed.
     """
 
     scope: Scope = "module"
@@ -50,21 +52,25 @@ class Context:
     try_id: int | None = None
     try_role: TryRole | None = None
     outer_tries: tuple[int, ...] = ()
+    outer_handlers: tuple[int, ...] = ()
 
     def with_scope(self, scope: Scope) -> Context:
         if scope == "function":
             # A function body runs when called, outside any try around its def.
             return Context(scope, self.conditions)
-        return Context(scope, self.conditions, self.try_id, self.try_role, self.outer_tries)
+        return dataclasses.replace(self, scope=scope)
 
     def with_condition(self, condition: Condition) -> Context:
-        return Context(self.scope, (*self.conditions, condition), self.try_id, self.try_role, self.outer_tries)
+        return dataclasses.replace(self, conditions=(*self.conditions, condition))
 
     def with_try(self, try_id: int, role: TryRole) -> Context:
-        outer = self.outer_tries
-        if self.try_id is not None and self.try_role == "body" and self.try_id != try_id:
-            outer = (*outer, self.try_id)
-        return Context(self.scope, self.conditions, try_id, role, outer)
+        outer, handlers = self.outer_tries, self.outer_handlers
+        if self.try_id is not None and self.try_id != try_id:
+            if self.try_role == "body":
+                outer = (*outer, self.try_id)
+            else:
+                handlers = (*handlers, self.try_id)
+        return Context(self.scope, self.conditions, try_id, role, outer, handlers)
 
     @property
     def optional(self) -> bool:
@@ -123,6 +129,7 @@ class Context:
             "fallback": self.fallback,
             "try": self.try_id,
             "outer_tries": list(self.outer_tries),
+            "outer_handlers": list(self.outer_handlers),
             "type_checking": self.type_checking,
             "main": self.main_only,
             "conditions": [{"text": str(c), "tree": c.to_json()} for c in self.conditions],

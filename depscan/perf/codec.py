@@ -44,7 +44,7 @@ from depscan.model.records import (
     TryRole,
 )
 
-FORMAT_VERSION: Final = 4
+FORMAT_VERSION: Final = 5
 """The first item of every encoded extraction; bump when the layout changes."""
 
 
@@ -65,7 +65,8 @@ class CacheError(Exception):
 #   ["c", value]  ["t"]  ["m"]  ["v", cmp, [ints], start, stop, index]
 #   ["p", subject, cmp, [strs]]  ["i", subject, cmp, value]  ["u", text]
 #   ["n", arg]  ["a", [args]]  ["o", [args]]  ["f", module] (available)  ["g", module, name] (flag)
-# ``contexts`` is a table of the distinct contexts: [scope, [conditions], try_id, try_role, [outer_tries]].
+# ``contexts`` is a table of the distinct contexts: [scope, [conditions], try_id, try_role, [outer_tries],
+# [outer_handlers]].
 # imports:     [kind, module, raw, level, line, col, context, names, alias, via, precise],
 #              each name a string (no ``as``) or [name, asname]
 # dynamic:     [via, expression, line, col, context]
@@ -106,7 +107,7 @@ LAYOUT_FIELDS: Final[dict[type, tuple[str, ...]]] = {
     NewerSyntax: ("version", "message", "line", "col"),
     ImportRecord: ("kind", "module", "raw", "level", "line", "col", "context", "names", "alias", "via", "precise"),
     ImportedName: ("name", "asname"),
-    Context: ("scope", "conditions", "try_id", "try_role", "outer_tries"),
+    Context: ("scope", "conditions", "try_id", "try_role", "outer_tries", "outer_handlers"),
     DynamicImport: ("via", "expression", "line", "col", "context"),
     ModuleFacts: (
         "all_names",
@@ -211,7 +212,14 @@ class _Encoder:
         if index is None:
             conditions = [self.condition(c) for c in context.conditions]
             index = len(self.contexts)
-            item = [context.scope, conditions, context.try_id, context.try_role, list(context.outer_tries)]
+            item = [
+                context.scope,
+                conditions,
+                context.try_id,
+                context.try_role,
+                list(context.outer_tries),
+                list(context.outer_handlers),
+            ]
             self.contexts.append(item)
             self.context_ids[context] = index
         return index
@@ -461,20 +469,21 @@ def _decode_contexts(items: object, conditions: list[Condition]) -> list[Context
         raise _bad("contexts")
     table: list[Context] = []
     for item in items:
-        if type(item) is not list or len(item) != 5:
+        if type(item) is not list or len(item) != 6:
             raise _bad("context")
-        scope, refs, try_id, try_role, outer = item
+        scope, refs, try_id, try_role, outer, handlers = item
         if type(scope) is not str or scope not in _SCOPES or type(refs) is not list:
             raise _bad("context")
         if (try_id is not None and type(try_id) is not int) or not _is_str_or_none(try_role):
             raise _bad("context")
-        if try_role not in _TRY_ROLES or type(outer) is not list:
+        if try_role not in _TRY_ROLES or type(outer) is not list or type(handlers) is not list:
             raise _bad("context")
-        for number in outer:
+        for number in (*outer, *handlers):
             if type(number) is not int:
                 raise _bad("context")
         guards = tuple(_index(ref, conditions, "condition reference") for ref in refs)
-        table.append(Context(cast(Scope, scope), guards, try_id, cast("TryRole | None", try_role), tuple(outer)))
+        role = cast("TryRole | None", try_role)
+        table.append(Context(cast(Scope, scope), guards, try_id, role, tuple(outer), tuple(handlers)))
     return table
 
 
