@@ -83,6 +83,12 @@ CASES = [
     "from flagmod.version import NOT99\nif not NOT99:\n    import absent_q",
     "from flagmod.version import PY99\nif not PY99:\n    import absent_q",  # fails
     "from movesish.moves import dumps",
+    # Modules the standard library puts in sys.modules as it runs (typing.io and typing.re until 3.13).
+    "import xml.parsers.expat.errors",
+    "from xml.parsers.expat.model import XML_CTYPE_ANY",
+    "from typing.io import TextIO",
+    "import typing.nope_xyz",  # typing puts modules in sys.modules, not this one: fails
+    "import json.dumps",  # a name of json, not a module: fails
     "import movesish.moves",
     # Availability guards: the import runs only where its module is found.
     "import importlib.util\nif importlib.util.find_spec('absent_q') is not None:\n    import absent_q",
