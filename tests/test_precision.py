@@ -90,7 +90,7 @@ CASES: list[Any] = [
     "from typing.io import TextIO",
     "import typing.nope_xyz",  # typing puts modules in sys.modules, not this one: fails
     "import json.dumps",  # a name of json, not a module: fails
-    pytest.param(  # more_itertools' recipes (vendored by setuptools 69) guard `from itertools import batched` so
+    pytest.param(  # as setuptools 69's vendored more_itertools guards `from itertools import batched`
         "from sys import hexversion\nif hexversion >= 0x7F000000:\n    import absent_q",
         marks=pytest.mark.xfail(strict=True, reason="sys.hexversion comparisons are not read as version guards"),
         id="hexversion-guard",
