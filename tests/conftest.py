@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -50,6 +53,42 @@ def _private_secret(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         del os.environ["XDG_STATE_HOME"]
     else:
         os.environ["XDG_STATE_HOME"] = saved
+
+
+# Real, healthy packages from PyPI (pinned, with their dependencies), for test_check_real.py and
+# test_runtime_truth.py: installed once into .cache/depscan-tests/real-venv, reused while the pins
+# and the Python are the same. setuptools (a vendored tree served by a finder on sys.meta_path, and
+# the distutils shim) and six (a finder of its own) are there for the runtime-truth test.
+REAL_PINS = (
+    "requests==2.34.2", "rich==15.0.0", "jinja2==3.1.6", "attrs==26.1.0", "urllib3==2.8.0", "pygments==2.21.0",
+    "setuptools==69.5.1", "six==1.17.0",
+)  # fmt: skip
+REAL_PACKAGES = (  # the top-level packages of the first six and their dependencies
+    "requests", "rich", "jinja2", "markupsafe", "attr", "attrs", "urllib3", "idna", "certifi",
+    "charset_normalizer", "markdown_it", "mdurl", "pygments",
+)  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def real_venv() -> Path:
+    """The virtual environment holding ``REAL_PINS``, made by the running Python."""
+    venv = ROOT / ".cache" / "depscan-tests" / "real-venv"
+    stamp = venv / "depscan-pins.json"
+    wanted = {"python": sys.version, "pins": list(REAL_PINS)}
+    if not (stamp.exists() and json.loads(stamp.read_text()) == wanted):
+        shutil.rmtree(venv, ignore_errors=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        install = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+        done = subprocess.run([*install, *REAL_PINS], capture_output=True, text=True)
+        if done.returncode != 0:
+            pytest.skip(f"could not install the packages from PyPI: {done.stderr.strip()[-300:]}")
+        stamp.write_text(json.dumps(wanted))
+    return venv
+
+
+def site_packages(venv: Path) -> Path:
+    (site,) = (venv / "lib").glob("python3*/site-packages")
+    return site
 
 
 @pytest.fixture(scope="session")

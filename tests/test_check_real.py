@@ -6,28 +6,22 @@ does not depend on, and is only ever imported where that is there; `import P` do
 it is a warning (DS006). Anything else depscan reports is a false alarm (a bug to fix) or a finding
 to examine and add here with the reason.
 
-The packages are installed once into ``.cache/depscan-tests/real-venv`` (pinned versions, reused
-while the pins are the same).
+The packages are installed once into ``.cache/depscan-tests/real-venv`` (``real_venv`` in
+conftest.py: pinned versions, reused while the pins are the same).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import REAL_PACKAGES, site_packages
 
-PINS = ("requests==2.34.2", "rich==15.0.0", "jinja2==3.1.6", "attrs==26.1.0", "urllib3==2.8.0", "pygments==2.21.0")
-PACKAGES = (
-    "requests", "rich", "jinja2", "markupsafe", "attr", "attrs", "urllib3", "idna", "certifi",
-    "charset_normalizer", "markdown_it", "mdurl", "pygments",
-)  # fmt: skip
 NOT_DEPENDED_ON = {
     "IPython": "rich/pretty.py: only inside IPython (the import follows a successful get_ipython())",
     "docutils": "pygments/sphinxext.py: a Sphinx extension, imported only by Sphinx",
@@ -58,33 +52,12 @@ EXAMINED = {
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def environment() -> Path:
-    venv = ROOT / ".cache" / "depscan-tests" / "real-venv"
-    stamp = venv / "depscan-pins.json"
-    wanted = {"python": sys.version, "pins": list(PINS)}
-    if not (stamp.exists() and json.loads(stamp.read_text()) == wanted):
-        shutil.rmtree(venv, ignore_errors=True)
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        install = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-        done = subprocess.run([*install, *PINS], capture_output=True, text=True)
-        if done.returncode != 0:
-            pytest.skip(f"could not install the packages from PyPI: {done.stderr.strip()[-300:]}")
-        stamp.write_text(json.dumps(wanted))
-    return venv
-
-
-def site_packages(venv: Path) -> Path:
-    (site,) = (venv / "lib").glob("python3*/site-packages")
-    return site
-
-
-def test_healthy_packages_have_no_false_alarms(environment: Path, tmp_path: Path) -> None:
-    site = site_packages(environment)
+def test_healthy_packages_have_no_false_alarms(real_venv: Path, tmp_path: Path) -> None:
+    site = site_packages(real_venv)
     config = tmp_path / "depscan.toml"
     config.write_text("")  # no project: nothing declared, no settings
-    command = [str(Path(sys.executable).parent / "depscan"), "check", "--python", str(environment / "bin" / "python")]
-    targets = [str(site / name) for name in PACKAGES]
+    command = [str(Path(sys.executable).parent / "depscan"), "check", "--python", str(real_venv / "bin" / "python")]
+    targets = [str(site / name) for name in REAL_PACKAGES]
     done = subprocess.run(
         [*command, "--config", str(config), "--format", "json", *targets],
         capture_output=True,

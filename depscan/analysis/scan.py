@@ -440,6 +440,7 @@ class Scanner:
                     self._edge(importer, parent, site)
                     # An extension, or a module putting entries in sys.modules, may hold it.
                     maybe = found.kind in ("extension", "builtin") or self._puts_modules(parent)
+                    maybe = maybe or self._stdlib_puts(parent, parts[end])
                     break
             self._missing(name, site, maybe=maybe)
             return None
@@ -539,6 +540,18 @@ class Scanner:
             return False
         extraction = self._extraction_of(module)
         return extraction is not None and extraction.facts.module_aliases
+
+    def _stdlib_puts(self, module: str, name: str) -> bool:
+        """A standard library module that has ``name`` and sets ``sys.modules`` entries as it runs may
+        have put ``module.name`` there (``typing.io`` before 3.13, ``xml.parsers.expat.errors``); it is
+        read for that, not followed (its names still come from the tables)."""
+        resolution = self.modules.get(module) or self.resolver.resolve(module)
+        if resolution.category != "stdlib" or resolution.file is None or resolution.archive:
+            return False
+        if not self._defines(module, name):
+            return False
+        extraction = self.extractions.get(module) or self._read(resolution.file, module, resolution.is_package)
+        return extraction.facts.module_aliases
 
     def _names(self, module: str, visiting: frozenset[str] = frozenset()) -> tuple[frozenset[str], bool]:
         """The names ``module`` binds at top level on the target, and whether those are all of them.
