@@ -714,6 +714,11 @@ def _parse_compare(left: ast.expr, cmpop: ast.cmpop, right: ast.expr, qualify: R
     if op is None:
         return None
     for this, other, this_op in ((left, right, op), (right, left, _FLIPPED[op])):
+        if qualify(this) == "sys.hexversion" and isinstance(other, ast.Constant) and type(other.value) is int:
+            # 0x030D00A2 is 3.13.0a2: compared as (3, 13, 0), it is decided where the version differs
+            # in its major or minor part, and unknown within the same minor version.
+            number = other.value
+            return Version(this_op, ((number >> 24) & 0xFF, (number >> 16) & 0xFF, (number >> 8) & 0xFF))
         part = _version_part(this, qualify)
         if part is not None:
             start, stop, index = part
