@@ -271,3 +271,15 @@ def test_a_package_of_a_stdlib_name_does_not_hide_the_stdlib(tmp_path: Path) -> 
     result = CliRunner().invoke(cli, ["check", *arguments, "--format", "json", "--no-cache"])
     findings = json.loads(result.stdout)["findings"]
     assert [f["module"] for f in findings] == ["absent_mod_q"]
+
+
+def test_the_standard_librarys_own_imports_are_no_errors(tmp_path: Path) -> None:
+    """Followed into the standard library, its imports of other platforms' and implementations'
+    modules (os's nt, platform's java.lang for Jython) are no errors: it works on its Python."""
+    (tmp_path / "main.py").write_text("import os\nimport platform\nimport subprocess\n")
+    runner = CliRunner()
+    args = ["scan", str(tmp_path / "main.py"), "--follow-stdlib", "--format", "json", "--no-cache"]
+    result = runner.invoke(cli, [*args, "--no-pythonpath", "--python", sys.executable])
+    document = json.loads(result.stdout)
+    assert [entry["name"] for entry in document["missing"] if entry["error"]] == []
+    assert any(entry["excused"] == "only the standard library imports it" for entry in document["missing"])

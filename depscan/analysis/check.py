@@ -222,7 +222,13 @@ def excused(
     agree on what is missing: those it would not call an error, each with why, and the places
     (path, line, column) of the imports it would. Its rules for every site, the files read all
     checked. (Sites a ``try`` covers are the scan's own business.)"""
-    files = [e.path for e in result.extractions.values() if e.path]
+    # The standard library's own imports are not checked: it works on its Python, and what it
+    # imports only elsewhere (nt, java.lang for Jython) is its platforms' business.
+    files = [
+        e.path
+        for name, e in result.extractions.items()
+        if e.path and getattr(result.modules.get(name), "category", None) != "stdlib"
+    ]
     checker = _Checker(interp, settings, result, result.resolver, files)
     found: dict[str, str] = {}
     failing: set[tuple[str, int, int]] = set()
@@ -235,7 +241,10 @@ def excused(
             failing |= errors
             continue
         if not findings:
-            found[name] = "it is not imported where the code runs"
+            stdlib = all(
+                getattr(result.modules.get(site.importer), "category", None) == "stdlib" for site in missing.sites
+            )
+            found[name] = "only the standard library imports it" if stdlib else "it is not imported where the code runs"
             continue
         first = findings[0]
         why = first.message.removeprefix(f"module {name!r} not found: ")
