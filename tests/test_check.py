@@ -436,7 +436,7 @@ def test_an_installed_distribution_s_missing_imports_fail_only_where_import_runs
     (package / "core.py").write_text("import needed_absent\ndef later():\n    import lazy_absent\n")
     (package / "tests" / "test_client.py").write_text("import pytest_absent\nimport httpish.nope\n")
     (package / "plugin.py").write_text("import host_absent\n")
-    (package / "_windows.py").write_text("import winreg\ndef console():\n    import msvcrt\n")
+    (package / "_windows.py").write_text("import winreg\ndef console():\n    import msvcrt\nfrom json import nope_xyz\n")
     info = site / "httpish-2.0.dist-info"
     info.mkdir()
     (info / "METADATA").write_text(
@@ -456,6 +456,7 @@ def test_an_installed_distribution_s_missing_imports_fail_only_where_import_runs
         ("site/httpish/plugin.py", 1, "DS006"),  # a plugin for its host, which nothing imports
         ("site/httpish/_windows.py", 1, "DS006"),  # Windows' stdlib, where `import httpish` does not go
         ("site/httpish/_windows.py", 3, "DS006"),
+        ("site/httpish/_windows.py", 4, "DS001"),  # a name this Python's json lacks: not another platform's
     }, out
     assert "'winreg' not found: a standard library module of other platforms, which 'httpish' imports" in out
     assert "an optional dependency (extra 'http2')" in out

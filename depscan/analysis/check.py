@@ -525,7 +525,8 @@ class _Checker:
         from depscan.resolve.tables import every_stdlib_name
 
         name = module.partition(".")[0]
-        other_platform = name in self.interp.stdlib_names  # (this Python's, absent here: winreg on Linux)
+        # (this Python's, and absent here: winreg on Linux; not typing's missing name)
+        other_platform = name in self.interp.stdlib_names and not self.resolver.resolve(name).found
         if name in every_stdlib_name() and not other_platform:
             return None  # of another Python version: no distribution's to declare (guards decide)
         first = os.path.relpath(path, owner.site_dir).split(os.sep)[0]
