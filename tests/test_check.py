@@ -436,7 +436,8 @@ def test_an_installed_distribution_s_missing_imports_fail_only_where_import_runs
     (package / "core.py").write_text("import needed_absent\ndef later():\n    import lazy_absent\n")
     (package / "tests" / "test_client.py").write_text("import pytest_absent\nimport httpish.nope\n")
     (package / "plugin.py").write_text("import host_absent\n")
-    (package / "_windows.py").write_text("import winreg\ndef console():\n    import msvcrt\nfrom json import nope_xyz\n")
+    windows = "import winreg\ndef console():\n    import msvcrt\nfrom json import nope_xyz\n"
+    (package / "_windows.py").write_text(windows)
     info = site / "httpish-2.0.dist-info"
     info.mkdir()
     (info / "METADATA").write_text(

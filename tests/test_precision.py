@@ -44,6 +44,12 @@ PACKAGE = {
         "_new.__dict__.update(_old.__dict__)\n"
     ),
     "selfrep/real.py": "X = 1\n",
+    "selfrep2/__init__.py": (  # the way pygments.lexers writes it
+        "import sys, types\nclass _Lazy(types.ModuleType):\n    pass\n"
+        "oldmod = sys.modules[__name__]\nnewmod = _Lazy(__name__)\nnewmod.__dict__.update(oldmod.__dict__)\n"
+        "sys.modules[__name__] = newmod\n"
+    ),
+    "selfrep2/real.py": "X = 1\n",
     # A module that installs a finder of its own, serving names under it (six's moves).
     "movesish.py": (
         "import importlib.abc, importlib.util, json, sys\n__path__ = []\n"
@@ -98,6 +104,8 @@ CASES: list[Any] = [
     "    except ImportError:\n        import absent_r",  # fails
     "from selfrep.real import X",
     "from selfrep.nope import X",  # fails: pip strips pygments.lexers.special, and its cmdline fails
+    "from selfrep2.real import X",
+    "from selfrep2.nope import X",  # fails
     "from movesish.moves import dumps",
     # Modules the standard library puts in sys.modules as it runs (typing.io and typing.re until 3.13).
     "import xml.parsers.expat.errors",

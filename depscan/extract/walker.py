@@ -777,12 +777,14 @@ class _Walker:
         return isinstance(head, ast.Name) and (head.id in self.named or head.id in self.aliases)
 
     def replaces_itself(self, target: ast.Subscript, value: ast.expr) -> bool:
-        """``sys.modules[__name__] = Maker(...)``: the module replaced by an object it makes (not by
-        another module: a call of an import function, or a name, may be one)."""
+        """``sys.modules[__name__] = Maker(...)`` (or a name bound to one): the module replaced by an
+        object it makes (not by another module: a call of an import function, or an imported name)."""
         key = target.slice
-        if not (isinstance(key, ast.Name) and key.id == "__name__" and isinstance(value, ast.Call)):
+        if not (isinstance(key, ast.Name) and key.id == "__name__"):
             return False
-        return (self.qualify(value.func) or "") not in _IMPORT_FUNCTIONS
+        if isinstance(value, ast.Name):  # (newmod = _automodule(__name__) first): not an imported module
+            return value.id not in self.aliases
+        return isinstance(value, ast.Call) and (self.qualify(value.func) or "") not in _IMPORT_FUNCTIONS
 
     def all_changed_elsewhere(self) -> bool:
         """``__all__`` changed where no static reading follows it: in a function, a lambda or a class
