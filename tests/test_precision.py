@@ -50,6 +50,10 @@ PACKAGE = {
         "sys.modules[__name__] = newmod\n"
     ),
     "selfrep2/real.py": "X = 1\n",
+    # A shim bound where a module is absent (SQLAlchemy's Cython pure-Python mode).
+    "cyshim/__init__.py": "",
+    "cyshim/off.py": "compiled = False\n",
+    "cyshim/on.py": "compiled = True\n",
     # A module that installs a finder of its own, serving names under it (six's moves).
     "movesish.py": (
         "import importlib.abc, importlib.util, json, sys\n__path__ = []\n"
@@ -104,6 +108,12 @@ CASES: list[Any] = [
     "    except ImportError:\n        import absent_r",  # fails
     "from selfrep.real import X",
     "from selfrep.nope import X",  # fails: pip strips pygments.lexers.special, and its cmdline fails
+    # `if cython.compiled:` reads the module the try bound: the shim's, where cython is absent.
+    "try:\n    import absent_cy\nexcept ModuleNotFoundError:\n    from cyshim import off as absent_cy\n"
+    "if absent_cy.compiled:\n    from absent_cy.cimports import x",
+    "try:\n    import absent_cy\nexcept ModuleNotFoundError:\n    from cyshim import on as absent_cy\n"
+    "if absent_cy.compiled:\n    from absent_cy.cimports import x",  # fails
+    "import importlib.util\nif importlib.util.find_spec('json'):\n    import json.nope_sub_xyz",  # fails
     "from selfrep2.real import X",
     "from selfrep2.nope import X",  # fails
     "from movesish.moves import dumps",

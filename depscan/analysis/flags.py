@@ -7,6 +7,11 @@ the name); the module that binds the name records, in its facts, the condition i
 through as many modules as it is passed on (``from .version import PY314`` in a package's
 ``__init__``, ``PY3 = not compat.PY2``), so that the guard is evaluated like a local one. A flag
 whose module cannot be read, or that it does not bind to a condition it reads, stays unknown.
+
+An availability test (``importlib.util.find_spec("x") is not None``, or a name a ``try`` binds
+one way where ``x`` imports and another where it does not) is decided here too, by whether ``x``
+is found in the target environment: what the check and the scan say of a missing module is said
+of that environment, and an import under the test runs exactly where ``x`` is there.
 """
 
 from __future__ import annotations
@@ -21,8 +26,9 @@ from depscan.model.records import Context, Extraction
 class FlagValues:
     """The condition each flag stands for, read from the modules that bind them (memoised)."""
 
-    def __init__(self, extraction_of: Callable[[str], Extraction | None]) -> None:
+    def __init__(self, extraction_of: Callable[[str], Extraction | None], found: Callable[[str], bool]) -> None:
         self.extraction_of = extraction_of
+        self.found = found  # whether a module is found in the target environment
         self.values: dict[tuple[str, str], Condition | None] = {}
 
     def __call__(self, module: str, name: str) -> Condition | None:
@@ -37,7 +43,7 @@ class FlagValues:
         if extraction is None:
             return None
         bound = dict(extraction.facts.flags).get(name) or _passed_on(extraction, name)
-        return None if bound is None else substitute(bound, self)
+        return None if bound is None else substitute(bound, self, self.found)
 
 
 def _passed_on(extraction: Extraction, name: str) -> Flag | None:
@@ -63,7 +69,7 @@ def with_flags(extraction: Extraction, values: FlagValues) -> Extraction:
     def context(old: Context) -> Context:
         new = done.get(old)
         if new is None:
-            conditions = tuple(substitute(c, values) for c in old.conditions)
+            conditions = tuple(substitute(c, values, values.found) for c in old.conditions)
             same = all(a is b for a, b in zip(conditions, old.conditions, strict=True))
             new = done[old] = old if same else dataclasses.replace(old, conditions=conditions)
         return new

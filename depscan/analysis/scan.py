@@ -189,7 +189,8 @@ class Scanner:
         self.unknown_names: set[str] = set()  # modules whose defined names cannot be known
         self.names_cache: dict[str, tuple[frozenset[str], bool]] = {}
         self.try_groups: dict[tuple[str, int], list[tuple[Site, bool, bool]]] = {}
-        self.flag_values = FlagValues(self._extraction_of)  # flags read from other modules
+        # Flags read from other modules; availability tests decided by the target environment.
+        self.flag_values = FlagValues(self._extraction_of, lambda module: self._resolve(module).found)
         self.queued: set[str] = set()  # every name the worklist was given
         self.scanned: set[str] = set()
 

@@ -30,7 +30,7 @@ from depscan import DEFAULT_MAX_BYTES
 from depscan.extract import grammar
 from depscan.extract.bytecode import extract_bytecode
 from depscan.extract.relative import resolve_relative
-from depscan.model.conditions import Condition, Const, Unknown, parse_condition
+from depscan.model.conditions import All, Any_, Available, Condition, Const, Flag, Not, Unknown, parse_condition
 from depscan.model.records import (
     AllRef,
     Context,
@@ -313,6 +313,13 @@ class _Walker:
         self.diagnostics: list[Diagnostic] = []
         self.aliases: dict[str, str] = {}  # local name -> dotted name it was imported as
         self.named: dict[str, Condition] = {}  # module flags such as PY2 = sys.version_info < (3,)
+        # compiled = False, bound once at module level: a flag for other modules (None: not one).
+        self.constants: dict[str, bool | None] = {}
+        # A name a try's body binds by importing one module and its handler by importing another
+        # (try: import cython / except ImportError: from pkg.util import cython): the body's module
+        # and what the name stood for there. (try id, name) -> the same, for the body's bindings.
+        self.alternatives: dict[str, tuple[str, str]] = {}
+        self.body_bindings: dict[tuple[int, str], tuple[str, str]] = {}
         self.defined: set[str] = set()
         self.unguarded: set[str] = set()  # bound at least once outside any if-test
         self.guarded: dict[str, list[tuple[Condition, ...]]] = {}  # name -> the guards of each binding
@@ -374,7 +381,7 @@ class _Walker:
             namespace=self.namespace,
             vendored=tuple(self.vendored),
             module_aliases=self.module_aliases,
-            flags=tuple(sorted(self.named.items(), key=lambda item: item[0])),
+            flags=self.flags_for_others(),
         )
         return Extraction(
             self.module,
@@ -555,6 +562,7 @@ class _Walker:
             else:
                 bound = alias.name.partition(".")[0]
                 self.aliases[bound] = bound
+            self.bound_by_import(bound, module if alias.asname else bound, ctx)
             if ctx.scope == "module":
                 self.define(bound, ctx)
 
@@ -597,6 +605,7 @@ class _Walker:
             bound = alias.asname or alias.name
             if absolute is not None:
                 self.alias(bound, f"{absolute}.{alias.name}")
+                self.bound_by_import(bound, None, ctx)
             if absolute != self.module:
                 if ctx.scope == "module":
                     self.define(bound, ctx)
@@ -608,6 +617,53 @@ class _Walker:
             # `from . import x as y` binds y, whatever x is (when the import works at all).
             if alias.asname is not None and ctx.scope == "module":
                 self.define(alias.asname, ctx)
+
+    def bound_by_import(self, name: str, module: str | None, ctx: Context) -> None:
+        """``name`` just bound by an import (``module``: the module it is, for ``import m``): the
+        alternatives of a try are kept (see :attr:`alternatives`)."""
+        self.alternatives.pop(name, None)
+        self.constants[name] = None
+        self.named.pop(name, None)
+        if ctx.scope != "module" or ctx.try_id is None:
+            return
+        if ctx.try_role == "body" and module is not None:
+            self.body_bindings[(ctx.try_id, name)] = (module, self.aliases[name])
+        elif ctx.try_role == "handler" and (ctx.try_id, name) in self.body_bindings:
+            self.alternatives[name] = self.body_bindings[(ctx.try_id, name)]
+
+    def flag_of(self, node: ast.Name | ast.Attribute) -> Condition | None:
+        """What a name bound by an import stands for in a test: a flag of the module it comes from
+        (``six.PY2``; ``from m import PY2``); where a try binds it one way or another, the body's
+        where its module is found, else the handler's."""
+        head: ast.expr = node
+        while isinstance(head, ast.Attribute):
+            head = head.value
+        if not isinstance(head, ast.Name) or head.id not in self.aliases:
+            return None
+        dotted = self.qualify(node)
+        if dotted is None or "." not in dotted:
+            return None
+        module, _, name = dotted.rpartition(".")
+        flag = Flag(module, name)
+        other = self.alternatives.get(head.id)
+        if other is None:
+            return flag
+        found, stood = other
+        first_module, _, first_name = (stood + dotted[len(self.aliases[head.id]) :]).rpartition(".")
+        if not first_module:
+            return None
+        first = Flag(first_module, first_name)
+        return Any_((All((Available(found), first)), All((Not(Available(found)), flag))))
+
+    def flags_for_others(self) -> tuple[tuple[str, Condition], ...]:
+        """The module's flags, and its names bound to True or False at module level that no
+        ``global`` statement rebinds (``compiled = False`` in a shim module)."""
+        flags = dict(self.named)
+        for name, value in self.constants.items():
+            rebound = rb"\bglobal\b[^\n]*\b" + re.escape(name.encode()) + rb"\b"
+            if value is not None and name not in flags and not re.search(rebound, self.source):
+                flags[name] = Const(value)
+        return tuple(sorted(flags.items(), key=lambda item: item[0]))
 
     def alias(self, name: str, dotted: str) -> None:
         """Remember what a local name stands for.
@@ -705,7 +761,7 @@ class _Walker:
 
     def condition(self, test: ast.expr) -> Condition:
         try:
-            return parse_condition(test, self.qualify, self.named, self.aliases.__contains__)
+            return parse_condition(test, self.qualify, self.named, self.flag_of)
         except RecursionError:
             return Unknown("<deeply nested condition>")
 
@@ -761,10 +817,16 @@ class _Walker:
                 if attr == "extend_path" or (self.qualify(func) or "").endswith(".extend_path"):
                     self.namespace = "pkgutil"
             condition = self.condition(value) if self.may_be_flag(value) else None
+            self.alternatives.pop(name, None)
             if condition is not None and not isinstance(condition, Unknown) and not ctx.conditions:
                 self.named[name] = condition
             else:
                 self.named.pop(name, None)  # bound to something else, or only where a test holds
+            first = name not in self.constants and not ctx.conditions and ctx.try_id is None
+            if first and isinstance(value, ast.Constant) and isinstance(value.value, bool):
+                self.constants[name] = value.value
+            else:
+                self.constants[name] = None  # bound again, or to something else: no constant
 
     def may_be_flag(self, value: ast.expr) -> bool:
         """What a module-level flag can be bound to: a test (``PY2 = sys.version_info[0] == 2``), or

@@ -365,17 +365,24 @@ class Flag(Condition):
         return f"{self.module}.{self.name}"
 
 
-def substitute(condition: Condition, lookup: Callable[[str, str], Condition | None]) -> Condition:
+def substitute(
+    condition: Condition,
+    lookup: Callable[[str, str], Condition | None],
+    available: Callable[[str], bool] | None = None,
+) -> Condition:
     """``condition`` with each :class:`Flag` replaced by what ``lookup(module, name)`` gives for
-    it (kept where it gives None); the same object when nothing changed."""
+    it (kept where it gives None), and, with ``available``, each :class:`Available` by whether the
+    module is found; the same object when nothing changed."""
     if isinstance(condition, Flag):
         found = lookup(condition.module, condition.name)
         return condition if found is None else found
+    if isinstance(condition, Available) and available is not None:
+        return Const(available(condition.module))
     if isinstance(condition, Not):
-        inner = substitute(condition.arg, lookup)
+        inner = substitute(condition.arg, lookup, available)
         return condition if inner is condition.arg else inner.negate()
     if isinstance(condition, (All, Any_)):
-        args = tuple(substitute(arg, lookup) for arg in condition.args)
+        args = tuple(substitute(arg, lookup, available) for arg in condition.args)
         if all(new is old for new, old in zip(args, condition.args, strict=True)):
             return condition
         return All(args) if isinstance(condition, All) else Any_(args)
@@ -383,8 +390,8 @@ def substitute(condition: Condition, lookup: Callable[[str, str], Condition | No
 
 
 def has_flag(condition: Condition) -> bool:
-    """Whether a :class:`Flag` is in ``condition``."""
-    if isinstance(condition, Flag):
+    """Whether a :class:`Flag` or an :class:`Available` is in ``condition``."""
+    if isinstance(condition, (Flag, Available)):
         return True
     if isinstance(condition, Not):
         return has_flag(condition.arg)
@@ -536,21 +543,21 @@ def parse_condition(
     node: ast.expr,
     qualify: Resolver,
     named: Mapping[str, Condition],
-    imported: Callable[[str], bool] | None = None,
+    flag_of: Callable[[ast.Name | ast.Attribute], Condition | None] | None = None,
 ) -> Condition:
     """Turn the test of an ``if`` (or a conditional expression) into a Condition.
 
     ``qualify`` maps ``sys``/``_sys``/``version_info`` and the like to what they
     were imported as, so ``from sys import version_info as v`` still reads;
     ``named`` holds module-level flags such as ``PY2 = sys.version_info[0] == 2``;
-    ``imported`` tells the names bound by an import, whose attributes (``six.PY2``),
-    or themselves (``from m import PY2``), are :class:`Flag` s of the module they come from.
+    ``flag_of`` gives the condition a name bound by an import stands for (``six.PY2``,
+    ``from m import PY2``: a :class:`Flag` of the module it comes from), or None.
     """
     if isinstance(node, ast.BoolOp):
-        args = tuple(parse_condition(value, qualify, named, imported) for value in node.values)
+        args = tuple(parse_condition(value, qualify, named, flag_of) for value in node.values)
         return All(args) if isinstance(node.op, ast.And) else Any_(args)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-        return parse_condition(node.operand, qualify, named, imported).negate()
+        return parse_condition(node.operand, qualify, named, flag_of).negate()
     if isinstance(node, ast.Constant):
         if isinstance(node.value, (bool, int, str, bytes, float, type(None))):
             return Const(bool(node.value))
@@ -565,8 +572,8 @@ def parse_condition(
                 return Const(True)
             if node.id in named:
                 return named[node.id]
-        flag = _flag(node, dotted) if imported is not None else None
-        if flag is not None and imported is not None and imported(_head(node)):
+        flag = flag_of(node) if flag_of is not None else None
+        if flag is not None:
             return flag
     if isinstance(node, ast.Compare) and len(node.ops) == 1:
         parsed = _parse_compare(node.left, node.ops[0], node.comparators[0], qualify)
@@ -582,22 +589,6 @@ def parse_condition(
         if parsed is not None:
             return parsed
     return Unknown(node=node)
-
-
-def _flag(node: ast.Name | ast.Attribute, dotted: str | None) -> Flag | None:
-    """``M.NAME`` for an expression that reaches ``NAME`` of module ``M`` (when its head name
-    was bound by an import: ``from M import NAME``, ``import M``)."""
-    if dotted is None or "." not in dotted:
-        return None
-    module, _, name = dotted.rpartition(".")
-    return Flag(module, name)
-
-
-def _head(node: ast.Name | ast.Attribute) -> str:
-    part: ast.expr = node
-    while isinstance(part, ast.Attribute):
-        part = part.value
-    return part.id if isinstance(part, ast.Name) else ""
 
 
 # Functions that answer "can this module be imported?" without importing it (their first argument).
