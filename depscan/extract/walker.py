@@ -621,10 +621,12 @@ class _Walker:
     def bound_by_import(self, name: str, module: str | None, ctx: Context) -> None:
         """``name`` just bound by an import (``module``: the module it is, for ``import m``): the
         alternatives of a try are kept (see :attr:`alternatives`)."""
+        if ctx.scope != "module":
+            return  # (a local name: the module's own stays what it was)
         self.alternatives.pop(name, None)
         self.constants[name] = None
         self.named.pop(name, None)
-        if ctx.scope != "module" or ctx.try_id is None:
+        if ctx.try_id is None:
             return
         if ctx.try_role == "body" and module is not None:
             self.body_bindings[(ctx.try_id, name)] = (module, self.aliases[name])
