@@ -114,6 +114,10 @@ CASES: list[Any] = [
     "try:\n    import absent_cy\nexcept ModuleNotFoundError:\n    from cyshim import on as absent_cy\n"
     "if absent_cy.compiled:\n    from absent_cy.cimports import x",  # fails
     "import importlib.util\nif importlib.util.find_spec('json'):\n    import json.nope_sub_xyz",  # fails
+    # hasattr of a standard library module, told by the names tables (setuptools' typing_extensions).
+    "import typing\nif hasattr(typing, 'Protocol'):\n    pass\nelse:\n    from typing import _nope_xyz",
+    "import typing\nif not hasattr(typing, 'Protocol'):\n    pass\nelse:\n    from typing import _nope_xyz",  # fails
+    "import json\nif hasattr(json, 'nope_xyz_attr'):\n    import absent_q",
     "from selfrep2.real import X",
     "from selfrep2.nope import X",  # fails
     "from movesish.moves import dumps",

@@ -11,7 +11,9 @@ whose module cannot be read, or that it does not bind to a condition it reads, s
 An availability test (``importlib.util.find_spec("x") is not None``, or a name a ``try`` binds
 one way where ``x`` imports and another where it does not) is decided here too, by whether ``x``
 is found in the target environment: what the check and the scan say of a missing module is said
-of that environment, and an import under the test runs exactly where ``x`` is there.
+of that environment, and an import under the test runs exactly where ``x`` is there. And
+``hasattr(m, "name")`` of a standard library module is told, version by version, by depscan's
+tables of its names.
 """
 
 from __future__ import annotations
@@ -26,9 +28,15 @@ from depscan.model.records import Context, Extraction
 class FlagValues:
     """The condition each flag stands for, read from the modules that bind them (memoised)."""
 
-    def __init__(self, extraction_of: Callable[[str], Extraction | None], found: Callable[[str], bool]) -> None:
+    def __init__(
+        self,
+        extraction_of: Callable[[str], Extraction | None],
+        found: Callable[[str], bool],
+        has: Callable[[str, str], Condition | None],
+    ) -> None:
         self.extraction_of = extraction_of
         self.found = found  # whether a module is found in the target environment
+        self.has = has  # hasattr(module, name), as a condition on the target, when it can be told
         self.values: dict[tuple[str, str], Condition | None] = {}
 
     def __call__(self, module: str, name: str) -> Condition | None:
@@ -43,7 +51,7 @@ class FlagValues:
         if extraction is None:
             return None
         bound = dict(extraction.facts.flags).get(name) or _passed_on(extraction, name)
-        return None if bound is None else substitute(bound, self, self.found)
+        return None if bound is None else substitute(bound, self, self.found, self.has)
 
 
 def _passed_on(extraction: Extraction, name: str) -> Flag | None:
@@ -69,7 +77,7 @@ def with_flags(extraction: Extraction, values: FlagValues) -> Extraction:
     def context(old: Context) -> Context:
         new = done.get(old)
         if new is None:
-            conditions = tuple(substitute(c, values, values.found) for c in old.conditions)
+            conditions = tuple(substitute(c, values, values.found, values.has) for c in old.conditions)
             same = all(a is b for a, b in zip(conditions, old.conditions, strict=True))
             new = done[old] = old if same else dataclasses.replace(old, conditions=conditions)
         return new

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from depscan.model.conditions import All, Any_, Condition, Const, Not, Platform, Unknown, Version
 from depscan.resolve.interpreter import Interpreter
 from depscan.resolve.resolver import Resolution
+from depscan.resolve.tables import available_versions, stdlib_module_names
 
 # What ``from m import x`` finds on every module object, whatever its code binds.
 EVERY_MODULE = frozenset({"__name__", "__doc__", "__spec__", "__loader__", "__package__", "__dict__"})
@@ -88,3 +90,32 @@ class StdlibNames:
 
             self._asked.update(ask_stdlib_names(self.interp, [module]))
         return self._asked.get(module)
+
+
+def stdlib_has(module: str, name: str) -> Condition | None:
+    """``hasattr(module, name)`` for a standard library module, as a condition on the version the
+    code runs on, from depscan's tables: true on the versions whose table lists the name, false on
+    those whose table does not, unknown on other versions and off Linux (where the tables were
+    made), and where the module has a module-level ``__getattr__`` and the table lacks the name.
+    None when no table tells."""
+    having: list[tuple[int, ...]] = []
+    tabled: list[tuple[int, ...]] = []
+    for version in available_versions():
+        names = stdlib_module_names(version).get(_ALIASES.get(module, module))
+        if names is None:
+            continue  # not there, or not importable where the table was made: not told
+        number = tuple(int(part) for part in version.split("."))
+        if name in names:
+            having.append(number)
+            tabled.append(number)
+        elif "__getattr__" not in names:  # (a module-level __getattr__ may make it: not told)
+            tabled.append(number)
+    if not tabled:
+        return None
+
+    def on(versions: list[tuple[int, ...]]) -> Condition:
+        return Any_(tuple(Version("==", v, None, 2) for v in versions)) if versions else Const(False)
+
+    linux = Platform("sys.platform", "==", (TABLES_PLATFORM,))
+    told = All((linux, on(tabled)))
+    return Any_((All((linux, on(having))), All((Not(told), Unknown("hasattr, where depscan's tables cannot tell")))))

@@ -31,11 +31,11 @@ from typing import TYPE_CHECKING, Any
 
 from depscan import DEFAULT_MAX_BYTES
 from depscan.analysis.flags import FlagValues, with_flags
-from depscan.analysis.names import StdlibNames, module_attributes
+from depscan.analysis.names import StdlibNames, module_attributes, stdlib_has
 from depscan.extract.grammar import for_version
 from depscan.extract.relative import through_namespace_portions
 from depscan.extract.walker import extract_bytes, extract_file
-from depscan.model.conditions import All, Available, Target
+from depscan.model.conditions import All, Available, Condition, Target
 from depscan.model.graph import Edge, ImportGraph, Node, Site
 from depscan.model.records import Diagnostic, DynamicImport, Extraction, ImportRecord
 from depscan.resolve.interpreter import Interpreter
@@ -190,7 +190,7 @@ class Scanner:
         self.names_cache: dict[str, tuple[frozenset[str], bool]] = {}
         self.try_groups: dict[tuple[str, int], list[tuple[Site, bool, bool]]] = {}
         # Flags read from other modules; availability tests decided by the target environment.
-        self.flag_values = FlagValues(self._extraction_of, lambda module: self._resolve(module).found)
+        self.flag_values = FlagValues(self._extraction_of, lambda module: self._resolve(module).found, self._has)
         self.queued: set[str] = set()  # every name the worklist was given
         self.scanned: set[str] = set()
 
@@ -553,6 +553,14 @@ class Scanner:
             return False
         extraction = self.extractions.get(module) or self._read(resolution.file, module, resolution.is_package)
         return extraction.facts.module_aliases
+
+    def _has(self, module: str, name: str) -> Condition | None:
+        """``hasattr(module, name)`` as a condition on the target: for a standard library module
+        from depscan's tables (see :func:`depscan.analysis.names.stdlib_has`); else not told."""
+        resolution = self._resolve(module)
+        if not resolution.found or resolution.category != "stdlib":
+            return None
+        return stdlib_has(module, name)
 
     def _names(self, module: str, visiting: frozenset[str] = frozenset()) -> tuple[frozenset[str], bool]:
         """The names ``module`` binds at top level on the target, and whether those are all of them.

@@ -30,7 +30,18 @@ from depscan import DEFAULT_MAX_BYTES
 from depscan.extract import grammar
 from depscan.extract.bytecode import extract_bytecode
 from depscan.extract.relative import resolve_relative
-from depscan.model.conditions import All, Any_, Available, Condition, Const, Flag, Not, Unknown, parse_condition
+from depscan.model.conditions import (
+    All,
+    Any_,
+    Available,
+    Condition,
+    Const,
+    Flag,
+    HasName,
+    Not,
+    Unknown,
+    parse_condition,
+)
 from depscan.model.records import (
     AllRef,
     Context,
@@ -633,10 +644,15 @@ class _Walker:
         elif ctx.try_role == "handler" and (ctx.try_id, name) in self.body_bindings:
             self.alternatives[name] = self.body_bindings[(ctx.try_id, name)]
 
-    def flag_of(self, node: ast.Name | ast.Attribute) -> Condition | None:
+    def flag_of(self, node: ast.expr) -> Condition | None:
         """What a name bound by an import stands for in a test: a flag of the module it comes from
         (``six.PY2``; ``from m import PY2``); where a try binds it one way or another, the body's
-        where its module is found, else the handler's."""
+        where its module is found, else the handler's. ``hasattr(m, "name")`` of an imported
+        module: whether it has the name."""
+        if isinstance(node, ast.Call):
+            return self.has_name(node)
+        if not isinstance(node, (ast.Name, ast.Attribute)):
+            return None
         head: ast.expr = node
         while isinstance(head, ast.Attribute):
             head = head.value
@@ -656,6 +672,21 @@ class _Walker:
             return None
         first = Flag(first_module, first_name)
         return Any_((All((Available(found), first)), All((Not(Available(found)), flag))))
+
+    def has_name(self, call: ast.Call) -> Condition | None:
+        """``hasattr(m, "name")`` where ``m`` is a module bound by an import (not a name of its own)."""
+        if not (isinstance(call.func, ast.Name) and call.func.id == "hasattr" and "hasattr" not in self.defined):
+            return None
+        if len(call.args) != 2 or call.keywords or not isinstance(call.args[0], (ast.Name, ast.Attribute)):
+            return None
+        name = literal_str(call.args[1])
+        head: ast.expr = call.args[0]
+        while isinstance(head, ast.Attribute):
+            head = head.value
+        if name is None or not isinstance(head, ast.Name) or head.id not in self.aliases:
+            return None
+        module = self.qualify(call.args[0])
+        return HasName(module, name) if module is not None else None
 
     def flags_for_others(self) -> tuple[tuple[str, Condition], ...]:
         """The module's flags, and its names bound to True or False at module level that no

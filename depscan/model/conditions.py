@@ -365,24 +365,49 @@ class Flag(Condition):
         return f"{self.module}.{self.name}"
 
 
+@by_fields
+@dataclass(frozen=True, slots=True)
+class HasName(Condition):
+    """``hasattr(module, "name")`` of a module bound by an import: unknown here; the scan puts in
+    its place what depscan's tables of the standard library's names say, version by version."""
+
+    module: str
+    name: str
+    op: ClassVar[str] = "hasattr"
+
+    def evaluate(self, target: Target) -> bool | None:
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"op": self.op, "module": self.module, "name": self.name}
+
+    def __str__(self) -> str:
+        return f"hasattr({self.module}, {self.name!r})"
+
+
 def substitute(
     condition: Condition,
     lookup: Callable[[str, str], Condition | None],
     available: Callable[[str], bool] | None = None,
+    has: Callable[[str, str], Condition | None] | None = None,
 ) -> Condition:
     """``condition`` with each :class:`Flag` replaced by what ``lookup(module, name)`` gives for
-    it (kept where it gives None), and, with ``available``, each :class:`Available` by whether the
-    module is found; the same object when nothing changed."""
+    it (kept where it gives None), with ``available`` each :class:`Available` by whether the
+    module is found, and with ``has`` each :class:`HasName` by what it gives; the same object when
+    nothing changed."""
     if isinstance(condition, Flag):
         found = lookup(condition.module, condition.name)
         return condition if found is None else found
+    if isinstance(condition, HasName) and has is not None:
+        told = has(condition.module, condition.name)
+        return condition if told is None else told
     if isinstance(condition, Available) and available is not None:
         return Const(available(condition.module))
     if isinstance(condition, Not):
-        inner = substitute(condition.arg, lookup, available)
+        inner = substitute(condition.arg, lookup, available, has)
         return condition if inner is condition.arg else inner.negate()
     if isinstance(condition, (All, Any_)):
-        args = tuple(substitute(arg, lookup, available) for arg in condition.args)
+        args = tuple(substitute(arg, lookup, available, has) for arg in condition.args)
         if all(new is old for new, old in zip(args, condition.args, strict=True)):
             return condition
         return All(args) if isinstance(condition, All) else Any_(args)
@@ -390,8 +415,8 @@ def substitute(
 
 
 def has_flag(condition: Condition) -> bool:
-    """Whether a :class:`Flag` or an :class:`Available` is in ``condition``."""
-    if isinstance(condition, (Flag, Available)):
+    """Whether a :class:`Flag`, an :class:`Available` or a :class:`HasName` is in ``condition``."""
+    if isinstance(condition, (Flag, Available, HasName)):
         return True
     if isinstance(condition, Not):
         return has_flag(condition.arg)
@@ -543,7 +568,7 @@ def parse_condition(
     node: ast.expr,
     qualify: Resolver,
     named: Mapping[str, Condition],
-    flag_of: Callable[[ast.Name | ast.Attribute], Condition | None] | None = None,
+    flag_of: Callable[[ast.expr], Condition | None] | None = None,
 ) -> Condition:
     """Turn the test of an ``if`` (or a conditional expression) into a Condition.
 
@@ -586,6 +611,8 @@ def parse_condition(
         if parsed is None:
             found = _found_module(node, qualify)
             parsed = Available(found) if found is not None else None
+        if parsed is None and flag_of is not None:
+            parsed = flag_of(node)  # hasattr(module, "name")
         if parsed is not None:
             return parsed
     return Unknown(node=node)

@@ -20,6 +20,7 @@ from depscan.model.conditions import (
     Condition,
     Const,
     Flag,
+    HasName,
     Implementation,
     Main,
     Not,
@@ -44,7 +45,7 @@ from depscan.model.records import (
     TryRole,
 )
 
-FORMAT_VERSION: Final = 5
+FORMAT_VERSION: Final = 6
 """The first item of every encoded extraction; bump when the layout changes."""
 
 
@@ -65,6 +66,7 @@ class CacheError(Exception):
 #   ["c", value]  ["t"]  ["m"]  ["v", cmp, [ints], start, stop, index]
 #   ["p", subject, cmp, [strs]]  ["i", subject, cmp, value]  ["u", text]
 #   ["n", arg]  ["a", [args]]  ["o", [args]]  ["f", module] (available)  ["g", module, name] (flag)
+#   ["h", module, name] (hasattr)
 # ``contexts`` is a table of the distinct contexts: [scope, [conditions], try_id, try_role, [outer_tries],
 # [outer_handlers]].
 # imports:     [kind, module, raw, level, line, col, context, names, alias, via, precise],
@@ -134,6 +136,7 @@ LAYOUT_FIELDS: Final[dict[type, tuple[str, ...]]] = {
     Implementation: ("subject", "cmp", "value"),
     Available: ("module",),
     Flag: ("module", "name"),
+    HasName: ("module", "name"),
     Unknown: ("_node", "_text"),  # not a dataclass: its slots (the text is what is kept)
     Not: ("arg",),
     All: ("args",),
@@ -194,6 +197,9 @@ class _Encoder:
         elif kind is Flag:
             flag = cast(Flag, condition)
             item = ["g", flag.module, flag.name]
+        elif kind is HasName:
+            has = cast(HasName, condition)
+            item = ["h", has.module, has.name]
         elif kind is Not:
             item = ["n", self.condition(cast(Not, condition).arg)]
         elif kind is All:
@@ -390,6 +396,12 @@ def _flag(item: list[Any], table: list[Condition]) -> Condition:
     return Flag(item[1], item[2])
 
 
+def _has_name(item: list[Any], table: list[Condition]) -> Condition:
+    if type(item[1]) is not str or not item[1] or type(item[2]) is not str:
+        raise _bad("condition")
+    return HasName(item[1], item[2])
+
+
 def _const(item: list[Any], table: list[Condition]) -> Condition:
     if type(item[1]) is not bool:
         raise _bad("condition")
@@ -453,6 +465,7 @@ _CONDITION_DECODERS: dict[tuple[str, int], Callable[[list[Any], list[Condition]]
     ("c", 2): _const,
     ("f", 2): _available,
     ("g", 3): _flag,
+    ("h", 3): _has_name,
     ("t", 1): lambda item, table: TypeChecking(),
     ("m", 1): lambda item, table: Main(),
     ("v", 6): _version,
