@@ -20,7 +20,6 @@ from collections.abc import Collection
 from depscan.model.conditions import All, Any_, Condition, Const, Not, Platform, Unknown, Version
 from depscan.resolve.interpreter import Interpreter
 from depscan.resolve.resolver import Resolution
-from depscan.resolve.tables import available_versions, stdlib_module_names
 
 # What ``from m import x`` finds on every module object, whatever its code binds.
 EVERY_MODULE = frozenset({"__name__", "__doc__", "__spec__", "__loader__", "__package__", "__dict__"})
@@ -98,6 +97,8 @@ def stdlib_has(module: str, name: str) -> Condition | None:
     those whose table does not, unknown on other versions and off Linux (where the tables were
     made), and where the module has a module-level ``__getattr__`` and the table lacks the name.
     None when no table tells."""
+    from depscan.resolve.tables import available_versions, stdlib_module_names
+
     having: list[tuple[int, ...]] = []
     tabled: list[tuple[int, ...]] = []
     for version in available_versions():
