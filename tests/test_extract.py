@@ -568,3 +568,19 @@ def test_passing_quiet_bodies_by_loses_nothing(monkeypatch: pytest.MonkeyPatch, 
     slow = [extract(data, "pkg.mod", False, str(path)) for path, data in sources]
     for (path, _), a, b in zip(sources, fast, slow, strict=True):
         assert a == b, path
+
+
+def test_the_flags_a_module_binds_for_others() -> None:
+    """Conditions and True/False bound once at module level are flags other modules may test;
+    not a name rebound (at module level, or by a function's `global`), nor one bound under a test."""
+    source = (
+        b"import sys\nfrom compat import WIN\n"
+        b"PY2 = sys.version_info[0] == 2\nIS_WIN = WIN\ncompiled = False\nDEBUG = True\nTWICE = True\nTWICE = False\n"
+        b"if PY2:\n    GUARDED = True\n"
+        b"def enable():\n    global DEBUG\n    DEBUG = True\n"
+    )
+    flags = dict(extract(source, "m").facts.flags)
+    assert str(flags["PY2"]) == "sys.version_info[0] == 2"
+    assert str(flags["IS_WIN"]) == "compat.WIN"
+    assert str(flags["compiled"]) == "False"
+    assert not {"DEBUG", "TWICE", "GUARDED", "WIN"} & set(flags)

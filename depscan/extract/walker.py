@@ -692,10 +692,16 @@ class _Walker:
         """The module's flags, and its names bound to True or False at module level that no
         ``global`` statement rebinds (``compiled = False`` in a shim module)."""
         flags = dict(self.named)
-        for name, value in self.constants.items():
-            rebound = rb"\bglobal\b[^\n]*\b" + re.escape(name.encode()) + rb"\b"
-            if value is not None and name not in flags and not re.search(rebound, self.source):
-                flags[name] = Const(value)
+        constants = [(name, value) for name, value in self.constants.items() if value is not None]
+        if constants:
+            declared = {
+                name.decode("utf-8", "replace")
+                for names in _GLOBAL.findall(self.source)
+                for name in re.split(rb"[\s,\\]+", names)
+            }
+            for name, value in constants:
+                if name not in flags and name not in declared:
+                    flags[name] = Const(value)
         return tuple(sorted(flags.items(), key=lambda item: item[0]))
 
     def alias(self, name: str, dotted: str) -> None:
@@ -1099,6 +1105,10 @@ if hasattr(ast, "TryStar"):  # except* (3.11)
     _DISPATCH[ast.TryStar] = _Walker.try_
 if hasattr(ast, "TypeAlias"):  # type X = ... (3.12)
     _DISPATCH[ast.TypeAlias] = _Walker.s_type_alias
+
+
+# The names of the ``global`` statements (a function that rebinds a module-level constant).
+_GLOBAL = re.compile(rb"\bglobal[ \t]+([\w \t,\\]+)")
 
 
 def _raises(body: list[ast.stmt]) -> bool:
