@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import cache
 from importlib import resources
-from importlib.abc import Traversable
+from typing import TYPE_CHECKING
 
 import typeshed_client
 
@@ -23,6 +23,9 @@ from depscan.extract.walker import extract
 from depscan.model.conditions import Target
 from depscan.model.records import ModuleFacts
 from depscan.source import read_bytes
+
+if TYPE_CHECKING:  # (importlib.abc's is deprecated from 3.12 on; the annotation is all it is here)
+    from importlib.abc import Traversable
 
 Version = tuple[int, ...]
 
