@@ -116,7 +116,8 @@ CASES: list[Any] = [
     "import importlib.util\nif importlib.util.find_spec('json'):\n    import json.nope_sub_xyz",  # fails
     # hasattr of a standard library module, told by the names tables (setuptools' typing_extensions).
     "import typing\nif hasattr(typing, 'Protocol'):\n    pass\nelse:\n    from typing import _nope_xyz",
-    "import typing\nif not hasattr(typing, 'Protocol'):\n    pass\nelse:\n    from typing import _nope_xyz",  # fails
+    "import json\nif not hasattr(json, 'dumps'):\n    pass\nelse:\n    from json import _nope_xyz",  # fails
+    # (not typing's: on 3.13 its module-level __getattr__ makes a name it lacks "maybe missing")
     "import json\nif hasattr(json, 'nope_xyz_attr'):\n    import absent_q",
     "from selfrep2.real import X",
     "from selfrep2.nope import X",  # fails
