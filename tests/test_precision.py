@@ -306,3 +306,23 @@ def test_the_standard_librarys_own_imports_are_no_errors(tmp_path: Path) -> None
     document = json.loads(result.stdout)
     assert [entry["name"] for entry in document["missing"] if entry["error"]] == []
     assert any(entry["excused"] == "only the standard library imports it" for entry in document["missing"])
+
+
+def test_hasattr_of_a_stdlib_module_is_told_only_where_the_tables_were_made() -> None:
+    """The names tables come from CPython on Linux: hasattr is decided there, version by version,
+    and unknown for PyPy, for Windows and for a version with no table."""
+    from depscan.analysis.names import stdlib_has
+    from depscan.model.conditions import Target
+
+    protocol = stdlib_has("typing", "Protocol")
+    assert protocol is not None
+    assert [protocol.evaluate(Target.for_platform((3, minor), "linux", "cpython")) for minor in (7, 8, 13)] == [
+        False,
+        True,
+        True,
+    ]
+    pypy = stdlib_has("sys", "pypy_version_info")
+    assert pypy is not None and pypy.evaluate(Target.for_platform((3, 11), "linux", "cpython")) is False
+    assert pypy.evaluate(Target.for_platform((3, 11), "linux", "pypy")) is None
+    assert pypy.evaluate(Target.for_platform((3, 11), "win32", "cpython")) is None
+    assert pypy.evaluate(Target.for_platform((3, 99), "linux", "cpython")) is None

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from depscan.model.conditions import All, Any_, Condition, Const, Not, Platform, Unknown, Version
+from depscan.model.conditions import All, Any_, Condition, Const, Implementation, Not, Platform, Unknown, Version
 from depscan.resolve.interpreter import Interpreter
 from depscan.resolve.resolver import Resolution
 
@@ -94,8 +94,9 @@ class StdlibNames:
 def stdlib_has(module: str, name: str) -> Condition | None:
     """``hasattr(module, name)`` for a standard library module, as a condition on the version the
     code runs on, from depscan's tables: true on the versions whose table lists the name, false on
-    those whose table does not, unknown on other versions and off Linux (where the tables were
-    made), and where the module has a module-level ``__getattr__`` and the table lacks the name.
+    those whose table does not, unknown on other versions, off Linux and off CPython (where the
+    tables were made), and where the module has a module-level ``__getattr__`` and the table lacks
+    the name.
     None when no table tells."""
     from depscan.resolve.tables import available_versions, stdlib_module_names
 
@@ -117,6 +118,9 @@ def stdlib_has(module: str, name: str) -> Condition | None:
     def on(versions: list[tuple[int, ...]]) -> Condition:
         return Any_(tuple(Version("==", v, None, 2) for v in versions)) if versions else Const(False)
 
-    linux = Platform("sys.platform", "==", (TABLES_PLATFORM,))
-    told = All((linux, on(tabled)))
-    return Any_((All((linux, on(having))), All((Not(told), Unknown("hasattr, where depscan's tables cannot tell")))))
+    # Where the tables were made: Linux, CPython (sys.pypy_version_info is PyPy's).
+    made = All(
+        (Platform("sys.platform", "==", (TABLES_PLATFORM,)), Implementation("sys.implementation.name", "==", "cpython"))
+    )
+    told = All((made, on(tabled)))
+    return Any_((All((made, on(having))), All((Not(told), Unknown("hasattr, where depscan's tables cannot tell")))))
