@@ -33,6 +33,7 @@ import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from depscan import DEFAULT_MAX_BYTES
@@ -224,11 +225,7 @@ def excused(
     checked. (Sites a ``try`` covers are the scan's own business.)"""
     # The standard library's own imports are not checked: it works on its Python, and what it
     # imports only elsewhere (nt, java.lang for Jython) is its platforms' business.
-    files = [
-        e.path
-        for name, e in result.extractions.items()
-        if e.path and getattr(result.modules.get(name), "category", None) != "stdlib"
-    ]
+    files = [e.path for name, e in result.extractions.items() if e.path and not _in_stdlib(result, name)]
     checker = _Checker(interp, settings, result, result.resolver, files)
     found: dict[str, str] = {}
     failing: set[tuple[str, int, int]] = set()
@@ -241,9 +238,7 @@ def excused(
             failing |= errors
             continue
         if not findings:
-            stdlib = all(
-                getattr(result.modules.get(site.importer), "category", None) == "stdlib" for site in missing.sites
-            )
+            stdlib = all(_in_stdlib(result, site.importer) for site in missing.sites)
             found[name] = "only the standard library imports it" if stdlib else "it is not imported where the code runs"
             continue
         first = findings[0]
@@ -252,6 +247,11 @@ def excused(
             why = CATALOGUE[first.code].summary if first.code in CATALOGUE else why
         found[name] = f"{first.code}, {why}"
     return found, failing
+
+
+def _in_stdlib(result: ScanResult, module: str) -> bool:
+    resolution = result.modules.get(module)
+    return resolution is not None and resolution.category == "stdlib"
 
 
 def _depends_on(result: CheckResult, resolver: Resolver, settings: CheckSettings, walked: list[str]) -> list[str]:
@@ -544,12 +544,17 @@ class _Checker:
             )
         return Provider(None, reason)
 
+    @cached_property
+    def checked_modules(self) -> frozenset[str]:
+        """The names of the checked modules (as the scan knows them)."""
+        return frozenset(e.module for e in self.by_path.values())
+
     def _loaded_by_import(self, top: str) -> frozenset[str] | None:
         """The checked modules ``import TOP`` runs: the closure of the imports made at module
         level (not in a function, not dead, not only for a type checker), with the packages above
         each; None when ``top`` is not among the checked modules."""
         if top not in self.loaded:
-            names = {e.module for e in self.by_path.values()}
+            names = self.checked_modules
             if top not in names:
                 return None
             runs: dict[str, set[str]] = {}
@@ -590,7 +595,7 @@ class _Checker:
         """How each checked module is reached on target ``number`` (see :func:`_reach`)."""
         if number not in self.reached:
             target = _with_type_checking(self.targets[number])
-            modules = {e.module for e in self.by_path.values()}
+            modules = self.checked_modules
             tops = {module.partition(".")[0] for module in modules}
             above: dict[str, list[str]] = {}  # imported -> the checked modules importing it runs
             importers: dict[str, dict[str, int]] = {}  # module -> importer -> how, at best

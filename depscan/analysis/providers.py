@@ -90,6 +90,8 @@ class Providers:
         self.mapping = mapping
         self.environments = [marker_environment(target) for target in targets]
         self.owners: dict[str, Distribution | None] = {}  # path -> its distribution (see owner)
+        self.requirements: dict[str, list[DeclaredRequirement]] = {}  # a distribution's, by its path
+        self.names: dict[str, tuple[str, ...]] = {}  # distribution -> its import names
         self.tops: dict[str, dict[str, Distribution]] | None = None
 
     def of(self, module: str, path: str | None) -> Provider | None:
@@ -98,14 +100,21 @@ class Providers:
         ``path`` is part of (:meth:`owner`), or else a plain one; None when nothing declares it."""
         owner = self.owner(path)
         required = None
-        for requirement in [*self.declared, *(_requirements_of(owner) if owner else ())]:
-            if not provides(import_names(requirement.name, self.mapping), module):
+        for requirement in [*self.declared, *(self._requirements_of(owner) if owner else ())]:
+            if requirement.name not in self.names:
+                self.names[requirement.name] = import_names(requirement.name, self.mapping)
+            if not provides(self.names[requirement.name], module):
                 continue
             reason = self._reason(requirement)
             if reason is not None:
                 return Provider(requirement, reason)
             required = required or Provider(requirement, None)
         return required
+
+    def _requirements_of(self, dist: Distribution) -> list[DeclaredRequirement]:
+        if dist.path not in self.requirements:
+            self.requirements[dist.path] = _requirements_of(dist)
+        return self.requirements[dist.path]
 
     def owner(self, path: str | None) -> Distribution | None:
         """The installed distribution whose top-level package or module holds ``path``."""
