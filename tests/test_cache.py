@@ -231,6 +231,7 @@ def test_every_model_field_is_kept() -> None:
         vendored=(("pkg._vendor", ("packaging", "six")),),
         module_aliases=True,
         flags=(("PY2", Version("<", (3,))), ("WIN", Flag("pkg.compat", "WIN"))),
+        module_entries=(("pkg.mod.alias", (Platform("os.name", "==", ("nt",)),), "json"), ("pkg.mod.x", (), None)),
     )
     extraction = Extraction(
         "pkg.mod",

@@ -21,6 +21,13 @@ PACKAGE = {
     # A package that puts an alias of a submodule in sys.modules as it runs.
     "al/__init__.py": "import sys\nfrom . import real\nsys.modules[__name__ + '.alias'] = real\n",
     "al/real.py": "X = 1\n",
+    # Entries under literal names only: conditional, f-string, one in a handler (may not run).
+    "ent/__init__.py": (
+        "import sys\nfrom . import real\nsys.modules[f'{__name__}.fs'] = real\n"
+        "if sys.platform == 'nope-os':\n    sys.modules['ent.never'] = real\n"
+        "try:\n    import absent_q\nexcept ImportError:\n    sys.modules['ent.handled'] = real\n"
+    ),
+    "ent/real.py": "X = 1\n",
     # __all__ grown by a function called at import time, and by an @export decorator.
     "reg/registry.py": (
         "__all__ = ['first']\nfirst = 1\n"
@@ -90,6 +97,13 @@ CASES: list[Any] = [
     # Aliases the code installs: sys.modules entries, setuptools' VendorImporter (in every venv of 3.11).
     "import al.alias",
     "from al import alias",
+    "from al.alias import X",  # the names of the module put there
+    "from al.alias import nope_xyz",  # fails
+    "import al.nope_xyz",  # fails: al puts only al.alias there
+    "import ent.fs",
+    "import ent.never",  # fails: put there only on another platform
+    "import ent.handled",
+    "from ent.fs import X",
     "from setuptools.extern import packaging",
     "from setuptools.extern.packaging import version",
     "import pkg_resources.extern.jaraco.text",

@@ -37,7 +37,7 @@ from depscan.extract.relative import through_namespace_portions
 from depscan.extract.walker import extract_bytes, extract_file
 from depscan.model.conditions import All, Available, Condition, Target
 from depscan.model.graph import Edge, ImportGraph, Node, Site
-from depscan.model.records import Diagnostic, DynamicImport, Extraction, ImportRecord
+from depscan.model.records import Context, Diagnostic, DynamicImport, Extraction, ImportRecord
 from depscan.resolve.interpreter import Interpreter
 from depscan.resolve.resolver import Category, Resolution, Resolver, build_search_path
 from depscan.source import forget_directories, module_name_for
@@ -188,6 +188,8 @@ class Scanner:
         self.roots: list[str] = []
         self.unknown_names: set[str] = set()  # modules whose defined names cannot be known
         self.names_cache: dict[str, tuple[frozenset[str], bool]] = {}
+        self.peeked: dict[str, Extraction | None] = {}  # stdlib modules read, not followed
+        self.entry_values: dict[str, str] = {}  # sys.modules["pkg.x"] = an imported module: pkg.x -> it
         self.try_groups: dict[tuple[str, int], list[tuple[Site, bool, bool]]] = {}
         # Flags read from other modules; availability tests decided by the target environment.
         self.flag_values = FlagValues(self._extraction_of, lambda module: self._resolve(module).found, self._has)
@@ -371,6 +373,10 @@ class Scanner:
             self._import(name, extraction, record, depth)
         for dynamic in extraction.dynamic:
             self.dynamic.append((name, dynamic))
+        for key, _, _ in extraction.facts.module_entries:
+            found = self._entry(name, key)
+            if found is not None:
+                self._found(found.name, found, depth)
 
     def _extract_from_zip(self, name: str, resolution: Resolution) -> Extraction:
         assert resolution.archive is not None and resolution.file is not None
@@ -441,7 +447,7 @@ class Scanner:
                     self._edge(importer, parent, site)
                     # An extension, or a module putting entries in sys.modules, may hold it.
                     maybe = found.kind in ("extension", "builtin") or self._puts_modules(parent)
-                    maybe = maybe or self._stdlib_puts(parent, parts[end])
+                    maybe = maybe or self._stdlib_puts(parent, parts[end]) or self._may_enter(parent, name)
                     break
             self._missing(name, site, maybe=maybe)
             return None
@@ -521,6 +527,9 @@ class Scanner:
             above = self.resolver.resolve(parent)
             if not above.found:
                 continue
+            entry = self._entry(parent, name)
+            if entry is not None:
+                return entry
             if above.category == "stdlib":
                 break  # the standard library installs no VendorImporter
             extraction = self._extraction_of(parent)
@@ -542,6 +551,40 @@ class Scanner:
         extraction = self._extraction_of(module)
         return extraction is not None and extraction.facts.module_aliases
 
+    def _entry(self, module: str, name: str) -> Resolution | None:
+        """``name`` as ``module`` puts it in ``sys.modules`` under a literal name when it runs, on
+        the target (see :attr:`~depscan.model.records.ModuleFacts.module_entries`): once ``module``
+        has run, an import of ``name`` finds it there. None when it does not, or may not."""
+        setter = self.modules.get(module) or self.resolver.resolve(module)
+        extraction = self._peek(module, setter)
+        if extraction is None:
+            return None
+        for key, conditions, value in extraction.facts.module_entries:
+            if key == name and Context(conditions=conditions).evaluate(self.target) is True:
+                if value is not None:
+                    self.entry_values[name] = value
+                return Resolution(name, "entry", category=setter.category, finder="sys.modules")
+        return None
+
+    def _may_enter(self, module: str, name: str) -> bool:
+        """``module`` puts ``name`` in ``sys.modules`` under conditions not known on the target."""
+        extraction = self._peek(module, self.modules.get(module) or self.resolver.resolve(module))
+        return extraction is not None and any(
+            key == name and Context(conditions=conditions).evaluate(self.target) is None
+            for key, conditions, _ in extraction.facts.module_entries
+        )
+
+    def _peek(self, module: str, resolution: Resolution) -> Extraction | None:
+        """What ``module`` tells about itself; a standard library module is read for it, not followed."""
+        if resolution.category != "stdlib" or module in self.extractions:
+            return self._extraction_of(module)
+        if resolution.file is None or resolution.archive:
+            return None
+        peeked = self.peeked.get(module)
+        if peeked is None:
+            peeked = self.peeked[module] = self._read(resolution.file, module, resolution.is_package)
+        return peeked
+
     def _stdlib_puts(self, module: str, name: str) -> bool:
         """A standard library module that has ``name`` and sets ``sys.modules`` entries as it runs may
         have put ``module.name`` there (``typing.io`` before 3.13, ``xml.parsers.expat.errors``); it is
@@ -551,8 +594,8 @@ class Scanner:
             return False
         if not self._defines(module, name):
             return False
-        extraction = self.extractions.get(module) or self._read(resolution.file, module, resolution.is_package)
-        return extraction.facts.module_aliases
+        extraction = self._peek(module, resolution)
+        return extraction is not None and extraction.facts.module_aliases
 
     def _has(self, module: str, name: str) -> Condition | None:
         """``hasattr(module, name)`` as a condition on the target: for a standard library module
@@ -573,6 +616,9 @@ class Scanner:
         if cached is not None:
             return cached
         resolution = self.modules.get(module) or self.resolver.resolve(module)
+        value = self.entry_values.get(module) if resolution.kind == "entry" else None
+        if value is not None and value not in visiting and self._resolve(value).found:
+            return self._names(value, visiting | {module})  # sys.modules["pkg.x"] = an imported module
         if resolution.found and resolution.category == "stdlib" and resolution.kind != "namespace":
             return self.stdlib_names.names(module)  # one model of the stdlib's names: see depscan.analysis.names
         extraction = None if module in self.unknown_names else self._extraction_of(module)

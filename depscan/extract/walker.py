@@ -344,6 +344,7 @@ class _Walker:
         self.string_lists: dict[str, tuple[str, ...]] = {}  # module-level names bound to tuples of strings
         self.vendored: list[tuple[str, tuple[str, ...]]] = []
         self.module_aliases = False
+        self.entries: dict[str, tuple[tuple[Condition, ...], str | None]] = {}  # sys.modules["<module>.x"] = v
         self.namespace: str | None = None
         self.classes: list[str] = []  # enclosing class names, for private name mangling
 
@@ -393,6 +394,7 @@ class _Walker:
             vendored=tuple(self.vendored),
             module_aliases=self.module_aliases,
             flags=self.flags_for_others(),
+            module_entries=tuple((name, guards, value) for name, (guards, value) in self.entries.items()),
         )
         return Extraction(
             self.module,
@@ -832,7 +834,8 @@ class _Walker:
                     # files. Not when the module only replaces itself with an object it makes
                     # (pygments.lexers: sys.modules[__name__] = _automodule(__name__)), whose
                     # __path__ is its own: its submodules are still files.
-                    self.module_aliases = self.module_aliases or not self.replaces_itself(target, value)
+                    if not self.module_entry(target.slice, value, ctx):
+                        self.module_aliases = self.module_aliases or not self.replaces_itself(target, value)
                 elif top:
                     self.bind_target(target, ctx)
                 continue
@@ -887,6 +890,51 @@ class _Walker:
             return value.id not in self.aliases
         return isinstance(value, ast.Call) and (self.qualify(value.func) or "") not in _IMPORT_FUNCTIONS
 
+    def module_entry(self, key: ast.expr, value: ast.expr, ctx: Context) -> bool:
+        """``sys.modules[KEY] = ...`` at module level, KEY a literal name below this module's own
+        (``"xml.parsers.expat.model"`` in ``xml.parsers.expat``, ``__name__ + ".x"``,
+        ``f"{__name__}.x"``): kept with its conditions and the module the value names (an imported
+        name); in an ``except`` handler it may not run, which is kept as a condition not known. True
+        when kept: the scan then knows the entry, and other names below this module are not made
+        uncertain by it."""
+        name = self.literal_module_name(key)
+        if name is None or not name.startswith(self.module + "."):
+            return False
+        conditions = ctx.conditions
+        if ctx.try_role == "handler" or ctx.outer_handlers:
+            conditions = (*conditions, Unknown("an exception was handled"))
+        if name not in self.entries or not conditions:  # put there unconditionally wins
+            root = value
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            dotted = self.qualify(value) if isinstance(root, ast.Name) and root.id in self.aliases else None
+            self.entries[name] = (conditions, dotted)
+        return True
+
+    def literal_module_name(self, key: ast.expr) -> str | None:
+        if isinstance(key, ast.Constant):
+            return key.value if isinstance(key.value, str) else None
+        if isinstance(key, ast.BinOp) and isinstance(key.op, ast.Add):
+            left = self.literal_module_name(key.left)
+            right = self.literal_module_name(key.right)
+            return None if left is None or right is None else left + right
+        if isinstance(key, ast.Name) and key.id == "__name__":
+            return self.module
+        if isinstance(key, ast.JoinedStr):
+            parts: list[str] = []
+            for part in key.values:
+                if isinstance(part, ast.FormattedValue):
+                    if part.conversion != -1 or part.format_spec is not None:
+                        return None
+                    text = self.literal_module_name(part.value)
+                else:
+                    text = self.literal_module_name(part)
+                if text is None:
+                    return None
+                parts.append(text)
+            return "".join(parts)
+        return None
+
     def all_changed_elsewhere(self) -> bool:
         """``__all__`` changed where no static reading follows it: in a function, a lambda or a class
         body (a helper called at import time, an ``@export`` decorator), through a subscript, or
@@ -922,6 +970,8 @@ class _Walker:
         elif func.attr in ("append", "insert", "extend") and self.qualify(func.value) == "sys.meta_path":
             # A finder of its own (six's moves): modules under this one may be served without files.
             self.module_aliases = True
+        elif func.attr in ("update", "setdefault") and self.qualify(func.value) == "sys.modules":
+            self.module_aliases = True  # sys.modules.update({...}): entries not read one by one
 
     def vendor_importer(self, call: ast.Call) -> None:
         """``VendorImporter(__name__, names, "pkg._vendor").install()`` (setuptools' ``extern``):

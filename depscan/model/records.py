@@ -259,7 +259,11 @@ class ModuleFacts:
     another module, as a :class:`~depscan.model.conditions.Flag`), for the modules
     that test them. ``module_aliases`` is True when
     the module puts entries in ``sys.modules`` or a finder on ``sys.meta_path``
-    at import time: its submodules may be there without files.
+    at import time: its submodules may be there without files. ``module_entries``
+    are the entries it puts there under literal names below its own
+    (``sys.modules['xml.parsers.expat.model'] = model``, ``sys.modules[__name__ + '.x']``),
+    each with the conditions it is put under and the module the value names, when
+    it names one: once the module has run, an import of such a name finds it.
     """
 
     all_names: tuple[str, ...] | None = None
@@ -275,6 +279,8 @@ class ModuleFacts:
     vendored: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (package looked in first, names served)
     module_aliases: bool = False  # sys.modules[...] = ... at import time
     flags: tuple[tuple[str, Condition], ...] = ()  # module-level names bound to a condition: PY2 = ...
+    # sys.modules["pkg.x"] = value: the name, the conditions, the module value names when it names one
+    module_entries: tuple[tuple[str, tuple[Condition, ...], str | None], ...] = ()
 
     def defined_for(self, target: Target) -> frozenset[str]:
         """The names bound at module level on ``target``: those bound only in dead branches left out."""
@@ -310,6 +316,14 @@ class ModuleFacts:
             "vendored": [{"package": package, "names": list(names)} for package, names in self.vendored],
             "module_aliases": self.module_aliases,
             "flags": [{"name": name, "text": str(c), "tree": c.to_json()} for name, c in self.flags],
+            "module_entries": [
+                {
+                    "name": name,
+                    "conditions": [{"text": str(c), "tree": c.to_json()} for c in conditions],
+                    "value": value,
+                }
+                for name, conditions, value in self.module_entries
+            ],
         }
 
 

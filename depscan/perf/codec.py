@@ -45,7 +45,7 @@ from depscan.model.records import (
     TryRole,
 )
 
-FORMAT_VERSION: Final = 6
+FORMAT_VERSION: Final = 7
 """The first item of every encoded extraction; bump when the layout changes."""
 
 
@@ -73,8 +73,10 @@ class CacheError(Exception):
 #              each name a string (no ``as``) or [name, asname]
 # dynamic:     [via, expression, line, col, context]
 # facts:       [all_names, all_refs, all_exact, defined, guarded, star_imports,
-#               unbound_self_imports, dynamic_globals, future, namespace, vendored, module_aliases, flags],
-#              vendored as [[package, [names]]...], flags as [[name, condition]...]
+#               unbound_self_imports, dynamic_globals, future, namespace, vendored, module_aliases, flags,
+#               module_entries],
+#              vendored as [[package, [names]]...], flags as [[name, condition]...],
+#              module_entries as [[name, [conditions], value module or null]...]
 #              guarded as [[name, [[conditions]...]]...]
 # diagnostics: [code, message, path, line, col, severity]
 # newer_syntax: null or [[major, minor], message, line, col]
@@ -125,6 +127,7 @@ LAYOUT_FIELDS: Final[dict[type, tuple[str, ...]]] = {
         "vendored",
         "module_aliases",
         "flags",
+        "module_entries",
     ),
     AllRef: ("module",),
     Diagnostic: ("code", "message", "path", "line", "col", "severity"),
@@ -267,6 +270,7 @@ class _Encoder:
             [[package, list(names)] for package, names in f.vendored],
             f.module_aliases,
             [[name, self.condition(condition)] for name, condition in f.flags],
+            [[name, [self.condition(c) for c in conditions], value] for name, conditions, value in f.module_entries],
         ]
         diagnostics = [[d.code, d.message, d.path, d.line, d.col, d.severity] for d in e.diagnostics]
         newer = e.newer_syntax
@@ -554,12 +558,12 @@ def _decode_dynamic(items: object, contexts: list[Context]) -> tuple[DynamicImpo
 
 
 def _decode_facts(item: object, conditions: list[Condition]) -> ModuleFacts:
-    if type(item) is not list or len(item) != 13:
+    if type(item) is not list or len(item) != 14:
         raise _bad("module facts")
     all_names, all_refs, all_exact, defined, guarded, star_imports, unbound, dynamic_globals, future, namespace = item[
         :10
     ]
-    vendored, module_aliases, flags = item[10:]
+    vendored, module_aliases, flags, entries = item[10:]
     if type(all_exact) is not bool or type(dynamic_globals) is not bool or type(module_aliases) is not bool:
         raise _bad("module facts")
     if type(vendored) is not list or any(type(entry) is not list or len(entry) != 2 for entry in vendored):
@@ -593,7 +597,24 @@ def _decode_facts(item: object, conditions: list[Condition]) -> ModuleFacts:
         ),
         module_aliases=module_aliases,
         flags=_flags(flags, conditions),
+        module_entries=_module_entries(entries, conditions),
     )
+
+
+def _module_entries(
+    items: object, conditions: list[Condition]
+) -> tuple[tuple[str, tuple[Condition, ...], str | None], ...]:
+    if type(items) is not list:
+        raise _bad("module entries")
+    entries: list[tuple[str, tuple[Condition, ...], str | None]] = []
+    for entry in items:
+        if type(entry) is not list or len(entry) != 3 or type(entry[0]) is not str or type(entry[1]) is not list:
+            raise _bad("module entry")
+        if not _is_str_or_none(entry[2]):
+            raise _bad("module entry")
+        guards = tuple(_index(ref, conditions, "condition reference") for ref in entry[1])
+        entries.append((entry[0], guards, entry[2]))
+    return tuple(entries)
 
 
 def _flags(items: object, conditions: list[Condition]) -> tuple[tuple[str, Condition], ...]:

@@ -36,7 +36,11 @@ from depscan.resolve.interpreter import Interpreter
 from depscan.source import read_bytes
 
 Category = Literal["stdlib", "third_party", "project"]
-ResolvedKind = Literal["builtin", "frozen", "source", "bytecode", "extension", "namespace", "stdlib", "missing"]
+# "entry": a module another one puts in sys.modules under a literal name as it runs (the scan
+# tells these, from what it reads; the resolver never answers with one).
+ResolvedKind = Literal[
+    "builtin", "frozen", "source", "bytecode", "extension", "namespace", "stdlib", "entry", "missing"
+]
 
 
 @dataclass(frozen=True, slots=True)
