@@ -384,7 +384,7 @@ def scan_command(
 
     diagram = Diagram(graph_file, include_stdlib, full) if graph_file else None
     options = _options(targets=targets, **given)
-    _answer("scan", _scanning(lambda progress: run_scan(options, diagram, progress, _ONE_SHOT)), output)
+    _answer("scan", _scanning(lambda progress: run_scan(options, diagram, progress)), output)
 
 
 @cli.command("check")
@@ -511,13 +511,15 @@ def importers_command(target: str, module: str, transitive: bool, **given: Any) 
     _answer("importers", _scanning(lambda progress: importers(options, module, transitive, progress)))
 
 
-_ONE_SHOT = False  # True when depscan is the process (main), not a library or a test's CliRunner
-
-
 def main(argv: Iterable[str] | None = None) -> None:
-    global _ONE_SHOT
-    _ONE_SHOT = True
+    import gc
     import signal
+
+    # depscan is the process (not a library, nor a test's CliRunner). What a command makes lives
+    # until it ends and holds next to no reference cycles (parse trees and the model hold none),
+    # so the cyclic collector would only walk a growing heap again and again: measured, about a
+    # fifteenth of a cold check of Home Assistant (0.4 s of 6.3), at the same peak memory.
+    gc.disable()
 
     signal.signal(signal.SIGTERM, functools.partial(_terminate, os.getpid()))
     try:

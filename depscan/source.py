@@ -7,6 +7,7 @@ read: every failure becomes a :class:`~depscan.model.records.Diagnostic`.
 from __future__ import annotations
 
 import errno
+import functools
 import io
 import os
 import stat
@@ -361,8 +362,14 @@ def shown_path(path: str | None) -> str:
     message."""
     if not path:
         return ""
+    return _shown_from(path, os.getcwd())
+
+
+@functools.lru_cache(maxsize=8192)
+def _shown_from(path: str, cwd: str) -> str:
+    """(A report shows the same few paths over and over: the search path in each "not found".)"""
     try:
-        relative = os.path.relpath(path)
+        relative = os.path.relpath(path, cwd)
     except ValueError:  # another drive, on Windows
         return path
     return path if relative == os.pardir or relative.startswith(os.pardir + os.sep) else relative

@@ -764,8 +764,10 @@ class _Checker:
         if parts[0] in self.interp.stdlib_names:
             platform = self.interp.platform
             return f"module {name!r} not found: a standard library module of other platforms, not {platform}"
-        searched = [shown_path(entry) for entry in resolution.searched]
-        listed = ", ".join(searched[:2]) + (f", +{len(searched) - 2} more" if len(searched) > 2 else "")
+        searched = resolution.searched
+        listed = ", ".join(map(shown_path, searched[:2])) + (
+            f", +{len(searched) - 2} more" if len(searched) > 2 else ""
+        )
         return f"module {name!r} not found (searched: {listed})" if listed else f"module {name!r} not found"
 
     def _ignored(self, name: str) -> bool:

@@ -48,9 +48,7 @@ def scan_settings(options: Options) -> Settings:
     return settings("scan", options)
 
 
-def run_scan(
-    options: Options, diagram: Diagram | None = None, progress: Progress | None = None, one_shot: bool = False
-) -> Outcome:
+def run_scan(options: Options, diagram: Diagram | None = None, progress: Progress | None = None) -> Outcome:
     """``depscan scan``: the report (text or JSON), the diagram written when asked for."""
     if diagram is not None:
         problem = diagram_problem(diagram.path)
@@ -80,12 +78,6 @@ def run_scan(
     from depscan.analysis.check import excused
 
     result.excused, result.failing = excused(result.interpreter, where.check_settings(), result)  # the check's rules
-    if one_shot:
-        import gc
-
-        # What the scan made lives until the process ends, and none of it is garbage: the cyclic
-        # collector need not walk it again while the report is made (a few hundredths of a second).
-        gc.freeze()
     found_cycles = cycles(result)
     report = scan_json(result, found_cycles) if options.output_format == "json" else scan_text(result, found_cycles)
     notes: list[str] = []
