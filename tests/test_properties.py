@@ -670,7 +670,7 @@ def check_program(program: Program, result: Extraction) -> None:
     )
 
     assert sorted((d.code, d.line, d.col) for d in result.diagnostics) == sorted(program.diagnostics), source
-    assert result.facts.defined == frozenset(program.defined), source
+    assert result.facts.defined == tuple(sorted(program.defined)), source
     assert list(result.facts.star_imports) == program.star, source
     assert result.facts.future == ()
     assert result.facts.all_names is None

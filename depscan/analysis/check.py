@@ -94,7 +94,7 @@ class Finding:
 class CheckResult:
     findings: list[Finding]
     files: list[str]
-    scan: ScanResult
+    scan: ScanResult | None  # let go (None) by a caller done with it: it is most of the memory
     cached: int = 0  # files whose extraction came from the cache
     processes: int = 1  # processes that extracted the others
     depends_on: list[str] = field(default_factory=list)  # every file and directory the answer was made from
@@ -264,6 +264,7 @@ def _depends_on(result: CheckResult, resolver: Resolver, settings: CheckSettings
             directories.add(directory)
             directory = os.path.dirname(directory)
     paths += directories
+    assert result.scan is not None
     paths += [e.path for e in result.scan.extractions.values() if e.path]  # modules read for their names
     paths += resolver.depends_on()
     for name in ("pyproject.toml", "requirements.txt", "requirements"):
@@ -353,7 +354,7 @@ class _Checker:
             if e.path and os.path.abspath(e.path) in self.files
         }
         self.script_resolvers: dict[str, Resolver] = {}
-        self.lines: dict[str, list[str]] = {}
+        self.suppressions: dict[str, dict[int, frozenset[str] | None]] = {}  # path -> line -> codes
         self.facts: tuple[Any, Any] | None = None  # what dependency_facts read, when it was
         self.declarations: Providers | None = None
         self.loaded: dict[str, frozenset[str]] = {}  # see _loaded_by_import
@@ -788,20 +789,33 @@ class _Checker:
         return finding
 
     def _suppressed(self, finding: Finding) -> bool:
-        lines = self.lines.get(finding.path)
-        if lines is None:
-            lines = _text_lines(finding.path, DEFAULT_MAX_BYTES)
-            self.lines[finding.path] = lines
-        if not 0 < finding.line <= len(lines):
+        comments = self.suppressions.get(finding.path)
+        if comments is None:
+            comments = self.suppressions[finding.path] = _suppression_comments(finding.path)
+        if finding.line not in comments:
             return False
-        match = _SUPPRESS.search(lines[finding.line - 1])
-        if match is None:
-            return False
-        if match.group(1) is None:
+        codes = comments[finding.line]
+        if codes is None:
             return True
-        codes = {code.strip().upper() for code in match.group(1).split(",")}
         names = {entry.name for code, entry in CATALOGUE.items() if code in codes}
         return finding.code in codes or finding.name in {c.lower() for c in codes} or finding.name in names
+
+
+def _suppression_comments(path: str) -> dict[int, frozenset[str] | None]:
+    """The lines of a file with a ``# depscan: ignore`` comment, each with the codes it names (None:
+    every code). Only those are kept: a check of thousands of files with findings would otherwise
+    hold all their text at once."""
+    comments: dict[int, frozenset[str] | None] = {}
+    data = read_bytes(path, DEFAULT_MAX_BYTES)
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else ""
+    if _SUPPRESS.search(text) is None:
+        return comments
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _SUPPRESS.search(line)
+        if match is not None:
+            listed = match.group(1)
+            comments[number] = None if listed is None else frozenset(c.strip().upper() for c in listed.split(","))
+    return comments
 
 
 # How an import runs, or a module is reached, on one target: the order matters (min and max).

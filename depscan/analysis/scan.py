@@ -23,6 +23,7 @@ from __future__ import annotations
 import fnmatch
 import gc
 import os
+import weakref
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -192,7 +193,14 @@ class Scanner:
         self.entry_values: dict[str, str] = {}  # sys.modules["pkg.x"] = an imported module: pkg.x -> it
         self.try_groups: dict[tuple[str, int], list[tuple[Site, bool, bool]]] = {}
         # Flags read from other modules; availability tests decided by the target environment.
-        self.flag_values = FlagValues(self._extraction_of, lambda module: self._resolve(module).found, self._has)
+        # They call back through a weak reference: a cycle would keep the whole scan alive until
+        # the cyclic collector runs, and the command-line process runs without it.
+        me = weakref.proxy(self)
+        self.flag_values = FlagValues(
+            lambda module: me._extraction_of(module),
+            lambda module: me._resolve(module).found,
+            lambda m, n: me._has(m, n),
+        )
         self.queued: set[str] = set()  # every name the worklist was given
         self.scanned: set[str] = set()
 
@@ -468,11 +476,11 @@ class Scanner:
             return
         edge = self.graph.edges.get((importer, name))
         if edge is None:
-            self.graph.edges[importer, name] = Edge("import", [site])
+            self.graph.edges[importer, name] = Edge("import", (site,))
             return
         edge.kind = "import"  # a parent package imported by its submodule too
         if site not in edge.sites:  # `from pkg import a, b` is one site
-            edge.sites.append(site)
+            edge.sites = (*edge.sites, site)
 
     def _missing(self, name: str, site: Site, maybe: bool) -> None:
         table = self.maybe if maybe else self.missing

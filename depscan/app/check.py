@@ -59,6 +59,9 @@ def check(options: Options) -> Outcome:
         result = check_files(interp, check_settings, files, extractions)
     finally:
         extractions.close()
+    # The report needs only the findings: the scan's model (most of the memory of a large tree's
+    # check) goes before the report is made, which is the other peak.
+    result.scan = None
 
     from depscan.output.check import formatted, summary_line
     from depscan.perf.runcache import Answer

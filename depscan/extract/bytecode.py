@@ -97,7 +97,7 @@ def extract_bytecode(data: bytes, module: str, is_package: bool, path: str | Non
         records.append(ImportRecord(kind, absolute, raw, level, line, 0, context, names, precise=False))
     records.sort(key=lambda record: record.line)
     stars = tuple(dict.fromkeys(r.module for r in records if r.kind == "star" and r.module is not None))
-    facts = ModuleFacts(defined=module_names(code), star_imports=stars)
+    facts = ModuleFacts(defined=tuple(sorted(module_names(code))), star_imports=stars)
     return Extraction(
         module, is_package, path, tuple(records), facts=facts, diagnostics=tuple(diagnostics), source_kind="bytecode"
     )

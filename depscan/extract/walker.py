@@ -53,6 +53,7 @@ from depscan.model.records import (
     Kind,
     ModuleFacts,
     NewerSyntax,
+    imported_names,
 )
 from depscan.source import Columns, module_name_for, read_bytes
 
@@ -80,6 +81,7 @@ _PARAMETERS = {
 # A function or class body none of whose lines holds one of these words (nor a hot line)
 # can neither import nor bind module names: the walk passes it by.
 _LOUD_WORDS = (b"import", b"globals")
+_NONE: frozenset[str] = frozenset()  # one empty set for every module that needs one
 _PY2_HINTS = ("Missing parentheses in call to", "multiple exception types must be parenthesized")
 
 
@@ -380,14 +382,14 @@ class _Walker:
             all_names=all_names,
             all_refs=tuple(self.all.refs),
             all_exact=self.all.exact and not self.all_changed_elsewhere(),
-            defined=frozenset(self.defined),
+            defined=tuple(sorted(self.defined)),
             guarded=tuple(
                 (name, tuple(dict.fromkeys(guards)))
                 for name, guards in sorted(self.guarded.items())
                 if name not in self.unguarded
             ),
             star_imports=tuple(dict.fromkeys(self.star)),
-            unbound_self_imports=frozenset(self.unbound_self),
+            unbound_self_imports=frozenset(self.unbound_self) if self.unbound_self else _NONE,
             dynamic_globals=self.dynamic_globals,
             future=tuple(self.future),
             namespace=self.namespace,
@@ -599,7 +601,7 @@ class _Walker:
         line = node.lineno
         col = self.columns(line, node.col_offset)
         absolute = self.absolute(name, level, line, col)
-        names = tuple(ImportedName(self.mangle(a.name) if self.classes else a.name, a.asname) for a in node.names)
+        names = imported_names(tuple((self.mangle(a.name) if self.classes else a.name, a.asname) for a in node.names))
         kind: Kind
         if level == 0 and name == "__future__":
             kind = "future"

@@ -117,7 +117,7 @@ class Edge:
     """An import of one module by another, with every site that makes it (none for a parent edge)."""
 
     kind: EdgeKind
-    sites: list[Site] = field(default_factory=list)
+    sites: tuple[Site, ...] = ()  # (a tuple: most edges have one site, and a large tree has 100,000 edges)
 
 
 @dataclass(slots=True)

@@ -43,6 +43,7 @@ from depscan.model.records import (
     NewerSyntax,
     Scope,
     TryRole,
+    imported_names,
 )
 
 FORMAT_VERSION: Final = 7
@@ -163,6 +164,7 @@ _LAYOUT_PROBLEMS: Final = _layout_problems()
 
 _dumps = json.JSONEncoder(separators=(",", ":"), check_circular=False, allow_nan=False).encode
 _loads = json.loads
+_NONE: frozenset[str] = frozenset()  # shared by every extraction with no unbound self-import
 
 
 class _Encoder:
@@ -257,7 +259,7 @@ class _Encoder:
             None if f.all_names is None else list(f.all_names),
             [ref.module for ref in f.all_refs],
             f.all_exact,
-            sorted(f.defined),
+            list(f.defined),
             [
                 [name, [[self.condition(c) for c in conditions] for conditions in bindings]]
                 for name, bindings in f.guarded
@@ -528,18 +530,17 @@ def _decode_imports(items: object, contexts: list[Context]) -> tuple[ImportRecor
             or type(precise) is not bool
         ):
             raise _bad("import record")
-        imported: list[ImportedName] = []
+        pairs: list[tuple[str, str | None]] = []
         for name in names:
             if type(name) is str:
-                imported.append(ImportedName(name))
+                pairs.append((name, None))
             elif type(name) is list and len(name) == 2 and type(name[0]) is str and type(name[1]) is str:
-                imported.append(ImportedName(name[0], name[1]))
+                pairs.append((name[0], name[1]))
             else:
                 raise _bad("imported name")
         context = _index(ctx, contexts, "context reference")
-        append(
-            ImportRecord(cast(Kind, kind), module, raw, level, line, col, context, tuple(imported), alias, via, precise)
-        )
+        imported = imported_names(tuple(pairs))
+        append(ImportRecord(cast(Kind, kind), module, raw, level, line, col, context, imported, alias, via, precise))
     return tuple(records)
 
 
@@ -584,10 +585,10 @@ def _decode_facts(item: object, conditions: list[Condition]) -> ModuleFacts:
         all_names=None if all_names is None else _str_tuple(all_names, "__all__"),
         all_refs=tuple(AllRef(name) for name in _str_tuple(all_refs, "__all__ references")),
         all_exact=all_exact,
-        defined=frozenset(_str_tuple(defined, "defined names")),
+        defined=_str_tuple(defined, "defined names"),
         guarded=tuple(guards),
         star_imports=_str_tuple(star_imports, "star imports"),
-        unbound_self_imports=frozenset(_str_tuple(unbound, "unbound self-imports")),
+        unbound_self_imports=frozenset(_str_tuple(unbound, "unbound self-imports")) if unbound else _NONE,
         dynamic_globals=dynamic_globals,
         future=_str_tuple(future, "future imports"),
         namespace=namespace,
