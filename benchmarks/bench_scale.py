@@ -22,7 +22,7 @@ stamp beside each matches; ``--rebuild`` makes them (and the venv) anew:
     a part of that tree: every top-level module and package of
     ``homeassistant`` but ``components``, then whole packages of
     ``homeassistant/components`` in sorted order until :data:`SUBSET_FILES`
-    ``.py`` files are reached (3,005), with :data:`HA_SUBSET_PYPROJECT`.
+    ``.py`` files are reached (3,002), with :data:`HA_SUBSET_PYPROJECT`.
 
 Each project is also copied to ``edit/`` beside it, for the one row that
 edits a file: the other rows read a tree that never changes.
@@ -90,9 +90,10 @@ the scan's modules marked ``scanned``, ruff's map's keys; ``processes`` and
 ``from cache`` come from depscan check's ``summary`` (``stored`` when it
 printed the stored answer). A line under the table says when the last
 round of ``check warm`` did not print the stored answer, or ``check after one
-edit`` did not take all files but one from the cache: depscan's code changed
-during the run (its caches hold for one version of it), and those rows were
-measured cold.
+edit`` did not take all files but one from the cache: depscan's code or the
+target interpreter's file changed during the run (the caches hold for one
+version of each; the interpreter is known by its file's times, size and
+inode), and that round was measured without them.
 
 Then the scale table: each project's ``.py`` files, the yardstick's and
 ``check cold -j 1``'s CPU per file in microseconds, and each over Django's:
@@ -563,12 +564,15 @@ def cache_warnings(rows: Sequence[Row]) -> list[str]:
     found = []
     warm = named["check warm"].counted
     if warm.from_cache != "stored":
-        found.append("warning: check warm did not print the stored answer in its last round (depscan changed?)")
+        found.append(
+            "warning: check warm did not print the stored answer in its last round"
+            " (depscan or the target Python changed?)"
+        )
     edited = named["check after one edit"].counted
     if edited.files is not None and edited.from_cache != f"{edited.files - 1:,}":
         found.append(
             f"warning: check after one edit took {edited.from_cache} of {edited.files:,} files from the cache"
-            " in its last round, not all but one (depscan changed?)"
+            " in its last round, not all but one (depscan or the target Python changed?)"
         )
     return found
 
