@@ -494,9 +494,8 @@ def measure_project(project: Project, module: Path, ruff: list[str] | None, roun
     """The project's rows, each run once untimed, then timed over ``rounds``; counted from their last run."""
     rows = make_rows(project, module, ruff)
     edited = [row for row in rows if row.prepare is not None]
-    for row in edited:
-        assert row.prepare is not None
-        row.prepare(0)
+    for prepare in (row.prepare for row in edited if row.prepare is not None):
+        prepare(0)
     for row in rows:
         if row not in edited:
             run(row)
