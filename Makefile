@@ -83,12 +83,14 @@ lint: setup
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-# bench_resolve.py makes its benchmark venv (.bench/venv, from PyPI) on its first run and reuses it after.
+# bench_resolve.py makes its benchmark venv (.bench/venv, from PyPI) on its first run and reuses it after;
+# bench_scale.py downloads Home Assistant's wheel (35 MB, never installed) once into .bench/scale/wheels.
 bench: setup
 	$(BIN)/python benchmarks/bench_extract.py
 	$(BIN)/python benchmarks/bench_resolve.py
 	$(BIN)/python benchmarks/bench_scan.py
 	$(BIN)/python benchmarks/bench_check.py
+	$(BIN)/python benchmarks/bench_scale.py
 
 # accuracy.py makes its corpus and tools venvs (.accuracy/, from PyPI) on its first run and reuses them after.
 accuracy: setup

@@ -269,15 +269,21 @@ def ensure_project(python: Path, rebuild: bool) -> bool:
         current = None
     if not rebuild and current == project_stamp_text() and (PROJECT_DIR / "django" / "__init__.py").is_file():
         return False
-    django = package_dir(python, "django")
-    for stale in (PROJECT_DIR, CACHE_DIR):
-        if stale.exists():
-            shutil.rmtree(stale)
-    PROJECT_DIR.mkdir(parents=True)
-    shutil.copytree(django, PROJECT_DIR / "django", ignore=shutil.ignore_patterns("__pycache__"))
-    (PROJECT_DIR / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
+    if CACHE_DIR.exists():
+        shutil.rmtree(CACHE_DIR)
+    make_django_project(python, PROJECT_DIR)
     PROJECT_STAMP.write_text(project_stamp_text(), encoding="utf-8")
     return True
+
+
+def make_django_project(python: Path, project: Path) -> None:
+    """``project`` made anew: the ``django`` installed for ``python`` (no ``__pycache__``), and :data:`PYPROJECT`."""
+    django = package_dir(python, "django")
+    if project.exists():
+        shutil.rmtree(project)
+    project.mkdir(parents=True)
+    shutil.copytree(django, project / "django", ignore=shutil.ignore_patterns("__pycache__"))
+    (project / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
 
 
 def project_files() -> list[str]:
