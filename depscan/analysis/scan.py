@@ -187,6 +187,7 @@ class Scanner:
         self.depth: dict[str, int] = {}
         self.queue: deque[str] = deque()
         self.roots: list[str] = []
+        self.root_names: set[str] = set()  # the same, to look in (a check has thousands of roots)
         self.unknown_names: set[str] = set()  # modules whose defined names cannot be known
         self.names_cache: dict[str, tuple[frozenset[str], bool]] = {}
         self.peeked: dict[str, Extraction | None] = {}  # stdlib modules read, not followed
@@ -232,7 +233,8 @@ class Scanner:
         self._add_root(name, _with_category(resolution, "project"))
 
     def _add_root(self, name: str, resolution: Resolution) -> None:
-        if name not in self.roots:
+        if name not in self.root_names:
+            self.root_names.add(name)
             self.roots.append(name)
         self._found(name, resolution, 0)
 

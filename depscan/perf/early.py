@@ -129,10 +129,12 @@ class _EarlyScan:
                 name = self.roots.get(key)
                 if name is None:  # a file the search path names otherwise: extracted again
                     continue
-                extraction = self.scanner.add_extraction(name, extraction)
+                self.scanner.add_extraction(name, extraction)
                 self.pending.discard(name)
-                self.scanner.prepare(extraction)
                 arrived.append(name)
+            if self.pending:  # resolve now what the scan will ask, while the other files are parsed
+                for name in arrived:
+                    self.scanner.prepare(self.scanner.extractions[name])
             waiting, self.waiting = [*self.waiting, *arrived], []
             for name in waiting:
                 if self._names_in(self.scanner.extractions[name]):
