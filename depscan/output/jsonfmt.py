@@ -13,7 +13,7 @@ that is not UTF-8 is shown by the rule of :func:`depscan.atomic.printable`
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from depscan.atomic import printable
@@ -22,18 +22,26 @@ _encode = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 
 
 def dumps(document: Mapping[str, Any]) -> str:
-    """The document with a newline at the end."""
-    parts = []
+    """The document with a newline at the end. A top-level value may be an iterator of the list's
+    items: each is encoded as it comes, so a large report never holds all of them as objects; and
+    the text is joined once, from its pieces (a scan's report of a large tree is tens of MB)."""
+    pieces = ["{\n"]
     for key, value in document.items():
-        head = f"  {_encode(key)}: "
-        if isinstance(value, list) and value:
-            items = ",\n".join("    " + _encode(item) for item in value)
-            parts.append(f"{head}[\n{items}\n  ]")
+        if len(pieces) > 1:
+            pieces.append(",\n")
+        pieces.append(f"  {_encode(key)}: ")
+        if isinstance(value, (Iterator, list)):
+            first = True
+            for item in value:
+                pieces += ("[\n    " if first else ",\n    ", _encode(item))
+                first = False
+            pieces.append("[]" if first else "\n  ]")
         else:
-            parts.append(head + _encode(value))
-    if not parts:
+            pieces.append(_encode(value))
+    if len(pieces) == 1:
         return "{}\n"
-    return printable("{\n" + ",\n".join(parts) + "\n}\n", json_escaped=True)
+    pieces.append("\n}\n")
+    return printable("".join(pieces), json_escaped=True)
 
 
 def indented(document: Any) -> str:

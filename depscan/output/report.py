@@ -159,9 +159,10 @@ def scan_json(result: ScanResult, cycles: Sequence[Cycle]) -> str:
                 "scanned": name in result.extractions and bool(resolution.file),
             }
         )
-    imports = []
-    for u, v, edge in sorted(result.graph_data.imports(), key=lambda item: item[:2]):
-        imports.append({"from": u, "to": v, "sites": [s.to_json() for s in edge.sites]})
+    imports = (
+        {"from": u, "to": v, "sites": [s.to_json() for s in edge.sites]}
+        for u, v, edge in sorted(result.graph_data.imports(), key=lambda item: item[:2])
+    )  # encoded one by one (see jsonfmt.dumps): a large tree has 100,000 import sites
     document = {
         "schema": SCAN_SCHEMA,
         "schema_version": SCAN_SCHEMA_VERSION,
