@@ -405,7 +405,7 @@ def scan_command(
     "--jobs",
     type=click.IntRange(min=1),
     metavar="N",
-    help="Extract with at most N processes (default: as many cores as pay off for the tree).",
+    help="Extract with at most N processes (default: the idle cores, when the tree is large enough to pay).",
 )
 def check_command(output: str | None, **given: Any) -> None:
     """Report the imports that cannot be found, one line per finding: path:line:col: CODE message.
