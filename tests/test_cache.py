@@ -243,6 +243,7 @@ def test_every_model_field_is_kept() -> None:
         diagnostics=(Diagnostic("DS020", "beyond top", "p.py", 3, 4, "warning"), Diagnostic("DS010", "bad")),
         source_kind="bytecode",
         newer_syntax=NewerSyntax((3, 12), "syntax error: a type alias statement ...", 4, 5),
+        suppressions=((3, None), (7, ("DS001", "DS020"))),
     )
     defaults = (
         Extraction("", False, None),

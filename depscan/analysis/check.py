@@ -43,7 +43,7 @@ from depscan.extract.walker import extract_file
 from depscan.model.conditions import Target
 from depscan.model.diagnostics import CATALOGUE
 from depscan.model.graph import Site
-from depscan.model.records import Extraction, ImportRecord
+from depscan.model.records import SUPPRESSION, Extraction, ImportRecord
 from depscan.resolve.interpreter import Interpreter
 from depscan.resolve.resolver import Resolver, build_search_path
 from depscan.source import CONFIG_MAX_BYTES, _is_regular_package, read_bytes, shown_path
@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 Level = Literal["error", "warning"]
 
 CHECK_SCHEMA_VERSION = 1
-_SUPPRESS = re.compile(r"#\s*depscan:\s*ignore(?:\[([A-Za-z0-9_,\s-]*)\])?", re.IGNORECASE)
+_SUPPRESS = re.compile(SUPPRESSION, re.IGNORECASE)
 # Problems of a checked file itself that are findings (the others are the scan's business).
 _FILE_CODES = frozenset({"DS010", "DS011", "DS012", "DS013", "DS014", "DS020", "DS021"})
 
@@ -791,7 +791,12 @@ class _Checker:
     def _suppressed(self, finding: Finding) -> bool:
         comments = self.suppressions.get(finding.path)
         if comments is None:
-            comments = self.suppressions[finding.path] = _suppression_comments(finding.path)
+            extraction = self.by_path.get(finding.path)  # a checked file: its comments were read with it
+            comments = self.suppressions[finding.path] = (
+                _suppression_comments(finding.path)
+                if extraction is None or extraction.source_kind != "source"
+                else {line: None if codes is None else frozenset(codes) for line, codes in extraction.suppressions}
+            )
         if finding.line not in comments:
             return False
         codes = comments[finding.line]
@@ -802,9 +807,8 @@ class _Checker:
 
 
 def _suppression_comments(path: str) -> dict[int, frozenset[str] | None]:
-    """The lines of a file with a ``# depscan: ignore`` comment, each with the codes it names (None:
-    every code). Only those are kept: a check of thousands of files with findings would otherwise
-    hold all their text at once."""
+    """The lines of a file that is not a checked module (a ``pyproject.toml``, a requirements file)
+    with a ``# depscan: ignore`` comment, each with the codes it names (None: every code)."""
     comments: dict[int, frozenset[str] | None] = {}
     data = read_bytes(path, DEFAULT_MAX_BYTES)
     text = data.decode("utf-8", "replace") if isinstance(data, bytes) else ""

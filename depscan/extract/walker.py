@@ -43,6 +43,7 @@ from depscan.model.conditions import (
     parse_condition,
 )
 from depscan.model.records import (
+    SUPPRESSION,
     AllRef,
     Context,
     Diagnostic,
@@ -82,6 +83,7 @@ _PARAMETERS = {
 # can neither import nor bind module names: the walk passes it by.
 _LOUD_WORDS = (b"import", b"globals")
 _NONE: frozenset[str] = frozenset()  # one empty set for every module that needs one
+_SUPPRESSION = re.compile(SUPPRESSION.encode("ascii"), re.IGNORECASE)
 _PY2_HINTS = ("Missing parentheses in call to", "multiple exception types must be parenthesized")
 
 
@@ -406,6 +408,7 @@ class _Walker:
             tuple(self.dynamic),
             facts,
             tuple(self.diagnostics),
+            suppressions=self.suppressions(),
         )
 
     def block(self, body: Iterable[ast.stmt], ctx: Context) -> None:
@@ -936,6 +939,21 @@ class _Walker:
                 parts.append(text)
             return "".join(parts)
         return None
+
+    def suppressions(self) -> tuple[tuple[int, tuple[str, ...] | None], ...]:
+        """The ``# depscan: ignore[...]`` comments, by line (see :attr:`Extraction.suppressions`)."""
+        if _SUPPRESSION.search(self.source) is None:
+            return ()
+        found: dict[int, tuple[str, ...] | None] = {}
+        line, position = 1, 0
+        for match in _SUPPRESSION.finditer(self.source):
+            line += self.source.count(b"\n", position, match.start())
+            position = match.start()
+            if line not in found:  # the first on its line counts
+                listed = match.group(1)
+                codes = None if listed is None else {c.strip().upper() for c in listed.decode("ascii").split(",")}
+                found[line] = None if codes is None else tuple(sorted(codes))
+        return tuple(found.items())
 
     def all_changed_elsewhere(self) -> bool:
         """``__all__`` changed where no static reading follows it: in a function, a lambda or a class

@@ -379,6 +379,9 @@ class Extraction:
     diagnostics: tuple[Diagnostic, ...] = ()
     source_kind: Literal["source", "bytecode"] = "source"
     newer_syntax: NewerSyntax | None = None  # syntax newer than Python 3.10: the oldest Python it needs
+    # The lines with a `# depscan: ignore[...]` comment, each with the codes it names (None: all),
+    # upper-case; for the check (not part of the JSON: the check's findings show their effect).
+    suppressions: tuple[tuple[int, tuple[str, ...] | None], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -398,6 +401,9 @@ class Extraction:
             "newer_syntax": None if self.newer_syntax is None else self.newer_syntax.to_json(),
         }
 
+
+SUPPRESSION = r"#\s*depscan:\s*ignore(?:\[([A-Za-z0-9_,\s-]*)\])?"
+"""The comment that silences the check's findings on its line, as a pattern (case-insensitive)."""
 
 # Codes after which nothing was extracted; see depscan.model.diagnostics.
 _FATAL = frozenset({"DS010", "DS011", "DS012", "DS013", "DS014", "DS030", "DS031"})

@@ -46,7 +46,7 @@ from depscan.model.records import (
     imported_names,
 )
 
-FORMAT_VERSION: Final = 7
+FORMAT_VERSION: Final = 8
 """The first item of every encoded extraction; bump when the layout changes."""
 
 
@@ -59,7 +59,7 @@ class CacheError(Exception):
 # The layout, a JSON array (``None`` is ``null``, indices count from 0):
 #
 #   [FORMAT_VERSION, module, is_package, path, source_kind,
-#    conditions, contexts, imports, dynamic, facts, diagnostics, newer_syntax]
+#    conditions, contexts, imports, dynamic, facts, diagnostics, newer_syntax, suppressions]
 #
 # ``conditions`` is a table of every distinct condition node; compound nodes
 # refer to their arguments by index, always to an earlier entry, so the table
@@ -81,6 +81,7 @@ class CacheError(Exception):
 #              guarded as [[name, [[conditions]...]]...]
 # diagnostics: [code, message, path, line, col, severity]
 # newer_syntax: null or [[major, minor], message, line, col]
+# suppressions: [[line, [codes] or null]...]
 
 _KINDS = frozenset({"import", "from", "star", "future", "call"})
 _SCOPES = frozenset({"module", "class", "function"})
@@ -108,6 +109,7 @@ LAYOUT_FIELDS: Final[dict[type, tuple[str, ...]]] = {
         "diagnostics",
         "source_kind",
         "newer_syntax",
+        "suppressions",
     ),
     NewerSyntax: ("version", "message", "line", "col"),
     ImportRecord: ("kind", "module", "raw", "level", "line", "col", "context", "names", "alias", "via", "precise"),
@@ -289,6 +291,7 @@ class _Encoder:
             facts,
             diagnostics,
             None if newer is None else [list(newer.version), newer.message, newer.line, newer.col],
+            [[line, None if codes is None else list(codes)] for line, codes in e.suppressions],
         ]
 
 
@@ -347,9 +350,9 @@ def _index(value: object, table: Sequence[Any], what: str) -> Any:
 
 
 def _decode(obj: Any) -> Extraction:
-    if type(obj) is not list or len(obj) != 12 or obj[0] != FORMAT_VERSION or type(obj[0]) is not int:
+    if type(obj) is not list or len(obj) != 13 or obj[0] != FORMAT_VERSION or type(obj[0]) is not int:
         raise _bad("not an extraction of this format")
-    _, module, is_package, path, source_kind, conds, ctxs, imports, dynamic, facts, diags, newer = obj
+    _, module, is_package, path, source_kind, conds, ctxs, imports, dynamic, facts, diags, newer, quiet = obj
     if type(module) is not str or type(is_package) is not bool or not _is_str_or_none(path):
         raise _bad("module, is_package or path")
     if type(source_kind) is not str or source_kind not in _SOURCE_KINDS:
@@ -366,7 +369,19 @@ def _decode(obj: Any) -> Extraction:
         _decode_diagnostics(diags),
         cast(Literal["source", "bytecode"], source_kind),
         _decode_newer(newer),
+        _decode_suppressions(quiet),
     )
+
+
+def _decode_suppressions(items: object) -> tuple[tuple[int, tuple[str, ...] | None], ...]:
+    if type(items) is not list:
+        raise _bad("suppressions")
+    kept: list[tuple[int, tuple[str, ...] | None]] = []
+    for item in items:
+        if type(item) is not list or len(item) != 2 or type(item[0]) is not int:
+            raise _bad("suppression")
+        kept.append((item[0], None if item[1] is None else _str_tuple(item[1], "suppressed codes")))
+    return tuple(kept)
 
 
 def _decode_conditions(items: object) -> list[Condition]:
