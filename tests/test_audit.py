@@ -267,23 +267,40 @@ def test_an_attribute_of_a_local_name_is_not_the_modules(tmp_path: Path) -> None
     assert reaches["process", "app.dotted"] == "os.system"
 
 
-@pytest.mark.parametrize("kind", ["missing", "fifo", "empty-directory"])
+@pytest.mark.parametrize("kind", ["missing", "fifo", "empty-directory", "data-only", "one-of-two-missing", "no-module"])
 def test_nothing_to_audit_is_an_error_not_a_clean_report(tmp_path: Path, kind: str) -> None:
-    """A typo in CI's audit step (`audit vendr/ --baseline ... --fail-on new-capability`) must fail."""
+    """A typo in CI's audit step (`audit vendr/ --baseline ... --fail-on new-capability`) must fail,
+    exit 2 with one usage error naming what gave nothing, and write no report (-o keeps the old one)."""
     target = tmp_path / "vendor"
+    arguments = [str(target)]
     if kind == "fifo":
         os.mkfifo(target)
     elif kind == "empty-directory":
         target.mkdir()
+    elif kind == "data-only":
+        target.mkdir()
+        (target / "notes.txt").write_text("import os\n")
+    elif kind in ("one-of-two-missing", "no-module"):
+        (tmp_path / "good").mkdir()
+        (tmp_path / "good" / "mod.py").write_text("import os\n")
+        arguments = [str(tmp_path / "good")] + (["-m", "vendr"] if kind == "no-module" else [str(target)])
     baseline = tmp_path / "audit.json"
     baseline.write_text(json.dumps({"schema": "depscan/audit", "schema_version": 1}))
+    report = tmp_path / "report.txt"
+    report.write_text("the last report")
     depscan = os.path.join(os.path.dirname(sys.executable), "depscan")
     for extra in ([], ["--baseline", str(baseline), "--fail-on", "new-capability"]):
         done = subprocess.run(
-            [depscan, "audit", "--no-cache", str(target), *extra], capture_output=True, text=True, timeout=60
+            [depscan, "audit", "--no-cache", "-o", str(report), *arguments, *extra],
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert done.returncode == 2, (extra, done.stderr)
-        assert "nothing could be audited" in done.stderr and "Traceback" not in done.stderr
+        (error,) = [line for line in done.stderr.splitlines() if "nothing to audit" in line]
+        assert ("vendr" if kind == "no-module" else str(target)) in error and "Traceback" not in done.stderr
+        assert str(tmp_path / "good") not in error
+        assert report.read_text() == "the last report"
 
 
 def test_the_audited_tree_cannot_replace_the_auditors_configuration(tmp_path: Path) -> None:

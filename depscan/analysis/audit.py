@@ -247,6 +247,22 @@ def audit(
     )
 
 
+def nothing_audited(report: Audit, modules: Sequence[str] = ()) -> list[str]:
+    """What was named but gave nothing to audit, each said in a few words: a target with no audited
+    module in it (missing, not a file or a directory, an unusable archive, no Python module), a
+    ``-m`` module not found. A typo in a CI step must not pass as "capabilities: none"."""
+    result = report.scan
+    places = [r.path or r.file for e in report.inventory if e.audited and (r := result.modules.get(e.name))]
+    said = {os.path.abspath(d.path): d.message for d in result.diagnostics if d.code in ("DS012", "DS015") and d.path}
+    problems = []
+    for target in report.targets:
+        directory = os.path.abspath(target)
+        if not any(_inside(place, [directory]) for place in places):
+            problems.append(f"{target}: {said.get(directory, 'no Python module in it')}")
+    problems += [f"-m {module}: no such module" for module in modules if module not in result.modules]
+    return problems
+
+
 def _inside(path: str | None, directories: Sequence[str]) -> bool:
     if not path:
         return False

@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from depscan.analysis.audit import Audit, BaselineError, Changes, audit, compare, load_baseline
+from depscan.analysis.audit import Audit, BaselineError, Changes, audit, compare, load_baseline, nothing_audited
 from depscan.app.scan import dot_timeout, scan_options
 from depscan.app.settings import Options, Outcome, settings
 from depscan.errors import DepscanError, UsageError
@@ -46,14 +46,12 @@ def run_audit(options: Options, baseline: str | None = None, fail_on: Sequence[s
             )
     except ValueError as exc:  # a bad [tool.depscan.capabilities] table
         raise DepscanError(str(exc)) from None
+    empty = nothing_audited(report, options.modules)
+    if empty:
+        raise UsageError(f"nothing to audit: {'; '.join(empty)}")
     changes = compare(old, report) if old is not None else None
     notes: list[str] = []
     text = _formatted(report, changes, options.output_format, notes)
-    if not any(entry.audited for entry in report.inventory):
-        # A typo in CI's target must not pass as "capabilities: none".
-        reasons = "; ".join(str(d) for d in report.diagnostics[:2]) or "no Python module there"
-        notes.append(f"depscan audit: error: nothing could be audited in {', '.join(options.targets)}: {reasons}")
-        return Outcome(text, notes, 2)
     status = 0
     if changes is not None:
         met = changes.conditions() & set(fail_on)
