@@ -348,3 +348,41 @@ def test_the_command_line_offers_every_fail_condition() -> None:
     option = next(param for param in cli.commands["audit"].params if param.name == "fail_on")
     assert isinstance(option.type, click.Choice)
     assert tuple(option.type.choices) == FAIL_CONDITIONS
+
+
+def test_with_no_interpreter_named_the_audit_describes_the_tree_not_depscans_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """depscan runs in an environment of its own (click, setuptools, .pth files, maybe an active
+    $VIRTUAL_ENV and a PYTHONPATH): none of it is the audited code's. With no interpreter named the
+    audit searches the tree and the stdlib of the running Python's version; named, its environment."""
+    tree = tmp_path / "vendor"
+    tree.mkdir()
+    (tree / "mod.py").write_text("import os\nimport json\nimport click\nimport on_pythonpath\n")
+    (tmp_path / "env").mkdir()
+    (tmp_path / "env" / "on_pythonpath.py").write_text("")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path / "env"))
+    if sys.prefix != sys.base_prefix:
+        monkeypatch.setenv("VIRTUAL_ENV", sys.prefix)
+    runner = CliRunner()
+    done = runner.invoke(cli, ["audit", "--no-cache", "--format", "json", "vendor"])
+    assert done.exit_code == 0, done.output
+    document = json.loads(done.stdout)
+    names = {e["name"]: e for e in document["inventory"]}
+    assert set(names) == {"mod", "os", "json"} and names["os"]["category"] == "stdlib"
+    places = [e["path"] for e in document["inventory"]] + [s["path"] for s in document["blindspots"]]
+    assert not [p for p in places if p and p.startswith((sys.prefix, sys.base_prefix))]
+    assert not [s for s in document["blindspots"] if s["kind"] == "pth-exec"]
+    assert not document["summary"]["third_party"]
+    assert document["python"]["chosen_by"] is None
+    assert "no interpreter named" in document["python"]["environment"]
+    text = runner.invoke(cli, ["audit", "--no-cache", "vendor"]).stdout
+    assert "no interpreter named" in text.splitlines()[2]
+    named = json.loads(
+        runner.invoke(cli, ["audit", "--no-cache", "--format", "json", "--python", sys.executable, "vendor"]).stdout
+    )
+    assert named["python"]["chosen_by"] == "--python"
+    found = {e["name"]: e for e in named["inventory"]}
+    assert found["click"]["category"] == "third_party" and found["click"]["distribution"] == "click"
+    assert found["on_pythonpath"]["entry"] == str(tmp_path / "env")

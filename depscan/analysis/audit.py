@@ -165,6 +165,23 @@ class Audit:
     diagnostics: list[Diagnostic]
     unanalysed: list[Spot]  # modules whose file could not be read or parsed: what they do is unknown
     scan: ScanResult = field(repr=False)
+    chosen_by: str | None = None  # who named the interpreter ("--python", "your configuration"); None: nobody
+
+    def environment(self) -> str:
+        """What the audit searched besides the tree, in one sentence for every format."""
+        interp = self.interpreter
+        version = interp.version_text
+        if self.chosen_by is None:
+            return (
+                f"no interpreter named: the audited tree and the standard library of Python {version} "
+                "(depscan's tables), no site-packages, .pth file or PYTHONPATH"
+            )
+        if interp.from_tables:
+            return f"Python {version} ({self.chosen_by}): the audited tree and its standard library (depscan's tables)"
+        return (
+            f"{interp.executable} ({self.chosen_by}): the audited tree, and its standard library, "
+            "site-packages and .pth files"
+        )
 
     def to_json(self) -> dict[str, Any]:
         interp = self.interpreter
@@ -172,7 +189,12 @@ class Audit:
             "schema": AUDIT_SCHEMA,
             "schema_version": AUDIT_SCHEMA_VERSION,
             "depscan_version": __version__,
-            "python": {"executable": interp.executable or None, "version": ".".join(map(str, interp.version))},
+            "python": {
+                "executable": interp.executable or None,
+                "version": ".".join(map(str, interp.version)),
+                "chosen_by": self.chosen_by,
+                "environment": self.environment(),
+            },
             "targets": self.targets,
             "summary": self.summary(),
             "inventory": [e.to_json() for e in self.inventory],
@@ -213,10 +235,11 @@ def audit(
     modules: Sequence[str] = (),
     paths: Sequence[str] = (),
     use_pythonpath: bool = True,
+    chosen_by: str | None = None,
 ) -> Audit:
     """Audit ``targets``; ``versions`` are the target Python versions for portability (default: the
     interpreter's). ``modules`` (``-m``), ``paths`` (extra search path entries) and ``use_pythonpath`` are
-    the scan's."""
+    the scan's; ``chosen_by`` says who named ``interp`` (None: nobody, it is depscan's tables)."""
     from depscan.analysis.capabilities import load_capabilities, load_portability
 
     result = scan(interp, list(targets), modules, paths, options or ScanOptions(), use_pythonpath, project_root)
@@ -244,6 +267,7 @@ def audit(
         diagnostics=sorted(result.diagnostics, key=lambda d: (d.path or "", d.line, d.code)),
         unanalysed=_unanalysed(result),
         scan=result,
+        chosen_by=chosen_by,
     )
 
 

@@ -31,6 +31,7 @@ def audit_text(report: Audit) -> str:
         f"{summary['blindspots']} blind spots; capabilities: {capabilities}"
         + (f"; NOT ANALYSED: {summary['unanalysed']}" if summary["unanalysed"] else "")
     )
+    lines.append(f"searched: {report.environment()}")
 
     def section(title: str, rows: list[str]) -> None:
         lines.append("")
@@ -142,6 +143,8 @@ def audit_markdown(report: Audit, changes: Changes | None = None) -> str:
     capabilities = ", ".join(f"**{name}** {count}" for name, count in summary["capabilities"].items()) or "none"
     lines = [
         f"## depscan audit of {', '.join(f'`{t}`' for t in report.targets)}",
+        "",
+        f"Searched: {report.environment()}.",
         "",
         f"{summary['modules']} modules ({summary['audited']} audited), {summary['third_party']} third-party "
         f"distributions, {summary['vendored']} vendored, {summary['opaque']} opaque, {summary['blindspots']} blind "

@@ -472,6 +472,8 @@ def _meta(document: Mapping[str, Any], python: Mapping[str, Any], base: str | No
     if python.get("executable"):
         pieces[0] += f" (<code>{_e(python['executable'])}</code>)"
     pieces.append(f"depscan {_e(document.get('depscan_version') or '?')}")
+    if python.get("environment"):
+        pieces.append(f"searched: {_e(python['environment'])}")
     if base:
         pieces.append(f"paths relative to <code>{_e(base)}</code>")
     return " &middot; ".join(pieces)
