@@ -386,3 +386,14 @@ def test_with_no_interpreter_named_the_audit_describes_the_tree_not_depscans_env
     found = {e["name"]: e for e in named["inventory"]}
     assert found["click"]["category"] == "third_party" and found["click"]["distribution"] == "click"
     assert found["on_pythonpath"]["entry"] == str(tmp_path / "env")
+
+
+def test_frozen_and_builtin_modules_are_not_audited_from_inside_the_tree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The path of a frozen module is "frozen": run from inside the audited tree, it was taken for
+    ./frozen and os (frozen since 3.11) and sys (built in) were counted as audited modules."""
+    (tmp_path / "mod.py").write_text("import os\nimport sys\n")
+    monkeypatch.chdir(tmp_path)
+    report = audit(describe(sys.executable), ["."], options=ScanOptions())
+    assert {e.name for e in report.inventory if e.audited} == {"mod"}

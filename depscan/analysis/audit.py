@@ -288,9 +288,9 @@ def nothing_audited(report: Audit, modules: Sequence[str] = ()) -> list[str]:
 
 
 def _inside(path: str | None, directories: Sequence[str]) -> bool:
-    if not path:
+    """``path`` is a file in one of ``directories`` ("frozen" and "built-in" are none, wherever depscan runs)."""
+    if not path or not os.path.isabs(path):
         return False
-    path = os.path.abspath(path)
     return any(path == d or path.startswith(d.rstrip(os.sep) + os.sep) for d in directories)
 
 
