@@ -116,6 +116,16 @@ def test_portability_for_each_target_version(report: Audit) -> None:
     assert ("asyncore", "3.11", "deprecated") in issues
 
 
+def test_a_fallback_is_a_portability_problem_only_where_its_primary_is_missing(report: Audit) -> None:
+    """compat.py: `import dummy_threading` in the handler of a try whose `import threading` is found
+    never runs (pip 24.0's four portability problems were all such fallbacks); `import imp` after a
+    primary that is missing runs, and is one."""
+    issues = {(p.module, p.version): p for p in report.portability}
+    assert not [key for key in issues if key[0] == "dummy_threading"]
+    imp = issues["imp", "3.12"]
+    assert imp.status == "removed" and [(s.importer, s.line) for s in imp.sites] == [("app.compat", 9)]
+
+
 def test_inventory(report: Audit) -> None:
     names = {e.name: e for e in report.inventory}
     assert names["app.loader"].audited and names["app.loader"].category == "project"
@@ -237,7 +247,7 @@ def test_a_zip_archive_is_audited_like_the_tree(tmp_path: Path) -> None:
     kinds = {(s.kind, s.line) for s in zipped.blindspots if s.kind in SPOT_KINDS}
     assert kinds == {("sys-path", 7), ("exec", 11), ("dynamic-import", 12)}
     assert {s.kind for s in zipped.opaque} == {"zip", "native-library"}
-    assert sum(1 for e in zipped.inventory if e.audited) == 9
+    assert sum(1 for e in zipped.inventory if e.audited) == 10
 
 
 def test_an_attribute_used_gives_its_capability(report: Audit) -> None:

@@ -609,11 +609,14 @@ def _portability(
 
     issues: dict[tuple[str, str], PortabilityIssue] = {}
     imported: dict[str, list[Site]] = {}
+    # A fallback whose primary is found never runs: no problem there (pip's `import dummy_threading`).
     for source, target, edge in result.graph_data.imports():
         if source in audited:
-            imported.setdefault(target, []).extend(edge.sites)
+            imported.setdefault(target, []).extend(s for s in edge.sites if not result.never_runs(s))
     for missing in result.missing.values():  # a module removed from the target's stdlib is missing here
-        imported.setdefault(missing.name, []).extend(s for s in missing.sites if s.importer in audited)
+        imported.setdefault(missing.name, []).extend(
+            s for s in missing.sites if s.importer in audited and not result.never_runs(s)
+        )
     for module, sites in sorted(imported.items()):
         if not sites:
             continue
