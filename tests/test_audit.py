@@ -25,6 +25,7 @@ from conftest import FIXTURES
 from depscan.analysis.audit import FAIL_CONDITIONS, Audit, Changes, audit
 from depscan.analysis.scan import ScanOptions
 from depscan.cli import cli
+from depscan.output.audit import audit_text
 from depscan.resolve.describe import describe
 
 TREE = FIXTURES / "audit" / "vendored"
@@ -108,6 +109,23 @@ def test_capabilities_with_the_shortest_chain(report: Audit) -> None:
     assert ("deserialisation", "app._vendor.six") in reaches
     assert ("native", "app.main") in reaches  # the extension module
     assert ("process", "app._vendor.six") not in reaches
+
+
+def test_capability_chains_follow_only_imports_that_run_on_import(tree: Path, report: Audit) -> None:
+    """tool.py imports pty (and os.execv) only under `if __name__ == "__main__":`: importing it runs
+    neither (pip 24.0's "process" chain for 77 vendored modules went through such an `import pty`).
+    Its urllib.request is imported in a function: followed, and the hop says so."""
+    reaches = {(r.capability, r.module): r for r in report.capabilities}
+    assert ("process", "app.tool") not in reaches
+    assert not [r for r in report.capabilities if any(name == "pty" for name, _ in r.chain)]
+    network = reaches["network", "app.tool"]
+    assert [name for name, _ in network.chain] == ["app.tool", "urllib.request"]
+    assert [hop["in_function"] for hop in network.to_json()["chain"]] == [False, True]
+    assert "urllib.request (" in audit_text(report) and "tool.py:5) [in a function]" in audit_text(report)
+    assert not [r for r in report.capabilities if any(name == "dummy_threading" for name, _ in r.chain)]
+    # Run as a script, the module's __main__ block runs.
+    script = audit(describe(sys.executable), [str(tree / "app" / "tool.py")], options=ScanOptions())
+    assert ("process", "__main__") in {(r.capability, r.module) for r in script.capabilities}
 
 
 def test_portability_for_each_target_version(report: Audit) -> None:
@@ -247,7 +265,7 @@ def test_a_zip_archive_is_audited_like_the_tree(tmp_path: Path) -> None:
     kinds = {(s.kind, s.line) for s in zipped.blindspots if s.kind in SPOT_KINDS}
     assert kinds == {("sys-path", 7), ("exec", 11), ("dynamic-import", 12)}
     assert {s.kind for s in zipped.opaque} == {"zip", "native-library"}
-    assert sum(1 for e in zipped.inventory if e.audited) == 10
+    assert sum(1 for e in zipped.inventory if e.audited) == 11
 
 
 def test_an_attribute_used_gives_its_capability(report: Audit) -> None:

@@ -233,7 +233,7 @@ def test_summary_counts_and_capability_badges(page: Page, document: dict[str, An
     assert "#vendored" in cards and "#blindspots" in cards
     summary = document["summary"]
     assert f"{summary['modules']}modules" in text.replace(" ", "")
-    assert f"{summary['audited']}audited" in text.replace(" ", "") and summary["audited"] == 10
+    assert f"{summary['audited']}audited" in text.replace(" ", "") and summary["audited"] == 11
 
 
 def test_vendored_rows(page: Page) -> None:
@@ -263,6 +263,8 @@ def test_opaque_blindspot_capability_and_portability_rows(page: Page, document: 
         "app.main \u2192 app.net (app/main.py:5) \u2192 socket (app/net.py:2)",
     ] in capabilities
     assert ["process", "app.main", "os.system", "0", "app.main"] in capabilities
+    tool = [row for row in capabilities if row[:2] == ["network", "app.tool"]]
+    assert tool and tool[0][4].endswith("(app/tool.py:5) [in a function]")  # an import in a function
     header, *portability = page.table("portability")
     here = f"{sys.version_info[0]}.{sys.version_info[1]}"  # the target version: the interpreter's
     status, since = ("deprecated", "3.6") if sys.version_info < (3, 12) else ("removed", "3.12")

@@ -125,7 +125,12 @@ class Reach:
             "module": self.module,
             "via": self.via,
             "chain": [
-                {"module": name, "path": site.path if site else None, "line": site.line if site else None}
+                {
+                    "module": name,
+                    "path": site.path if site else None,
+                    "line": site.line if site else None,
+                    "in_function": bool(site and site.delayed),
+                }
                 for name, site in self.chain
             ],
         }
@@ -489,11 +494,14 @@ def _capabilities(
     from depscan.analysis.capabilities import attribute_capabilities, capabilities_of
 
     graph = result.graph_data
+    scripts = _scripts(result)
     # Who imports whom: (importer, the first site, a parent-package edge, made when the importer is imported).
     importers: dict[str, list[tuple[str, Site | None, bool, bool]]] = {}
     for (source, target), edge in graph.edges.items():
-        sites = edge.sites
+        sites = [site for site in edge.sites if _may_run(result, site, scripts)]
         parent = edge.kind == "parent"
+        if edge.sites and not sites and not parent:
+            continue  # only under `if __name__ == "__main__":` of a module imported, not run: never runs
         at_import = parent or any(not site.delayed for site in sites)
         first = next((site for site in sites if not site.delayed), sites[0] if sites else None)
         importers.setdefault(target, []).append((source, first, parent, at_import))
@@ -523,7 +531,7 @@ def _capabilities(
         if extraction is None:
             continue
         for record in extraction.imports:
-            if record.module is None:
+            if record.module is None or (record.context.main_only and name not in scripts):
                 continue
             for imported in record.names:
                 # Only what the attribute itself gives: the module's (and a submodule's) own come by the graph.
@@ -554,6 +562,19 @@ def _capabilities(
         for module in sorted(audited & set(chain_to)):
             reaches.append(Reach(capability, module, via[module], chain_to[module]))
     return reaches
+
+
+def _scripts(result: ScanResult) -> set[str]:
+    """The modules run as scripts (a file named as a target): their ``__main__`` blocks run."""
+    inputs = set(result.inputs)
+    return {name for name, resolution in result.modules.items() if resolution.path in inputs}
+
+
+def _may_run(result: ScanResult, site: Site, scripts: set[str]) -> bool:
+    """The import runs when its module is imported, or may when a function is called: not one under
+    ``if __name__ == "__main__":`` of a module that is imported rather than run as a script, nor a
+    fallback whose primary is found."""
+    return (site.importer in scripts or not site.context.main_only) and not result.never_runs(site)
 
 
 def _attribute_uses(source: bytes, modules: set[str], module: str) -> list[tuple[str, str]]:

@@ -64,7 +64,9 @@ def audit_text(report: Audit) -> str:
     rows = []
     for reach in report.capabilities:
         hops = " -> ".join(
-            f"{name}" + (f" ({shown_path(site.path)}:{site.line})" if site is not None else "")
+            f"{name}"
+            + (f" ({shown_path(site.path)}:{site.line})" if site is not None else "")
+            + (" [in a function]" if site is not None and site.delayed else "")
             for name, site in reach.chain
         )
         rows.append(
@@ -169,7 +171,14 @@ def audit_markdown(report: Audit, changes: Changes | None = None) -> str:
     lines += table(
         "Capabilities",
         ("capability", "module", "chain"),
-        [(r.capability, r.module, " → ".join(name for name, _ in r.chain)) for r in report.capabilities],
+        [
+            (
+                r.capability,
+                r.module,
+                " → ".join(name + (" (in a function)" if site and site.delayed else "") for name, site in r.chain),
+            )
+            for r in report.capabilities
+        ],
     )
     lines += table(
         "Portability",

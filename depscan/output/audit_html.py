@@ -348,6 +348,7 @@ class _Page:
             hops = f" {ARROW} ".join(
                 str(hop.get("module"))
                 + (f" ({self.shown(hop.get('path'))}:{hop.get('line')})" if hop.get("path") else "")
+                + (" [in a function]" if hop.get("in_function") else "")
                 for hop in chain
             )
             rows.append([reach.get("capability"), reach.get("module"), reach.get("via"), max(len(chain) - 1, 0), hops])
