@@ -25,7 +25,7 @@ from conftest import FIXTURES
 from depscan.analysis.audit import FAIL_CONDITIONS, Audit, Changes, audit
 from depscan.analysis.scan import ScanOptions
 from depscan.cli import cli
-from depscan.output.audit import audit_text
+from depscan.output.audit import audit_markdown, audit_sarif, audit_text
 from depscan.resolve.describe import describe
 
 TREE = FIXTURES / "audit" / "vendored"
@@ -142,6 +142,26 @@ def test_a_fallback_is_a_portability_problem_only_where_its_primary_is_missing(r
     assert not [key for key in issues if key[0] == "dummy_threading"]
     imp = issues["imp", "3.12"]
     assert imp.status == "removed" and [(s.importer, s.line) for s in imp.sites] == [("app.compat", 9)]
+
+
+def test_a_list_of_places_cut_short_says_how_many_more(report: Audit) -> None:
+    """legacy.py imports binhex at 4 places: the text report (and Markdown) show 3 "and 1 more"
+    (it showed 3 and said nothing, where JSON and HTML have 4); SARIF has a result at each."""
+    (issue,) = [p for p in report.portability if p.module == "binhex" and p.version == "3.12"]
+    assert [site.line for site in issue.sites] == [2, 6, 12, 18]
+    (row,) = [line for line in audit_text(report).splitlines() if "binhex: removed in 3.11 (target 3.12)" in line]
+    assert row.endswith("legacy.py:12 and 1 more") and "legacy.py:18" not in row
+    (cells,) = [
+        line for line in audit_markdown(report).splitlines() if line.startswith("| binhex | removed in 3.11 | 3.12 |")
+    ]
+    assert cells.endswith("legacy.py:12 and 1 more |")
+    results = json.loads(audit_sarif(report))["runs"][0]["results"]
+    lines = [
+        r["locations"][0]["physicalLocation"]["region"]["startLine"]
+        for r in results
+        if "binhex is removed in Python 3.11 (target 3.12)" in r["message"]["text"]
+    ]
+    assert lines == [2, 6, 12, 18]
 
 
 def test_inventory(report: Audit) -> None:
@@ -265,7 +285,7 @@ def test_a_zip_archive_is_audited_like_the_tree(tmp_path: Path) -> None:
     kinds = {(s.kind, s.line) for s in zipped.blindspots if s.kind in SPOT_KINDS}
     assert kinds == {("sys-path", 7), ("exec", 11), ("dynamic-import", 12)}
     assert {s.kind for s in zipped.opaque} == {"zip", "native-library"}
-    assert sum(1 for e in zipped.inventory if e.audited) == 11
+    assert sum(1 for e in zipped.inventory if e.audited) == 12
 
 
 def test_an_attribute_used_gives_its_capability(report: Audit) -> None:
