@@ -121,7 +121,7 @@ def test_capability_chains_follow_only_imports_that_run_on_import(tree: Path, re
     network = reaches["network", "app.tool"]
     assert [name for name, _ in network.chain] == ["app.tool", "urllib.request"]
     assert [hop["in_function"] for hop in network.to_json()["chain"]] == [False, True]
-    assert "urllib.request (" in audit_text(report) and "tool.py:5) [in a function]" in audit_text(report)
+    assert "urllib.request (" in audit_text(report) and "tool.py:6) [in a function]" in audit_text(report)
     assert not [r for r in report.capabilities if any(name == "dummy_threading" for name, _ in r.chain)]
     # Run as a script, the module's __main__ block runs.
     script = audit(describe(sys.executable), [str(tree / "app" / "tool.py")], options=ScanOptions())

@@ -264,7 +264,7 @@ def test_opaque_blindspot_capability_and_portability_rows(page: Page, document: 
     ] in capabilities
     assert ["process", "app.main", "os.system", "0", "app.main"] in capabilities
     tool = [row for row in capabilities if row[:2] == ["network", "app.tool"]]
-    assert tool and tool[0][4].endswith("(app/tool.py:5) [in a function]")  # an import in a function
+    assert tool and tool[0][4].endswith("(app/tool.py:6) [in a function]")  # an import in a function
     header, *portability = page.table("portability")
     here = f"{sys.version_info[0]}.{sys.version_info[1]}"  # the target version: the interpreter's
     status, since = ("deprecated", "3.6") if sys.version_info < (3, 12) else ("removed", "3.12")
