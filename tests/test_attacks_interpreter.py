@@ -81,9 +81,12 @@ def test_a_planted_venv_in_the_project_is_not_run(tmp_path: Path, command: list[
     _evil_script(project / ".venv" / "bin" / "python", marker)
     done = _depscan(*command, cwd=project)
     assert not marker.exists()
+    assert "Traceback" not in done.stderr
+    if command[0] == "audit":  # the audit takes no .venv: with no interpreter named, the stdlib tables
+        assert done.returncode == 0 and "is a script" not in done.stderr, done.stderr
+        return
     assert done.returncode == 2, done.stderr  # said, not run: a script is no interpreter
     assert "is a script, not a Python interpreter" in done.stderr
-    assert "Traceback" not in done.stderr
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -25,6 +25,7 @@ from conftest import FIXTURES
 from depscan.analysis.audit import FAIL_CONDITIONS, Audit, Changes, audit
 from depscan.analysis.scan import ScanOptions
 from depscan.cli import cli
+from depscan.output.audit import audit_markdown, audit_sarif, audit_text
 from depscan.resolve.describe import describe
 
 TREE = FIXTURES / "audit" / "vendored"
@@ -110,10 +111,57 @@ def test_capabilities_with_the_shortest_chain(report: Audit) -> None:
     assert ("process", "app._vendor.six") not in reaches
 
 
+def test_capability_chains_follow_only_imports_that_run_on_import(tree: Path, report: Audit) -> None:
+    """tool.py imports pty (and os.execv) only under `if __name__ == "__main__":`: importing it runs
+    neither (pip 24.0's "process" chain for 77 vendored modules went through such an `import pty`).
+    Its urllib.request is imported in a function: followed, and the hop says so."""
+    reaches = {(r.capability, r.module): r for r in report.capabilities}
+    assert ("process", "app.tool") not in reaches
+    assert not [r for r in report.capabilities if any(name == "pty" for name, _ in r.chain)]
+    network = reaches["network", "app.tool"]
+    assert [name for name, _ in network.chain] == ["app.tool", "urllib.request"]
+    assert [hop["in_function"] for hop in network.to_json()["chain"]] == [False, True]
+    assert "urllib.request (" in audit_text(report) and "tool.py:6) [in a function]" in audit_text(report)
+    assert not [r for r in report.capabilities if any(name == "dummy_threading" for name, _ in r.chain)]
+    # Run as a script, the module's __main__ block runs.
+    script = audit(describe(sys.executable), [str(tree / "app" / "tool.py")], options=ScanOptions())
+    assert ("process", "__main__") in {(r.capability, r.module) for r in script.capabilities}
+
+
 def test_portability_for_each_target_version(report: Audit) -> None:
     issues = {(p.module, p.version, p.status) for p in report.portability}
     assert ("asyncore", "3.12", "removed") in issues
     assert ("asyncore", "3.11", "deprecated") in issues
+
+
+def test_a_fallback_is_a_portability_problem_only_where_its_primary_is_missing(report: Audit) -> None:
+    """compat.py: `import dummy_threading` in the handler of a try whose `import threading` is found
+    never runs (pip 24.0's four portability problems were all such fallbacks); `import imp` after a
+    primary that is missing runs, and is one."""
+    issues = {(p.module, p.version): p for p in report.portability}
+    assert not [key for key in issues if key[0] == "dummy_threading"]
+    imp = issues["imp", "3.12"]
+    assert imp.status == "removed" and [(s.importer, s.line) for s in imp.sites] == [("app.compat", 9)]
+
+
+def test_a_list_of_places_cut_short_says_how_many_more(report: Audit) -> None:
+    """legacy.py imports binhex at 4 places: the text report (and Markdown) show 3 "and 1 more"
+    (it showed 3 and said nothing, where JSON and HTML have 4); SARIF has a result at each."""
+    (issue,) = [p for p in report.portability if p.module == "binhex" and p.version == "3.12"]
+    assert [site.line for site in issue.sites] == [2, 6, 12, 18]
+    (row,) = [line for line in audit_text(report).splitlines() if "binhex: removed in 3.11 (target 3.12)" in line]
+    assert row.endswith("legacy.py:12 and 1 more") and "legacy.py:18" not in row
+    (cells,) = [
+        line for line in audit_markdown(report).splitlines() if line.startswith("| binhex | removed in 3.11 | 3.12 |")
+    ]
+    assert cells.endswith("legacy.py:12 and 1 more |")
+    results = json.loads(audit_sarif(report))["runs"][0]["results"]
+    lines = [
+        r["locations"][0]["physicalLocation"]["region"]["startLine"]
+        for r in results
+        if "binhex is removed in Python 3.11 (target 3.12)" in r["message"]["text"]
+    ]
+    assert lines == [2, 6, 12, 18]
 
 
 def test_inventory(report: Audit) -> None:
@@ -237,7 +285,7 @@ def test_a_zip_archive_is_audited_like_the_tree(tmp_path: Path) -> None:
     kinds = {(s.kind, s.line) for s in zipped.blindspots if s.kind in SPOT_KINDS}
     assert kinds == {("sys-path", 7), ("exec", 11), ("dynamic-import", 12)}
     assert {s.kind for s in zipped.opaque} == {"zip", "native-library"}
-    assert sum(1 for e in zipped.inventory if e.audited) == 9
+    assert sum(1 for e in zipped.inventory if e.audited) == 12
 
 
 def test_an_attribute_used_gives_its_capability(report: Audit) -> None:
@@ -267,23 +315,40 @@ def test_an_attribute_of_a_local_name_is_not_the_modules(tmp_path: Path) -> None
     assert reaches["process", "app.dotted"] == "os.system"
 
 
-@pytest.mark.parametrize("kind", ["missing", "fifo", "empty-directory"])
+@pytest.mark.parametrize("kind", ["missing", "fifo", "empty-directory", "data-only", "one-of-two-missing", "no-module"])
 def test_nothing_to_audit_is_an_error_not_a_clean_report(tmp_path: Path, kind: str) -> None:
-    """A typo in CI's audit step (`audit vendr/ --baseline ... --fail-on new-capability`) must fail."""
+    """A typo in CI's audit step (`audit vendr/ --baseline ... --fail-on new-capability`) must fail,
+    exit 2 with one usage error naming what gave nothing, and write no report (-o keeps the old one)."""
     target = tmp_path / "vendor"
+    arguments = [str(target)]
     if kind == "fifo":
         os.mkfifo(target)
     elif kind == "empty-directory":
         target.mkdir()
+    elif kind == "data-only":
+        target.mkdir()
+        (target / "notes.txt").write_text("import os\n")
+    elif kind in ("one-of-two-missing", "no-module"):
+        (tmp_path / "good").mkdir()
+        (tmp_path / "good" / "mod.py").write_text("import os\n")
+        arguments = [str(tmp_path / "good")] + (["-m", "vendr"] if kind == "no-module" else [str(target)])
     baseline = tmp_path / "audit.json"
     baseline.write_text(json.dumps({"schema": "depscan/audit", "schema_version": 1}))
+    report = tmp_path / "report.txt"
+    report.write_text("the last report")
     depscan = os.path.join(os.path.dirname(sys.executable), "depscan")
     for extra in ([], ["--baseline", str(baseline), "--fail-on", "new-capability"]):
         done = subprocess.run(
-            [depscan, "audit", "--no-cache", str(target), *extra], capture_output=True, text=True, timeout=60
+            [depscan, "audit", "--no-cache", "-o", str(report), *arguments, *extra],
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert done.returncode == 2, (extra, done.stderr)
-        assert "nothing could be audited" in done.stderr and "Traceback" not in done.stderr
+        (error,) = [line for line in done.stderr.splitlines() if "nothing to audit" in line]
+        assert ("vendr" if kind == "no-module" else str(target)) in error and "Traceback" not in done.stderr
+        assert str(tmp_path / "good") not in error
+        assert report.read_text() == "the last report"
 
 
 def test_the_audited_tree_cannot_replace_the_auditors_configuration(tmp_path: Path) -> None:
@@ -331,3 +396,52 @@ def test_the_command_line_offers_every_fail_condition() -> None:
     option = next(param for param in cli.commands["audit"].params if param.name == "fail_on")
     assert isinstance(option.type, click.Choice)
     assert tuple(option.type.choices) == FAIL_CONDITIONS
+
+
+def test_with_no_interpreter_named_the_audit_describes_the_tree_not_depscans_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """depscan runs in an environment of its own (click, setuptools, .pth files, maybe an active
+    $VIRTUAL_ENV and a PYTHONPATH): none of it is the audited code's. With no interpreter named the
+    audit searches the tree and the stdlib of the running Python's version; named, its environment."""
+    tree = tmp_path / "vendor"
+    tree.mkdir()
+    (tree / "mod.py").write_text("import os\nimport json\nimport click\nimport on_pythonpath\n")
+    (tmp_path / "env").mkdir()
+    (tmp_path / "env" / "on_pythonpath.py").write_text("")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path / "env"))
+    if sys.prefix != sys.base_prefix:
+        monkeypatch.setenv("VIRTUAL_ENV", sys.prefix)
+    runner = CliRunner()
+    done = runner.invoke(cli, ["audit", "--no-cache", "--format", "json", "vendor"])
+    assert done.exit_code == 0, done.output
+    document = json.loads(done.stdout)
+    names = {e["name"]: e for e in document["inventory"]}
+    assert set(names) == {"mod", "os", "json"} and names["os"]["category"] == "stdlib"
+    places = [e["path"] for e in document["inventory"]] + [s["path"] for s in document["blindspots"]]
+    assert not [p for p in places if p and p.startswith((sys.prefix, sys.base_prefix))]
+    assert not [s for s in document["blindspots"] if s["kind"] == "pth-exec"]
+    assert not document["summary"]["third_party"]
+    assert document["python"]["chosen_by"] is None
+    assert "no interpreter named" in document["python"]["environment"]
+    text = runner.invoke(cli, ["audit", "--no-cache", "vendor"]).stdout
+    assert "no interpreter named" in text.splitlines()[2]
+    named = json.loads(
+        runner.invoke(cli, ["audit", "--no-cache", "--format", "json", "--python", sys.executable, "vendor"]).stdout
+    )
+    assert named["python"]["chosen_by"] == "--python"
+    found = {e["name"]: e for e in named["inventory"]}
+    assert found["click"]["category"] == "third_party" and found["click"]["distribution"] == "click"
+    assert found["on_pythonpath"]["entry"] == str(tmp_path / "env")
+
+
+def test_frozen_and_builtin_modules_are_not_audited_from_inside_the_tree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The path of a frozen module is "frozen": run from inside the audited tree, it was taken for
+    ./frozen and os (frozen since 3.11) and sys (built in) were counted as audited modules."""
+    (tmp_path / "mod.py").write_text("import os\nimport sys\n")
+    monkeypatch.chdir(tmp_path)
+    report = audit(describe(sys.executable), ["."], options=ScanOptions())
+    assert {e.name for e in report.inventory if e.audited} == {"mod"}

@@ -215,7 +215,7 @@ def test_every_section_in_order(page: Page) -> None:
     assert titles["opaque"] == "Opaque code (1)"
     assert titles["blindspots"].startswith("What static analysis cannot see")
     assert titles["capabilities"].startswith("Capabilities")
-    assert titles["portability"] == "Portability (1)"
+    assert titles["portability"] == "Portability (3)"  # compat.py's dummy_threading is a fallback never run
     assert titles["shadowing"] == "Shadowing (0)"
     assert titles["diagnostics"] == "Diagnostics (0)"
     # Sections without rows say so, and hold no table.
@@ -233,7 +233,7 @@ def test_summary_counts_and_capability_badges(page: Page, document: dict[str, An
     assert "#vendored" in cards and "#blindspots" in cards
     summary = document["summary"]
     assert f"{summary['modules']}modules" in text.replace(" ", "")
-    assert f"{summary['audited']}audited" in text.replace(" ", "") and summary["audited"] == 9
+    assert f"{summary['audited']}audited" in text.replace(" ", "") and summary["audited"] == 12
 
 
 def test_vendored_rows(page: Page) -> None:
@@ -263,10 +263,19 @@ def test_opaque_blindspot_capability_and_portability_rows(page: Page, document: 
         "app.main \u2192 app.net (app/main.py:5) \u2192 socket (app/net.py:2)",
     ] in capabilities
     assert ["process", "app.main", "os.system", "0", "app.main"] in capabilities
+    tool = [row for row in capabilities if row[:2] == ["network", "app.tool"]]
+    assert tool and tool[0][4].endswith("(app/tool.py:6) [in a function]")  # an import in a function
     header, *portability = page.table("portability")
     here = f"{sys.version_info[0]}.{sys.version_info[1]}"  # the target version: the interpreter's
     status, since = ("deprecated", "3.6") if sys.version_info < (3, 12) else ("removed", "3.12")
-    assert portability == [["asyncore", status, since, here, "asyncio", "1", "app/old.py:2"]]
+    binhex_status, binhex_since = ("deprecated", "3.9") if sys.version_info < (3, 11) else ("removed", "3.11")
+    imp_status, imp_since = ("deprecated", "3.4") if sys.version_info < (3, 12) else ("removed", "3.12")
+    binhex_places = [f"app/legacy.py:{line}" for line in (2, 6, 12, 18)]  # all four: the HTML cuts none
+    assert portability == [
+        ["asyncore", status, since, here, "asyncio", "1", "app/old.py:2"],
+        ["binhex", binhex_status, binhex_since, here, "base64 or binascii", "4", ", ".join(binhex_places)],
+        ["imp", imp_status, imp_since, here, "importlib", "1", "app/compat.py:9"],
+    ]
     modules = page.column("modules", "Module")
     assert "app.loader" in modules and "socket" in modules and len(modules) == document["summary"]["modules"]
 

@@ -125,7 +125,12 @@ class Reach:
             "module": self.module,
             "via": self.via,
             "chain": [
-                {"module": name, "path": site.path if site else None, "line": site.line if site else None}
+                {
+                    "module": name,
+                    "path": site.path if site else None,
+                    "line": site.line if site else None,
+                    "in_function": bool(site and site.delayed),
+                }
                 for name, site in self.chain
             ],
         }
@@ -165,6 +170,23 @@ class Audit:
     diagnostics: list[Diagnostic]
     unanalysed: list[Spot]  # modules whose file could not be read or parsed: what they do is unknown
     scan: ScanResult = field(repr=False)
+    chosen_by: str | None = None  # who named the interpreter ("--python", "your configuration"); None: nobody
+
+    def environment(self) -> str:
+        """What the audit searched besides the tree, in one sentence for every format."""
+        interp = self.interpreter
+        version = interp.version_text
+        if self.chosen_by is None:
+            return (
+                f"no interpreter named: the audited tree and the standard library of Python {version} "
+                "(depscan's tables), no site-packages, .pth file or PYTHONPATH"
+            )
+        if interp.from_tables:
+            return f"Python {version} ({self.chosen_by}): the audited tree and its standard library (depscan's tables)"
+        return (
+            f"{interp.executable} ({self.chosen_by}): the audited tree, and its standard library, "
+            "site-packages and .pth files"
+        )
 
     def to_json(self) -> dict[str, Any]:
         interp = self.interpreter
@@ -172,7 +194,12 @@ class Audit:
             "schema": AUDIT_SCHEMA,
             "schema_version": AUDIT_SCHEMA_VERSION,
             "depscan_version": __version__,
-            "python": {"executable": interp.executable or None, "version": ".".join(map(str, interp.version))},
+            "python": {
+                "executable": interp.executable or None,
+                "version": ".".join(map(str, interp.version)),
+                "chosen_by": self.chosen_by,
+                "environment": self.environment(),
+            },
             "targets": self.targets,
             "summary": self.summary(),
             "inventory": [e.to_json() for e in self.inventory],
@@ -213,10 +240,11 @@ def audit(
     modules: Sequence[str] = (),
     paths: Sequence[str] = (),
     use_pythonpath: bool = True,
+    chosen_by: str | None = None,
 ) -> Audit:
     """Audit ``targets``; ``versions`` are the target Python versions for portability (default: the
     interpreter's). ``modules`` (``-m``), ``paths`` (extra search path entries) and ``use_pythonpath`` are
-    the scan's."""
+    the scan's; ``chosen_by`` says who named ``interp`` (None: nobody, it is depscan's tables)."""
     from depscan.analysis.capabilities import load_capabilities, load_portability
 
     result = scan(interp, list(targets), modules, paths, options or ScanOptions(), use_pythonpath, project_root)
@@ -244,13 +272,30 @@ def audit(
         diagnostics=sorted(result.diagnostics, key=lambda d: (d.path or "", d.line, d.code)),
         unanalysed=_unanalysed(result),
         scan=result,
+        chosen_by=chosen_by,
     )
 
 
+def nothing_audited(report: Audit, modules: Sequence[str] = ()) -> list[str]:
+    """What was named but gave nothing to audit, each said in a few words: a target with no audited
+    module in it (missing, not a file or a directory, an unusable archive, no Python module), a
+    ``-m`` module not found. A typo in a CI step must not pass as "capabilities: none"."""
+    result = report.scan
+    places = [r.path or r.file for e in report.inventory if e.audited and (r := result.modules.get(e.name))]
+    said = {os.path.abspath(d.path): d.message for d in result.diagnostics if d.code in ("DS012", "DS015") and d.path}
+    problems = []
+    for target in report.targets:
+        directory = os.path.abspath(target)
+        if not any(_inside(place, [directory]) for place in places):
+            problems.append(f"{target}: {said.get(directory, 'no Python module in it')}")
+    problems += [f"-m {module}: no such module" for module in modules if module not in result.modules]
+    return problems
+
+
 def _inside(path: str | None, directories: Sequence[str]) -> bool:
-    if not path:
+    """``path`` is a file in one of ``directories`` ("frozen" and "built-in" are none, wherever depscan runs)."""
+    if not path or not os.path.isabs(path):
         return False
-    path = os.path.abspath(path)
     return any(path == d or path.startswith(d.rstrip(os.sep) + os.sep) for d in directories)
 
 
@@ -449,11 +494,14 @@ def _capabilities(
     from depscan.analysis.capabilities import attribute_capabilities, capabilities_of
 
     graph = result.graph_data
+    scripts = _scripts(result)
     # Who imports whom: (importer, the first site, a parent-package edge, made when the importer is imported).
     importers: dict[str, list[tuple[str, Site | None, bool, bool]]] = {}
     for (source, target), edge in graph.edges.items():
-        sites = edge.sites
+        sites = [site for site in edge.sites if _may_run(result, site, scripts)]
         parent = edge.kind == "parent"
+        if edge.sites and not sites and not parent:
+            continue  # only under `if __name__ == "__main__":` of a module imported, not run: never runs
         at_import = parent or any(not site.delayed for site in sites)
         first = next((site for site in sites if not site.delayed), sites[0] if sites else None)
         importers.setdefault(target, []).append((source, first, parent, at_import))
@@ -483,7 +531,7 @@ def _capabilities(
         if extraction is None:
             continue
         for record in extraction.imports:
-            if record.module is None:
+            if record.module is None or (record.context.main_only and name not in scripts):
                 continue
             for imported in record.names:
                 # Only what the attribute itself gives: the module's (and a submodule's) own come by the graph.
@@ -514,6 +562,19 @@ def _capabilities(
         for module in sorted(audited & set(chain_to)):
             reaches.append(Reach(capability, module, via[module], chain_to[module]))
     return reaches
+
+
+def _scripts(result: ScanResult) -> set[str]:
+    """The modules run as scripts (a file named as a target): their ``__main__`` blocks run."""
+    inputs = set(result.inputs)
+    return {name for name, resolution in result.modules.items() if resolution.path in inputs}
+
+
+def _may_run(result: ScanResult, site: Site, scripts: set[str]) -> bool:
+    """The import runs when its module is imported, or may when a function is called: not one under
+    ``if __name__ == "__main__":`` of a module that is imported rather than run as a script, nor a
+    fallback whose primary is found."""
+    return (site.importer in scripts or not site.context.main_only) and not result.never_runs(site)
 
 
 def _attribute_uses(source: bytes, modules: set[str], module: str) -> list[tuple[str, str]]:
@@ -569,11 +630,14 @@ def _portability(
 
     issues: dict[tuple[str, str], PortabilityIssue] = {}
     imported: dict[str, list[Site]] = {}
+    # A fallback whose primary is found never runs: no problem there (pip's `import dummy_threading`).
     for source, target, edge in result.graph_data.imports():
         if source in audited:
-            imported.setdefault(target, []).extend(edge.sites)
+            imported.setdefault(target, []).extend(s for s in edge.sites if not result.never_runs(s))
     for missing in result.missing.values():  # a module removed from the target's stdlib is missing here
-        imported.setdefault(missing.name, []).extend(s for s in missing.sites if s.importer in audited)
+        imported.setdefault(missing.name, []).extend(
+            s for s in missing.sites if s.importer in audited and not result.never_runs(s)
+        )
     for module, sites in sorted(imported.items()):
         if not sites:
             continue

@@ -136,14 +136,23 @@ class ScanResult:
         body = [resolved for other, resolved, fallback in self.try_groups.get((importer, try_id), []) if not fallback]
         return bool(body) and all(body)
 
+    def never_runs(self, site: Site) -> bool:
+        """In the handler of a ``try`` (its own or one around it) whose imports are all found: a
+        fallback that never runs."""
+        handlers = (
+            *site.context.outer_handlers,
+            *((site.try_id,) if site.fallback and site.try_id is not None else ()),
+        )
+        return any(self._primaries_found(site.importer, handler) for handler in handlers)
+
     def covered(self, site: Site) -> bool:
         """A failing import inside ``try/except ImportError`` is fine when an alternative of the
         same ``try`` resolves, or when the ``try`` has no alternative import at all (the handler
         copes some other way, as ``requests = None`` does)."""
         if _guarded_by_availability(site) or site.record.via == SKIPS_WHEN_MISSING:
             return True
-        if any(self._primaries_found(site.importer, handler) for handler in site.context.outer_handlers):
-            return True  # in the handler of a try whose imports all work: it never runs
+        if self.never_runs(site):
+            return True
         tries = [(site.try_id, site.fallback)] if site.try_id is not None else []
         # A failure that gets out of a nested try is caught by the tries around it, as their body's.
         tries += [(outer, False) for outer in site.outer_tries]

@@ -7,15 +7,18 @@ never the audited tree's own: a tree cannot widen its own audit.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from depscan.analysis.audit import Audit, BaselineError, Changes, audit, compare, load_baseline
+from depscan.analysis.audit import Audit, BaselineError, Changes, audit, compare, load_baseline, nothing_audited
 from depscan.app.scan import dot_timeout, scan_options
-from depscan.app.settings import Options, Outcome, settings
+from depscan.app.settings import Options, Outcome, Settings, settings
 from depscan.errors import DepscanError, UsageError
 from depscan.output import jsonfmt
 from depscan.output.audit import audit_markdown, audit_sarif, audit_text, changes_text
+from depscan.resolve.interpreter import Interpreter
+from depscan.resolve.tables import interpreter_from_table
 
 
 def run_audit(options: Options, baseline: str | None = None, fail_on: Sequence[str] = ()) -> Outcome:
@@ -30,7 +33,7 @@ def run_audit(options: Options, baseline: str | None = None, fail_on: Sequence[s
         except BaselineError as exc:
             raise DepscanError(str(exc)) from None
     merged = settings("audit", options, config_from=os.getcwd())
-    interp = merged.interpreter()
+    interp, chosen_by = _target_python(merged)
     try:
         with scan_options(merged) as chosen:
             report = audit(
@@ -42,18 +45,17 @@ def run_audit(options: Options, baseline: str | None = None, fail_on: Sequence[s
                 project_root=merged.project,
                 modules=options.modules,
                 paths=merged.search_paths,
-                use_pythonpath=not options.no_pythonpath,
+                use_pythonpath=chosen_by is not None and not options.no_pythonpath,
+                chosen_by=chosen_by,
             )
     except ValueError as exc:  # a bad [tool.depscan.capabilities] table
         raise DepscanError(str(exc)) from None
+    empty = nothing_audited(report, options.modules)
+    if empty:
+        raise UsageError(f"nothing to audit: {'; '.join(empty)}")
     changes = compare(old, report) if old is not None else None
     notes: list[str] = []
     text = _formatted(report, changes, options.output_format, notes)
-    if not any(entry.audited for entry in report.inventory):
-        # A typo in CI's target must not pass as "capabilities: none".
-        reasons = "; ".join(str(d) for d in report.diagnostics[:2]) or "no Python module there"
-        notes.append(f"depscan audit: error: nothing could be audited in {', '.join(options.targets)}: {reasons}")
-        return Outcome(text, notes, 2)
     status = 0
     if changes is not None:
         met = changes.conditions() & set(fail_on)
@@ -65,6 +67,18 @@ def run_audit(options: Options, baseline: str | None = None, fail_on: Sequence[s
         notes.append(f"depscan audit: {count} module{'s' * (count != 1)} could not be analysed")
         status = 1
     return Outcome(text, notes, status)
+
+
+def _target_python(merged: Settings) -> tuple[Interpreter, str | None]:
+    """The interpreter the auditor named (``--python``) or configured (``python`` in the auditor's
+    configuration), and who chose it. Else none: the audit describes the tree and the standard
+    library of the running Python's version, from depscan's tables (as ``--python X.Y``), never
+    depscan's own environment (its site-packages, ``.pth`` files, ``$VIRTUAL_ENV``, a ``.venv``)."""
+    if merged.options.python is not None or merged.config.python is not None:
+        return merged.interpreter(), merged.choice().chosen_by
+    if merged.options.probe_python:
+        raise UsageError("--probe-python runs the interpreter named with --python; the audit names none")
+    return interpreter_from_table(f"{sys.version_info[0]}.{sys.version_info[1]}"), None
 
 
 def _formatted(report: Audit, changes: Changes | None, output_format: str, notes: list[str]) -> str:

@@ -113,6 +113,11 @@ class Condition:
         """True when this condition holds only while a type checker reads the code."""
         return False
 
+    @property
+    def is_main(self) -> bool:
+        """True when this condition holds only while the module runs as a script."""
+        return False
+
 
 @by_fields
 @dataclass(frozen=True, slots=True)
@@ -168,6 +173,10 @@ class Main(Condition):
 
     def to_json(self) -> dict[str, Any]:
         return {"op": self.op}
+
+    @property
+    def is_main(self) -> bool:
+        return True
 
     def __str__(self) -> str:
         return "__name__ == '__main__'"
@@ -519,6 +528,10 @@ class All(Condition):
     def is_type_checking(self) -> bool:
         return any(arg.is_type_checking for arg in self.args)
 
+    @property
+    def is_main(self) -> bool:
+        return any(arg.is_main for arg in self.args)
+
     def __str__(self) -> str:
         return " and ".join(_wrap(arg) for arg in self.args)
 
@@ -547,6 +560,10 @@ class Any_(Condition):
     @property
     def is_type_checking(self) -> bool:
         return all(arg.is_type_checking for arg in self.args)
+
+    @property
+    def is_main(self) -> bool:
+        return bool(self.args) and all(arg.is_main for arg in self.args)
 
     def __str__(self) -> str:
         return " or ".join(_wrap(arg) for arg in self.args)

@@ -103,9 +103,8 @@ class Context:
 
     @property
     def main_only(self) -> bool:
-        from depscan.model.conditions import Main
-
-        return any(isinstance(condition, Main) for condition in self.conditions)
+        """Runs only when the module runs as a script (``if sys.platform != "win32" and __name__ == "__main__":``)."""
+        return any(condition.is_main for condition in self.conditions)
 
     @property
     def delayed(self) -> bool:

@@ -12,8 +12,11 @@ from typing import Any
 
 from depscan import __version__
 from depscan.analysis.audit import Audit, Changes, Spot
+from depscan.model.graph import Site
 from depscan.output import sarif
 from depscan.source import shown_path
+
+PLACES_SHOWN = 3  # per line of the text report and row of the Markdown one; JSON and HTML have them all
 
 # --- the text report ---------------------------------------------------------------------------
 
@@ -31,6 +34,7 @@ def audit_text(report: Audit) -> str:
         f"{summary['blindspots']} blind spots; capabilities: {capabilities}"
         + (f"; NOT ANALYSED: {summary['unanalysed']}" if summary["unanalysed"] else "")
     )
+    lines.append(f"searched: {report.environment()}")
 
     def section(title: str, rows: list[str]) -> None:
         lines.append("")
@@ -63,7 +67,9 @@ def audit_text(report: Audit) -> str:
     rows = []
     for reach in report.capabilities:
         hops = " -> ".join(
-            f"{name}" + (f" ({shown_path(site.path)}:{site.line})" if site is not None else "")
+            f"{name}"
+            + (f" ({shown_path(site.path)}:{site.line})" if site is not None else "")
+            + (" [in a function]" if site is not None and site.delayed else "")
             for name, site in reach.chain
         )
         rows.append(
@@ -76,13 +82,20 @@ def audit_text(report: Audit) -> str:
             f"{p.module}: {p.status} in {p.since} (target {p.version})"
             + (f"; use {p.replacement}" if p.replacement else "")
             + "  "
-            + ", ".join(f"{shown_path(s.path)}:{s.line}" for s in p.sites[:3])
+            + _places(p.sites)
             for p in report.portability
         ]
         + [f"{s['module']} shadows {', '.join(s['hides'])}" for s in report.shadowing],
     )
     section("Diagnostics", [str(d) for d in report.diagnostics])
     return "\n".join(lines) + "\n"
+
+
+def _places(sites: Sequence[Site]) -> str:
+    """The first :data:`PLACES_SHOWN` places, and how many more there are."""
+    shown = ", ".join(f"{shown_path(s.path)}:{s.line}" for s in sites[:PLACES_SHOWN])
+    more = len(sites) - PLACES_SHOWN
+    return shown + (f" and {more} more" if more > 0 else "")
 
 
 def _spot_row(spot: Spot) -> str:
@@ -143,6 +156,8 @@ def audit_markdown(report: Audit, changes: Changes | None = None) -> str:
     lines = [
         f"## depscan audit of {', '.join(f'`{t}`' for t in report.targets)}",
         "",
+        f"Searched: {report.environment()}.",
+        "",
         f"{summary['modules']} modules ({summary['audited']} audited), {summary['third_party']} third-party "
         f"distributions, {summary['vendored']} vendored, {summary['opaque']} opaque, {summary['blindspots']} blind "
         f"spots. Capabilities: {capabilities}."
@@ -166,12 +181,22 @@ def audit_markdown(report: Audit, changes: Changes | None = None) -> str:
     lines += table(
         "Capabilities",
         ("capability", "module", "chain"),
-        [(r.capability, r.module, " → ".join(name for name, _ in r.chain)) for r in report.capabilities],
+        [
+            (
+                r.capability,
+                r.module,
+                " → ".join(name + (" (in a function)" if site and site.delayed else "") for name, site in r.chain),
+            )
+            for r in report.capabilities
+        ],
     )
     lines += table(
         "Portability",
-        ("module", "status", "target", "replacement"),
-        [(p.module, f"{p.status} in {p.since}", p.version, p.replacement) for p in report.portability],
+        ("module", "status", "target", "replacement", "imported at"),
+        [
+            (p.module, f"{p.status} in {p.since}", p.version, p.replacement, _places(p.sites))
+            for p in report.portability
+        ],
     )
     if changes is not None:
         lines += ["", "### Changes since the baseline", ""]
@@ -214,7 +239,7 @@ def audit_sarif(report: Audit) -> str:
             f"reaches the {reach.capability} capability",
         )
     for issue in report.portability:
-        for site in issue.sites[:1]:
+        for site in issue.sites:
             add(
                 f"portability/{issue.status}",
                 "warning" if issue.status == "removed" else "note",

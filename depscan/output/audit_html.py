@@ -348,6 +348,7 @@ class _Page:
             hops = f" {ARROW} ".join(
                 str(hop.get("module"))
                 + (f" ({self.shown(hop.get('path'))}:{hop.get('line')})" if hop.get("path") else "")
+                + (" [in a function]" if hop.get("in_function") else "")
                 for hop in chain
             )
             rows.append([reach.get("capability"), reach.get("module"), reach.get("via"), max(len(chain) - 1, 0), hops])
@@ -472,6 +473,8 @@ def _meta(document: Mapping[str, Any], python: Mapping[str, Any], base: str | No
     if python.get("executable"):
         pieces[0] += f" (<code>{_e(python['executable'])}</code>)"
     pieces.append(f"depscan {_e(document.get('depscan_version') or '?')}")
+    if python.get("environment"):
+        pieces.append(f"searched: {_e(python['environment'])}")
     if base:
         pieces.append(f"paths relative to <code>{_e(base)}</code>")
     return " &middot; ".join(pieces)
