@@ -930,3 +930,19 @@ def test_a_file_name_cannot_forge_a_line_of_the_report(tmp_path: Path) -> None:
     assert code == 1
     [line] = out.splitlines()  # one finding, one line
     assert line.startswith("a\\x0aforged.py:1:1: DS001 module 'x' not found\\x0a.py:1:1: DS001 ")
+
+
+def test_suppression_comments_are_on_the_lines_the_parser_counts(tmp_path: Path) -> None:
+    """A form feed is no line break to the parser (nor to the findings' line numbers), whatever
+    str.splitlines thinks: the comment on the finding's line silences it."""
+    source = (
+        b"import os\r\n\x0c\r\n"
+        b"import missing_one  # depscan: ignore\r\n"
+        b"\x0c# a page\n"
+        b"import missing_two  # DEPSCAN: IGNORE[missing-module]\n"
+        b"import missing_three  # depscan: ignore[DS020]\n"
+    )
+    (tmp_path / "mod.py").write_bytes(source)
+    status, out, _ = run("--format", "json", "mod.py", cwd=tmp_path)
+    found = [(f["module"], f["line"]) for f in json.loads(out)["findings"]]
+    assert found == [("missing_three", 6)] and status == 1
