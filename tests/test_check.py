@@ -946,3 +946,53 @@ def test_suppression_comments_are_on_the_lines_the_parser_counts(tmp_path: Path)
     status, out, _ = run("--format", "json", "mod.py", cwd=tmp_path)
     found = [(f["module"], f["line"]) for f in json.loads(out)["findings"]]
     assert found == [("missing_three", 6)] and status == 1
+
+
+def test_an_answer_is_updated_when_only_checked_files_changed_and_not_their_interface(tmp_path: Path) -> None:
+    """After an edit that moves or silences findings but changes nothing another module or the
+    graph could see, the stored answer is updated by reading only the changed files; any other
+    edit is a whole check. Each answer is the one a whole check gives."""
+    project = tmp_path / "proj"
+    (project / "pkg").mkdir(parents=True)
+    (project / "pyproject.toml").write_text('[project]\nname = "t"\nversion = "0"\n')
+    (project / "pkg" / "__init__.py").write_text("")
+    files = {
+        "a": "import os\nimport missing_a\nfrom pkg import b\nfrom pkg.b import X\n\n\ndef f():\n    return 1\n",
+        "b": "X = 1\ntry:\n    import json\nexcept ImportError:\n    import missing_b\nimport missing_c  # depscan: ignore[DS020]\n",
+    }
+    cache = str(tmp_path / "cache")
+
+    def write(name: str, text: str) -> None:
+        files[name] = text
+        path = project / "pkg" / f"{name}.py"
+        path.write_text(text)
+        past = time.time() - 60  # old enough to be trusted (the directory is left alone)
+        os.utime(path, (past, past))
+
+    def answer() -> tuple[str | None, list[dict[str, object]]]:
+        got = json.loads(run("--cache-dir", cache, "--format", "json", cwd=project)[1])
+        whole = json.loads(run("--format", "json", cwd=project)[1])
+        assert got["findings"] == whole["findings"]
+        return got["summary"].get("answer"), got["findings"]
+
+    for name, text in files.items():
+        write(name, text)
+    _age(project)
+    assert answer()[0] is None and answer()[0] == "stored"
+    write("a", "# moved\n# down\n" + files["a"].replace("return 1", "return 2  # a body"))
+    how, findings = answer()
+    assert how == "updated" and [(f["module"], f["line"]) for f in findings] == [("missing_a", 4), ("missing_c", 6)]
+    write("b", files["b"].replace("[DS020]", ""))  # the comment now silences every code
+    how, findings = answer()
+    assert how == "updated" and [f["module"] for f in findings] == ["missing_a"]
+    write("a", "\n" + files["a"])  # updated from an updated answer
+    how, findings = answer()
+    assert how == "updated" and [(f["module"], f["line"]) for f in findings] == [("missing_a", 5)]
+    write("a", files["a"] + "import missing_d\n")  # a new import: a whole check
+    assert answer()[0] is None
+    write("b", files["b"].replace("X = 1", "Y = 1"))  # a name others import is gone
+    how, findings = answer()
+    assert how is None and "pkg.b.X" in [f["module"] for f in findings]
+    write("b", "X = (\n")  # a syntax error
+    how, findings = answer()
+    assert how is None and "DS010" in [f["code"] for f in findings]

@@ -27,8 +27,10 @@ configuration.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import itertools
+import json
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -100,6 +102,7 @@ class CheckResult:
     depends_on: list[str] = field(default_factory=list)  # every file and directory the answer was made from
     listings: dict[str, Any] = field(default_factory=dict)  # the directories the resolver listed, as it saw them
     declaration_files: list[str] = field(default_factory=list)  # pyproject.toml, requirements files read
+    state: dict[str, Any] | None = None  # what updating the answer needs: see check_state
 
     @property
     def errors(self) -> list[Finding]:
@@ -317,6 +320,7 @@ def _check(interp: Interpreter, settings: CheckSettings, extractions: Extraction
     if settings.dependencies:
         findings.extend(checker.dependency_findings(whole_project=whole_project, facts=facts))
     checked = CheckResult(sorted(findings, key=Finding.sort_key), list(files), result, cached, processes)
+    checked.state = check_state(keys, checker, checked.findings)
     checked.declaration_files = checker.declaration_files
     return checked
 
@@ -354,7 +358,8 @@ class _Checker:
             if e.path and os.path.abspath(e.path) in self.files
         }
         self.script_resolvers: dict[str, Resolver] = {}
-        self.suppressions: dict[str, dict[int, frozenset[str] | None]] = {}  # path -> line -> codes
+        self.suppressions: dict[str, Comments] = {}  # path -> line -> codes
+        self.raw: list[tuple[Finding, int | None]] = []  # see _kept
         self.facts: tuple[Any, Any] | None = None  # what dependency_facts read, when it was
         self.declarations: Providers | None = None
         self.loaded: dict[str, frozenset[str]] = {}  # see _loaded_by_import
@@ -406,7 +411,7 @@ class _Checker:
                 message = provider.message(missing.name)
                 code = "DS006" if provider.reason is not None else code  # not installed, and need not be
             finding = Finding(code, message, os.path.abspath(site.path), site.line, site.col, missing.name)
-            kept = self._kept(finding)
+            kept = self._kept(finding, site.record)
             if kept is not None:
                 yield kept
 
@@ -467,7 +472,7 @@ class _Checker:
                 names = " or ".join(repr(p) for p in providers)
                 message = f"{module.partition('.')[0]!r} comes from {names}, which the project does not declare"
                 finding = Finding("DS002", message, os.path.abspath(site.path or ""), site.line, site.col, module)
-                kept = self._kept(finding)
+                kept = self._kept(finding, site.record)
                 if kept is not None:
                     yield kept
         if not whole_project:
@@ -696,7 +701,7 @@ class _Checker:
                 listed = ", ".join(".".join(map(str, v)) for v in versions)
                 message = f"module {module!r} is not in the standard library of Python {listed}"
                 finding = Finding("DS001", message, os.path.abspath(site.path), site.line, site.col, module)
-                kept = self._kept(finding)
+                kept = self._kept(finding, site.record)
                 if kept is not None:
                     yield kept
 
@@ -776,34 +781,184 @@ class _Checker:
         prefixes = [".".join(parts[:end]) for end in range(1, len(parts) + 1)]
         return any(fnmatch.fnmatchcase(prefix, glob) for glob in self.settings.ignore_missing for prefix in prefixes)
 
-    def _kept(self, finding: Finding) -> Finding | None:
-        """Apply the rule's configured severity and the line's suppression comment."""
-        code = CATALOGUE.get(finding.code)
-        severity = self.settings.rules.get(finding.code, code.severity if code else "error")
-        if severity == "off" or self._suppressed(finding):
-            return None
-        if severity == "warning":
-            return Finding(
-                finding.code, finding.message, finding.path, finding.line, finding.col, finding.module, "warning"
-            )
-        return finding
+    def _kept(self, finding: Finding, record: ImportRecord | None = None) -> Finding | None:
+        """Apply the rule's configured severity and the line's suppression comment. A finding in a
+        checked file is noted as it was before (with the import it is at, by its number in the
+        file's imports): see :func:`check_state`."""
+        if finding.path in self.files:
+            self.raw.append((finding, None if record is None else self.record_index.get(id(record))))
+        return with_rules(finding, self.settings.rules, self._comments(finding.path))
 
-    def _suppressed(self, finding: Finding) -> bool:
-        comments = self.suppressions.get(finding.path)
+    @cached_property
+    def record_index(self) -> dict[int, int]:
+        return {id(record): number for e in self.by_path.values() for number, record in enumerate(e.imports)}
+
+    def _comments(self, path: str) -> Comments:
+        comments = self.suppressions.get(path)
         if comments is None:
-            extraction = self.by_path.get(finding.path)  # a checked file: its comments were read with it
-            comments = self.suppressions[finding.path] = (
-                _suppression_comments(finding.path)
+            extraction = self.by_path.get(path)  # a checked file: its comments were read with it
+            comments = self.suppressions[path] = (
+                _suppression_comments(path)
                 if extraction is None or extraction.source_kind != "source"
-                else {line: None if codes is None else frozenset(codes) for line, codes in extraction.suppressions}
+                else comments_of(extraction)
             )
-        if finding.line not in comments:
-            return False
-        codes = comments[finding.line]
-        if codes is None:
-            return True
-        names = {entry.name for code, entry in CATALOGUE.items() if code in codes}
-        return finding.code in codes or finding.name in {c.lower() for c in codes} or finding.name in names
+        return comments
+
+
+Comments = Mapping[int, frozenset[str] | None]  # line -> the codes a suppression comment names (None: all)
+
+
+def comments_of(extraction: Extraction) -> Comments:
+    return {line: None if codes is None else frozenset(codes) for line, codes in extraction.suppressions}
+
+
+def with_rules(finding: Finding, rules: Mapping[str, str], comments: Comments) -> Finding | None:
+    """The finding as the configured rules and the suppression comments leave it (None: gone)."""
+    code = CATALOGUE.get(finding.code)
+    severity = rules.get(finding.code, code.severity if code else "error")
+    if severity == "off" or _silenced(finding, comments):
+        return None
+    if severity == "warning":
+        return Finding(
+            finding.code, finding.message, finding.path, finding.line, finding.col, finding.module, "warning"
+        )
+    return finding
+
+
+def _silenced(finding: Finding, comments: Comments) -> bool:
+    if finding.line not in comments:
+        return False
+    codes = comments[finding.line]
+    if codes is None:
+        return True
+    names = {entry.name for code, entry in CATALOGUE.items() if code in codes}
+    return finding.code in codes or finding.name in {c.lower() for c in codes} or finding.name in names
+
+
+# -- updating an answer when checked files changed --------------------------------------------
+
+STATE_VERSION = 1
+
+
+def check_state(keys: Sequence[Key], checker: _Checker, findings: Sequence[Finding]) -> dict[str, Any]:
+    """What :func:`updated_findings` needs to give this check's answer again after some checked
+    files changed: for each checked file, the key it was extracted under, its suppression comments
+    and its findings before rules and comments were applied, each with the number of the import
+    it is at; and the findings in other files (declarations), as they were given."""
+    files: dict[str, list[Any]] = {}
+    for path, module, is_package in keys:
+        where = os.path.abspath(path)
+        extraction = checker.by_path.get(where)
+        quiet = (
+            []
+            if extraction is None
+            else [[line, None if c is None else list(c)] for line, c in extraction.suppressions]
+        )
+        files[where] = [path, module, is_package, quiet, []]
+    for finding, index in checker.raw:
+        entry = files.get(finding.path)
+        if entry is not None:
+            entry[4].append([index, *_finding_fields(finding)])
+    others = [_finding_fields(f) for f in findings if f.path not in files]
+    return {"version": STATE_VERSION, "files": files, "others": others}
+
+
+def _finding_fields(finding: Finding) -> list[Any]:
+    return [finding.code, finding.message, finding.path, finding.line, finding.col, finding.module, finding.severity]
+
+
+def state_files(state: Mapping[str, Any]) -> dict[str, tuple[str, str, bool]] | None:
+    """The checked files of a stored state, each with the key it was extracted under; None when
+    the state is not one this code wrote."""
+    if not isinstance(state, Mapping) or state.get("version") != STATE_VERSION:
+        return None
+    files = state.get("files")
+    if not isinstance(files, dict):
+        return None
+    return {where: (entry[0], entry[1], bool(entry[2])) for where, entry in files.items()}
+
+
+def updated_findings(
+    state: Mapping[str, Any], changed: Mapping[str, tuple[Extraction, Extraction]], rules: Mapping[str, str]
+) -> tuple[list[Finding], dict[str, Any]] | None:
+    """The findings of a check whose answer was ``state``, now that the checked files in
+    ``changed`` (absolute path -> (the extraction the answer was made from, the new one)) hold
+    new content; and the state of that answer. None when a changed file's *interface* differs:
+    anything other files or the graph could see (its imports, their contexts, its names, its
+    diagnostics), everything but where its imports stand; then only a whole check will do.
+    Otherwise each finding stays, at the new place of the import it is at, and the rules and the
+    new suppression comments are applied again."""
+    files = state["files"]
+    new_files = dict(files)
+    for where, (old, new) in changed.items():
+        if where not in files or interface(old) != interface(new):
+            return None
+        path, module, is_package, _, raw = files[where]
+        moved = []
+        for index, *fields in raw:
+            if index is not None:
+                if not 0 <= index < len(new.imports):
+                    return None
+                record = new.imports[index]
+                fields[3], fields[4] = record.line, record.col
+            moved.append([index, *fields])
+        quiet = [[line, None if c is None else list(c)] for line, c in new.suppressions]
+        new_files[where] = [path, module, is_package, quiet, moved]
+    findings: list[Finding] = []
+    for *_, quiet, raw in new_files.values():
+        comments = {line: None if c is None else frozenset(c) for line, c in quiet}
+        for _, *fields in raw:
+            kept = with_rules(Finding(*fields), rules, comments)
+            if kept is not None:
+                findings.append(kept)
+    findings += [Finding(*fields) for fields in state["others"]]
+    findings.sort(key=Finding.sort_key)
+    return findings, {"version": STATE_VERSION, "files": new_files, "others": state["others"]}
+
+
+_PLACES = frozenset({"line", "col"})  # where an import stands: the one thing an update may move
+_TRY_LINES = frozenset({"try_id", "outer_tries", "outer_handlers"})  # tries, named by their lines
+
+
+def interface(extraction: Extraction) -> str:
+    """Everything of a module's extraction that other modules, the import graph or the findings of
+    other files can depend on: all of it (every field, so that a field added later counts too) but
+    the lines and columns of its imports, the ``try`` statements they sit in numbered in order
+    rather than by line, and its suppression comments (which only its own findings read)."""
+    tries: dict[int, int] = {}
+
+    def number(line: int | None) -> int | None:
+        return None if line is None else tries.setdefault(line, len(tries))
+
+    def context(ctx: Any) -> list[Any]:
+        shown: list[Any] = []
+        for f in dataclasses.fields(ctx):
+            value = getattr(ctx, f.name)
+            if f.name == "try_id":
+                shown.append(number(value))
+            elif f.name in _TRY_LINES:
+                shown.append([number(line) for line in value])
+            else:
+                shown.append(repr(value))
+        return shown
+
+    def record(item: Any) -> list[Any]:
+        return [
+            context(getattr(item, f.name)) if f.name == "context" else repr(getattr(item, f.name))
+            for f in dataclasses.fields(item)
+            if f.name not in _PLACES
+        ]
+
+    shown: list[Any] = []
+    for f in dataclasses.fields(extraction):
+        value = getattr(extraction, f.name)
+        if f.name in ("imports", "dynamic"):
+            shown.append([record(item) for item in value])
+        elif f.name == "facts":
+            shown.append(json.dumps(value.to_json(), sort_keys=True))
+        elif f.name != "suppressions":
+            shown.append(repr(value))
+    return repr(shown)
 
 
 def _suppression_comments(path: str) -> dict[int, frozenset[str] | None]:

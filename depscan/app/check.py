@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
+from typing import Any
 
-from depscan import __version__
-from depscan.app.settings import Options, Outcome, settings
-from depscan.app.stored import stored
+from depscan import DEFAULT_MAX_BYTES, __version__
+from depscan.app.settings import Options, Outcome, Settings, settings
+from depscan.app.stored import Stored, stored
 from depscan.output import jsonfmt
+from depscan.perf.runcache import Previous
 
 # The checker's modules are imported inside check() once the stored answer was looked for and
 # the extraction started: a warm run needs none of them (a third of its time).
@@ -37,8 +40,12 @@ def check(options: Options) -> Outcome:
     found = answer.load()
     if found is not None:
         return Outcome(
-            _said_stored(found.report, options.output_format), [found.summary] if found.summary else [], found.status
+            _said(found.report, options.output_format, "stored"), [found.summary] if found.summary else [], found.status
         )
+    if merged.fast and merged.cache_dir:
+        updated = _updated(answer, merged, options.output_format)
+        if updated is not None:
+            return updated
 
     from depscan.analysis.check import Extractions, Plain
     from depscan.analysis.check import check as check_files
@@ -70,14 +77,90 @@ def check(options: Options) -> Outcome:
     summary = summary_line(result) if result.findings else None
     status = 1 if result.errors else 0
     depends_on = [*result.depends_on, *([config.file] if config.file else [])]
-    answer.keep(Answer(report, summary, status), depends_on, result.listings)
+    state = None if result.state is None else json.dumps(result.state, separators=(",", ":")).encode()
+    answer.keep(Answer(report, summary, status, state=state), depends_on, result.listings)
     return Outcome(report, [summary] if summary else [], status)
 
 
-def _said_stored(report: str, output_format: str) -> str:
-    """A stored JSON report says it is one (``"answer": "stored"`` in its summary)."""
+def _updated(answer: Stored, merged: Settings, output_format: str) -> Outcome | None:
+    """The stored answer updated, when all that changed since it was made is the content of some
+    checked files, and not their interface (see :func:`depscan.analysis.check.updated_findings`):
+    only those files are read. None when a whole check is needed."""
+    from depscan.analysis.check import state_files
+    from depscan.perf.cache import ExtractionCache
+
+    previous = answer.previous()
+    if previous is None or previous.answer.state is None or not previous.changed:
+        return None
+    try:
+        state = json.loads(previous.answer.state)
+    except ValueError:
+        return None
+    try:
+        files = state_files(state)
+    except (KeyError, TypeError, ValueError, IndexError):
+        return None
+    if files is None or merged.cache_dir is None or any(os.path.abspath(p) not in files for p in previous.changed):
+        return None  # a directory, a declaration, a module read for its names: not only checked files
+    cache = ExtractionCache(merged.cache_dir)
+    try:
+        return _update(answer, previous, state, files, cache, merged, output_format)
+    except (KeyError, TypeError, ValueError, IndexError):  # a state this code would not write
+        return None
+    finally:
+        cache.close()
+
+
+def _update(
+    answer: Stored,
+    previous: Previous,
+    state: Mapping[str, Any],
+    files: Mapping[str, tuple[str, str, bool]],
+    cache: Any,
+    merged: Settings,
+    output_format: str,
+) -> Outcome | None:
+    from depscan.analysis.check import CheckResult, updated_findings
+    from depscan.extract.walker import extract_bytes
+    from depscan.output.check import formatted, summary_line
+    from depscan.perf.runcache import Answer
+    from depscan.source import read_bytes
+
+    if not cache.enabled:
+        return None
+    signatures = dict(previous.witness)
+    pairs = {}
+    rows = []
+    for path in previous.changed:
+        where = os.path.abspath(path)
+        key_path, module, is_package = files[where]
+        signature = signatures.get(path)
+        # What the answer was made from: the cache's row for the file as the witness saw it.
+        old = cache.previous(key_path, module, is_package, signature) if isinstance(signature, list) else None
+        data = read_bytes(key_path, DEFAULT_MAX_BYTES)
+        if old is None or not isinstance(data, bytes):
+            return None
+        pairs[where] = (old, extract_bytes(data, module, is_package, key_path))
+        rows.append((key_path, module, is_package, pairs[where][1], data))
+    found = updated_findings(state, pairs, merged.check_settings().rules)
+    if found is None:
+        return None
+    findings, new_state = found
+    result = CheckResult(findings, [key[0] for key in files.values()], None, len(files) - len(pairs), 1)
+    report = formatted(result, output_format, __version__)
+    summary = summary_line(result) if result.findings else None
+    status = 1 if result.errors else 0
+    kept = Answer(report, summary, status, state=json.dumps(new_state, separators=(",", ":")).encode())
+    if answer.keep_updated(kept, previous):
+        cache.put_many(rows)  # the rows the kept answer was made from, for the next update
+    return Outcome(_said(report, output_format, "updated"), [summary] if summary else [], status)
+
+
+def _said(report: str, output_format: str, how: str) -> str:
+    """A JSON report given back stored, or updated from a stored one, says so (``"answer"`` in its
+    summary)."""
     if output_format != "json":
         return report
     document = json.loads(report)
-    document["summary"] = {**document["summary"], "answer": "stored"}
+    document["summary"] = {**document["summary"], "answer": how}
     return jsonfmt.dumps(document)

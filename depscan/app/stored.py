@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from depscan.app.settings import Settings
-from depscan.perf.runcache import KEY_ENVIRONMENT, Answer, RunCache, run_key, signature, witness
+from depscan.perf.runcache import KEY_ENVIRONMENT, Answer, Previous, RunCache, run_key, signature, witness
 from depscan.resolve.interpreter import InterpreterError
 
 
@@ -31,6 +31,19 @@ class Stored:
 
     def load(self) -> Answer | None:
         return self.runs.load(self.key) if self.runs is not None and self.key is not None else None
+
+    def previous(self) -> Previous | None:
+        """The stored answer whatever changed since, with what did (see :meth:`RunCache.previous`)."""
+        return self.runs.previous(self.key) if self.runs is not None and self.key is not None else None
+
+    def keep_updated(self, answer: Answer, previous: Previous) -> bool:
+        """Keep an answer updated from ``previous``: its witness, the entries that changed signed
+        anew. False when it is not kept (too fresh to trust, or no cache)."""
+        if self.runs is None or self.key is None:
+            return False
+        changed = set(previous.changed)
+        entries = [(path, signature(path) if path in changed else sig) for path, sig in previous.witness]
+        return self.runs.store(self.key, entries, answer, self.started_ns)
 
     def keep(self, answer: Answer, depends_on: Iterable[str], listings: Mapping[str, Any] | None) -> None:
         if self.runs is None or self.key is None:

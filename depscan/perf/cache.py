@@ -329,6 +329,37 @@ class ExtractionCache:
         hit = self._lookup([key]).get(key)
         return None if hit is None else hit[0]
 
+    def previous(self, path: str, module: str, is_package: bool, signature: Sequence[int]) -> Extraction | None:
+        """The extraction this user's depscan stored for ``path`` when the file had ``signature``
+        (``[mtime_ns, size, ctime_ns, inode]``), whatever it holds now: what a stored answer was
+        worked out from, for a check that updates it. None when the row is of another state."""
+        db = self._db
+        if db is None or self._secret is None:
+            return None
+        try:
+            rows = list(db.execute(_SELECT.format("?"), [_blob(path)]))
+        except _DB_ERRORS as exc:
+            self._failed(exc)
+            return None
+        for row in rows:
+            if (row[0], row[1], row[2]) != (_blob(path), _blob(module), int(is_package)):
+                continue
+            if row[8] != self._depscan_version or row[9] != self._python:
+                return None
+            mtime, size, ctime, inode = signature
+            if tuple(row[3:7]) != (mtime, size, ctime, _as_int64(inode)):
+                return None  # made from another content, or not known to be this one's (unverified)
+            parts = _signed_parts(row[:-1])
+            if parts is None or not trust.verify(self._secret, row[11], *parts):
+                return None  # not written by this user (planted in the tree), or damaged
+            try:
+                extraction = decode_extraction(row[10])
+            except CacheError:
+                return None
+            same = (extraction.module, extraction.is_package, extraction.path) == (module, is_package, path)
+            return extraction if same else None
+        return None
+
     def get_many(self, keys: Iterable[CacheKey]) -> dict[CacheKey, Extraction]:
         """The hits among ``keys``, read in one query per 500 paths; misses are left out."""
         return {key: hit[0] for key, hit in self._lookup(keys).items()}

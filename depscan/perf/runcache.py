@@ -70,6 +70,17 @@ class Answer:
     summary: str | None  # the line for standard error
     status: int  # the exit status
     diagram: bytes | None = None  # the diagram file written, for a scan with --graph
+    state: bytes | None = None  # what a check needs to update the answer when a checked file changes
+
+
+@dataclass(frozen=True)
+class Previous:
+    """A stored answer some entries of whose witness no longer hold (``changed``): the answer of
+    another state of the tree, which a check may update (see :mod:`depscan.app.check`)."""
+
+    answer: Answer
+    witness: list[Entry]
+    changed: list[str]
 
 
 def run_key(parts: Mapping[str, Any]) -> str:
@@ -198,6 +209,21 @@ class RunCache:
     def load(self, key: str) -> Answer | None:
         """The stored answer of the run ``key``, when it is this user's and every entry of its
         witness still holds."""
+        found = self._read(key)
+        if found is None or found.changed:
+            return None
+        try:
+            os.utime(self._file(key))  # used now: the last to be pruned
+        except OSError:
+            pass
+        return found.answer
+
+    def previous(self, key: str) -> Previous | None:
+        """The stored answer of the run ``key`` when it is this user's, whether or not its witness
+        still holds, with the entries that do not."""
+        return self._read(key)
+
+    def _read(self, key: str) -> Previous | None:
         path = self._file(key)
         if self._secret is None or self._refused(create=False):
             return None
@@ -209,15 +235,9 @@ class RunCache:
         if signed is None:
             return None
         try:
-            answer = _parse(signed)
+            return _parse(signed)
         except (ValueError, KeyError, TypeError):
             return None
-        if answer is not None:
-            try:
-                os.utime(path)  # used now: the last to be pruned
-            except OSError:
-                pass
-        return answer
 
     def store(self, key: str, entries: list[Entry], answer: Answer, started_ns: int | None = None) -> bool:
         """Keep the answer; not when its witness is empty, or too fresh to trust: changed in the
@@ -232,8 +252,10 @@ class RunCache:
             "status": answer.status,
             "report_bytes": len(report),
             "diagram_bytes": None if answer.diagram is None else len(answer.diagram),
+            "state_bytes": None if answer.state is None else len(answer.state),
         }
-        rest = json.dumps(header, separators=(",", ":")).encode("ascii") + b"\n" + report + (answer.diagram or b"")
+        rest = json.dumps(header, separators=(",", ":")).encode("ascii") + b"\n" + report
+        rest += (answer.diagram or b"") + (answer.state or b"")
         mac = trust.sign(self._secret, b"run", key.encode(), rest)
         if self._refused(create=True):
             return False
@@ -274,8 +296,9 @@ class RunCache:
                 pass
 
 
-def _parse(data: bytes) -> Answer | None:
-    """The answer in a run file's signed part (after the MAC line); None when it may not be used."""
+def _parse(data: bytes) -> Previous | None:
+    """The answer in a run file's signed part (after the MAC line), with the entries of its witness
+    that no longer hold; None when it may not be used."""
     end = data.index(b"\n")
     header = json.loads(data[:end])
     if header.get("schema") != SCHEMA:
@@ -283,21 +306,28 @@ def _parse(data: bytes) -> Answer | None:
     witness = header["witness"]
     if not isinstance(witness, list) or not witness:
         return None  # an empty witness would hold whatever changed
+    changed = []
     for path, stored in witness:
-        if not isinstance(path, str) or not holds(path, stored):
+        if not isinstance(path, str):
             return None
+        if not holds(path, stored):
+            changed.append(path)
     summary, status = header["summary"], header["status"]
-    report_size, diagram_size = header["report_bytes"], header["diagram_bytes"]
-    if not isinstance(status, int) or not isinstance(report_size, int):
+    sizes = [header["report_bytes"], header["diagram_bytes"], header.get("state_bytes")]
+    if not isinstance(status, int) or not isinstance(sizes[0], int):
         return None
-    if diagram_size is not None and not isinstance(diagram_size, int):
+    if any(size is not None and (not isinstance(size, int) or size < 0) for size in sizes):
         return None
     body = data[end + 1 :]
-    if report_size < 0 or len(body) != report_size + (diagram_size or 0):
+    if len(body) != sum(size or 0 for size in sizes):
         return None  # cut short
-    return Answer(
-        body[:report_size].decode("utf-8", "surrogatepass"),
+    report_end = sizes[0]
+    diagram_end = report_end + (sizes[1] or 0)
+    answer = Answer(
+        body[:report_end].decode("utf-8", "surrogatepass"),
         summary if isinstance(summary, str) else None,
         status,
-        body[report_size:] if diagram_size is not None else None,
+        body[report_end:diagram_end] if sizes[1] is not None else None,
+        body[diagram_end:] if sizes[2] is not None else None,
     )
+    return Previous(answer, witness, changed)
