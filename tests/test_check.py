@@ -958,7 +958,10 @@ def test_an_answer_is_updated_when_only_checked_files_changed_and_not_their_inte
     (project / "pkg" / "__init__.py").write_text("")
     files = {
         "a": "import os\nimport missing_a\nfrom pkg import b\nfrom pkg.b import X\n\n\ndef f():\n    return 1\n",
-        "b": "X = 1\ntry:\n    import json\nexcept ImportError:\n    import missing_b\nimport missing_c  # depscan: ignore[DS020]\n",
+        "b": (
+            "X = 1\ntry:\n    import json\nexcept ImportError:\n    import missing_b\n"
+            "import missing_c  # depscan: ignore[DS020]\n"
+        ),
     }
     cache = str(tmp_path / "cache")
 

@@ -7,12 +7,10 @@ from __future__ import annotations
 import json
 import os
 import time
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from test_check import run
 
 pytestmark = pytest.mark.slow
@@ -73,4 +71,3 @@ def test_every_updated_answer_is_a_whole_checks(tmp_path_factory: pytest.TempPat
         got = json.loads(run("--cache-dir", cache, "--format", "json", cwd=project)[1])
         whole = json.loads(run("--format", "json", cwd=project)[1])
         assert got["findings"] == whole["findings"], (texts, got["summary"])
-
