@@ -44,7 +44,9 @@ EDITS = st.lists(
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(edits=EDITS)
-def test_every_updated_answer_is_a_whole_checks(tmp_path_factory: pytest.TempPathFactory, edits: list) -> None:
+def test_every_updated_answer_is_a_whole_checks(
+    tmp_path_factory: pytest.TempPathFactory, edits: list[tuple[str, int, str, bool]]
+) -> None:
     root = tmp_path_factory.mktemp("updates")
     project = root / "proj"
     (project / "pkg").mkdir(parents=True)
