@@ -191,8 +191,10 @@ def check(
     settings: CheckSettings,
     files: Sequence[str] | None = None,
     extractions: Extractions | None = None,
+    keep_state: bool = False,
 ) -> CheckResult:
-    """Check ``files`` (default: every file of the project) and return the findings, sorted.
+    """Check ``files`` (default: every file of the project) and return the findings, sorted;
+    with ``keep_state``, what updating the answer later needs (:attr:`CheckResult.state`).
 
     ``extractions``: what the caller started for these settings and files (the walk, and the
     extraction of what it found: :func:`depscan.perf.early.begin`); its files are the ones
@@ -211,7 +213,7 @@ def check(
             settings.root,
         )
         resolver = Resolver(interp, search)
-        result = _check(interp, settings, extractions, resolver)
+        result = _check(interp, settings, extractions, resolver, keep_state)
     finally:
         extractions.close()
     result.depends_on = _depends_on(result, resolver, settings, extractions.walk.walked)
@@ -276,7 +278,9 @@ def _depends_on(result: CheckResult, resolver: Resolver, settings: CheckSettings
     return paths
 
 
-def _check(interp: Interpreter, settings: CheckSettings, extractions: Extractions, resolver: Resolver) -> CheckResult:
+def _check(
+    interp: Interpreter, settings: CheckSettings, extractions: Extractions, resolver: Resolver, keep_state: bool
+) -> CheckResult:
     walked = extractions.walk
     files, whole_project = walked.files, walked.whole_project
     # Guards are left unknown in the scan (everything live) and evaluated per target below.
@@ -320,7 +324,8 @@ def _check(interp: Interpreter, settings: CheckSettings, extractions: Extraction
     if settings.dependencies:
         findings.extend(checker.dependency_findings(whole_project=whole_project, facts=facts))
     checked = CheckResult(sorted(findings, key=Finding.sort_key), list(files), result, cached, processes)
-    checked.state = check_state(keys, checker, checked.findings)
+    if keep_state:
+        checked.state = check_state(keys, checker, checked.findings)
     checked.declaration_files = checker.declaration_files
     return checked
 
@@ -786,12 +791,14 @@ class _Checker:
         checked file is noted as it was before (with the import it is at, by its number in the
         file's imports): see :func:`check_state`."""
         if finding.path in self.files:
-            self.raw.append((finding, None if record is None else self.record_index.get(id(record))))
+            self.raw.append((finding, None if record is None else self._number_of(finding.path, record)))
         return with_rules(finding, self.settings.rules, self._comments(finding.path))
 
-    @cached_property
-    def record_index(self) -> dict[int, int]:
-        return {id(record): number for e in self.by_path.values() for number, record in enumerate(e.imports)}
+    def _number_of(self, path: str, record: ImportRecord) -> int | None:
+        """The number of ``record`` among its file's imports (looked for only where a finding is)."""
+        extraction = self.by_path.get(path)
+        imports = () if extraction is None else extraction.imports
+        return next((number for number, each in enumerate(imports) if each is record), None)
 
     def _comments(self, path: str) -> Comments:
         comments = self.suppressions.get(path)

@@ -63,7 +63,7 @@ def check(options: Options) -> Outcome:
         from depscan.resolve.describe import interpreter_of
 
         interp = interpreter_of(choice, options.probe_python)
-        result = check_files(interp, check_settings, files, extractions)
+        result = check_files(interp, check_settings, files, extractions, keep_state=answer.runs is not None)
     finally:
         extractions.close()
     # The report needs only the findings: the scan's model (most of the memory of a large tree's
