@@ -36,7 +36,7 @@ def one_line(name: str) -> str:
     return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", name)
 
 
-def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
+def write_atomic(path: str | os.PathLike[str], data: str | bytes | list[bytes]) -> None:
     """Write ``data`` to ``path`` through a temporary file renamed over it.
 
     The temporary file lives in the same directory (a rename is atomic only
@@ -46,9 +46,12 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
     cannot make depscan write outside it). A target that exists but is not a
     regular file (``/dev/null``, ``/dev/stdout``, a terminal, a FIFO) is written
     to directly, opened non-blocking: renaming over it would replace the device
-    itself, and a FIFO nobody reads is an error (ENXIO), not a hang.
+    itself, and a FIFO nobody reads is an error (ENXIO), not a hang. ``data`` may come in pieces,
+    written one after another (a large file is then never joined in memory).
     """
-    payload = printable(data).encode("utf-8") if isinstance(data, str) else data
+    payload = (
+        [printable(data).encode("utf-8")] if isinstance(data, str) else [data] if isinstance(data, bytes) else data
+    )
     try:
         mode: int | None = os.stat(path).st_mode
     except FileNotFoundError:
@@ -57,7 +60,7 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
         fd = os.open(path, os.O_WRONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
         os.set_blocking(fd, True)  # opened without waiting; now written whole
         with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
+            handle.writelines(payload)
         return
     target = Path(os.path.abspath(path))
     directory = target.parent if str(target.parent) else Path(".")
@@ -66,7 +69,7 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
     fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
+            handle.writelines(payload)
             handle.flush()
             os.fsync(handle.fileno())
         try:

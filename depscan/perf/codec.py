@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Callable, Sequence
+from sys import intern
 from typing import Any, Final, Literal, cast
 
 from depscan.model.conditions import (
@@ -555,6 +556,8 @@ def _decode_imports(items: object, contexts: list[Context]) -> tuple[ImportRecor
                 raise _bad("imported name")
         context = _index(ctx, contexts, "context reference")
         imported = imported_names(tuple(pairs))
+        module = None if module is None else intern(module)  # one string per name, not one per import
+        raw = intern(raw)
         append(ImportRecord(cast(Kind, kind), module, raw, level, line, col, context, imported, alias, via, precise))
     return tuple(records)
 

@@ -254,16 +254,16 @@ class RunCache:
             "diagram_bytes": None if answer.diagram is None else len(answer.diagram),
             "state_bytes": None if answer.state is None else len(answer.state),
         }
-        rest = json.dumps(header, separators=(",", ":")).encode("ascii") + b"\n" + report
-        rest += (answer.diagram or b"") + (answer.state or b"")
-        mac = trust.sign(self._secret, b"run", key.encode(), rest)
+        head = json.dumps(header, separators=(",", ":")).encode("ascii") + b"\n"
+        rest = [head, report, answer.diagram or b"", answer.state or b""]  # written as they are, not joined
+        mac = trust.sign_pieces(self._secret, [b"run", key.encode()], rest)
         if self._refused(create=True):
             return False
         path = self._file(key)
         try:
             if trust.regular_or_absent(path):
                 os.unlink(path)  # a planted link or FIFO: replaced, never written through
-            write_atomic(path, mac.hex().encode("ascii") + b"\n" + rest)
+            write_atomic(path, [mac.hex().encode("ascii") + b"\n", *rest])
         except OSError:
             return False
         self._prune(keep=key)
