@@ -161,7 +161,7 @@ class _ScanProgress:
 
         def tick() -> None:
             while not stop.wait(0.5):
-                click.echo(f"\r{what}... {time.monotonic() - started:.0f} s", err=True, nl=False)
+                click.echo(f"\r{what}... {time.monotonic() - started:.1f} s", err=True, nl=False)
 
         click.echo(f"{what}...", err=True, nl=False)
         ticker = threading.Thread(target=tick, daemon=True)
@@ -171,7 +171,7 @@ class _ScanProgress:
         finally:
             stop.set()
             ticker.join()
-            click.echo(f"\r{what}: {time.monotonic() - started:.1f} s", err=True)
+            click.echo(f"\r{what}: {time.monotonic() - started:.1f} s   ", err=True)  # over the ticking line
 
 
 def _scanning(work: Callable[[Any], Outcome]) -> Callable[[], Outcome]:

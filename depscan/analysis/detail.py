@@ -4,7 +4,7 @@ Each module has a ladder of node ids, from the coarsest to itself: a project
 module ``a.b.c`` climbs ``a``, ``a.b``, ``a.b.c``; a third-party one starts at
 its distribution (``dist:Django``; its top-level name when no installed
 distribution owns it); a stdlib one is ``stdlib:*`` or its top-level module; a
-missing one ``missing:a.*`` or itself. Each family of modules (project,
+missing one ``missing:*`` (all of them), ``missing:a.*`` or itself. Each family of modules (project,
 third_party, stdlib, missing) stands on one rung of its ladders, chosen so the
 nodes fit the budget:
 
@@ -18,7 +18,8 @@ nodes fit the budget:
 - the stdlib, when drawn (``--include-stdlib``), one node per top-level module
   when that fits, else one node;
 - missing modules each a node, unless there are more than :data:`MISSING_SHARE`:
-  then one node per top-level name.
+  then one node per top-level name, or one node for all when that is still too
+  many.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ BUDGET = 60
 SMALL_PROJECT = BUDGET // 10
 """A project drawn whole in this many nodes or fewer is a script driving its libraries: they open."""
 MISSING_SHARE = BUDGET // 4
-"""More missing modules than this are grouped by top-level name."""
+"""More missing modules than this are grouped (by top-level name, or all in one)."""
 
 Ladder = tuple[str, ...]  # a module's node ids, from the coarsest level of detail to the module itself
 
@@ -58,19 +59,20 @@ class Choice:
 def shown_modules(data: ImportGraph, imports: Sequence[tuple[str, str, object]], choice: Choice) -> list[str]:
     """The modules drawn: the focus's neighbourhood or all; the stdlib only when asked for (or when
     ``full``); a missing module only when a module drawn imports it."""
-    names: Iterable[str] = data.nodes
+    nodes = data.nodes
+    names: Iterable[str] = nodes
     if choice.focus is not None:
-        names = neighbourhood(imports, choice.focus, choice.radius)
+        names = neighbourhood(imports, choice.focus, choice.radius) & nodes.keys()
     kept = {
         name
         for name in names
-        if data.nodes[name].kind != "missing"
-        and (choice.full or choice.include_stdlib or data.nodes[name].category != "stdlib" or name == choice.focus)
+        if nodes[name].kind != "missing"
+        and (choice.full or choice.include_stdlib or nodes[name].category != "stdlib" or name == choice.focus)
     }
-    drawn_missing = {v for u, v, _ in imports if u in kept and data.nodes[v].kind == "missing"}
+    drawn_missing = {v for u, v, _ in imports if u in kept and v in nodes and nodes[v].kind == "missing"}
     if choice.focus is not None:
         drawn_missing &= set(names)
-        if data.nodes[choice.focus].kind == "missing":
+        if nodes[choice.focus].kind == "missing":
             drawn_missing.add(choice.focus)
     return sorted(kept | drawn_missing)
 
@@ -147,7 +149,7 @@ class Ladders:
             return (f"dist:{owner}" if owner else parts[0], *prefixes)
         if family == "stdlib":
             return ("stdlib:*", parts[0])
-        return (f"missing:{parts[0]}.*", name)
+        return ("missing:*", f"missing:{parts[0]}.*", name)
 
     def fit(self, shown: Sequence[str]) -> dict[str, str]:
         """Each module drawn -> its node id, at the levels that fit the budget (see the module's doc)."""
@@ -156,8 +158,10 @@ class Ladders:
             self.by_family.setdefault(self.family(name), []).append(ladder)
         self.tallest = {family: max(map(len, found)) - 1 for family, found in self.by_family.items()}
         self.levels = dict.fromkeys(self.by_family, 0)
-        if len(self.by_family.get("missing", ())) <= MISSING_SHARE:
-            self.levels["missing"] = self.tallest.get("missing", 0)
+        if "missing" in self.by_family:
+            self.levels["missing"] = next(
+                level for level in (2, 1, 0) if self._set("missing", level) <= MISSING_SHARE or level == 0
+            )
         depth = self.choice.depth
         if self.choice.focus is not None:
             self._open(("project", "third_party"), depth)
@@ -167,6 +171,11 @@ class Ladders:
                 self._open(("third_party",), None, depth)
         self._open(("stdlib",), None)
         return {name: ladder[self.level(self.family(name), ladder)] for name, ladder in ladders.items()}
+
+    def _set(self, family: str, level: int) -> int:
+        """Put ``family`` at ``level``; its nodes there."""
+        self.levels[family] = level
+        return self.count(family)
 
     def level(self, family: str, ladder: Ladder) -> int:
         return min(self.levels.get(family, 0), len(ladder) - 1)

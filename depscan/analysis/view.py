@@ -218,7 +218,7 @@ def _group_node(key: str, names: Sequence[str], data: ImportGraph) -> ViewNode:
     elif kind == "stdlib":
         shown_name = "standard library"
     elif kind == "missing":
-        shown_name = shown_name.removesuffix(".*")
+        shown_name = shown_name.removesuffix(".*") if shown_name != "*" else "not found"
     package = data.nodes.get(key)
     return ViewNode(
         id=key,
@@ -285,10 +285,10 @@ def _reduced(view: View) -> View:
     """``--reduce``: ``view`` without the edges other paths imply (``reduced`` says how many).
 
     networkx reduces acyclic graphs only, so the view is condensed first (the nodes
-    of an import cycle among those drawn become one), the condensation reduced, and
-    the edges between two components kept when the reduction keeps that pair; the
-    edges inside a component are all kept (each is needed to go round it). What
-    leads to what is the same as before.
+    of an import cycle among those drawn become one) and the condensation reduced.
+    Between two components the reduction keeps, one edge stays: the one that merges
+    the most imports (the first by name among equals); the edges inside a component
+    all stay (each is needed to go round it). What leads to what is unchanged.
     """
     import networkx as nx
 
@@ -298,9 +298,11 @@ def _reduced(view: View) -> View:
     condensed = nx.condensation(graph)
     component = condensed.graph["mapping"]
     kept_pairs = set(nx.transitive_reduction(condensed).edges)
-    kept = {
-        key: edge
-        for key, edge in view.edges.items()
-        if component[key[0]] == component[key[1]] or (component[key[0]], component[key[1]]) in kept_pairs
-    }
-    return replace(view, edges=kept, reduced=len(view.edges) - len(kept))
+    kept: dict[tuple[str, str], ViewEdge] = {}
+    chosen: set[tuple[int, int]] = set()
+    for key, edge in sorted(view.edges.items(), key=lambda item: (-len(item[1].imports), item[0])):
+        pair = (component[key[0]], component[key[1]])
+        if pair[0] == pair[1] or (pair in kept_pairs and pair not in chosen):
+            kept[key] = edge
+            chosen.add(pair)
+    return replace(view, edges=dict(sorted(kept.items())), reduced=len(view.edges) - len(kept))

@@ -241,5 +241,5 @@ def _collapsed(view: View) -> list[str]:
     if "stdlib" in kinds:
         said.append("the stdlib in one node")
     if "missing" in kinds and any(node.collapsed and node.kind == "missing" for node in view.nodes.values()):
-        said.append("missing modules grouped by top-level name")
+        said.append("missing modules grouped")
     return said
