@@ -298,3 +298,16 @@ def test_the_scan_says_when_graphviz_draws(tmp_path: Path) -> None:
     assert told == ["Drawing 12 nodes and 14 edges with Graphviz"]
     run_scan(options, Diagram(str(tmp_path / "out.dot")), None, drawing)
     assert len(told) == 1  # no Graphviz for DOT
+
+
+def test_too_many_top_level_modules_pool_the_smaller_ones(tmp_path: Path) -> None:
+    files = {f"m{i}.py": "" for i in range(BUDGET + 20)}
+    files["main.py"] = "import pkg\n" + "".join(f"import m{i}\n" for i in range(BUDGET + 20))
+    files.update({"pkg/__init__.py": "from . import a, b\n", "pkg/a.py": "", "pkg/b.py": ""})
+    make_tree(tmp_path, files)
+    view = view_of(scanned(tmp_path / "main.py"))
+    assert len(view.nodes) == BUDGET
+    assert {"__main__", "pkg"} <= set(view.nodes)  # the root and the largest stay
+    pooled = view.nodes["project:*"]
+    assert pooled.kind == "other" and pooled.label == f"other modules — {BUDGET + 20 - (BUDGET - 3)} modules"
+    assert "smaller top-level modules in one node" in diagram_lines("x.svg", view)[1]

@@ -15,6 +15,9 @@ nodes fit the budget:
   deepest depth that fits the budget left (never deeper than ``--depth``);
 - with ``--focus``, the project and third-party code open together, and the
   focused module is always a node of its own;
+- when the project at depth 1 is still too many nodes (a script among the
+  stdlib's own modules: ``pydoc.py``), its largest top-level nodes stay, with the
+  roots, and the rest are one node, ``project:*``;
 - the stdlib, when drawn (``--include-stdlib``), one node per top-level module
   when that fits, else one node;
 - missing modules each a node, unless there are more than :data:`MISSING_SHARE`:
@@ -124,8 +127,11 @@ class Ladders:
     """Each module's ladder of node ids, and the level of detail chosen on each family's ladders
     (``project``, ``third_party``, ``stdlib``, ``missing``): a level is an index into the ladders."""
 
-    def __init__(self, data: ImportGraph, choice: Choice, distributions: Mapping[str, str]) -> None:
+    def __init__(
+        self, data: ImportGraph, choice: Choice, distributions: Mapping[str, str], roots: Iterable[str] = ()
+    ) -> None:
         self.data = data
+        self.roots = set(roots)
         self.choice = choice
         self.distributions = distributions
         self.levels: dict[str, int] = {}
@@ -170,7 +176,26 @@ class Ladders:
             if self.whole("project") and self.count("project") <= SMALL_PROJECT:
                 self._open(("third_party",), None, depth)
         self._open(("stdlib",), None)
-        return {name: ladder[self.level(self.family(name), ladder)] for name, ladder in ladders.items()}
+        keys = {name: ladder[self.level(self.family(name), ladder)] for name, ladder in ladders.items()}
+        if depth is None and self.count() > self.choice.budget:
+            self._pool(keys)
+        return keys
+
+    def _pool(self, keys: dict[str, str]) -> None:
+        """Still too many at depth 1 (many top-level modules: a script among the stdlib's): the
+        project's largest top-level nodes stay, with the roots and the focus; the rest become one."""
+        project = [name for name in keys if self.family(name) == "project"]
+        sizes: dict[str, int] = {}
+        for name in project:
+            sizes[keys[name]] = sizes.get(keys[name], 0) + 1
+        others = len(set(keys.values())) - len(sizes)
+        room = max(self.choice.budget - others - 1, 0)
+        kept = {keys[name] for name in project if name in self.roots or name == self.choice.focus}
+        candidates = sorted(sizes.keys() - kept, key=lambda key: (-sizes[key], key))
+        kept.update(candidates[: max(room - len(kept), 0)])
+        for name in project:
+            if keys[name] not in kept:
+                keys[name] = "project:*"
 
     def _set(self, family: str, level: int) -> int:
         """Put ``family`` at ``level``; its nodes there."""

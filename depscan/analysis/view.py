@@ -37,7 +37,8 @@ if TYPE_CHECKING:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ViewNode:
     """A node: one module, or a group (``kind`` ``package``, ``distribution``, ``stdlib``,
-    ``missing``) and the modules it holds (``members``, sorted)."""
+    ``missing``, ``other``: the project's smaller top-level nodes when even they are too many)
+    and the modules it holds (``members``, sorted)."""
 
     id: str
     name: str
@@ -155,7 +156,7 @@ def diagram_view(result: ScanResult, found_cycles: Sequence[Cycle] = (), choice:
     data = result.graph_data
     imports = [(u, v, edge.sites) for u, v, edge in data.imports()]
     shown = shown_modules(data, imports, choice)
-    ladders = Ladders(data, choice, distribution_names(result, shown))
+    ladders = Ladders(data, choice, distribution_names(result, shown), result.roots)
     keys = ladders.fit(shown)
     nodes = _nodes(data, keys)
     ids = {name: nodes_id for nodes_id, node in nodes.items() for name in node.members}
@@ -217,6 +218,8 @@ def _group_node(key: str, names: Sequence[str], data: ImportGraph) -> ViewNode:
         kind = "distribution"
     elif kind == "stdlib":
         shown_name = "standard library"
+    elif kind == "project":
+        kind, shown_name = "other", "other modules"
     elif kind == "missing":
         shown_name = shown_name.removesuffix(".*") if shown_name != "*" else "not found"
     package = data.nodes.get(key)

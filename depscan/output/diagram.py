@@ -71,7 +71,7 @@ def to_dot(view: View, title: str = "") -> str:
     return "\n".join(lines) + "\n"
 
 
-LARGE = (120, 400)
+LARGE = (100, 300)
 """A drawing past this many nodes or edges is laid out with Graphviz's searches cut short."""
 _QUICK = ", nslimit=1, nslimit1=1, mclimit=0.1, remincross=false, splines=false"
 
@@ -86,27 +86,35 @@ def _layout(view: View) -> str:
 
 def _clusters(view: View) -> tuple[dict[str, list[str]], list[str]]:
     """The nodes in a box per top-level package (the project's; third-party ones of two nodes or
-    more), and the others."""
+    more), and the others (with the nodes of an import cycle that runs across boxes)."""
     clusters: dict[str, list[str]] = {}
     loose: list[str] = []
+    box: dict[str, str] = {}
     for node in view.nodes.values():
         packaged = node.kind not in _UNBOXED and ("." in node.id or node.is_package)
         if packaged and node.category in ("project", "third_party"):
-            clusters.setdefault(node.id.partition(".")[0], []).append(node.id)
+            box[node.id] = node.id.partition(".")[0]
+    for group in view.cycles:  # a cycle across boxes is drawn outside them
+        if len({box.get(node) for node in group.nodes}) > 1:
+            for node in group.nodes:
+                box.pop(node, None)
+    for node in view.nodes:
+        if node in box:
+            clusters.setdefault(box[node], []).append(node)
         else:
-            loose.append(node.id)
+            loose.append(node)
     for package, members in list(clusters.items()):
         if view.nodes[members[0]].category == "third_party" and len(members) < 2:
             loose.extend(clusters.pop(package))
     return clusters, sorted(loose)
 
 
-_UNBOXED = frozenset({"distribution", "stdlib", "missing"})
+_UNBOXED = frozenset({"distribution", "stdlib", "missing", "other"})
 
 
 def _members(view: View, members: list[str], in_cycle: dict[str, int], placed: set[int], indent: str) -> list[str]:
-    """The node lines of a box: those of an import cycle in a red box of their own, inside it when
-    all its nodes are (else where the first of them is)."""
+    """The node lines of a box: those of an import cycle in a red box of their own (within the
+    box when all its nodes are in it; :func:`_clusters` leaves the others out of every box)."""
     lines: list[str] = []
     for node in members:
         index = in_cycle.get(node)
@@ -238,6 +246,8 @@ def _collapsed(view: View) -> list[str]:
         said.append("third-party code one node per distribution")
     elif view.third_party_depth:
         said.append(f"third-party code collapsed at depth {view.third_party_depth}")
+    if "other" in kinds:
+        said.append("the project's smaller top-level modules in one node")
     if "stdlib" in kinds:
         said.append("the stdlib in one node")
     if "missing" in kinds and any(node.collapsed and node.kind == "missing" for node in view.nodes.values()):
