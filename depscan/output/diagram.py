@@ -95,14 +95,14 @@ def _clusters(view: View) -> tuple[dict[str, list[str]], list[str]]:
         if packaged and node.category in ("project", "third_party"):
             box[node.id] = node.id.partition(".")[0]
     for group in view.cycles:  # a cycle across boxes is drawn outside them
-        if len({box.get(node) for node in group.nodes}) > 1:
-            for node in group.nodes:
-                box.pop(node, None)
-    for node in view.nodes:
-        if node in box:
-            clusters.setdefault(box[node], []).append(node)
+        if len({box.get(name) for name in group.nodes}) > 1:
+            for name in group.nodes:
+                box.pop(name, None)
+    for name in view.nodes:
+        if name in box:
+            clusters.setdefault(box[name], []).append(name)
         else:
-            loose.append(node)
+            loose.append(name)
     for package, members in list(clusters.items()):
         if view.nodes[members[0]].category == "third_party" and len(members) < 2:
             loose.extend(clusters.pop(package))
