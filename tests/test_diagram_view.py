@@ -305,8 +305,10 @@ def test_too_many_top_level_modules_pool_the_smaller_ones(tmp_path: Path) -> Non
     files["main.py"] = "import pkg\n" + "".join(f"import m{i}\n" for i in range(BUDGET + 20))
     files.update({"pkg/__init__.py": "from . import a, b\n", "pkg/a.py": "", "pkg/b.py": ""})
     make_tree(tmp_path, files)
-    view = view_of(scanned(tmp_path / "main.py"))
+    result = scanned(tmp_path / "main.py")
+    view = view_of(result)
     assert len(view.nodes) == BUDGET
+    assert len(view_of(result, full=True).nodes) == len(result.graph_data.nodes)  # --full pools nothing
     assert {"__main__", "pkg"} <= set(view.nodes)  # the root and the largest stay
     pooled = view.nodes["project:*"]
     assert pooled.kind == "other" and pooled.label == f"other modules — {BUDGET + 20 - (BUDGET - 3)} modules"

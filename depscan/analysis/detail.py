@@ -177,7 +177,7 @@ class Ladders:
                 self._open(("third_party",), None, depth)
         self._open(("stdlib",), None)
         keys = {name: ladder[self.level(self.family(name), ladder)] for name, ladder in ladders.items()}
-        if depth is None and self.count() > self.choice.budget:
+        if depth is None and not self.choice.full and self.count() > self.choice.budget:
             self._pool(keys)
         return keys
 
