@@ -141,17 +141,24 @@ def test_reduce_keeps_the_edges_of_a_cycle(tmp_path: Path) -> None:
     assert len([e for e in view.edges if e[0] == "__main__"]) == 1  # one way into the cycle is enough
 
 
+def test_missing_modules_each_a_node_when_they_fit(tmp_path: Path) -> None:
+    make_tree(tmp_path, {"main.py": "".join(f"import gone{i}.sub\n" for i in range(BUDGET - 1))})
+    view = view_of(scanned(tmp_path / "main.py"))
+    assert len(view.nodes) == BUDGET and not any(node.collapsed for node in view.nodes.values())
+
+
 def test_many_missing_modules_are_grouped(tmp_path: Path) -> None:
-    names = [f"gone{i}.sub{j}" for i in range(3) for j in range(MISSING_SHARE)]
+    names = [f"gone{i}.sub{j}" for i in range(3) for j in range(BUDGET // 2)]
     make_tree(tmp_path, {"main.py": "".join(f"import {name}\n" for name in names)})
     view = view_of(scanned(tmp_path / "main.py"))
     missing = {n.id: n for n in view.nodes.values() if n.kind == "missing"}
     assert set(missing) == {"missing:gone0.*", "missing:gone1.*", "missing:gone2.*"}
-    assert missing["missing:gone1.*"].label == f"gone1 — {MISSING_SHARE} missing"
-    spread = [f"gone{i}" for i in range(MISSING_SHARE + 1)]
+    assert missing["missing:gone1.*"].label == f"gone1 — {BUDGET // 2} missing"
+    spread = [f"gone{i}" for i in range(BUDGET)]  # more than MISSING_SHARE top-level names
     make_tree(tmp_path, {"main.py": "".join(f"import {name}\n" for name in spread)})
     [everything] = [n for n in view_of(scanned(tmp_path / "main.py")).nodes.values() if n.kind == "missing"]
-    assert everything.id == "missing:*" and everything.label == f"not found — {MISSING_SHARE + 1} missing"
+    assert BUDGET > MISSING_SHARE
+    assert everything.id == "missing:*" and everything.label == f"not found — {BUDGET} missing"
 
 
 @pytest.fixture(scope="module")

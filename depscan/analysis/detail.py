@@ -20,9 +20,10 @@ nodes fit the budget:
   roots, and the rest are one node, ``project:*``;
 - the stdlib, when drawn (``--include-stdlib``), one node per top-level module
   when that fits, else one node;
-- missing modules each a node, unless there are more than :data:`MISSING_SHARE`:
-  then one node per top-level name, or one node for all when that is still too
-  many.
+- missing modules each a node when the budget allows it once the rest is
+  chosen, else one node per top-level name, else one node for all (the rest is
+  chosen with them by top-level name, or in one node when that would be more
+  than :data:`MISSING_SHARE` nodes).
 """
 
 from __future__ import annotations
@@ -40,8 +41,8 @@ BUDGET = 60
 """The nodes of a default diagram (README, *Diagrams of real programs*, says why 60)."""
 SMALL_PROJECT = BUDGET // 10
 """A project drawn whole in this many nodes or fewer is a script driving its libraries: they open."""
-MISSING_SHARE = BUDGET // 4
-"""More missing modules than this are grouped (by top-level name, or all in one)."""
+MISSING_SHARE = BUDGET // 2
+"""Missing modules take at most this many nodes when grouped by top-level name, else they are one."""
 
 Ladder = tuple[str, ...]  # a module's node ids, from the coarsest level of detail to the module itself
 
@@ -164,10 +165,8 @@ class Ladders:
             self.by_family.setdefault(self.family(name), []).append(ladder)
         self.tallest = {family: max(map(len, found)) - 1 for family, found in self.by_family.items()}
         self.levels = dict.fromkeys(self.by_family, 0)
-        if "missing" in self.by_family:
-            self.levels["missing"] = next(
-                level for level in (2, 1, 0) if self._set("missing", level) <= MISSING_SHARE or level == 0
-            )
+        if "missing" in self.by_family:  # by top-level name while the rest is chosen
+            self.levels["missing"] = 1 if self._set("missing", 1) <= MISSING_SHARE else 0
         depth = self.choice.depth
         if self.choice.focus is not None:
             self._open(("project", "third_party"), depth)
@@ -176,6 +175,7 @@ class Ladders:
             if self.whole("project") and self.count("project") <= SMALL_PROJECT:
                 self._open(("third_party",), None, depth)
         self._open(("stdlib",), None)
+        self._open(("missing",), None)
         keys = {name: ladder[self.level(self.family(name), ladder)] for name, ladder in ladders.items()}
         if depth is None and not self.choice.full and self.count() > self.choice.budget:
             self._pool(keys)
