@@ -7,6 +7,7 @@ import functools
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
@@ -134,7 +135,7 @@ class _ScanProgress:
     """click's progress bar on a terminal's stderr; its length grows as the worklist does."""
 
     def __init__(self) -> None:
-        self.bar = click.progressbar(length=1, label="Scanning", file=sys.stderr, show_pos=True)
+        self.bar: Any = click.progressbar(length=1, label="Scanning", file=sys.stderr, show_pos=True)
         self.bar.__enter__()
         self.done_count = 0
 
@@ -144,7 +145,33 @@ class _ScanProgress:
         self.bar.update(1)
 
     def done(self) -> None:
-        self.bar.__exit__(None, None, None)
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+    @contextmanager
+    def drawing(self, what: str) -> Iterator[None]:
+        """The scan's bar closed, then ``what...`` with the seconds it has taken, until it ends."""
+        import threading
+        import time
+
+        self.done()
+        stop = threading.Event()
+        started = time.monotonic()
+
+        def tick() -> None:
+            while not stop.wait(0.5):
+                click.echo(f"\r{what}... {time.monotonic() - started:.1f} s", err=True, nl=False)
+
+        click.echo(f"{what}...", err=True, nl=False)
+        ticker = threading.Thread(target=tick, daemon=True)
+        ticker.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            ticker.join()
+            click.echo(f"\r{what}: {time.monotonic() - started:.1f} s   ", err=True)  # over the ticking line
 
 
 def _scanning(work: Callable[[Any], Outcome]) -> Callable[[], Outcome]:
@@ -359,6 +386,10 @@ def resolve_command(names: tuple[str, ...], **given: Any) -> None:
 )
 @click.option("--include-stdlib", is_flag=True, help="Show stdlib packages in the diagram.")
 @click.option("--full", is_flag=True, help="Diagram every module, nothing collapsed.")
+@click.option("--depth", type=int, metavar="N", help="Diagram the project's packages collapsed at depth N.")
+@click.option("--focus", metavar="MODULE", help="Diagram MODULE, what it imports and what imports it.")
+@click.option("--radius", type=int, metavar="N", help="With --focus: the imports within N hops (default 1).")
+@click.option("--reduce", is_flag=True, help="Leave out the diagram's edges that other paths imply.")
 @_format_option("text", "json")
 @_output_option
 def scan_command(
@@ -366,6 +397,10 @@ def scan_command(
     graph_file: str | None,
     include_stdlib: bool,
     full: bool,
+    depth: int | None,
+    focus: str | None,
+    radius: int | None,
+    reduce: bool,
     output: str | None,
     **given: Any,
 ) -> None:
@@ -382,9 +417,16 @@ def scan_command(
     """
     from depscan.app.scan import Diagram, run_scan
 
-    diagram = Diagram(graph_file, include_stdlib, full) if graph_file else None
+    asked = {"--depth": depth, "--focus": focus, "--radius": radius, "--reduce": reduce or None, "--full": full or None}
+    asked["--include-stdlib"] = include_stdlib or None
+    if graph_file is None and any(value is not None for value in asked.values()):
+        raise click.UsageError(
+            f"{next(k for k, v in asked.items() if v is not None)} shapes the diagram: give --graph FILE"
+        )
+    diagram = Diagram(graph_file, include_stdlib, full, depth, focus, radius, reduce) if graph_file else None
     options = _options(targets=targets, **given)
-    _answer("scan", _scanning(lambda progress: run_scan(options, diagram, progress)), output)
+    work = _scanning(lambda progress: run_scan(options, diagram, progress, progress and progress.drawing))
+    _answer("scan", work, output)
 
 
 @cli.command("check")

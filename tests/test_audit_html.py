@@ -390,7 +390,8 @@ def test_svg_is_embedded_without_its_prologue(document: dict[str, Any]) -> None:
 
 
 def graphviz_svg(report: Audit) -> str:
-    from depscan.analysis.graph import collapse, cycle_edges, cycles
+    from depscan.analysis.graph import cycles
+    from depscan.analysis.view import diagram_view
     from depscan.output.diagram import to_dot
 
     dot = shutil.which("dot")
@@ -398,7 +399,7 @@ def graphviz_svg(report: Audit) -> str:
         message = "Graphviz's dot is missing: run `make graphviz`"
         pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
     assert dot is not None
-    source = to_dot(collapse(report.scan), cycle_edges(cycles(report.scan)), "app")
+    source = to_dot(diagram_view(report.scan, cycles(report.scan)), "app")
     done = subprocess.run([dot, "-Tsvg"], input=source, capture_output=True, text=True, timeout=60, check=True)
     return str(done.stdout)
 

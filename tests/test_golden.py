@@ -17,8 +17,10 @@ from dataclasses import dataclass
 import pytest
 
 from conftest import FIXTURES, ROOT
-from depscan.analysis.graph import collapse, cycle_edges, cycles
+from depscan.analysis.detail import Choice
+from depscan.analysis.graph import cycles
 from depscan.analysis.scan import ScanResult, scan
+from depscan.analysis.view import diagram_view
 from depscan.output.diagram import to_dot
 from depscan.output.report import scan_json, scan_text
 from depscan.resolve.describe import describe
@@ -96,7 +98,8 @@ def test_json(scanned: Scanned) -> None:
 def test_dot(scanned: Scanned, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     result = scanned.result
-    dot = to_dot(collapse(result, include_stdlib=True), cycle_edges(cycles(result)), "main.py")
+    found = cycles(result)
+    dot = to_dot(diagram_view(result, found, Choice(include_stdlib=True)), "main.py")
     compare("app.dot", normalise(dot, scanned))
 
 

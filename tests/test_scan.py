@@ -16,8 +16,10 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import FIXTURES
-from depscan.analysis.graph import collapse, cycle_edges, cycles, importers, why
+from depscan.analysis.detail import Choice
+from depscan.analysis.graph import cycles, importers, why
 from depscan.analysis.scan import ScanOptions, ScanResult, scan
+from depscan.analysis.view import diagram_view
 from depscan.cli import cli
 from depscan.output.diagram import to_dot
 from depscan.output.report import scan_json, scan_text
@@ -139,14 +141,14 @@ def test_json_report(result: ScanResult) -> None:
 
 
 def test_dot_is_deterministic_and_styled(result: ScanResult) -> None:
-    view = collapse(result)
-    dot = to_dot(view, cycle_edges(cycles(result)))
-    assert dot == to_dot(collapse(result), cycle_edges(cycles(result)))
+    view = diagram_view(result, cycles(result))
+    dot = to_dot(view)
+    assert dot == to_dot(diagram_view(result, cycles(result)))
     assert '"app.core" -> "app.util" [color="#d62728", penwidth=2];' in dot
     assert '"not_installed_abc" [label="not_installed_abc\\n(missing)"' in dot
     assert '"app.core" -> "app.typing_only" [style=dotted];' in dot
-    assert "json" not in view  # stdlib hidden by default
-    assert "json" in collapse(result, include_stdlib=True)
+    assert "json" not in view.nodes  # stdlib hidden by default
+    assert "json" in diagram_view(result, cycles(result), Choice(include_stdlib=True)).nodes
 
 
 def test_no_module_is_executed(tmp_path: Path, zip_dir: Path) -> None:

@@ -1,4 +1,5 @@
-"""Graph queries over a scan: cycles, import chains, reverse dependencies, the diagram view.
+"""Graph queries over a scan: cycles, import chains, reverse dependencies (the diagram's view is
+:mod:`depscan.analysis.view`).
 
 The scan's graph is a :class:`networkx.DiGraph` whose edges run importer ->
 imported; ``kind="import"`` edges carry their import sites, ``kind="parent"``
@@ -155,50 +156,3 @@ def importers(result: ScanResult, module: str, transitive: bool = False) -> list
     if transitive:
         return sorted(nx.ancestors(graph, module))
     return sorted(graph.predecessors(module))
-
-
-def collapse(result: ScanResult, include_stdlib: bool = False, full: bool = False) -> nx.DiGraph:
-    """The diagram's view: project modules, each external package as one node.
-
-    With ``full`` every module is its own node; otherwise third-party modules
-    collapse into their top-level package and stdlib modules are hidden unless
-    ``include_stdlib`` (then collapsed too). Missing modules stay visible.
-    """
-    import networkx as nx
-
-    graph = import_edges(result.graph)
-    if full:
-        return graph
-
-    def label(node: str) -> str | None:
-        data = graph.nodes[node]
-        category = data.get("category")
-        if data.get("kind") == "missing" or category == "project":
-            return node
-        if category == "stdlib" and not include_stdlib:
-            return None
-        return node.partition(".")[0]
-
-    view = nx.DiGraph()
-    for node, data in graph.nodes(data=True):
-        name = label(node)
-        if name is None:
-            continue
-        if name not in view:
-            attributes = dict(data)
-            if name != node:
-                attributes.update(collapsed=True, path=None, is_package=True)
-            view.add_node(name, **attributes)
-    for u, v, data in graph.edges(data=True):
-        a, b = label(u), label(v)
-        if a is None or b is None or a == b:
-            continue
-        if view.has_edge(a, b):
-            view.edges[a, b]["sites"].extend(data["sites"])
-        else:
-            view.add_edge(a, b, kind="import", sites=list(data["sites"]))
-    return view
-
-
-def cycle_edges(found: Iterable[Cycle]) -> set[tuple[str, str]]:
-    return {(u, v) for cycle in found for u, v, _ in cycle.edges}

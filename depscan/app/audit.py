@@ -109,11 +109,11 @@ def _html(report: Audit, changes: Changes | None, notes: list[str]) -> str:
 
 def _audit_svg(report: Audit, notes: list[str]) -> str | None:
     """The diagram of the audited code, as SVG, for the HTML report (None without Graphviz, said)."""
-    from depscan.analysis.graph import collapse, cycle_edges, cycles
+    from depscan.analysis.graph import cycles
+    from depscan.analysis.view import diagram_view
     from depscan.output.diagram import DiagramError, render, to_dot
 
-    view = collapse(report.scan)
-    source = to_dot(view, cycle_edges(cycles(report.scan)), ", ".join(report.targets))
+    source = to_dot(diagram_view(report.scan, cycles(report.scan)), ", ".join(report.targets))
     try:
         return render(source, "svg", dot_timeout()).decode("utf-8", "replace")
     except DiagramError as exc:

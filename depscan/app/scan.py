@@ -7,9 +7,10 @@ them.
 
 from __future__ import annotations
 
+import dataclasses
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
@@ -23,6 +24,7 @@ from depscan.output.formats import RENDERED, diagram_format, diagram_problem
 if TYPE_CHECKING:
     from depscan.analysis.graph import Cycle
     from depscan.analysis.scan import ScanOptions, ScanResult
+    from depscan.analysis.view import View
     from depscan.model.conditions import Target
     from depscan.resolve.interpreter import Interpreter
 
@@ -34,11 +36,30 @@ DOT_TIMEOUT_VARIABLE = "DEPSCAN_DOT_TIMEOUT"
 
 @dataclass(frozen=True)
 class Diagram:
-    """``--graph FILE``: where, what to show, and its title."""
+    """``--graph FILE``: where, and what to show (see :class:`depscan.analysis.detail.Choice`)."""
 
     path: str
     include_stdlib: bool = False
     full: bool = False
+    depth: int | None = None
+    focus: str | None = None
+    radius: int | None = None
+    reduce: bool = False
+
+    def problem(self) -> str | None:
+        """What is wrong with the options, said before the scan (None when nothing)."""
+        if self.full and (self.depth is not None or self.focus is not None):
+            return "--full draws every module: it goes with neither --depth nor --focus"
+        if self.radius is not None and self.focus is None:
+            return "--radius is the reach of --focus: give --focus MODULE"
+        for name, value in (("--depth", self.depth), ("--radius", self.radius)):
+            if value is not None and value < 1:
+                return f"{name} {value}: give a number of 1 or more"
+        return diagram_problem(self.path)
+
+
+Drawing = Callable[[str], AbstractContextManager[object]]
+"""Told what Graphviz is drawing while it runs (a progress line on a terminal)."""
 
 
 def scan_settings(options: Options) -> Settings:
@@ -48,19 +69,22 @@ def scan_settings(options: Options) -> Settings:
     return settings("scan", options)
 
 
-def run_scan(options: Options, diagram: Diagram | None = None, progress: Progress | None = None) -> Outcome:
-    """``depscan scan``: the report (text or JSON), the diagram written when asked for."""
+def run_scan(
+    options: Options, diagram: Diagram | None = None, progress: Progress | None = None, drawing: Drawing | None = None
+) -> Outcome:
+    """``depscan scan``: the report (text or JSON), the diagram written when asked for (``drawing``
+    told while Graphviz draws it)."""
     if diagram is not None:
-        problem = diagram_problem(diagram.path)
+        problem = diagram.problem()
         if problem is not None:
-            raise UsageError(f"--graph: {problem}")
+            raise UsageError(problem if problem.startswith("--") else f"--graph: {problem}")
         dot_timeout()  # a bad DEPSCAN_DOT_TIMEOUT is said before the scan
     where = scan_settings(options)
     answer = stored(
         where,
         {
-            "report": [options.output_format, diagram and os.path.abspath(diagram.path), diagram and diagram.full],
-            "include_stdlib": diagram is not None and diagram.include_stdlib,
+            "report": options.output_format,
+            "diagram": diagram and [os.path.abspath(diagram.path), *dataclasses.astuple(diagram)[1:]],
             "dot": _dot_key(diagram),
         },
     )
@@ -83,7 +107,7 @@ def run_scan(options: Options, diagram: Diagram | None = None, progress: Progres
     notes: list[str] = []
     drawn = None
     if diagram is not None:
-        drawn, note = _draw(result, found_cycles, diagram, options)
+        drawn, note = _draw(result, found_cycles, diagram, options, drawing)
         notes.append(note)
     status = 0 if result.roots else 1  # nothing could be scanned: the report says why
     answer.keep(
@@ -195,21 +219,40 @@ def _not_imported(options: Options, module: str, result: ScanResult) -> Outcome:
     return Outcome("", [f"depscan: {said}"], 1)
 
 
-def _draw(result: ScanResult, found_cycles: list[Cycle], diagram: Diagram, options: Options) -> tuple[bytes, str]:
-    """Write the diagram; what was written, and the line that says so."""
-    from depscan.analysis.graph import collapse, cycle_edges
-    from depscan.output.diagram import write_diagram
+def _draw(
+    result: ScanResult, found_cycles: list[Cycle], diagram: Diagram, options: Options, drawing: Drawing | None
+) -> tuple[bytes, str]:
+    """Write the diagram; what was written, and the lines that say so."""
+    from depscan.analysis.detail import Choice
+    from depscan.analysis.view import diagram_view
+    from depscan.output.diagram import diagram_lines, write_diagram
 
-    view = collapse(result, include_stdlib=diagram.include_stdlib, full=diagram.full)
+    if diagram.focus is not None and diagram.focus not in result.graph_data:
+        raise UsageError(f"--focus: {diagram.focus!r} is not imported by the program (directly or indirectly)")
+    choice = Choice(
+        depth=diagram.depth,
+        focus=diagram.focus,
+        radius=diagram.radius or 1,
+        full=diagram.full,
+        include_stdlib=diagram.include_stdlib,
+        reduce=diagram.reduce,
+    )
+    view = diagram_view(result, found_cycles, choice)
     named = [os.path.basename(t.rstrip(os.sep)) for t in options.targets] + list(options.modules)
     title = ", ".join(named[:3]) + (" ..." if len(named) > 3 else "")
+    waiting = drawing if drawing is not None and diagram_format(diagram.path) in RENDERED else None
     try:
-        write_diagram(diagram.path, view, cycle_edges(found_cycles), title, dot_timeout())
+        with waiting(_drawing_what(view)) if waiting is not None else nullcontext():
+            write_diagram(diagram.path, view, title, dot_timeout())
         with open(diagram.path, "rb") as handle:
             drawn = handle.read()
     except OSError as exc:
         raise OutputError(diagram.path, exc.strerror or str(exc)) from None
-    return drawn, f"diagram: {diagram.path} ({view.number_of_nodes()} nodes, {view.number_of_edges()} edges)"
+    return drawn, "\n".join(diagram_lines(diagram.path, view))
+
+
+def _drawing_what(view: View) -> str:
+    return f"Drawing {len(view.nodes)} nodes and {len(view.edges)} edges with Graphviz"
 
 
 def _dot_key(diagram: Diagram | None) -> list[object] | None:
