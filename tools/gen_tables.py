@@ -64,7 +64,8 @@ def walk_stdlib(interp: Interpreter) -> list[str]:
 
 
 def module_names(executable: str, modules: list[str]) -> dict[str, list[str] | None]:
-    """dir() of each stdlib module in ``executable``, in an empty directory with a clean environment."""
+    """The names of each stdlib module in ``executable`` (dir() and its dictionary), in an empty
+    directory with a clean environment."""
     code, out, err = run_isolated(executable, NAMES, [m for m in modules if may_import(m)])
     if code != 0:
         raise SystemExit(f"{executable}: the names query failed: {err.strip()[-400:]}")
@@ -139,7 +140,8 @@ def main() -> None:
         names.setdefault(version, []).append(module_names(python, list(table["modules"])))  # type: ignore[call-overload]
     for version, found in names.items():
         target = DATA / f"stdlib-names-{version}.json.gz"
-        document = {"version": version, "source": f"dir() of each module in {', '.join(builds[version])}"}
+        source = f"dir() and vars() of each module in {', '.join(builds[version])}"
+        document = {"version": version, "source": source}
         document["names"] = merge_names(found)  # type: ignore[assignment]
         write_gzip_json(target, document)
         print(f"{target.relative_to(ROOT)}: names of {len(document['names'])} modules")

@@ -276,14 +276,16 @@ def _stdlib_from_tables(version: tuple[int, ...]) -> frozenset[str]:
     return frozenset(load_table(nearest_version(f"{version[0]}.{version[1]}"))["stdlib"])
 
 
-# dir() of each module named in argv (Python 2.7 and 3.x); tools/gen_tables.py makes the tables with it.
+# The names of each module named in argv (Python 2.7 and 3.x): dir(), and the module's own dictionary,
+# which a module-level __dir__ may leave out (concurrent.futures lists only its __all__, not
+# InvalidStateError); tools/gen_tables.py makes the tables with it.
 NAMES = r"""
 import json, sys
 names = {}
 for module in sys.argv[1:]:
     try:
         __import__(module)
-        names[module] = sorted(dir(sys.modules[module]))
+        names[module] = sorted(set(dir(sys.modules[module])) | set(vars(sys.modules[module])))
     except BaseException:
         names[module] = None
 sys.stdout.write(json.dumps(names))
