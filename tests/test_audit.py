@@ -53,6 +53,13 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     py_compile.compile(str(root / "app" / "net.py"), cfile=str(root / "app" / "netcompiled.pyc"), doraise=True)
     main = root / "app" / "main.py"
     main.write_text(main.read_text() + "from app import speedups, netcompiled\n")
+    # In the tree, imported by no module: a wheel and sourceless bytecode (and, in the fixture, a .pth
+    # file, an extension and an executable script).
+    import zipfile
+
+    with zipfile.ZipFile(root / "app" / "_vendor" / "extra-1.0-py3-none-any.whl", "w") as wheel:
+        wheel.writestr("extra/__init__.py", "import os\n")
+    py_compile.compile(str(root / "app" / "net.py"), cfile=str(root / "app" / "_vendor" / "orphan.pyc"), doraise=True)
     return root
 
 
@@ -80,6 +87,89 @@ def test_opaque_code(tree: Path, report: Audit) -> None:
     kinds = {(s.kind, s.module) for s in report.opaque}
     assert ("extension", "app.speedups") in kinds
     assert ("bytecode", "app.netcompiled") in kinds
+
+
+def test_every_file_of_the_tree_that_is_not_source_or_data_is_listed_imported_or_not(tree: Path, report: Audit) -> None:
+    """A native extension, sourceless bytecode, an archive, a .pth file or an executable in the tree can be
+    loaded or run once installed, though no module imports it: each is listed with its size and SHA-256."""
+    import hashlib
+
+    suffix = next(s for s in __import__("importlib.machinery").machinery.EXTENSION_SUFFIXES if s.startswith(".cpython"))
+    assert {(f.relative, f.kind, f.module) for f in report.files} == {
+        (f"app/speedups{suffix}", "extension", "app.speedups"),
+        ("app/netcompiled.pyc", "bytecode", "app.netcompiled"),
+        ("app/_vendor/_accel.abi3.so", "extension", None),
+        ("app/_vendor/orphan.pyc", "bytecode", None),
+        ("app/_vendor/extra-1.0-py3-none-any.whl", "archive", None),
+        ("app/_vendor/bin/run.sh", "executable", None),
+        ("app/_vendor/startup.pth", "pth", None),
+    }
+    for item in report.files:
+        data = Path(item.path).read_bytes()
+        assert (item.size, item.sha256) == (len(data), hashlib.sha256(data).hexdigest())
+    (script,) = [f for f in report.files if f.kind == "executable"]
+    assert script.detail == "a script (#!/bin/sh)"
+    summary = report.summary()
+    assert (summary["files"], summary["files_not_imported"]) == (7, 5)
+
+
+def test_the_trees_files_in_every_format(tree: Path, report: Audit) -> None:
+    text = audit_text(report)
+    heading = text.index("Files of the tree that are not plain source or data:")
+    (row,) = [line for line in text[heading:].splitlines() if "app/_vendor/startup.pth" in line]
+    sha = next(f.sha256 or "" for f in report.files if f.kind == "pth")
+    assert f"sha256 {sha}" in row and "runs at start-up: line 3: import os;" in row and "adds to sys.path" in row
+    assert next(line for line in text.splitlines() if "app/_vendor/_accel.abi3.so" in line).endswith(
+        "no module imports it"
+    )
+    markdown = audit_markdown(report)
+    assert "| archive | `app/_vendor/extra-1.0-py3-none-any.whl` |" in markdown
+    from depscan.output.audit_html import audit_html
+
+    page = audit_html(report.to_json())
+    assert 'id="files"' in page and "_vendor/bin/run.sh" in page and sha in page
+    results = json.loads(audit_sarif(report))["runs"][0]["results"]
+    files = sorted((r["ruleId"], r["level"]) for r in results if r["ruleId"].startswith("file/"))
+    assert files == [  # imported ones are opaque modules already
+        ("file/archive", "warning"),
+        ("file/bytecode", "warning"),
+        ("file/executable", "warning"),
+        ("file/extension", "warning"),
+        ("file/pth", "warning"),
+    ]
+
+
+def test_a_fifo_and_links_out_of_the_tree_are_said_not_read(tmp_path: Path) -> None:
+    """A FIFO (named like an extension, or like data) is refused by the safe reader without waiting;
+    a link to /dev/zero or to a file outside the tree is listed, not followed; a dangling link too."""
+    tree = tmp_path / "vendor"
+    tree.mkdir()
+    (tree / "mod.py").write_text("import os\n")
+    os.mkfifo(tree / "pipe.so")
+    os.mkfifo(tree / "notes")
+    (tree / "zero.so").symlink_to("/dev/zero")
+    (tmp_path / "secret.sh").write_text("#!/bin/sh\n")
+    (tree / "leak").symlink_to(tmp_path / "secret.sh")
+    (tree / "gone.pth").symlink_to(tree / "nowhere")
+    (tree / "inside.so").symlink_to(tree / "mod.py")  # in the tree: read as what it is
+    (tree / "loop").symlink_to(tree)  # a directory: not entered
+    depscan = os.path.join(os.path.dirname(sys.executable), "depscan")
+    done = subprocess.run(
+        [depscan, "audit", "--no-cache", "--format", "json", str(tree)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    rows = {f["relative"]: f for f in json.loads(done.stdout)["files"]}
+    assert {name: (f["kind"], f["problem"]) for name, f in rows.items()} == {
+        "vendor/pipe.so": ("extension", "is a FIFO; not read"),
+        "vendor/notes": ("unread", "is a FIFO; not read"),
+        "vendor/zero.so": ("link", "not followed"),
+        "vendor/leak": ("link", "not followed"),
+        "vendor/gone.pth": ("link", "not followed"),
+        "vendor/inside.so": ("extension", None),
+    }
+    assert rows["vendor/zero.so"]["detail"] == "a symbolic link out of the tree (to /dev/zero)"
+    assert rows["vendor/gone.pth"]["detail"].startswith("a dangling symbolic link")
+    assert rows["vendor/inside.so"]["sha256"] is not None and rows["vendor/zero.so"]["sha256"] is None
 
 
 def test_vendored_packages_with_their_declared_versions(report: Audit) -> None:
@@ -170,7 +260,8 @@ def test_inventory(report: Audit) -> None:
     assert names["subprocess"].category == "stdlib" and not names["subprocess"].audited
 
 
-def test_nothing_is_run(tree: Path, tmp_path: Path) -> None:
+def test_nothing_is_run_and_a_pth_file_says_what_site_would_do(tree: Path, tmp_path: Path) -> None:
+    """Not a module, nor the .pth file's import line, nor the executable script of the tree."""
     trace = tmp_path / "trace"
     trace.mkdir()
     done = subprocess.run(
@@ -178,10 +269,16 @@ def test_nothing_is_run(tree: Path, tmp_path: Path) -> None:
         env=dict(os.environ, DEPSCAN_TRACE_DIR=str(trace)),
         capture_output=True,
         text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["schema"] == "depscan/audit"
+    document = json.loads(done.stdout)
+    assert document["schema"] == "depscan/audit"
     assert os.listdir(trace) == []
+    (pth,) = [f for f in document["files"] if f["kind"] == "pth"]
+    assert pth["pth"]["paths"] == [{"line": 2, "text": "../shared_lib"}]
+    assert [line["line"] for line in pth["pth"]["imports"]] == [3]
+    assert pth["pth"]["imports"][0]["text"].startswith("import os; open(")
 
 
 def test_the_command_line(tree: Path) -> None:
@@ -217,26 +314,28 @@ def test_what_changed_since_a_baseline(tmp_path: Path) -> None:
     assert same.exit_code == 0, same.output  # nothing new of that kind
     assert "Changes since the baseline:" in same.stdout
     assert "six 1.16.0 -> 1.17.0" in same.stdout
-    changed = runner.invoke(
-        cli,
-        [
-            "audit",
-            "--no-cache",
-            "--format",
-            "json",
-            "--baseline",
-            str(old),
-            "--fail-on",
-            "new-capability",
-            str(tree / "app"),
-        ],
-    )
+
+    def against_baseline(condition: str) -> Any:
+        arguments = ["audit", "--no-cache", "--format", "json", "--baseline", str(old), "--fail-on", condition]
+        return runner.invoke(cli, [*arguments, str(tree / "app")])
+
+    changed = against_baseline("new-capability")
     assert changed.exit_code == 1
     assert "new-capability since" in changed.stderr
     changes = json.loads(changed.stdout)["changes"]
     assert {(c["capability"], c["module"]) for c in changes["new_capabilities"]} >= {("network", "app._vendor.six")}
     assert [(o["kind"], o["target"]) for o in changes["new_opaque"]] == [("native-library", "libz.so.1")]
     assert changes["modules_added"] == ["app._vendor.extra"] and not changes["modules_removed"]
+    assert not changes["new_files"]
+    (tree / "app" / "_vendor" / "_accel.abi3.so").write_bytes(b"\x7fELF changed")  # the same name, new code
+    (tree / "app" / "_vendor" / "late.pth").write_text("import os\n")
+    binary = against_baseline("new-opaque")
+    assert binary.exit_code == 1 and "new-opaque since" in binary.stderr
+    new_files = json.loads(binary.stdout)["changes"]["new_files"]
+    assert sorted((f["kind"], f["relative"]) for f in new_files) == [
+        ("extension", "app/_vendor/_accel.abi3.so"),
+        ("pth", "app/_vendor/late.pth"),
+    ]
     assert changes["vendored_versions"] == [
         {"package": "six", "module": "app._vendor.six", "before": "1.16.0", "after": "1.17.0"}
     ]
@@ -380,6 +479,7 @@ def test_the_audited_tree_cannot_replace_the_auditors_configuration(tmp_path: Pa
     [
         ("new-capability", "capabilities"),
         ("new-opaque", "opaque"),
+        ("new-opaque", "files"),
         ("new-blindspot", "blindspots"),
         ("new-module", "modules_added"),
         ("new-portability", "portability"),

@@ -10,6 +10,8 @@ archive or a whole tree), following what they import, turned into one report:
   declare (a literal ``__version__``);
 * **opaque code**: extension modules, sourceless bytecode, modules inside zip
   archives, native libraries loaded through ``ctypes`` / ``cffi``;
+* **the tree's files**: every file of an audited directory that is not plain
+  source or data, imported or not (:mod:`depscan.analysis.treefiles`);
 * **blind spots**: what static analysis cannot see, with ``file:line``:
   non-literal dynamic imports, ``exec`` / ``eval`` / ``compile``, changes to
   ``sys.path``, ``sys.meta_path``, ``sys.path_hooks``, ``sys.modules`` or a
@@ -37,6 +39,7 @@ from typing import Any
 
 from depscan import __version__
 from depscan.analysis.scan import ScanOptions, ScanResult, scan
+from depscan.analysis.treefiles import TreeFile, tree_files
 from depscan.extract.scopes import scope_tree
 from depscan.extract.walker import parse
 from depscan.model.graph import Site
@@ -171,6 +174,7 @@ class Audit:
     unanalysed: list[Spot]  # modules whose file could not be read or parsed: what they do is unknown
     scan: ScanResult = field(repr=False)
     chosen_by: str | None = None  # who named the interpreter ("--python", "your configuration"); None: nobody
+    files: list[TreeFile] = field(default_factory=list)  # the tree's files that are not plain source or data
 
     def environment(self) -> str:
         """What the audit searched besides the tree, in one sentence for every format."""
@@ -211,6 +215,7 @@ class Audit:
             "shadowing": self.shadowing,
             "diagnostics": [d.to_json() for d in self.diagnostics],
             "unanalysed": [s.to_json() for s in self.unanalysed],
+            "files": [f.to_json() for f in self.files],
         }
 
     def summary(self) -> dict[str, Any]:
@@ -227,6 +232,8 @@ class Audit:
             "capabilities": dict(sorted(capabilities.items())),
             "portability": len(self.portability),
             "unanalysed": len(self.unanalysed),
+            "files": len(self.files),
+            "files_not_imported": sum(1 for f in self.files if f.module is None),
         }
 
 
@@ -273,7 +280,19 @@ def audit(
         unanalysed=_unanalysed(result),
         scan=result,
         chosen_by=chosen_by,
+        files=tree_files([t for t in targets if os.path.isdir(t)], _module_files(result), tuple(interp.version)),
     )
+
+
+def _module_files(result: ScanResult) -> dict[str, str]:
+    """The files (real paths) the scan found a module in: an extension, bytecode, or an archive
+    (its first module, by name)."""
+    files: dict[str, str] = {}
+    for name, resolution in sorted(result.modules.items(), reverse=True):
+        place = resolution.archive or (resolution.path if resolution.kind in ("extension", "bytecode") else None)
+        if place and os.path.isabs(place):
+            files[os.path.realpath(place)] = name
+    return files
 
 
 def nothing_audited(report: Audit, modules: Sequence[str] = ()) -> list[str]:
@@ -663,13 +682,13 @@ def _portability(
 # --- what changed since a baseline ---------------------------------------------------------------
 
 BASELINE_MAX_BYTES = 256 * 1024 * 1024  # far over any audit's JSON; a planted endless file is refused
-# The conditions of --fail-on, each met when this part of the Changes is not empty.
+# The conditions of --fail-on, each met when one of these parts of the Changes is not empty.
 _CONDITION_PARTS = {
-    "new-capability": "capabilities",
-    "new-opaque": "opaque",
-    "new-blindspot": "blindspots",
-    "new-module": "modules_added",
-    "new-portability": "portability",
+    "new-capability": ("capabilities",),
+    "new-opaque": ("opaque", "files"),
+    "new-blindspot": ("blindspots",),
+    "new-module": ("modules_added",),
+    "new-portability": ("portability",),
 }
 FAIL_CONDITIONS = tuple(_CONDITION_PARTS)
 
@@ -689,10 +708,11 @@ class Changes:
     blindspots: list[dict[str, Any]]
     portability: list[dict[str, Any]]
     versions: list[dict[str, Any]]  # vendored packages whose declared version changed
+    files: list[dict[str, Any]] = field(default_factory=list)  # the tree's opaque files, new or changed
 
     def conditions(self) -> set[str]:
         """The named conditions that hold (``--fail-on``, one of :data:`FAIL_CONDITIONS` each)."""
-        return {condition for condition, part in _CONDITION_PARTS.items() if getattr(self, part)}
+        return {condition for condition, parts in _CONDITION_PARTS.items() if any(getattr(self, p) for p in parts)}
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -703,6 +723,7 @@ class Changes:
             "new_blindspots": self.blindspots,
             "new_portability": self.portability,
             "vendored_versions": self.versions,
+            "new_files": self.files,
         }
 
 
@@ -758,4 +779,5 @@ def compare(baseline: Mapping[str, Any], report: Audit) -> Changes:
         blindspots=added("blindspots", ("kind", "module", "detail", "target")),
         portability=added("portability", ("module", "status", "version")),
         versions=versions,
+        files=added("files", ("kind", "relative", "sha256")),  # a file whose contents changed is new
     )

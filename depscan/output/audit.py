@@ -7,11 +7,12 @@ The JSON report is :meth:`depscan.analysis.audit.Audit.to_json`; the HTML page i
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from depscan import __version__
 from depscan.analysis.audit import Audit, Changes, Spot
+from depscan.atomic import one_line
 from depscan.model.graph import Site
 from depscan.output import sarif
 from depscan.source import shown_path
@@ -63,6 +64,10 @@ def audit_text(report: Audit) -> str:
         ],
     )
     section("Opaque code", [_spot_row(s) for s in report.opaque])
+    section(
+        "Files of the tree that are not plain source or data",
+        [_file_row(item.to_json()) for item in report.files],
+    )
     section("What static analysis cannot see", [_spot_row(s) for s in report.blindspots])
     rows = []
     for reach in report.capabilities:
@@ -98,6 +103,39 @@ def _places(sites: Sequence[Site]) -> str:
     return shown + (f" and {more} more" if more > 0 else "")
 
 
+def _file_row(item: Mapping[str, Any]) -> str:
+    return f"{item['kind']:<15} {one_line(item['relative'])}  {_size(item)}  {file_summary(item)}"
+
+
+def _size(item: Mapping[str, Any]) -> str:
+    """The size and hash of a file of the tree, as the reports show them."""
+    if item.get("sha256") is None:
+        return "(not read)"
+    return f"{item['size']} bytes, sha256 {item['sha256']}"
+
+
+# The kinds of file the scan can find a module in: for the others, "imported" does not apply.
+_IMPORTABLE_KINDS = ("extension", "bytecode", "archive")
+
+
+def file_summary(item: Mapping[str, Any]) -> str:
+    """What a file of the tree is, whether a module of the scan is in it, and for a ``.pth`` file what
+    ``site`` would do with it, in one line (an item of the JSON document's ``files``)."""
+    parts = [str(item.get("detail") or "")]
+    if item.get("module"):
+        parts.append(f"imported as {item['module']}")
+    elif item.get("kind") in _IMPORTABLE_KINDS:
+        parts.append("no module imports it")
+    pth = item.get("pth") or {}
+    for key, what in (("paths", "adds to sys.path"), ("imports", "runs at start-up")):
+        lines = [line for line in pth.get(key) or () if isinstance(line, Mapping)]
+        if lines:
+            parts.append(f"{what}: " + ", ".join(f"line {line.get('line')}: {line.get('text')}" for line in lines))
+    if item.get("problem"):
+        parts.append(f"not read: {item['problem']}")
+    return one_line("; ".join(part for part in parts if part))
+
+
 def _spot_row(spot: Spot) -> str:
     where = f"{shown_path(spot.path)}:{spot.line}" if spot.line else shown_path(spot.path) or spot.module
     target = f"  [{spot.target}]" if spot.target else ""
@@ -129,6 +167,7 @@ def changes_text(changes: Changes) -> str:
         [f"{b['kind']} {shown_path(b['path'])}:{b['line']}  {b['detail']}" for b in changes.blindspots],
     )
     part("new portability problems", [f"{p['module']} {p['status']} in {p['version']}" for p in changes.portability])
+    part("new or changed files", [f"{f['kind']} {one_line(f['relative'])}" for f in changes.files])
     part("vendored versions", [f"{v['package']} {v['before']} -> {v['after']}" for v in changes.versions])
     return "\n".join(lines) + "\n"
 
@@ -179,6 +218,11 @@ def audit_markdown(report: Audit, changes: Changes | None = None) -> str:
     spot_rows = [(s.kind, f"`{shown_path(s.path)}:{s.line}`", s.detail) for s in [*report.opaque, *report.blindspots]]
     lines += table("Opaque code and blind spots", ("kind", "where", "what"), spot_rows)
     lines += table(
+        "Files of the tree that are not plain source or data",
+        ("kind", "file", "size", "SHA-256", "what"),
+        [_file_cells(item.to_json()) for item in report.files],
+    )
+    lines += table(
         "Capabilities",
         ("capability", "module", "chain"),
         [
@@ -205,8 +249,13 @@ def audit_markdown(report: Audit, changes: Changes | None = None) -> str:
         lines += [f"- new capability **{c['capability']}** in `{c['module']}`" for c in changes.capabilities]
         lines += [f"- new opaque code: {o['kind']} `{o['module']}`" for o in changes.opaque]
         lines += [f"- new blind spot: {b['kind']} in `{b['module']}`" for b in changes.blindspots]
+        lines += [f"- new or changed file: {f['kind']} `{f['relative']}`" for f in changes.files]
         lines += [f"- vendored {v['package']}: {v['before']} → {v['after']}" for v in changes.versions]
     return "\n".join(lines) + "\n"
+
+
+def _file_cells(item: Mapping[str, Any]) -> tuple[Any, ...]:
+    return (item["kind"], f"`{item['relative']}`", item["size"], item["sha256"] or "", file_summary(item))
 
 
 def audit_sarif(report: Audit) -> str:
@@ -224,6 +273,10 @@ def audit_sarif(report: Audit) -> str:
         add("unanalysed", "error", f"{spot.module}: {spot.detail}", spot.path, spot.line, "a module not analysed")
     for spot in report.opaque:
         add(f"opaque/{spot.kind}", "warning", f"{spot.module}: {spot.detail}", spot.path, spot.line, "opaque code")
+    for item in report.files:  # one that a module is in is opaque code above already
+        if item.module is None:
+            message = f"{item.relative}: {file_summary(item.to_json())}"
+            add(f"file/{item.kind}", "warning", message, item.path, 0, "a file of the tree no module imports")
     for spot in report.blindspots:
         add(f"blindspot/{spot.kind}", "warning", spot.detail, spot.path, spot.line, "what static analysis cannot see")
     for reach in report.capabilities:

@@ -29,6 +29,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("third-party", "Third-party distributions"),
     ("vendored", "Vendored packages"),
     ("opaque", "Opaque code"),
+    ("files", "Files of the tree that are not plain source or data"),
     ("blindspots", "What static analysis cannot see"),
     ("capabilities", "Capabilities"),
     ("portability", "Portability"),
@@ -206,6 +207,7 @@ def audit_html(document: Mapping[str, Any], svg: str | None = None) -> str:
         page.third_party(),
         page.vendored(),
         page.spots("opaque"),
+        page.files(),
         page.spots("blindspots"),
         page.capabilities(),
         page.portability(),
@@ -278,6 +280,7 @@ class _Page:
             ("third-party", "third-party distributions", summary.get("third_party", len(self.distributions()))),
             ("vendored", "vendored packages", summary.get("vendored", len(_rows(self.document, "vendored")))),
             ("opaque", "opaque", summary.get("opaque", len(_rows(self.document, "opaque")))),
+            ("files", "opaque files in the tree", summary.get("files", len(_rows(self.document, "files")))),
             ("blindspots", "blind spots", summary.get("blindspots", len(_rows(self.document, "blindspots")))),
             ("portability", "portability", summary.get("portability", len(_rows(self.document, "portability")))),
             ("shadowing", "shadowing", len(_rows(self.document, "shadowing"))),
@@ -340,6 +343,30 @@ class _Page:
             Column("Target", css="mono path"),
         ]
         return _section(key, _table(key, columns, rows), len(rows))
+
+    def files(self) -> str:
+        from depscan.output.audit import file_summary
+
+        rows: list[list[Any]] = [
+            [
+                f.get("kind"),
+                Markup(f'<span title="{_e(f.get("path"))}">{_e(f.get("relative"))}</span>'),
+                f.get("size") if f.get("size") is not None else "",
+                f.get("sha256") or "",
+                f.get("module") or "",
+                file_summary(f),
+            ]
+            for f in _rows(self.document, "files")
+        ]
+        columns = [
+            Column("Kind"),
+            Column("File", css="path"),
+            Column("Size", numeric=True),
+            Column("SHA-256", css="mono path"),
+            Column("Module", css="mono"),
+            Column("What"),
+        ]
+        return _section("files", _table("files", columns, rows), len(rows))
 
     def capabilities(self) -> str:
         rows: list[list[Any]] = []
