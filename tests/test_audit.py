@@ -27,6 +27,7 @@ from depscan.analysis.scan import ScanOptions
 from depscan.cli import cli
 from depscan.output.audit import audit_markdown, audit_sarif, audit_text
 from depscan.resolve.describe import describe
+from depscan.source import shown_path
 
 TREE = FIXTURES / "audit" / "vendored"
 SPOT_KINDS = ("exec", "sys-path", "native-library", "dynamic-import")
@@ -172,11 +173,51 @@ def test_a_fifo_and_links_out_of_the_tree_are_said_not_read(tmp_path: Path) -> N
     assert rows["vendor/inside.so"]["sha256"] is not None and rows["vendor/zero.so"]["sha256"] is None
 
 
-def test_vendored_packages_with_their_declared_versions(report: Audit) -> None:
-    assert {(v.package, v.module, v.version) for v in report.vendored} == {
-        ("six", "app._vendor.six", "1.16.0"),
-        ("chardet_lite", "app._vendor.chardet_lite", "5.2.0"),
+def test_vendored_packages_with_their_declared_versions_and_where_each_is_declared(tree: Path, report: Audit) -> None:
+    """The code's own __version__ (a literal, or built from a literal version_info tuple: tinyver's was
+    read as "." from `".".join(...)`), else a dist-info in the vendoring directory, else vendor.txt's pin."""
+    found = {
+        v.package: (v.module, v.version, v.version_source and v.version_source.kind, v.version_source)
+        for v in report.vendored
     }
+    assert {package: row[:3] for package, row in found.items()} == {
+        "six": ("app._vendor.six", "1.16.0", "__version__"),
+        "chardet_lite": ("app._vendor.chardet_lite", "5.2.0", "__version__"),
+        "tinyver": ("app._vendor.tinyver", "2.4.1", "version_info"),
+        "metaonly": ("app._vendor.metaonly", "1.2", "metadata"),
+        "quiet": ("app._vendor.quiet", "0.3.0", "requirements"),
+    }
+    sources = {package: source for package, (*_, source) in found.items() if source is not None}
+    assert (rel(tree, sources["tinyver"].path), sources["tinyver"].line) == ("app/_vendor/tinyver.py", 4)
+    assert (rel(tree, sources["quiet"].path), sources["quiet"].line) == ("app/_vendor/vendor.txt", 5)
+    assert rel(tree, sources["metaonly"].path) == "app/_vendor/metaonly-1.2.dist-info"
+    (row,) = [line for line in audit_text(report).splitlines() if line.strip().startswith("quiet 0.3.0")]
+    assert row.endswith("[version: quiet pinned in " + shown_path(sources["quiet"].path) + ":5]")
+    assert "| tinyver | 2.4.1 | app._vendor.tinyver | version_info in " in audit_markdown(report)
+    assert report.to_json()["vendored"][0]["version_source"]["kind"] == "__version__"
+
+
+@pytest.mark.parametrize(
+    ("source", "version"),
+    [
+        pytest.param('version_info = (1, 2, 3)\n__version__ = ".".join(map(str, version_info))\n', "1.2.3", id="map"),
+        pytest.param('VERSION = (4, 0, "b1")\n__version__ = "".join(str(v) for v in VERSION)\n', "40b1", id="genexp"),
+        pytest.param('v = (1, 2, 3, "final")\n__version__ = ".".join([str(x) for x in v[:3]])\n', "1.2.3", id="slice"),
+        pytest.param('version_info = (2, 0)\n__version__ = "%d.%d" % version_info\n', "2.0", id="percent"),
+        pytest.param('version_info = (3, 1)\n__version__ = "{}.{}".format(*version_info)\n', "3.1", id="format"),
+        pytest.param('version_info = (3, 1)\n__version__ = "%0999999999d" % version_info\n', None, id="huge-width"),
+        pytest.param(
+            'version_info = (3, 1)\n__version__ = "{:>999999999}".format(*version_info)\n', None, id="huge-field"
+        ),
+        pytest.param('__version__ = "." .join(parts())\n', None, id="call-not-a-literal"),
+        pytest.param('__version__ = "1.0"  # the release\n', "1.0", id="literal-with-comment"),
+    ],
+)
+def test_a_version_built_from_a_literal_tuple(source: str, version: str | None) -> None:
+    from depscan.analysis.versions import _literal_version
+
+    found, _ = _literal_version(source.encode())
+    assert (found[0] if found else None) == version
 
 
 def test_capabilities_with_the_shortest_chain(report: Audit) -> None:
@@ -291,7 +332,7 @@ def test_the_command_line(tree: Path) -> None:
     assert "six 1.16.0  as app._vendor.six" in text
     assert "asyncore: removed in 3.12" in text
     data = json.loads(runner.invoke(cli, ["audit", "--no-cache", "--format", "json", str(tree / "app")]).stdout)
-    assert data["summary"]["vendored"] == 2 and data["summary"]["capabilities"]["process"] >= 1
+    assert data["summary"]["vendored"] == 5 and data["summary"]["capabilities"]["process"] >= 1
 
 
 def test_what_changed_since_a_baseline(tmp_path: Path) -> None:
@@ -380,11 +421,17 @@ def test_a_zip_archive_is_audited_like_the_tree(tmp_path: Path) -> None:
         for path in sorted((TREE / "app").rglob("*.py")):
             handle.write(path, path.relative_to(TREE).as_posix())
     zipped = audit(describe(sys.executable), [str(archive)], options=ScanOptions())
-    assert {(v.package, v.version) for v in zipped.vendored} == {("six", "1.16.0"), ("chardet_lite", "5.2.0")}
+    assert {(v.package, v.version) for v in zipped.vendored} == {
+        ("six", "1.16.0"),
+        ("chardet_lite", "5.2.0"),
+        ("tinyver", "2.4.1"),
+        ("quiet", None),  # vendor.txt and the dist-info are not read from inside an archive
+        ("metaonly", None),
+    }
     kinds = {(s.kind, s.line) for s in zipped.blindspots if s.kind in SPOT_KINDS}
     assert kinds == {("sys-path", 7), ("exec", 11), ("dynamic-import", 12)}
     assert {s.kind for s in zipped.opaque} == {"zip", "native-library"}
-    assert sum(1 for e in zipped.inventory if e.audited) == 12
+    assert sum(1 for e in zipped.inventory if e.audited) == 15
 
 
 def test_an_attribute_used_gives_its_capability(report: Audit) -> None:

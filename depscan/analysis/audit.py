@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import ast
 import os
-import re
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +39,7 @@ from typing import Any
 from depscan import __version__
 from depscan.analysis.scan import ScanOptions, ScanResult, scan
 from depscan.analysis.treefiles import TreeFile, tree_files
+from depscan.analysis.versions import VersionSource, declared_version, tree_declarations
 from depscan.extract.scopes import scope_tree
 from depscan.extract.walker import parse
 from depscan.model.graph import Site
@@ -51,7 +51,6 @@ AUDIT_SCHEMA = "depscan/audit"
 AUDIT_SCHEMA_VERSION = 1
 # Directory names under which a project keeps copies of other packages.
 VENDOR_DIRECTORIES = frozenset({"_vendor", "vendor", "vendored", "_vendored", "extern", "_extern", "packages"})
-_VERSION_RE = re.compile(rb"^__version__\s*(?::\s*str\s*)?=\s*['\"]([^'\"]+)['\"]", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -85,10 +84,17 @@ class Vendored:
     package: str  # the vendored package's own name: six, urllib3
     module: str  # where it lives: pip._vendor.six
     path: str | None
-    version: str | None  # its literal __version__
+    version: str | None  # what the tree declares (depscan.analysis.versions)
+    version_source: VersionSource | None = None  # where it says so
 
     def to_json(self) -> dict[str, Any]:
-        return {"package": self.package, "module": self.module, "path": self.path, "version": self.version}
+        return {
+            "package": self.package,
+            "module": self.module,
+            "path": self.path,
+            "version": self.version,
+            "version_source": self.version_source.to_json() if self.version_source else None,
+        }
 
 
 @dataclass(frozen=True)
@@ -352,8 +358,17 @@ def _inventory(result: ScanResult, audited: set[str]) -> list[InventoryEntry]:
 
 
 def _vendored(result: ScanResult, audited: set[str], max_bytes: int | None) -> list[Vendored]:
-    """Packages kept inside the tree under a vendor directory: ``pip._vendor.rich``, ``requests.packages.urllib3``."""
+    """Packages kept inside the tree under a vendor directory: ``pip._vendor.rich``, ``requests.packages.urllib3``,
+    with the version the tree declares for each (:mod:`depscan.analysis.versions`)."""
     found: dict[str, Vendored] = {}
+    declarations: dict[str, dict[str, tuple[str, VersionSource]]] = {}  # per vendoring directory
+
+    def resolve(module: str) -> Any:
+        return result.modules.get(module) or result.resolver.resolve(module)
+
+    def read(resolution: Any) -> bytes | None:
+        return _source_of(resolution.file, resolution, result.resolver.zips, max_bytes)
+
     for name in sorted(audited):
         parts = name.split(".")
         for index, part in enumerate(parts[:-1]):
@@ -361,60 +376,23 @@ def _vendored(result: ScanResult, audited: set[str], max_bytes: int | None) -> l
                 module = ".".join(parts[: index + 2])
                 if module not in found and module in result.modules:
                     resolution = result.modules[module]
-                    version = _declared_version(result, module, max_bytes)
-                    found[module] = Vendored(parts[index + 1], module, resolution.path, version)
+                    package = parts[index + 1]
+                    declared = declared_version(module, resolve, read)
+                    if declared is None and resolution.path and not resolution.archive:
+                        directory = _vendoring_directory(resolution.path, resolution.is_package)
+                        if directory not in declarations:
+                            declarations[directory] = tree_declarations(directory)
+                        declared = declarations[directory].get(package)
+                    version, source = declared or (None, None)
+                    found[module] = Vendored(package, module, resolution.path, version, source)
                 break
     return list(found.values())
 
 
-def _declared_version(result: ScanResult, module: str, max_bytes: int | None, depth: int = 0) -> str | None:
-    """The version a module declares: its literal ``__version__``, or the one of the module it takes
-    ``__version__`` from (``from .__about__ import __version__``, as packaging and requests do)."""
-    from depscan.extract.relative import resolve_relative
-
-    resolution = result.modules.get(module) or result.resolver.resolve(module)
-    version, source = _literal_version(resolution, result.resolver.zips, max_bytes)
-    if version is not None or source is None or depth > 2:
-        return version
-    name, level = source
-    absolute, _ = resolve_relative(name, level, module, resolution.is_package)
-    return _declared_version(result, absolute, max_bytes, depth + 1) if absolute else None
-
-
-def _literal_version(
-    resolution: Any, zips: ZipDirectory, max_bytes: int | None
-) -> tuple[str | None, tuple[str, int] | None]:
-    """The ``__version__ = "..."`` a module (or package ``__init__``) declares, read as text; else the
-    (module, level) of a ``from ... import __version__`` it takes it from."""
-    path = resolution.file
-    if not path or path.endswith(".pyc"):
-        return None, None
-    data = _source_of(path, resolution, zips, max_bytes)
-    if data is None:
-        return None, None
-    match = _VERSION_RE.search(data)
-    if match is not None:
-        return match.group(1).decode("utf-8", "replace"), None
-    try:  # __version__ = VERSION, or imported: ask the tree, still without running anything
-        tree = ast.parse(data)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None, None
-    literals: dict[str, str] = {}  # top-level NAME = "string", for __version__ = VERSION
-    source: tuple[str, int] | None = None
-    for node in tree.body:
-        if isinstance(node, ast.ImportFrom) and any(
-            a.name == "__version__" and a.asname in (None, "__version__") for a in node.names
-        ):
-            source = (node.module or "", node.level or 0)
-        if not isinstance(node, ast.Assign):
-            continue
-        names = [t.id for t in node.targets if isinstance(t, ast.Name)]
-        value = node.value
-        if isinstance(value, ast.Constant) and isinstance(value.value, str):
-            literals.update(dict.fromkeys(names, value.value))
-        elif "__version__" in names and isinstance(value, ast.Name) and value.id in literals:
-            return literals[value.id], None
-    return literals.get("__version__"), source
+def _vendoring_directory(path: str, is_package: bool) -> str:
+    """The directory a vendored package or module is kept in (``pip/_vendor`` for ``pip/_vendor/rich/__init__.py``)."""
+    directory = os.path.dirname(path)
+    return os.path.dirname(directory) if is_package else directory
 
 
 # --- opaque code and blind spots ---------------------------------------------------------------

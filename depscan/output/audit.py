@@ -7,7 +7,7 @@ The JSON report is :meth:`depscan.analysis.audit.Audit.to_json`; the HTML page i
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from depscan import __version__
@@ -60,6 +60,7 @@ def audit_text(report: Audit) -> str:
         "Vendored packages",
         [
             f"{v.package} {v.version or '(no version declared)'}  as {v.module}  {shown_path(v.path)}"
+            + (f"  [version: {version_source_text(v.to_json()['version_source'])}]" if v.version_source else "")
             for v in report.vendored
         ],
     )
@@ -101,6 +102,19 @@ def _places(sites: Sequence[Site]) -> str:
     shown = ", ".join(f"{shown_path(s.path)}:{s.line}" for s in sites[:PLACES_SHOWN])
     more = len(sites) - PLACES_SHOWN
     return shown + (f" and {more} more" if more > 0 else "")
+
+
+def version_source_text(source: Mapping[str, Any] | None, shown: Callable[[str], str] = shown_path) -> str:
+    """Where a vendored package's version was read (its JSON ``version_source``), in words."""
+    if not isinstance(source, Mapping):
+        return ""
+    where = shown(str(source.get("path") or "")) + (f":{source['line']}" if source.get("line") else "")
+    kind = source.get("kind")
+    if kind == "metadata":
+        return one_line(f"metadata of {source.get('distribution')} in {where}")
+    if kind == "requirements":
+        return one_line(f"{source.get('distribution')} pinned in {where}")
+    return one_line(f"{kind} in {where}")
 
 
 def _file_row(item: Mapping[str, Any]) -> str:
@@ -212,8 +226,8 @@ def audit_markdown(report: Audit, changes: Changes | None = None) -> str:
     lines += table("Third-party distributions", ("distribution", "version", "licence"), third)
     lines += table(
         "Vendored packages",
-        ("package", "version", "module"),
-        [(v.package, v.version, v.module) for v in report.vendored],
+        ("package", "version", "module", "version from"),
+        [(v.package, v.version, v.module, version_source_text(v.to_json()["version_source"])) for v in report.vendored],
     )
     spot_rows = [(s.kind, f"`{shown_path(s.path)}:{s.line}`", s.detail) for s in [*report.opaque, *report.blindspots]]
     lines += table("Opaque code and blind spots", ("kind", "where", "what"), spot_rows)

@@ -315,11 +315,25 @@ class _Page:
         return _section("third-party", _table("third-party", columns, rows), len(rows))
 
     def vendored(self) -> str:
+        from depscan.output.audit import version_source_text
+
         rows: list[list[Any]] = [
-            [v.get("package"), v.get("version") or "", v.get("module"), self.path_cell(v.get("path"))]
+            [
+                v.get("package"),
+                v.get("version") or "",
+                v.get("module"),
+                self.path_cell(v.get("path")),
+                version_source_text(v.get("version_source"), self.shown),
+            ]
             for v in _rows(self.document, "vendored")
         ]
-        columns = [Column("Package"), Column("Version"), Column("Module", css="mono"), Column("Where", css="path")]
+        columns = [
+            Column("Package"),
+            Column("Version"),
+            Column("Module", css="mono"),
+            Column("Where", css="path"),
+            Column("Version from", css="path"),
+        ]
         return _section("vendored", _table("vendored", columns, rows), len(rows))
 
     def spots(self, key: str) -> str:
