@@ -259,6 +259,53 @@ def test_capability_chains_follow_only_imports_that_run_on_import(tree: Path, re
     assert ("process", "__main__") in {(r.capability, r.module) for r in script.capabilities}
 
 
+def test_capabilities_per_vendored_package_and_package_of_the_tree(report: Audit) -> None:
+    """Not only per module: each vendored package and each other top-level package, with how many of its
+    modules reach each capability and the shortest chain as the example, in every format."""
+    rows = {(p.name, p.kind, p.version, p.modules): p for p in report.packages}
+    assert set(rows) == {
+        ("six", "vendored", "1.16.0", 1),
+        ("chardet_lite", "vendored", "5.2.0", 1),
+        ("tinyver", "vendored", "2.4.1", 1),
+        ("metaonly", "vendored", "1.2", 1),
+        ("quiet", "vendored", "0.3.0", 1),
+        ("app", "package", None, 12),  # app and its modules, the vendored ones aside
+    }
+    six = rows["six", "vendored", "1.16.0", 1]
+    assert {name: count for name, (count, _) in six.capabilities.items()} == {"deserialisation": 1}
+    app = rows["app", "package", None, 12]
+    for capability, (count, example) in app.capabilities.items():
+        reaching = [r for r in report.capabilities if r.capability == capability and not r.module.startswith("app._")]
+        assert count == len(reaching) and len(example.chain) == min(len(r.chain) for r in reaching)
+    assert [name for name, _ in app.capabilities["network"][1].chain] == ["app.net", "socket"]
+    (document,) = [p for p in report.to_json()["packages"] if p["name"] == "six"]
+    assert document["capabilities"][0]["example"]["chain"][-1]["module"] == "pickle"
+    text = audit_text(report)
+    assert "  six 1.16.0 [vendored, 1 module]\n      deserialisation     1  app._vendor.six -> pickle\n" in text
+    assert "  quiet 0.3.0 [vendored, 1 module]: none\n" in text
+    assert "| six | vendored | 1.16.0 | 1 | **deserialisation** 1 |" in audit_markdown(report)
+    from depscan.output.audit_html import audit_html
+
+    assert 'id="table-packages"' in audit_html(report.to_json())
+
+
+def test_capabilities_per_distribution(tmp_path: Path) -> None:
+    """With an interpreter named, a third-party distribution the tree imports has its own row."""
+    (tmp_path / "vendor").mkdir()
+    (tmp_path / "vendor" / "mod.py").write_text("import click\n")
+    done = CliRunner().invoke(
+        cli, ["audit", "--no-cache", "--format", "json", "--python", sys.executable, str(tmp_path / "vendor")]
+    )
+    assert done.exit_code == 0, done.output
+    packages = {(p["name"], p["kind"]): p for p in json.loads(done.stdout)["packages"]}
+    click_row = packages["click", "distribution"]
+    assert click_row["version"] and click_row["modules"] > 1
+    process = next(c for c in click_row["capabilities"] if c["capability"] == "process")
+    assert process["example"]["module"].startswith("click")
+    mod = packages["mod", "package"]
+    assert "process" in {c["capability"] for c in mod["capabilities"]}
+
+
 def test_portability_for_each_target_version(report: Audit) -> None:
     issues = {(p.module, p.version, p.status) for p in report.portability}
     assert ("asyncore", "3.12", "removed") in issues

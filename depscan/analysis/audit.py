@@ -145,6 +145,30 @@ class Reach:
         }
 
 
+@dataclass(frozen=True, kw_only=True)
+class PackageCapabilities:
+    """What a vendored package, a third-party distribution or a package of the audited code can do:
+    each capability its modules reach, with how many do and one example chain (the shortest)."""
+
+    name: str
+    kind: str  # "vendored", "distribution", "package"
+    version: str | None
+    modules: int
+    capabilities: Mapping[str, tuple[int, Reach]]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "version": self.version,
+            "modules": self.modules,
+            "capabilities": [
+                {"capability": name, "modules": count, "example": example.to_json()}
+                for name, (count, example) in self.capabilities.items()
+            ],
+        }
+
+
 @dataclass(frozen=True)
 class PortabilityIssue:
     module: str
@@ -181,6 +205,7 @@ class Audit:
     scan: ScanResult = field(repr=False)
     chosen_by: str | None = None  # who named the interpreter ("--python", "your configuration"); None: nobody
     files: list[TreeFile] = field(default_factory=list)  # the tree's files that are not plain source or data
+    packages: list[PackageCapabilities] = field(default_factory=list)  # capabilities per package and distribution
 
     def environment(self) -> str:
         """What the audit searched besides the tree, in one sentence for every format."""
@@ -222,6 +247,7 @@ class Audit:
             "diagnostics": [d.to_json() for d in self.diagnostics],
             "unanalysed": [s.to_json() for s in self.unanalysed],
             "files": [f.to_json() for f in self.files],
+            "packages": [p.to_json() for p in self.packages],
         }
 
     def summary(self) -> dict[str, Any]:
@@ -268,14 +294,17 @@ def audit(
     target_versions: list[tuple[int, ...]] = list(versions) or [tuple(interp.version[:2])]
     max_bytes = (options or ScanOptions()).max_bytes
     spots = _source_spots(result, audited, max_bytes)
+    distributed = {e.name for e in inventory if e.distribution}  # the capabilities of each distribution too
+    reaches = _capabilities(result, audited | distributed, table, max_bytes)
+    vendored = _vendored(result, audited, max_bytes)
     return Audit(
         targets=list(targets),
         interpreter=interp,
         inventory=inventory,
-        vendored=_vendored(result, audited, max_bytes),
+        vendored=vendored,
         opaque=_opaque(result, spots),
         blindspots=_blindspots(result, audited, spots),
-        capabilities=_capabilities(result, audited, table, max_bytes),
+        capabilities=[reach for reach in reaches if reach.module in audited],
         portability=_portability(result, audited, target_versions, load_portability()),
         shadowing=[
             {"module": name, "hides": hidden}
@@ -287,6 +316,7 @@ def audit(
         scan=result,
         chosen_by=chosen_by,
         files=tree_files([t for t in targets if os.path.isdir(t)], _module_files(result), tuple(interp.version)),
+        packages=_packages(inventory, vendored, reaches),
     )
 
 
@@ -487,7 +517,7 @@ def _unanalysed(result: ScanResult) -> list[Spot]:
 def _capabilities(
     result: ScanResult, audited: set[str], table: Mapping[str, Any], max_bytes: int | None
 ) -> list[Reach]:
-    """For each capability, the audited modules that reach it and the shortest chain that does."""
+    """For each capability, the modules of ``audited`` that reach it and the shortest chain that does."""
     from depscan.analysis.capabilities import attribute_capabilities, capabilities_of
 
     graph = result.graph_data
@@ -559,6 +589,61 @@ def _capabilities(
         for module in sorted(audited & set(chain_to)):
             reaches.append(Reach(capability, module, via[module], chain_to[module]))
     return reaches
+
+
+def _packages(
+    inventory: Sequence[InventoryEntry], vendored: Sequence[Vendored], reaches: Sequence[Reach]
+) -> list[PackageCapabilities]:
+    """The capabilities of each vendored package, each third-party distribution and each other top-level
+    package of the audited code, from those of its modules (``reaches``: the audited modules' and the
+    distributions' modules')."""
+    owners = sorted(vendored, key=lambda v: -len(v.module))  # the innermost first: a vendored copy in another
+
+    def owner(entry: InventoryEntry) -> tuple[str, str, str | None] | None:
+        if entry.distribution:
+            return entry.distribution, "distribution", entry.version
+        if not entry.audited:
+            return None
+        for v in owners:
+            if entry.name == v.module or entry.name.startswith(v.module + "."):
+                return v.package, "vendored", v.version
+        return entry.name.partition(".")[0], "package", None
+
+    members: dict[tuple[str, str, str | None], list[str]] = {}
+    group_of: dict[str, tuple[str, str, str | None]] = {}
+    for entry in inventory:
+        key = owner(entry)
+        if key is not None:
+            members.setdefault(key, []).append(entry.name)
+            group_of[entry.name] = key
+    by_group: dict[tuple[str, str, str | None], dict[str, list[Reach]]] = {}
+    for reach in reaches:
+        if reach.module in group_of:
+            by_group.setdefault(group_of[reach.module], {}).setdefault(reach.capability, []).append(reach)
+    rows = []
+    for key, names in sorted(members.items(), key=lambda item: (_KIND_ORDER[item[0][1]], item[0][0].lower())):
+        found = by_group.get(key, {})
+        rows.append(
+            PackageCapabilities(
+                name=key[0],
+                kind=key[1],
+                version=key[2],
+                modules=len(names),
+                capabilities={
+                    capability: (len(found[capability]), min(found[capability], key=_example_order))
+                    for capability in sorted(found)
+                },
+            )
+        )
+    return rows
+
+
+_KIND_ORDER = {"vendored": 0, "distribution": 1, "package": 2}
+
+
+def _example_order(reach: Reach) -> tuple[int, str]:
+    """The example of a package's capability: the shortest chain, then the first module by name."""
+    return len(reach.chain), reach.module
 
 
 def _scripts(result: ScanResult) -> set[str]:

@@ -70,6 +70,7 @@ def audit_text(report: Audit) -> str:
         [_file_row(item.to_json()) for item in report.files],
     )
     section("What static analysis cannot see", [_spot_row(s) for s in report.blindspots])
+    section("Capabilities per package (how many of its modules reach each; the shortest chain)", _package_rows(report))
     rows = []
     for reach in report.capabilities:
         hops = " -> ".join(
@@ -95,6 +96,19 @@ def audit_text(report: Audit) -> str:
     )
     section("Diagnostics", [str(d) for d in report.diagnostics])
     return "\n".join(lines) + "\n"
+
+
+def _package_rows(report: Audit) -> list[str]:
+    rows = []
+    for package in report.packages:
+        count = f"{package.modules} module{'s' * (package.modules != 1)}"
+        head = f"{package.name} {package.version or '(no version)'} [{package.kind}, {count}]"
+        rows.append(head + ("" if package.capabilities else ": none"))
+        for capability, (reached, example) in package.capabilities.items():
+            chain = " -> ".join(name for name, _ in example.chain)
+            via = f"  [{example.via}]" if example.via not in chain else ""
+            rows.append(f"    {capability:<16} {reached:>4}  {chain}{via}")
+    return rows
 
 
 def _places(sites: Sequence[Site]) -> str:
@@ -235,6 +249,20 @@ def audit_markdown(report: Audit, changes: Changes | None = None) -> str:
         "Files of the tree that are not plain source or data",
         ("kind", "file", "size", "SHA-256", "what"),
         [_file_cells(item.to_json()) for item in report.files],
+    )
+    lines += table(
+        "Capabilities per package",
+        ("package", "kind", "version", "modules", "capabilities (modules reaching each)"),
+        [
+            (
+                p.name,
+                p.kind,
+                p.version,
+                p.modules,
+                ", ".join(f"**{name}** {count}" for name, (count, _) in p.capabilities.items()) or "none",
+            )
+            for p in report.packages
+        ],
     )
     lines += table(
         "Capabilities",

@@ -31,6 +31,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("opaque", "Opaque code"),
     ("files", "Files of the tree that are not plain source or data"),
     ("blindspots", "What static analysis cannot see"),
+    ("packages", "Capabilities per package"),
     ("capabilities", "Capabilities"),
     ("portability", "Portability"),
     ("shadowing", "Shadowing"),
@@ -209,6 +210,7 @@ def audit_html(document: Mapping[str, Any], svg: str | None = None) -> str:
         page.spots("opaque"),
         page.files(),
         page.spots("blindspots"),
+        page.packages(),
         page.capabilities(),
         page.portability(),
         page.shadowing(),
@@ -382,17 +384,44 @@ class _Page:
         ]
         return _section("files", _table("files", columns, rows), len(rows))
 
+    def chain(self, reach: Mapping[str, Any]) -> tuple[int, str]:
+        """A capability's chain: its number of hops, and the hops in words."""
+        chain = [hop for hop in reach.get("chain") or () if isinstance(hop, Mapping)]
+        hops = f" {ARROW} ".join(
+            str(hop.get("module"))
+            + (f" ({self.shown(hop.get('path'))}:{hop.get('line')})" if hop.get("path") else "")
+            + (" [in a function]" if hop.get("in_function") else "")
+            for hop in chain
+        )
+        return max(len(chain) - 1, 0), hops
+
+    def packages(self) -> str:
+        rows: list[list[Any]] = []
+        for package in _rows(self.document, "packages"):
+            first = [package.get("name"), package.get("kind"), package.get("version") or "", package.get("modules")]
+            reached = [c for c in package.get("capabilities") or () if isinstance(c, Mapping)]
+            for capability in reached:
+                example = capability.get("example")
+                _, hops = self.chain(example if isinstance(example, Mapping) else {})
+                rows.append([*first, capability.get("capability"), capability.get("modules"), hops])
+            if not reached:
+                rows.append([*first, "", "", ""])
+        columns = [
+            Column("Package"),
+            Column("Kind"),
+            Column("Version"),
+            Column("Modules", numeric=True),
+            Column("Capability"),
+            Column("Modules reaching it", numeric=True),
+            Column("Example chain", css="chain mono"),
+        ]
+        return _section("packages", _table("packages", columns, rows), len(_rows(self.document, "packages")))
+
     def capabilities(self) -> str:
         rows: list[list[Any]] = []
         for reach in _rows(self.document, "capabilities"):
-            chain = [hop for hop in reach.get("chain") or () if isinstance(hop, Mapping)]
-            hops = f" {ARROW} ".join(
-                str(hop.get("module"))
-                + (f" ({self.shown(hop.get('path'))}:{hop.get('line')})" if hop.get("path") else "")
-                + (" [in a function]" if hop.get("in_function") else "")
-                for hop in chain
-            )
-            rows.append([reach.get("capability"), reach.get("module"), reach.get("via"), max(len(chain) - 1, 0), hops])
+            hop_count, hops = self.chain(reach)
+            rows.append([reach.get("capability"), reach.get("module"), reach.get("via"), hop_count, hops])
         columns = [
             Column("Capability"),
             Column("Module", css="mono"),
