@@ -191,7 +191,7 @@ def test_vendored_packages_with_their_declared_versions_and_where_each_is_declar
     assert (rel(tree, sources["tinyver"].path), sources["tinyver"].line) == ("app/_vendor/tinyver.py", 4)
     assert (rel(tree, sources["quiet"].path), sources["quiet"].line) == ("app/_vendor/vendor.txt", 5)
     assert rel(tree, sources["metaonly"].path) == "app/_vendor/metaonly-1.2.dist-info"
-    (row,) = [line for line in audit_text(report).splitlines() if line.strip().startswith("quiet 0.3.0")]
+    (row,) = [line for line in audit_text(report).splitlines() if line.strip().startswith("quiet 0.3.0  as ")]
     assert row.endswith("[version: quiet pinned in " + shown_path(sources["quiet"].path) + ":5]")
     assert "| tinyver | 2.4.1 | app._vendor.tinyver | version_info in " in audit_markdown(report)
     assert report.to_json()["vendored"][0]["version_source"]["kind"] == "__version__"
