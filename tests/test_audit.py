@@ -25,7 +25,8 @@ from conftest import FIXTURES
 from depscan.analysis.audit import FAIL_CONDITIONS, Audit, Changes, audit
 from depscan.analysis.scan import ScanOptions
 from depscan.cli import cli
-from depscan.output.audit import audit_markdown, audit_sarif, audit_text
+from depscan.output.audit import audit_sarif, audit_text
+from depscan.output.audit_markdown import audit_markdown
 from depscan.resolve.describe import describe
 from depscan.source import shown_path
 
@@ -193,7 +194,7 @@ def test_vendored_packages_with_their_declared_versions_and_where_each_is_declar
     assert rel(tree, sources["metaonly"].path) == "app/_vendor/metaonly-1.2.dist-info"
     (row,) = [line for line in audit_text(report).splitlines() if line.strip().startswith("quiet 0.3.0  as ")]
     assert row.endswith("[version: quiet pinned in " + shown_path(sources["quiet"].path) + ":5]")
-    assert "| tinyver | 2.4.1 | app._vendor.tinyver | version_info in " in audit_markdown(report)
+    assert "| **tinyver** | vendored | 2.4.1 | `version_info in app/_vendor/tinyver.py:4` |" in audit_markdown(report)
     assert report.to_json()["vendored"][0]["version_source"]["kind"] == "__version__"
 
 
@@ -283,7 +284,10 @@ def test_capabilities_per_vendored_package_and_package_of_the_tree(report: Audit
     text = audit_text(report)
     assert "  six 1.16.0 [vendored, 1 module]\n      deserialisation     1  app._vendor.six -> pickle\n" in text
     assert "  quiet 0.3.0 [vendored, 1 module]: none\n" in text
-    assert "| six | vendored | 1.16.0 | 1 | **deserialisation** 1 |" in audit_markdown(report)
+    assert (
+        "| **six** | vendored | 1.16.0 | `__version__ in app/_vendor/six.py:3` | 1 | deserialisation 1 | 0 | 0 |"
+        in (audit_markdown(report))
+    )
     from depscan.output.audit_html import audit_html
 
     assert 'id="table-packages"' in audit_html(report.to_json())
@@ -437,11 +441,33 @@ def test_a_baseline_that_is_not_an_audit_is_a_clear_error(tmp_path: Path, tree: 
     assert CliRunner().invoke(cli, ["audit", "--fail-on", "new-module", str(tree / "app")]).exit_code == 2
 
 
+def test_markdown_fits_a_comment_and_says_what_it_leaves_out(report: Audit) -> None:
+    """A summary per package first, the detail in collapsed blocks; rows left out from the end to fit,
+    each block and a note at the end saying so, the note naming the whole report's file."""
+    whole = audit_markdown(report, limit=None)
+    assert "left out" not in whole and whole.count("<details>") == 5 == whole.count("</details>")
+    assert "\n**Third-party distributions**: none.\n" in whole  # an empty part is a line, not a block
+    assert audit_markdown(report) == whole  # it fits as it is
+    comment = audit_markdown(report, limit=5000, full_report="audit.full.md")
+    assert len(comment.encode()) <= 5000 < len(whole.encode())
+    assert comment.count("<details>") == comment.count("</details>")
+    packages = comment[comment.index("### Packages") : comment.index("<details>")]
+    for vendored in report.vendored:
+        assert f"| **{vendored.package}** | vendored | {vendored.version} |" in packages
+    note = comment.rstrip().splitlines()[-1]
+    left_out = int(re.match(r"\*\*(\d+) rows are left out\*\*", note).group(1))  # type: ignore[union-attr]
+    assert note.endswith("The full report: `audit.full.md`.")
+    counted = sum(int(n) for n in re.findall(r"_(\d+) more rows? left out\._", comment))
+    counted += sum(int(n) for n in re.findall(r"\*\*[^*]+\*\*: (\d+) rows left out\.", comment))
+    assert counted == left_out > 0
+    assert "depscan audit " + str(report.targets[0]) in audit_markdown(report, limit=5000)  # how to get it
+
+
 def test_markdown_and_sarif(tree: Path) -> None:
     runner = CliRunner()
     markdown = runner.invoke(cli, ["audit", "--no-cache", "--format", "markdown", str(tree / "app")]).stdout
     assert markdown.startswith("## depscan audit of")
-    assert "| six | 1.16.0 | app._vendor.six |" in markdown
+    assert "| **six** | vendored | 1.16.0 |" in markdown
     sarif = json.loads(runner.invoke(cli, ["audit", "--no-cache", "--format", "sarif", str(tree / "app")]).stdout)
     assert sarif["version"] == "2.1.0"
     rules = [rule["id"] for rule in sarif["runs"][0]["tool"]["driver"]["rules"]]

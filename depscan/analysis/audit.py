@@ -155,6 +155,8 @@ class PackageCapabilities:
     version: str | None
     modules: int
     capabilities: Mapping[str, tuple[int, Reach]]
+    opaque: int = 0  # opaque code in its modules, and files of its directory no module is in
+    blindspots: int = 0  # in its modules
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -162,6 +164,8 @@ class PackageCapabilities:
             "kind": self.kind,
             "version": self.version,
             "modules": self.modules,
+            "opaque": self.opaque,
+            "blindspots": self.blindspots,
             "capabilities": [
                 {"capability": name, "modules": count, "example": example.to_json()}
                 for name, (count, example) in self.capabilities.items()
@@ -297,13 +301,15 @@ def audit(
     distributed = {e.name for e in inventory if e.distribution}  # the capabilities of each distribution too
     reaches = _capabilities(result, audited | distributed, table, max_bytes)
     vendored = _vendored(result, audited, max_bytes)
+    opaque, blindspots = _opaque(result, spots), _blindspots(result, audited, spots)
+    files = tree_files([t for t in targets if os.path.isdir(t)], _module_files(result), tuple(interp.version))
     return Audit(
         targets=list(targets),
         interpreter=interp,
         inventory=inventory,
         vendored=vendored,
-        opaque=_opaque(result, spots),
-        blindspots=_blindspots(result, audited, spots),
+        opaque=opaque,
+        blindspots=blindspots,
         capabilities=[reach for reach in reaches if reach.module in audited],
         portability=_portability(result, audited, target_versions, load_portability()),
         shadowing=[
@@ -315,8 +321,8 @@ def audit(
         unanalysed=_unanalysed(result),
         scan=result,
         chosen_by=chosen_by,
-        files=tree_files([t for t in targets if os.path.isdir(t)], _module_files(result), tuple(interp.version)),
-        packages=_packages(inventory, vendored, reaches),
+        files=files,
+        packages=_packages(inventory, vendored, reaches, [*opaque, *blindspots], files),
     )
 
 
@@ -592,11 +598,16 @@ def _capabilities(
 
 
 def _packages(
-    inventory: Sequence[InventoryEntry], vendored: Sequence[Vendored], reaches: Sequence[Reach]
+    inventory: Sequence[InventoryEntry],
+    vendored: Sequence[Vendored],
+    reaches: Sequence[Reach],
+    spots: Sequence[Spot],
+    files: Sequence[TreeFile],
 ) -> list[PackageCapabilities]:
     """The capabilities of each vendored package, each third-party distribution and each other top-level
     package of the audited code, from those of its modules (``reaches``: the audited modules' and the
-    distributions' modules')."""
+    distributions' modules'), with how much opaque code and how many blind spots (``spots``) it has; a
+    file of the tree (``files``) no module is in counts for the vendored package whose directory holds it."""
     owners = sorted(vendored, key=lambda v: -len(v.module))  # the innermost first: a vendored copy in another
 
     def owner(entry: InventoryEntry) -> tuple[str, str, str | None] | None:
@@ -620,6 +631,20 @@ def _packages(
     for reach in reaches:
         if reach.module in group_of:
             by_group.setdefault(group_of[reach.module], {}).setdefault(reach.capability, []).append(reach)
+    counts: dict[tuple[tuple[str, str, str | None], str], int] = {}
+    for spot in spots:
+        if spot.module in group_of:
+            part = "opaque" if spot.kind in _OPAQUE_KINDS else "blindspots"
+            counts[group_of[spot.module], part] = counts.get((group_of[spot.module], part), 0) + 1
+    directories = [  # of the vendored packages (not of a module: six.py's is the vendoring directory)
+        (os.path.dirname(v.path), (v.package, "vendored", v.version))
+        for v in owners
+        if v.path and os.path.basename(v.path).startswith("__init__.")
+    ]
+    for item in files:
+        key = next((k for d, k in directories if item.module is None and _inside(item.path, [d])), None)
+        if key is not None:
+            counts[key, "opaque"] = counts.get((key, "opaque"), 0) + 1
     rows = []
     for key, names in sorted(members.items(), key=lambda item: (_KIND_ORDER[item[0][1]], item[0][0].lower())):
         found = by_group.get(key, {})
@@ -633,9 +658,14 @@ def _packages(
                     capability: (len(found[capability]), min(found[capability], key=_example_order))
                     for capability in sorted(found)
                 },
+                opaque=counts.get((key, "opaque"), 0),
+                blindspots=counts.get((key, "blindspots"), 0),
             )
         )
     return rows
+
+
+_OPAQUE_KINDS = frozenset({"extension", "bytecode", "zip", "native-library"})  # the kinds of _opaque's spots
 
 
 _KIND_ORDER = {"vendored": 0, "distribution": 1, "package": 2}

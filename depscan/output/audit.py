@@ -1,7 +1,6 @@
-"""The audit's reports: text for a terminal, Markdown for a review comment, SARIF for code scanning.
-
-The JSON report is :meth:`depscan.analysis.audit.Audit.to_json`; the HTML page is
-:mod:`depscan.output.audit_html`.
+"""The audit's reports: text for a terminal, SARIF for code scanning, and the phrases they share
+with the Markdown comment (:mod:`depscan.output.audit_markdown`) and the HTML page
+(:mod:`depscan.output.audit_html`). The JSON report is :meth:`depscan.analysis.audit.Audit.to_json`.
 """
 
 from __future__ import annotations
@@ -89,7 +88,7 @@ def audit_text(report: Audit) -> str:
             f"{p.module}: {p.status} in {p.since} (target {p.version})"
             + (f"; use {p.replacement}" if p.replacement else "")
             + "  "
-            + _places(p.sites)
+            + places(p.sites)
             for p in report.portability
         ]
         + [f"{s['module']} shadows {', '.join(s['hides'])}" for s in report.shadowing],
@@ -111,9 +110,9 @@ def _package_rows(report: Audit) -> list[str]:
     return rows
 
 
-def _places(sites: Sequence[Site]) -> str:
-    """The first :data:`PLACES_SHOWN` places, and how many more there are."""
-    shown = ", ".join(f"{shown_path(s.path)}:{s.line}" for s in sites[:PLACES_SHOWN])
+def places(sites: Sequence[Site], shown_as: Callable[[str | None], str] = shown_path) -> str:
+    """The first :data:`PLACES_SHOWN` places, and how many more there are (paths shown by ``shown_as``)."""
+    shown = ", ".join(f"{shown_as(s.path)}:{s.line}" for s in sites[:PLACES_SHOWN])
     more = len(sites) - PLACES_SHOWN
     return shown + (f" and {more} more" if more > 0 else "")
 
@@ -201,103 +200,6 @@ def changes_text(changes: Changes) -> str:
 
 
 # --- Markdown and SARIF ------------------------------------------------------------------------
-
-
-def audit_markdown(report: Audit, changes: Changes | None = None) -> str:
-    """For a review comment: the summary, then tables."""
-    summary = report.summary()
-
-    def cell(value: Any) -> str:
-        return str(value if value is not None else "").replace("|", "\\|").replace("\n", " ")
-
-    def table(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
-        out = ["", f"### {title}", ""]
-        if not rows:
-            return [*out, "None."]
-        out.append("| " + " | ".join(header) + " |")
-        out.append("|" + "---|" * len(header))
-        out += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
-        return out
-
-    capabilities = ", ".join(f"**{name}** {count}" for name, count in summary["capabilities"].items()) or "none"
-    lines = [
-        f"## depscan audit of {', '.join(f'`{t}`' for t in report.targets)}",
-        "",
-        f"Searched: {report.environment()}.",
-        "",
-        f"{summary['modules']} modules ({summary['audited']} audited), {summary['third_party']} third-party "
-        f"distributions, {summary['vendored']} vendored, {summary['opaque']} opaque, {summary['blindspots']} blind "
-        f"spots. Capabilities: {capabilities}."
-        + (f" **Not analysed: {summary['unanalysed']}.**" if summary["unanalysed"] else ""),
-    ]
-    if report.unanalysed:
-        lines += table(
-            "Not analysed",
-            ("module", "where", "why"),
-            [(s.module, f"`{shown_path(s.path)}`", s.detail) for s in report.unanalysed],
-        )
-    third = sorted({(e.distribution, e.version, e.license) for e in report.inventory if e.distribution}, key=str)
-    lines += table("Third-party distributions", ("distribution", "version", "licence"), third)
-    lines += table(
-        "Vendored packages",
-        ("package", "version", "module", "version from"),
-        [(v.package, v.version, v.module, version_source_text(v.to_json()["version_source"])) for v in report.vendored],
-    )
-    spot_rows = [(s.kind, f"`{shown_path(s.path)}:{s.line}`", s.detail) for s in [*report.opaque, *report.blindspots]]
-    lines += table("Opaque code and blind spots", ("kind", "where", "what"), spot_rows)
-    lines += table(
-        "Files of the tree that are not plain source or data",
-        ("kind", "file", "size", "SHA-256", "what"),
-        [_file_cells(item.to_json()) for item in report.files],
-    )
-    lines += table(
-        "Capabilities per package",
-        ("package", "kind", "version", "modules", "capabilities (modules reaching each)"),
-        [
-            (
-                p.name,
-                p.kind,
-                p.version,
-                p.modules,
-                ", ".join(f"**{name}** {count}" for name, (count, _) in p.capabilities.items()) or "none",
-            )
-            for p in report.packages
-        ],
-    )
-    lines += table(
-        "Capabilities",
-        ("capability", "module", "chain"),
-        [
-            (
-                r.capability,
-                r.module,
-                " → ".join(name + (" (in a function)" if site and site.delayed else "") for name, site in r.chain),
-            )
-            for r in report.capabilities
-        ],
-    )
-    lines += table(
-        "Portability",
-        ("module", "status", "target", "replacement", "imported at"),
-        [
-            (p.module, f"{p.status} in {p.since}", p.version, p.replacement, _places(p.sites))
-            for p in report.portability
-        ],
-    )
-    if changes is not None:
-        lines += ["", "### Changes since the baseline", ""]
-        lines += [f"- modules added: {', '.join(changes.modules_added) or 'none'}"]
-        lines += [f"- modules removed: {', '.join(changes.modules_removed) or 'none'}"]
-        lines += [f"- new capability **{c['capability']}** in `{c['module']}`" for c in changes.capabilities]
-        lines += [f"- new opaque code: {o['kind']} `{o['module']}`" for o in changes.opaque]
-        lines += [f"- new blind spot: {b['kind']} in `{b['module']}`" for b in changes.blindspots]
-        lines += [f"- new or changed file: {f['kind']} `{f['relative']}`" for f in changes.files]
-        lines += [f"- vendored {v['package']}: {v['before']} → {v['after']}" for v in changes.versions]
-    return "\n".join(lines) + "\n"
-
-
-def _file_cells(item: Mapping[str, Any]) -> tuple[Any, ...]:
-    return (item["kind"], f"`{item['relative']}`", item["size"], item["sha256"] or "", file_summary(item))
 
 
 def audit_sarif(report: Audit) -> str:
