@@ -523,7 +523,7 @@ def audit_command(
 
     given["python_versions"] = (*given.get("python_versions", ()), *target_versions)
     options = _options(targets=targets, **given)
-    _answer("audit", lambda: run_audit(options, baseline, fail_on), output)
+    _answer("audit", lambda: run_audit(options, baseline, fail_on, output), output)
 
 
 @cli.command("why")

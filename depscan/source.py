@@ -14,7 +14,7 @@ import stat
 import tokenize
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from depscan import DEFAULT_MAX_BYTES
 from depscan.model.diagnostics import Diagnostic
@@ -55,6 +55,26 @@ def read_with_stat(
     """:func:`read_bytes`, with the file's ``fstat`` taken before it was read (what the extraction
     cache records: a write after it moves the file's time on)."""
     name = os.fspath(path)
+
+    def read(fd: int, info: os.stat_result) -> tuple[bytes, os.stat_result] | Diagnostic:
+        if max_bytes is not None and info.st_size > max_bytes and not head:
+            return too_large(name, info.st_size, max_bytes)
+        data = _read_at_most(fd, max_bytes)
+        if head:
+            return data[:max_bytes], info
+        if max_bytes is not None and len(data) > max_bytes:
+            return too_large(name, len(data), max_bytes)
+        return data, info
+
+    return _with_regular_file(name, read)
+
+
+_T = TypeVar("_T")
+
+
+def _with_regular_file(name: str, work: Callable[[int, os.stat_result], _T | Diagnostic]) -> _T | Diagnostic:
+    """``work(fd, fstat)`` on ``name`` opened non-blocking, when it is a regular file; else why not,
+    with nothing read: a FIFO or a device is never waited on. An OSError is a diagnostic too."""
     try:
         fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
@@ -66,18 +86,40 @@ def read_with_stat(
         if not stat.S_ISREG(info.st_mode):
             kind = "a FIFO" if stat.S_ISFIFO(info.st_mode) else "not a regular file"
             return Diagnostic("DS012", f"is {kind}; not read", name)
-        if max_bytes is not None and info.st_size > max_bytes and not head:
-            return too_large(name, info.st_size, max_bytes)
-        data = _read_at_most(fd, max_bytes)
-        if head:
-            return data[:max_bytes], info
-        if max_bytes is not None and len(data) > max_bytes:
-            return too_large(name, len(data), max_bytes)
-        return data, info
+        return work(fd, info)
     except OSError as exc:
         return Diagnostic("DS012", _os_reason(exc), name)
     finally:
         os.close(fd)
+
+
+HASH_MAX_BYTES = 1024 * 1024 * 1024
+"""Files larger than this are not hashed (:func:`digest`): an audit names their size only."""
+
+
+def digest(path: str | os.PathLike[str], max_bytes: int = HASH_MAX_BYTES) -> tuple[int, str] | Diagnostic:
+    """A regular file's size and SHA-256 (hex), read in chunks with the checks of :func:`read_bytes`
+    (non-blocking, regular files only, at most ``max_bytes``), or why not."""
+    import hashlib
+
+    name = os.fspath(path)
+
+    def hash_it(fd: int, info: os.stat_result) -> tuple[int, str] | Diagnostic:
+        if info.st_size > max_bytes:
+            return too_large(name, info.st_size, max_bytes)
+        hashed = hashlib.sha256()
+        size = 0
+        while size <= max_bytes:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            hashed.update(chunk)
+            size += len(chunk)
+        if size > max_bytes:  # it grew while it was read
+            return too_large(name, size, max_bytes)
+        return size, hashed.hexdigest()
+
+    return _with_regular_file(name, hash_it)
 
 
 def _read_at_most(fd: int, max_bytes: int | None) -> bytes:

@@ -25,8 +25,10 @@ from conftest import FIXTURES
 from depscan.analysis.audit import FAIL_CONDITIONS, Audit, Changes, audit
 from depscan.analysis.scan import ScanOptions
 from depscan.cli import cli
-from depscan.output.audit import audit_markdown, audit_sarif, audit_text
+from depscan.output.audit import audit_sarif, audit_text
+from depscan.output.audit_markdown import audit_markdown
 from depscan.resolve.describe import describe
+from depscan.source import shown_path
 
 TREE = FIXTURES / "audit" / "vendored"
 SPOT_KINDS = ("exec", "sys-path", "native-library", "dynamic-import")
@@ -53,6 +55,13 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     py_compile.compile(str(root / "app" / "net.py"), cfile=str(root / "app" / "netcompiled.pyc"), doraise=True)
     main = root / "app" / "main.py"
     main.write_text(main.read_text() + "from app import speedups, netcompiled\n")
+    # In the tree, imported by no module: a wheel and sourceless bytecode (and, in the fixture, a .pth
+    # file, an extension and an executable script).
+    import zipfile
+
+    with zipfile.ZipFile(root / "app" / "_vendor" / "extra-1.0-py3-none-any.whl", "w") as wheel:
+        wheel.writestr("extra/__init__.py", "import os\n")
+    py_compile.compile(str(root / "app" / "net.py"), cfile=str(root / "app" / "_vendor" / "orphan.pyc"), doraise=True)
     return root
 
 
@@ -82,11 +91,134 @@ def test_opaque_code(tree: Path, report: Audit) -> None:
     assert ("bytecode", "app.netcompiled") in kinds
 
 
-def test_vendored_packages_with_their_declared_versions(report: Audit) -> None:
-    assert {(v.package, v.module, v.version) for v in report.vendored} == {
-        ("six", "app._vendor.six", "1.16.0"),
-        ("chardet_lite", "app._vendor.chardet_lite", "5.2.0"),
+def test_every_file_of_the_tree_that_is_not_source_or_data_is_listed_imported_or_not(tree: Path, report: Audit) -> None:
+    """A native extension, sourceless bytecode, an archive, a .pth file or an executable in the tree can be
+    loaded or run once installed, though no module imports it: each is listed with its size and SHA-256."""
+    import hashlib
+
+    suffix = next(s for s in __import__("importlib.machinery").machinery.EXTENSION_SUFFIXES if s.startswith(".cpython"))
+    assert {(f.relative, f.kind, f.module) for f in report.files} == {
+        (f"app/speedups{suffix}", "extension", "app.speedups"),
+        ("app/netcompiled.pyc", "bytecode", "app.netcompiled"),
+        ("app/_vendor/_accel.abi3.so", "extension", None),
+        ("app/_vendor/orphan.pyc", "bytecode", None),
+        ("app/_vendor/extra-1.0-py3-none-any.whl", "archive", None),
+        ("app/_vendor/bin/run.sh", "executable", None),
+        ("app/_vendor/startup.pth", "pth", None),
     }
+    for item in report.files:
+        data = Path(item.path).read_bytes()
+        assert (item.size, item.sha256) == (len(data), hashlib.sha256(data).hexdigest())
+    (script,) = [f for f in report.files if f.kind == "executable"]
+    assert script.detail == "a script (#!/bin/sh)"
+    summary = report.summary()
+    assert (summary["files"], summary["files_not_imported"]) == (7, 5)
+
+
+def test_the_trees_files_in_every_format(tree: Path, report: Audit) -> None:
+    text = audit_text(report)
+    heading = text.index("Files of the tree that are not plain source or data:")
+    (row,) = [line for line in text[heading:].splitlines() if "app/_vendor/startup.pth" in line]
+    sha = next(f.sha256 or "" for f in report.files if f.kind == "pth")
+    assert f"sha256 {sha}" in row and "runs at start-up: line 3: import os;" in row and "adds to sys.path" in row
+    assert next(line for line in text.splitlines() if "app/_vendor/_accel.abi3.so" in line).endswith(
+        "no module imports it"
+    )
+    markdown = audit_markdown(report)
+    assert "| archive | `app/_vendor/extra-1.0-py3-none-any.whl` |" in markdown
+    from depscan.output.audit_html import audit_html
+
+    page = audit_html(report.to_json())
+    assert 'id="files"' in page and "_vendor/bin/run.sh" in page and sha in page
+    results = json.loads(audit_sarif(report))["runs"][0]["results"]
+    files = sorted((r["ruleId"], r["level"]) for r in results if r["ruleId"].startswith("file/"))
+    assert files == [  # imported ones are opaque modules already
+        ("file/archive", "warning"),
+        ("file/bytecode", "warning"),
+        ("file/executable", "warning"),
+        ("file/extension", "warning"),
+        ("file/pth", "warning"),
+    ]
+
+
+def test_a_fifo_and_links_out_of_the_tree_are_said_not_read(tmp_path: Path) -> None:
+    """A FIFO (named like an extension, or like data) is refused by the safe reader without waiting;
+    a link to /dev/zero or to a file outside the tree is listed, not followed; a dangling link too."""
+    tree = tmp_path / "vendor"
+    tree.mkdir()
+    (tree / "mod.py").write_text("import os\n")
+    os.mkfifo(tree / "pipe.so")
+    os.mkfifo(tree / "notes")
+    (tree / "zero.so").symlink_to("/dev/zero")
+    (tmp_path / "secret.sh").write_text("#!/bin/sh\n")
+    (tree / "leak").symlink_to(tmp_path / "secret.sh")
+    (tree / "gone.pth").symlink_to(tree / "nowhere")
+    (tree / "inside.so").symlink_to(tree / "mod.py")  # in the tree: read as what it is
+    (tree / "loop").symlink_to(tree)  # a directory: not entered
+    depscan = os.path.join(os.path.dirname(sys.executable), "depscan")
+    done = subprocess.run(
+        [depscan, "audit", "--no-cache", "--format", "json", str(tree)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    rows = {f["relative"]: f for f in json.loads(done.stdout)["files"]}
+    assert {name: (f["kind"], f["problem"]) for name, f in rows.items()} == {
+        "vendor/pipe.so": ("extension", "is a FIFO; not read"),
+        "vendor/notes": ("unread", "is a FIFO; not read"),
+        "vendor/zero.so": ("link", "not followed"),
+        "vendor/leak": ("link", "not followed"),
+        "vendor/gone.pth": ("link", "not followed"),
+        "vendor/inside.so": ("extension", None),
+    }
+    assert rows["vendor/zero.so"]["detail"] == "a symbolic link out of the tree (to /dev/zero)"
+    assert rows["vendor/gone.pth"]["detail"].startswith("a dangling symbolic link")
+    assert rows["vendor/inside.so"]["sha256"] is not None and rows["vendor/zero.so"]["sha256"] is None
+
+
+def test_vendored_packages_with_their_declared_versions_and_where_each_is_declared(tree: Path, report: Audit) -> None:
+    """The code's own __version__ (a literal, or built from a literal version_info tuple: tinyver's was
+    read as "." from `".".join(...)`), else a dist-info in the vendoring directory, else vendor.txt's pin."""
+    found = {
+        v.package: (v.module, v.version, v.version_source and v.version_source.kind, v.version_source)
+        for v in report.vendored
+    }
+    assert {package: row[:3] for package, row in found.items()} == {
+        "six": ("app._vendor.six", "1.16.0", "__version__"),
+        "chardet_lite": ("app._vendor.chardet_lite", "5.2.0", "__version__"),
+        "tinyver": ("app._vendor.tinyver", "2.4.1", "version_info"),
+        "metaonly": ("app._vendor.metaonly", "1.2", "metadata"),
+        "quiet": ("app._vendor.quiet", "0.3.0", "requirements"),
+    }
+    sources = {package: source for package, (*_, source) in found.items() if source is not None}
+    assert (rel(tree, sources["tinyver"].path), sources["tinyver"].line) == ("app/_vendor/tinyver.py", 4)
+    assert (rel(tree, sources["quiet"].path), sources["quiet"].line) == ("app/_vendor/vendor.txt", 5)
+    assert rel(tree, sources["metaonly"].path) == "app/_vendor/metaonly-1.2.dist-info"
+    (row,) = [line for line in audit_text(report).splitlines() if line.strip().startswith("quiet 0.3.0  as ")]
+    assert row.endswith("[version: quiet pinned in " + shown_path(sources["quiet"].path) + ":5]")
+    assert "| **tinyver** | vendored | 2.4.1 | `version_info in app/_vendor/tinyver.py:4` |" in audit_markdown(report)
+    assert report.to_json()["vendored"][0]["version_source"]["kind"] == "__version__"
+
+
+@pytest.mark.parametrize(
+    ("source", "version"),
+    [
+        pytest.param('version_info = (1, 2, 3)\n__version__ = ".".join(map(str, version_info))\n', "1.2.3", id="map"),
+        pytest.param('VERSION = (4, 0, "b1")\n__version__ = "".join(str(v) for v in VERSION)\n', "40b1", id="genexp"),
+        pytest.param('v = (1, 2, 3, "final")\n__version__ = ".".join([str(x) for x in v[:3]])\n', "1.2.3", id="slice"),
+        pytest.param('version_info = (2, 0)\n__version__ = "%d.%d" % version_info\n', "2.0", id="percent"),
+        pytest.param('version_info = (3, 1)\n__version__ = "{}.{}".format(*version_info)\n', "3.1", id="format"),
+        pytest.param('version_info = (3, 1)\n__version__ = "%0999999999d" % version_info\n', None, id="huge-width"),
+        pytest.param(
+            'version_info = (3, 1)\n__version__ = "{:>999999999}".format(*version_info)\n', None, id="huge-field"
+        ),
+        pytest.param('__version__ = "." .join(parts())\n', None, id="call-not-a-literal"),
+        pytest.param('__version__ = "1.0"  # the release\n', "1.0", id="literal-with-comment"),
+    ],
+)
+def test_a_version_built_from_a_literal_tuple(source: str, version: str | None) -> None:
+    from depscan.analysis.versions import _literal_version
+
+    found, _ = _literal_version(source.encode())
+    assert (found[0] if found else None) == version
 
 
 def test_capabilities_with_the_shortest_chain(report: Audit) -> None:
@@ -126,6 +258,56 @@ def test_capability_chains_follow_only_imports_that_run_on_import(tree: Path, re
     # Run as a script, the module's __main__ block runs.
     script = audit(describe(sys.executable), [str(tree / "app" / "tool.py")], options=ScanOptions())
     assert ("process", "__main__") in {(r.capability, r.module) for r in script.capabilities}
+
+
+def test_capabilities_per_vendored_package_and_package_of_the_tree(report: Audit) -> None:
+    """Not only per module: each vendored package and each other top-level package, with how many of its
+    modules reach each capability and the shortest chain as the example, in every format."""
+    rows = {(p.name, p.kind, p.version, p.modules): p for p in report.packages}
+    assert set(rows) == {
+        ("six", "vendored", "1.16.0", 1),
+        ("chardet_lite", "vendored", "5.2.0", 1),
+        ("tinyver", "vendored", "2.4.1", 1),
+        ("metaonly", "vendored", "1.2", 1),
+        ("quiet", "vendored", "0.3.0", 1),
+        ("app", "package", None, 12),  # app and its modules, the vendored ones aside
+    }
+    six = rows["six", "vendored", "1.16.0", 1]
+    assert {name: count for name, (count, _) in six.capabilities.items()} == {"deserialisation": 1}
+    app = rows["app", "package", None, 12]
+    for capability, (count, example) in app.capabilities.items():
+        reaching = [r for r in report.capabilities if r.capability == capability and not r.module.startswith("app._")]
+        assert count == len(reaching) and len(example.chain) == min(len(r.chain) for r in reaching)
+    assert [name for name, _ in app.capabilities["network"][1].chain] == ["app.net", "socket"]
+    (document,) = [p for p in report.to_json()["packages"] if p["name"] == "six"]
+    assert document["capabilities"][0]["example"]["chain"][-1]["module"] == "pickle"
+    text = audit_text(report)
+    assert "  six 1.16.0 [vendored, 1 module]\n      deserialisation     1  app._vendor.six -> pickle\n" in text
+    assert "  quiet 0.3.0 [vendored, 1 module]: none\n" in text
+    assert (
+        "| **six** | vendored | 1.16.0 | `__version__ in app/_vendor/six.py:3` | 1 | deserialisation 1 | 0 | 0 |"
+        in (audit_markdown(report))
+    )
+    from depscan.output.audit_html import audit_html
+
+    assert 'id="table-packages"' in audit_html(report.to_json())
+
+
+def test_capabilities_per_distribution(tmp_path: Path) -> None:
+    """With an interpreter named, a third-party distribution the tree imports has its own row."""
+    (tmp_path / "vendor").mkdir()
+    (tmp_path / "vendor" / "mod.py").write_text("import click\n")
+    done = CliRunner().invoke(
+        cli, ["audit", "--no-cache", "--format", "json", "--python", sys.executable, str(tmp_path / "vendor")]
+    )
+    assert done.exit_code == 0, done.output
+    packages = {(p["name"], p["kind"]): p for p in json.loads(done.stdout)["packages"]}
+    click_row = packages["click", "distribution"]
+    assert click_row["version"] and click_row["modules"] > 1
+    process = next(c for c in click_row["capabilities"] if c["capability"] == "process")
+    assert process["example"]["module"].startswith("click")
+    mod = packages["mod", "package"]
+    assert "process" in {c["capability"] for c in mod["capabilities"]}
 
 
 def test_portability_for_each_target_version(report: Audit) -> None:
@@ -170,7 +352,8 @@ def test_inventory(report: Audit) -> None:
     assert names["subprocess"].category == "stdlib" and not names["subprocess"].audited
 
 
-def test_nothing_is_run(tree: Path, tmp_path: Path) -> None:
+def test_nothing_is_run_and_a_pth_file_says_what_site_would_do(tree: Path, tmp_path: Path) -> None:
+    """Not a module, nor the .pth file's import line, nor the executable script of the tree."""
     trace = tmp_path / "trace"
     trace.mkdir()
     done = subprocess.run(
@@ -178,10 +361,16 @@ def test_nothing_is_run(tree: Path, tmp_path: Path) -> None:
         env=dict(os.environ, DEPSCAN_TRACE_DIR=str(trace)),
         capture_output=True,
         text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["schema"] == "depscan/audit"
+    document = json.loads(done.stdout)
+    assert document["schema"] == "depscan/audit"
     assert os.listdir(trace) == []
+    (pth,) = [f for f in document["files"] if f["kind"] == "pth"]
+    assert pth["pth"]["paths"] == [{"line": 2, "text": "../shared_lib"}]
+    assert [line["line"] for line in pth["pth"]["imports"]] == [3]
+    assert pth["pth"]["imports"][0]["text"].startswith("import os; open(")
 
 
 def test_the_command_line(tree: Path) -> None:
@@ -194,7 +383,7 @@ def test_the_command_line(tree: Path) -> None:
     assert "six 1.16.0  as app._vendor.six" in text
     assert "asyncore: removed in 3.12" in text
     data = json.loads(runner.invoke(cli, ["audit", "--no-cache", "--format", "json", str(tree / "app")]).stdout)
-    assert data["summary"]["vendored"] == 2 and data["summary"]["capabilities"]["process"] >= 1
+    assert data["summary"]["vendored"] == 5 and data["summary"]["capabilities"]["process"] >= 1
 
 
 def test_what_changed_since_a_baseline(tmp_path: Path) -> None:
@@ -217,26 +406,28 @@ def test_what_changed_since_a_baseline(tmp_path: Path) -> None:
     assert same.exit_code == 0, same.output  # nothing new of that kind
     assert "Changes since the baseline:" in same.stdout
     assert "six 1.16.0 -> 1.17.0" in same.stdout
-    changed = runner.invoke(
-        cli,
-        [
-            "audit",
-            "--no-cache",
-            "--format",
-            "json",
-            "--baseline",
-            str(old),
-            "--fail-on",
-            "new-capability",
-            str(tree / "app"),
-        ],
-    )
+
+    def against_baseline(condition: str) -> Any:
+        arguments = ["audit", "--no-cache", "--format", "json", "--baseline", str(old), "--fail-on", condition]
+        return runner.invoke(cli, [*arguments, str(tree / "app")])
+
+    changed = against_baseline("new-capability")
     assert changed.exit_code == 1
     assert "new-capability since" in changed.stderr
     changes = json.loads(changed.stdout)["changes"]
     assert {(c["capability"], c["module"]) for c in changes["new_capabilities"]} >= {("network", "app._vendor.six")}
     assert [(o["kind"], o["target"]) for o in changes["new_opaque"]] == [("native-library", "libz.so.1")]
     assert changes["modules_added"] == ["app._vendor.extra"] and not changes["modules_removed"]
+    assert not changes["new_files"]
+    (tree / "app" / "_vendor" / "_accel.abi3.so").write_bytes(b"\x7fELF changed")  # the same name, new code
+    (tree / "app" / "_vendor" / "late.pth").write_text("import os\n")
+    binary = against_baseline("new-opaque")
+    assert binary.exit_code == 1 and "new-opaque since" in binary.stderr
+    new_files = json.loads(binary.stdout)["changes"]["new_files"]
+    assert sorted((f["kind"], f["relative"]) for f in new_files) == [
+        ("extension", "app/_vendor/_accel.abi3.so"),
+        ("pth", "app/_vendor/late.pth"),
+    ]
     assert changes["vendored_versions"] == [
         {"package": "six", "module": "app._vendor.six", "before": "1.16.0", "after": "1.17.0"}
     ]
@@ -250,11 +441,33 @@ def test_a_baseline_that_is_not_an_audit_is_a_clear_error(tmp_path: Path, tree: 
     assert CliRunner().invoke(cli, ["audit", "--fail-on", "new-module", str(tree / "app")]).exit_code == 2
 
 
+def test_markdown_fits_a_comment_and_says_what_it_leaves_out(report: Audit) -> None:
+    """A summary per package first, the detail in collapsed blocks; rows left out from the end to fit,
+    each block and a note at the end saying so, the note naming the whole report's file."""
+    whole = audit_markdown(report, limit=None)
+    assert "left out" not in whole and whole.count("<details>") == 5 == whole.count("</details>")
+    assert "\n**Third-party distributions**: none.\n" in whole  # an empty part is a line, not a block
+    assert audit_markdown(report) == whole  # it fits as it is
+    comment = audit_markdown(report, limit=5000, full_report="audit.full.md")
+    assert len(comment.encode()) <= 5000 < len(whole.encode())
+    assert comment.count("<details>") == comment.count("</details>")
+    packages = comment[comment.index("### Packages") : comment.index("<details>")]
+    for vendored in report.vendored:
+        assert f"| **{vendored.package}** | vendored | {vendored.version} |" in packages
+    note = comment.rstrip().splitlines()[-1]
+    left_out = int(re.match(r"\*\*(\d+) rows are left out\*\*", note).group(1))  # type: ignore[union-attr]
+    assert note.endswith("The full report: `audit.full.md`.")
+    counted = sum(int(n) for n in re.findall(r"_(\d+) more rows? left out\._", comment))
+    counted += sum(int(n) for n in re.findall(r"\*\*[^*]+\*\*: (\d+) rows left out\.", comment))
+    assert counted == left_out > 0
+    assert "depscan audit " + str(report.targets[0]) in audit_markdown(report, limit=5000)  # how to get it
+
+
 def test_markdown_and_sarif(tree: Path) -> None:
     runner = CliRunner()
     markdown = runner.invoke(cli, ["audit", "--no-cache", "--format", "markdown", str(tree / "app")]).stdout
     assert markdown.startswith("## depscan audit of")
-    assert "| six | 1.16.0 | app._vendor.six |" in markdown
+    assert "| **six** | vendored | 1.16.0 |" in markdown
     sarif = json.loads(runner.invoke(cli, ["audit", "--no-cache", "--format", "sarif", str(tree / "app")]).stdout)
     assert sarif["version"] == "2.1.0"
     rules = [rule["id"] for rule in sarif["runs"][0]["tool"]["driver"]["rules"]]
@@ -281,11 +494,17 @@ def test_a_zip_archive_is_audited_like_the_tree(tmp_path: Path) -> None:
         for path in sorted((TREE / "app").rglob("*.py")):
             handle.write(path, path.relative_to(TREE).as_posix())
     zipped = audit(describe(sys.executable), [str(archive)], options=ScanOptions())
-    assert {(v.package, v.version) for v in zipped.vendored} == {("six", "1.16.0"), ("chardet_lite", "5.2.0")}
+    assert {(v.package, v.version) for v in zipped.vendored} == {
+        ("six", "1.16.0"),
+        ("chardet_lite", "5.2.0"),
+        ("tinyver", "2.4.1"),
+        ("quiet", None),  # vendor.txt and the dist-info are not read from inside an archive
+        ("metaonly", None),
+    }
     kinds = {(s.kind, s.line) for s in zipped.blindspots if s.kind in SPOT_KINDS}
     assert kinds == {("sys-path", 7), ("exec", 11), ("dynamic-import", 12)}
     assert {s.kind for s in zipped.opaque} == {"zip", "native-library"}
-    assert sum(1 for e in zipped.inventory if e.audited) == 12
+    assert sum(1 for e in zipped.inventory if e.audited) == 15
 
 
 def test_an_attribute_used_gives_its_capability(report: Audit) -> None:
@@ -380,6 +599,7 @@ def test_the_audited_tree_cannot_replace_the_auditors_configuration(tmp_path: Pa
     [
         ("new-capability", "capabilities"),
         ("new-opaque", "opaque"),
+        ("new-opaque", "files"),
         ("new-blindspot", "blindspots"),
         ("new-module", "modules_added"),
         ("new-portability", "portability"),

@@ -211,10 +211,12 @@ def test_every_section_in_order(page: Page) -> None:
     assert list(page.sections) == expected
     titles = {anchor: page.sections[anchor]["title"] for anchor in page.sections}
     assert titles["third-party"].startswith("Third-party distributions")
-    assert titles["vendored"] == "Vendored packages (2)"
+    assert titles["vendored"] == "Vendored packages (5)"
     assert titles["opaque"] == "Opaque code (1)"
     assert titles["blindspots"].startswith("What static analysis cannot see")
     assert titles["capabilities"].startswith("Capabilities")
+    assert titles["packages"] == "Capabilities per package (6)"
+    assert titles["files"] == "Files of the tree that are not plain source or data (3)"
     assert titles["portability"] == "Portability (3)"  # compat.py's dummy_threading is a fallback never run
     assert titles["shadowing"] == "Shadowing (0)"
     assert titles["diagnostics"] == "Diagnostics (0)"
@@ -233,17 +235,39 @@ def test_summary_counts_and_capability_badges(page: Page, document: dict[str, An
     assert "#vendored" in cards and "#blindspots" in cards
     summary = document["summary"]
     assert f"{summary['modules']}modules" in text.replace(" ", "")
-    assert f"{summary['audited']}audited" in text.replace(" ", "") and summary["audited"] == 12
+    assert f"{summary['audited']}audited" in text.replace(" ", "") and summary["audited"] == 15
 
 
 def test_vendored_rows(page: Page) -> None:
     header, *rows = page.table("vendored")
-    assert header == ["Package", "Version", "Module", "Where"]
-    assert ["six", "1.16.0", "app._vendor.six", "app/_vendor/six.py"] in rows
-    assert ["chardet_lite", "5.2.0", "app._vendor.chardet_lite", "app/_vendor/chardet_lite/__init__.py"] in rows
+    assert header == ["Package", "Version", "Module", "Where", "Version from"]
+    assert ["six", "1.16.0", "app._vendor.six", "app/_vendor/six.py", "__version__ in app/_vendor/six.py:3"] in rows
+    assert [
+        "chardet_lite",
+        "5.2.0",
+        "app._vendor.chardet_lite",
+        "app/_vendor/chardet_lite/__init__.py",
+        "__version__ in app/_vendor/chardet_lite/__init__.py:3",
+    ] in rows
+    assert [
+        "quiet",
+        "0.3.0",
+        "app._vendor.quiet",
+        "app/_vendor/quiet/__init__.py",
+        "quiet pinned in app/_vendor/vendor.txt:5",
+    ] in rows
     # The full path is kept in the cell's title.
     titles = [attrs.get("title") for tag, attrs in page.tags if tag == "span" and attrs.get("title")]
     assert str(FIXTURES / "audit" / "vendored" / "app" / "_vendor" / "six.py") in titles
+
+
+def test_capabilities_per_package_rows(page: Page) -> None:
+    header, *rows = page.table("packages")
+    assert header == ["Package", "Kind", "Version", "Modules", "Capability", "Modules reaching it", "Example chain"]
+    (six,) = [row for row in rows if row[0] == "six"]
+    assert six[:6] == ["six", "vendored", "1.16.0", "1", "deserialisation", "1"]
+    assert six[6].startswith("app._vendor.six \u2192 pickle (") and "six.py:" in six[6]  # the hop's place
+    assert ["quiet", "vendored", "0.3.0", "1", "", "", ""] in rows  # reaches nothing: a row all the same
 
 
 def test_opaque_blindspot_capability_and_portability_rows(page: Page, document: dict[str, Any]) -> None:
@@ -308,7 +332,7 @@ def test_third_party_rows_from_the_inventory(document: dict[str, Any]) -> None:
 
 def test_every_table_is_sortable_with_a_filter(page: Page) -> None:
     tables = [attrs for tag, attrs in page.tags if tag == "table"]
-    assert len(tables) == 6  # vendored, opaque, blind spots, capabilities, portability, modules
+    assert len(tables) == 8  # vendored, opaque, files, blind spots, packages, capabilities, portability, modules
     tools = {attrs.get("data-table") for tag, attrs in page.tags if tag == "div" and attrs.get("class") == "tools"}
     for table in tables:
         assert table.get("class") == "sortable" and table.get("id") in tools
@@ -521,8 +545,8 @@ def test_browser_renders_the_report(browse: Any, report: Audit, document: dict[s
     html_attributes = next(attrs for tag, attrs in parsed.tags if tag == "html")
     assert html_attributes.get("data-sortable") == "ready", "the page's script did not run"
     tables = [attrs for tag, attrs in parsed.tags if tag == "table"]
-    assert len(tables) == 6 and all(t.get("data-sortable") == "ready" for t in tables)
-    assert ["six", "1.16.0", "app._vendor.six", "app/_vendor/six.py"] in parsed.table("vendored")
+    assert len(tables) == 8 and all(t.get("data-sortable") == "ready" for t in tables)
+    assert ["six", "1.16.0", "app._vendor.six", "app/_vendor/six.py"] in [row[:4] for row in parsed.table("vendored")]
     tools = [attrs for tag, attrs in parsed.tags if tag == "div" and attrs.get("class") == "tools"]
     assert tools and all("hidden" not in t for t in tools), "the filter boxes are shown once the script runs"
     assert parsed.sections["diagram"]["svg"]
@@ -586,4 +610,4 @@ def test_browser_sorts_numerically_and_filters(browse: Any, document: dict[str, 
     assert result["state"] == "ascending"
     assert result["descending"] == ["100", "10", "9", "2"]
     assert result["files"] == [f"/srv/app/{n}" for n in ("a9.py", "a10.py", "b.py", "c.py")], "text sorts naturally"
-    assert result["shown"] == ["six"] and result["counter"] == "1 of 2 rows"
+    assert result["shown"] == ["six"] and result["counter"] == "1 of 5 rows"

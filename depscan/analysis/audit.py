@@ -10,6 +10,8 @@ archive or a whole tree), following what they import, turned into one report:
   declare (a literal ``__version__``);
 * **opaque code**: extension modules, sourceless bytecode, modules inside zip
   archives, native libraries loaded through ``ctypes`` / ``cffi``;
+* **the tree's files**: every file of an audited directory that is not plain
+  source or data, imported or not (:mod:`depscan.analysis.treefiles`);
 * **blind spots**: what static analysis cannot see, with ``file:line``:
   non-literal dynamic imports, ``exec`` / ``eval`` / ``compile``, changes to
   ``sys.path``, ``sys.meta_path``, ``sys.path_hooks``, ``sys.modules`` or a
@@ -29,7 +31,6 @@ from __future__ import annotations
 
 import ast
 import os
-import re
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,6 +38,8 @@ from typing import Any
 
 from depscan import __version__
 from depscan.analysis.scan import ScanOptions, ScanResult, scan
+from depscan.analysis.treefiles import TreeFile, tree_files
+from depscan.analysis.versions import VersionSource, declared_version, tree_declarations
 from depscan.extract.scopes import scope_tree
 from depscan.extract.walker import parse
 from depscan.model.graph import Site
@@ -48,7 +51,6 @@ AUDIT_SCHEMA = "depscan/audit"
 AUDIT_SCHEMA_VERSION = 1
 # Directory names under which a project keeps copies of other packages.
 VENDOR_DIRECTORIES = frozenset({"_vendor", "vendor", "vendored", "_vendored", "extern", "_extern", "packages"})
-_VERSION_RE = re.compile(rb"^__version__\s*(?::\s*str\s*)?=\s*['\"]([^'\"]+)['\"]", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -82,10 +84,17 @@ class Vendored:
     package: str  # the vendored package's own name: six, urllib3
     module: str  # where it lives: pip._vendor.six
     path: str | None
-    version: str | None  # its literal __version__
+    version: str | None  # what the tree declares (depscan.analysis.versions)
+    version_source: VersionSource | None = None  # where it says so
 
     def to_json(self) -> dict[str, Any]:
-        return {"package": self.package, "module": self.module, "path": self.path, "version": self.version}
+        return {
+            "package": self.package,
+            "module": self.module,
+            "path": self.path,
+            "version": self.version,
+            "version_source": self.version_source.to_json() if self.version_source else None,
+        }
 
 
 @dataclass(frozen=True)
@@ -136,6 +145,34 @@ class Reach:
         }
 
 
+@dataclass(frozen=True, kw_only=True)
+class PackageCapabilities:
+    """What a vendored package, a third-party distribution or a package of the audited code can do:
+    each capability its modules reach, with how many do and one example chain (the shortest)."""
+
+    name: str
+    kind: str  # "vendored", "distribution", "package"
+    version: str | None
+    modules: int
+    capabilities: Mapping[str, tuple[int, Reach]]
+    opaque: int = 0  # opaque code in its modules, and files of its directory no module is in
+    blindspots: int = 0  # in its modules
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "version": self.version,
+            "modules": self.modules,
+            "opaque": self.opaque,
+            "blindspots": self.blindspots,
+            "capabilities": [
+                {"capability": name, "modules": count, "example": example.to_json()}
+                for name, (count, example) in self.capabilities.items()
+            ],
+        }
+
+
 @dataclass(frozen=True)
 class PortabilityIssue:
     module: str
@@ -171,6 +208,8 @@ class Audit:
     unanalysed: list[Spot]  # modules whose file could not be read or parsed: what they do is unknown
     scan: ScanResult = field(repr=False)
     chosen_by: str | None = None  # who named the interpreter ("--python", "your configuration"); None: nobody
+    files: list[TreeFile] = field(default_factory=list)  # the tree's files that are not plain source or data
+    packages: list[PackageCapabilities] = field(default_factory=list)  # capabilities per package and distribution
 
     def environment(self) -> str:
         """What the audit searched besides the tree, in one sentence for every format."""
@@ -211,6 +250,8 @@ class Audit:
             "shadowing": self.shadowing,
             "diagnostics": [d.to_json() for d in self.diagnostics],
             "unanalysed": [s.to_json() for s in self.unanalysed],
+            "files": [f.to_json() for f in self.files],
+            "packages": [p.to_json() for p in self.packages],
         }
 
     def summary(self) -> dict[str, Any]:
@@ -227,6 +268,8 @@ class Audit:
             "capabilities": dict(sorted(capabilities.items())),
             "portability": len(self.portability),
             "unanalysed": len(self.unanalysed),
+            "files": len(self.files),
+            "files_not_imported": sum(1 for f in self.files if f.module is None),
         }
 
 
@@ -255,14 +298,19 @@ def audit(
     target_versions: list[tuple[int, ...]] = list(versions) or [tuple(interp.version[:2])]
     max_bytes = (options or ScanOptions()).max_bytes
     spots = _source_spots(result, audited, max_bytes)
+    distributed = {e.name for e in inventory if e.distribution}  # the capabilities of each distribution too
+    reaches = _capabilities(result, audited | distributed, table, max_bytes)
+    vendored = _vendored(result, audited, max_bytes)
+    opaque, blindspots = _opaque(result, spots), _blindspots(result, audited, spots)
+    files = tree_files([t for t in targets if os.path.isdir(t)], _module_files(result), tuple(interp.version))
     return Audit(
         targets=list(targets),
         interpreter=interp,
         inventory=inventory,
-        vendored=_vendored(result, audited, max_bytes),
-        opaque=_opaque(result, spots),
-        blindspots=_blindspots(result, audited, spots),
-        capabilities=_capabilities(result, audited, table, max_bytes),
+        vendored=vendored,
+        opaque=opaque,
+        blindspots=blindspots,
+        capabilities=[reach for reach in reaches if reach.module in audited],
         portability=_portability(result, audited, target_versions, load_portability()),
         shadowing=[
             {"module": name, "hides": hidden}
@@ -273,7 +321,20 @@ def audit(
         unanalysed=_unanalysed(result),
         scan=result,
         chosen_by=chosen_by,
+        files=files,
+        packages=_packages(inventory, vendored, reaches, [*opaque, *blindspots], files),
     )
+
+
+def _module_files(result: ScanResult) -> dict[str, str]:
+    """The files (real paths) the scan found a module in: an extension, bytecode, or an archive
+    (its first module, by name)."""
+    files: dict[str, str] = {}
+    for name, resolution in sorted(result.modules.items(), reverse=True):
+        place = resolution.archive or (resolution.path if resolution.kind in ("extension", "bytecode") else None)
+        if place and os.path.isabs(place):
+            files[os.path.realpath(place)] = name
+    return files
 
 
 def nothing_audited(report: Audit, modules: Sequence[str] = ()) -> list[str]:
@@ -333,8 +394,17 @@ def _inventory(result: ScanResult, audited: set[str]) -> list[InventoryEntry]:
 
 
 def _vendored(result: ScanResult, audited: set[str], max_bytes: int | None) -> list[Vendored]:
-    """Packages kept inside the tree under a vendor directory: ``pip._vendor.rich``, ``requests.packages.urllib3``."""
+    """Packages kept inside the tree under a vendor directory: ``pip._vendor.rich``, ``requests.packages.urllib3``,
+    with the version the tree declares for each (:mod:`depscan.analysis.versions`)."""
     found: dict[str, Vendored] = {}
+    declarations: dict[str, dict[str, tuple[str, VersionSource]]] = {}  # per vendoring directory
+
+    def resolve(module: str) -> Any:
+        return result.modules.get(module) or result.resolver.resolve(module)
+
+    def read(resolution: Any) -> bytes | None:
+        return _source_of(resolution.file, resolution, result.resolver.zips, max_bytes)
+
     for name in sorted(audited):
         parts = name.split(".")
         for index, part in enumerate(parts[:-1]):
@@ -342,60 +412,23 @@ def _vendored(result: ScanResult, audited: set[str], max_bytes: int | None) -> l
                 module = ".".join(parts[: index + 2])
                 if module not in found and module in result.modules:
                     resolution = result.modules[module]
-                    version = _declared_version(result, module, max_bytes)
-                    found[module] = Vendored(parts[index + 1], module, resolution.path, version)
+                    package = parts[index + 1]
+                    declared = declared_version(module, resolve, read)
+                    if declared is None and resolution.path and not resolution.archive:
+                        directory = _vendoring_directory(resolution.path, resolution.is_package)
+                        if directory not in declarations:
+                            declarations[directory] = tree_declarations(directory)
+                        declared = declarations[directory].get(package)
+                    version, source = declared or (None, None)
+                    found[module] = Vendored(package, module, resolution.path, version, source)
                 break
     return list(found.values())
 
 
-def _declared_version(result: ScanResult, module: str, max_bytes: int | None, depth: int = 0) -> str | None:
-    """The version a module declares: its literal ``__version__``, or the one of the module it takes
-    ``__version__`` from (``from .__about__ import __version__``, as packaging and requests do)."""
-    from depscan.extract.relative import resolve_relative
-
-    resolution = result.modules.get(module) or result.resolver.resolve(module)
-    version, source = _literal_version(resolution, result.resolver.zips, max_bytes)
-    if version is not None or source is None or depth > 2:
-        return version
-    name, level = source
-    absolute, _ = resolve_relative(name, level, module, resolution.is_package)
-    return _declared_version(result, absolute, max_bytes, depth + 1) if absolute else None
-
-
-def _literal_version(
-    resolution: Any, zips: ZipDirectory, max_bytes: int | None
-) -> tuple[str | None, tuple[str, int] | None]:
-    """The ``__version__ = "..."`` a module (or package ``__init__``) declares, read as text; else the
-    (module, level) of a ``from ... import __version__`` it takes it from."""
-    path = resolution.file
-    if not path or path.endswith(".pyc"):
-        return None, None
-    data = _source_of(path, resolution, zips, max_bytes)
-    if data is None:
-        return None, None
-    match = _VERSION_RE.search(data)
-    if match is not None:
-        return match.group(1).decode("utf-8", "replace"), None
-    try:  # __version__ = VERSION, or imported: ask the tree, still without running anything
-        tree = ast.parse(data)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None, None
-    literals: dict[str, str] = {}  # top-level NAME = "string", for __version__ = VERSION
-    source: tuple[str, int] | None = None
-    for node in tree.body:
-        if isinstance(node, ast.ImportFrom) and any(
-            a.name == "__version__" and a.asname in (None, "__version__") for a in node.names
-        ):
-            source = (node.module or "", node.level or 0)
-        if not isinstance(node, ast.Assign):
-            continue
-        names = [t.id for t in node.targets if isinstance(t, ast.Name)]
-        value = node.value
-        if isinstance(value, ast.Constant) and isinstance(value.value, str):
-            literals.update(dict.fromkeys(names, value.value))
-        elif "__version__" in names and isinstance(value, ast.Name) and value.id in literals:
-            return literals[value.id], None
-    return literals.get("__version__"), source
+def _vendoring_directory(path: str, is_package: bool) -> str:
+    """The directory a vendored package or module is kept in (``pip/_vendor`` for ``pip/_vendor/rich/__init__.py``)."""
+    directory = os.path.dirname(path)
+    return os.path.dirname(directory) if is_package else directory
 
 
 # --- opaque code and blind spots ---------------------------------------------------------------
@@ -490,7 +523,7 @@ def _unanalysed(result: ScanResult) -> list[Spot]:
 def _capabilities(
     result: ScanResult, audited: set[str], table: Mapping[str, Any], max_bytes: int | None
 ) -> list[Reach]:
-    """For each capability, the audited modules that reach it and the shortest chain that does."""
+    """For each capability, the modules of ``audited`` that reach it and the shortest chain that does."""
     from depscan.analysis.capabilities import attribute_capabilities, capabilities_of
 
     graph = result.graph_data
@@ -562,6 +595,85 @@ def _capabilities(
         for module in sorted(audited & set(chain_to)):
             reaches.append(Reach(capability, module, via[module], chain_to[module]))
     return reaches
+
+
+def _packages(
+    inventory: Sequence[InventoryEntry],
+    vendored: Sequence[Vendored],
+    reaches: Sequence[Reach],
+    spots: Sequence[Spot],
+    files: Sequence[TreeFile],
+) -> list[PackageCapabilities]:
+    """The capabilities of each vendored package, each third-party distribution and each other top-level
+    package of the audited code, from those of its modules (``reaches``: the audited modules' and the
+    distributions' modules'), with how much opaque code and how many blind spots (``spots``) it has; a
+    file of the tree (``files``) no module is in counts for the vendored package whose directory holds it."""
+    owners = sorted(vendored, key=lambda v: -len(v.module))  # the innermost first: a vendored copy in another
+
+    def owner(entry: InventoryEntry) -> tuple[str, str, str | None] | None:
+        if entry.distribution:
+            return entry.distribution, "distribution", entry.version
+        if not entry.audited:
+            return None
+        for v in owners:
+            if entry.name == v.module or entry.name.startswith(v.module + "."):
+                return v.package, "vendored", v.version
+        return entry.name.partition(".")[0], "package", None
+
+    members: dict[tuple[str, str, str | None], list[str]] = {}
+    group_of: dict[str, tuple[str, str, str | None]] = {}
+    for entry in inventory:
+        key = owner(entry)
+        if key is not None:
+            members.setdefault(key, []).append(entry.name)
+            group_of[entry.name] = key
+    by_group: dict[tuple[str, str, str | None], dict[str, list[Reach]]] = {}
+    for reach in reaches:
+        if reach.module in group_of:
+            by_group.setdefault(group_of[reach.module], {}).setdefault(reach.capability, []).append(reach)
+    counts: dict[tuple[tuple[str, str, str | None], str], int] = {}
+    for spot in spots:
+        if spot.module in group_of:
+            part = "opaque" if spot.kind in _OPAQUE_KINDS else "blindspots"
+            counts[group_of[spot.module], part] = counts.get((group_of[spot.module], part), 0) + 1
+    directories = [  # of the vendored packages (not of a module: six.py's is the vendoring directory)
+        (os.path.dirname(v.path), (v.package, "vendored", v.version))
+        for v in owners
+        if v.path and os.path.basename(v.path).startswith("__init__.")
+    ]
+    for item in files:
+        key = next((k for d, k in directories if item.module is None and _inside(item.path, [d])), None)
+        if key is not None:
+            counts[key, "opaque"] = counts.get((key, "opaque"), 0) + 1
+    rows = []
+    for key, names in sorted(members.items(), key=lambda item: (_KIND_ORDER[item[0][1]], item[0][0].lower())):
+        found = by_group.get(key, {})
+        rows.append(
+            PackageCapabilities(
+                name=key[0],
+                kind=key[1],
+                version=key[2],
+                modules=len(names),
+                capabilities={
+                    capability: (len(found[capability]), min(found[capability], key=_example_order))
+                    for capability in sorted(found)
+                },
+                opaque=counts.get((key, "opaque"), 0),
+                blindspots=counts.get((key, "blindspots"), 0),
+            )
+        )
+    return rows
+
+
+_OPAQUE_KINDS = frozenset({"extension", "bytecode", "zip", "native-library"})  # the kinds of _opaque's spots
+
+
+_KIND_ORDER = {"vendored": 0, "distribution": 1, "package": 2}
+
+
+def _example_order(reach: Reach) -> tuple[int, str]:
+    """The example of a package's capability: the shortest chain, then the first module by name."""
+    return len(reach.chain), reach.module
 
 
 def _scripts(result: ScanResult) -> set[str]:
@@ -663,13 +775,13 @@ def _portability(
 # --- what changed since a baseline ---------------------------------------------------------------
 
 BASELINE_MAX_BYTES = 256 * 1024 * 1024  # far over any audit's JSON; a planted endless file is refused
-# The conditions of --fail-on, each met when this part of the Changes is not empty.
+# The conditions of --fail-on, each met when one of these parts of the Changes is not empty.
 _CONDITION_PARTS = {
-    "new-capability": "capabilities",
-    "new-opaque": "opaque",
-    "new-blindspot": "blindspots",
-    "new-module": "modules_added",
-    "new-portability": "portability",
+    "new-capability": ("capabilities",),
+    "new-opaque": ("opaque", "files"),
+    "new-blindspot": ("blindspots",),
+    "new-module": ("modules_added",),
+    "new-portability": ("portability",),
 }
 FAIL_CONDITIONS = tuple(_CONDITION_PARTS)
 
@@ -689,10 +801,11 @@ class Changes:
     blindspots: list[dict[str, Any]]
     portability: list[dict[str, Any]]
     versions: list[dict[str, Any]]  # vendored packages whose declared version changed
+    files: list[dict[str, Any]] = field(default_factory=list)  # the tree's opaque files, new or changed
 
     def conditions(self) -> set[str]:
         """The named conditions that hold (``--fail-on``, one of :data:`FAIL_CONDITIONS` each)."""
-        return {condition for condition, part in _CONDITION_PARTS.items() if getattr(self, part)}
+        return {condition for condition, parts in _CONDITION_PARTS.items() if any(getattr(self, p) for p in parts)}
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -703,6 +816,7 @@ class Changes:
             "new_blindspots": self.blindspots,
             "new_portability": self.portability,
             "vendored_versions": self.versions,
+            "new_files": self.files,
         }
 
 
@@ -758,4 +872,5 @@ def compare(baseline: Mapping[str, Any], report: Audit) -> Changes:
         blindspots=added("blindspots", ("kind", "module", "detail", "target")),
         portability=added("portability", ("module", "status", "version")),
         versions=versions,
+        files=added("files", ("kind", "relative", "sha256")),  # a file whose contents changed is new
     )

@@ -703,6 +703,14 @@ _ARCHIVES = (
 )
 
 
+def read_requirements(path: str, root: str) -> list[DeclaredRequirement]:
+    """The requirements of one requirements file (and the files its ``-r`` lines include, inside
+    ``root``), as pip reads them; what cannot be read or understood is left out."""
+    found: list[DeclaredRequirement] = []
+    _RequirementsReader(found, [], [], [], root).read(path)
+    return found
+
+
 class _RequirementsReader:
     """Reads requirements files, each once, following ``-r`` includes."""
 

@@ -14,16 +14,20 @@ from typing import Any
 from depscan.analysis.audit import Audit, BaselineError, Changes, audit, compare, load_baseline, nothing_audited
 from depscan.app.scan import dot_timeout, scan_options
 from depscan.app.settings import Options, Outcome, Settings, settings
-from depscan.errors import DepscanError, UsageError
+from depscan.atomic import write_atomic
+from depscan.errors import DepscanError, OutputError, UsageError
 from depscan.output import jsonfmt
-from depscan.output.audit import audit_markdown, audit_sarif, audit_text, changes_text
+from depscan.output.audit import audit_sarif, audit_text, changes_text
 from depscan.resolve.interpreter import Interpreter
 from depscan.resolve.tables import interpreter_from_table
 
 
-def run_audit(options: Options, baseline: str | None = None, fail_on: Sequence[str] = ()) -> Outcome:
+def run_audit(
+    options: Options, baseline: str | None = None, fail_on: Sequence[str] = (), output: str | None = None
+) -> Outcome:
     """Audit ``options.targets``; with ``baseline``, say what changed since, and fail (status 1)
-    on the ``fail_on`` conditions."""
+    on the ``fail_on`` conditions. ``output`` is where the report goes (``-o``; None: standard output):
+    a Markdown comment cut short to fit has the whole report written beside it."""
     if fail_on and not baseline:
         raise UsageError("--fail-on needs --baseline OLD.json to compare with")
     old = None
@@ -55,7 +59,7 @@ def run_audit(options: Options, baseline: str | None = None, fail_on: Sequence[s
         raise UsageError(f"nothing to audit: {'; '.join(empty)}")
     changes = compare(old, report) if old is not None else None
     notes: list[str] = []
-    text = _formatted(report, changes, options.output_format, notes)
+    text = _formatted(report, changes, options.output_format, notes, output)
     status = 0
     if changes is not None:
         met = changes.conditions() & set(fail_on)
@@ -81,17 +85,46 @@ def _target_python(merged: Settings) -> tuple[Interpreter, str | None]:
     return interpreter_from_table(f"{sys.version_info[0]}.{sys.version_info[1]}"), None
 
 
-def _formatted(report: Audit, changes: Changes | None, output_format: str, notes: list[str]) -> str:
+def _formatted(
+    report: Audit, changes: Changes | None, output_format: str, notes: list[str], output: str | None = None
+) -> str:
     """The report in one of the formats; the HTML page with the diagram (a note when there is none)."""
     changes_part = changes_text(changes) if changes is not None else ""
     formats: dict[str, Callable[[], str]] = {
         "text": lambda: audit_text(report) + changes_part,
         "json": lambda: jsonfmt.dumps(_document(report, changes)),
-        "markdown": lambda: audit_markdown(report, changes),
+        "markdown": lambda: _markdown(report, changes, notes, output),
         "sarif": lambda: audit_sarif(report),
         "html": lambda: _html(report, changes, notes),
     }
     return formats[output_format]()
+
+
+def _markdown(report: Audit, changes: Changes | None, notes: list[str], output: str | None) -> str:
+    """The comment, under GitHub's limit; when rows had to be left out, the whole report is written
+    beside ``output`` (``audit.md``: ``audit.full.md``), and the comment's note names it."""
+    from depscan.output.audit_markdown import COMMENT_LIMIT, audit_markdown
+
+    whole = audit_markdown(report, changes, limit=None)
+    if len(whole) <= COMMENT_LIMIT:
+        return whole
+    full_report = full_report_name(output) if output else None
+    if full_report is not None:
+        try:
+            write_atomic(full_report, whole)
+        except OSError as exc:
+            raise OutputError(full_report, exc.strerror or str(exc)) from None
+    notes.append(
+        f"depscan audit: the comment leaves out rows to fit {COMMENT_LIMIT:,} characters; "
+        + (f"the whole report is in {full_report}" if full_report else "-o FILE writes the whole report beside it")
+    )
+    return audit_markdown(report, changes, full_report=full_report)
+
+
+def full_report_name(output: str) -> str:
+    """Where the whole Markdown report goes beside a comment written to ``output`` (``audit.md``: ``audit.full.md``)."""
+    root, extension = os.path.splitext(output)
+    return f"{root}.full{extension or '.md'}"
 
 
 def _document(report: Audit, changes: Changes | None) -> dict[str, Any]:

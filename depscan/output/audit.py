@@ -1,17 +1,17 @@
-"""The audit's reports: text for a terminal, Markdown for a review comment, SARIF for code scanning.
-
-The JSON report is :meth:`depscan.analysis.audit.Audit.to_json`; the HTML page is
-:mod:`depscan.output.audit_html`.
+"""The audit's reports: text for a terminal, SARIF for code scanning, and the phrases they share
+with the Markdown comment (:mod:`depscan.output.audit_markdown`) and the HTML page
+(:mod:`depscan.output.audit_html`). The JSON report is :meth:`depscan.analysis.audit.Audit.to_json`.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from depscan import __version__
 from depscan.analysis.audit import Audit, Changes, Spot
+from depscan.atomic import one_line
 from depscan.model.graph import Site
 from depscan.output import sarif
 from depscan.source import shown_path
@@ -59,11 +59,17 @@ def audit_text(report: Audit) -> str:
         "Vendored packages",
         [
             f"{v.package} {v.version or '(no version declared)'}  as {v.module}  {shown_path(v.path)}"
+            + (f"  [version: {version_source_text(v.to_json()['version_source'])}]" if v.version_source else "")
             for v in report.vendored
         ],
     )
     section("Opaque code", [_spot_row(s) for s in report.opaque])
+    section(
+        "Files of the tree that are not plain source or data",
+        [_file_row(item.to_json()) for item in report.files],
+    )
     section("What static analysis cannot see", [_spot_row(s) for s in report.blindspots])
+    section("Capabilities per package (how many of its modules reach each; the shortest chain)", _package_rows(report))
     rows = []
     for reach in report.capabilities:
         hops = " -> ".join(
@@ -82,7 +88,7 @@ def audit_text(report: Audit) -> str:
             f"{p.module}: {p.status} in {p.since} (target {p.version})"
             + (f"; use {p.replacement}" if p.replacement else "")
             + "  "
-            + _places(p.sites)
+            + places(p.sites)
             for p in report.portability
         ]
         + [f"{s['module']} shadows {', '.join(s['hides'])}" for s in report.shadowing],
@@ -91,11 +97,70 @@ def audit_text(report: Audit) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _places(sites: Sequence[Site]) -> str:
-    """The first :data:`PLACES_SHOWN` places, and how many more there are."""
-    shown = ", ".join(f"{shown_path(s.path)}:{s.line}" for s in sites[:PLACES_SHOWN])
+def _package_rows(report: Audit) -> list[str]:
+    rows = []
+    for package in report.packages:
+        count = f"{package.modules} module{'s' * (package.modules != 1)}"
+        head = f"{package.name} {package.version or '(no version)'} [{package.kind}, {count}]"
+        rows.append(head + ("" if package.capabilities else ": none"))
+        for capability, (reached, example) in package.capabilities.items():
+            chain = " -> ".join(name for name, _ in example.chain)
+            via = f"  [{example.via}]" if example.via not in chain else ""
+            rows.append(f"    {capability:<16} {reached:>4}  {chain}{via}")
+    return rows
+
+
+def places(sites: Sequence[Site], shown_as: Callable[[str | None], str] = shown_path) -> str:
+    """The first :data:`PLACES_SHOWN` places, and how many more there are (paths shown by ``shown_as``)."""
+    shown = ", ".join(f"{shown_as(s.path)}:{s.line}" for s in sites[:PLACES_SHOWN])
     more = len(sites) - PLACES_SHOWN
     return shown + (f" and {more} more" if more > 0 else "")
+
+
+def version_source_text(source: Mapping[str, Any] | None, shown: Callable[[str], str] = shown_path) -> str:
+    """Where a vendored package's version was read (its JSON ``version_source``), in words."""
+    if not isinstance(source, Mapping):
+        return ""
+    where = shown(str(source.get("path") or "")) + (f":{source['line']}" if source.get("line") else "")
+    kind = source.get("kind")
+    if kind == "metadata":
+        return one_line(f"metadata of {source.get('distribution')} in {where}")
+    if kind == "requirements":
+        return one_line(f"{source.get('distribution')} pinned in {where}")
+    return one_line(f"{kind} in {where}")
+
+
+def _file_row(item: Mapping[str, Any]) -> str:
+    return f"{item['kind']:<15} {one_line(item['relative'])}  {_size(item)}  {file_summary(item)}"
+
+
+def _size(item: Mapping[str, Any]) -> str:
+    """The size and hash of a file of the tree, as the reports show them."""
+    if item.get("sha256") is None:
+        return "(not read)"
+    return f"{item['size']} bytes, sha256 {item['sha256']}"
+
+
+# The kinds of file the scan can find a module in: for the others, "imported" does not apply.
+_IMPORTABLE_KINDS = ("extension", "bytecode", "archive")
+
+
+def file_summary(item: Mapping[str, Any]) -> str:
+    """What a file of the tree is, whether a module of the scan is in it, and for a ``.pth`` file what
+    ``site`` would do with it, in one line (an item of the JSON document's ``files``)."""
+    parts = [str(item.get("detail") or "")]
+    if item.get("module"):
+        parts.append(f"imported as {item['module']}")
+    elif item.get("kind") in _IMPORTABLE_KINDS:
+        parts.append("no module imports it")
+    pth = item.get("pth") or {}
+    for key, what in (("paths", "adds to sys.path"), ("imports", "runs at start-up")):
+        lines = [line for line in pth.get(key) or () if isinstance(line, Mapping)]
+        if lines:
+            parts.append(f"{what}: " + ", ".join(f"line {line.get('line')}: {line.get('text')}" for line in lines))
+    if item.get("problem"):
+        parts.append(f"not read: {item['problem']}")
+    return one_line("; ".join(part for part in parts if part))
 
 
 def _spot_row(spot: Spot) -> str:
@@ -129,84 +194,12 @@ def changes_text(changes: Changes) -> str:
         [f"{b['kind']} {shown_path(b['path'])}:{b['line']}  {b['detail']}" for b in changes.blindspots],
     )
     part("new portability problems", [f"{p['module']} {p['status']} in {p['version']}" for p in changes.portability])
+    part("new or changed files", [f"{f['kind']} {one_line(f['relative'])}" for f in changes.files])
     part("vendored versions", [f"{v['package']} {v['before']} -> {v['after']}" for v in changes.versions])
     return "\n".join(lines) + "\n"
 
 
 # --- Markdown and SARIF ------------------------------------------------------------------------
-
-
-def audit_markdown(report: Audit, changes: Changes | None = None) -> str:
-    """For a review comment: the summary, then tables."""
-    summary = report.summary()
-
-    def cell(value: Any) -> str:
-        return str(value if value is not None else "").replace("|", "\\|").replace("\n", " ")
-
-    def table(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
-        out = ["", f"### {title}", ""]
-        if not rows:
-            return [*out, "None."]
-        out.append("| " + " | ".join(header) + " |")
-        out.append("|" + "---|" * len(header))
-        out += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
-        return out
-
-    capabilities = ", ".join(f"**{name}** {count}" for name, count in summary["capabilities"].items()) or "none"
-    lines = [
-        f"## depscan audit of {', '.join(f'`{t}`' for t in report.targets)}",
-        "",
-        f"Searched: {report.environment()}.",
-        "",
-        f"{summary['modules']} modules ({summary['audited']} audited), {summary['third_party']} third-party "
-        f"distributions, {summary['vendored']} vendored, {summary['opaque']} opaque, {summary['blindspots']} blind "
-        f"spots. Capabilities: {capabilities}."
-        + (f" **Not analysed: {summary['unanalysed']}.**" if summary["unanalysed"] else ""),
-    ]
-    if report.unanalysed:
-        lines += table(
-            "Not analysed",
-            ("module", "where", "why"),
-            [(s.module, f"`{shown_path(s.path)}`", s.detail) for s in report.unanalysed],
-        )
-    third = sorted({(e.distribution, e.version, e.license) for e in report.inventory if e.distribution}, key=str)
-    lines += table("Third-party distributions", ("distribution", "version", "licence"), third)
-    lines += table(
-        "Vendored packages",
-        ("package", "version", "module"),
-        [(v.package, v.version, v.module) for v in report.vendored],
-    )
-    spot_rows = [(s.kind, f"`{shown_path(s.path)}:{s.line}`", s.detail) for s in [*report.opaque, *report.blindspots]]
-    lines += table("Opaque code and blind spots", ("kind", "where", "what"), spot_rows)
-    lines += table(
-        "Capabilities",
-        ("capability", "module", "chain"),
-        [
-            (
-                r.capability,
-                r.module,
-                " → ".join(name + (" (in a function)" if site and site.delayed else "") for name, site in r.chain),
-            )
-            for r in report.capabilities
-        ],
-    )
-    lines += table(
-        "Portability",
-        ("module", "status", "target", "replacement", "imported at"),
-        [
-            (p.module, f"{p.status} in {p.since}", p.version, p.replacement, _places(p.sites))
-            for p in report.portability
-        ],
-    )
-    if changes is not None:
-        lines += ["", "### Changes since the baseline", ""]
-        lines += [f"- modules added: {', '.join(changes.modules_added) or 'none'}"]
-        lines += [f"- modules removed: {', '.join(changes.modules_removed) or 'none'}"]
-        lines += [f"- new capability **{c['capability']}** in `{c['module']}`" for c in changes.capabilities]
-        lines += [f"- new opaque code: {o['kind']} `{o['module']}`" for o in changes.opaque]
-        lines += [f"- new blind spot: {b['kind']} in `{b['module']}`" for b in changes.blindspots]
-        lines += [f"- vendored {v['package']}: {v['before']} → {v['after']}" for v in changes.versions]
-    return "\n".join(lines) + "\n"
 
 
 def audit_sarif(report: Audit) -> str:
@@ -224,6 +217,10 @@ def audit_sarif(report: Audit) -> str:
         add("unanalysed", "error", f"{spot.module}: {spot.detail}", spot.path, spot.line, "a module not analysed")
     for spot in report.opaque:
         add(f"opaque/{spot.kind}", "warning", f"{spot.module}: {spot.detail}", spot.path, spot.line, "opaque code")
+    for item in report.files:  # one that a module is in is opaque code above already
+        if item.module is None:
+            message = f"{item.relative}: {file_summary(item.to_json())}"
+            add(f"file/{item.kind}", "warning", message, item.path, 0, "a file of the tree no module imports")
     for spot in report.blindspots:
         add(f"blindspot/{spot.kind}", "warning", spot.detail, spot.path, spot.line, "what static analysis cannot see")
     for reach in report.capabilities:

@@ -29,7 +29,9 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("third-party", "Third-party distributions"),
     ("vendored", "Vendored packages"),
     ("opaque", "Opaque code"),
+    ("files", "Files of the tree that are not plain source or data"),
     ("blindspots", "What static analysis cannot see"),
+    ("packages", "Capabilities per package"),
     ("capabilities", "Capabilities"),
     ("portability", "Portability"),
     ("shadowing", "Shadowing"),
@@ -206,7 +208,9 @@ def audit_html(document: Mapping[str, Any], svg: str | None = None) -> str:
         page.third_party(),
         page.vendored(),
         page.spots("opaque"),
+        page.files(),
         page.spots("blindspots"),
+        page.packages(),
         page.capabilities(),
         page.portability(),
         page.shadowing(),
@@ -278,6 +282,7 @@ class _Page:
             ("third-party", "third-party distributions", summary.get("third_party", len(self.distributions()))),
             ("vendored", "vendored packages", summary.get("vendored", len(_rows(self.document, "vendored")))),
             ("opaque", "opaque", summary.get("opaque", len(_rows(self.document, "opaque")))),
+            ("files", "opaque files in the tree", summary.get("files", len(_rows(self.document, "files")))),
             ("blindspots", "blind spots", summary.get("blindspots", len(_rows(self.document, "blindspots")))),
             ("portability", "portability", summary.get("portability", len(_rows(self.document, "portability")))),
             ("shadowing", "shadowing", len(_rows(self.document, "shadowing"))),
@@ -312,11 +317,25 @@ class _Page:
         return _section("third-party", _table("third-party", columns, rows), len(rows))
 
     def vendored(self) -> str:
+        from depscan.output.audit import version_source_text
+
         rows: list[list[Any]] = [
-            [v.get("package"), v.get("version") or "", v.get("module"), self.path_cell(v.get("path"))]
+            [
+                v.get("package"),
+                v.get("version") or "",
+                v.get("module"),
+                self.path_cell(v.get("path")),
+                version_source_text(v.get("version_source"), self.shown),
+            ]
             for v in _rows(self.document, "vendored")
         ]
-        columns = [Column("Package"), Column("Version"), Column("Module", css="mono"), Column("Where", css="path")]
+        columns = [
+            Column("Package"),
+            Column("Version"),
+            Column("Module", css="mono"),
+            Column("Where", css="path"),
+            Column("Version from", css="path"),
+        ]
         return _section("vendored", _table("vendored", columns, rows), len(rows))
 
     def spots(self, key: str) -> str:
@@ -341,17 +360,68 @@ class _Page:
         ]
         return _section(key, _table(key, columns, rows), len(rows))
 
+    def files(self) -> str:
+        from depscan.output.audit import file_summary
+
+        rows: list[list[Any]] = [
+            [
+                f.get("kind"),
+                Markup(f'<span title="{_e(f.get("path"))}">{_e(f.get("relative"))}</span>'),
+                f.get("size") if f.get("size") is not None else "",
+                f.get("sha256") or "",
+                f.get("module") or "",
+                file_summary(f),
+            ]
+            for f in _rows(self.document, "files")
+        ]
+        columns = [
+            Column("Kind"),
+            Column("File", css="path"),
+            Column("Size", numeric=True),
+            Column("SHA-256", css="mono path"),
+            Column("Module", css="mono"),
+            Column("What"),
+        ]
+        return _section("files", _table("files", columns, rows), len(rows))
+
+    def chain(self, reach: Mapping[str, Any]) -> tuple[int, str]:
+        """A capability's chain: its number of hops, and the hops in words."""
+        chain = [hop for hop in reach.get("chain") or () if isinstance(hop, Mapping)]
+        hops = f" {ARROW} ".join(
+            str(hop.get("module"))
+            + (f" ({self.shown(hop.get('path'))}:{hop.get('line')})" if hop.get("path") else "")
+            + (" [in a function]" if hop.get("in_function") else "")
+            for hop in chain
+        )
+        return max(len(chain) - 1, 0), hops
+
+    def packages(self) -> str:
+        rows: list[list[Any]] = []
+        for package in _rows(self.document, "packages"):
+            first = [package.get("name"), package.get("kind"), package.get("version") or "", package.get("modules")]
+            reached = [c for c in package.get("capabilities") or () if isinstance(c, Mapping)]
+            for capability in reached:
+                example = capability.get("example")
+                _, hops = self.chain(example if isinstance(example, Mapping) else {})
+                rows.append([*first, capability.get("capability"), capability.get("modules"), hops])
+            if not reached:
+                rows.append([*first, "", "", ""])
+        columns = [
+            Column("Package"),
+            Column("Kind"),
+            Column("Version"),
+            Column("Modules", numeric=True),
+            Column("Capability"),
+            Column("Modules reaching it", numeric=True),
+            Column("Example chain", css="chain mono"),
+        ]
+        return _section("packages", _table("packages", columns, rows), len(_rows(self.document, "packages")))
+
     def capabilities(self) -> str:
         rows: list[list[Any]] = []
         for reach in _rows(self.document, "capabilities"):
-            chain = [hop for hop in reach.get("chain") or () if isinstance(hop, Mapping)]
-            hops = f" {ARROW} ".join(
-                str(hop.get("module"))
-                + (f" ({self.shown(hop.get('path'))}:{hop.get('line')})" if hop.get("path") else "")
-                + (" [in a function]" if hop.get("in_function") else "")
-                for hop in chain
-            )
-            rows.append([reach.get("capability"), reach.get("module"), reach.get("via"), max(len(chain) - 1, 0), hops])
+            hop_count, hops = self.chain(reach)
+            rows.append([reach.get("capability"), reach.get("module"), reach.get("via"), hop_count, hops])
         columns = [
             Column("Capability"),
             Column("Module", css="mono"),

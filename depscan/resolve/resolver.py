@@ -219,17 +219,26 @@ def _read_pth_files(
         if not isinstance(data, bytes):
             search.diagnostics.append(data)
             continue
-        text = _decode_pth(data, version)
-        for number, line in enumerate(text.splitlines(), start=1):
-            if line.startswith("#") or not line.strip():
-                continue
-            if line.startswith(("import ", "import\t")):
+        for number, line, runs in pth_lines(data, version):
+            if runs:
                 meaning = _understand_pth_import(line, sitedir, search, environ)
-                search.pth_imports.append(PthImport(file, number, line.rstrip(), meaning))
+                search.pth_imports.append(PthImport(file, number, line, meaning))
                 continue
-            entry = os.path.join(sitedir, line.rstrip())
+            entry = os.path.join(sitedir, line)
             if os.path.exists(entry):
                 add(entry, "pth", "third_party", file)
+
+
+def pth_lines(data: bytes, version: tuple[int, ...]) -> list[tuple[int, str, bool]]:
+    """What ``site`` does with a ``.pth`` file's lines, as Python ``version`` reads it: (line number,
+    the line without its end, runs): a line that starts with ``import`` is executed (``runs``), any
+    other but comments and blank lines is a directory added to ``sys.path`` if it exists."""
+    found = []
+    for number, line in enumerate(_decode_pth(data, version).splitlines(), start=1):
+        if line.startswith("#") or not line.strip():
+            continue
+        found.append((number, line.rstrip(), line.startswith(("import ", "import\t"))))
+    return found
 
 
 def _skips_hidden_pth(version: tuple[int, ...]) -> bool:

@@ -1,0 +1,257 @@
+"""Every file of an audited tree that is not plain Python source or data, imported or not.
+
+A vendored tree can hold code that no module imports statically but that can
+still be loaded or run once it is installed: a native extension or library
+(``.so``, ``.so.1``, ``.pyd``, ``.dll``, ``.dylib``), sourceless bytecode, an
+executable (its executable bit, a ``#!`` line, or an ELF, Mach-O or PE
+header), an archive (``.zip``, ``.whl``, ``.egg``, ``.tar.*``, or any file
+that is a zip: ``zipimport`` reads contents, not names) and ``.pth`` files,
+whose ``import`` lines ``site`` executes at start-up. :func:`tree_files` lists
+each with its size and SHA-256, and for a ``.pth`` file the directories it
+would add to ``sys.path`` and the lines it would execute (never executed).
+
+Every file is read by the project's one safe reader (:mod:`depscan.source`):
+a FIFO or a device is refused without waiting. The walk enters no linked
+directory, and reads no file through a symbolic link that leads out of the
+tree: such a link is listed, not followed. Python source (``.py``, ``.pyw``,
+``.pyi``) is not read here, nor bytecode cached beside its source
+(``__pycache__``), nor the directories of version control (``.git``, ``.hg``,
+``.svn``). Cost: one directory listing each, the first bytes of every other
+file, and a full read of the files listed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from depscan.model.diagnostics import Diagnostic
+from depscan.source import digest, is_inside, read_bytes, read_with_stat
+
+PTH_MAX_BYTES = 1024 * 1024  # as the resolver reads a site directory's .pth files
+HEAD_BYTES = 64  # enough for a magic number and a #! line
+VCS_DIRECTORIES = frozenset({".git", ".hg", ".svn"})
+SOURCE_SUFFIXES = (".py", ".pyw", ".pyi")
+ARCHIVE_SUFFIXES = (".zip", ".whl", ".egg", ".pyz", ".tar", ".tgz", ".tbz2", ".txz", ".tar.gz", ".tar.bz2", ".tar.xz")
+_VERSIONED_LIBRARY = re.compile(r"\.so(?:\.\d+)+$")
+# The first bytes of a file that is machine code, or a zip archive (which zipimport can load whatever its name).
+_MAGIC: tuple[tuple[bytes, str, str], ...] = (
+    (b"\x7fELF", "executable", "ELF machine code"),
+    (b"MZ", "executable", "PE (Windows) machine code"),
+    (b"\xfe\xed\xfa\xce", "executable", "Mach-O machine code"),
+    (b"\xfe\xed\xfa\xcf", "executable", "Mach-O machine code"),
+    (b"\xce\xfa\xed\xfe", "executable", "Mach-O machine code"),
+    (b"\xcf\xfa\xed\xfe", "executable", "Mach-O machine code"),
+    (b"\xca\xfe\xba\xbe", "executable", "Mach-O universal machine code"),
+    (b"PK\x03\x04", "archive", "a zip archive by its content (zipimport reads any name)"),
+)
+
+
+@dataclass(frozen=True)
+class PthLine:
+    line: int
+    text: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"line": self.line, "text": self.text}
+
+
+@dataclass(frozen=True, kw_only=True)
+class TreeFile:
+    """A file of the tree that is not plain source or data: what it is, its size and hash."""
+
+    path: str
+    relative: str  # to the audited directory, with "/"
+    kind: str  # extension, native-library, bytecode, executable, archive, pth, link, unread
+    detail: str
+    size: int | None = None
+    sha256: str | None = None
+    module: str | None = None  # the module the scan found in it: imported; None: no module imports it
+    problem: str | None = None  # why it was not read (a FIFO, a device, too large, a link out of the tree)
+    pth_paths: tuple[PthLine, ...] = ()  # what site would add to sys.path (when the directory exists)
+    pth_imports: tuple[PthLine, ...] = ()  # what site would execute at start-up
+
+    def to_json(self) -> dict[str, Any]:
+        document: dict[str, Any] = {
+            "path": self.path,
+            "relative": self.relative,
+            "kind": self.kind,
+            "detail": self.detail,
+            "size": self.size,
+            "sha256": self.sha256,
+            "module": self.module,
+            "problem": self.problem,
+        }
+        if self.kind == "pth":
+            document["pth"] = {
+                "paths": [p.to_json() for p in self.pth_paths],
+                "imports": [p.to_json() for p in self.pth_imports],
+            }
+        return document
+
+
+def tree_files(directories: Sequence[str], modules: Mapping[str, str], version: tuple[int, ...]) -> list[TreeFile]:
+    """The files of ``directories`` that are not plain source or data, sorted by path. ``modules`` maps
+    a file (its real path) to the module the scan found in it; ``version`` is the Python that reads ``.pth``
+    files (their encoding changed in 3.13)."""
+    found: dict[str, TreeFile] = {}
+    for directory in directories:
+        top = os.path.abspath(directory)
+        for entry in _walk(top, found):
+            item = _examine(entry, top, modules, version)
+            if item is not None:
+                found[item.path] = item
+    return [found[path] for path in sorted(found)]
+
+
+def _walk(top: str, found: dict[str, TreeFile]) -> Iterator[os.DirEntry[str]]:
+    """Every entry under ``top`` that is not a directory, top down in sorted order; links to
+    directories are not entered, a directory that cannot be listed is said in ``found``."""
+    stack = [top]
+    while stack:
+        directory = stack.pop()
+        try:
+            with os.scandir(directory) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            found[directory] = TreeFile(
+                path=directory,
+                relative=_relative(directory, top),
+                kind="unread",
+                detail="a directory that could not be listed: what it holds is unknown",
+                problem=reason,
+            )
+            continue
+        subdirectories = []
+        for entry in entries:
+            if _is_directory(entry):
+                if entry.name not in VCS_DIRECTORIES:
+                    subdirectories.append(entry.path)
+            else:
+                yield entry
+        stack.extend(reversed(subdirectories))
+
+
+def _is_directory(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
+
+
+def _examine(
+    entry: os.DirEntry[str], top: str, modules: Mapping[str, str], version: tuple[int, ...]
+) -> TreeFile | None:
+    path = entry.path
+    relative = _relative(path, top)
+    link = _link_out(entry, top)
+    if link is not None:
+        return TreeFile(path=path, relative=relative, kind="link", detail=link, problem="not followed")
+    if os.path.isdir(path):  # a link to a directory of the tree: not entered
+        return None
+    named = _kind_by_name(entry.name, path)
+    if named is None:
+        return _by_content(entry, relative, modules)
+    if not named:
+        return None
+    kind, detail = named
+    item = _hashed(path, relative, kind, detail, modules.get(os.path.realpath(path)))
+    return _with_pth(item, version) if kind == "pth" and item.problem is None else item
+
+
+def _relative(path: str, top: str) -> str:
+    relative = os.path.relpath(path, os.path.dirname(top))
+    return relative.replace(os.sep, "/")
+
+
+def _link_out(entry: os.DirEntry[str], top: str) -> str | None:
+    """For a symbolic link that leads out of the tree (or nowhere), what it is; None for anything else."""
+    try:
+        if not entry.is_symlink():
+            return None
+        target = os.readlink(entry.path)
+    except OSError:
+        return None
+    if not os.path.exists(entry.path):
+        return f"a dangling symbolic link (to {target})"
+    if is_inside(entry.path, top):
+        return None
+    return f"a symbolic link out of the tree (to {target})"
+
+
+def _kind_by_name(name: str, path: str) -> tuple[str, str] | tuple[()] | None:
+    """(kind, detail) for a name that says what the file is; ``()`` for plain source (and bytecode cached
+    beside it), not looked at; None when the contents must tell."""
+    lowered = name.lower()
+    if lowered.endswith(SOURCE_SUFFIXES):
+        return ()
+    if lowered.endswith(".pth"):
+        return "pth", "a .pth file: site reads it at start-up when it is in a site directory"
+    if lowered.endswith((".pyc", ".pyo")):
+        return _bytecode(name, path)
+    if lowered.endswith((".so", ".pyd")):
+        return "extension", "a native extension module (or shared library): machine code"
+    if _VERSIONED_LIBRARY.search(lowered) or lowered.endswith((".dll", ".dylib")):
+        return "native-library", "a shared library: machine code, loadable through ctypes or cffi"
+    if lowered.endswith(ARCHIVE_SUFFIXES):
+        return "archive", "an archive: its contents are not audited"
+    return None
+
+
+def _bytecode(name: str, path: str) -> tuple[str, str] | tuple[()]:
+    directory = os.path.dirname(path)
+    if os.path.basename(directory) != "__pycache__":
+        return "bytecode", "sourceless bytecode: importable, with no source to review"
+    source = os.path.join(os.path.dirname(directory), name.split(".", 1)[0] + ".py")
+    if os.path.exists(source):
+        return ()  # the cache of a source file of the tree
+    return "bytecode", "cached bytecode whose source is not in the tree"
+
+
+def _by_content(entry: os.DirEntry[str], relative: str, modules: Mapping[str, str]) -> TreeFile | None:
+    """A file whose name says nothing: an executable or an archive by its mode or first bytes."""
+    read = read_with_stat(entry.path, HEAD_BYTES, head=True)
+    if isinstance(read, Diagnostic):
+        return TreeFile(
+            path=entry.path, relative=relative, kind="unread", detail="what it is is unknown", problem=read.message
+        )
+    head, info = read
+    for magic, kind, detail in _MAGIC:
+        if head.startswith(magic):
+            return _hashed(entry.path, relative, kind, detail, modules.get(os.path.realpath(entry.path)))
+    if head.startswith(b"#!"):
+        line = head[2:].split(b"\n", 1)[0].strip().decode("utf-8", "replace")
+        return _hashed(entry.path, relative, "executable", f"a script (#!{line})", None)
+    if info.st_mode & (stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH):
+        return _hashed(entry.path, relative, "executable", "a file with the executable bit", None)
+    return None
+
+
+def _hashed(path: str, relative: str, kind: str, detail: str, module: str | None) -> TreeFile:
+    facts = digest(path)
+    if isinstance(facts, Diagnostic):
+        return TreeFile(path=path, relative=relative, kind=kind, detail=detail, module=module, problem=facts.message)
+    size, sha256 = facts
+    return TreeFile(path=path, relative=relative, kind=kind, detail=detail, size=size, sha256=sha256, module=module)
+
+
+def _with_pth(item: TreeFile, version: tuple[int, ...]) -> TreeFile:
+    """A ``.pth`` file with what ``site`` would do with it: directories to add, lines to execute."""
+    from dataclasses import replace
+
+    from depscan.resolve.resolver import pth_lines
+
+    data = read_bytes(item.path, PTH_MAX_BYTES)
+    if not isinstance(data, bytes):
+        return replace(item, problem=data.message)
+    lines = pth_lines(data, version)
+    return replace(
+        item,
+        pth_paths=tuple(PthLine(number, text) for number, text, runs in lines if not runs),
+        pth_imports=tuple(PthLine(number, text) for number, text, runs in lines if runs),
+    )
