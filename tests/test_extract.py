@@ -584,3 +584,36 @@ def test_the_flags_a_module_binds_for_others() -> None:
     assert str(flags["IS_WIN"]) == "compat.WIN"
     assert str(flags["compiled"]) == "False"
     assert not {"DEBUG", "TWICE", "GUARDED", "WIN"} & set(flags)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import a\nreturn\n",
+        "import a\nfor x in y:\n    pass\nelse:\n    break\n",
+        "while y:\n    pass\ncontinue\n",
+        "nonlocal a\n",
+        "import a\nif a:\n    yield 1\n",
+        "await a()\n",
+        "try:\n    pass\nfinally:\n    return\n",
+        # accepted by the compiler too: nothing said
+        "import a\nfor x in y:\n    if x:\n        break\n    try:\n        continue\n    finally:\n        pass\n",
+        "while True:\n    with a:\n        break\n",
+        "def f():\n    return (yield)\nasync def g():\n    await f()\n",
+        "def f():\n    x = 1\n    def g():\n        nonlocal x\n",
+        "match a:\n    case 1:\n        pass\n",
+    ],
+)
+def test_what_the_compiler_refuses_is_a_syntax_error(source: str) -> None:
+    """A statement the parser takes and the compiler refuses where it stands: the module does not
+    import (SyntaxError), as an unparsable one does not: DS010, and none of its imports. The
+    running compiler is the oracle."""
+    try:
+        compile(source, "m.py", "exec")
+        refused = None
+    except SyntaxError as exc:
+        refused = exc.msg
+    extraction = extract(source.encode(), "m")
+    said = [d.message for d in extraction.diagnostics if d.code == "DS010"]
+    assert said == ([] if refused is None else [f"syntax error: {refused}"])
+    assert (extraction.imports == ()) == (refused is not None or "import" not in source)

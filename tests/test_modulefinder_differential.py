@@ -200,12 +200,6 @@ KNOWN_BUGS: dict[str, tuple[str, dict[str, str]]] = {
             "charlie/foxtrot/__init__.py": "from charlie import *\n",
         },
     ),
-    "compile-time-syntax-error": (
-        "a module the parser accepts and the compiler refuses ('return' or 'break' outside a function or loop, "
-        "'nonlocal' at module level, a late `from __future__` import) fails to import with SyntaxError; depscan "
-        "only parses, so it reads the module's imports and reports no DS010 (rule unparsable-is-found)",
-        {"main.py": "import alpha\n", "alpha.py": "import absent_one\nreturn\n"},
-    ),
 }
 
 # --- the reference ----------------------------------------------------------------------------
@@ -682,6 +676,10 @@ CASES: dict[str, Case] = {
         },
         {"__main__", "alpha", "bravo"},
         maybe={"alpha.green"},
+    ),
+    "fixed-compile-time-syntax-error": Case(  # parsed, refused by the compiler: DS010, none of it runs
+        {"main.py": "import alpha\n", "alpha.py": "import absent_one\nreturn\n"},
+        {"__main__", "alpha"},
     ),
     "fixed-self-import-binds-nothing": Case(
         {"main.py": "import alpha\n", "alpha/__init__.py": "from . import nothing\n"},

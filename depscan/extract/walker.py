@@ -125,6 +125,8 @@ def _extract(source: bytes, module: str, is_package: bool, path: str | None, par
     except (RecursionError, MemoryError):
         diagnostic = Diagnostic("DS014", "too deeply nested to analyse", path)
         return Extraction(module, is_package, path, diagnostics=(diagnostic,))
+    if walker.compile_problem is not None:  # it does not import: nothing of it runs
+        return Extraction(module, is_package, path, diagnostics=(walker.compile_problem,))
     return dataclasses.replace(walker.result(), newer_syntax=newer) if newer is not None else walker.result()
 
 
@@ -351,6 +353,10 @@ class _Walker:
         self.entries: dict[str, tuple[tuple[Condition, ...], str | None]] = {}  # sys.modules["<module>.x"] = v
         self.namespace: str | None = None
         self.classes: list[str] = []  # enclosing class names, for private name mangling
+        self.loops = 0  # module-level loop bodies the walk is in ('break' and 'continue' belong there)
+        # A statement the parser takes and the compiler refuses ('return' at module level): the module
+        # fails to import with SyntaxError, as an unparsable one does.
+        self.compile_problem: Diagnostic | None = None
 
     # The walk proper. Statement nesting is bounded by the parser (100 levels of
     # indentation), so recursion over statements is safe.
@@ -506,7 +512,7 @@ class _Walker:
             self.expressions(node, ctx, (node.iter,))
         if ctx.scope == "module":
             self.bind_target(node.target, ctx)
-        self.block(node.body, ctx)
+        self.loop_body(node.body, ctx)
         self.block(node.orelse, ctx)
 
     def s_while(self, node: ast.While, ctx: Context) -> None:
@@ -514,10 +520,17 @@ class _Walker:
             self.expressions(node, ctx, (node.test,))
         test = node.test
         if isinstance(test, ast.Constant) and not test.value:  # `while 0:` never runs
-            self.block(node.body, ctx.with_condition(Const(False)))
+            self.loop_body(node.body, ctx.with_condition(Const(False)))
         else:
-            self.block(node.body, ctx)
+            self.loop_body(node.body, ctx)
         self.block(node.orelse, ctx)
+
+    def loop_body(self, body: list[ast.stmt], ctx: Context) -> None:
+        self.loops += 1
+        try:
+            self.block(body, ctx)
+        finally:
+            self.loops -= 1
 
     def s_match(self, node: ast.Match, ctx: Context) -> None:
         if self.searching:
@@ -548,6 +561,9 @@ class _Walker:
                 self.all_add(node.value)
 
     def s_expr(self, node: ast.Expr, ctx: Context) -> None:
+        if ctx.scope != "function" and isinstance(node.value, (ast.Yield, ast.YieldFrom, ast.Await)):
+            word = "await" if isinstance(node.value, ast.Await) else "yield"
+            self.refused(node, f"'{word}' outside function")
         if self.searching:
             self.expressions(node, ctx, (node.value,))
         if isinstance(node.value, ast.Call):
@@ -556,6 +572,27 @@ class _Walker:
                 self.dynamic_globals = True  # globals().update(...)
             if ctx.scope == "module":
                 self.module_call(node.value)
+
+    def s_return(self, node: ast.Return, ctx: Context) -> None:
+        if ctx.scope != "function":  # (a class body in a function keeps the scope "function": not told)
+            self.refused(node, "'return' outside function")
+        self.s_other(node, ctx)
+
+    def s_break(self, node: ast.Break | ast.Continue, ctx: Context) -> None:
+        if ctx.scope == "module" and not self.loops:
+            self.refused(
+                node, "'break' outside loop" if isinstance(node, ast.Break) else "'continue' not properly in loop"
+            )
+
+    def s_nonlocal(self, node: ast.Nonlocal, ctx: Context) -> None:
+        if ctx.scope == "module":
+            self.refused(node, "nonlocal declaration not allowed at module level")
+
+    def refused(self, node: ast.stmt, message: str) -> None:
+        """The compiler refuses ``node`` where it stands (see :attr:`compile_problem`); the first is said."""
+        if self.compile_problem is None:
+            col = self.columns(node.lineno, node.col_offset)
+            self.compile_problem = Diagnostic("DS010", f"syntax error: {message}", self.path, node.lineno, col)
 
     def s_other(self, node: ast.stmt, ctx: Context) -> None:
         """return, del, raise, assert: only their expressions matter."""
@@ -1166,7 +1203,10 @@ _DISPATCH: dict[type[ast.AST], Callable[[_Walker, Any, Context], None]] = {
     ast.AnnAssign: _Walker.s_annassign,
     ast.AugAssign: _Walker.s_augassign,
     ast.Expr: _Walker.s_expr,
-    ast.Return: _Walker.s_other,
+    ast.Return: _Walker.s_return,
+    ast.Break: _Walker.s_break,
+    ast.Continue: _Walker.s_break,
+    ast.Nonlocal: _Walker.s_nonlocal,
     ast.Delete: _Walker.s_other,
     ast.Raise: _Walker.s_other,
     ast.Assert: _Walker.s_other,
