@@ -5,6 +5,8 @@ from __future__ import annotations
 import concurrent.futures
 import hashlib
 import os
+import platform
+import sys
 from pathlib import Path
 
 import pytest
@@ -281,3 +283,13 @@ def test_an_error_in_what_is_told_is_not_taken_for_dead_workers(
     with pytest.raises(RecursionError):
         extractor.finish(fails_once)
     extractor.close()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc", reason="glibc only")
+def test_the_c_heaps_free_pages_are_given_back_on_glibc() -> None:
+    """After a check's extraction the freed syntax trees' pages go back to the system
+    (depscan.perf.memory): on glibc, malloc_trim is found without searching the file system."""
+    from depscan.perf import memory
+
+    assert memory._libc() is not None
+    memory.give_back()

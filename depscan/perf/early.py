@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from depscan.analysis.project import CheckSettings, Key, Walk, walk
 from depscan.extract.walker import extract_file
+from depscan.perf.memory import give_back
 from depscan.perf.parallel import Extractor, Read
 
 if TYPE_CHECKING:
@@ -65,6 +66,7 @@ class Begun:
             # run's walk asks for it first.
             self.cache.put_entries((key, entry) for key, (_, entry) in done.items() if entry is not None)
         extractions = [hits[key] if key in hits else done[key][0] for key in keys]
+        give_back()  # the syntax trees' space, before the scan and the findings take more
         return extractions, sum(key in hits for key in keys), processes
 
     def close(self) -> None:
