@@ -382,7 +382,10 @@ def resolve_command(names: tuple[str, ...], **given: Any) -> None:
 @click.argument("targets", nargs=-1, metavar="TARGET...")
 @_target_options
 @click.option(
-    "--graph", "graph_file", metavar="FILE", help="Write a diagram: .svg, .png, .pdf, .dot or .json (node-link)."
+    "--graph",
+    "graph_file",
+    metavar="FILE",
+    help="Write a diagram: .svg, .png, .pdf, .dot, .json (node-link) or .html (interactive page).",
 )
 @click.option("--include-stdlib", is_flag=True, help="Show stdlib packages in the diagram.")
 @click.option("--full", is_flag=True, help="Diagram every module, nothing collapsed.")

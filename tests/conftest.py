@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browser import browse, chromium  # noqa: F401 (the fixtures of the tests in a real browser)
 from hypothesis import settings as _hypothesis_settings
 
 from depscan.extract.walker import extract_file

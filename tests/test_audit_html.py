@@ -12,36 +12,23 @@ import copy
 import hashlib
 import html
 import json
-import os
 import re
-import shutil
-import struct
-import subprocess
 import sys
-import zlib
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browser import decode_png
 
 from conftest import FIXTURES
 from depscan.analysis.audit import Audit, audit
 from depscan.analysis.scan import ScanOptions
-from depscan.output.audit_html import SECTIONS, audit_html, embeddable_svg
+from depscan.output.audit_html import SECTIONS, audit_html
+from depscan.output.html_view import Viewer
 from depscan.resolve.describe import describe
 
 HOSTILE = '<script>alert("owned")</script><img src=x onerror=alert(1)>'
-TINY_SVG = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n'
-    '<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n'
-    "<!-- hand made -->\n"
-    '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40" viewBox="0 0 120 40">'
-    '<g id="graph0"><title>tiny</title><rect x="1" y="1" width="118" height="38" fill="#cfe2ff"/>'
-    '<text x="10" y="25">app.main</text></g></svg>\n'
-)
-
 
 # --- reading the page back ---------------------------------------------------------------------
 
@@ -341,9 +328,10 @@ def test_every_table_is_sortable_with_a_filter(page: Page) -> None:
     assert len(page.scripts) == 1 and "addEventListener" in page.scripts[0]
 
 
-def test_deterministic(document: dict[str, Any]) -> None:
+def test_deterministic(report: Audit, document: dict[str, Any]) -> None:
     assert audit_html(document) == audit_html(json.loads(json.dumps(document)))
-    assert audit_html(document, TINY_SVG) == audit_html(copy.deepcopy(document), TINY_SVG)
+
+    assert audit_html(document, viewer(report)) == audit_html(copy.deepcopy(document), viewer(report))
 
 
 # --- self-contained ----------------------------------------------------------------------------
@@ -359,20 +347,24 @@ def assert_self_contained(text: str) -> None:
             if name == "style":
                 assert "url(" not in (value or ""), (tag, value)
     assert "<link" not in text.lower() and "@import" not in text and "url(" not in "".join(page.styles)
-    # No URL anywhere but the SVG namespaces.
+    # No URL anywhere but the SVG namespace (an attribute, or the name the viewer creates its elements in).
     for match in re.finditer(r"https?://", text):
         before = text[max(0, match.start() - 20) : match.start()]
-        assert re.search(r'xmlns(?::\w+)?="$', before), text[match.start() - 40 : match.end() + 40]
-    # Nothing is fetched whatever slips through: the policy allows no source and only the page's script.
+        namespace = text[match.start() : match.start() + 27] == 'http://www.w3.org/2000/svg"'
+        assert re.search(r'xmlns(?::\w+)?="$', before) or namespace, text[match.start() - 40 : match.end() + 40]
+    # Nothing is fetched whatever slips through: the policy allows no source and only the page's scripts.
     policy = page.policy()
     assert "default-src 'none'" in policy
-    digest = base64.b64encode(hashlib.sha256(page.scripts[0].encode()).digest()).decode()
-    assert f"script-src 'sha256-{digest}'" in policy
+    kinds = [attributes.get("type") for tag, attributes in page.tags if tag == "script"]
+    assert len(kinds) == len(page.scripts)
+    for kind, script in zip(kinds, page.scripts, strict=True):
+        digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+        assert (f"'sha256-{digest}'" in policy) == (kind is None), kind  # data blocks are not run
 
 
-def test_no_external_references(document: dict[str, Any]) -> None:
+def test_no_external_references(report: Audit, document: dict[str, Any]) -> None:
     assert_self_contained(audit_html(document))
-    assert_self_contained(audit_html(document, TINY_SVG))
+    assert_self_contained(audit_html(document, viewer(report)))
 
 
 def test_hostile_strings_are_escaped(document: dict[str, Any]) -> None:
@@ -400,135 +392,35 @@ def test_hostile_strings_are_escaped(document: dict[str, Any]) -> None:
 # --- the diagram -------------------------------------------------------------------------------
 
 
-def test_svg_is_embedded_without_its_prologue(document: dict[str, Any]) -> None:
-    text = audit_html(document, TINY_SVG)
-    assert "<?xml" not in text and "DTD SVG" not in text and "hand made" not in text
-    assert '<div class="diagram"><svg xmlns="http://www.w3.org/2000/svg"' in text
+def viewer(report: Audit) -> Viewer:
+    """The interactive diagram the command puts in the page."""
+    from depscan.app.audit import _audit_viewer
+
+    return _audit_viewer(report)
+
+
+def test_the_interactive_diagram_is_embedded(report: Audit, document: dict[str, Any]) -> None:
+    shown = viewer(report)
+    text = audit_html(document, shown)
     page = Page(text)
-    assert page.sections["diagram"]["svg"] and page.sections["diagram"]["title"] == "Dependency diagram"
+    assert page.sections["diagram"]["title"] == "Dependency diagram"
     assert list(page.sections).index("diagram") == list(page.sections).index("diagnostics") + 1
     assert "#diagram" in [a.get("href") for t, a in page.tags if t == "a"]
     assert "#diagram" not in [a.get("href") for t, a in Page(audit_html(document)).tags if t == "a"]
-    with pytest.raises(ValueError, match="not SVG"):
-        embeddable_svg("<html><body>not a diagram</body></html>")
-
-
-def graphviz_svg(report: Audit) -> str:
-    from depscan.analysis.graph import cycles
-    from depscan.analysis.view import diagram_view
-    from depscan.output.diagram import to_dot
-
-    dot = shutil.which("dot")
-    if dot is None:
-        message = "Graphviz's dot is missing: run `make graphviz`"
-        pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
-    assert dot is not None
-    source = to_dot(diagram_view(report.scan, cycles(report.scan)), "app")
-    done = subprocess.run([dot, "-Tsvg"], input=source, capture_output=True, text=True, timeout=60, check=True)
-    return str(done.stdout)
-
-
-def test_graphviz_diagram_is_embedded(report: Audit, document: dict[str, Any]) -> None:
-    svg = graphviz_svg(report)
-    assert svg.lstrip().startswith("<?xml")
-    text = audit_html(document, svg)
+    assert '<div class="diagram"><div id="depscan-viewer" class="dv">' in text
+    data = json.loads(page.scripts[0])  # the viewer's data, then dagre, the viewer and the page's own script
+    assert "app.loader" in [m["name"] for m in data["modules"]]
+    assert page.scripts[1:3] == list(shown.scripts) and len(page.scripts) == 4
+    assert all(f"script-src {' '.join(shown.hashes)} 'sha256-" in page.policy() for _ in (1,))
     assert_self_contained(text)
-    page = Page(text)
-    assert page.sections["diagram"]["svg"]
-    assert ">app.loader</text>" in text and text.count("<svg") == 1
 
 
 # --- a real browser ----------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None:
-        message = "Chromium is missing (run `make chromium`): the HTML report is not checked in a browser"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return str(found)
-
-
-@pytest.fixture
-def browse(chromium: str, tmp_path: Path) -> Iterator[Any]:
-    def run(page: Path, *options: str) -> subprocess.CompletedProcess[str]:
-        profile = tmp_path / f"profile-{len(list(tmp_path.glob('profile-*')))}"
-        command = [
-            chromium,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={profile}",
-            *options,
-            page.as_uri(),
-        ]
-        try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=tmp_path)
-        except subprocess.TimeoutExpired:
-            pytest.fail(f"chromium did not finish within 120 s: {' '.join(command)}")
-        assert done.returncode == 0, f"chromium failed ({done.returncode}): {done.stderr[-2000:]}"
-        return done
-
-    yield run
-
-
-def decode_png(data: bytes) -> tuple[int, int, list[bytes]]:
-    """Width, height and the unfiltered scanlines of an 8-bit RGB or RGBA PNG."""
-    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-    position, chunks, header = 8, [], b""
-    while position < len(data):
-        (length,) = struct.unpack(">I", data[position : position + 4])
-        kind, body = data[position + 4 : position + 8], data[position + 8 : position + 8 + length]
-        if kind == b"IHDR":
-            header = body
-        elif kind == b"IDAT":
-            chunks.append(body)
-        position += 12 + length
-    width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", header)
-    assert depth == 8 and colour in (2, 6) and interlace == 0, (depth, colour, interlace)
-    pixel = 3 if colour == 2 else 4
-    stride = width * pixel
-    raw = zlib.decompress(b"".join(chunks))
-    assert len(raw) == height * (stride + 1), "the image data does not fill the image"
-    rows: list[bytes] = []
-    prior = bytearray(stride)
-    for y in range(height):
-        start = y * (stride + 1)
-        kind, line = raw[start], bytearray(raw[start + 1 : start + 1 + stride])
-        if kind == 1:
-            for i in range(pixel, stride):
-                line[i] = (line[i] + line[i - pixel]) & 0xFF
-        elif kind == 2:
-            line = bytearray((a + b) & 0xFF for a, b in zip(line, prior, strict=True))
-        elif kind == 3:
-            for i in range(stride):
-                line[i] = (line[i] + ((line[i - pixel] if i >= pixel else 0) + prior[i]) // 2) & 0xFF
-        elif kind == 4:
-            for i in range(stride):
-                a, b = (line[i - pixel] if i >= pixel else 0), prior[i]
-                c = prior[i - pixel] if i >= pixel else 0
-                estimate = a + b - c
-                pa, pb, pc = abs(estimate - a), abs(estimate - b), abs(estimate - c)
-                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 0xFF
-        else:
-            assert kind == 0, f"unknown PNG filter {kind}"
-        rows.append(bytes(line))
-        prior = line
-    return width, height, rows
-
-
 def test_browser_renders_the_report(browse: Any, report: Audit, document: dict[str, Any], tmp_path: Path) -> None:
     page = tmp_path / "audit.html"
-    svg = graphviz_svg(report) if shutil.which("dot") else TINY_SVG
-    page.write_text(audit_html(document, svg), encoding="utf-8")
+    page.write_text(audit_html(document, viewer(report)), encoding="utf-8")
     shot = tmp_path / "shot.png"
     browse(page, f"--screenshot={shot}", "--window-size=1280,2000")
     assert shot.is_file(), "chromium wrote no screenshot"
@@ -549,7 +441,9 @@ def test_browser_renders_the_report(browse: Any, report: Audit, document: dict[s
     assert ["six", "1.16.0", "app._vendor.six", "app/_vendor/six.py"] in [row[:4] for row in parsed.table("vendored")]
     tools = [attrs for tag, attrs in parsed.tags if tag == "div" and attrs.get("class") == "tools"]
     assert tools and all("hidden" not in t for t in tools), "the filter boxes are shown once the script runs"
-    assert parsed.sections["diagram"]["svg"]
+    assert parsed.sections["diagram"]["svg"], "the viewer drew the diagram"
+    drawn = next(attrs for tag, attrs in parsed.tags if attrs.get("id") == "depscan-viewer")
+    assert drawn.get("data-ready") == "yes" and int(drawn.get("data-nodes") or 0) > 3
 
 
 # Run after the page's own script: sort the blind spots by line, twice, then filter the vendored packages.

@@ -9,10 +9,10 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from depscan.analysis.audit import Audit, BaselineError, Changes, audit, compare, load_baseline, nothing_audited
-from depscan.app.scan import dot_timeout, scan_options
+from depscan.app.scan import scan_options
 from depscan.app.settings import Options, Outcome, Settings, settings
 from depscan.atomic import write_atomic
 from depscan.errors import DepscanError, OutputError, UsageError
@@ -20,6 +20,9 @@ from depscan.output import jsonfmt
 from depscan.output.audit import audit_sarif, audit_text, changes_text
 from depscan.resolve.interpreter import Interpreter
 from depscan.resolve.tables import interpreter_from_table
+
+if TYPE_CHECKING:
+    from depscan.output.html_view import Viewer
 
 
 def run_audit(
@@ -95,7 +98,7 @@ def _formatted(
         "json": lambda: jsonfmt.dumps(_document(report, changes)),
         "markdown": lambda: _markdown(report, changes, notes, output),
         "sarif": lambda: audit_sarif(report),
-        "html": lambda: _html(report, changes, notes),
+        "html": lambda: _html(report, changes),
     }
     return formats[output_format]()
 
@@ -134,21 +137,18 @@ def _document(report: Audit, changes: Changes | None) -> dict[str, Any]:
     return document
 
 
-def _html(report: Audit, changes: Changes | None, notes: list[str]) -> str:
+def _html(report: Audit, changes: Changes | None) -> str:
     from depscan.output.audit_html import audit_html
 
-    return audit_html(_document(report, changes), _audit_svg(report, notes))
+    return audit_html(_document(report, changes), _audit_viewer(report))
 
 
-def _audit_svg(report: Audit, notes: list[str]) -> str | None:
-    """The diagram of the audited code, as SVG, for the HTML report (None without Graphviz, said)."""
+def _audit_viewer(report: Audit) -> Viewer:
+    """The interactive diagram of the audited code (the viewer of ``--graph out.html``)."""
+    from depscan.analysis.explore import explore_data
     from depscan.analysis.graph import cycles
     from depscan.analysis.view import diagram_view
-    from depscan.output.diagram import DiagramError, render, to_dot
+    from depscan.output.html_view import viewer
 
-    source = to_dot(diagram_view(report.scan, cycles(report.scan)), ", ".join(report.targets))
-    try:
-        return render(source, "svg", dot_timeout()).decode("utf-8", "replace")
-    except DiagramError as exc:
-        notes.append(f"depscan audit: the report has no diagram: {exc}")
-        return None
+    found = cycles(report.scan)
+    return viewer(explore_data(report.scan, found, diagram_view(report.scan, found), ", ".join(report.targets)))

@@ -243,12 +243,23 @@ def _draw(
     waiting = drawing if drawing is not None and diagram_format(diagram.path) in RENDERED else None
     try:
         with waiting(_drawing_what(view)) if waiting is not None else nullcontext():
-            write_diagram(diagram.path, view, title, dot_timeout())
+            if diagram_format(diagram.path) == "html":
+                _write_page(diagram.path, result, found_cycles, view, title)
+            else:
+                write_diagram(diagram.path, view, title, dot_timeout())
         with open(diagram.path, "rb") as handle:
             drawn = handle.read()
     except OSError as exc:
         raise OutputError(diagram.path, exc.strerror or str(exc)) from None
     return drawn, "\n".join(diagram_lines(diagram.path, view))
+
+
+def _write_page(path: str, result: ScanResult, found_cycles: list[Cycle], view: View, title: str) -> None:
+    """``--graph out.html``: the interactive page of ``view``, with the whole scan to explore."""
+    from depscan.analysis.explore import explore_data
+    from depscan.output.html_view import viewer_page
+
+    write_atomic(path, viewer_page(explore_data(result, found_cycles, view, title)))
 
 
 def _drawing_what(view: View) -> str:

@@ -1,9 +1,10 @@
 """The audit as one self-contained HTML page: a summary, a sortable table per section, the diagram.
 
 :func:`audit_html` takes the JSON document of :meth:`depscan.analysis.audit.Audit.to_json` (and, optionally,
-the dependency diagram as SVG markup) and returns a complete HTML5 page that opens in a browser with
-no network: the style and the script are inline, nothing is fetched (a Content-Security-Policy says so
-to the browser too, and only lets the page's own script run, by its hash).
+the interactive dependency diagram, :class:`depscan.output.html_view.Viewer`, the viewer of ``--graph
+out.html``) and returns a complete HTML5 page that opens in a browser with no network: the style and the
+scripts are inline, nothing is fetched (a Content-Security-Policy says so to the browser too, and only
+lets the page's own scripts run, by their hashes).
 
 Every string of the document is escaped: module names, paths and expressions come from the audited
 code and are treated as hostile. The output depends on the document alone (no clock, no current
@@ -12,14 +13,13 @@ directory), so the same audit gives the same page byte for byte.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import html
 import os
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from depscan.output.html_view import Viewer, script_hash
 
 ARROW = "\u2192"
 
@@ -86,8 +86,7 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.path, td.chain { overflow-wrap: anywhere; }
 tbody tr:nth-child(even) { background: #fafbfd; }
 tbody tr:hover { background: #eef3fb; }
-.diagram { overflow: auto; border: 1px solid var(--line); border-radius: 8px; padding: 8px; background: #fff; }
-.diagram svg { max-width: 100%; height: auto; }
+.diagram .dv { height: 80vh; }
 footer { margin-top: 40px; color: var(--muted); font-size: 12px; }
 """
 
@@ -157,13 +156,11 @@ _SCRIPT = """
 }());
 """
 
-_SCRIPT_HASH = base64.b64encode(hashlib.sha256(_SCRIPT.encode("utf-8")).digest()).decode("ascii")
-# Nothing is fetched, whatever the document holds; only this page's own script runs.
-_CSP = f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{_SCRIPT_HASH}'; base-uri 'none'"
 
-_XML_PROLOGUE = re.compile(
-    r"\A\s*(?:<\?xml[^>]*\?>\s*|<!DOCTYPE(?:[^>\[]|\[[^\]]*\])*>\s*|<!--.*?-->\s*)*", re.IGNORECASE | re.DOTALL
-)
+def _policy(scripts: Sequence[str]) -> str:
+    """Nothing is fetched, whatever the document holds; only this page's own scripts run."""
+    allowed = " ".join(script_hash(script) for script in scripts)
+    return f"default-src 'none'; style-src 'unsafe-inline'; script-src {allowed}; base-uri 'none'"
 
 
 class Markup(str):
@@ -179,10 +176,11 @@ class Column:
     css: str = ""  # a class for its cells: "path", "chain", "mono"
 
 
-def audit_html(document: Mapping[str, Any], svg: str | None = None) -> str:
-    """A complete HTML5 page for the audit ``document`` (:meth:`Audit.to_json`); ``svg`` is the dependency
-    diagram's SVG markup (Graphviz's ``dot -Tsvg`` output), embedded inline when given."""
+def audit_html(document: Mapping[str, Any], diagram: Viewer | None = None) -> str:
+    """A complete HTML5 page for the audit ``document`` (:meth:`Audit.to_json`), with the dependency
+    diagram's viewer when given."""
     page = _Page(document)
+    scripts = (*(diagram.scripts if diagram is not None else ()), _SCRIPT)
     targets = [str(t) for t in document.get("targets") or ()]
     python = document.get("python") or {}
     title = "depscan audit" + (f": {', '.join(targets)}" if targets else "")
@@ -191,18 +189,18 @@ def audit_html(document: Mapping[str, Any], svg: str | None = None) -> str:
         '<html lang="en">',
         "<head>",
         '<meta charset="utf-8">',
-        f'<meta http-equiv="Content-Security-Policy" content="{_e(_CSP)}">',
+        f'<meta http-equiv="Content-Security-Policy" content="{_e(_policy(scripts))}">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f'<meta name="generator" content="depscan {_e(document.get("depscan_version") or "")}">',
         f"<title>{_e(title)}</title>",
-        f"<style>{_STYLE}</style>",
+        f"<style>{_STYLE}{diagram.style if diagram is not None else ''}</style>",
         "</head>",
         "<body>",
         "<header>",
         f"<h1>{_e(title)}</h1>",
         f'<p class="meta">{_meta(document, python, page.base)}</p>',
         "</header>",
-        _nav(svg is not None),
+        _nav(diagram is not None),
         page.summary(),
         page.spots("unanalysed"),
         page.third_party(),
@@ -216,25 +214,16 @@ def audit_html(document: Mapping[str, Any], svg: str | None = None) -> str:
         page.shadowing(),
         page.diagnostics(),
     ]
-    if svg is not None:
-        parts.append(_section("diagram", f'<div class="diagram">{embeddable_svg(svg)}</div>'))
+    if diagram is not None:
+        parts.append(_section("diagram", f'<div class="diagram">{diagram.markup}</div>'))
     parts += [
         page.modules(),
         _footer(document),
-        f"<script>{_SCRIPT}</script>",
+        *(f"<script>{script}</script>" for script in scripts),
         "</body>",
         "</html>",
     ]
     return "\n".join(parts) + "\n"
-
-
-def embeddable_svg(svg: str) -> str:
-    """``svg`` without what cannot stand inside an HTML page: the XML declaration, the DOCTYPE (and the
-    comments before the ``<svg>`` element)."""
-    markup = _XML_PROLOGUE.sub("", svg, count=1).strip()
-    if not markup.lower().startswith("<svg"):
-        raise ValueError("not SVG markup: it does not start with an <svg> element")
-    return markup
 
 
 # --- the page ----------------------------------------------------------------------------------

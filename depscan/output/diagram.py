@@ -177,6 +177,8 @@ def write_diagram(path: str, view: View, title: str = "", timeout: float = DOT_T
     if output_format == "json":
         write_atomic(path, jsonfmt.indented(view.to_json()))
         return
+    if output_format == "html":  # the page needs the whole scan: depscan.app.scan writes it
+        raise DiagramError(f"{path}: the interactive page is written from a scan, not from a view")
     dot_text = to_dot(view, title)
     if output_format == "dot":
         write_atomic(path, dot_text)

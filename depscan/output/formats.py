@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-FORMATS = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png", ".pdf": "pdf", ".json": "json"}
+FORMATS = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png", ".pdf": "pdf", ".json": "json", ".html": "html"}
 RENDERED = frozenset({"svg", "png", "pdf"})  # drawn by Graphviz's dot
 
 
