@@ -794,11 +794,13 @@ class _Checker:
             self.raw.append((finding, None if record is None else self._number_of(finding.path, record)))
         return with_rules(finding, self.settings.rules, self._comments(finding.path))
 
-    def _number_of(self, path: str, record: ImportRecord) -> int | None:
-        """The number of ``record`` among its file's imports (looked for only where a finding is)."""
+    def _number_of(self, path: str, record: ImportRecord) -> int:
+        """The number of ``record`` among its file's imports (looked for only where a finding is);
+        -1 when it is not among them (the file read under another name too): then the file's
+        findings cannot be moved, and an edit of it is a whole check."""
         extraction = self.by_path.get(path)
         imports = () if extraction is None else extraction.imports
-        return next((number for number, each in enumerate(imports) if each is record), None)
+        return next((number for number, each in enumerate(imports) if each is record), -1)
 
     def _comments(self, path: str) -> Comments:
         comments = self.suppressions.get(path)
@@ -904,7 +906,7 @@ def updated_findings(
         moved = []
         for index, *fields in raw:
             if index is not None:
-                if not 0 <= index < len(new.imports):
+                if not 0 <= index < len(new.imports):  # (-1: not known, see _Checker._number_of)
                     return None
                 record = new.imports[index]
                 fields[3], fields[4] = record.line, record.col
