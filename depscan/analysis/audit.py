@@ -30,9 +30,10 @@ Nothing audited is run: the scan reads sources, the metadata is read as text.
 from __future__ import annotations
 
 import ast
+import functools
 import os
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,7 +41,7 @@ from depscan import __version__
 from depscan.analysis.scan import ScanOptions, ScanResult, scan
 from depscan.analysis.treefiles import TreeFile, tree_files
 from depscan.analysis.versions import VersionSource, declared_version, tree_declarations
-from depscan.extract.scopes import scope_tree
+from depscan.extract.scopes import ScopeTree, scope_tree
 from depscan.extract.walker import parse
 from depscan.model.graph import Site
 from depscan.model.records import Diagnostic
@@ -297,9 +298,10 @@ def audit(
     table = load_capabilities(extra_capabilities)
     target_versions: list[tuple[int, ...]] = list(versions) or [tuple(interp.version[:2])]
     max_bytes = (options or ScanOptions()).max_bytes
-    spots = _source_spots(result, audited, max_bytes)
+    attributed = {m for c in table.values() for m in c.attributes}  # modules whose attributes count
+    spots, uses = _source_spots(result, audited, max_bytes, attributed)
     distributed = {e.name for e in inventory if e.distribution}  # the capabilities of each distribution too
-    reaches = _capabilities(result, audited | distributed, table, max_bytes)
+    reaches = _capabilities(result, audited | distributed, table, max_bytes, uses)
     vendored = _vendored(result, audited, max_bytes)
     opaque, blindspots = _opaque(result, spots), _blindspots(result, audited, spots)
     files = tree_files([t for t in targets if os.path.isdir(t)], _module_files(result), tuple(interp.version))
@@ -468,11 +470,16 @@ def _blindspots(result: ScanResult, audited: set[str], source_spots: list[Spot])
     return sorted(spots, key=lambda s: (s.path or "", s.line, s.kind))
 
 
-def _source_spots(result: ScanResult, audited: set[str], max_bytes: int | None) -> list[Spot]:
-    """What the audited modules' own source shows: blind spots and native libraries (depscan.extract.blindspots)."""
-    from depscan.extract.blindspots import find_blindspots
+def _source_spots(
+    result: ScanResult, audited: set[str], max_bytes: int | None, attributed: set[str]
+) -> tuple[list[Spot], dict[str, list[tuple[str, str]]]]:
+    """What the audited modules' own source shows: blind spots and native libraries
+    (depscan.extract.blindspots), and the attributes of ``attributed`` modules each uses (see
+    :func:`_attribute_uses`), from one parse of each."""
+    from depscan.extract.blindspots import read_source
 
     spots: list[Spot] = []
+    uses: dict[str, list[tuple[str, str]]] = {}
     for name in sorted(audited):
         extraction = result.extractions.get(name)
         if extraction is None or not extraction.path or not extraction.path.endswith(".py"):
@@ -480,9 +487,11 @@ def _source_spots(result: ScanResult, audited: set[str], max_bytes: int | None) 
         source = _source_of(extraction.path, result.modules.get(name), result.resolver.zips, max_bytes)
         if source is None:
             continue
-        for found in find_blindspots(source, name, extraction.path):
-            spots.append(Spot(found.kind, name, extraction.path, found.line, found.detail, found.target))
-    return spots
+        found, used = read_source(source, name, extraction.path, lambda scopes: _uses_in(scopes, attributed))
+        spots += [Spot(f.kind, name, extraction.path, f.line, f.detail, f.target) for f in found]
+        if extraction.path == getattr(result.modules.get(name), "file", None):  # the file its uses are read from
+            uses[name] = used or []
+    return spots, uses
 
 
 def _source_of(path: str, resolution: Any, zips: ZipDirectory, max_bytes: int | None) -> bytes | None:
@@ -521,11 +530,22 @@ def _unanalysed(result: ScanResult) -> list[Spot]:
 
 
 def _capabilities(
-    result: ScanResult, audited: set[str], table: Mapping[str, Any], max_bytes: int | None
+    result: ScanResult,
+    audited: set[str],
+    table: Mapping[str, Any],
+    max_bytes: int | None,
+    uses: Mapping[str, list[tuple[str, str]]] | None = None,
 ) -> list[Reach]:
     """For each capability, the modules of ``audited`` that reach it and the shortest chain that does."""
-    from depscan.analysis.capabilities import attribute_capabilities, capabilities_of
+    from depscan.analysis import capabilities
 
+    # The same modules and names come up again and again: each asked of the table once.
+    capabilities_of: Callable[[str], list[str]] = functools.cache(
+        lambda module: capabilities.capabilities_of(module, table)
+    )
+    attribute_capabilities: Callable[[str, str], list[str]] = functools.cache(
+        lambda module, attribute: capabilities.attribute_capabilities(module, attribute, table)
+    )
     graph = result.graph_data
     scripts = _scripts(result)
     # Who imports whom: (importer, the first site, a parent-package edge, made when the importer is imported).
@@ -540,23 +560,26 @@ def _capabilities(
         importers.setdefault(target, []).append((source, first, parent, at_import))
     givers: dict[str, dict[str, str]] = {}  # capability -> module in the graph that gives it -> via
     for name in graph.nodes:
-        for capability in capabilities_of(name, table):
+        for capability in capabilities_of(name):
             givers.setdefault(capability, {})[name] = name
         resolution = result.modules.get(name)
         if resolution is not None and resolution.kind == "extension" and resolution.category != "stdlib":
             givers.setdefault("native", {})[name] = name
     attributed = {m for c in table.values() for m in c.attributes}  # modules whose attributes count
     for name in audited:  # `os.system(...)`: the attribute gives it, not the module
-        resolution = result.modules.get(name)
-        code = (
-            _source_of(resolution.file, resolution, result.resolver.zips, max_bytes)
-            if resolution is not None and resolution.file
-            else None
-        )
-        for module, attribute in _attribute_uses(code, attributed, name) if code else ():
+        used = (uses or {}).get(name)
+        if used is None:
+            resolution = result.modules.get(name)
+            code = (
+                _source_of(resolution.file, resolution, result.resolver.zips, max_bytes)
+                if resolution is not None and resolution.file
+                else None
+            )
+            used = _attribute_uses(code, attributed, name) if code else []
+        for module, attribute in used:
             dotted = f"{module}.{attribute}"
-            own = {*capabilities_of(module, table), *capabilities_of(dotted, table)}
-            for capability in attribute_capabilities(module, attribute, table):
+            own = {*capabilities_of(module), *capabilities_of(dotted)}
+            for capability in attribute_capabilities(module, attribute):
                 if capability not in own:
                     givers.setdefault(capability, {}).setdefault(name, dotted)
     for name in audited:  # `from os import system`: the same
@@ -569,8 +592,8 @@ def _capabilities(
             for imported in record.names:
                 # Only what the attribute itself gives: the module's (and a submodule's) own come by the graph.
                 dotted = f"{record.module}.{imported.name}"
-                own = {*capabilities_of(record.module, table), *capabilities_of(dotted, table)}
-                for capability in attribute_capabilities(record.module, imported.name, table):
+                own = {*capabilities_of(record.module), *capabilities_of(dotted)}
+                for capability in attribute_capabilities(record.module, imported.name):
                     if capability not in own:
                         givers.setdefault(capability, {}).setdefault(name, dotted)
     reaches: list[Reach] = []
@@ -699,22 +722,25 @@ def _attribute_uses(source: bytes, modules: set[str], module: str) -> list[tuple
     if tree is None:
         return []
     try:
-        scopes = scope_tree(tree, module)
-        names = scopes.names_importing(modules)  # where no such name is, there is nothing to look up
-        if not names:
-            return []
-        return sorted(
-            {
-                (imported, node.attr)
-                for node, scope in scopes.nodes()
-                if type(node) is ast.Attribute
-                and type(node.value) is ast.Name
-                and node.value.id in names
-                and (imported := scope.imported(node.value.id)) in modules
-            }
-        )
+        return _uses_in(scope_tree(tree, module), modules)
     except (RecursionError, MemoryError):
         return []
+
+
+def _uses_in(scopes: ScopeTree, modules: set[str]) -> list[tuple[str, str]]:
+    names = scopes.names_importing(modules)  # where no such name is, there is nothing to look up
+    if not names:
+        return []
+    return sorted(
+        {
+            (imported, node.attr)
+            for node, scope in scopes.nodes()
+            if type(node) is ast.Attribute
+            and type(node.value) is ast.Name
+            and node.value.id in names
+            and (imported := scope.imported(node.value.id)) in modules
+        }
+    )
 
 
 def _reached(

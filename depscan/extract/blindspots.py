@@ -22,9 +22,9 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from typing import Any, Literal, TypeVar, get_args
 
-from depscan.extract.scopes import Binding, Scope, scope_tree
+from depscan.extract.scopes import Binding, Scope, ScopeTree, scope_tree
 from depscan.extract.walker import parse, unparse
 from depscan.source import Columns
 
@@ -75,6 +75,9 @@ class Blindspot:
         }
 
 
+T = TypeVar("T")
+
+
 def find_blindspots(source: bytes, module: str, path: str | None = None) -> list[Blindspot]:
     """The blind spots of one module's source, in the order they appear.
 
@@ -82,15 +85,25 @@ def find_blindspots(source: bytes, module: str, path: str | None = None) -> list
     it); ``path`` only labels the parse. Source that cannot be parsed (syntax
     errors, null bytes, undecodable bytes, a parser out of stack) gives ``[]``.
     """
+    return read_source(source, module, path, lambda scopes: None)[0]
+
+
+def read_source(
+    source: bytes, module: str, path: str | None, also: Callable[[ScopeTree], T]
+) -> tuple[list[Blindspot], T | None]:
+    """:func:`find_blindspots`, and ``also`` of the module's scopes, from one parse (an audit asks
+    both of every module: parsing and scoping each once is half its cost). None for ``also`` when
+    the source cannot be read."""
     tree, _ = parse(source, path)
     if tree is None:
-        return []
+        return [], None
     try:
         finder = _Finder(source, module, tree)
         finder.run()
+        more = also(finder.scopes)
     except (RecursionError, MemoryError):
-        return []
-    return sorted(finder.found, key=lambda spot: (spot.line, spot.col, spot.kind))
+        return [], None
+    return sorted(finder.found, key=lambda spot: (spot.line, spot.col, spot.kind)), more
 
 
 # --- what is looked for -------------------------------------------------------
