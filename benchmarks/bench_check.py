@@ -143,7 +143,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from benchvenv import BenchError, ensure_venv, stamp_text, venv_python
+from benchvenv import BenchError, ensure_venv, package_dir, stamp_text, venv_python
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / ".bench"
@@ -246,15 +246,6 @@ json.dump({"files": len(files)}, sys.stdout)
 
 def venv_script(venv: Path, name: str) -> Path:
     return venv / ("Scripts" if os.name == "nt" else "bin") / (name + ".exe" * (os.name == "nt"))
-
-
-def package_dir(python: Path, package: str) -> Path:
-    """Where ``package`` is installed for ``python``, found without importing it."""
-    code = "import importlib.util, sys; print(importlib.util.find_spec(sys.argv[1]).submodule_search_locations[0])"
-    done = subprocess.run([str(python), "-E", "-c", code, package], capture_output=True, text=True, env=child_env())
-    if done.returncode != 0:
-        raise BenchError(f"{package} is not installed in {python}:\n{done.stderr.strip()}")
-    return Path(done.stdout.strip())
 
 
 def project_stamp_text() -> str:

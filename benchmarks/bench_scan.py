@@ -122,7 +122,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from benchvenv import BenchError, ensure_venv, venv_python
+from benchvenv import BenchError, ensure_venv, package_dir, venv_python
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / ".bench"
@@ -177,15 +177,6 @@ json.dump({"files": len(files)}, sys.stdout)
 
 
 # --- the benchmark venv ---------------------------------------------------------
-
-
-def package_dir(python: Path, package: str) -> Path:
-    """Where ``package`` is installed for ``python``, found without importing it."""
-    code = "import importlib.util, sys; print(importlib.util.find_spec(sys.argv[1]).submodule_search_locations[0])"
-    done = subprocess.run([str(python), "-E", "-c", code, package], capture_output=True, text=True, env=child_env())
-    if done.returncode != 0:
-        raise BenchError(f"{package} is not installed in {python}:\n{done.stderr.strip()}")
-    return Path(done.stdout.strip())
 
 
 # --- the script -----------------------------------------------------------------

@@ -27,6 +27,18 @@ def venv_python(venv: Path) -> Path:
     return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
 
+def package_dir(python: Path, package: str) -> Path:
+    """Where the package ``package`` is installed for ``python``: its site-packages directory
+    (asked of the interpreter's ``sysconfig``, in isolated mode) joined with the name. Nothing of
+    the package is imported or looked up through the import system: it is the code benchmarked."""
+    code = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    done = subprocess.run([str(python), "-I", "-c", code], capture_output=True, text=True)
+    found = Path(done.stdout.strip()) / package
+    if done.returncode != 0 or not (found / "__init__.py").is_file():
+        raise BenchError(f"{package} is not installed in {python}'s site-packages:\n{done.stderr.strip()}")
+    return found
+
+
 def stamp_text(requirements: Sequence[str]) -> str:
     """What the stamp file holds: the Python the venv is made from, and the requirements."""
     base = getattr(sys, "_base_executable", sys.executable)
