@@ -45,7 +45,7 @@ from depscan.extract.walker import extract_file
 from depscan.model.conditions import Target
 from depscan.model.diagnostics import CATALOGUE
 from depscan.model.graph import Site
-from depscan.model.records import SUPPRESSION, Extraction, ImportRecord
+from depscan.model.records import SUPPRESSION, Extraction, ImportRecord, suppressed_codes
 from depscan.resolve.interpreter import Interpreter
 from depscan.resolve.resolver import Resolver, build_search_path
 from depscan.source import CONFIG_MAX_BYTES, _is_regular_package, read_bytes, shown_path
@@ -818,7 +818,12 @@ Comments = Mapping[int, frozenset[str] | None]  # line -> the codes a suppressio
 
 
 def comments_of(extraction: Extraction) -> Comments:
-    return {line: None if codes is None else frozenset(codes) for line, codes in extraction.suppressions}
+    return _comment_table(extraction.suppressions)
+
+
+def _comment_table(pairs: Iterable[Sequence[Any]]) -> Comments:
+    """Line -> codes, from (line, codes or None) pairs (an extraction's, or a stored state's)."""
+    return {line: None if codes is None else frozenset(codes) for line, codes in pairs}
 
 
 def with_rules(finding: Finding, rules: Mapping[str, str], comments: Comments) -> Finding | None:
@@ -858,11 +863,7 @@ def check_state(keys: Sequence[Key], checker: _Checker, findings: Sequence[Findi
     for path, module, is_package in keys:
         where = os.path.abspath(path)
         extraction = checker.by_path.get(where)
-        quiet = (
-            []
-            if extraction is None
-            else [[line, None if c is None else list(c)] for line, c in extraction.suppressions]
-        )
+        quiet = [] if extraction is None else [list(pair) for pair in extraction.suppressions]
         files[where] = [path, module, is_package, quiet, []]
     for finding, index in checker.raw:
         entry = files.get(finding.path)
@@ -911,11 +912,10 @@ def updated_findings(
                 record = new.imports[index]
                 fields[3], fields[4] = record.line, record.col
             moved.append([index, *fields])
-        quiet = [[line, None if c is None else list(c)] for line, c in new.suppressions]
-        new_files[where] = [path, module, is_package, quiet, moved]
+        new_files[where] = [path, module, is_package, [list(pair) for pair in new.suppressions], moved]
     findings: list[Finding] = []
     for *_, quiet, raw in new_files.values():
-        comments = {line: None if c is None else frozenset(c) for line, c in quiet}
+        comments = _comment_table(quiet)
         for _, *fields in raw:
             kept = with_rules(Finding(*fields), rules, comments)
             if kept is not None:
@@ -981,8 +981,8 @@ def _suppression_comments(path: str) -> dict[int, frozenset[str] | None]:
     for number, line in enumerate(text.splitlines(), start=1):
         match = _SUPPRESS.search(line)
         if match is not None:
-            listed = match.group(1)
-            comments[number] = None if listed is None else frozenset(c.strip().upper() for c in listed.split(","))
+            codes = suppressed_codes(match.group(1))
+            comments[number] = None if codes is None else frozenset(codes)
     return comments
 
 

@@ -94,11 +94,8 @@ def _updated(answer: Stored, merged: Settings, output_format: str) -> Outcome | 
         return None
     try:
         state = json.loads(previous.answer.state)
-    except ValueError:
-        return None
-    try:
         files = state_files(state)
-    except (KeyError, TypeError, ValueError, IndexError):
+    except (KeyError, TypeError, ValueError, IndexError):  # a state this code would not write
         return None
     if files is None or merged.cache_dir is None or any(os.path.abspath(p) not in files for p in previous.changed):
         return None  # a directory, a declaration, a module read for its names: not only checked files

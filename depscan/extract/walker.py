@@ -55,6 +55,7 @@ from depscan.model.records import (
     ModuleFacts,
     NewerSyntax,
     imported_names,
+    suppressed_codes,
 )
 from depscan.source import Columns, module_name_for, read_bytes
 
@@ -988,8 +989,7 @@ class _Walker:
             position = match.start()
             if line not in found:  # the first on its line counts
                 listed = match.group(1)
-                codes = None if listed is None else {c.strip().upper() for c in listed.decode("ascii").split(",")}
-                found[line] = None if codes is None else tuple(sorted(codes))
+                found[line] = suppressed_codes(None if listed is None else listed.decode("ascii"))
         return tuple(found.items())
 
     def all_changed_elsewhere(self) -> bool:

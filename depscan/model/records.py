@@ -404,5 +404,12 @@ class Extraction:
 SUPPRESSION = r"#\s*depscan:\s*ignore(?:\[([A-Za-z0-9_,\s-]*)\])?"
 """The comment that silences the check's findings on its line, as a pattern (case-insensitive)."""
 
+
+def suppressed_codes(listed: str | None) -> tuple[str, ...] | None:
+    """The codes a suppression comment names (its pattern's group), upper-case and sorted; None for
+    a comment that names none: it silences every code."""
+    return None if listed is None else tuple(sorted({code.strip().upper() for code in listed.split(",")}))
+
+
 # Codes after which nothing was extracted; see depscan.model.diagnostics.
 _FATAL = frozenset({"DS010", "DS011", "DS012", "DS013", "DS014", "DS030", "DS031"})
