@@ -39,7 +39,7 @@ from typing import Any
 
 from depscan import __version__
 from depscan.analysis.scan import ScanOptions, ScanResult, scan
-from depscan.analysis.treefiles import TreeFile, tree_files
+from depscan.analysis.treefiles import VCS_DIRECTORIES, TreeFile, tree_files
 from depscan.analysis.versions import VersionSource, declared_version, tree_declarations
 from depscan.extract.scopes import ScopeTree, scope_tree
 from depscan.extract.walker import parse
@@ -255,6 +255,29 @@ class Audit:
             "packages": [p.to_json() for p in self.packages],
         }
 
+    def read_from(self) -> list[str]:
+        """What the audit read besides what its scan did (:meth:`ScanResult.depends_on`), for a stored
+        answer's witness: every directory and file under the audited directories (the tree's inventory
+        reads them all), under the vendoring directories (their ``vendor.txt`` and metadata) and in the
+        installed distributions' metadata directories, and every module's own file."""
+        result = self.scan
+        tops = [t for t in self.targets if os.path.isdir(t)]
+        for vendored in self.vendored:
+            resolution = result.modules.get(vendored.module)
+            if vendored.path and resolution is not None and not resolution.archive:
+                tops.append(_vendoring_directory(vendored.path, resolution.is_package))
+        for entry in result.resolver.search.entries:
+            if entry.origin in ("site", "user-site"):
+                tops += [
+                    os.path.join(entry.path, name)
+                    for name in _names(entry.path)
+                    if name.lower().endswith((".dist-info", ".egg-info")) or name == "EGG-INFO"
+                ]
+        read = [r.file for r in result.modules.values() if r.file and not r.archive and os.path.isabs(r.file)]
+        for top in dict.fromkeys(os.path.abspath(t) for t in tops):
+            read += _everything_under(top)
+        return read
+
     def summary(self) -> dict[str, Any]:
         capabilities: dict[str, int] = {}
         for reach in self.capabilities:
@@ -326,6 +349,23 @@ def audit(
         files=files,
         packages=_packages(inventory, vendored, reaches, [*opaque, *blindspots], files),
     )
+
+
+def _names(directory: str) -> list[str]:
+    try:
+        return os.listdir(directory)
+    except OSError:
+        return []
+
+
+def _everything_under(top: str) -> list[str]:
+    """``top`` and every directory and file under it, but in version control's directories (which
+    :func:`tree_files` does not read either); linked directories are named, not entered."""
+    found = [top]
+    for directory, subdirectories, files in os.walk(top):
+        subdirectories[:] = [d for d in subdirectories if d not in VCS_DIRECTORIES]
+        found += [os.path.join(directory, name) for name in (*subdirectories, *files)]
+    return found
 
 
 def _module_files(result: ScanResult) -> dict[str, str]:

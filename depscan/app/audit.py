@@ -11,18 +11,19 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from depscan.analysis.audit import Audit, BaselineError, Changes, audit, compare, load_baseline, nothing_audited
 from depscan.app.scan import scan_options
 from depscan.app.settings import Options, Outcome, Settings, settings
+from depscan.app.stored import stored
 from depscan.atomic import write_atomic
 from depscan.errors import DepscanError, OutputError, UsageError
-from depscan.output import jsonfmt
-from depscan.output.audit import audit_sarif, audit_text, changes_text
-from depscan.resolve.interpreter import Interpreter
-from depscan.resolve.tables import interpreter_from_table
 
 if TYPE_CHECKING:
+    from depscan.analysis.audit import Audit, Changes
     from depscan.output.html_view import Viewer
+    from depscan.resolve.interpreter import Interpreter
+
+# The analysis and the formats are imported inside the functions below, after the stored answer
+# was looked for: a warm audit answers in a tenth of a second, and they would add a tenth more.
 
 
 def run_audit(
@@ -30,16 +31,66 @@ def run_audit(
 ) -> Outcome:
     """Audit ``options.targets``; with ``baseline``, say what changed since, and fail (status 1)
     on the ``fail_on`` conditions. ``output`` is where the report goes (``-o``; None: standard output):
-    a Markdown comment cut short to fit has the whole report written beside it."""
+    a Markdown comment cut short to fit has the whole report written beside it.
+
+    The answer is stored (:mod:`depscan.app.stored`) with a witness of everything the audit read,
+    the whole audited tree's files included (:meth:`depscan.analysis.audit.Audit.read_from`); the
+    baseline is read afresh each time, its contents part of the key."""
     if fail_on and not baseline:
         raise UsageError("--fail-on needs --baseline OLD.json to compare with")
+    merged = settings("audit", options, config_from=os.getcwd())
+    baseline_digest = _digest(baseline)
+    answer = stored(
+        merged,
+        {
+            "baseline": baseline_digest,
+            "fail_on": sorted(fail_on),
+            "output": os.path.abspath(output) if output else None,
+            "tables": list(sys.version_info[:2]),  # the standard library's when no interpreter is named
+        },
+    )
+    found = answer.load()
+    if found is not None:
+        if found.diagram is not None and output:
+            _write_full(full_report_name(output), found.diagram.decode("utf-8", "surrogatepass"))
+        return Outcome(found.report, found.summary.split("\n") if found.summary else [], found.status)
+    from depscan.perf.runcache import Answer
+
+    outcome, report, whole = _audited(merged, baseline, fail_on, output)
+    if _digest(baseline) == baseline_digest:  # (not one changed while the audit ran)
+        read = report.read_from()
+        listings = {d: names for d, names in report.scan.resolver.fs.listings.items() if d not in set(read)}
+        summary = "\n".join(outcome.notes) or None
+        kept = Answer(
+            outcome.report, summary, outcome.status, whole.encode("utf-8", "surrogatepass") if whole else None
+        )
+        answer.keep(kept, [*report.scan.depends_on(), *read], listings)
+    return outcome
+
+
+def _digest(baseline: str | None) -> object:
+    """The baseline's size and hash (or why it cannot be read), for the stored answer's key."""
+    if baseline is None:
+        return None
+    from depscan.source import digest
+
+    found = digest(baseline)
+    return list(found) if isinstance(found, tuple) else found.message
+
+
+def _audited(
+    merged: Settings, baseline: str | None, fail_on: Sequence[str], output: str | None
+) -> tuple[Outcome, Audit, str | None]:
+    """The audit, and its outcome; and the whole Markdown report when it was written beside ``output``."""
+    from depscan.analysis.audit import BaselineError, audit, compare, load_baseline, nothing_audited
+
+    options = merged.options
     old = None
     if baseline:
         try:
             old = load_baseline(baseline)
         except BaselineError as exc:
             raise DepscanError(str(exc)) from None
-    merged = settings("audit", options, config_from=os.getcwd())
     interp, chosen_by = _target_python(merged)
     try:
         with scan_options(merged) as chosen:
@@ -62,7 +113,8 @@ def run_audit(
         raise UsageError(f"nothing to audit: {'; '.join(empty)}")
     changes = compare(old, report) if old is not None else None
     notes: list[str] = []
-    text = _formatted(report, changes, options.output_format, notes, output)
+    beside: list[str] = []
+    text = _formatted(report, changes, options.output_format, notes, output, beside)
     status = 0
     if changes is not None:
         met = changes.conditions() & set(fail_on)
@@ -73,7 +125,7 @@ def run_audit(
         count = len(report.unanalysed)
         notes.append(f"depscan audit: {count} module{'s' * (count != 1)} could not be analysed")
         status = 1
-    return Outcome(text, notes, status)
+    return Outcome(text, notes, status), report, beside[0] if beside else None
 
 
 def _target_python(merged: Settings) -> tuple[Interpreter, str | None]:
@@ -85,27 +137,39 @@ def _target_python(merged: Settings) -> tuple[Interpreter, str | None]:
         return merged.interpreter(), merged.choice().chosen_by
     if merged.options.probe_python:
         raise UsageError("--probe-python runs the interpreter named with --python; the audit names none")
+    from depscan.resolve.tables import interpreter_from_table
+
     return interpreter_from_table(f"{sys.version_info[0]}.{sys.version_info[1]}"), None
 
 
 def _formatted(
-    report: Audit, changes: Changes | None, output_format: str, notes: list[str], output: str | None = None
+    report: Audit,
+    changes: Changes | None,
+    output_format: str,
+    notes: list[str],
+    output: str | None = None,
+    beside: list[str] | None = None,
 ) -> str:
-    """The report in one of the formats; the HTML page with the diagram (a note when there is none)."""
+    """The report in one of the formats; the HTML page with the diagram (a note when there is none).
+    A whole Markdown report written beside ``output`` is added to ``beside``."""
+    from depscan.output import jsonfmt
+    from depscan.output.audit import audit_sarif, audit_text, changes_text
+
     changes_part = changes_text(changes) if changes is not None else ""
     formats: dict[str, Callable[[], str]] = {
         "text": lambda: audit_text(report) + changes_part,
         "json": lambda: jsonfmt.dumps(_document(report, changes)),
-        "markdown": lambda: _markdown(report, changes, notes, output),
+        "markdown": lambda: _markdown(report, changes, notes, output, beside if beside is not None else []),
         "sarif": lambda: audit_sarif(report),
         "html": lambda: _html(report, changes),
     }
     return formats[output_format]()
 
 
-def _markdown(report: Audit, changes: Changes | None, notes: list[str], output: str | None) -> str:
+def _markdown(report: Audit, changes: Changes | None, notes: list[str], output: str | None, beside: list[str]) -> str:
     """The comment, under GitHub's limit; when rows had to be left out, the whole report is written
-    beside ``output`` (``audit.md``: ``audit.full.md``), and the comment's note names it."""
+    beside ``output`` (``audit.md``: ``audit.full.md``, and added to ``beside``), and the comment's
+    note names it."""
     from depscan.output.audit_markdown import COMMENT_LIMIT, audit_markdown
 
     whole = audit_markdown(report, changes, limit=None)
@@ -113,15 +177,20 @@ def _markdown(report: Audit, changes: Changes | None, notes: list[str], output: 
         return whole
     full_report = full_report_name(output) if output else None
     if full_report is not None:
-        try:
-            write_atomic(full_report, whole)
-        except OSError as exc:
-            raise OutputError(full_report, exc.strerror or str(exc)) from None
+        _write_full(full_report, whole)
+        beside.append(whole)
     notes.append(
         f"depscan audit: the comment leaves out rows to fit {COMMENT_LIMIT:,} characters; "
         + (f"the whole report is in {full_report}" if full_report else "-o FILE writes the whole report beside it")
     )
     return audit_markdown(report, changes, full_report=full_report)
+
+
+def _write_full(path: str, whole: str) -> None:
+    try:
+        write_atomic(path, whole)
+    except OSError as exc:
+        raise OutputError(path, exc.strerror or str(exc)) from None
 
 
 def full_report_name(output: str) -> str:
