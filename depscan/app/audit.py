@@ -58,12 +58,13 @@ def run_audit(
 
     outcome, report, whole = _audited(merged, baseline, fail_on, output)
     if _digest(baseline) == baseline_digest:  # (not one changed while the audit ran)
+        # The audited tree's directories are signed whole, not by the names an import could find:
+        # a .dll or an executable added there changes the inventory of the tree's files.
         read = report.read_from()
-        listings = {d: names for d, names in report.scan.resolver.fs.listings.items() if d not in set(read)}
-        summary = "\n".join(outcome.notes) or None
-        kept = Answer(
-            outcome.report, summary, outcome.status, whole.encode("utf-8", "surrogatepass") if whole else None
-        )
+        whole_signed = set(read)
+        listings = {d: names for d, names in report.scan.resolver.fs.listings.items() if d not in whole_signed}
+        beside = whole.encode("utf-8", "surrogatepass") if whole is not None else None
+        kept = Answer(outcome.report, "\n".join(outcome.notes) or None, outcome.status, beside)
         answer.keep(kept, [*report.scan.depends_on(), *read], listings)
     return outcome
 
