@@ -16,8 +16,14 @@ directory, and reads no file through a symbolic link that leads out of the
 tree: such a link is listed, not followed. Python source (``.py``, ``.pyw``,
 ``.pyi``) is not read here, nor bytecode cached beside its source
 (``__pycache__``), nor the directories of version control (``.git``, ``.hg``,
-``.svn``). Cost: one directory listing each, the first bytes of every other
-file, and a full read of the files listed.
+``.svn``). A virtual environment inside the tree (a directory holding a
+``pyvenv.cfg``, as a ``.venv`` or ``.tox/py312``) is one entry, its files
+counted, their sizes added up and their names and sizes hashed, but not read:
+shipping one is what an auditor must know, and reading it file by file listed
+hundreds of extension modules nothing loads (a 205 MB ``.venv`` of 8,000 files
+in pip's ``_vendor``: 306 entries and 97 MB hashed, 0.2 s of the audit). Cost:
+one directory listing each, the first bytes of every other file, and a full
+read of the files listed.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from depscan.source import digest, is_inside, read_bytes, read_with_stat
 PTH_MAX_BYTES = 1024 * 1024  # as the resolver reads a site directory's .pth files
 HEAD_BYTES = 64  # enough for a magic number and a #! line
 VCS_DIRECTORIES = frozenset({".git", ".hg", ".svn"})
+ENVIRONMENT_MARKER = "pyvenv.cfg"  # a directory holding one is a virtual environment: one entry
 SOURCE_SUFFIXES = (".py", ".pyw", ".pyi")
 ARCHIVE_SUFFIXES = (".zip", ".whl", ".egg", ".pyz", ".tar", ".tgz", ".tbz2", ".txz", ".tar.gz", ".tar.bz2", ".tar.xz")
 _VERSIONED_LIBRARY = re.compile(r"\.so(?:\.\d+)+$")
@@ -127,6 +134,9 @@ def _walk(top: str, found: dict[str, TreeFile]) -> Iterator[os.DirEntry[str]]:
                 problem=reason,
             )
             continue
+        if directory != top and any(e.name == ENVIRONMENT_MARKER and not _is_directory(e) for e in entries):
+            found[directory] = _environment(directory, top)
+            continue
         subdirectories = []
         for entry in entries:
             if _is_directory(entry):
@@ -135,6 +145,35 @@ def _walk(top: str, found: dict[str, TreeFile]) -> Iterator[os.DirEntry[str]]:
             else:
                 yield entry
         stack.extend(reversed(subdirectories))
+
+
+def _environment(directory: str, top: str) -> TreeFile:
+    """A virtual environment inside the tree, as one entry: how many files, their total size, and a
+    hash of their names and sizes (a change to what it holds makes it a new entry for a baseline);
+    the files themselves are not read (a project's ``.venv`` holds thousands, and Python runs none
+    of them unless that environment is used)."""
+    import hashlib
+
+    listing: list[str] = []
+    total = 0
+    for place, _, names in os.walk(directory):  # links to directories: not entered
+        for name in names:
+            try:
+                size = os.lstat(os.path.join(place, name)).st_size
+            except OSError:
+                size = -1
+            total += max(size, 0)
+            listing.append(f"{_relative(os.path.join(place, name), directory)}\0{size}\n")
+    hashed = hashlib.sha256("".join(sorted(listing)).encode("utf-8", "surrogateescape")).hexdigest()
+    return TreeFile(
+        path=directory,
+        relative=_relative(directory, top),
+        kind="environment",
+        detail=f"a virtual environment ({ENVIRONMENT_MARKER}) of {len(listing):,} files, not examined one by one"
+        " (its hash is of their names and sizes)",
+        size=total,
+        sha256=hashed,
+    )
 
 
 def _is_directory(entry: os.DirEntry[str]) -> bool:
