@@ -232,3 +232,66 @@ def test_a_planted_stored_audit_is_not_served(auditor: Path, tmp_path: Path) -> 
     assert _from_store(cache)
     hostile = _json(_depscan(*args, cwd=auditor, state=victim))
     assert ("process", "pkg._vendor.six") in _capabilities(hostile)
+
+
+# --- what each module's source shows, kept by content (depscan.perf.auditfacts) ------------------
+
+
+def _audited(tree: Path, remember: Any = None) -> dict[str, Any]:
+    from depscan.analysis.audit import audit
+    from depscan.analysis.scan import ScanOptions
+    from depscan.resolve.tables import interpreter_from_table
+
+    interp = interpreter_from_table(f"{sys.version_info[0]}.{sys.version_info[1]}")
+    document: dict[str, Any] = audit(interp, [str(tree)], options=ScanOptions(), remember=remember).to_json()
+    return document
+
+
+def _counting(facts: Any, read: list[str]) -> Any:
+    """``facts.remember``, noting in ``read`` each module whose source had to be read."""
+
+    def remember(parts: Any, source: bytes, compute: Any) -> Any:
+        return facts.remember(parts, source, lambda: (read.append(parts[0]), compute())[1])
+
+    return remember
+
+
+def test_only_the_modules_changed_are_read_again(auditor: Path) -> None:
+    from depscan.perf.auditfacts import AuditFacts
+
+    tree, cache, secret = auditor.parent / "vendored" / "pkg", str(auditor.parent / "cache"), b"s" * 32
+    read: list[str] = []
+    facts = AuditFacts(cache, secret=secret)
+    assert _audited(tree, _counting(facts, read)) == _audited(tree)
+    facts.close()
+    assert sorted(read) == ["pkg", "pkg._vendor", "pkg._vendor.six", "pkg.tool"]
+    (tree / "_vendor" / "six.py").write_text("import json\nexec(code)\nimport ctypes\nctypes.CDLL('libx.so')\n")
+    read.clear()
+    facts = AuditFacts(cache, secret=secret)
+    changed = _audited(tree, _counting(facts, read))
+    facts.close()
+    assert read == ["pkg._vendor.six"] and changed == _audited(tree)
+    assert {s["kind"] for s in changed["blindspots"] if s["module"] == "pkg._vendor.six"} == {"exec"}
+
+
+@pytest.mark.parametrize("planted", ["another secret", "edited after signing"])
+def test_facts_not_of_this_user_are_not_used(auditor: Path, planted: str) -> None:
+    from depscan.perf.auditfacts import AuditFacts
+
+    tree, cache = auditor.parent / "vendored" / "pkg", str(auditor.parent / "cache")
+    attacker = AuditFacts(cache, secret=b"a" * 32)
+    _audited(tree, attacker.remember)
+    attacker.close()
+    [kept] = (auditor.parent / "cache" / "audit-facts").glob("*.json")
+    if planted == "edited after signing":  # the victim's own file, a blind spot added to every module
+        victim = AuditFacts(cache, secret=b"v" * 32)
+        _audited(tree, victim.remember)
+        victim.close()
+        mac, body = kept.read_bytes().split(b"\n", 1)
+        spot = {"kind": "exec", "line": 1, "col": 1, "expression": "exec(x)", "detail": "planted", "target": None}
+        edited = {key: [[spot], []] for key in json.loads(body)}
+        kept.write_bytes(mac + b"\n" + json.dumps(edited, separators=(",", ":")).encode())
+    read: list[str] = []
+    victim = AuditFacts(cache, secret=b"v" * 32)
+    assert _audited(tree, _counting(victim, read)) == _audited(tree)
+    assert sorted(read) == ["pkg", "pkg._vendor", "pkg._vendor.six", "pkg.tool"]

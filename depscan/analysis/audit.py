@@ -41,6 +41,7 @@ from depscan import __version__
 from depscan.analysis.scan import ScanOptions, ScanResult, scan
 from depscan.analysis.treefiles import VCS_DIRECTORIES, TreeFile, tree_files
 from depscan.analysis.versions import VersionSource, declared_version, tree_declarations
+from depscan.extract.blindspots import Blindspot
 from depscan.extract.scopes import ScopeTree, scope_tree
 from depscan.extract.walker import parse
 from depscan.model.graph import Site
@@ -52,6 +53,13 @@ AUDIT_SCHEMA = "depscan/audit"
 AUDIT_SCHEMA_VERSION = 1
 # Directory names under which a project keeps copies of other packages.
 VENDOR_DIRECTORIES = frozenset({"_vendor", "vendor", "vendored", "_vendored", "extern", "_extern", "packages"})
+
+
+SourceFacts = tuple[list[Blindspot], list[tuple[str, str]] | None]
+"""What a module's source shows: its blind spots, and the attributes it uses (None: it cannot be read)."""
+Remember = Callable[[Sequence[str], bytes, Callable[[], SourceFacts]], SourceFacts]
+"""Given what else decides them (the module, its path, the modules whose attributes count), a module's
+source and how to read it, its facts: kept ones, or read (:mod:`depscan.perf.auditfacts`)."""
 
 
 @dataclass(frozen=True)
@@ -308,10 +316,12 @@ def audit(
     paths: Sequence[str] = (),
     use_pythonpath: bool = True,
     chosen_by: str | None = None,
+    remember: Remember | None = None,
 ) -> Audit:
     """Audit ``targets``; ``versions`` are the target Python versions for portability (default: the
     interpreter's). ``modules`` (``-m``), ``paths`` (extra search path entries) and ``use_pythonpath`` are
-    the scan's; ``chosen_by`` says who named ``interp`` (None: nobody, it is depscan's tables)."""
+    the scan's; ``chosen_by`` says who named ``interp`` (None: nobody, it is depscan's tables);
+    ``remember`` gives what a module's source shows when it is known already (:data:`Remember`)."""
     from depscan.analysis.capabilities import load_capabilities, load_portability
 
     result = scan(interp, list(targets), modules, paths, options or ScanOptions(), use_pythonpath, project_root)
@@ -322,7 +332,7 @@ def audit(
     target_versions: list[tuple[int, ...]] = list(versions) or [tuple(interp.version[:2])]
     max_bytes = (options or ScanOptions()).max_bytes
     attributed = {m for c in table.values() for m in c.attributes}  # modules whose attributes count
-    spots, uses = _source_spots(result, audited, max_bytes, attributed)
+    spots, uses = _source_spots(result, audited, max_bytes, attributed, remember)
     distributed = {e.name for e in inventory if e.distribution}  # the capabilities of each distribution too
     reaches = _capabilities(result, audited | distributed, table, max_bytes, uses)
     vendored = _vendored(result, audited, max_bytes)
@@ -511,13 +521,19 @@ def _blindspots(result: ScanResult, audited: set[str], source_spots: list[Spot])
 
 
 def _source_spots(
-    result: ScanResult, audited: set[str], max_bytes: int | None, attributed: set[str]
+    result: ScanResult,
+    audited: set[str],
+    max_bytes: int | None,
+    attributed: set[str],
+    remember: Remember | None = None,
 ) -> tuple[list[Spot], dict[str, list[tuple[str, str]]]]:
     """What the audited modules' own source shows: blind spots and native libraries
     (depscan.extract.blindspots), and the attributes of ``attributed`` modules each uses (see
-    :func:`_attribute_uses`), from one parse of each."""
+    :func:`_attribute_uses`), from one parse of each (none where ``remember`` knows it)."""
     from depscan.extract.blindspots import read_source
 
+    asked = ",".join(sorted(attributed))
+    uses_of = functools.partial(_uses_in, modules=attributed)
     spots: list[Spot] = []
     uses: dict[str, list[tuple[str, str]]] = {}
     for name in sorted(audited):
@@ -527,7 +543,8 @@ def _source_spots(
         source = _source_of(extraction.path, result.modules.get(name), result.resolver.zips, max_bytes)
         if source is None:
             continue
-        found, used = read_source(source, name, extraction.path, lambda scopes: _uses_in(scopes, attributed))
+        read = functools.partial(read_source, source, name, extraction.path, uses_of)
+        found, used = remember((name, extraction.path, asked), source, read) if remember is not None else read()
         spots += [Spot(f.kind, name, extraction.path, f.line, f.detail, f.target) for f in found]
         if extraction.path == getattr(result.modules.get(name), "file", None):  # the file its uses are read from
             uses[name] = used or []

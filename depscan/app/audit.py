@@ -93,6 +93,11 @@ def _audited(
         except BaselineError as exc:
             raise DepscanError(str(exc)) from None
     interp, chosen_by = _target_python(merged)
+    facts = None
+    if merged.cache_dir is not None:
+        from depscan.perf.auditfacts import AuditFacts
+
+        facts = AuditFacts(merged.cache_dir)
     try:
         with scan_options(merged) as chosen:
             report = audit(
@@ -106,9 +111,12 @@ def _audited(
                 paths=merged.search_paths,
                 use_pythonpath=chosen_by is not None and not options.no_pythonpath,
                 chosen_by=chosen_by,
+                remember=facts.remember if facts is not None else None,
             )
     except ValueError as exc:  # a bad [tool.depscan.capabilities] table
         raise DepscanError(str(exc)) from None
+    if facts is not None:
+        facts.close()
     empty = nothing_audited(report, options.modules)
     if empty:
         raise UsageError(f"nothing to audit: {'; '.join(empty)}")
