@@ -251,7 +251,11 @@ def _counting(facts: Any, read: list[str]) -> Any:
     """``facts.remember``, noting in ``read`` each module whose source had to be read."""
 
     def remember(parts: Any, source: bytes, compute: Any) -> Any:
-        return facts.remember(parts, source, lambda: (read.append(parts[0]), compute())[1])
+        def counted() -> Any:
+            read.append(parts[0])
+            return compute()
+
+        return facts.remember(parts, source, counted)
 
     return remember
 
