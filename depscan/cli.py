@@ -139,7 +139,15 @@ class _ScanProgress:
         self.bar.__enter__()
         self.done_count = 0
 
+    def reading(self, done: int, total: int) -> None:
+        """The package's or tree's modules read ahead of the scan: ``done`` of ``total``."""
+        self.bar.label = "Reading"
+        self.bar.length = max(total, 1)
+        self.bar.update(done - self.bar.pos)
+
     def __call__(self, scanned: int, queued: int) -> None:
+        if self.bar.label != "Scanning":  # after reading ahead: the scan's own count from nought
+            self.bar.label, self.bar.pos = "Scanning", 0
         self.done_count += 1
         self.bar.length = max(self.done_count + queued, 1)
         self.bar.update(1)
@@ -270,6 +278,15 @@ def _cache_options(function: Callable[..., None]) -> Callable[..., None]:
     return function
 
 
+_jobs_option = click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Parse with at most N processes (default: the idle cores, when there is enough source to pay).",
+)
+
+
 def _target_options(function: Callable[..., None]) -> Callable[..., None]:
     """Options shared by the commands that scan: what to scan, for which Python, what to follow."""
     options: list[Callable[[Callable[..., None]], Callable[..., None]]] = [
@@ -292,6 +309,7 @@ def _target_options(function: Callable[..., None]) -> Callable[..., None]:
         click.option("--include", "include", multiple=True, metavar="GLOB", help="Follow only modules matching GLOB."),
         click.option("--exclude", "exclude", multiple=True, metavar="GLOB", help="Never follow modules matching GLOB."),
         _cache_options,
+        _jobs_option,
     ]
     for option in reversed(options):
         function = option(function)
@@ -445,13 +463,7 @@ def scan_command(
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the findings to FILE (atomically).")
 @_cache_options
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(min=1),
-    metavar="N",
-    help="Extract with at most N processes (default: the idle cores, when the tree is large enough to pay).",
-)
+@_jobs_option
 def check_command(output: str | None, **given: Any) -> None:
     """Report the imports that cannot be found, one line per finding: path:line:col: CODE message.
 
