@@ -132,25 +132,32 @@ def _progressing(files: Sequence[str]) -> Iterator[str]:
 
 
 class _ScanProgress:
-    """click's progress bar on a terminal's stderr; its length grows as the worklist does."""
+    """click's progress bar on a terminal's stderr; its length grows as the worklist does. A
+    package's modules read ahead of the scan have a bar of their own first ("Reading")."""
 
     def __init__(self) -> None:
-        self.bar: Any = click.progressbar(length=1, label="Scanning", file=sys.stderr, show_pos=True)
-        self.bar.__enter__()
+        self.bar: Any = None
+        self.label = ""
         self.done_count = 0
+
+    def _phase(self, label: str, length: int) -> Any:
+        if self.label != label:
+            self.done()
+            self.label = label
+            self.bar = click.progressbar(length=max(length, 1), label=label, file=sys.stderr, show_pos=True)
+            self.bar.__enter__()
+        return self.bar
 
     def reading(self, done: int, total: int) -> None:
         """The package's or tree's modules read ahead of the scan: ``done`` of ``total``."""
-        self.bar.label = "Reading"
-        self.bar.length = max(total, 1)
-        self.bar.update(done - self.bar.pos)
+        bar = self._phase("Reading", total)
+        bar.update(done - bar.pos)
 
     def __call__(self, scanned: int, queued: int) -> None:
-        if self.bar.label != "Scanning":  # after reading ahead: the scan's own count from nought
-            self.bar.label, self.bar.pos = "Scanning", 0
+        bar = self._phase("Scanning", 1)
         self.done_count += 1
-        self.bar.length = max(self.done_count + queued, 1)
-        self.bar.update(1)
+        bar.length = max(self.done_count + queued, 1)
+        bar.update(1)
 
     def done(self) -> None:
         if self.bar is not None:
