@@ -369,6 +369,7 @@ class _Checker:
         self.declarations: Providers | None = None
         self.loaded: dict[str, frozenset[str]] = {}  # see _loaded_by_import
         self.reached: dict[int, Mapping[str, int]] = {}  # see _reach
+        self.shown_searches: dict[tuple[str, ...], str] = {}  # a "not found" message's search path, shown
 
     def findings(self) -> Iterable[Finding]:
         for missing in self.result.missing.values():
@@ -776,9 +777,11 @@ class _Checker:
             platform = self.interp.platform
             return f"module {name!r} not found: a standard library module of other platforms, not {platform}"
         searched = resolution.searched
-        listed = ", ".join(map(shown_path, searched[:2])) + (
-            f", +{len(searched) - 2} more" if len(searched) > 2 else ""
-        )
+        listed = self.shown_searches.get(searched)
+        if listed is None:  # (the same few search paths, in thousands of messages)
+            listed = self.shown_searches[searched] = ", ".join(map(shown_path, searched[:2])) + (
+                f", +{len(searched) - 2} more" if len(searched) > 2 else ""
+            )
         return f"module {name!r} not found (searched: {listed})" if listed else f"module {name!r} not found"
 
     def _ignored(self, name: str) -> bool:
