@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from depscan import DEFAULT_MAX_BYTES
 from depscan.analysis.flags import FlagValues, with_flags
 from depscan.analysis.names import StdlibNames, module_attributes, stdlib_has
-from depscan.extract.grammar import for_version
+from depscan.extract.grammar import for_version, quietly
 from depscan.extract.relative import through_namespace_portions
 from depscan.extract.walker import extract_bytes, extract_file
 from depscan.model.conditions import All, Available, Condition, Target
@@ -319,17 +319,24 @@ class Scanner:
         collecting = gc.isenabled()
         gc.disable()
         try:
-            while self.queue:
-                name = self.queue.popleft()
-                if name in self.scanned:
-                    continue
-                self.scanned.add(name)
-                self._scan_module(name)
-                if progress is not None:
-                    progress(len(self.modules), len(self.queue))
+            with quietly():  # the parser's warnings ignored once for the whole scan, not for each file
+                self._work_through(progress)
         finally:
             if collecting:
                 gc.enable()
+        return self._result()
+
+    def _work_through(self, progress: Any) -> None:
+        while self.queue:
+            name = self.queue.popleft()
+            if name in self.scanned:
+                continue
+            self.scanned.add(name)
+            self._scan_module(name)
+            if progress is not None:
+                progress(len(self.modules), len(self.queue))
+
+    def _result(self) -> ScanResult:
         self.diagnostics.extend(self.resolver.diagnostics)
         # A name missing as a module is missing, even where another import only maybe misses it.
         for name in [name for name in self.maybe if name in self.missing]:

@@ -21,7 +21,6 @@ import io
 import os
 import re
 import tokenize
-import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -222,10 +221,7 @@ def _host_parse(
     raw = original if original is not None else source
     assert isinstance(raw, bytes)
     try:
-        # Warnings about the analysed file (invalid escapes, ...) are not ours
-        # to show, and must not turn into errors under -W error.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with grammar.quietly():  # the analysed file's warnings are not ours to show
             return ast.parse(source), None
     except SyntaxError as exc:
         return None, _syntax_diagnostic(exc, raw, path)
