@@ -593,6 +593,7 @@
     if (!asked) { return; }
     var found = find(decodeURIComponent(asked[2]));
     if (found === null) { status.textContent = "no module matches the link"; return; }
+    status.textContent = "found " + mods[found].name;
     reveal(found);
     if (asked[1] === "why") { showWhy(found); }
   }
