@@ -337,8 +337,8 @@
       Math.min(0, Math.max(height - size.height * scale, height / 2 - rootsAt() * scale));
     place();
     if (whole) {
-      status.textContent = best < READABLE ? "too big to read whole: drawn at " + Math.round(scale * 100) +
-        "% from its roots; drag to pan, \u2212 to zoom out" : "";
+      status.textContent = best < READABLE ? "too big to read whole: " + Math.round(scale * 100) +
+        "% from the roots; drag to pan, \u2212 to zoom out" : "";
     }
   }
   function holdsRoot(k) { return nodes[k].members.some(function (m) { return isRoot[m]; }); }
