@@ -24,7 +24,7 @@ _RESERVE = 1_500  # kept for the note at the end, and a line for each part left 
 
 
 @dataclass(frozen=True)
-class _Part:
+class Part:
     title: str
     header: Sequence[str]
     rows: Sequence[Sequence[Any]]
@@ -79,7 +79,7 @@ def _head(report: Audit, base: str | None) -> list[str]:
     summary = report.summary()
     capabilities = ", ".join(f"**{name}** {count}" for name, count in summary["capabilities"].items()) or "none"
     return [
-        f"## depscan audit of {', '.join(f'`{t}`' for t in report.targets)}",
+        f"## depscan audit of {_targets(report.targets)}",
         "",
         f"Searched: {report.environment()}." + (f" Paths are relative to `{base}`." if base else ""),
         "",
@@ -91,7 +91,16 @@ def _head(report: Audit, base: str | None) -> list[str]:
     ]
 
 
-def _block(part: _Part, left: int | None) -> tuple[list[str], int, int | None]:
+TARGETS_SHOWN = 5  # in the heading: a directory of wheels is a target per wheel
+
+
+def _targets(targets: Sequence[str]) -> str:
+    shown = ", ".join(f"`{t}`" for t in targets[:TARGETS_SHOWN])
+    more = len(targets) - TARGETS_SHOWN
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+def _block(part: Part, left: int | None) -> tuple[list[str], int, int | None]:
     """The part's lines with as many rows as fit in ``left`` characters (None: all), the number of rows
     left out, and the characters left after it. A part none of whose rows fit is one line saying so (the
     reserve has room for those lines)."""
@@ -145,17 +154,19 @@ def _note(report: Audit, left_out: int, full_report: str | None) -> str:
     return f"**{left_out} rows are left out** to fit a pull-request comment ({COMMENT_LIMIT:,} characters). {where}"
 
 
-def _parts(report: Audit, changes: Changes | None, shown: Callable[[str | None], str]) -> list[_Part]:
-    """The comment's parts, in the order they are given room."""
-    parts = []
+def _parts(report: Audit, changes: Changes | None, shown: Callable[[str | None], str]) -> list[Part]:
+    """The comment's parts, in the order they are given room: the review of a dependency update first."""
+    from depscan.output.review import update_parts
+
+    parts = update_parts(changes) if changes is not None else []
     if report.unanalysed:
         rows = [(s.module, f"`{shown(s.path)}`", s.detail) for s in report.unanalysed]
-        parts.append(_Part("Not analysed", ("module", "where", "why"), rows, collapsed=False))
+        parts.append(Part("Not analysed", ("module", "where", "why"), rows, collapsed=False))
     parts.append(_packages(report, shown))
     if changes is not None:
         parts.append(_changes(changes))
     parts += [
-        _Part(
+        Part(
             "Opaque code and files of the tree that are not source or data",
             ("kind", "where", "what"),
             [(s.kind, f"`{shown(s.path)}" + (f":{s.line}`" if s.line else "`"), s.detail) for s in report.opaque]
@@ -164,12 +175,12 @@ def _parts(report: Audit, changes: Changes | None, shown: Callable[[str | None],
                 for f in report.files
             ],
         ),
-        _Part(
+        Part(
             "What static analysis cannot see",
             ("kind", "where", "what"),
             [(s.kind, f"`{shown(s.path)}:{s.line}`", s.detail) for s in report.blindspots],
         ),
-        _Part(
+        Part(
             "Portability",
             ("module", "status", "target", "replacement", "imported at"),
             [
@@ -177,13 +188,13 @@ def _parts(report: Audit, changes: Changes | None, shown: Callable[[str | None],
                 for p in report.portability
             ],
         ),
-        _Part(
+        Part(
             "Third-party distributions",
             ("distribution", "version", "licence"),
             sorted({(e.distribution, e.version, e.license) for e in report.inventory if e.distribution}, key=str),
         ),
         _chains(report),
-        _Part(
+        Part(
             "Capabilities per module",
             ("capability", "module", "chain"),
             [
@@ -199,7 +210,7 @@ def _parts(report: Audit, changes: Changes | None, shown: Callable[[str | None],
     return parts
 
 
-def _packages(report: Audit, shown: Callable[[str | None], str]) -> _Part:
+def _packages(report: Audit, shown: Callable[[str | None], str]) -> Part:
     sources = {v.package: version_source_text(v.to_json()["version_source"], shown) for v in report.vendored}
     rows = [
         (
@@ -215,21 +226,21 @@ def _packages(report: Audit, shown: Callable[[str | None], str]) -> _Part:
         for p in report.packages
     ]
     header = ("package", "kind", "version", "version from", "modules", "capabilities (modules reaching each)")
-    return _Part("Packages", (*header, "opaque", "blind spots"), rows, collapsed=False)
+    return Part("Packages", (*header, "opaque", "blind spots"), rows, collapsed=False)
 
 
-def _chains(report: Audit) -> _Part:
+def _chains(report: Audit) -> Part:
     rows = [
         (p.name, capability, " → ".join(name for name, _ in example.chain))
         for p in report.packages
         for capability, (_, example) in p.capabilities.items()
     ]
-    return _Part(
+    return Part(
         "How each package reaches each capability (the shortest chain)", ("package", "capability", "chain"), rows
     )
 
 
-def _changes(changes: Changes) -> _Part:
+def _changes(changes: Changes) -> Part:
     rows = [("modules added", ", ".join(changes.modules_added) or "none")]
     rows += [("modules removed", ", ".join(changes.modules_removed) or "none")]
     rows += [(f"new capability **{c['capability']}**", f"`{c['module']}`") for c in changes.capabilities]
@@ -240,4 +251,4 @@ def _changes(changes: Changes) -> _Part:
         (f"new portability problem: {p['status']}", f"`{p['module']}` ({p['version']})") for p in changes.portability
     ]
     rows += [(f"vendored {v['package']}", f"{v['before']} → {v['after']}") for v in changes.versions]
-    return _Part("Changes since the baseline", ("change", "what"), rows, collapsed=False)
+    return Part("Changes since the baseline", ("change", "what"), rows, collapsed=False)
