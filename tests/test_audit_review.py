@@ -87,6 +87,7 @@ def test_a_directory_of_wheels_is_audited_wheel_by_wheel(update: tuple[Path, Pat
         "updated": "updated",
         "updated.core": "updated",
         "updated.fetch": "updated",
+        "updated.shell": "updated",
     }
     assert not [s for s in document["opaque"] if s["kind"] == "zip"]
     files = {(f["kind"], f["relative"]) for f in document["files"]}
@@ -167,25 +168,47 @@ def test_the_update_comes_first_in_text_and_markdown(update: tuple[Path, Path]) 
     runner = CliRunner()
     text = runner.invoke(cli, ["audit", "--no-cache", "--baseline", str(baseline), str(new)]).stdout
     assert text.startswith("Dependency update since the baseline: 1 added, 1 changed, 1 removed\n")
-    assert "    new capability: network (3 modules): updated.fetch -> socket\n" in text
+    assert "    new capability: network (4 modules): updated.fetch -> socket\n" in text
     markdown = runner.invoke(
         cli, ["audit", "--no-cache", "--format", "markdown", "--baseline", str(baseline), str(new)]
     )
     body = markdown.stdout
     assert body.index("### Dependency update: 1 added, 1 changed, 1 removed") < body.index("### Packages")
     assert "| **updated** | 1.0 → 2.0 | network | 2 | 1 | 0 |" in body
-    assert "| updated | **network** | 3 | updated.fetch → socket |" in body
+    assert "| updated | **network** | 4 | updated.fetch → socket |" in body
 
 
 def test_a_baseline_of_a_tree_has_no_distributions_to_compare(update: tuple[Path, Path], tmp_path: Path) -> None:
     """A baseline that names no distributions (an audit of a tree) says nothing about them: not "all added"."""
     baseline, new = update
     document = json.loads(baseline.read_text())
-    del document["distributions"]
     older = tmp_path / "older.json"
-    older.write_text(json.dumps(document))
-    status, changed, _ = audit_json("--baseline", str(older), "--fail-on", "new-distribution", str(new))
-    assert status == 0 and changed["changes"]["distributions"] == []
+    for distributions in ([], None):  # a tree's audit, an older depscan's
+        document["distributions"] = distributions
+        older.write_text(json.dumps({k: v for k, v in document.items() if v is not None}))
+        status, changed, _ = audit_json("--baseline", str(older), "--fail-on", "new-distribution", str(new))
+        assert status == 0 and changed["changes"]["distributions"] == []
+
+
+def test_a_new_module_reaching_what_its_distribution_reached_is_no_new_capability(update: tuple[Path, Path]) -> None:
+    """``updated.shell`` (new) runs programs, as ``updated.core`` did: a new (capability, module) pair, but
+    --fail-on new-capability, with distributions compared, counts the capabilities new to a distribution."""
+    baseline, new = update
+    _, document, _ = audit_json("--baseline", str(baseline), str(new))
+    assert ("process", "updated.shell") in {
+        (c["capability"], c["module"]) for c in document["changes"]["new_capabilities"]
+    }
+    assert "process" not in {c["capability"] for c in by_name(document)["updated"]["new_capabilities"]}
+    wheel = next(new.glob("updated-*.whl"))
+    same = baseline.parent / "same"
+    shutil.rmtree(same, ignore_errors=True)
+    same.mkdir()
+    for old_wheel in (baseline.parent / "old").iterdir():
+        shutil.copy(old_wheel, same)
+    with zipfile.ZipFile(same / "updated-1.0-py3-none-any.whl", "a") as handle:
+        handle.writestr("updated/shell.py", zipfile.ZipFile(wheel).read("updated/shell.py"))
+    status, changed, _ = audit_json("--baseline", str(baseline), "--fail-on", "new-capability", str(same))
+    assert changed["changes"]["new_capabilities"] and status == 0
 
 
 def test_installed_needs_an_interpreter_named(tmp_path: Path) -> None:

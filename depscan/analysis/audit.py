@@ -855,10 +855,18 @@ class Changes:
     files: list[dict[str, Any]] = field(default_factory=list)  # the tree's opaque files, new or changed
     distributions: list[DistributionChange] = field(default_factory=list)  # the review of a dependency update
     distributions_added: list[str] = field(default_factory=list)
+    # With distributions compared: the capabilities new to a distribution (and those new to a module of none),
+    # which --fail-on new-capability counts instead of each module's (a distribution's new module that
+    # reaches what the distribution reached already is not a new capability).
+    reviewed_capabilities: list[str] | None = None
 
     def conditions(self) -> set[str]:
         """The named conditions that hold (``--fail-on``, one of :data:`FAIL_CONDITIONS` each)."""
-        return {condition for condition, parts in _CONDITION_PARTS.items() if any(getattr(self, p) for p in parts)}
+        met = {condition for condition, parts in _CONDITION_PARTS.items() if any(getattr(self, p) for p in parts)}
+        if self.reviewed_capabilities is not None:
+            met.discard("new-capability")
+            met |= {"new-capability"} if self.reviewed_capabilities else set()
+        return met
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -924,15 +932,22 @@ def compare(baseline: Mapping[str, Any], report: Audit) -> Changes:
     opaque, files = added("opaque", ("kind", "module", "target")), added("files", ("kind", "relative", "sha256"))
     blindspots = added("blindspots", ("kind", "module", "detail", "target"))
     distributions = review(baseline, report, opaque, files, blindspots)
+    capabilities = added("capabilities", ("capability", "module"))
+    reviewed = None
+    if distributions is not None:
+        owned = {e.name for e in report.inventory if e.distribution}
+        reviewed = [f"{c['capability']} {c['module']}" for c in capabilities if c["module"] not in owned]
+        reviewed += [f"{r['capability']} {d.name}" for d in distributions for r in d.capabilities]
     return Changes(
         modules_added=sorted(new_modules - old_modules),
         modules_removed=sorted(m for m in old_modules - new_modules if isinstance(m, str)),
-        capabilities=added("capabilities", ("capability", "module")),
+        capabilities=capabilities,
         opaque=opaque,
         blindspots=blindspots,
         portability=added("portability", ("module", "status", "version")),
         versions=versions,
         files=files,  # a file whose contents changed is new
-        distributions=distributions,
-        distributions_added=[d.name for d in distributions if d.status == "added"],
+        distributions=distributions or [],
+        distributions_added=[d.name for d in distributions or [] if d.status == "added"],
+        reviewed_capabilities=reviewed,
     )

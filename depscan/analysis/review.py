@@ -68,12 +68,12 @@ def review(
     new_opaque: Sequence[Mapping[str, Any]],
     new_files: Sequence[Mapping[str, Any]],
     new_blindspots: Sequence[Mapping[str, Any]],
-) -> list[DistributionChange]:
+) -> list[DistributionChange] | None:
     """Each distribution added, removed or changed in version, and each other one with something new;
-    none when the baseline names no distributions (an audit of a tree, or of an older depscan)."""
+    None when the two audits do not both name distributions (an audit of a tree, or of an older depscan)."""
     old = _rows(baseline.get("distributions"))
-    if report.shipment is None or "distributions" not in baseline:
-        return []
+    if report.shipment is None or not old:
+        return None
     new = {d.key: d for d in report.shipment.distributions}
     news = _News(_owners(report), report.shipment)
     news.add_capabilities(report, _old_capabilities(baseline))
