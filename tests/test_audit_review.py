@@ -183,6 +183,7 @@ def test_a_baseline_of_a_tree_has_no_distributions_to_compare(update: tuple[Path
     baseline, new = update
     document = json.loads(baseline.read_text())
     older = tmp_path / "older.json"
+    distributions: list[Any] | None
     for distributions in ([], None):  # a tree's audit, an older depscan's
         document["distributions"] = distributions
         older.write_text(json.dumps({k: v for k, v in document.items() if v is not None}))

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from depscan.analysis.audit import Audit, Changes
+from depscan.atomic import one_line
 from depscan.output.audit import file_summary, places, version_source_text
+from depscan.output.review import counts_text, news, versions_text
 from depscan.source import shown_path
 
 COMMENT_LIMIT = 65_536  # GitHub's limit for the body of a comment, in characters (counted here in UTF-8 bytes)
@@ -24,7 +26,7 @@ _RESERVE = 1_500  # kept for the note at the end, and a line for each part left 
 
 
 @dataclass(frozen=True)
-class Part:
+class _Part:
     title: str
     header: Sequence[str]
     rows: Sequence[Sequence[Any]]
@@ -100,7 +102,7 @@ def _targets(targets: Sequence[str]) -> str:
     return shown + (f" and {more} more" if more > 0 else "")
 
 
-def _block(part: Part, left: int | None) -> tuple[list[str], int, int | None]:
+def _block(part: _Part, left: int | None) -> tuple[list[str], int, int | None]:
     """The part's lines with as many rows as fit in ``left`` characters (None: all), the number of rows
     left out, and the characters left after it. A part none of whose rows fit is one line saying so (the
     reserve has room for those lines)."""
@@ -154,19 +156,17 @@ def _note(report: Audit, left_out: int, full_report: str | None) -> str:
     return f"**{left_out} rows are left out** to fit a pull-request comment ({COMMENT_LIMIT:,} characters). {where}"
 
 
-def _parts(report: Audit, changes: Changes | None, shown: Callable[[str | None], str]) -> list[Part]:
+def _parts(report: Audit, changes: Changes | None, shown: Callable[[str | None], str]) -> list[_Part]:
     """The comment's parts, in the order they are given room: the review of a dependency update first."""
-    from depscan.output.review import update_parts
-
-    parts = update_parts(changes) if changes is not None else []
+    parts = _update_parts(changes) if changes is not None else []
     if report.unanalysed:
         rows = [(s.module, f"`{shown(s.path)}`", s.detail) for s in report.unanalysed]
-        parts.append(Part("Not analysed", ("module", "where", "why"), rows, collapsed=False))
+        parts.append(_Part("Not analysed", ("module", "where", "why"), rows, collapsed=False))
     parts.append(_packages(report, shown))
     if changes is not None:
         parts.append(_changes(changes))
     parts += [
-        Part(
+        _Part(
             "Opaque code and files of the tree that are not source or data",
             ("kind", "where", "what"),
             [(s.kind, f"`{shown(s.path)}" + (f":{s.line}`" if s.line else "`"), s.detail) for s in report.opaque]
@@ -175,12 +175,12 @@ def _parts(report: Audit, changes: Changes | None, shown: Callable[[str | None],
                 for f in report.files
             ],
         ),
-        Part(
+        _Part(
             "What static analysis cannot see",
             ("kind", "where", "what"),
             [(s.kind, f"`{shown(s.path)}:{s.line}`", s.detail) for s in report.blindspots],
         ),
-        Part(
+        _Part(
             "Portability",
             ("module", "status", "target", "replacement", "imported at"),
             [
@@ -188,13 +188,13 @@ def _parts(report: Audit, changes: Changes | None, shown: Callable[[str | None],
                 for p in report.portability
             ],
         ),
-        Part(
+        _Part(
             "Third-party distributions",
             ("distribution", "version", "licence"),
             sorted({(e.distribution, e.version, e.license) for e in report.inventory if e.distribution}, key=str),
         ),
         _chains(report),
-        Part(
+        _Part(
             "Capabilities per module",
             ("capability", "module", "chain"),
             [
@@ -210,7 +210,47 @@ def _parts(report: Audit, changes: Changes | None, shown: Callable[[str | None],
     return parts
 
 
-def _packages(report: Audit, shown: Callable[[str | None], str]) -> Part:
+def _update_parts(changes: Changes) -> list[_Part]:
+    """The comment's first parts: the summary (a row per distribution), the capabilities new to each
+    with their chain, and the rest of what is new in each."""
+    if not changes.distributions:
+        return []
+    summary = [
+        (
+            f"**{c.name}**",
+            versions_text(c, "→"),
+            ", ".join(sorted({r["capability"] for r in c.capabilities})) or "none",
+            len(c.opaque),
+            len(c.pth_lines),
+            len(c.blindspots),
+        )
+        for c in changes.distributions
+    ]
+    header = ("distribution", "version", "new capabilities", "new opaque code", "new .pth lines", "new blind spots")
+    chains = [
+        (c.name, f"**{r['capability']}**", r["modules"], " → ".join(r["chain"]))
+        for c in changes.distributions
+        for r in c.capabilities
+    ]
+    rest = [
+        (c.name, what, f"`{one_line(detail)}`")
+        for c in changes.distributions
+        for what, detail in news(c)
+        if what != "capability"
+    ]
+    return [
+        _Part(f"Dependency update: {counts_text(changes.distributions)}", header, summary, collapsed=False),
+        _Part(
+            "Capabilities new to each distribution",
+            ("distribution", "capability", "modules", "chain"),
+            chains,
+            collapsed=False,
+        ),
+        _Part("New opaque code, .pth lines and blind spots per distribution", ("distribution", "new", "what"), rest),
+    ]
+
+
+def _packages(report: Audit, shown: Callable[[str | None], str]) -> _Part:
     sources = {v.package: version_source_text(v.to_json()["version_source"], shown) for v in report.vendored}
     rows = [
         (
@@ -226,21 +266,21 @@ def _packages(report: Audit, shown: Callable[[str | None], str]) -> Part:
         for p in report.packages
     ]
     header = ("package", "kind", "version", "version from", "modules", "capabilities (modules reaching each)")
-    return Part("Packages", (*header, "opaque", "blind spots"), rows, collapsed=False)
+    return _Part("Packages", (*header, "opaque", "blind spots"), rows, collapsed=False)
 
 
-def _chains(report: Audit) -> Part:
+def _chains(report: Audit) -> _Part:
     rows = [
         (p.name, capability, " → ".join(name for name, _ in example.chain))
         for p in report.packages
         for capability, (_, example) in p.capabilities.items()
     ]
-    return Part(
+    return _Part(
         "How each package reaches each capability (the shortest chain)", ("package", "capability", "chain"), rows
     )
 
 
-def _changes(changes: Changes) -> Part:
+def _changes(changes: Changes) -> _Part:
     rows = [("modules added", ", ".join(changes.modules_added) or "none")]
     rows += [("modules removed", ", ".join(changes.modules_removed) or "none")]
     rows += [(f"new capability **{c['capability']}**", f"`{c['module']}`") for c in changes.capabilities]
@@ -251,4 +291,4 @@ def _changes(changes: Changes) -> Part:
         (f"new portability problem: {p['status']}", f"`{p['module']}` ({p['version']})") for p in changes.portability
     ]
     rows += [(f"vendored {v['package']}", f"{v['before']} → {v['after']}") for v in changes.versions]
-    return Part("Changes since the baseline", ("change", "what"), rows, collapsed=False)
+    return _Part("Changes since the baseline", ("change", "what"), rows, collapsed=False)

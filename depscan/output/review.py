@@ -1,6 +1,7 @@
-"""The review of a dependency update (:mod:`depscan.analysis.review`), for a terminal and for the
-pull-request comment, where it comes first: one line per distribution added, removed or changed,
-then what is new in each (capabilities with their chain, opaque code, ``.pth`` lines, blind spots)."""
+"""The review of a dependency update (:mod:`depscan.analysis.review`) for a terminal, where it comes
+first: one line per distribution added, removed or changed, then what is new in each (capabilities
+with their chain, opaque code, ``.pth`` lines, blind spots); and the phrases the Markdown comment
+(:mod:`depscan.output.audit_markdown`) shares."""
 
 from __future__ import annotations
 
@@ -10,58 +11,17 @@ from typing import Any
 from depscan.analysis.audit import Changes
 from depscan.analysis.review import DistributionChange
 from depscan.atomic import one_line
-from depscan.output.audit_markdown import Part
 
 
 def update_text(changes: Changes) -> str:
     """The review for a terminal, before the rest of the report; empty when there is none."""
     if not changes.distributions:
         return ""
-    lines = [f"Dependency update since the baseline: {_counts(changes.distributions)}"]
+    lines = [f"Dependency update since the baseline: {counts_text(changes.distributions)}"]
     for change in changes.distributions:
-        lines.append(f"  {change.name}: {_versions(change, '->')}")
+        lines.append(f"  {change.name}: {versions_text(change, '->')}")
         lines += [f"    new {what}: {one_line(detail)}" for what, detail in news(change)]
     return "\n".join(lines) + "\n\n"
-
-
-def update_parts(changes: Changes) -> list[Part]:
-    """The comment's first parts: the summary (a row per distribution), the capabilities new to each
-    with their chain, and the rest of what is new in each."""
-    if not changes.distributions:
-        return []
-    summary = [
-        (
-            f"**{c.name}**",
-            _versions(c, "→"),
-            ", ".join(sorted({r["capability"] for r in c.capabilities})) or "none",
-            len(c.opaque),
-            len(c.pth_lines),
-            len(c.blindspots),
-        )
-        for c in changes.distributions
-    ]
-    header = ("distribution", "version", "new capabilities", "new opaque code", "new .pth lines", "new blind spots")
-    chains = [
-        (c.name, f"**{r['capability']}**", r["modules"], " → ".join(r["chain"]))
-        for c in changes.distributions
-        for r in c.capabilities
-    ]
-    rest = [
-        (c.name, what, f"`{one_line(detail)}`")
-        for c in changes.distributions
-        for what, detail in news(c)
-        if what != "capability"
-    ]
-    return [
-        Part(f"Dependency update: {_counts(changes.distributions)}", header, summary, collapsed=False),
-        Part(
-            "Capabilities new to each distribution",
-            ("distribution", "capability", "modules", "chain"),
-            chains,
-            collapsed=False,
-        ),
-        Part("New opaque code, .pth lines and blind spots per distribution", ("distribution", "new", "what"), rest),
-    ]
 
 
 def news(change: DistributionChange) -> list[tuple[str, str]]:
@@ -96,7 +56,7 @@ def _opaque(row: dict[str, Any]) -> str:
     return f"{row['kind']} {row['module']}" + (f" [{row['target']}]" if row.get("target") else "")
 
 
-def _versions(change: DistributionChange, arrow: str) -> str:
+def versions_text(change: DistributionChange, arrow: str) -> str:
     if change.status == "added":
         return f"added {change.after or '(no version)'}"
     if change.status == "removed":
@@ -106,6 +66,6 @@ def _versions(change: DistributionChange, arrow: str) -> str:
     return f"{change.after or '(no version)'} (the same version)"
 
 
-def _counts(changes: Sequence[DistributionChange]) -> str:
+def counts_text(changes: Sequence[DistributionChange]) -> str:
     counts = {status: sum(1 for c in changes if c.status == status) for status in ("added", "changed", "removed")}
     return ", ".join(f"{count} {status}" for status, count in counts.items())
