@@ -492,7 +492,7 @@ def check_command(output: str | None, **given: Any) -> None:
 
 
 @cli.command("audit")
-@click.argument("targets", nargs=-1, required=True, metavar="PATH...")
+@click.argument("targets", nargs=-1, metavar="PATH...")
 @_target_options
 @click.option("--target-version", "target_versions", multiple=True, metavar="X.Y", hidden=True)
 @_format_option(
@@ -509,8 +509,15 @@ def check_command(output: str | None, **given: Any) -> None:
     "--fail-on",
     "fail_on",
     multiple=True,
-    type=click.Choice(["new-capability", "new-opaque", "new-blindspot", "new-module", "new-portability"]),
+    type=click.Choice(
+        ["new-capability", "new-opaque", "new-blindspot", "new-module", "new-portability", "new-distribution"]
+    ),
     help="With --baseline: exit 1 when this happened since (repeatable).",
+)
+@click.option(
+    "--installed",
+    is_flag=True,
+    help="Audit every distribution installed in the environment of --python PY (its site-packages, not its stdlib).",
 )
 def audit_command(
     targets: tuple[str, ...],
@@ -518,12 +525,17 @@ def audit_command(
     output: str | None,
     baseline: str | None,
     fail_on: tuple[str, ...],
+    installed: bool,
     **given: Any,
 ) -> None:
     """Audit vendored or third-party code: what it can load, from where, and what it can do.
 
-    PATH is a vendored directory, a package, a zip archive or a whole source
-    tree; what it imports is followed. The report lists every module reached
+    PATH is a vendored directory, a package, a zip archive, a wheel, a
+    directory of wheels or a whole source tree; what it imports is followed.
+    With --installed, every distribution installed in the environment of
+    --python PY is audited. Against a --baseline of wheels or of an
+    environment, the report starts with the review of the dependency update:
+    distributions added, removed and changed, and what is new in each. The report lists every module reached
     (with distribution, version and licence), vendored copies of packages,
     opaque code (extension modules, bytecode, zip members, native libraries),
     what static analysis cannot see (dynamic imports, exec/eval, sys.path and
@@ -545,7 +557,7 @@ def audit_command(
 
     given["python_versions"] = (*given.get("python_versions", ()), *target_versions)
     options = _options(targets=targets, **given)
-    _answer("audit", lambda: run_audit(options, baseline, fail_on, output), output)
+    _answer("audit", lambda: run_audit(options, baseline, fail_on, output, installed), output)
 
 
 @cli.command("why")

@@ -12,12 +12,15 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from depscan.analysis.audit import Audit, BaselineError, Changes, audit, compare, load_baseline, nothing_audited
+from depscan.analysis.environment import Shipment, shipment
 from depscan.app.scan import scan_options
 from depscan.app.settings import Options, Outcome, Settings, settings
 from depscan.atomic import write_atomic
 from depscan.errors import DepscanError, OutputError, UsageError
 from depscan.output import jsonfmt
 from depscan.output.audit import audit_sarif, audit_text, changes_text
+from depscan.output.review import update_text
+from depscan.resolve.finders import ZipDirectory
 from depscan.resolve.interpreter import Interpreter
 from depscan.resolve.tables import interpreter_from_table
 
@@ -26,13 +29,20 @@ if TYPE_CHECKING:
 
 
 def run_audit(
-    options: Options, baseline: str | None = None, fail_on: Sequence[str] = (), output: str | None = None
+    options: Options,
+    baseline: str | None = None,
+    fail_on: Sequence[str] = (),
+    output: str | None = None,
+    installed: bool = False,
 ) -> Outcome:
-    """Audit ``options.targets``; with ``baseline``, say what changed since, and fail (status 1)
+    """Audit ``options.targets`` (a directory of wheels: each wheel); with ``installed``, every distribution
+    of the named Python's environment too. With ``baseline``, say what changed since, and fail (status 1)
     on the ``fail_on`` conditions. ``output`` is where the report goes (``-o``; None: standard output):
     a Markdown comment cut short to fit has the whole report written beside it."""
     if fail_on and not baseline:
         raise UsageError("--fail-on needs --baseline OLD.json to compare with")
+    if not options.targets and not installed:
+        raise UsageError("name a PATH to audit (or --installed, with --python PY)")
     old = None
     if baseline:
         try:
@@ -41,11 +51,12 @@ def run_audit(
             raise DepscanError(str(exc)) from None
     merged = settings("audit", options, config_from=os.getcwd())
     interp, chosen_by = _target_python(merged)
+    found = _shipment(options.targets, interp if installed else None)
     try:
         with scan_options(merged) as chosen:
             report = audit(
                 interp,
-                options.targets,
+                found.targets,
                 merged.versions,
                 dict(merged.config.capabilities),
                 chosen,
@@ -54,6 +65,7 @@ def run_audit(
                 paths=merged.search_paths,
                 use_pythonpath=chosen_by is not None and not options.no_pythonpath,
                 chosen_by=chosen_by,
+                shipment=found if installed or found.wheels else None,
             )
     except ValueError as exc:  # a bad [tool.depscan.capabilities] table
         raise DepscanError(str(exc)) from None
@@ -61,7 +73,7 @@ def run_audit(
     if empty:
         raise UsageError(f"nothing to audit: {'; '.join(empty)}")
     changes = compare(old, report) if old is not None else None
-    notes: list[str] = []
+    notes = [f"depscan audit: {problem}" for problem in found.problems]
     text = _formatted(report, changes, options.output_format, notes, output)
     status = 0
     if changes is not None:
@@ -88,13 +100,26 @@ def _target_python(merged: Settings) -> tuple[Interpreter, str | None]:
     return interpreter_from_table(f"{sys.version_info[0]}.{sys.version_info[1]}"), None
 
 
+def _shipment(targets: Sequence[str], interp: Interpreter | None) -> Shipment:
+    """The targets, each directory of wheels as its wheels, and with ``interp`` (``--installed``) its
+    environment's site directories; the distributions of both. The environment is the one the auditor
+    named: with no interpreter named the audit describes no environment, and ``--installed`` has none."""
+    if interp is not None and interp.from_tables:
+        raise UsageError("--installed audits the environment of the Python named with --python PY; none is named")
+    zips = ZipDirectory()
+    try:
+        return shipment(targets, interp, zips)
+    finally:
+        zips.close()
+
+
 def _formatted(
     report: Audit, changes: Changes | None, output_format: str, notes: list[str], output: str | None = None
 ) -> str:
     """The report in one of the formats; the HTML page with the diagram (a note when there is none)."""
     changes_part = changes_text(changes) if changes is not None else ""
     formats: dict[str, Callable[[], str]] = {
-        "text": lambda: audit_text(report) + changes_part,
+        "text": lambda: (update_text(changes) if changes is not None else "") + audit_text(report) + changes_part,
         "json": lambda: jsonfmt.dumps(_document(report, changes)),
         "markdown": lambda: _markdown(report, changes, notes, output),
         "sarif": lambda: audit_sarif(report),
