@@ -132,17 +132,32 @@ def _progressing(files: Sequence[str]) -> Iterator[str]:
 
 
 class _ScanProgress:
-    """click's progress bar on a terminal's stderr; its length grows as the worklist does."""
+    """click's progress bar on a terminal's stderr; its length grows as the worklist does. A
+    package's modules read ahead of the scan have a bar of their own first ("Reading")."""
 
     def __init__(self) -> None:
-        self.bar: Any = click.progressbar(length=1, label="Scanning", file=sys.stderr, show_pos=True)
-        self.bar.__enter__()
+        self.bar: Any = None
+        self.label = ""
         self.done_count = 0
 
+    def _phase(self, label: str, length: int) -> Any:
+        if self.label != label:
+            self.done()
+            self.label = label
+            self.bar = click.progressbar(length=max(length, 1), label=label, file=sys.stderr, show_pos=True)
+            self.bar.__enter__()
+        return self.bar
+
+    def reading(self, done: int, total: int) -> None:
+        """The package's or tree's modules read ahead of the scan: ``done`` of ``total``."""
+        bar = self._phase("Reading", total)
+        bar.update(done - bar.pos)
+
     def __call__(self, scanned: int, queued: int) -> None:
+        bar = self._phase("Scanning", 1)
         self.done_count += 1
-        self.bar.length = max(self.done_count + queued, 1)
-        self.bar.update(1)
+        bar.length = max(self.done_count + queued, 1)
+        bar.update(1)
 
     def done(self) -> None:
         if self.bar is not None:
@@ -270,6 +285,15 @@ def _cache_options(function: Callable[..., None]) -> Callable[..., None]:
     return function
 
 
+_jobs_option = click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Parse with at most N processes (default: the idle cores, when there is enough source to pay).",
+)
+
+
 def _target_options(function: Callable[..., None]) -> Callable[..., None]:
     """Options shared by the commands that scan: what to scan, for which Python, what to follow."""
     options: list[Callable[[Callable[..., None]], Callable[..., None]]] = [
@@ -292,6 +316,7 @@ def _target_options(function: Callable[..., None]) -> Callable[..., None]:
         click.option("--include", "include", multiple=True, metavar="GLOB", help="Follow only modules matching GLOB."),
         click.option("--exclude", "exclude", multiple=True, metavar="GLOB", help="Never follow modules matching GLOB."),
         _cache_options,
+        _jobs_option,
     ]
     for option in reversed(options):
         function = option(function)
@@ -445,13 +470,7 @@ def scan_command(
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the findings to FILE (atomically).")
 @_cache_options
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(min=1),
-    metavar="N",
-    help="Extract with at most N processes (default: the idle cores, when the tree is large enough to pay).",
-)
+@_jobs_option
 def check_command(output: str | None, **given: Any) -> None:
     """Report the imports that cannot be found, one line per finding: path:line:col: CODE message.
 
@@ -473,7 +492,7 @@ def check_command(output: str | None, **given: Any) -> None:
 
 
 @cli.command("audit")
-@click.argument("targets", nargs=-1, required=True, metavar="PATH...")
+@click.argument("targets", nargs=-1, metavar="PATH...")
 @_target_options
 @click.option("--target-version", "target_versions", multiple=True, metavar="X.Y", hidden=True)
 @_format_option(
@@ -490,8 +509,15 @@ def check_command(output: str | None, **given: Any) -> None:
     "--fail-on",
     "fail_on",
     multiple=True,
-    type=click.Choice(["new-capability", "new-opaque", "new-blindspot", "new-module", "new-portability"]),
+    type=click.Choice(
+        ["new-capability", "new-opaque", "new-blindspot", "new-module", "new-portability", "new-distribution"]
+    ),
     help="With --baseline: exit 1 when this happened since (repeatable).",
+)
+@click.option(
+    "--installed",
+    is_flag=True,
+    help="Audit every distribution installed in the environment of --python PY (its site-packages, not its stdlib).",
 )
 def audit_command(
     targets: tuple[str, ...],
@@ -499,12 +525,17 @@ def audit_command(
     output: str | None,
     baseline: str | None,
     fail_on: tuple[str, ...],
+    installed: bool,
     **given: Any,
 ) -> None:
     """Audit vendored or third-party code: what it can load, from where, and what it can do.
 
-    PATH is a vendored directory, a package, a zip archive or a whole source
-    tree; what it imports is followed. The report lists every module reached
+    PATH is a vendored directory, a package, a zip archive, a wheel, a
+    directory of wheels or a whole source tree; what it imports is followed.
+    With --installed, every distribution installed in the environment of
+    --python PY is audited. Against a --baseline of wheels or of an
+    environment, the report starts with the review of the dependency update:
+    distributions added, removed and changed, and what is new in each. The report lists every module reached
     (with distribution, version and licence), vendored copies of packages,
     opaque code (extension modules, bytecode, zip members, native libraries),
     what static analysis cannot see (dynamic imports, exec/eval, sys.path and
@@ -526,7 +557,7 @@ def audit_command(
 
     given["python_versions"] = (*given.get("python_versions", ()), *target_versions)
     options = _options(targets=targets, **given)
-    _answer("audit", lambda: run_audit(options, baseline, fail_on, output), output)
+    _answer("audit", lambda: run_audit(options, baseline, fail_on, output, installed), output)
 
 
 @cli.command("why")

@@ -59,7 +59,7 @@ def read_with_stat(
     def read(fd: int, info: os.stat_result) -> tuple[bytes, os.stat_result] | Diagnostic:
         if max_bytes is not None and info.st_size > max_bytes and not head:
             return too_large(name, info.st_size, max_bytes)
-        data = _read_at_most(fd, max_bytes)
+        data = _read_at_most(fd, max_bytes, info.st_size)
         if head:
             return data[:max_bytes], info
         if max_bytes is not None and len(data) > max_bytes:
@@ -122,17 +122,22 @@ def digest(path: str | os.PathLike[str], max_bytes: int = HASH_MAX_BYTES) -> tup
     return _with_regular_file(name, hash_it)
 
 
-def _read_at_most(fd: int, max_bytes: int | None) -> bytes:
-    """Up to one byte over ``max_bytes`` (all of it when None): enough to tell the file is too large."""
+def _read_at_most(fd: int, max_bytes: int | None, expected: int = 0) -> bytes:
+    """Up to one byte over ``max_bytes`` (all of it when None): enough to tell the file is too large.
+    The first read asks for ``expected`` (the size ``fstat`` gave) and one byte more, so a file that
+    did not change is read in one call into a buffer of its own size (a larger buffer is allocated,
+    then shrunk, on every read: it cost more than the read of a small file)."""
     chunks = []
     left = -1 if max_bytes is None else max_bytes + 1
+    size = min(max(expected + 1, 1 << 12), 1 << 20)
     while left:
-        chunk = os.read(fd, 1 << 20 if left < 0 else min(left, 1 << 20))
+        chunk = os.read(fd, size if left < 0 else min(left, size))
         if not chunk:
             break
         chunks.append(chunk)
         left = left - len(chunk) if left > 0 else left
-    return b"".join(chunks)
+        size = 1 << 20
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def too_large(name: str, size: int, max_bytes: int, what: str = "file") -> Diagnostic:
@@ -347,6 +352,18 @@ def _walk(top: str, directories: list[str] | None, on_file: Callable[[str], obje
         subdirectories.sort(reverse=True)  # popped in sorted order
         stack.extend(subdirectories)
     return found
+
+
+def same_file(one: str, other: str) -> bool:
+    """Whether two paths name the same file (False when either cannot be looked up). Equal
+    absolute paths with no ``..`` in them are the same file without a look (a ``..`` after a link
+    is not the lexical parent): two ``stat`` calls less for each module a check or a scan is given."""
+    if one == other or (os.path.abspath(one) == os.path.abspath(other) and ".." not in one and ".." not in other):
+        return True
+    try:
+        return os.path.samefile(one, other)
+    except (OSError, ValueError):
+        return False
 
 
 def is_inside(path: str, root: str) -> bool:

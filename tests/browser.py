@@ -1,8 +1,9 @@
 """A real browser for the tests of the HTML pages: Debian's headless Chromium, and a PNG reader.
 
 Without Chromium the tests that need it skip, and fail in CI. ``browse(page, *options)`` runs it on
-``page`` with a profile of its own; ``--enable-logging=stderr --v=0`` puts what the page's scripts write
-to the console (and their uncaught errors) on its stderr, as ``CONSOLE`` lines.
+``page`` (its URL ending in ``fragment``, ``#find=...``) with a profile of its own;
+``--enable-logging=stderr --v=0`` puts what the page's scripts write to the console (and their uncaught
+errors) on its stderr, as ``CONSOLE`` lines.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def chromium() -> str:
 
 @pytest.fixture
 def browse(chromium: str, tmp_path: Path) -> Iterator[Any]:
-    def run(page: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    def run(page: Path, *options: str, fragment: str = "") -> subprocess.CompletedProcess[str]:
         profile = tmp_path / f"profile-{len(list(tmp_path.glob('profile-*')))}"
         command = [
             chromium,
@@ -46,7 +47,7 @@ def browse(chromium: str, tmp_path: Path) -> Iterator[Any]:
             "--disable-sync",
             f"--user-data-dir={profile}",
             *options,
-            page.as_uri(),
+            page.as_uri() + fragment,
         ]
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=tmp_path)

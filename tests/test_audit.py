@@ -602,6 +602,7 @@ def test_the_audited_tree_cannot_replace_the_auditors_configuration(tmp_path: Pa
         ("new-blindspot", "blindspots"),
         ("new-module", "modules_added"),
         ("new-portability", "portability"),
+        ("new-distribution", "distributions_added"),
     ],
 )
 def test_each_fail_condition_is_met_by_its_own_change(condition: str, part: str) -> None:

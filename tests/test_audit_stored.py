@@ -299,3 +299,21 @@ def test_facts_not_of_this_user_are_not_used(auditor: Path, planted: str) -> Non
     victim = AuditFacts(cache, secret=b"v" * 32)
     assert _audited(tree, _counting(victim, read)) == _audited(tree)
     assert sorted(read) == ["pkg", "pkg._vendor", "pkg._vendor.six", "pkg.tool"]
+
+
+def test_a_wheel_added_to_a_directory_of_wheels_is_seen(tmp_path: Path) -> None:
+    """The review of a dependency update: the directory named is audited as its wheels, and a wheel
+    added to it is a change of the stored answer."""
+    from test_audit_review import wheels
+
+    directory = wheels("old", tmp_path / "wheels")
+    _age(tmp_path)
+    args = ("audit", "wheels", "--cache-dir", str(tmp_path / "cache"), "--format", "json")
+    first = _depscan(*args, cwd=tmp_path)
+    _forget_extractions(tmp_path / "cache")
+    assert _depscan(*args, cwd=tmp_path) == first and _from_store(tmp_path / "cache")
+    before = {d["name"] for d in _json(first)["distributions"]}
+    wheels("new", tmp_path / "new")
+    (tmp_path / "new" / "fresh-0.1-py3-none-any.whl").rename(directory / "fresh-0.1-py3-none-any.whl")
+    after = {d["name"] for d in _json(_depscan(*args, cwd=tmp_path))["distributions"]}
+    assert after == before | {"fresh"}

@@ -119,3 +119,70 @@ def test_depth_changes_the_collapse(site: str, report: dict[str, Any], tmp_path:
     )
     assert not nodes["django.db"]["collapsed"]  # the package itself, its submodules in nodes of their own
     assert len(nodes) > BUDGET  # asked for: the budget does not hold it back
+
+
+# The Django page in Chromium: the first view, Fit, a package opened and closed by its frame, a search.
+_PROBE = """
+(function () {
+  var viewer = document.getElementById("depscan-viewer");
+  var canvas = viewer.querySelector(".dv-svg").getBoundingClientRect();
+  var node = function (k) { return viewer.querySelector('.dv-node[data-key="' + k + '"]'); };
+  var smallest = function () {  // the smallest label drawn, in pixels on the screen
+    return Math.min.apply(null, Array.prototype.map.call(viewer.querySelectorAll(".dv-label"), function (label) {
+      return parseFloat(getComputedStyle(label).fontSize) * label.getScreenCTM().a; }));
+  };
+  var inside = function (k) {
+    var r = node(k).getBoundingClientRect();
+    return r.left >= canvas.left && r.right <= canvas.right && r.top >= canvas.top && r.bottom <= canvas.bottom;
+  };
+  var result = {nodes: +viewer.getAttribute("data-nodes"), boxes: viewer.getAttribute("data-boxes").split(" "),
+    label: smallest(), rootShown: inside("__main__"), drawMs: +viewer.getAttribute("data-draw-ms"),
+    size: viewer.getAttribute("data-size")};
+  viewer.querySelector('button[title="Fit the diagram in the window"]').click();
+  result.fitLabel = smallest();
+  result.fitStatus = viewer.querySelector(".dv-status").textContent;
+  node("django.db").dispatchEvent(new MouseEvent("click", {bubbles: true}));
+  result.opened = +viewer.getAttribute("data-nodes");
+  result.openedBoxes = viewer.getAttribute("data-boxes").split(" ");
+  var tabs = Array.prototype.filter.call(viewer.querySelectorAll(".dv-box-label"), function (tab) {
+    return tab.querySelector("text").textContent === "django.db"; });
+  tabs[0].dispatchEvent(new MouseEvent("click", {bubbles: true}));
+  result.closed = +viewer.getAttribute("data-nodes");
+  var search = viewer.querySelector("input.dv-search");
+  search.value = "django.db.models.base";
+  search.dispatchEvent(new KeyboardEvent("keydown", {key: "Enter", bubbles: true}));
+  result.selected = viewer.getAttribute("data-selected");
+  result.selectedShown = inside("django.db.models.base");
+  var out = document.createElement("pre");
+  out.id = "probe";
+  out.textContent = JSON.stringify(result);
+  document.body.appendChild(out);
+}());
+"""
+
+
+def test_the_page_of_a_real_program_reads_at_first_sight(site: str, browse: Any, tmp_path: Path) -> None:
+    from browser import decode_png
+    from test_html_view import probed
+
+    out = tmp_path / "django.html"
+    depscan(site, "--graph", str(out))
+    result = probed(browse, out, _PROBE, "--window-size=1280,800")
+    assert 20 <= result["nodes"] <= BUDGET
+    assert "django" in result["boxes"] and "sqlparse" in result["boxes"], "the packages' frames"
+    # Labels of 13 px: at 11 px or more at first, 9 px or more after Fit (too big to fit whole and read).
+    assert result["label"] >= 11, result
+    assert result["rootShown"], "the first view shows the program's root (manage.py's __main__)"
+    assert result["fitLabel"] >= 9, result
+    assert result["fitStatus"].startswith("too big to read whole"), result["fitStatus"]
+    assert result["opened"] > result["nodes"] and "django.db" in result["openedBoxes"]
+    assert result["closed"] == result["nodes"], "the frame's name closed django.db again"
+    assert result["selected"] == "django.db.models.base" and result["selectedShown"]
+    shot = tmp_path / "shot.png"
+    browse(out, f"--screenshot={shot}", "--window-size=1280,800")
+    width, _, rows = decode_png(shot.read_bytes())
+    pixel = len(rows[0]) // width
+    colours = {row[i : i + 3] for row in rows[::2] for i in range(0, len(row), pixel)}
+    assert b"\xcf\xe2\xff" in colours, "a project node's fill"
+    assert b"\xf3\xf7\xfd" in colours, "a package's frame"
+    assert min(sum(colour) for colour in colours) < 200, "no dark pixels: no text was drawn"

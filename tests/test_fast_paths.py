@@ -108,6 +108,8 @@ def test_real_code_both_ways(tmp_path: Path) -> None:
         assert json.loads(done.stdout)["summary"]["processes"] == 2
     scanned = both_ways(["scan", "src/asyncio/__main__.py", "--follow-stdlib"], project, tmp_path)
     assert len(scanned["modules"]) > 100
+    tree = both_ways(["scan", "src", "-j", "2"], project, tmp_path)  # every module a root, read over processes
+    assert len(tree["roots"]) > 100
 
 
 def test_depscan_itself_both_ways(tmp_path: Path) -> None:

@@ -119,8 +119,19 @@ _PROBE = """
   result.labelFont = parseFloat(getComputedStyle(label).fontSize) * label.getScreenCTM().a;
   result.labelText = label.textContent;
   result.sub = node("app").querySelector(".dv-sub").textContent;
+  result.boxesBefore = viewer.getAttribute("data-boxes");
   node("app").dispatchEvent(new MouseEvent("click", {bubbles: true}));
   result.opened = keys();
+  result.boxesOpened = viewer.getAttribute("data-boxes");
+  var frame = viewer.querySelector('.dv-box[data-box="app"] rect').getBBox();
+  result.inFrame = ["app.core", "app.web"].map(function (k) {
+    var box = node(k).querySelector("rect").getBBox(), at = node(k).transform.baseVal.consolidate().matrix;
+    return at.e >= frame.x && at.f >= frame.y && at.e + box.width <= frame.x + frame.width &&
+      at.f + box.height <= frame.y + frame.height;
+  });
+  viewer.querySelector(".dv-box-label").dispatchEvent(new MouseEvent("click", {bubbles: true}));
+  result.frameClosed = keys();
+  node("app").dispatchEvent(new MouseEvent("click", {bubbles: true}));
   node("app.core").dispatchEvent(new MouseEvent("click", {bubbles: true, altKey: true}));
   result.closed = keys();
   var search = viewer.querySelector("input.dv-search");
@@ -157,21 +168,18 @@ def with_probe(text: str, probe: str) -> str:
 
 
 @pytest.mark.slow
-def test_browser_opens_closes_finds_and_explains(browse: Any, page: Path, tmp_path: Path) -> None:
-    probed = tmp_path / "probed.html"
-    probed.write_text(with_probe(page.read_text(encoding="utf-8"), _PROBE), encoding="utf-8")
-    done = browse(probed, "--dump-dom", "--window-size=1280,800", "--enable-logging=stderr", "--v=0")
-    console = [line for line in done.stderr.splitlines() if ":CONSOLE" in line]
-    assert console == [], "the page wrote to the console (an error?)"
-    found = re.search(r'<pre id="probe">(.*?)</pre>', done.stdout, re.DOTALL)
-    assert found is not None, "the probe did not run"
-    result = json.loads(html.unescape(found.group(1)))
+def test_browser_opens_closes_finds_and_explains(browse: Any, page: Path) -> None:
+    result = probed(browse, page, _PROBE, "--window-size=1280,800")
     assert result["before"] == ["__main__", "app", "not_there_at_all"]
     assert result["labelText"] == "app" and result["sub"] == "7 modules"
     # Readable at the default zoom: a 13 px label drawn at 0.85 or more.
     assert result["labelFont"] >= 11, result["labelFont"]
     assert result["labelHeight"] >= 11, result["labelHeight"]
     assert result["opened"] == ["__main__", "app", "app.core", "app.web", "not_there_at_all"]
+    # Opened, the package is a frame around its parts; its name closes it again.
+    assert result["boxesBefore"] == "" and result["boxesOpened"] == "app"
+    assert result["inFrame"] == [True, True]
+    assert result["frameClosed"] == ["__main__", "app", "not_there_at_all"]
     assert result["closed"] == ["__main__", "app", "not_there_at_all"], "Alt-click closes app.core into app"
     assert result["selected"] == "app.core.c"
     assert "app.core.c" in result["found"] and "app" in result["found"], "found: drawn, the rest stays closed"
@@ -182,6 +190,68 @@ def test_browser_opens_closes_finds_and_explains(browse: Any, page: Path, tmp_pa
     assert "app.core.c" in result["lit"] and "__main__" in result["lit"]
     assert f"{HOSTILE}.py" in result["mainPanel"], "the path shown as text"
     assert result["images"] == 0 and not result["owned"], "the file name was not read as markup"
+
+
+def probed(browse: Any, page: Path, probe: str, *options: str, fragment: str = "") -> dict[str, Any]:
+    """What ``probe`` left in ``<pre id="probe">`` after the page ran in Chromium, which wrote nothing to
+    the console."""
+    probed = page.with_name("probed-" + page.name)
+    probed.write_text(with_probe(page.read_text(encoding="utf-8"), probe), encoding="utf-8")
+    done = browse(probed, "--dump-dom", *options, "--enable-logging=stderr", "--v=0", fragment=fragment)
+    console = [line for line in done.stderr.splitlines() if ":CONSOLE" in line]
+    assert console == [], "the page wrote to the console (an error?)"
+    found = re.search(r'<pre id="probe">(.*?)</pre>', done.stdout, re.DOTALL)
+    assert found is not None, "the probe did not run"
+    result: dict[str, Any] = json.loads(html.unescape(found.group(1)))
+    return result
+
+
+# What the viewer shows once it has read the page's URL: the selected module, the chain, the status line.
+_LINKED = """
+(function () {
+  var viewer = document.getElementById("depscan-viewer");
+  var result = {selected: viewer.getAttribute("data-selected"), status: viewer.querySelector(".dv-status").textContent,
+    chain: Array.prototype.map.call(viewer.querySelectorAll(".dv-chain li"), function (li) {
+      return li.textContent.split(" ")[0]; }),
+    lit: Array.prototype.map.call(viewer.querySelectorAll(".dv-node.dv-lit"), function (n) {
+      return n.getAttribute("data-key"); }).sort(),
+    drawn: Array.prototype.map.call(viewer.querySelectorAll(".dv-node"), function (n) {
+      return n.getAttribute("data-key"); }).sort()};
+  var out = document.createElement("pre");
+  out.id = "probe";
+  out.textContent = JSON.stringify(result);
+  document.body.appendChild(out);
+}());
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("fragment", "selected", "chain"),
+    [
+        pytest.param("#find=app.core.c", "app.core.c", [], id="find-by-name"),
+        pytest.param("#find=web.x", "app.web.x", [], id="find-by-part-of-a-name"),
+        pytest.param("#why=app.core.c", "app.core.c", ["__main__", "app.core.b", "app.core.c"], id="why"),
+        pytest.param(
+            "#why=not_there_at_all", "not_there_at_all", ["__main__", "app.web.x", "not_there_at_all"], id="why-missing"
+        ),
+        pytest.param("#find=nothing.like.it", None, [], id="no-match"),
+        pytest.param("#other", None, [], id="not-a-link-to-a-module"),
+    ],
+)
+def test_a_link_names_a_module(browse: Any, page: Path, fragment: str, selected: str | None, chain: list[str]) -> None:
+    result = probed(browse, page, _LINKED, "--window-size=1280,800", fragment=fragment)
+    assert result["selected"] == selected
+    assert result["chain"] == chain
+    if selected is not None:
+        assert selected in result["drawn"], "the module is opened and drawn"
+        assert result["status"] == "found " + selected
+    if chain:
+        assert {chain[0], chain[-1]} <= set(result["lit"]), "the chain is highlighted (its ends drawn by name)"
+    if fragment == "#find=nothing.like.it":
+        assert result["status"] == "no module matches the link"
+    if selected is None:
+        assert result["drawn"] == ["__main__", "app", "not_there_at_all"], "the default view"
 
 
 @pytest.mark.slow

@@ -293,3 +293,46 @@ def test_the_c_heaps_free_pages_are_given_back_on_glibc() -> None:
 
     assert memory._libc() is not None
     memory.give_back()
+
+
+@pytest.mark.skipif(parallel._fork_context() is None, reason="no fork on this platform")
+def test_a_scans_files_read_at_once_over_processes_then_from_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """depscan.perf.early.extract_all, which reads a package's modules for a scan: over processes,
+    told as chunks are done, stored in the cache, and from the cache the next time."""
+    from depscan.perf import cache as cache_module
+    from depscan.perf import early
+
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    keys = _tree(tree, 120)
+    for path, _, _ in keys:  # a minute old: the cache stores no file changed in the last seconds
+        if os.path.exists(path):
+            os.utime(path, (os.path.getmtime(path) - 60,) * 2)
+    _split_early(monkeypatch, keys)
+    started: list[int] = []
+    start = parallel.Extractor._start
+
+    def counted(self: parallel.Extractor) -> None:
+        started.append(self.cores)
+        start(self)
+
+    monkeypatch.setattr(parallel.Extractor, "_start", counted)
+    store = cache_module.ExtractionCache(str(tmp_path / "cache"))
+    told: list[int] = []
+    try:
+        found = early.extract_all(keys, store, 2, told=told.append)
+        assert started  # the workers were forked
+        assert [found[key] for key in keys] == [extract_file(*key) for key in keys]
+        assert told == sorted(told) and told[-1] == len(keys)
+
+        def refuse(keys: list[parallel.Key], max_bytes: int | None) -> list[parallel.Read]:
+            assert not keys, "extracted again"
+            return []
+
+        monkeypatch.setattr(cache_module, "extract_for_cache", refuse)
+        again = early.extract_all([key for key in keys if key[1] != "gone"], store, 2)
+    finally:
+        store.close()
+    assert [again[key] for key in keys if key[1] != "gone"] == [found[key] for key in keys if key[1] != "gone"]

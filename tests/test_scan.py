@@ -11,6 +11,7 @@ import time
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -21,6 +22,8 @@ from depscan.analysis.graph import cycles, importers, why
 from depscan.analysis.scan import ScanOptions, ScanResult, scan
 from depscan.analysis.view import diagram_view
 from depscan.cli import cli
+from depscan.extract.walker import extract_file
+from depscan.model.records import Extraction
 from depscan.output.diagram import to_dot
 from depscan.output.report import scan_json, scan_text
 from depscan.resolve.describe import describe
@@ -384,3 +387,35 @@ def test_names_that_matter_to_an_import(name: str, relevant: bool) -> None:
     from depscan.perf.runcache import relevant as is_relevant
 
     assert is_relevant(name) is relevant
+
+
+def test_a_packages_modules_are_read_at_once_and_scanned_as_before(zip_dir: Path) -> None:
+    """A package as the target: its modules (the roots) are given to ``read_many`` together, before
+    the scan starts (depscan.perf reads them over processes), and the scan is the same."""
+    interp = describe(sys.executable)
+    paths = [str(SPLIT / "one"), str(SPLIT / "two"), str(zip_dir)]
+    asked: list[list[tuple[str, str, bool]]] = []
+    told: list[int] = []
+
+    def read_many(keys: list[tuple[str, str, bool]], tell: Any) -> dict[tuple[str, str, bool], Extraction]:
+        asked.append(keys)
+        tell(len(keys))
+        return {key: extract_file(*key) for key in keys}
+
+    class Progress:
+        def reading(self, done: int, total: int) -> None:
+            told.append(done)
+
+        def __call__(self, scanned: int, queued: int) -> None:
+            pass
+
+    plain = scan(interp, [str(APP)], paths=paths, use_pythonpath=False)
+    ahead = scan(
+        interp, [str(APP)], paths=paths, use_pythonpath=False, options=ScanOptions(read_many=read_many),
+        progress=Progress(),
+    )  # fmt: skip
+    assert len(asked) == 1
+    assert {module for _, module, _ in asked[0]} == set(plain.roots)
+    assert len(asked[0]) > 5 and told == [len(asked[0])]
+    assert all(path == plain.modules[module].file for path, module, _ in asked[0])
+    assert scan_json(ahead, cycles(ahead)) == scan_json(plain, cycles(plain))

@@ -35,9 +35,10 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from depscan import __version__
+from depscan.analysis.environment import Shipment, wheel_files
 from depscan.analysis.scan import ScanOptions, ScanResult, scan
 from depscan.analysis.treefiles import VCS_DIRECTORIES, TreeFile, tree_files
 from depscan.analysis.versions import VersionSource, declared_version, tree_declarations
@@ -48,6 +49,9 @@ from depscan.model.graph import Site
 from depscan.model.records import Diagnostic
 from depscan.resolve.finders import ZipDirectory
 from depscan.resolve.interpreter import Interpreter
+
+if TYPE_CHECKING:
+    from depscan.analysis.review import DistributionChange
 
 AUDIT_SCHEMA = "depscan/audit"
 AUDIT_SCHEMA_VERSION = 1
@@ -219,6 +223,7 @@ class Audit:
     chosen_by: str | None = None  # who named the interpreter ("--python", "your configuration"); None: nobody
     files: list[TreeFile] = field(default_factory=list)  # the tree's files that are not plain source or data
     packages: list[PackageCapabilities] = field(default_factory=list)  # capabilities per package and distribution
+    shipment: Shipment | None = None  # the distributions audited whole: an environment's, or wheels
 
     def environment(self) -> str:
         """What the audit searched besides the tree, in one sentence for every format."""
@@ -261,6 +266,7 @@ class Audit:
             "unanalysed": [s.to_json() for s in self.unanalysed],
             "files": [f.to_json() for f in self.files],
             "packages": [p.to_json() for p in self.packages],
+            "distributions": [d.to_json() for d in self.shipment.distributions] if self.shipment else [],
         }
 
     def read_from(self) -> list[str]:
@@ -316,18 +322,21 @@ def audit(
     paths: Sequence[str] = (),
     use_pythonpath: bool = True,
     chosen_by: str | None = None,
+    shipment: Shipment | None = None,
     remember: Remember | None = None,
 ) -> Audit:
     """Audit ``targets``; ``versions`` are the target Python versions for portability (default: the
     interpreter's). ``modules`` (``-m``), ``paths`` (extra search path entries) and ``use_pythonpath`` are
-    the scan's; ``chosen_by`` says who named ``interp`` (None: nobody, it is depscan's tables);
-    ``remember`` gives what a module's source shows when it is known already (:data:`Remember`)."""
+    the scan's; ``chosen_by`` says who named ``interp`` (None: nobody, it is depscan's tables).
+    With a ``shipment`` (:mod:`depscan.analysis.environment`), each audited module is its distribution's,
+    and a wheel's members are listed as a directory's files. ``remember`` gives what a module's source
+    shows when it is known already (:data:`Remember`)."""
     from depscan.analysis.capabilities import load_capabilities, load_portability
 
     result = scan(interp, list(targets), modules, paths, options or ScanOptions(), use_pythonpath, project_root)
     audited_dirs = [os.path.abspath(p) for p in targets]
     audited = {name for name, r in result.modules.items() if _inside(r.path or r.file, audited_dirs)}
-    inventory = _inventory(result, audited)
+    inventory = _inventory(result, audited, shipment)
     table = load_capabilities(extra_capabilities)
     target_versions: list[tuple[int, ...]] = list(versions) or [tuple(interp.version[:2])]
     max_bytes = (options or ScanOptions()).max_bytes
@@ -338,6 +347,8 @@ def audit(
     vendored = _vendored(result, audited, max_bytes)
     opaque, blindspots = _opaque(result, spots), _blindspots(result, audited, spots)
     files = tree_files([t for t in targets if os.path.isdir(t)], _module_files(result), tuple(interp.version))
+    if shipment is not None:
+        files += wheel_files(shipment, result.modules.keys(), result.resolver.zips, tuple(interp.version))
     return Audit(
         targets=list(targets),
         interpreter=interp,
@@ -358,6 +369,7 @@ def audit(
         chosen_by=chosen_by,
         files=files,
         packages=_packages(inventory, vendored, reaches, [*opaque, *blindspots], files),
+        shipment=shipment,
     )
 
 
@@ -397,8 +409,11 @@ def nothing_audited(report: Audit, modules: Sequence[str] = ()) -> list[str]:
     places = [r.path or r.file for e in report.inventory if e.audited and (r := result.modules.get(e.name))]
     said = {os.path.abspath(d.path): d.message for d in result.diagnostics if d.code in ("DS012", "DS015") and d.path}
     problems = []
+    wheels = report.shipment.wheels if report.shipment is not None else []
     for target in report.targets:
         directory = os.path.abspath(target)
+        if directory in wheels:
+            continue  # a wheel of extension modules only: its files are the audit
         if not any(_inside(place, [directory]) for place in places):
             problems.append(f"{target}: {said.get(directory, 'no Python module in it')}")
     problems += [f"-m {module}: no such module" for module in modules if module not in result.modules]
@@ -415,7 +430,7 @@ def _inside(path: str | None, directories: Sequence[str]) -> bool:
 # --- inventory ---------------------------------------------------------------------------
 
 
-def _inventory(result: ScanResult, audited: set[str]) -> list[InventoryEntry]:
+def _inventory(result: ScanResult, audited: set[str], shipment: Shipment | None = None) -> list[InventoryEntry]:
     from depscan.analysis.distributions import installed_distributions
 
     resolver = result.resolver
@@ -429,6 +444,10 @@ def _inventory(result: ScanResult, audited: set[str]) -> list[InventoryEntry]:
             found = installed.get(names[0]) if names else None
             if found is not None:
                 distribution, version, license_ = found.name, found.version, found.license
+        elif shipment is not None and name in audited:
+            shipped = shipment.owner(resolution.path or resolution.file, name)
+            if shipped is not None:
+                distribution, version, license_ = shipped.name, shipped.version, shipped.license
         entries.append(
             InventoryEntry(
                 name,
@@ -495,10 +514,15 @@ def _opaque(result: ScanResult, source_spots: list[Spot]) -> list[Spot]:
             spots.append(Spot("extension", name, resolution.path, 0, "native extension module: machine code"))
         elif resolution.kind == "bytecode":
             spots.append(Spot("bytecode", name, resolution.path, 0, "sourceless bytecode: no source to review"))
-        elif resolution.archive:
+        elif resolution.archive and not _reviewed_wheel(resolution.archive, result):
             spots.append(Spot("zip", name, resolution.path, 0, f"inside the archive {resolution.archive}"))
     spots += [spot for spot in source_spots if spot.kind == "native-library"]
     return spots
+
+
+def _reviewed_wheel(archive: str, result: ScanResult) -> bool:
+    """A wheel named as a target: its modules' source is what is audited, not opaque."""
+    return archive.lower().endswith(".whl") and archive in result.inputs
 
 
 def _blindspots(result: ScanResult, audited: set[str], source_spots: list[Spot]) -> list[Spot]:
@@ -865,6 +889,7 @@ _CONDITION_PARTS = {
     "new-blindspot": ("blindspots",),
     "new-module": ("modules_added",),
     "new-portability": ("portability",),
+    "new-distribution": ("distributions_added",),
 }
 FAIL_CONDITIONS = tuple(_CONDITION_PARTS)
 
@@ -885,10 +910,20 @@ class Changes:
     portability: list[dict[str, Any]]
     versions: list[dict[str, Any]]  # vendored packages whose declared version changed
     files: list[dict[str, Any]] = field(default_factory=list)  # the tree's opaque files, new or changed
+    distributions: list[DistributionChange] = field(default_factory=list)  # the review of a dependency update
+    distributions_added: list[str] = field(default_factory=list)
+    # With distributions compared: the capabilities new to a distribution (and those new to a module of none),
+    # which --fail-on new-capability counts instead of each module's (a distribution's new module that
+    # reaches what the distribution reached already is not a new capability).
+    reviewed_capabilities: list[str] | None = None
 
     def conditions(self) -> set[str]:
         """The named conditions that hold (``--fail-on``, one of :data:`FAIL_CONDITIONS` each)."""
-        return {condition for condition, parts in _CONDITION_PARTS.items() if any(getattr(self, p) for p in parts)}
+        met = {condition for condition, parts in _CONDITION_PARTS.items() if any(getattr(self, p) for p in parts)}
+        if self.reviewed_capabilities is not None:
+            met.discard("new-capability")
+            met |= {"new-capability"} if self.reviewed_capabilities else set()
+        return met
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -900,6 +935,8 @@ class Changes:
             "new_portability": self.portability,
             "vendored_versions": self.versions,
             "new_files": self.files,
+            "distributions": [d.to_json() for d in self.distributions],
+            "new_distributions": self.distributions_added,
         }
 
 
@@ -947,13 +984,27 @@ def compare(baseline: Mapping[str, Any], report: Audit) -> Changes:
         for v in new["vendored"]
         if v["module"] in old_versions and old_versions[v["module"]] != v["version"]
     ]
+    from depscan.analysis.review import review
+
+    opaque, files = added("opaque", ("kind", "module", "target")), added("files", ("kind", "relative", "sha256"))
+    blindspots = added("blindspots", ("kind", "module", "detail", "target"))
+    distributions = review(baseline, report, opaque, files, blindspots)
+    capabilities = added("capabilities", ("capability", "module"))
+    reviewed = None
+    if distributions is not None:
+        owned = {e.name for e in report.inventory if e.distribution}
+        reviewed = [f"{c['capability']} {c['module']}" for c in capabilities if c["module"] not in owned]
+        reviewed += [f"{r['capability']} {d.name}" for d in distributions for r in d.capabilities]
     return Changes(
         modules_added=sorted(new_modules - old_modules),
         modules_removed=sorted(m for m in old_modules - new_modules if isinstance(m, str)),
-        capabilities=added("capabilities", ("capability", "module")),
-        opaque=added("opaque", ("kind", "module", "target")),
-        blindspots=added("blindspots", ("kind", "module", "detail", "target")),
+        capabilities=capabilities,
+        opaque=opaque,
+        blindspots=blindspots,
         portability=added("portability", ("module", "status", "version")),
         versions=versions,
-        files=added("files", ("kind", "relative", "sha256")),  # a file whose contents changed is new
+        files=files,  # a file whose contents changed is new
+        distributions=distributions or [],
+        distributions_added=[d.name for d in distributions or [] if d.status == "added"],
+        reviewed_capabilities=reviewed,
     )

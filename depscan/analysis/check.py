@@ -48,7 +48,7 @@ from depscan.model.graph import Site
 from depscan.model.records import SUPPRESSION, Extraction, ImportRecord, suppressed_codes
 from depscan.resolve.interpreter import Interpreter
 from depscan.resolve.resolver import Resolver, build_search_path
-from depscan.source import CONFIG_MAX_BYTES, _is_regular_package, read_bytes, shown_path
+from depscan.source import CONFIG_MAX_BYTES, _is_regular_package, read_bytes, same_file, shown_path
 
 if TYPE_CHECKING:
     from depscan.analysis.providers import Provider, Providers
@@ -298,7 +298,7 @@ def _check(
     for number, path in enumerate(files):
         name, is_package = walked.names[path]
         found = resolver.resolve(name)
-        same = found.found and found.file is not None and _same_file(found.file, path)
+        same = found.found and found.file is not None and same_file(found.file, path)
         if name in used or (found.found and found.file is not None and not same):
             # Two scripts of one name (tests/a/test_x.py, tests/b/test_x.py), or a script named like
             # another module (tests/types.py): each is checked on its own, under a name of its own.
@@ -369,6 +369,7 @@ class _Checker:
         self.declarations: Providers | None = None
         self.loaded: dict[str, frozenset[str]] = {}  # see _loaded_by_import
         self.reached: dict[int, Mapping[str, int]] = {}  # see _reach
+        self.shown_searches: dict[tuple[str, ...], str] = {}  # a "not found" message's search path, shown
 
     def findings(self) -> Iterable[Finding]:
         for missing in self.result.missing.values():
@@ -776,9 +777,11 @@ class _Checker:
             platform = self.interp.platform
             return f"module {name!r} not found: a standard library module of other platforms, not {platform}"
         searched = resolution.searched
-        listed = ", ".join(map(shown_path, searched[:2])) + (
-            f", +{len(searched) - 2} more" if len(searched) > 2 else ""
-        )
+        listed = self.shown_searches.get(searched)
+        if listed is None:  # (the same few search paths, in thousands of messages)
+            listed = self.shown_searches[searched] = ", ".join(map(shown_path, searched[:2])) + (
+                f", +{len(searched) - 2} more" if len(searched) > 2 else ""
+            )
         return f"module {name!r} not found (searched: {listed})" if listed else f"module {name!r} not found"
 
     def _ignored(self, name: str) -> bool:
@@ -1026,13 +1029,6 @@ def _reach(importers: Mapping[str, Mapping[str, int]]) -> dict[str, int]:
 def _is_build_script(path: str | None, root: str) -> bool:
     """The project's ``setup.py``, which the build runs with ``[build-system].requires`` installed."""
     return path is not None and os.path.abspath(path) == os.path.join(os.path.abspath(root), "setup.py")
-
-
-def _same_file(one: str, other: str) -> bool:
-    try:
-        return os.path.samefile(one, other)
-    except OSError:
-        return False
 
 
 def _line_of(path: str, text: str) -> int:

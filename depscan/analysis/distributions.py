@@ -81,6 +81,11 @@ class Distribution:
     def kind(self) -> Literal["dist-info", "egg-info"]:
         return "dist-info" if self.path.lower().endswith(".dist-info") else "egg-info"
 
+    def with_top_level(self, top_level: tuple[str, ...], source: TopLevelSource | None) -> Distribution:
+        from dataclasses import replace
+
+        return replace(self, top_level=top_level, top_level_source=source)
+
 
 @dataclass(frozen=True, slots=True)
 class Distributions:
@@ -182,22 +187,35 @@ def _read_distribution(path: str, fallback_name: str, site_dir: str, problems: l
     if text is None:
         problems.append(f"{path}: no readable METADATA or PKG-INFO; distribution skipped")
         return None
+    where = _join(path, _metadata_file(path))
+    dist = distribution_from_metadata(text, path, site_dir, fallback_name, problems, where=where)
+    return dist.with_top_level(*_top_level(path, problems))
+
+
+def distribution_from_metadata(
+    text: str,
+    path: str,
+    site_dir: str,
+    fallback_name: str,
+    problems: list[str],
+    *,
+    where: str,
+) -> Distribution:
+    """The distribution a METADATA (or PKG-INFO) text describes, read as headers only; ``where`` names
+    the file in problems, ``fallback_name`` is the name when the text gives none."""
     metadata = HeaderParser().parsestr(text)
     for defect in metadata.defects:
-        problems.append(f"{_join(path, _metadata_file(path))}: malformed metadata: {_defect_text(defect)}")
+        problems.append(f"{where}: malformed metadata: {_defect_text(defect)}")
     name = _header(metadata, "Name")
     if not name:
         problems.append(f"{path}: the metadata has no Name; using {fallback_name!r} from the directory name")
         name = fallback_name
-    top_level, source = _top_level(path, problems)
     return Distribution(
         name=name,
         version=_header(metadata, "Version"),
         license=_license(metadata),
         path=path,
         site_dir=site_dir,
-        top_level=top_level,
-        top_level_source=source,
         requires=tuple(str(value) for value in metadata.get_all("Requires-Dist") or ()),
     )
 
@@ -314,6 +332,25 @@ def _top_level(path: str, problems: list[str]) -> tuple[tuple[str, ...], TopLeve
 
 def _inferred(lines: list[str], where: str, problems: list[str]) -> tuple[str, ...]:
     names: set[str] = set()
+    for file in map(PurePosixPath, record_paths(lines, where, problems)):
+        if file.suffix == ".py":
+            names.add(file.parts[0] if len(file.parts) > 1 else file.with_suffix("").name)
+    return tuple(sorted(names))
+
+
+def recorded_files(dist: Distribution, problems: list[str]) -> tuple[str, ...]:
+    """The files a distribution's RECORD lists (as written: relative to its site directory, "/"
+    between parts); none for a distribution with no RECORD (an egg-info, say)."""
+    if dist.kind != "dist-info":
+        return ()
+    record = _read_text(dist.path, "RECORD", problems)
+    return tuple(record_paths(record.splitlines(), _join(dist.path, "RECORD"), problems)) if record else ()
+
+
+def record_paths(lines: list[str], where: str, problems: list[str]) -> list[str]:
+    """The paths of a RECORD's (or a quoted SOURCES.txt's) rows, as importlib.metadata reads them:
+    csv rows with the path first; a malformed row is a problem and skipped."""
+    paths: list[str] = []
     rows = csv.reader(lines)
     while True:
         try:
@@ -328,10 +365,8 @@ def _inferred(lines: list[str], where: str, problems: list[str]) -> tuple[str, .
         if len(row) > 3 or not _size_ok(row):
             problems.append(f"{where}:{rows.line_num}: malformed entry {','.join(row)!r}; skipped")
             continue
-        file = PurePosixPath(row[0])
-        if file.suffix == ".py":
-            names.add(file.parts[0] if len(file.parts) > 1 else file.with_suffix("").name)
-    return tuple(sorted(names))
+        paths.append(row[0])
+    return paths
 
 
 def _size_ok(row: list[str]) -> bool:

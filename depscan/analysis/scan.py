@@ -25,7 +25,7 @@ import gc
 import os
 import weakref
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from depscan import DEFAULT_MAX_BYTES
 from depscan.analysis.flags import FlagValues, with_flags
 from depscan.analysis.names import StdlibNames, module_attributes, stdlib_has
-from depscan.extract.grammar import for_version
+from depscan.extract.grammar import for_version, quietly
 from depscan.extract.relative import through_namespace_portions
 from depscan.extract.walker import extract_bytes, extract_file
 from depscan.model.conditions import All, Available, Condition, Target
@@ -41,12 +41,15 @@ from depscan.model.graph import Edge, ImportGraph, Node, Site
 from depscan.model.records import Context, Diagnostic, DynamicImport, Extraction, ImportRecord
 from depscan.resolve.interpreter import Interpreter
 from depscan.resolve.resolver import Category, Resolution, Resolver, build_search_path
-from depscan.source import forget_directories, module_name_for
+from depscan.source import forget_directories, module_name_for, same_file
 
 if TYPE_CHECKING:
     import networkx as nx
 
 Reader = Callable[[str, str, bool, "int | None"], Extraction]  # path, module, is_package, max_bytes
+ManyReader = Callable[
+    [list[tuple[str, str, bool]], "Callable[[int], object] | None"], Mapping[tuple[str, str, bool], Extraction]
+]
 
 
 @dataclass
@@ -62,6 +65,10 @@ class ScanOptions:
     read: Reader | None = (
         None  # how a module's file is read (a cache of extractions: depscan.perf); default: extract_file
     )
+    # Reads many files at once (the roots of a package or a source tree, before the scan starts):
+    # their extractions by (path, module, is_package), given how many are done as they are done.
+    # depscan.perf reads them over processes; None: each is read when the scan comes to it.
+    read_many: ManyReader | None = None
     platforms: Sequence[str] = ()  # the sys.platform values the code runs on (empty: the target's)
     # The oldest Python version the code runs on: a module whose syntax needs a newer one is a
     # syntax error (DS010), as it is there. None: the target's version, else the interpreter's.
@@ -234,7 +241,7 @@ class Scanner:
         if name is None:
             name, _ = module_name_for(path)
         resolution = self.resolver.resolve(name)
-        if resolution.found and resolution.file and os.path.samefile(resolution.file, path):
+        if resolution.found and resolution.file and same_file(resolution.file, path):
             self._add_root(name, resolution)
             return
         is_package = os.path.basename(path).startswith("__init__.")
@@ -274,6 +281,27 @@ class Scanner:
         extraction = self.extractions[name] = through_namespace_portions(for_version(extraction, self.oldest))
         return extraction
 
+    def read_ahead(self, progress: Any = None) -> None:
+        """Read the source files of the roots found so far at once, through :attr:`ScanOptions.read_many`
+        (over processes, when they are many): a package or a source tree as the target makes each of
+        its modules a root. Each is then scanned as it would have been (``progress.reading`` is told
+        how many are read, when it has it)."""
+        read_many = self.options.read_many
+        keys = [
+            (resolution.file, name, resolution.is_package)
+            for name in self.roots
+            if name not in self.extractions
+            and (resolution := self.modules[name]).file is not None
+            and resolution.archive is None
+            and resolution.file.endswith(".py")
+        ]
+        if read_many is None or len(keys) < 2:
+            return
+        reading = getattr(progress, "reading", None)
+        told = None if reading is None else (lambda done: reading(done, len(keys)))
+        for (_, name, _), extraction in zip(keys, map(read_many(keys, told).__getitem__, keys), strict=True):
+            self.add_extraction(name, extraction)
+
     def scan_now(self, name: str) -> None:
         """Scan the root ``name`` now, its extraction in :attr:`extractions`; :meth:`run` passes
         it by. For a caller that has the roots' extractions one by one (the check)."""
@@ -291,17 +319,24 @@ class Scanner:
         collecting = gc.isenabled()
         gc.disable()
         try:
-            while self.queue:
-                name = self.queue.popleft()
-                if name in self.scanned:
-                    continue
-                self.scanned.add(name)
-                self._scan_module(name)
-                if progress is not None:
-                    progress(len(self.modules), len(self.queue))
+            with quietly():  # the parser's warnings ignored once for the whole scan, not for each file
+                self._work_through(progress)
         finally:
             if collecting:
                 gc.enable()
+        return self._result()
+
+    def _work_through(self, progress: Any) -> None:
+        while self.queue:
+            name = self.queue.popleft()
+            if name in self.scanned:
+                continue
+            self.scanned.add(name)
+            self._scan_module(name)
+            if progress is not None:
+                progress(len(self.modules), len(self.queue))
+
+    def _result(self) -> ScanResult:
         self.diagnostics.extend(self.resolver.diagnostics)
         # A name missing as a module is missing, even where another import only maybe misses it.
         for name in [name for name in self.maybe if name in self.missing]:
@@ -853,6 +888,7 @@ def scan(
         scanner.add_file(file)
     for module in targets.modules:
         scanner.add_module(module)
+    scanner.read_ahead(progress)
     result = scanner.run(progress)
     result.inputs = [os.path.abspath(a) for a in arguments] + targets.walked
     return result

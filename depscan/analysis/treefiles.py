@@ -28,15 +28,19 @@ read of the files listed.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import stat
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from depscan.model.diagnostics import Diagnostic
-from depscan.source import digest, is_inside, read_bytes, read_with_stat
+from depscan.source import HASH_MAX_BYTES, digest, is_inside, read_bytes, read_with_stat
+
+if TYPE_CHECKING:
+    from depscan.resolve.finders import ZipDirectory
 
 PTH_MAX_BYTES = 1024 * 1024  # as the resolver reads a site directory's .pth files
 HEAD_BYTES = 64  # enough for a magic number and a #! line
@@ -223,16 +227,18 @@ def _link_out(entry: os.DirEntry[str], top: str) -> str | None:
     return f"a symbolic link out of the tree (to {target})"
 
 
-def _kind_by_name(name: str, path: str) -> tuple[str, str] | tuple[()] | None:
+def _kind_by_name(
+    name: str, path: str, exists: Callable[[str], bool] = os.path.exists
+) -> tuple[str, str] | tuple[()] | None:
     """(kind, detail) for a name that says what the file is; ``()`` for plain source (and bytecode cached
-    beside it), not looked at; None when the contents must tell."""
+    beside it: ``exists`` tells whether a source file is), not looked at; None when the contents must tell."""
     lowered = name.lower()
     if lowered.endswith(SOURCE_SUFFIXES):
         return ()
     if lowered.endswith(".pth"):
         return "pth", "a .pth file: site reads it at start-up when it is in a site directory"
     if lowered.endswith((".pyc", ".pyo")):
-        return _bytecode(name, path)
+        return _bytecode(name, path, exists)
     if lowered.endswith((".so", ".pyd")):
         return "extension", "a native extension module (or shared library): machine code"
     if _VERSIONED_LIBRARY.search(lowered) or lowered.endswith((".dll", ".dylib")):
@@ -242,12 +248,12 @@ def _kind_by_name(name: str, path: str) -> tuple[str, str] | tuple[()] | None:
     return None
 
 
-def _bytecode(name: str, path: str) -> tuple[str, str] | tuple[()]:
+def _bytecode(name: str, path: str, exists: Callable[[str], bool]) -> tuple[str, str] | tuple[()]:
     directory = os.path.dirname(path)
     if os.path.basename(directory) != "__pycache__":
         return "bytecode", "sourceless bytecode: importable, with no source to review"
     source = os.path.join(os.path.dirname(directory), name.split(".", 1)[0] + ".py")
-    if os.path.exists(source):
+    if exists(source):
         return ()  # the cache of a source file of the tree
     return "bytecode", "cached bytecode whose source is not in the tree"
 
@@ -260,14 +266,24 @@ def _by_content(entry: os.DirEntry[str], relative: str, modules: Mapping[str, st
             path=entry.path, relative=relative, kind="unread", detail="what it is is unknown", problem=read.message
         )
     head, info = read
-    for magic, kind, detail in _MAGIC:
-        if head.startswith(magic):
-            return _hashed(entry.path, relative, kind, detail, modules.get(os.path.realpath(entry.path)))
-    if head.startswith(b"#!"):
-        line = head[2:].split(b"\n", 1)[0].strip().decode("utf-8", "replace")
-        return _hashed(entry.path, relative, "executable", f"a script (#!{line})", None)
+    told = _kind_by_content(head)
+    if told is not None:
+        kind, detail = told
+        module = modules.get(os.path.realpath(entry.path)) if kind != "script" else None
+        return _hashed(entry.path, relative, "executable" if kind == "script" else kind, detail, module)
     if info.st_mode & (stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH):
         return _hashed(entry.path, relative, "executable", "a file with the executable bit", None)
+    return None
+
+
+def _kind_by_content(head: bytes) -> tuple[str, str] | None:
+    """(kind, detail) from a file's first bytes: machine code, a zip archive, or ("script", ...) for a ``#!`` line."""
+    for magic, kind, detail in _MAGIC:
+        if head.startswith(magic):
+            return kind, detail
+    if head.startswith(b"#!"):
+        line = head[2:].split(b"\n", 1)[0].strip().decode("utf-8", "replace")
+        return "script", f"a script (#!{line})"
     return None
 
 
@@ -283,14 +299,90 @@ def _with_pth(item: TreeFile, version: tuple[int, ...]) -> TreeFile:
     """A ``.pth`` file with what ``site`` would do with it: directories to add, lines to execute."""
     from dataclasses import replace
 
-    from depscan.resolve.resolver import pth_lines
-
     data = read_bytes(item.path, PTH_MAX_BYTES)
     if not isinstance(data, bytes):
         return replace(item, problem=data.message)
+    return _pth_read(item, data, version)
+
+
+def _pth_read(item: TreeFile, data: bytes, version: tuple[int, ...]) -> TreeFile:
+    from dataclasses import replace
+
+    from depscan.resolve.resolver import pth_lines
+
     lines = pth_lines(data, version)
     return replace(
         item,
         pth_paths=tuple(PthLine(number, text) for number, text, runs in lines if not runs),
         pth_imports=tuple(PthLine(number, text) for number, text, runs in lines if runs),
     )
+
+
+# --- the members of an archive (a wheel) ---------------------------------------------------------
+
+
+def archive_files(
+    archive: str, zips: ZipDirectory, version: tuple[int, ...], module_of: Callable[[str], str | None]
+) -> list[TreeFile]:
+    """The members of a zip archive (a wheel) that are not plain source or data, as :func:`tree_files`
+    lists a directory's: by name, else by their first bytes; ``relative`` is the member's name, and
+    ``module_of`` tells the module a member is (an extension beside its pure-Python twin). The files a
+    wheel installs as scripts (``NAME-VERSION.data/scripts/``) are executables whatever they hold.
+    Every member is read through ``zips``, bounded: a zip bomb inflates nothing."""
+    members = zips.members(archive)
+    if members is None:
+        problem = next((d.message for d in reversed(zips.diagnostics) if d.path == archive), "not a usable zip archive")
+        detail = "an archive that could not be read: what it holds is unknown"
+        return [
+            TreeFile(path=archive, relative=os.path.basename(archive), kind="unread", detail=detail, problem=problem)
+        ]
+    found = []
+    for member in sorted(members):
+        item = _member(archive, member, members, zips, version, module_of)
+        if item is not None:
+            found.append(item)
+    return found
+
+
+def _member(
+    archive: str,
+    member: str,
+    members: frozenset[str],
+    zips: ZipDirectory,
+    version: tuple[int, ...],
+    module_of: Callable[[str], str | None],
+) -> TreeFile | None:
+    name = member.rsplit("/", 1)[-1]
+    if not name:
+        return None  # a directory entry
+    named = _kind_by_name(name, member, lambda source: source.replace(os.sep, "/") in members)
+    if named == ():
+        return None
+    path = os.path.join(archive, *member.split("/"))
+    script = _is_wheel_script(member)
+    data = zips.read(archive, member, HASH_MAX_BYTES)
+    if isinstance(data, Diagnostic):
+        kind, detail = named or ("unread", "what it is is unknown")
+        return TreeFile(path=path, relative=member, kind=kind, detail=detail, problem=data.message)
+    told = named or _kind_by_content(data[:HEAD_BYTES])
+    if told is None and script:
+        told = "executable", "a script the wheel installs into the environment's bin directory"
+    if told is None:
+        return None
+    kind, detail = told
+    kind = "executable" if kind == "script" else kind
+    item = TreeFile(
+        path=path,
+        relative=member,
+        kind=kind,
+        detail=detail,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        module=module_of(member),
+    )
+    return _pth_read(item, data, version) if kind == "pth" else item
+
+
+def _is_wheel_script(member: str) -> bool:
+    parts = member.split("/")
+    return len(parts) > 2 and parts[0].endswith(".data") and parts[1] == "scripts"

@@ -19,6 +19,7 @@ from depscan.errors import DepscanError, OutputError, UsageError
 
 if TYPE_CHECKING:
     from depscan.analysis.audit import Audit, Changes
+    from depscan.analysis.environment import Shipment
     from depscan.output.html_view import Viewer
     from depscan.resolve.interpreter import Interpreter
 
@@ -27,9 +28,14 @@ if TYPE_CHECKING:
 
 
 def run_audit(
-    options: Options, baseline: str | None = None, fail_on: Sequence[str] = (), output: str | None = None
+    options: Options,
+    baseline: str | None = None,
+    fail_on: Sequence[str] = (),
+    output: str | None = None,
+    installed: bool = False,
 ) -> Outcome:
-    """Audit ``options.targets``; with ``baseline``, say what changed since, and fail (status 1)
+    """Audit ``options.targets`` (a directory of wheels: each wheel); with ``installed``, every distribution
+    of the named Python's environment too. With ``baseline``, say what changed since, and fail (status 1)
     on the ``fail_on`` conditions. ``output`` is where the report goes (``-o``; None: standard output):
     a Markdown comment cut short to fit has the whole report written beside it.
 
@@ -38,6 +44,8 @@ def run_audit(
     baseline is read afresh each time, its contents part of the key."""
     if fail_on and not baseline:
         raise UsageError("--fail-on needs --baseline OLD.json to compare with")
+    if not options.targets and not installed:
+        raise UsageError("name a PATH to audit (or --installed, with --python PY)")
     merged = settings("audit", options, config_from=os.getcwd())
     baseline_digest = _digest(baseline)
     answer = stored(
@@ -45,6 +53,7 @@ def run_audit(
         {
             "baseline": baseline_digest,
             "fail_on": sorted(fail_on),
+            "installed": installed,
             "output": os.path.abspath(output) if output else None,
             "tables": list(sys.version_info[:2]),  # the standard library's when no interpreter is named
         },
@@ -56,11 +65,11 @@ def run_audit(
         return Outcome(found.report, found.summary.split("\n") if found.summary else [], found.status)
     from depscan.perf.runcache import Answer
 
-    outcome, report, whole = _audited(merged, baseline, fail_on, output)
+    outcome, report, whole = _audited(merged, baseline, fail_on, output, installed)
     if _digest(baseline) == baseline_digest:  # (not one changed while the audit ran)
         # The audited tree's directories are signed whole, not by the names an import could find:
         # a .dll or an executable added there changes the inventory of the tree's files.
-        read = report.read_from()
+        read = [*report.read_from(), *map(os.path.abspath, options.targets)]  # (a directory of wheels)
         whole_signed = set(read)
         listings = {d: names for d, names in report.scan.resolver.fs.listings.items() if d not in whole_signed}
         beside = whole.encode("utf-8", "surrogatepass") if whole is not None else None
@@ -80,7 +89,7 @@ def _digest(baseline: str | None) -> object:
 
 
 def _audited(
-    merged: Settings, baseline: str | None, fail_on: Sequence[str], output: str | None
+    merged: Settings, baseline: str | None, fail_on: Sequence[str], output: str | None, installed: bool
 ) -> tuple[Outcome, Audit, str | None]:
     """The audit, and its outcome; and the whole Markdown report when it was written beside ``output``."""
     from depscan.analysis.audit import BaselineError, audit, compare, load_baseline, nothing_audited
@@ -93,6 +102,7 @@ def _audited(
         except BaselineError as exc:
             raise DepscanError(str(exc)) from None
     interp, chosen_by = _target_python(merged)
+    found = _shipment(options.targets, interp if installed else None)
     facts = None
     if merged.cache_dir is not None:
         from depscan.perf.auditfacts import AuditFacts
@@ -102,7 +112,7 @@ def _audited(
         with scan_options(merged) as chosen:
             report = audit(
                 interp,
-                options.targets,
+                found.targets,
                 merged.versions,
                 dict(merged.config.capabilities),
                 chosen,
@@ -111,6 +121,7 @@ def _audited(
                 paths=merged.search_paths,
                 use_pythonpath=chosen_by is not None and not options.no_pythonpath,
                 chosen_by=chosen_by,
+                shipment=found if installed or found.wheels else None,
                 remember=facts.remember if facts is not None else None,
             )
     except ValueError as exc:  # a bad [tool.depscan.capabilities] table
@@ -121,7 +132,7 @@ def _audited(
     if empty:
         raise UsageError(f"nothing to audit: {'; '.join(empty)}")
     changes = compare(old, report) if old is not None else None
-    notes: list[str] = []
+    notes = [f"depscan audit: {problem}" for problem in found.problems]
     beside: list[str] = []
     text = _formatted(report, changes, options.output_format, notes, output, beside)
     status = 0
@@ -151,6 +162,22 @@ def _target_python(merged: Settings) -> tuple[Interpreter, str | None]:
     return interpreter_from_table(f"{sys.version_info[0]}.{sys.version_info[1]}"), None
 
 
+def _shipment(targets: Sequence[str], interp: Interpreter | None) -> Shipment:
+    """The targets, each directory of wheels as its wheels, and with ``interp`` (``--installed``) its
+    environment's site directories; the distributions of both. The environment is the one the auditor
+    named: with no interpreter named the audit describes no environment, and ``--installed`` has none."""
+    if interp is not None and interp.from_tables:
+        raise UsageError("--installed audits the environment of the Python named with --python PY; none is named")
+    from depscan.analysis.environment import shipment
+    from depscan.resolve.finders import ZipDirectory
+
+    zips = ZipDirectory()
+    try:
+        return shipment(targets, interp, zips)
+    finally:
+        zips.close()
+
+
 def _formatted(
     report: Audit,
     changes: Changes | None,
@@ -163,10 +190,11 @@ def _formatted(
     A whole Markdown report written beside ``output`` is added to ``beside``."""
     from depscan.output import jsonfmt
     from depscan.output.audit import audit_sarif, audit_text, changes_text
+    from depscan.output.review import update_text
 
     changes_part = changes_text(changes) if changes is not None else ""
     formats: dict[str, Callable[[], str]] = {
-        "text": lambda: audit_text(report) + changes_part,
+        "text": lambda: (update_text(changes) if changes is not None else "") + audit_text(report) + changes_part,
         "json": lambda: jsonfmt.dumps(_document(report, changes)),
         "markdown": lambda: _markdown(report, changes, notes, output, beside if beside is not None else []),
         "sarif": lambda: audit_sarif(report),

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from depscan.analysis.scan import ScanOptions, ScanResult
     from depscan.analysis.view import View
     from depscan.model.conditions import Target
+    from depscan.model.records import Extraction
     from depscan.resolve.interpreter import Interpreter
 
 # The analysis and the formats are imported inside the functions below, after the stored
@@ -138,7 +139,8 @@ def scan_program(settings_: Settings, progress: Progress | None = None) -> ScanR
 @contextmanager
 def scan_options(settings_: Settings, target: Target | None = None) -> Iterator[ScanOptions]:
     """The scan's options (what to follow, the guards' target), reading modules through the
-    extraction cache when there is one (closed on the way out)."""
+    extraction cache when there is one (closed on the way out), and a package's or a source tree's
+    modules all at once, over processes when they are many (``-j``; not without the fast paths)."""
     from depscan.analysis.scan import ScanOptions
 
     options = settings_.options
@@ -156,11 +158,20 @@ def scan_options(settings_: Settings, target: Target | None = None) -> Iterator[
             exclude=options.exclude,
             target=target,
             read=partial(extract_cached, cache) if cache is not None else None,
+            read_many=partial(_read_many, cache, options.jobs) if settings_.fast else None,
             oldest=min(settings_.versions) if settings_.versions else None,
         )
     finally:
         if cache is not None:
             cache.close()
+
+
+def _read_many(
+    cache: object, jobs: int | None, keys: list[tuple[str, str, bool]], told: Callable[[int], object] | None
+) -> dict[tuple[str, str, bool], Extraction]:
+    from depscan.perf.early import extract_all
+
+    return extract_all(keys, cache, jobs, told=told)
 
 
 def _target(settings_: Settings, interp: Interpreter) -> Target | None:

@@ -30,6 +30,8 @@ import re
 import sys
 import tokenize
 import warnings
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 
 from depscan.model.diagnostics import Diagnostic
@@ -62,6 +64,26 @@ _CANDIDATES = tuple(
     )
     if version <= HOST
 )
+
+
+_IGNORING = ("ignore", None, Warning, None, 0)  # what warnings.simplefilter("ignore") puts first
+
+
+def quietly() -> AbstractContextManager[object]:
+    """Warnings about the analysed source (an invalid escape, ...) are not depscan's to show, and
+    must not turn into errors under ``-W error``: around a parse, every warning is ignored. Where
+    they are ignored already (``quietly()`` around a batch of files), nothing is done again: saving
+    and restoring the filters for each file cost a seventh of what the walk of its tree does."""
+    if warnings.filters and warnings.filters[0] == _IGNORING:
+        return nullcontext()
+    return _ignoring()
+
+
+@contextmanager
+def _ignoring() -> Iterator[None]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
 
 
 class _Unreadable(Exception):
@@ -133,8 +155,7 @@ def newer_than_oldest(source: bytes) -> tuple[tuple[int, int], SyntaxError] | No
     (type parameters and aliases, ``except*``; not PEP 701's f-strings). None: 3.10's will do."""
     if HOST < (3, 11) or not any(pattern.search(source) for pattern in _CANDIDATES):
         return None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with quietly():
         for minor in range(HOST[1] - 1, 9, -1):
             try:
                 ast.parse(source, feature_version=(3, minor))
@@ -187,8 +208,7 @@ def _string(text: str, token: _Token, every: bool, constructs: list[Construct], 
 
 def _readable(strings: str) -> bool:
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with quietly():
             tree = ast.parse(f"({strings}\n)")
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False

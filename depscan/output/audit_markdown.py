@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from depscan.analysis.audit import Audit, Changes
+from depscan.atomic import one_line
 from depscan.output.audit import file_summary, places, version_source_text
+from depscan.output.review import counts_text, news, versions_text
 from depscan.source import shown_path
 
 COMMENT_LIMIT = 65_536  # GitHub's limit for the body of a comment, in characters (counted here in UTF-8 bytes)
@@ -79,7 +81,7 @@ def _head(report: Audit, base: str | None) -> list[str]:
     summary = report.summary()
     capabilities = ", ".join(f"**{name}** {count}" for name, count in summary["capabilities"].items()) or "none"
     return [
-        f"## depscan audit of {', '.join(f'`{t}`' for t in report.targets)}",
+        f"## depscan audit of {_targets(report.targets)}",
         "",
         f"Searched: {report.environment()}." + (f" Paths are relative to `{base}`." if base else ""),
         "",
@@ -89,6 +91,15 @@ def _head(report: Audit, base: str | None) -> list[str]:
         f"spots. Modules reaching each capability: {capabilities}."
         + (f" **Not analysed: {summary['unanalysed']}.**" if summary["unanalysed"] else ""),
     ]
+
+
+TARGETS_SHOWN = 5  # in the heading: a directory of wheels is a target per wheel
+
+
+def _targets(targets: Sequence[str]) -> str:
+    shown = ", ".join(f"`{t}`" for t in targets[:TARGETS_SHOWN])
+    more = len(targets) - TARGETS_SHOWN
+    return shown + (f" and {more} more" if more > 0 else "")
 
 
 def _block(part: _Part, left: int | None) -> tuple[list[str], int, int | None]:
@@ -146,8 +157,8 @@ def _note(report: Audit, left_out: int, full_report: str | None) -> str:
 
 
 def _parts(report: Audit, changes: Changes | None, shown: Callable[[str | None], str]) -> list[_Part]:
-    """The comment's parts, in the order they are given room."""
-    parts = []
+    """The comment's parts, in the order they are given room: the review of a dependency update first."""
+    parts = _update_parts(changes) if changes is not None else []
     if report.unanalysed:
         rows = [(s.module, f"`{shown(s.path)}`", s.detail) for s in report.unanalysed]
         parts.append(_Part("Not analysed", ("module", "where", "why"), rows, collapsed=False))
@@ -197,6 +208,46 @@ def _parts(report: Audit, changes: Changes | None, shown: Callable[[str | None],
         ),
     ]
     return parts
+
+
+def _update_parts(changes: Changes) -> list[_Part]:
+    """The comment's first parts: the summary (a row per distribution), the capabilities new to each
+    with their chain, and the rest of what is new in each."""
+    if not changes.distributions:
+        return []
+    summary = [
+        (
+            f"**{c.name}**",
+            versions_text(c, "→"),
+            ", ".join(sorted({r["capability"] for r in c.capabilities})) or "none",
+            len(c.opaque),
+            len(c.pth_lines),
+            len(c.blindspots),
+        )
+        for c in changes.distributions
+    ]
+    header = ("distribution", "version", "new capabilities", "new opaque code", "new .pth lines", "new blind spots")
+    chains = [
+        (c.name, f"**{r['capability']}**", r["modules"], " → ".join(r["chain"]))
+        for c in changes.distributions
+        for r in c.capabilities
+    ]
+    rest = [
+        (c.name, what, f"`{one_line(detail)}`")
+        for c in changes.distributions
+        for what, detail in news(c)
+        if what != "capability"
+    ]
+    return [
+        _Part(f"Dependency update: {counts_text(changes.distributions)}", header, summary, collapsed=False),
+        _Part(
+            "Capabilities new to each distribution",
+            ("distribution", "capability", "modules", "chain"),
+            chains,
+            collapsed=False,
+        ),
+        _Part("New opaque code, .pth lines and blind spots per distribution", ("distribution", "new", "what"), rest),
+    ]
 
 
 def _packages(report: Audit, shown: Callable[[str | None], str]) -> _Part:

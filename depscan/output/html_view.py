@@ -68,6 +68,12 @@ VIEWER_STYLE = """
 .dv-edge.dv-cycle { stroke-width: 2; }
 .dv-lit .dv-edge { stroke: #e67700; stroke-width: 3; }
 .dv-count { font: 10px Helvetica, Arial, sans-serif; fill: #5b6475; text-anchor: middle; }
+.dv-box > rect { fill: #f3f7fd; stroke: #9bb7e0; stroke-width: 1.2; }
+.dv-box-label { cursor: pointer; }
+.dv-box-label rect { fill: #fff; stroke: #9bb7e0; }
+.dv-box-label text { font: 600 12px Helvetica, Arial, sans-serif; fill: #2458b3; }
+.dv-focusing .dv-edges > g:not(.dv-near):not(.dv-lit) { opacity: 0.25; }
+.dv-near .dv-edge { stroke: #2458b3; stroke-width: 2; }
 """
 
 

@@ -17,10 +17,11 @@ same answers without it (``tests/test_fast_paths.py`` compares them).
 from __future__ import annotations
 
 import gc
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from depscan import DEFAULT_MAX_BYTES
 from depscan.analysis.project import CheckSettings, Key, Walk, walk
 from depscan.extract.walker import extract_file
 from depscan.perf.memory import give_back
@@ -87,13 +88,10 @@ def begin(
     ``cache_dir`` (None: no cache)."""
     cache = None
     if cache_dir:
-        from depscan.perf.cache import ExtractionCache, extract_for_cache
+        from depscan.perf.cache import ExtractionCache
 
         cache = ExtractionCache(cache_dir)
-    if cache is not None and cache.enabled:
-        extractor = Extractor(processes=processes, work=extract_for_cache, lookup=cache.get_many)
-    else:  # no cache, or one that cannot be opened: nothing to hash or encode
-        extractor = Extractor(processes=processes)
+    extractor = _extractor(cache, processes)
     try:
         # Extraction starts under the name the packages around the file give it; a file the
         # search path names otherwise is extracted again, under that name.
@@ -104,6 +102,53 @@ def begin(
             cache.close()
         raise
     return Begun(found, extractor, cache)
+
+
+def _extractor(cache: Any, processes: int | None, max_bytes: int | None = DEFAULT_MAX_BYTES) -> Extractor:
+    """An :class:`Extractor` that looks files up in ``cache`` (an ExtractionCache, or None) first,
+    and makes what the cache stores of the others where they are parsed."""
+    if cache is not None and cache.enabled:
+        from depscan.perf.cache import extract_for_cache
+
+        return Extractor(max_bytes, processes, work=extract_for_cache, lookup=cache.get_many)
+    return Extractor(max_bytes, processes)  # no cache, or one that cannot be opened: nothing to hash or encode
+
+
+def extract_all(
+    keys: Sequence[Key],
+    cache: Any,
+    processes: int | None = None,
+    max_bytes: int | None = DEFAULT_MAX_BYTES,
+    told: Callable[[int], object] | None = None,
+) -> dict[Key, Extraction]:
+    """Every file's extraction at once: from ``cache`` (an ExtractionCache, or None) where it holds
+    one, the others over processes when they are many enough to pay (at most ``processes``; None:
+    as many as pay), stored in the cache. ``told`` is given the number of files done so far, as
+    chunks of them are done. For a scan of a package or a source tree, whose roots are known
+    before the scan starts."""
+    extractor = _extractor(cache, processes, max_bytes)
+    count = 0
+
+    def ready(chunk: list[Key], reads: list[Read]) -> None:
+        nonlocal count
+        count += len(chunk)
+        if told is not None:
+            told(count)
+
+    try:
+        extractor.add_all(keys)
+        extractor.look_up()
+        if extractor.hits:
+            ready(list(extractor.hits), [])
+        done, _ = extractor.finish(ready)
+    finally:
+        extractor.close()
+    if cache is not None:
+        cache.put_entries((key, entry) for key, (_, entry) in done.items() if entry is not None)
+    found = dict(extractor.hits)
+    found.update((key, extraction) for key, (extraction, _) in done.items())
+    give_back()
+    return found
 
 
 class _EarlyScan:

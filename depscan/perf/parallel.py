@@ -42,6 +42,7 @@ from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
 from typing import Any
 
 from depscan import DEFAULT_MAX_BYTES
+from depscan.extract.grammar import quietly
 from depscan.extract.walker import extract_bytes
 from depscan.model.records import Diagnostic, Extraction
 from depscan.source import read_bytes
@@ -294,7 +295,8 @@ def _run(work: Work, keys: list[Key], max_bytes: int | None) -> list[Read]:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return work(keys, max_bytes)
+        with quietly():  # once for the chunk, not for each file
+            return work(keys, max_bytes)
     finally:
         if collecting:
             gc.enable()

@@ -1,0 +1,276 @@
+"""The review of a dependency update: two audits of wheels (or of an environment) compared.
+
+``fixtures/review/{old,new}`` hold the contents of the wheels of an update (see its README); the
+tests zip each into a wheel with its RECORD, or unpack it into a virtual environment's site-packages
+as an installer would.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import FIXTURES
+from depscan.analysis.audit import AUDIT_SCHEMA_VERSION
+from depscan.cli import cli
+
+UPDATE = FIXTURES / "review"
+
+
+def wheel_files(tree: Path) -> dict[str, bytes]:
+    """A wheel's members from a fixture tree, with the RECORD an installer writes."""
+    files = {path.relative_to(tree).as_posix(): path.read_bytes() for path in sorted(tree.rglob("*")) if path.is_file()}
+    info = next(name.split("/")[0] for name in files if name.endswith(".dist-info/METADATA"))
+    rows = [
+        f"{name},sha256={base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b'=').decode()},{len(data)}"
+        for name, data in files.items()
+    ]
+    files[f"{info}/RECORD"] = ("\n".join([*rows, f"{info}/RECORD,,"]) + "\n").encode()
+    return files
+
+
+def wheels(side: str, directory: Path) -> Path:
+    """``fixtures/review/<side>`` as a directory of wheels."""
+    directory.mkdir(parents=True)
+    for tree in sorted((UPDATE / side).iterdir()):
+        with zipfile.ZipFile(directory / f"{tree.name}-py3-none-any.whl", "w") as wheel:
+            for name, data in wheel_files(tree).items():
+                wheel.writestr(name, data)
+    return directory
+
+
+def audit_json(*arguments: str) -> tuple[int, dict[str, Any], str]:
+    done = CliRunner().invoke(cli, ["audit", "--no-cache", "--format", "json", *arguments])
+    assert done.exit_code in (0, 1), done.output
+    return done.exit_code, json.loads(done.stdout), done.stderr
+
+
+@pytest.fixture(scope="module")
+def update(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("review")
+    old, new = wheels("old", root / "old"), wheels("new", root / "new")
+    baseline = root / "old.json"
+    done = CliRunner().invoke(cli, ["audit", "--no-cache", "--format", "json", "-o", str(baseline), str(old)])
+    assert done.exit_code == 0, done.output
+    return baseline, new
+
+
+def by_name(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {row["name"]: row for row in document["changes"]["distributions"]}
+
+
+def test_a_directory_of_wheels_is_audited_wheel_by_wheel(update: tuple[Path, Path]) -> None:
+    """Each wheel is a target; its dist-info names the distribution; its modules are that distribution's
+    (not opaque zip members: a wheel's source is what is read), its extension is a file of the wheel."""
+    _, new = update
+    status, document, _ = audit_json(str(new))
+    assert status == 0
+    assert [(d["name"], d["version"], d["origin"]) for d in document["distributions"]] == [
+        ("calm", "1.0", "wheel"),
+        ("fresh", "0.1", "wheel"),
+        ("updated", "2.0", "wheel"),
+    ]
+    owners = {e["name"]: e["distribution"] for e in document["inventory"] if e["audited"]}
+    assert owners == {
+        "calm": "calm",
+        "fresh": "fresh",
+        "updated": "updated",
+        "updated.core": "updated",
+        "updated.fetch": "updated",
+        "updated.shell": "updated",
+    }
+    assert not [s for s in document["opaque"] if s["kind"] == "zip"]
+    files = {(f["kind"], f["relative"]) for f in document["files"]}
+    assert files == {("extension", "updated/_speedups.abi3.so"), ("pth", "updated_paths.pth")}
+    rows = {(p["name"], p["kind"]) for p in document["packages"]}
+    assert {("updated", "distribution"), ("fresh", "distribution"), ("calm", "distribution")} <= rows
+
+
+def test_distributions_added_removed_and_changed(update: tuple[Path, Path]) -> None:
+    baseline, new = update
+    status, document, stderr = audit_json("--baseline", str(baseline), "--fail-on", "new-distribution", str(new))
+    assert status == 1 and "new-distribution since" in stderr
+    rows = by_name(document)
+    assert {name: (r["status"], r["before"], r["after"]) for name, r in rows.items()} == {
+        "fresh": ("added", None, "0.1"),
+        "updated": ("changed", "1.0", "2.0"),
+        "dropped": ("removed", "0.5", None),
+    }  # calm: the same version, nothing new, no row
+    assert document["changes"]["new_distributions"] == ["fresh"]
+    unchanged, _, _ = audit_json(
+        "--baseline", str(baseline), "--fail-on", "new-distribution", str(baseline.parent / "old")
+    )
+    assert unchanged == 0
+
+
+def test_a_capability_new_to_a_distribution_comes_with_its_chain(update: tuple[Path, Path]) -> None:
+    """``updated`` 2.0 reaches the network through its new module; os, which it had, gives nothing
+    new (a false "new capability" is a bug); ``fresh``, added, brings what it can do."""
+    baseline, new = update
+    _, document, _ = audit_json("--baseline", str(baseline), str(new))
+    rows = by_name(document)
+    assert [(c["capability"], c["chain"]) for c in rows["updated"]["new_capabilities"]] == [
+        ("network", ["updated.fetch", "socket"])
+    ]
+    assert [(c["capability"], c["chain"]) for c in rows["fresh"]["new_capabilities"]] == [
+        ("process", ["fresh", "subprocess"])
+    ]
+    assert not rows["dropped"]["new_capabilities"]
+
+
+def test_a_new_pth_line_and_a_new_extension_file_are_their_distributions(update: tuple[Path, Path]) -> None:
+    baseline, new = update
+    status, document, _ = audit_json("--baseline", str(baseline), "--fail-on", "new-opaque", str(new))
+    assert status == 1
+    updated = by_name(document)["updated"]
+    assert [(p["file"], p["line"], p["runs"]) for p in updated["new_pth_lines"]] == [("updated_paths.pth", 3, True)]
+    assert [(o["kind"], o["relative"]) for o in updated["new_opaque"]] == [
+        ("extension", "updated/_speedups.abi3.so"),
+        ("pth", "updated_paths.pth"),  # its contents changed
+    ]
+
+
+def test_the_schema_gains_fields_and_keeps_its_version(update: tuple[Path, Path]) -> None:
+    baseline, new = update
+    _, document, _ = audit_json("--baseline", str(baseline), str(new))
+    assert document["schema"] == "depscan/audit" and document["schema_version"] == AUDIT_SCHEMA_VERSION == 1
+    assert set(document["distributions"][0]) == {"name", "version", "license", "origin", "path"}
+    assert set(document["changes"]["distributions"][0]) == {
+        "name",
+        "before",
+        "after",
+        "status",
+        "new_capabilities",
+        "new_opaque",
+        "new_pth_lines",
+        "new_blindspots",
+    }
+    assert set(document["changes"]["distributions"][0]["new_capabilities"][0]) == {
+        "capability",
+        "modules",
+        "via",
+        "chain",
+    }
+
+
+def test_the_update_comes_first_in_text_and_markdown(update: tuple[Path, Path]) -> None:
+    baseline, new = update
+    runner = CliRunner()
+    text = runner.invoke(cli, ["audit", "--no-cache", "--baseline", str(baseline), str(new)]).stdout
+    assert text.startswith("Dependency update since the baseline: 1 added, 1 changed, 1 removed\n")
+    assert "    new capability: network (4 modules): updated.fetch -> socket\n" in text
+    markdown = runner.invoke(
+        cli, ["audit", "--no-cache", "--format", "markdown", "--baseline", str(baseline), str(new)]
+    )
+    body = markdown.stdout
+    assert body.index("### Dependency update: 1 added, 1 changed, 1 removed") < body.index("### Packages")
+    assert "| **updated** | 1.0 → 2.0 | network | 2 | 1 | 0 |" in body
+    assert "| updated | **network** | 4 | updated.fetch → socket |" in body
+
+
+def test_a_baseline_of_a_tree_has_no_distributions_to_compare(update: tuple[Path, Path], tmp_path: Path) -> None:
+    """A baseline that names no distributions (an audit of a tree) says nothing about them: not "all added"."""
+    baseline, new = update
+    document = json.loads(baseline.read_text())
+    older = tmp_path / "older.json"
+    distributions: list[Any] | None
+    for distributions in ([], None):  # a tree's audit, an older depscan's
+        document["distributions"] = distributions
+        older.write_text(json.dumps({k: v for k, v in document.items() if v is not None}))
+        status, changed, _ = audit_json("--baseline", str(older), "--fail-on", "new-distribution", str(new))
+        assert status == 0 and changed["changes"]["distributions"] == []
+
+
+def test_a_new_module_reaching_what_its_distribution_reached_is_no_new_capability(update: tuple[Path, Path]) -> None:
+    """``updated.shell`` (new) runs programs, as ``updated.core`` did: a new (capability, module) pair, but
+    --fail-on new-capability, with distributions compared, counts the capabilities new to a distribution."""
+    baseline, new = update
+    _, document, _ = audit_json("--baseline", str(baseline), str(new))
+    assert ("process", "updated.shell") in {
+        (c["capability"], c["module"]) for c in document["changes"]["new_capabilities"]
+    }
+    assert "process" not in {c["capability"] for c in by_name(document)["updated"]["new_capabilities"]}
+    wheel = next(new.glob("updated-*.whl"))
+    same = baseline.parent / "same"
+    shutil.rmtree(same, ignore_errors=True)
+    same.mkdir()
+    for old_wheel in (baseline.parent / "old").iterdir():
+        shutil.copy(old_wheel, same)
+    with zipfile.ZipFile(same / "updated-1.0-py3-none-any.whl", "a") as handle:
+        handle.writestr("updated/shell.py", zipfile.ZipFile(wheel).read("updated/shell.py"))
+    status, changed, _ = audit_json("--baseline", str(baseline), "--fail-on", "new-capability", str(same))
+    assert changed["changes"]["new_capabilities"] and status == 0
+
+
+def test_installed_needs_an_interpreter_named(tmp_path: Path) -> None:
+    runner = CliRunner()
+    done = runner.invoke(cli, ["audit", "--no-cache", "--installed"])
+    assert done.exit_code == 2 and "--python" in done.stderr
+    assert runner.invoke(cli, ["audit", "--no-cache"]).exit_code == 2
+
+
+def install(side: str, venv: Path) -> None:
+    """Unpack the wheels of ``side`` into the environment's site-packages, as an installer does."""
+    site = next(venv.glob("lib/python3*/site-packages"))
+    for tree in sorted((UPDATE / side).iterdir()):
+        for name, data in wheel_files(tree).items():
+            (site / name).parent.mkdir(parents=True, exist_ok=True)
+            (site / name).write_bytes(data)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a POSIX virtual environment's layout")
+def test_an_environment_audited_whole_and_compared(tmp_path: Path) -> None:
+    """``--python VENV --installed``: every distribution of the environment, each file its RECORD's,
+    never the stdlib; two environments compared as two directories of wheels are."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    install("old", venv)
+    baseline = tmp_path / "old.json"
+    arguments = ["--python", str(venv), "--installed"]
+    status, document, _ = audit_json(*arguments)
+    assert status == 0
+    assert [(d["name"], d["version"], d["origin"]) for d in document["distributions"]] == [
+        ("calm", "1.0", "installed"),
+        ("dropped", "0.5", "installed"),
+        ("updated", "1.0", "installed"),
+    ]
+    audited = {e["name"]: e for e in document["inventory"] if e["audited"]}
+    assert {n: e["distribution"] for n, e in audited.items()} == {
+        "calm": "calm",
+        "dropped": "dropped",
+        "updated": "updated",
+        "updated.core": "updated",
+    }
+    assert all(e["category"] != "stdlib" for e in audited.values())
+    baseline.write_text(json.dumps(document))
+    site = next(venv.glob("lib/python3*/site-packages"))
+    for name in ("dropped", "dropped-0.5.dist-info", "updated", "updated-1.0.dist-info"):
+        shutil.rmtree(site / name)
+    install("new", venv)
+    status, changed, _ = audit_json(*arguments, "--baseline", str(baseline), "--fail-on", "new-capability")
+    assert status == 1
+    rows = by_name(changed)
+    assert {name: r["status"] for name, r in rows.items()} == {
+        "fresh": "added",
+        "updated": "changed",
+        "dropped": "removed",
+    }
+    assert [(c["capability"], c["chain"]) for c in rows["updated"]["new_capabilities"]] == [
+        ("network", ["updated.fetch", "socket"])
+    ]
+    assert [(p["file"], p["text"]) for p in rows["updated"]["new_pth_lines"]] == [
+        ("site-packages/updated_paths.pth", 'import updated.fetch; updated.fetch.get("example.org")')
+    ]
+    assert ("extension", "site-packages/updated/_speedups.abi3.so") in {
+        (o["kind"], o.get("relative")) for o in rows["updated"]["new_opaque"]
+    }
