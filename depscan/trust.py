@@ -168,6 +168,17 @@ def verify(key: bytes, mac: object, *parts: bytes | memoryview) -> bool:
     return isinstance(mac, bytes) and hmac.compare_digest(mac, sign(key, *parts))
 
 
+def directories_refused(what: str, *paths: str, create: bool) -> bool:
+    """Whether a cache's directories (``paths``, outermost first) are refused: one is a link or not a
+    directory (see :func:`real_directory`). Said once, as ``what`` off, and then neither is used."""
+    for path in paths:
+        reason = real_directory(path, create=create)
+        if reason:
+            note(f"{what} off: {reason}")
+            return True
+    return False
+
+
 def real_directory(path: str, *, create: bool) -> str | None:
     """None when ``path`` is a directory and not a symbolic link (made, with its parents, when
     ``create`` and missing); else why it is refused. A planted ``.depscan_cache -> ..`` would

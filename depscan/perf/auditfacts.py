@@ -90,11 +90,7 @@ class AuditFacts:
             pass
 
     def _refused(self, *, create: bool) -> bool:
-        reason = trust.real_directory(self.root, create=create)
-        reason = reason or trust.real_directory(self.directory, create=create)
-        if reason:
-            trust.note(f"audit facts off: {reason}")
-        return reason is not None
+        return trust.directories_refused("audit facts", self.root, self.directory, create=create)
 
     def _load(self) -> dict[str, Any]:
         if self._secret is None or self._refused(create=False):

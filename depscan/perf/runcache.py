@@ -189,11 +189,7 @@ class RunCache:
 
     def _refused(self, *, create: bool) -> bool:
         """The cache or its ``runs`` directory is a link (or not a directory): say so, and use neither."""
-        reason = trust.real_directory(self.root, create=create)
-        reason = reason or trust.real_directory(self.directory, create=create)
-        if reason:
-            trust.note(f"run cache off: {reason}")
-        return reason is not None
+        return trust.directories_refused("run cache", self.root, self.directory, create=create)
 
     def _signed(self, key: str, data: bytes) -> bytes | None:
         """What follows the MAC line of ``data``, when the MAC is this user's for ``key``."""
