@@ -66,14 +66,18 @@ def cycles(result: ScanResult) -> list[Cycle]:
             continue
         edges[u, v] = list(edge.sites)
         successors[u].append(v)
+    components = [c for c in strongly_connected(sorted(project), successors.__getitem__) if len(c) >= 2]
+    component_of = {name: number for number, component in enumerate(components) for name in component}
+    inside: list[list[tuple[str, str, list[Site]]]] = [[] for _ in components]
+    for (u, v), sites in edges.items():  # (once over the edges, not once for each cycle)
+        number = component_of.get(u)
+        if number is not None and component_of.get(v) == number:
+            inside[number].append((u, v, sites))
     found: list[Cycle] = []
-    for component in strongly_connected(sorted(project), successors.__getitem__):
-        if len(component) < 2:
-            continue
-        members = sorted(component)
-        inside = sorted((u, v, sites) for (u, v), sites in edges.items() if u in component and v in component)
-        cut = min(inside, key=lambda e: (len(e[2]), e[1].count("."), e[0], e[1]))
-        found.append(Cycle(members, inside, (cut[0], cut[1])))
+    for component, edges_inside in zip(components, inside, strict=True):
+        edges_inside.sort(key=lambda e: (e[0], e[1]))
+        cut = min(edges_inside, key=lambda e: (len(e[2]), e[1].count("."), e[0], e[1]))
+        found.append(Cycle(sorted(component), edges_inside, (cut[0], cut[1])))
     return sorted(found, key=lambda c: c.modules)
 
 
