@@ -11,6 +11,7 @@ and a note names the full report's file (or says how to get one).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -83,7 +84,7 @@ def _head(report: Audit, base: str | None) -> list[str]:
     return [
         f"## depscan audit of {_targets(report.targets)}",
         "",
-        f"Searched: {report.environment()}." + (f" Paths are relative to `{base}`." if base else ""),
+        f"Searched: {_text(report.environment())}." + (f" Paths are relative to {_code(base, in_table=False)}." if base else ""),
         "",
         f"{summary['modules']} modules ({summary['audited']} audited), {summary['third_party']} third-party "
         f"distributions, {summary['vendored']} vendored, {summary['opaque']} opaque, {summary['files']} files that "
@@ -97,7 +98,7 @@ TARGETS_SHOWN = 5  # in the heading: a directory of wheels is a target per wheel
 
 
 def _targets(targets: Sequence[str]) -> str:
-    shown = ", ".join(f"`{t}`" for t in targets[:TARGETS_SHOWN])
+    shown = ", ".join(_code(t, in_table=False) for t in targets[:TARGETS_SHOWN])
     more = len(targets) - TARGETS_SHOWN
     return shown + (f" and {more} more" if more > 0 else "")
 
@@ -140,17 +141,45 @@ def _less(left: int | None, lines: Sequence[str]) -> int | None:
     return None if left is None else left - _length(lines)
 
 
+class _Markup(str):
+    """A cell's text that is Markdown already: what the tree gave inside it was escaped (:func:`_bold`, :func:`_code`)."""
+
+
+_ACTIVE = re.compile(r"[\\`*\[\]<>&|~]")
+
+
+def _text(value: Any) -> str:
+    """Text from the tree (a distribution's name, a path, a detail) as Markdown that shows it as it is: each
+    character that would start markup (an HTML tag, a link, emphasis, a code span, a table's cell)
+    escaped, control characters shown as ``\\xNN``."""
+    return _ACTIVE.sub(lambda match: "\\" + match.group(), one_line(str(value if value is not None else "")))
+
+
+def _bold(value: Any) -> _Markup:
+    return _Markup(f"**{_text(value)}**")
+
+
+def _code(value: Any, *, in_table: bool = True) -> _Markup:
+    """A code span showing ``value``: fenced by more backticks than it holds in a row, so that none of
+    them ends it (a backslash does not escape inside a code span); a table's ``|`` escaped, as GFM reads
+    a row's cells before its code spans."""
+    text = one_line(str(value))
+    fence = "`" * (max(map(len, re.findall("`+", text)), default=0) + 1)
+    padding = " " if "`" in text else ""
+    return _Markup(fence + padding + (text.replace("|", "\\|") if in_table else text) + padding + fence)
+
+
 def _cell(value: Any) -> str:
-    return str(value if value is not None else "").replace("|", "\\|").replace("\n", " ")
+    return value if isinstance(value, _Markup) else _text(value)
 
 
 def _note(report: Audit, left_out: int, full_report: str | None) -> str:
     where = (
-        f"The full report: `{shown_path(full_report)}`."
+        f"The full report: {_code(shown_path(full_report), in_table=False)}."
         if full_report
-        else "For the full report: `depscan audit "
-        + " ".join(report.targets)
-        + " --format markdown -o audit.md` (the comment, and the whole report beside it as `audit.full.md`)"
+        else "For the full report: "
+        + _code(f"depscan audit {' '.join(report.targets)} --format markdown -o audit.md", in_table=False)
+        + " (the comment, and the whole report beside it as `audit.full.md`)"
         + " or `--format html -o audit.html`."
     )
     return f"**{left_out} rows are left out** to fit a pull-request comment ({COMMENT_LIMIT:,} characters). {where}"
@@ -160,7 +189,7 @@ def _parts(report: Audit, changes: Changes | None, shown: Callable[[str | None],
     """The comment's parts, in the order they are given room: the review of a dependency update first."""
     parts = _update_parts(changes) if changes is not None else []
     if report.unanalysed:
-        rows = [(s.module, f"`{shown(s.path)}`", s.detail) for s in report.unanalysed]
+        rows = [(s.module, _code(shown(s.path)), s.detail) for s in report.unanalysed]
         parts.append(_Part("Not analysed", ("module", "where", "why"), rows, collapsed=False))
     parts.append(_packages(report, shown))
     if changes is not None:
@@ -169,16 +198,16 @@ def _parts(report: Audit, changes: Changes | None, shown: Callable[[str | None],
         _Part(
             "Opaque code and files of the tree that are not source or data",
             ("kind", "where", "what"),
-            [(s.kind, f"`{shown(s.path)}" + (f":{s.line}`" if s.line else "`"), s.detail) for s in report.opaque]
+            [(s.kind, _code(shown(s.path) + (f":{s.line}" if s.line else "")), s.detail) for s in report.opaque]
             + [
-                (f.kind, f"`{f.relative}`", f"{file_summary(f.to_json())}; {f.size} bytes, sha256 {f.sha256}")
+                (f.kind, _code(f.relative), f"{file_summary(f.to_json())}; {f.size} bytes, sha256 {f.sha256}")
                 for f in report.files
             ],
         ),
         _Part(
             "What static analysis cannot see",
             ("kind", "where", "what"),
-            [(s.kind, f"`{shown(s.path)}:{s.line}`", s.detail) for s in report.blindspots],
+            [(s.kind, _code(f"{shown(s.path)}:{s.line}"), s.detail) for s in report.blindspots],
         ),
         _Part(
             "Portability",
@@ -217,7 +246,7 @@ def _update_parts(changes: Changes) -> list[_Part]:
         return []
     summary = [
         (
-            f"**{c.name}**",
+            _bold(c.name),
             versions_text(c, "→"),
             ", ".join(sorted({r["capability"] for r in c.capabilities})) or "none",
             len(c.opaque),
@@ -228,12 +257,12 @@ def _update_parts(changes: Changes) -> list[_Part]:
     ]
     header = ("distribution", "version", "new capabilities", "new opaque code", "new .pth lines", "new blind spots")
     chains = [
-        (c.name, f"**{r['capability']}**", r["modules"], " → ".join(r["chain"]))
+        (c.name, _bold(r["capability"]), r["modules"], " → ".join(r["chain"]))
         for c in changes.distributions
         for r in c.capabilities
     ]
     rest = [
-        (c.name, what, f"`{one_line(detail)}`")
+        (c.name, what, _code(detail))
         for c in changes.distributions
         for what, detail in news(c)
         if what != "capability"
@@ -254,10 +283,10 @@ def _packages(report: Audit, shown: Callable[[str | None], str]) -> _Part:
     sources = {v.package: version_source_text(v.to_json()["version_source"], shown) for v in report.vendored}
     rows = [
         (
-            f"**{p.name}**",
+            _bold(p.name),
             p.kind,
             p.version,
-            f"`{sources[p.name]}`" if p.kind == "vendored" and sources.get(p.name) else "",
+            _code(sources[p.name]) if p.kind == "vendored" and sources.get(p.name) else "",
             p.modules,
             ", ".join(f"{name} {count}" for name, (count, _) in p.capabilities.items()) or "none",
             p.opaque,
@@ -283,12 +312,13 @@ def _chains(report: Audit) -> _Part:
 def _changes(changes: Changes) -> _Part:
     rows = [("modules added", ", ".join(changes.modules_added) or "none")]
     rows += [("modules removed", ", ".join(changes.modules_removed) or "none")]
-    rows += [(f"new capability **{c['capability']}**", f"`{c['module']}`") for c in changes.capabilities]
-    rows += [(f"new opaque code: {o['kind']}", f"`{o['module']}`") for o in changes.opaque]
-    rows += [(f"new or changed file: {f['kind']}", f"`{f['relative']}`") for f in changes.files]
-    rows += [(f"new blind spot: {b['kind']}", f"`{b['module']}`") for b in changes.blindspots]
+    rows += [(_Markup(f"new capability {_bold(c['capability'])}"), _code(c["module"])) for c in changes.capabilities]
+    rows += [(f"new opaque code: {o['kind']}", _code(o["module"])) for o in changes.opaque]
+    rows += [(f"new or changed file: {f['kind']}", _code(f["relative"])) for f in changes.files]
+    rows += [(f"new blind spot: {b['kind']}", _code(b["module"])) for b in changes.blindspots]
     rows += [
-        (f"new portability problem: {p['status']}", f"`{p['module']}` ({p['version']})") for p in changes.portability
+        (f"new portability problem: {p['status']}", _Markup(f"{_code(p['module'])} ({_text(p['version'])})"))
+        for p in changes.portability
     ]
     rows += [(f"vendored {v['package']}", f"{v['before']} → {v['after']}") for v in changes.versions]
     return _Part("Changes since the baseline", ("change", "what"), rows, collapsed=False)

@@ -1,0 +1,198 @@
+"""Attacks on the review of a dependency update and on the scan's read-ahead, as a hostile package author.
+
+Each test builds its wheels, environment or package in a temporary directory
+and runs the command line on it: a distribution whose ``Name`` carries Markdown,
+HTML or terminal escapes, member names that would break out of a code span, a
+FIFO or a link to ``/dev/zero`` named ``*.whl`` in a directory of wheels, a zip
+bomb member, and a SIGTERM sent to the whole process group while the workers
+read a package ahead. Nothing may be run, hang, print a traceback, or show an
+injected line or markup.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import resource
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import ROOT
+from depscan.cli import cli
+
+EVIL_NAME = "x\x1b]0;owned\x07\x1b[1A\x1b[2K<img src=https://evil.example/p.png>[click](https://evil.example)|a|b"
+EVIL_MEMBER = "pkgx/ev`il <b>bold</b> [x](https://evil.example)`|.so"
+
+
+def wheel(directory: Path, file_name: str, name: str, members: dict[str, bytes] | None = None) -> Path:
+    """A wheel whose METADATA says ``name``, with a module ``pkgx`` that reaches the network."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / file_name
+    info = f"{file_name.split('-')[0]}-1.0.dist-info"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(f"{info}/METADATA", f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n\n")
+        archive.writestr("pkgx/__init__.py", "import socket\n")
+        for member, data in (members or {}).items():
+            archive.writestr(member, data)
+    return path
+
+
+def audit(*arguments: str) -> tuple[int, str, str]:
+    done = CliRunner().invoke(cli, ["audit", "--no-cache", *arguments])
+    assert done.exception is None or isinstance(done.exception, SystemExit), done.output
+    return done.exit_code, done.stdout, done.stderr
+
+
+@pytest.fixture
+def update(tmp_path: Path) -> tuple[Path, Path]:
+    """A baseline of one calm wheel, and an update adding a wheel with a hostile name and a member
+    with a hostile name."""
+    wheel(tmp_path / "old", "calm-1.0-py3-none-any.whl", "calm")
+    wheel(tmp_path / "new", "calm-1.0-py3-none-any.whl", "calm", {EVIL_MEMBER: b"\x7fELF"})
+    wheel(tmp_path / "new", "zz-1.0-py3-none-any.whl", EVIL_NAME)
+    baseline = tmp_path / "old.json"
+    status, _, _ = audit("--format", "json", "-o", str(baseline), str(tmp_path / "old"))
+    assert status == 0
+    return baseline, tmp_path / "new"
+
+
+def test_a_hostile_name_is_no_markup_in_the_markdown_comment(update: tuple[Path, Path]) -> None:
+    """Rendered as GitHub would (CommonMark, tables, raw HTML allowed), the comment shows the name and
+    the member's name as text: no image, no link, no bold tag, no cell added to a table's row."""
+    markdown_it = pytest.importorskip("markdown_it")
+    baseline, new = update
+    _, comment, _ = audit("--format", "markdown", "--baseline", str(baseline), str(new))
+    html = markdown_it.MarkdownIt("commonmark", {"html": True}).enable("table").render(comment)
+    assert "<img" not in html and "evil.example\"" not in html and "<b>" not in html
+    assert "\x1b" not in comment and "\x07" not in comment
+    for table in html.split("<table>")[1:]:
+        head, _, body = table.partition("</thead>")
+        cells = len(re.findall("<th[ >]", head))
+        assert all(len(re.findall("<td[ >]", row)) == cells for row in body.split("<tr>")[1:]), table
+    assert "&lt;b&gt;bold&lt;/b&gt;" in html and "&lt;img src=https://evil.example/p.png&gt;" in html
+
+
+def test_a_hostile_name_cannot_rewrite_the_terminal(update: tuple[Path, Path]) -> None:
+    """The text report and its notes show a name's control characters escaped (``\\x1b``): an escape
+    sequence cannot move the cursor up and erase the line that says what is new."""
+    baseline, new = update
+    _, text, notes = audit("--baseline", str(baseline), str(new))
+    assert "\x1b" not in text and "\x07" not in text, text
+    assert "\\x1b[1A" in text
+    wheel(new, "qq-1.0-py3-none-any.whl", "qq", {"qq\x1b[2K-1.0.dist-info/METADATA": b"Version: 1\n\n"})
+    _, _, notes = audit(str(new))
+    assert "\x1b" not in notes
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs and /dev/zero")
+def test_a_wheel_that_is_a_fifo_or_a_device_is_said_not_passed_by(tmp_path: Path) -> None:
+    """A ``*.whl`` in a directory of wheels that is not a regular file is not waited on, and is not left
+    out silently: the report says it was not read."""
+    wheels = tmp_path / "wheels"
+    wheel(wheels, "calm-1.0-py3-none-any.whl", "calm")
+    os.mkfifo(wheels / "fifo-1.0-py3-none-any.whl")
+    (wheels / "zero-1.0-py3-none-any.whl").symlink_to("/dev/zero")
+    status, text, notes = audit(str(wheels))
+    assert status == 1
+    for name in ("fifo-1.0-py3-none-any.whl", "zero-1.0-py3-none-any.whl"):
+        assert name in text + notes
+
+
+def _limit_memory() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="needs resource limits")
+def test_a_zip_bomb_member_is_hashed_without_inflating_it_in_memory(tmp_path: Path) -> None:
+    """A wheel's member of 900 MiB of zeros (under a megabyte compressed) is hashed as it inflates, in
+    1 GiB of address space: not read whole into memory."""
+    wheels = tmp_path / "wheels"
+    wheel(wheels, "calm-1.0-py3-none-any.whl", "calm")
+    with zipfile.ZipFile(wheels / "calm-1.0-py3-none-any.whl", "a", zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("pkgx/bomb.so", "w", force_zip64=True) as member:
+            block = bytes(1 << 20)
+            for _ in range(900):
+                member.write(block)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("VIRTUAL_ENV", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "depscan", "audit", "--no-cache", str(wheels)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=_limit_memory,
+    )
+    assert "Traceback" not in done.stderr and "MemoryError" not in done.stderr, done.stderr[-2000:]
+    assert "pkgx/bomb.so  943718400 bytes, sha256 " in done.stdout, done.stdout
+
+
+def _package(directory: Path, modules: int) -> Path:
+    """A package of ``modules`` modules of 14 KB each: enough that the read-ahead takes seconds."""
+    package = directory / "hp"
+    package.mkdir()
+    body = "".join(f"import os\ndef f{i}(x):\n    return [y * 2 for y in range({i}) if y % 3]\n" for i in range(200))
+    (package / "__init__.py").write_text("")
+    for number in range(modules):
+        (package / f"m{number}.py").write_text(body)
+    return package
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc for the workers")
+def test_sigterm_to_the_process_group_during_the_read_ahead(tmp_path: Path) -> None:
+    """``timeout``, a CI runner's cancel or ``kill -- -PGID`` send SIGTERM to every process of the group,
+    workers included: the scan says it was terminated, exits 143, prints no traceback (a worker that
+    died first made the pool's thread print one), and no worker is left. Three times: it was a race."""
+    _package(tmp_path, 700)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("VIRTUAL_ENV", None)
+    for _ in range(3):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "depscan", "scan", "hp", "-j", "2", "--no-cache"],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 60
+        while not (workers := _children(process.pid)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert workers, "no worker was started"
+        time.sleep(0.5)
+        os.killpg(process.pid, signal.SIGTERM)
+        _, errors = process.communicate(timeout=30)
+        assert process.returncode == 143 and "Traceback" not in errors, errors
+        time.sleep(1.5)
+        assert not [pid for pid in workers if _alive(pid)]
