@@ -33,7 +33,21 @@ _CONTROL = re.compile("[\x00-\x1f\x7f]")
 def one_line(name: str) -> str:
     """A file name for a line of text output: control characters shown as ``\\xNN``, so that a file
     named ``"a\\nsrc/x.py:1:1: DS001 ..."`` cannot forge a line of the report."""
-    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", name)
+    return _escaped(_CONTROL, name)
+
+
+_CONTROL_BUT_LINE_ENDS = re.compile("[\x00-\x09\x0b-\x1f\x7f]")
+
+
+def lines_shown(text: str) -> str:
+    """A report of several lines for a terminal: every control character but the line ends shown as
+    ``\\xNN`` (a distribution's name with an escape sequence cannot move the cursor and erase a line
+    above it); the one rule for what the analysed code names, where a report's part forgot :func:`one_line`."""
+    return _escaped(_CONTROL_BUT_LINE_ENDS, text)
+
+
+def _escaped(characters: re.Pattern[str], text: str) -> str:
+    return characters.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
 def write_atomic(path: str | os.PathLike[str], data: str | bytes | list[bytes]) -> None:

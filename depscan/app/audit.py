@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from depscan.app.scan import scan_options
 from depscan.app.settings import Options, Outcome, Settings, settings
 from depscan.app.stored import stored
-from depscan.atomic import write_atomic
+from depscan.atomic import lines_shown, one_line, write_atomic
 from depscan.errors import DepscanError, OutputError, UsageError
 
 if TYPE_CHECKING:
@@ -132,7 +132,7 @@ def _audited(
     if empty:
         raise UsageError(f"nothing to audit: {'; '.join(empty)}")
     changes = compare(old, report) if old is not None else None
-    notes = [f"depscan audit: {problem}" for problem in found.problems]
+    notes = [f"depscan audit: {one_line(problem)}" for problem in found.problems]
     beside: list[str] = []
     text = _formatted(report, changes, options.output_format, notes, output, beside)
     status = 0
@@ -194,7 +194,9 @@ def _formatted(
 
     changes_part = changes_text(changes) if changes is not None else ""
     formats: dict[str, Callable[[], str]] = {
-        "text": lambda: (update_text(changes) if changes is not None else "") + audit_text(report) + changes_part,
+        "text": lambda: lines_shown(
+            (update_text(changes) if changes is not None else "") + audit_text(report) + changes_part
+        ),
         "json": lambda: jsonfmt.dumps(_document(report, changes)),
         "markdown": lambda: _markdown(report, changes, notes, output, beside if beside is not None else []),
         "sarif": lambda: audit_sarif(report),
