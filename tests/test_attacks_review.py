@@ -173,7 +173,7 @@ def test_sigterm_to_the_process_group_during_the_read_ahead(tmp_path: Path) -> N
     """``timeout``, a CI runner's cancel or ``kill -- -PGID`` send SIGTERM to every process of the group,
     workers included: the scan says it was terminated, exits 143, prints no traceback (a worker that
     died first made the pool's thread print one), and no worker is left. Three times: it was a race."""
-    _package(tmp_path, 700)
+    _package(tmp_path, 1200)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("VIRTUAL_ENV", None)
     for _ in range(3):
@@ -190,9 +190,49 @@ def test_sigterm_to_the_process_group_during_the_read_ahead(tmp_path: Path) -> N
         while not (workers := _children(process.pid)) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert workers, "no worker was started"
-        time.sleep(0.5)
+        time.sleep(2)  # this process is taking chunks back by then
         os.killpg(process.pid, signal.SIGTERM)
         _, errors = process.communicate(timeout=30)
         assert process.returncode == 143 and "Traceback" not in errors, errors
         time.sleep(1.5)
         assert not [pid for pid in workers if _alive(pid)]
+
+
+DYING_WORKER = """
+import os, signal, sys, time
+from depscan.perf import parallel
+
+PARENT = os.getpid()
+
+def work(keys, max_bytes):
+    if os.getpid() != PARENT:  # a worker: killed (the OOM killer, a SIGTERM to the group) while busy
+        time.sleep(0.5)
+        os.kill(os.getpid(), signal.SIGKILL)
+    return parallel.extract_chunk(keys, max_bytes)
+
+parallel.PARALLEL_BYTES, parallel.CHUNK_FILES = 1, 2
+extractor = parallel.Extractor(processes=2, work=work)
+keys = [(os.path.join(sys.argv[1], name), name[:-3], False) for name in sorted(os.listdir(sys.argv[1]))]
+extractor.add_all(keys)
+done, _ = extractor.finish()
+extractor.close()
+assert sorted(done) == sorted(keys)
+print("done")
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="workers are forked")
+def test_a_worker_dying_while_chunks_are_taken_back_prints_no_traceback(tmp_path: Path) -> None:
+    """This process takes back the chunks no worker started (their futures cancelled); a worker that
+    dies meanwhile made Python 3.10's and 3.11's pool thread print an InvalidStateError traceback. The
+    work is done here, and nothing is printed."""
+    for number in range(400):
+        (tmp_path / f"m{number}.py").write_text("import os\n" * 200)
+    done = subprocess.run(
+        [sys.executable, "-c", DYING_WORKER, str(tmp_path)],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.stdout == "done\n" and done.stderr == "", done.stderr

@@ -218,6 +218,7 @@ class Extractor:
         # A worker for each chunk there is so far, at most: a tree just past the threshold
         # does not fork every core of a large machine.
         workers = min(self.cores - 1, len(self._chunks))
+        _quiet_about_cancelled_chunks()
         try:
             self._pool = ProcessPoolExecutor(
                 workers, mp_context=_fork_context(), initializer=_become_worker, initargs=(os.getpid(),)
@@ -249,6 +250,25 @@ class Extractor:
     def _here(self, chunks: list[list[Key]]) -> dict[Key, Read]:
         keys = [key for chunk in chunks for key in chunk]
         return dict(zip(keys, _run(self.work, keys, self.max_bytes), strict=True))
+
+
+def _quiet_about_cancelled_chunks() -> None:
+    """Before Python 3.12, a worker that dies (SIGTERM to the process group, the OOM killer) makes the
+    pool's thread raise InvalidStateError on the first chunk this process took back (its future
+    cancelled) and print a traceback; the futures before it were told already, and those after it
+    are cancelled too. That traceback is not printed (3.12 ignores the error itself)."""
+    if sys.version_info >= (3, 12) or getattr(threading.excepthook, "_depscan", False):
+        return
+    from concurrent.futures import InvalidStateError
+
+    previous = threading.excepthook
+
+    def hook(args: threading.ExceptHookArgs) -> None:
+        if not (args.exc_type is InvalidStateError and type(args.thread).__name__ == "_ExecutorManagerThread"):
+            previous(args)
+
+    hook._depscan = True  # type: ignore[attr-defined]
+    threading.excepthook = hook
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
