@@ -125,7 +125,7 @@ def _wheels_in(directory: str) -> list[str]:
         return []
     try:
         with os.scandir(directory) as listing:
-            names = sorted(entry.name for entry in listing if entry.is_file())
+            names = sorted(entry.name for entry in listing if not entry.is_dir())  # a FIFO *.whl: a target, said
     except OSError:
         return []
     if any(name.endswith((".py", ".pyw")) for name in names):
