@@ -145,32 +145,74 @@ def too_large(name: str, size: int, max_bytes: int, what: str = "file") -> Diagn
     return Diagnostic("DS013", f"{what} is {_size(size)}, over the {_size(max_bytes)} limit; not parsed", name)
 
 
-def read_member(archive: zipfile.ZipFile, member: str, name: str, max_bytes: int | None) -> bytes | Diagnostic:
+def read_member(
+    archive: zipfile.ZipFile, member: str, name: str, max_bytes: int | None, *, head: bool = False
+) -> bytes | Diagnostic:
     """A zip archive member's bytes, or why not (``name`` is how the diagnostic names it).
 
     The size the archive declares is checked before anything is inflated, and
     the read stops after ``max_bytes`` whatever the header says, so a zip bomb
-    costs nothing; an encrypted or corrupt member is a diagnostic.
+    costs nothing; an encrypted or corrupt member is a diagnostic. With ``head``,
+    a larger member is not refused: its first ``max_bytes`` are the answer.
     """
+    chunks: list[bytes] = []
+    if head and max_bytes is not None:
+        found = _inflate(archive, member, name, None, chunks.append, max_bytes)
+    else:
+        found = _inflate(archive, member, name, max_bytes, chunks.append)
+    return found if isinstance(found, Diagnostic) else b"".join(chunks)
+
+
+def member_digest(archive: zipfile.ZipFile, member: str, name: str, max_bytes: int) -> tuple[int, str] | Diagnostic:
+    """A zip archive member's size and SHA-256 (hex), hashed as it inflates (a chunk in memory at a
+    time: a member of a gigabyte of zeros is a megabyte compressed), or why not, as :func:`read_member`
+    says it."""
+    import hashlib
+
+    hashed = hashlib.sha256()
+    found = _inflate(archive, member, name, max_bytes, hashed.update)
+    return found if isinstance(found, Diagnostic) else (found, hashed.hexdigest())
+
+
+_INFLATE_CHUNK = 1 << 20
+
+
+def _inflate(
+    archive: zipfile.ZipFile,
+    member: str,
+    name: str,
+    max_bytes: int | None,
+    take: Callable[[bytes], object],
+    stop_after: int | None = None,
+) -> int | Diagnostic:
+    """Give ``take`` a member's bytes chunk by chunk; their number, or why not. At most one byte over
+    ``max_bytes`` is inflated; ``stop_after`` bytes end the read early and are no error."""
     import lzma
     import zipfile
     import zlib
 
+    size = 0
     try:
         info = archive.getinfo(member)
         if max_bytes is not None and info.file_size > max_bytes:
             return too_large(name, info.file_size, max_bytes, "archive member")
+        want = stop_after if stop_after is not None else None if max_bytes is None else max_bytes + 1
         with archive.open(info) as stream:
-            data = stream.read(-1 if max_bytes is None else max_bytes + 1)
+            while want is None or size < want:
+                chunk = stream.read(_INFLATE_CHUNK if want is None else min(_INFLATE_CHUNK, want - size))
+                if not chunk:
+                    break
+                size += len(chunk)
+                take(chunk)
     except KeyError:
         return Diagnostic("DS012", "not in the archive", name)
     except RuntimeError:  # zipfile's word for "encrypted, password required"
         return Diagnostic("DS012", "the archive member is encrypted; not read", name)
     except (OSError, ValueError, EOFError, NotImplementedError, zipfile.BadZipFile, zlib.error, lzma.LZMAError) as exc:
         return Diagnostic("DS012", f"cannot read from the archive: {exc or type(exc).__name__}", name)
-    if max_bytes is not None and len(data) > max_bytes:
-        return too_large(name, len(data), max_bytes, "archive member")
-    return data
+    if max_bytes is not None and size > max_bytes:
+        return too_large(name, size, max_bytes, "archive member")
+    return size
 
 
 def _os_reason(exc: OSError | ValueError) -> str:

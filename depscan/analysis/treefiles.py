@@ -28,7 +28,6 @@ read of the files listed.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import stat
@@ -360,27 +359,28 @@ def _member(
         return None
     path = os.path.join(archive, *member.split("/"))
     script = _is_wheel_script(member)
-    data = zips.read(archive, member, HASH_MAX_BYTES)
-    if isinstance(data, Diagnostic):
-        kind, detail = named or ("unread", "what it is is unknown")
-        return TreeFile(path=path, relative=member, kind=kind, detail=detail, problem=data.message)
-    told = named or _kind_by_content(data[:HEAD_BYTES])
+    # Hashed as it inflates, and only when it is listed: a member is told by its first bytes first.
+    head = b"" if named or script else zips.read(archive, member, HEAD_BYTES, head=True)
+    told = named or (_kind_by_content(head) if isinstance(head, bytes) else ("unread", "what it is is unknown"))
     if told is None and script:
         told = "executable", "a script the wheel installs into the environment's bin directory"
     if told is None:
         return None
     kind, detail = told
     kind = "executable" if kind == "script" else kind
+    facts = zips.digest(archive, member, HASH_MAX_BYTES) if isinstance(head, bytes) else head
+    if isinstance(facts, Diagnostic):
+        return TreeFile(path=path, relative=member, kind=kind, detail=detail, problem=facts.message)
+    size, sha256 = facts
     item = TreeFile(
-        path=path,
-        relative=member,
-        kind=kind,
-        detail=detail,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        module=module_of(member),
+        path=path, relative=member, kind=kind, detail=detail, size=size, sha256=sha256, module=module_of(member)
     )
-    return _pth_read(item, data, version) if kind == "pth" else item
+    if kind != "pth":
+        return item
+    from dataclasses import replace
+
+    data = zips.read(archive, member, PTH_MAX_BYTES)
+    return _pth_read(item, data, version) if isinstance(data, bytes) else replace(item, problem=data.message)
 
 
 def _is_wheel_script(member: str) -> bool:

@@ -84,7 +84,8 @@ def _head(report: Audit, base: str | None) -> list[str]:
     return [
         f"## depscan audit of {_targets(report.targets)}",
         "",
-        f"Searched: {_text(report.environment())}." + (f" Paths are relative to {_code(base, in_table=False)}." if base else ""),
+        f"Searched: {_text(report.environment())}."
+        + (f" Paths are relative to {_code(base, in_table=False)}." if base else ""),
         "",
         f"{summary['modules']} modules ({summary['audited']} audited), {summary['third_party']} third-party "
         f"distributions, {summary['vendored']} vendored, {summary['opaque']} opaque, {summary['files']} files that "
@@ -142,7 +143,7 @@ def _less(left: int | None, lines: Sequence[str]) -> int | None:
 
 
 class _Markup(str):
-    """A cell's text that is Markdown already: what the tree gave inside it was escaped (:func:`_bold`, :func:`_code`)."""
+    """A cell's text that is Markdown already: what the tree gave in it was escaped (:func:`_bold`, :func:`_code`)."""
 
 
 _ACTIVE = re.compile(r"[\\`*\[\]<>&|~]")
@@ -262,10 +263,7 @@ def _update_parts(changes: Changes) -> list[_Part]:
         for r in c.capabilities
     ]
     rest = [
-        (c.name, what, _code(detail))
-        for c in changes.distributions
-        for what, detail in news(c)
-        if what != "capability"
+        (c.name, what, _code(detail)) for c in changes.distributions for what, detail in news(c) if what != "capability"
     ]
     return [
         _Part(f"Dependency update: {counts_text(changes.distributions)}", header, summary, collapsed=False),

@@ -15,7 +15,7 @@ import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 from depscan.model.records import Diagnostic
 
@@ -196,6 +196,7 @@ MAX_OPEN_ARCHIVES = 16
 """Archives kept open at once; the least recently read is closed beyond this."""
 
 # RuntimeError: an encrypted member, which zipimport cannot read either.
+_T = TypeVar("_T")
 _ZIP_ERRORS = (zipfile.BadZipFile, OSError, KeyError, ValueError, EOFError, NotImplementedError, RuntimeError)
 
 
@@ -224,16 +225,30 @@ class ZipDirectory:
         self._open[archive] = handle
         return handle
 
-    def read(self, archive: str, member: str, max_bytes: int | None) -> bytes | Diagnostic:
-        """A member's bytes, or why not (DS013 over ``max_bytes``, DS012 unreadable)."""
+    def read(self, archive: str, member: str, max_bytes: int | None, *, head: bool = False) -> bytes | Diagnostic:
+        """A member's bytes, or why not (DS013 over ``max_bytes``, DS012 unreadable); with ``head``,
+        its first ``max_bytes`` however large it is."""
         from depscan.source import read_member
 
+        return self._on_member(
+            archive, member, lambda handle, path: read_member(handle, member, path, max_bytes, head=head)
+        )
+
+    def digest(self, archive: str, member: str, max_bytes: int) -> tuple[int, str] | Diagnostic:
+        """A member's size and SHA-256, hashed as it inflates, or why not."""
+        from depscan.source import member_digest
+
+        return self._on_member(archive, member, lambda handle, path: member_digest(handle, member, path, max_bytes))
+
+    def _on_member(
+        self, archive: str, member: str, work: Callable[[zipfile.ZipFile, str], _T | Diagnostic]
+    ) -> _T | Diagnostic:
         path = _zip_path(archive, member)
         try:
             handle = self._handle(archive)
         except _ZIP_ERRORS as exc:
             return Diagnostic("DS012", f"cannot read from the archive: {exc or type(exc).__name__}", path)
-        return read_member(handle, member, path, max_bytes)  # bounded: a zip bomb inflates nothing
+        return work(handle, path)  # bounded: a zip bomb inflates nothing
 
     def close(self) -> None:
         """Close the archives kept open (they are opened again if read again)."""
