@@ -364,6 +364,7 @@ class _Checker:
         }
         self.script_resolvers: dict[str, Resolver] = {}
         self.suppressions: dict[str, Comments] = {}  # path -> line -> codes
+        self.import_numbers: dict[str, dict[int, int]] = {}  # path -> id of an import record -> its number
         self.raw: list[tuple[Finding, int | None]] = []  # see _kept
         self.facts: tuple[Any, Any] | None = None  # what dependency_facts read, when it was
         self.declarations: Providers | None = None
@@ -801,9 +802,14 @@ class _Checker:
         """The number of ``record`` among its file's imports (looked for only where a finding is);
         -1 when it is not among them (the file read under another name too): then the file's
         findings cannot be moved, and an edit of it is a whole check."""
-        extraction = self.by_path.get(path)
-        imports = () if extraction is None else extraction.imports
-        return next((number for number, each in enumerate(imports) if each is record), -1)
+        numbers = self.import_numbers.get(path)
+        if numbers is None:  # once per file (a file missing one module at each of 50,000 lines was quadratic)
+            extraction = self.by_path.get(path)
+            imports = () if extraction is None else extraction.imports
+            numbers = self.import_numbers[path] = {
+                id(each): number for number, each in reversed(list(enumerate(imports)))
+            }
+        return numbers.get(id(record), -1)
 
     def _comments(self, path: str) -> Comments:
         comments = self.suppressions.get(path)

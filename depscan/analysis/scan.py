@@ -209,6 +209,10 @@ class Scanner:
         self.peeked: dict[str, Extraction | None] = {}  # stdlib modules read, not followed
         self.entry_values: dict[str, str] = {}  # sys.modules["pkg.x"] = an imported module: pkg.x -> it
         self.try_groups: dict[tuple[str, int], list[tuple[Site, bool, bool]]] = {}
+        # While a module's imports are scanned, its edges' sites past the first, gathered in a list
+        # and a set, and made the edges' tuples once it is done: a module importing the same module
+        # at thousands of lines (a 10 MiB file of "import os") made a scan quadratic, never ending.
+        self._more_sites: dict[tuple[str, str], tuple[list[Site], set[Site]]] | None = None
         # Flags read from other modules; availability tests decided by the target environment.
         # They call back through a weak reference: a cycle would keep the whole scan alive until
         # the cyclic collector runs, and the command-line process runs without it.
@@ -423,8 +427,14 @@ class Scanner:
         extraction = self.add_extraction(name, with_flags(extraction, self.flag_values))
         self.diagnostics.extend(extraction.diagnostics)
         depth = self.depth[name] + 1
-        for record in extraction.imports:
-            self._import(name, extraction, record, depth)
+        self._more_sites = {}
+        try:
+            for record in extraction.imports:
+                self._import(name, extraction, record, depth)
+        finally:
+            more, self._more_sites = self._more_sites, None
+            for pair, (sites, _) in more.items():
+                self.graph.edges[pair].sites = tuple(sites)
         for dynamic in extraction.dynamic:
             self.dynamic.append((name, dynamic))
         for key, _, _ in extraction.facts.module_entries:
@@ -525,8 +535,14 @@ class Scanner:
             self.graph.edges[importer, name] = Edge("import", (site,))
             return
         edge.kind = "import"  # a parent package imported by its submodule too
-        if site not in edge.sites:  # `from pkg import a, b` is one site
-            edge.sites = (*edge.sites, site)
+        if self._more_sites is None:
+            if site not in edge.sites:  # `from pkg import a, b` is one site
+                edge.sites = (*edge.sites, site)
+            return
+        sites, seen = self._more_sites.setdefault((importer, name), ([*edge.sites], set(edge.sites)))
+        if site not in seen:
+            seen.add(site)
+            sites.append(site)
 
     def _missing(self, name: str, site: Site, maybe: bool) -> None:
         table = self.maybe if maybe else self.missing
