@@ -397,10 +397,12 @@ def test_a_packages_modules_are_read_at_once_and_scanned_as_before(zip_dir: Path
     asked: list[list[tuple[str, str, bool]]] = []
     told: list[int] = []
 
-    def read_many(keys: list[tuple[str, str, bool]], tell: Any) -> dict[tuple[str, str, bool], Extraction]:
+    def read_many(
+        keys: list[tuple[str, str, bool]], max_bytes: int | None, tell: Any
+    ) -> dict[tuple[str, str, bool], Extraction]:
         asked.append(keys)
         tell(len(keys))
-        return {key: extract_file(*key) for key in keys}
+        return {key: extract_file(*key, max_bytes) for key in keys}
 
     class Progress:
         def reading(self, done: int, total: int) -> None:
@@ -409,13 +411,13 @@ def test_a_packages_modules_are_read_at_once_and_scanned_as_before(zip_dir: Path
         def __call__(self, scanned: int, queued: int) -> None:
             pass
 
-    plain = scan(interp, [str(APP)], paths=paths, use_pythonpath=False)
-    ahead = scan(
-        interp, [str(APP)], paths=paths, use_pythonpath=False, options=ScanOptions(read_many=read_many),
-        progress=Progress(),
-    )  # fmt: skip
+    # The scan's size limit holds for the files read ahead too: app/core.py is over it.
+    plain = scan(interp, [str(APP)], paths=paths, use_pythonpath=False, options=ScanOptions(max_bytes=300))
+    options = ScanOptions(read_many=read_many, max_bytes=300)
+    ahead = scan(interp, [str(APP)], paths=paths, use_pythonpath=False, options=options, progress=Progress())
     assert len(asked) == 1
     assert {module for _, module, _ in asked[0]} == set(plain.roots)
     assert len(asked[0]) > 5 and told == [len(asked[0])]
     assert all(path == plain.modules[module].file for path, module, _ in asked[0])
     assert scan_json(ahead, cycles(ahead)) == scan_json(plain, cycles(plain))
+    assert any(d.code == "DS013" and d.path == str(APP / "app" / "core.py") for d in ahead.diagnostics)

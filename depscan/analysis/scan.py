@@ -48,8 +48,9 @@ if TYPE_CHECKING:
 
 Reader = Callable[[str, str, bool, "int | None"], Extraction]  # path, module, is_package, max_bytes
 ManyReader = Callable[
-    [list[tuple[str, str, bool]], "Callable[[int], object] | None"], Mapping[tuple[str, str, bool], Extraction]
-]
+    [list[tuple[str, str, bool]], "int | None", "Callable[[int], object] | None"],
+    Mapping[tuple[str, str, bool], Extraction],
+]  # the files, max_bytes, told how many are done
 
 
 @dataclass
@@ -66,7 +67,7 @@ class ScanOptions:
         None  # how a module's file is read (a cache of extractions: depscan.perf); default: extract_file
     )
     # Reads many files at once (the roots of a package or a source tree, before the scan starts):
-    # their extractions by (path, module, is_package), given how many are done as they are done.
+    # their extractions by (path, module, is_package), at most max_bytes each, told how many are done.
     # depscan.perf reads them over processes; None: each is read when the scan comes to it.
     read_many: ManyReader | None = None
     platforms: Sequence[str] = ()  # the sys.platform values the code runs on (empty: the target's)
@@ -299,8 +300,9 @@ class Scanner:
             return
         reading = getattr(progress, "reading", None)
         told = None if reading is None else (lambda done: reading(done, len(keys)))
-        for (_, name, _), extraction in zip(keys, map(read_many(keys, told).__getitem__, keys), strict=True):
-            self.add_extraction(name, extraction)
+        read = read_many(keys, self.options.max_bytes, told)
+        for key in keys:
+            self.add_extraction(key[1], read[key])
 
     def scan_now(self, name: str) -> None:
         """Scan the root ``name`` now, its extraction in :attr:`extractions`; :meth:`run` passes
