@@ -291,7 +291,9 @@ class Scanner:
         keys = [
             (resolution.file, name, resolution.is_package)
             for name in self.roots
-            if name not in self.extractions
+            if name in self.queued  # (not one the options exclude)
+            and name not in self.scanned
+            and name not in self.extractions
             and (resolution := self.modules[name]).file is not None
             and resolution.archive is None
             and resolution.file.endswith(".py")
