@@ -94,6 +94,36 @@ def test_a_directory_of_wheels_is_audited_wheel_by_wheel(update: tuple[Path, Pat
     assert files == {("extension", "updated/_speedups.abi3.so"), ("pth", "updated_paths.pth")}
     rows = {(p["name"], p["kind"]) for p in document["packages"]}
     assert {("updated", "distribution"), ("fresh", "distribution"), ("calm", "distribution")} <= rows
+    opaque = {p["name"]: p["opaque"] for p in document["packages"]}
+    assert opaque == {"calm": 0, "fresh": 0, "updated": 2}  # its extension file and its .pth file
+
+
+def test_a_distribution_counts_its_files_that_are_not_source(tmp_path: Path) -> None:
+    """A distribution's opaque code counts its files that are not source or data: an extension member
+    beside the module's source (zipimport reads the source; once installed the extension is what
+    loads: charset-normalizer's ``md.cpython-*.so``), one no module is (``md__mypyc``), a .pth file."""
+    directory = tmp_path / "wheels"
+    directory.mkdir()
+    tag = "cpython-311-x86_64-linux-gnu"
+    members = {
+        "native/__init__.py": b"from . import md\n",
+        "native/md.py": b"X = 1\n",
+        f"native/md.{tag}.so": b"\x7fELF md",
+        f"native/md__mypyc.{tag}.so": b"\x7fELF mypyc",
+        "native-1.0.dist-info/METADATA": b"Metadata-Version: 2.1\nName: native\nVersion: 1.0\n",
+    }
+    with zipfile.ZipFile(directory / "native-1.0-py3-none-any.whl", "w") as wheel:
+        for name, data in members.items():
+            wheel.writestr(name, data)
+    _, document, _ = audit_json(str(directory))
+    assert {f["relative"]: f["module"] for f in document["files"]} == {
+        f"native/md.{tag}.so": "native.md",
+        f"native/md__mypyc.{tag}.so": None,
+    }
+    (row,) = [p for p in document["packages"] if p["name"] == "native"]
+    assert (row["kind"], row["modules"], row["opaque"]) == ("distribution", 2, 2)
+    text = CliRunner().invoke(cli, ["audit", "--no-cache", str(directory)]).stdout
+    assert "  native 1.0 [distribution, 2 modules, 2 opaque]" in text
 
 
 def test_distributions_added_removed_and_changed(update: tuple[Path, Path]) -> None:
@@ -274,3 +304,5 @@ def test_an_environment_audited_whole_and_compared(tmp_path: Path) -> None:
     assert ("extension", "site-packages/updated/_speedups.abi3.so") in {
         (o["kind"], o.get("relative")) for o in rows["updated"]["new_opaque"]
     }
+    opaque = {p["name"]: p["opaque"] for p in changed["packages"]}
+    assert opaque == {"calm": 0, "fresh": 0, "updated": 2}  # the files its RECORD lists
