@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from depscan import __version__
-from depscan.analysis.environment import Shipment, wheel_files
+from depscan.analysis.environment import Shipment, installed_outside, wheel_files
 from depscan.analysis.scan import ScanOptions, ScanResult, scan
 from depscan.analysis.treefiles import VCS_DIRECTORIES, TreeFile, tree_files
 from depscan.analysis.versions import VersionSource, declared_version, tree_declarations
@@ -273,7 +273,8 @@ class Audit:
         """What the audit read besides what its scan did (:meth:`ScanResult.depends_on`), for a stored
         answer's witness: every directory and file under the audited directories (the tree's inventory
         reads them all), under the vendoring directories (their ``vendor.txt`` and metadata) and in the
-        installed distributions' metadata directories, and every module's own file."""
+        installed distributions' metadata directories, the files they installed outside their site directories,
+        and every module's own file."""
         result = self.scan
         tops = [t for t in self.targets if os.path.isdir(t)]
         for vendored in self.vendored:
@@ -290,6 +291,8 @@ class Audit:
         read = [r.file for r in result.modules.values() if r.file and not r.archive and os.path.isabs(r.file)]
         for top in dict.fromkeys(os.path.abspath(t) for t in tops):
             read += _everything_under(top)
+        if self.shipment is not None:  # the files installed outside the site directories (bin/...)
+            read += [o.path for o in self.shipment.outside if o.refused is None]
         return read
 
     def summary(self) -> dict[str, Any]:
@@ -349,6 +352,7 @@ def audit(
     files = tree_files([t for t in targets if os.path.isdir(t)], _module_files(result), tuple(interp.version))
     if shipment is not None:
         files += wheel_files(shipment, result.modules.keys(), result.resolver.zips, tuple(interp.version))
+        files += installed_outside(shipment, tuple(interp.version))
     return Audit(
         targets=list(targets),
         interpreter=interp,
