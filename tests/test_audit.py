@@ -688,3 +688,20 @@ def test_frozen_and_builtin_modules_are_not_audited_from_inside_the_tree(
     monkeypatch.chdir(tmp_path)
     report = audit(describe(sys.executable), ["."], options=ScanOptions())
     assert {e.name for e in report.inventory if e.audited} == {"mod"}
+
+
+def test_the_places_of_a_portability_problem_are_in_a_stable_order(tmp_path: Path) -> None:
+    """One file imported under five names (each directory on the search path): its five places have
+    the same path and line, and come in the order of their importers, not of a set's hashing (the
+    same audit was two reports, found on setuptools' vendored distutils)."""
+    root = tmp_path / "tree"
+    (root / "a" / "b" / "c" / "d").mkdir(parents=True)
+    for directory in ("a", "a/b", "a/b/c", "a/b/c/d"):
+        (root / directory / "__init__.py").write_text("")
+    (root / "a" / "b" / "c" / "d" / "m.py").write_text("import asyncore\n")
+    names = ["a.b.c.d.m", "b.c.d.m", "c.d.m", "d.m", "m"]
+    (root / "main.py").write_text("".join(f"import {name}\n" for name in names))
+    paths = [str(root / d) for d in ("a", "a/b", "a/b/c", "a/b/c/d")]
+    report = audit(describe(sys.executable), [str(root)], versions=[(3, 11)], paths=paths, options=ScanOptions())
+    (issue,) = report.portability
+    assert [s.importer for s in issue.sites] == names

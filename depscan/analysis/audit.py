@@ -911,7 +911,7 @@ def _portability(
                 key[1],
                 ".".join(map(str, since)) if since else "?",
                 entry.replacement,
-                tuple(sorted({*before, *sites}, key=lambda s: (s.path or "", s.line))),
+                tuple(sorted({*before, *sites}, key=lambda s: (s.path or "", s.line, s.col, s.importer))),
             )
     return [issues[key] for key in sorted(issues)]
 
