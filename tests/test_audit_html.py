@@ -27,7 +27,8 @@ from conftest import FIXTURES
 from depscan.analysis.audit import Audit, audit
 from depscan.analysis.scan import ScanOptions
 from depscan.cli import cli
-from depscan.output.audit_html import SECTIONS, audit_html
+from depscan.output.audit_html import audit_html
+from depscan.output.audit_html_parts import SECTIONS
 from depscan.output.html_view import Viewer
 from depscan.resolve.describe import describe
 

@@ -6,40 +6,29 @@ out.html``) and returns a complete HTML5 page that opens in a browser with no ne
 scripts are inline, nothing is fetched (a Content-Security-Policy says so to the browser too, and only
 lets the page's own scripts run, by their hashes).
 
-Every string of the document is esc: module names, paths and expressions come from the audited
+Every string of the document is escaped: module names, paths and expressions come from the audited
 code and are treated as hostile. The output depends on the document alone (no clock, no current
 directory), so the same audit gives the same page byte for byte.
 """
 
 from __future__ import annotations
 
-import html
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from depscan.output.html_view import Viewer, script_hash
-
-ARROW = "\u2192"
-
-# Section ids and titles, in page order (the diagram and the module list come last: they are long).
-SECTIONS: tuple[tuple[str, str], ...] = (
-    ("changes", "Changes since the baseline"),  # only with a baseline
-    ("unanalysed", "Not analysed"),
-    ("third-party", "Third-party distributions"),
-    ("vendored", "Vendored packages"),
-    ("opaque", "Opaque code"),
-    ("files", "Files of the tree that are not plain source or data"),
-    ("blindspots", "What static analysis cannot see"),
-    ("packages", "Capabilities per package"),
-    ("capabilities", "Capabilities"),
-    ("portability", "Portability"),
-    ("shadowing", "Shadowing"),
-    ("diagnostics", "Diagnostics"),
-    ("diagram", "Dependency diagram"),
-    ("modules", "Modules"),
+from depscan.output.audit_html_changes import changes_section
+from depscan.output.audit_html_parts import (
+    SECTIONS,
+    Column,
+    Markup,
+    chain_text,
+    esc,
+    rows_of,
+    section_html,
+    sortable_table,
 )
+from depscan.output.html_view import Viewer, script_hash
 
 _STYLE = """
 :root { --fg: #1d2330; --muted: #5b6475; --line: #d8dde6; --head: #f1f4f9; --accent: #2458b3; --bg: #ffffff; }
@@ -164,19 +153,6 @@ def _policy(scripts: Sequence[str]) -> str:
     return f"default-src 'none'; style-src 'unsafe-inline'; script-src {allowed}; base-uri 'none'"
 
 
-class Markup(str):
-    """Text that is already HTML (built here from esc parts): a table cell that is not esc again."""
-
-    __slots__ = ()
-
-
-@dataclass(frozen=True)
-class Column:
-    title: str
-    numeric: bool = False
-    css: str = ""  # a class for its cells: "path", "chain", "mono"
-
-
 def audit_html(document: Mapping[str, Any], diagram: Viewer | None = None) -> str:
     """A complete HTML5 page for the audit ``document`` (:meth:`Audit.to_json`), with the dependency
     diagram's viewer when given."""
@@ -204,7 +180,7 @@ def audit_html(document: Mapping[str, Any], diagram: Viewer | None = None) -> st
         "</header>",
         _nav(diagram is not None, isinstance(changes, Mapping)),
         page.summary(),
-        *([_changes(changes, page.shown)] if isinstance(changes, Mapping) else []),
+        *([changes_section(changes, page.shown)] if isinstance(changes, Mapping) else []),
         page.spots("unanalysed"),
         page.third_party(),
         page.vendored(),
@@ -502,34 +478,6 @@ class _Page:
 # --- pieces ------------------------------------------------------------------------------------
 
 
-def esc(value: Any) -> str:
-    """Any value as esc HTML text (quotes too: it may end up in an attribute); None is empty."""
-    return "" if value is None else html.escape(str(value), quote=True)
-
-
-def chain_text(reach: Mapping[str, Any], shown: Callable[[Any], str]) -> tuple[int, str]:
-    """A capability's chain (``reach``, with ``chain`` a list of hops): its number of hops, and the hops
-    in words, each path as ``shown`` gives it."""
-    chain = [hop for hop in reach.get("chain") or () if isinstance(hop, Mapping)]
-    hops = f" {ARROW} ".join(
-        str(hop.get("module"))
-        + (f" ({shown(hop.get('path'))}:{hop.get('line')})" if hop.get("path") else "")
-        + (" [in a function]" if hop.get("in_function") else "")
-        for hop in chain
-    )
-    return max(len(chain) - 1, 0), hops
-
-
-def _changes(changes: Mapping[str, Any], shown: Callable[[Any], str]) -> str:
-    from depscan.output.audit_html_changes import changes_section
-
-    return changes_section(changes, shown)
-
-
-def rows_of(document: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
-    return [row for row in document.get(key) or () if isinstance(row, Mapping)]
-
-
 def _base_directory(inventory: Iterable[Mapping[str, Any]]) -> str | None:
     """The directory the audited tree is in: paths under it are shown relative to it (``app/loader.py``)."""
     paths = [str(e["path"]) for e in inventory if e.get("audited") and e.get("path") and os.path.isabs(str(e["path"]))]
@@ -567,48 +515,3 @@ def _footer(document: Mapping[str, Any]) -> str:
     return (
         f"<footer>{esc(schema)} &middot; nothing audited was run: depscan reads sources and metadata as text</footer>"
     )
-
-
-def section_html(anchor: str, body: str, count: int | None = None) -> str:
-    title = dict(SECTIONS)[anchor]
-    counted = f' <span class="count">({count})</span>' if count is not None else ""
-    return f'<section id="{anchor}">\n<h2>{esc(title)}{counted}</h2>\n{body}\n</section>'
-
-
-def sortable_table(name: str, columns: Sequence[Column], rows: Sequence[Sequence[Any]]) -> str:
-    """A sortable table, or "none" when there are no rows."""
-    if not rows:
-        return '<p class="none">none</p>'
-    table_id = f"table-{name}"
-    head = "".join(
-        f'<th scope="col"{_classes(column, header=True)}{_NUMBER if column.numeric else ""}>{esc(column.title)}</th>'
-        for column in columns
-    )
-    body = "\n".join(
-        "<tr>" + "".join(f"<td{_classes(c)}>{_cell(v)}</td>" for c, v in zip(columns, row, strict=True)) + "</tr>"
-        for row in rows
-    )
-    tools = (
-        f'<div class="tools" data-table="{table_id}" hidden>'
-        '<input type="search" placeholder="Filter rows" aria-label="Filter the table">'
-        f"<span>{len(rows)} {'row' if len(rows) == 1 else 'rows'}</span>"
-        "</div>"
-    )
-    return (
-        f'{tools}\n<div class="scroll"><table class="sortable" id="{table_id}">\n'
-        f"<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table></div>"
-    )
-
-
-_NUMBER = ' data-type="number"'
-
-
-def _classes(column: Column, header: bool = False) -> str:
-    names = (["num"] if column.numeric else []) + ([] if header else column.css.split())
-    return f' class="{" ".join(names)}"' if names else ""
-
-
-def _cell(value: Any) -> str:
-    if isinstance(value, Markup):
-        return str(value)
-    return esc(value)

@@ -4,7 +4,7 @@ It reads the ``changes`` part of the audit's JSON document (:meth:`depscan.analy
 first the review of a dependency update (a row per distribution added, removed or changed, then what is
 new in each: capabilities with the chain that brings each, opaque code, ``.pth`` lines, blind spots), then
 the other changes (modules added and removed, new capabilities, opaque code, files, blind spots and
-portability problems, vendored versions changed). Every string is esc and every table is sortable
+portability problems, vendored versions changed). Every string is escaped and every table is sortable
 as the page's others are; the section is built from the document alone.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from depscan.output.audit_html import ARROW, Column, chain_text, esc, rows_of, section_html, sortable_table
+from depscan.output.audit_html_parts import ARROW, Column, chain_text, esc, rows_of, section_html, sortable_table
 from depscan.output.review import news
 
 # What a row of the dependency update counts (its JSON key), and the column's title.
