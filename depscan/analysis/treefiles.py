@@ -77,7 +77,7 @@ class TreeFile:
 
     path: str
     relative: str  # to the audited directory, with "/"
-    kind: str  # extension, native-library, bytecode, executable, archive, pth, link, unread
+    kind: str  # extension, native-library, bytecode, executable, archive, pth, link, unread, environment, refused
     detail: str
     size: int | None = None
     sha256: str | None = None
@@ -199,11 +199,16 @@ def _examine(
         return None
     named = _kind_by_name(entry.name, path)
     if named is None:
-        return _by_content(entry, relative, modules)
+        return _by_content(path, relative, modules)
     if not named:
         return None
+    return _named(path, relative, named, modules.get(os.path.realpath(path)), version)
+
+
+def _named(path: str, relative: str, named: tuple[str, str], module: str | None, version: tuple[int, ...]) -> TreeFile:
+    """A file whose name says what it is, hashed; a ``.pth`` file with its lines."""
     kind, detail = named
-    item = _hashed(path, relative, kind, detail, modules.get(os.path.realpath(path)))
+    item = _hashed(path, relative, kind, detail, module)
     return _with_pth(item, version) if kind == "pth" and item.problem is None else item
 
 
@@ -258,22 +263,33 @@ def _bytecode(name: str, path: str, exists: Callable[[str], bool]) -> tuple[str,
     return "bytecode", "cached bytecode whose source is not in the tree"
 
 
-def _by_content(entry: os.DirEntry[str], relative: str, modules: Mapping[str, str]) -> TreeFile | None:
+def _by_content(path: str, relative: str, modules: Mapping[str, str]) -> TreeFile | None:
     """A file whose name says nothing: an executable or an archive by its mode or first bytes."""
-    read = read_with_stat(entry.path, HEAD_BYTES, head=True)
+    read = read_with_stat(path, HEAD_BYTES, head=True)
     if isinstance(read, Diagnostic):
         return TreeFile(
-            path=entry.path, relative=relative, kind="unread", detail="what it is is unknown", problem=read.message
+            path=path, relative=relative, kind="unread", detail="what it is is unknown", problem=read.message
         )
     head, info = read
     told = _kind_by_content(head)
     if told is not None:
         kind, detail = told
-        module = modules.get(os.path.realpath(entry.path)) if kind != "script" else None
-        return _hashed(entry.path, relative, "executable" if kind == "script" else kind, detail, module)
+        module = modules.get(os.path.realpath(path)) if kind != "script" else None
+        return _hashed(path, relative, "executable" if kind == "script" else kind, detail, module)
     if info.st_mode & (stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH):
-        return _hashed(entry.path, relative, "executable", "a file with the executable bit", None)
+        return _hashed(path, relative, "executable", "a file with the executable bit", None)
     return None
+
+
+def installed_file(path: str, relative: str, version: tuple[int, ...]) -> TreeFile | None:
+    """A file a distribution installed outside its site directory (a console script in ``bin/``, a data
+    file), known to lie inside the environment: by its name as a tree's file is, else an executable by
+    its mode or first bytes, whatever its name (on ``PATH``, a ``.py`` with the executable bit runs too);
+    None for plain data. Read by the safe reader, as every file of a tree."""
+    named = _kind_by_name(os.path.basename(path), path)
+    if not named:
+        return _by_content(path, relative, {})
+    return _named(path, relative, named, None, version)
 
 
 def _kind_by_content(head: bytes) -> tuple[str, str] | None:

@@ -235,7 +235,7 @@ def _update_parts(changes: Changes) -> list[_Part]:
     rest = [
         (c.name, what, f"`{one_line(detail)}`")
         for c in changes.distributions
-        for what, detail in news(c)
+        for what, detail in news(c.to_json())
         if what != "capability"
     ]
     return [
