@@ -421,3 +421,33 @@ def test_a_packages_modules_are_read_at_once_and_scanned_as_before(zip_dir: Path
     assert all(path == plain.modules[module].file for path, module, _ in asked[0])
     assert scan_json(ahead, cycles(ahead)) == scan_json(plain, cycles(plain))
     assert any(d.code == "DS013" and d.path == str(APP / "app" / "core.py") for d in ahead.diagnostics)
+
+
+def test_names_taken_from_a_vendored_alias_are_an_edge_to_the_module_that_serves_it(tmp_path: Path) -> None:
+    """``from pkg.extern.lib import name``, where setuptools' VendorImporter serves ``pkg.extern.lib``
+    as ``pkg._vendor.lib``: the edge goes to the module found (an edge to the alias had no node, and
+    the interactive page of such a scan failed: setuptools 65.5.0, which venv installs on 3.11)."""
+    pkg = tmp_path / "pkg"
+    (pkg / "extern").mkdir(parents=True)
+    (pkg / "_vendor" / "lib").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("from pkg.extern.lib import thing\n")
+    (pkg / "extern" / "__init__.py").write_text(
+        "class VendorImporter:\n"
+        "    def __init__(self, root_name, vendored_names=(), vendor_pkg=None):\n"
+        "        pass\n"
+        "    def install(self):\n"
+        "        pass\n"
+        "names = ('lib',)\n"
+        "VendorImporter(__name__, names).install()\n"
+    )
+    (pkg / "_vendor" / "__init__.py").write_text("")
+    (pkg / "_vendor" / "lib" / "__init__.py").write_text("thing = 1\n")
+    result = scan(describe(sys.executable), [str(tmp_path / "pkg")], use_pythonpath=False)
+    data = result.graph_data
+    assert ("pkg", "pkg._vendor.lib") in data.edges
+    assert all(u in data.nodes and v in data.nodes for u, v in data.edges)
+    assert not result.missing
+    page = tmp_path / "out.html"
+    done = CliRunner().invoke(cli, ["scan", str(pkg), "--no-pythonpath", "--no-cache", "--graph", str(page)])
+    assert done.exit_code == 0, done.output
+    assert page.stat().st_size > 0

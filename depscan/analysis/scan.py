@@ -474,7 +474,7 @@ class Scanner:
             return
         for attribute in names:
             if not self._from_name(record.module, attribute, importer, site, depth, package):
-                self._edge(importer, record.module, site)
+                self._edge(importer, package.name, site)  # (the module that serves a VendorImporter's name)
 
     def _need(self, name: str, importer: str, site: Site, depth: int, edge: bool = True) -> Resolution | None:
         """Import ``name`` and its parents; an edge importer -> name carries the site."""
