@@ -99,6 +99,29 @@ def test_a_directory_of_wheels_is_audited_wheel_by_wheel(update: tuple[Path, Pat
     assert opaque == {"calm": 0, "fresh": 0, "updated": 2}  # its extension file and its .pth file
 
 
+def test_a_directory_of_wheels_lists_what_else_it_holds_and_follows_no_link(tmp_path: Path) -> None:
+    """Beside its wheels, a directory of wheels is a tree like any other: its other files are listed,
+    a link named ``*.whl`` that leads out of it is listed and not followed (not audited: its
+    distribution is not named), a FIFO named ``*.whl`` is not read (found by review)."""
+    directory = wheels("old", tmp_path / "wheels")
+    outside = wheels("new", tmp_path / "outside")
+    os.symlink(outside / "fresh-0.1-py3-none-any.whl", directory / "link-1.0-py3-none-any.whl")
+    os.mkfifo(directory / "pipe-1.0-py3-none-any.whl")
+    (directory / "native.so").write_bytes(b"\x7fELF" + b"\0" * 60)
+    (directory / "run.pth").write_text("import os\n")
+    (directory / "sub").mkdir()
+    (directory / "sub" / "lib.so").write_bytes(b"\x7fELF" + b"\0" * 60)
+    _, document, _ = audit_json(str(directory))
+    assert "fresh" not in {d["name"] for d in document["distributions"]}
+    files = {f["relative"]: f["kind"] for f in document["files"]}
+    problems = {f["relative"]: f["problem"] for f in document["files"]}
+    assert files["wheels/link-1.0-py3-none-any.whl"] == "link"
+    assert problems["wheels/pipe-1.0-py3-none-any.whl"] == "is a FIFO; not read"
+    assert files["wheels/native.so"] == "extension" and files["wheels/sub/lib.so"] == "extension"
+    assert files["wheels/run.pth"] == "pth"
+    assert not any(name.startswith("wheels/") and name.endswith("updated-1.0-py3-none-any.whl") for name in files)
+
+
 def test_a_distribution_counts_its_files_that_are_not_source(tmp_path: Path) -> None:
     """A distribution's opaque code counts its files that are not source or data: an extension member
     beside the module's source (zipimport reads the source; once installed the extension is what

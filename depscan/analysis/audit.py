@@ -272,11 +272,14 @@ class Audit:
     def read_from(self) -> list[str]:
         """What the audit read besides what its scan did (:meth:`ScanResult.depends_on`), for a stored
         answer's witness: every directory and file under the audited directories (the tree's inventory
-        reads them all), under the vendoring directories (their ``vendor.txt`` and metadata) and in the
+        reads them all; a directory of wheels too), under the vendoring directories (their
+        ``vendor.txt`` and metadata) and in the
         installed distributions' metadata directories, the files they installed outside their site directories,
         and every module's own file."""
         result = self.scan
         tops = [t for t in self.targets if os.path.isdir(t)]
+        if self.shipment is not None:  # the other files of a directory of wheels, listed too
+            tops += self.shipment.wheel_directories
         for vendored in self.vendored:
             resolution = result.modules.get(vendored.module)
             if vendored.path and resolution is not None and not resolution.archive:
@@ -349,7 +352,11 @@ def audit(
     reaches = _capabilities(result, audited | distributed, table, max_bytes, uses)
     vendored = _vendored(result, audited, max_bytes)
     opaque, blindspots = _opaque(result, spots), _blindspots(result, audited, spots)
-    files = tree_files([t for t in targets if os.path.isdir(t)], _module_files(result), tuple(interp.version))
+    directories = [t for t in targets if os.path.isdir(t)]
+    if shipment is not None:  # what a directory of wheels holds besides them is listed too
+        directories += shipment.wheel_directories
+    audited_wheels = set(shipment.wheels) if shipment is not None else set()
+    files = tree_files(directories, _module_files(result), tuple(interp.version), audited_wheels)
     if shipment is not None:
         files += wheel_files(shipment, result.modules.keys(), result.resolver.zips, tuple(interp.version))
         files += installed_outside(shipment, tuple(interp.version))

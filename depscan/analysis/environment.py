@@ -93,6 +93,8 @@ class Shipment:
     files: dict[str, Shipped] = field(default_factory=dict)  # a file (its normalised path) -> its distribution
     outside: list[Outside] = field(default_factory=list)  # files of installed distributions outside the sites
     tops: dict[str, Shipped] = field(default_factory=dict)  # a top-level name, for distributions without RECORD
+    # The directories of wheels among the targets: what else they hold is listed as a tree's files.
+    wheel_directories: list[str] = field(default_factory=list)
 
     def owner(self, path: str | None, module: str) -> Shipped | None:
         """The distribution a module (found in ``path``) or a file belongs to: the wheel it is in, the
@@ -110,9 +112,14 @@ class Shipment:
 def shipment(targets: Sequence[str], interp: Interpreter | None, zips: ZipDirectory) -> Shipment:
     """The targets with each directory of wheels replaced by its wheels, plus, with ``interp`` (the
     review of an environment), the interpreter's site directories; and the distributions of both."""
-    expanded = expand_wheel_directories(targets)
+    expanded: list[str] = []
     found = Shipment(targets=expanded)
-    for target in expanded:
+    for target in targets:
+        wheels = _wheels_in(target)
+        if wheels:
+            found.wheel_directories.append(os.path.abspath(target))
+        expanded += wheels or [target]
+    for target in list(expanded):
         if target.lower().endswith(WHEEL_SUFFIX) and os.path.isfile(target):
             wheel = os.path.abspath(target)
             shipped = read_wheel(wheel, zips, found.problems)
@@ -127,27 +134,27 @@ def shipment(targets: Sequence[str], interp: Interpreter | None, zips: ZipDirect
     return found
 
 
-def expand_wheel_directories(targets: Sequence[str]) -> list[str]:
-    """Each target that is a directory of wheels (``*.whl`` files directly in it, no Python source
-    there) replaced by its wheels, sorted; every other target as it is."""
-    expanded: list[str] = []
-    for target in targets:
-        wheels = _wheels_in(target)
-        expanded += wheels or [target]
-    return expanded
-
-
 def _wheels_in(directory: str) -> list[str]:
+    """The wheels of a directory of wheels (``*.whl`` regular files directly in it, no Python source
+    there), sorted; none for any other target. A link named ``*.whl`` is not followed (nor a FIFO or
+    a device read): it is listed with the directory's other files (see :attr:`Shipment.wheel_directories`)."""
     if not os.path.isdir(directory):
         return []
     try:
         with os.scandir(directory) as listing:
-            names = sorted(entry.name for entry in listing if entry.is_file())
+            names = sorted(entry.name for entry in listing if _regular(entry))
     except OSError:
         return []
     if any(name.endswith((".py", ".pyw")) for name in names):
         return []  # a source directory that happens to hold a wheel: its files are listed as the tree's
     return [os.path.join(directory, name) for name in names if name.lower().endswith(WHEEL_SUFFIX)]
+
+
+def _regular(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file(follow_symlinks=False)
+    except OSError:
+        return False
 
 
 def environment_site_dirs(interp: Interpreter) -> list[str]:

@@ -33,7 +33,7 @@ import hashlib
 import os
 import re
 import stat
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -106,15 +106,20 @@ class TreeFile:
         return document
 
 
-def tree_files(directories: Sequence[str], modules: Mapping[str, str], version: tuple[int, ...]) -> list[TreeFile]:
+def tree_files(
+    directories: Sequence[str], modules: Mapping[str, str], version: tuple[int, ...], audited: Collection[str] = ()
+) -> list[TreeFile]:
     """The files of ``directories`` that are not plain source or data, sorted by path. ``modules`` maps
     a file (its real path) to the module the scan found in it; ``version`` is the Python that reads ``.pth``
-    files (their encoding changed in 3.13)."""
+    files (their encoding changed in 3.13); ``audited``: files audited as targets of their own (the
+    wheels of a directory of wheels), not listed again."""
     found: dict[str, TreeFile] = {}
     holding = {os.path.dirname(path) for path in modules}  # the directories modules were found in
     for directory in directories:
         top = os.path.abspath(directory)
         for entry in _walk(top, found, holding):
+            if entry.path in audited and not entry.is_symlink():
+                continue
             item = _examine(entry, top, modules, version)
             if item is not None:
                 found[item.path] = item
