@@ -464,6 +464,34 @@ def test_a_baseline_that_is_not_an_audit_is_a_clear_error(tmp_path: Path, tree: 
     assert CliRunner().invoke(cli, ["audit", "--fail-on", "new-module", str(tree / "app")]).exit_code == 2
 
 
+@pytest.mark.parametrize(
+    ("part", "value", "said"),
+    [
+        ("inventory", 5, "inventory is not a list"),
+        ("files", [{"pth": {"imports": 5}}], "files[0].imports is not a list"),
+        ("files", [{"pth": 5}], "files[0].pth is not an object"),
+        ("packages", [{"kind": "distribution", "name": "calm", "capabilities": 5}], "packages[0].capabilities"),
+        ("opaque", [{"kind": ["unhashable"]}], "opaque[0].kind is not a string"),
+        ("distributions", ["calm"], "distributions[0] is not an object"),
+    ],
+)
+def test_a_baseline_of_another_shape_is_a_clear_error(
+    tmp_path: Path, tree: Path, part: str, value: Any, said: str
+) -> None:
+    """A baseline is often committed, so the code under review can write it: one the comparison
+    cannot read is refused with where it is wrong (a traceback before; found by review)."""
+    good = tmp_path / "good.json"
+    assert CliRunner().invoke(
+        cli, ["audit", "--no-cache", "--format", "json", "-o", str(good), str(tree / "app")]
+    ).exit_code in (0, 1)
+    document = json.loads(good.read_text())
+    document[part] = value
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(document))
+    result = CliRunner().invoke(cli, ["audit", "--no-cache", "--baseline", str(bad), str(tree / "app")])
+    assert result.exit_code == 2 and said in result.stderr and "Traceback" not in result.output, result.output
+
+
 def test_markdown_fits_a_comment_and_says_what_it_leaves_out(report: Audit) -> None:
     """A summary per package first, the detail in collapsed blocks; rows left out from the end to fit,
     each block and a note at the end saying so, the note naming the whole report's file."""

@@ -1004,7 +1004,62 @@ def load_baseline(path: str) -> dict[str, Any]:
     if document.get("schema_version") != AUDIT_SCHEMA_VERSION:
         found = document.get("schema_version")
         raise BaselineError(f"{path}: an audit of schema version {found}; this depscan reads {AUDIT_SCHEMA_VERSION}")
+    problem = _shape_problem(document)
+    if problem is not None:  # (a baseline is often committed: the code under review can write it)
+        raise BaselineError(f"{path}: not an audit as depscan writes it: {problem}")
     return document
+
+
+# What a comparison reads of a baseline: each part a list of objects, and these fields of each a
+# JSON scalar (they are compared, and kept in sets); a baseline otherwise is refused, not half read.
+_BASELINE_FIELDS: dict[str, tuple[str, ...]] = {
+    "inventory": ("name",),
+    "vendored": ("module", "version"),
+    "opaque": ("kind", "module", "target", "path", "line", "detail"),
+    "files": ("kind", "relative", "sha256", "path", "detail", "size", "module"),
+    "blindspots": ("kind", "module", "detail", "target", "path", "line"),
+    "capabilities": ("capability", "module"),
+    "portability": ("module", "status", "version"),
+    "distributions": ("name", "version"),
+    "packages": ("kind", "name"),
+}
+_NESTED: dict[tuple[str, str], tuple[str, ...]] = {  # part, field -> the fields of its items
+    ("packages", "capabilities"): ("capability",),
+    ("files", "imports"): ("text", "line"),
+    ("files", "paths"): ("text", "line"),
+}
+
+
+def _shape_problem(document: Mapping[str, Any]) -> str | None:
+    """Where ``document`` is not shaped as :data:`_BASELINE_FIELDS` says, or None."""
+    for part, fields in _BASELINE_FIELDS.items():
+        problem = _rows_problem(document.get(part), part, fields)
+        if problem is not None:
+            return problem
+        for number, item in enumerate(document.get(part) or []):
+            nested = item.get("pth") if part == "files" else item
+            if part == "files" and nested is not None and not isinstance(nested, dict):
+                return f"{part}[{number}].pth is not an object"
+            for (outer, key), inner in _NESTED.items():
+                if outer == part and nested is not None:
+                    problem = _rows_problem(nested.get(key), f"{part}[{number}].{key}", inner)
+                    if problem is not None:
+                        return problem
+    return None
+
+
+def _rows_problem(rows: Any, where: str, fields: Sequence[str]) -> str | None:
+    if rows is None:
+        return None
+    if not isinstance(rows, list):
+        return f"{where} is not a list"
+    for number, row in enumerate(rows):
+        if not isinstance(row, dict):
+            return f"{where}[{number}] is not an object"
+        for key in fields:
+            if not isinstance(row.get(key), (str, int, float, bool, type(None))):
+                return f"{where}[{number}].{key} is not a string, a number or null"
+    return None
 
 
 def compare(baseline: Mapping[str, Any], report: Audit) -> Changes:
