@@ -293,6 +293,29 @@ def test_capabilities_per_vendored_package_and_package_of_the_tree(report: Audit
     assert 'id="table-packages"' in audit_html(report.to_json())
 
 
+def test_a_package_counts_its_files_that_are_not_source_each_once(tree: Path, report: Audit) -> None:
+    """A package's opaque code: its opaque modules (an extension, sourceless bytecode, a native library
+    loaded) and the files of its directory that are not source or data no module is in (a .so, a .pth,
+    an executable, a wheel, a .pyc imported by none); a file that is an opaque module counts once."""
+    app = next(p for p in report.packages if p.name == "app")
+    spots = [s for s in report.opaque if s.module.startswith("app") and not s.module.startswith("app._vendor.")]
+    assert sorted(s.kind for s in spots) == ["bytecode", "extension", "native-library"]
+    spotted = {s.path for s in spots}
+    files = sorted(rel(tree, f.path) for f in report.files if f.path not in spotted)
+    assert files == [
+        "app/_vendor/_accel.abi3.so",
+        "app/_vendor/bin/run.sh",
+        "app/_vendor/extra-1.0-py3-none-any.whl",
+        "app/_vendor/orphan.pyc",
+        "app/_vendor/startup.pth",
+    ]
+    assert len(report.files) == len(files) + 2  # the extension module's file and the bytecode's: counted once
+    assert (app.opaque, app.blindspots) == (8, 3) and app.to_json()["opaque"] == 8
+    assert "  app (no version) [package, 12 modules, 8 opaque, 3 blind spots]\n" in audit_text(report)
+    assert "| **app** | package |  |  | 12 |" in audit_markdown(report)
+    assert next(line for line in audit_markdown(report).splitlines() if "| **app** |" in line).endswith("| 8 | 3 |")
+
+
 def test_capabilities_per_distribution(tmp_path: Path) -> None:
     """With an interpreter named, a third-party distribution the tree imports has its own row."""
     (tmp_path / "vendor").mkdir()
@@ -439,6 +462,34 @@ def test_a_baseline_that_is_not_an_audit_is_a_clear_error(tmp_path: Path, tree: 
     result = CliRunner().invoke(cli, ["audit", "--no-cache", "--baseline", str(bad), str(tree / "app")])
     assert result.exit_code == 2 and "not a depscan audit" in result.stderr
     assert CliRunner().invoke(cli, ["audit", "--fail-on", "new-module", str(tree / "app")]).exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("part", "value", "said"),
+    [
+        ("inventory", 5, "inventory is not a list"),
+        ("files", [{"pth": {"imports": 5}}], "files[0].imports is not a list"),
+        ("files", [{"pth": 5}], "files[0].pth is not an object"),
+        ("packages", [{"kind": "distribution", "name": "calm", "capabilities": 5}], "packages[0].capabilities"),
+        ("opaque", [{"kind": ["unhashable"]}], "opaque[0].kind is not a string"),
+        ("distributions", ["calm"], "distributions[0] is not an object"),
+    ],
+)
+def test_a_baseline_of_another_shape_is_a_clear_error(
+    tmp_path: Path, tree: Path, part: str, value: Any, said: str
+) -> None:
+    """A baseline is often committed, so the code under review can write it: one the comparison
+    cannot read is refused with where it is wrong (a traceback before; found by review)."""
+    good = tmp_path / "good.json"
+    assert CliRunner().invoke(
+        cli, ["audit", "--no-cache", "--format", "json", "-o", str(good), str(tree / "app")]
+    ).exit_code in (0, 1)
+    document = json.loads(good.read_text())
+    document[part] = value
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(document))
+    result = CliRunner().invoke(cli, ["audit", "--no-cache", "--baseline", str(bad), str(tree / "app")])
+    assert result.exit_code == 2 and said in result.stderr and "Traceback" not in result.output, result.output
 
 
 def test_markdown_fits_a_comment_and_says_what_it_leaves_out(report: Audit) -> None:
@@ -665,3 +716,20 @@ def test_frozen_and_builtin_modules_are_not_audited_from_inside_the_tree(
     monkeypatch.chdir(tmp_path)
     report = audit(describe(sys.executable), ["."], options=ScanOptions())
     assert {e.name for e in report.inventory if e.audited} == {"mod"}
+
+
+def test_the_places_of_a_portability_problem_are_in_a_stable_order(tmp_path: Path) -> None:
+    """One file imported under five names (each directory on the search path): its five places have
+    the same path and line, and come in the order of their importers, not of a set's hashing (the
+    same audit was two reports, found on setuptools' vendored distutils)."""
+    root = tmp_path / "tree"
+    (root / "a" / "b" / "c" / "d").mkdir(parents=True)
+    for directory in ("a", "a/b", "a/b/c", "a/b/c/d"):
+        (root / directory / "__init__.py").write_text("")
+    (root / "a" / "b" / "c" / "d" / "m.py").write_text("import asyncore\n")
+    names = ["a.b.c.d.m", "b.c.d.m", "c.d.m", "d.m", "m"]
+    (root / "main.py").write_text("".join(f"import {name}\n" for name in names))
+    paths = [str(root / d) for d in ("a", "a/b", "a/b/c", "a/b/c/d")]
+    report = audit(describe(sys.executable), [str(root)], versions=[(3, 11)], paths=paths, options=ScanOptions())
+    (issue,) = report.portability
+    assert [s.importer for s in issue.sites] == names

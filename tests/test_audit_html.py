@@ -19,12 +19,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import test_audit_review
 from browser import decode_png
+from click.testing import CliRunner
 
 from conftest import FIXTURES
 from depscan.analysis.audit import Audit, audit
 from depscan.analysis.scan import ScanOptions
-from depscan.output.audit_html import SECTIONS, audit_html
+from depscan.cli import cli
+from depscan.output.audit_html import audit_html
+from depscan.output.audit_html_parts import SECTIONS
 from depscan.output.html_view import Viewer
 from depscan.resolve.describe import describe
 
@@ -178,7 +182,41 @@ def hostile_document(document: dict[str, Any]) -> dict[str, Any]:
         {"code": "DS010", "severity": "error", "message": HOSTILE, "path": HOSTILE, "line": 1, "col": 2}
     )
     hostile["shadowing"].append({"module": HOSTILE, "hides": [HOSTILE]})
+    hostile["changes"] = hostile_changes()
     return hostile
+
+
+def hostile_changes() -> dict[str, Any]:
+    """Changes since a baseline where the audited code chose the names: a distribution, a file, a module."""
+    file = {"kind": "extension", "relative": f"{HOSTILE}.so", "path": f"/srv/{HOSTILE}.so", "size": 3}
+    file |= {"sha256": "ab" * 32, "module": None, "detail": HOSTILE}
+    chain = [
+        {"module": HOSTILE, "path": None, "line": None},
+        {"module": "socket", "path": f"/srv/{HOSTILE}.py", "line": 2},
+    ]
+    return {
+        "modules_added": [HOSTILE],
+        "modules_removed": [],
+        "new_capabilities": [{"capability": "network", "module": HOSTILE, "via": "socket", "chain": chain}],
+        "new_opaque": [],
+        "new_blindspots": [],
+        "new_portability": [],
+        "vendored_versions": [{"package": HOSTILE, "module": HOSTILE, "before": "1", "after": HOSTILE}],
+        "new_files": [file],
+        "distributions": [
+            {
+                "name": HOSTILE,
+                "before": None,
+                "after": HOSTILE,
+                "status": "added",
+                "new_capabilities": [{"capability": "network", "modules": 1, "via": "socket", "chain": [HOSTILE]}],
+                "new_opaque": [file],
+                "new_pth_lines": [{"file": f"{HOSTILE}.pth", "line": 1, "text": f"import {HOSTILE}", "runs": True}],
+                "new_blindspots": [],
+            }
+        ],
+        "new_distributions": [HOSTILE],
+    }
 
 
 # --- structure ---------------------------------------------------------------------------------
@@ -194,7 +232,7 @@ def test_page_is_a_complete_html5_document(document: dict[str, Any]) -> None:
 
 
 def test_every_section_in_order(page: Page) -> None:
-    expected = ["summary"] + [anchor for anchor, _ in SECTIONS if anchor != "diagram"]
+    expected = ["summary"] + [anchor for anchor, _ in SECTIONS if anchor not in ("diagram", "changes")]
     assert list(page.sections) == expected
     titles = {anchor: page.sections[anchor]["title"] for anchor in page.sections}
     assert titles["third-party"].startswith("Third-party distributions")
@@ -334,6 +372,68 @@ def test_deterministic(report: Audit, document: dict[str, Any]) -> None:
     assert audit_html(document, viewer(report)) == audit_html(copy.deepcopy(document), viewer(report))
 
 
+# --- changes since a baseline ------------------------------------------------------------------
+
+
+update = test_audit_review.update  # a baseline audit of fixtures/review/old as wheels, the wheels of new
+
+
+def audited(update: tuple[Path, Path], output_format: str) -> str:
+    baseline, new = update
+    arguments = ["audit", "--no-cache", "--format", output_format, "--baseline", str(baseline), str(new)]
+    done = CliRunner().invoke(cli, arguments)
+    assert done.exit_code == 0, done.output
+    return done.stdout
+
+
+def test_changes_since_the_baseline_come_first(update: tuple[Path, Path]) -> None:
+    """With a baseline, the page says what changed right after the summary: the dependency update (a row per
+    distribution, then what is new in each, capabilities with their chain), then the other changes."""
+    document = json.loads(audited(update, "json"))
+    page = Page(audit_html(document))
+    assert list(page.sections)[:3] == ["summary", "changes", "unanalysed"]
+    assert page.sections["changes"]["title"] == "Changes since the baseline"
+    assert "#changes" in [a.get("href") for t, a in page.tags if t == "a"]
+    update_rows, news, other = page.sections["changes"]["tables"]
+    counts = ["New capabilities", "New opaque code", "New .pth lines", "New blind spots"]
+    assert update_rows == [
+        ["Distribution", "Status", "Before", "After", *counts],
+        ["fresh", "added", "", "0.1", "1", "0", "0", "0"],
+        ["updated", "changed", "1.0", "2.0", "1", "2", "1", "0"],
+        ["dropped", "removed", "0.5", "", "0", "0", "0", "0"],
+    ]
+    assert ["updated", "capability", "network (4 modules): updated.fetch -> socket"] in news
+    assert ["fresh", "capability", "process (1 module): fresh -> subprocess"] in news
+    pth = 'updated_paths.pth:3 import updated.fetch; updated.fetch.get("example.org") (runs at start-up)'
+    assert ["updated", ".pth line", pth] in news
+    assert any(row[:2] == ["updated", "opaque code"] and "_speedups.abi3.so" in row[2] for row in news)
+    assert other[0] == ["Change", "Module", "Detail"]
+    assert ["module added", "fresh", ""] in other and ["module removed", "dropped", ""] in other
+    (shell,) = [row for row in other if row[:2] == ["new capability: process", "updated.shell"]]
+    assert shell[2].startswith("updated.shell \u2192 subprocess (") and "shell.py:1" in shell[2]
+    changed = {row[2].split(" ")[0] for row in other if row[0] == "new or changed file: extension"}
+    assert changed == {"updated/_speedups.abi3.so"}
+    tables = [a for t, a in page.tags if t == "table"]
+    tools = {a.get("data-table") for t, a in page.tags if t == "div" and a.get("class") == "tools"}
+    assert {"table-update", "table-update-news", "table-changes"} <= {t.get("id") for t in tables} and all(
+        t.get("class") == "sortable" and t.get("id") in tools for t in tables
+    )
+    assert_self_contained(audit_html(document))
+
+
+def test_changes_without_distributions_and_without_rows() -> None:
+    """An audit of a tree against its baseline has no dependency update; nothing changed reads "none"."""
+    empty: dict[str, Any] = {key: [] for key in hostile_changes()}
+    page = Page(audit_html({"changes": empty}))
+    assert page.sections["changes"]["none"] and not page.sections["changes"]["tables"]
+    vendored = empty | {"vendored_versions": [{"package": "six", "module": "app.six", "before": "1", "after": "2"}]}
+    assert Page(audit_html({"changes": vendored})).table("changes")[1] == [
+        "vendored version: six",
+        "app.six",
+        "1 \u2192 2",
+    ]
+
+
 # --- self-contained ----------------------------------------------------------------------------
 
 
@@ -386,6 +486,14 @@ def test_hostile_strings_are_escaped(document: dict[str, Any]) -> None:
     assert [r[1] for r in page.table("vendored")[1:] if r[0] == "chardet_lite"] == ['1.0" onmouseover="alert(2)']
     assert page.table("shadowing")[1] == [HOSTILE, HOSTILE]
     assert page.table("diagnostics")[1][:3] == ["DS010", "error", HOSTILE]
+    update, news, other = page.sections["changes"]["tables"]
+    assert update[1] == [HOSTILE, "added", "", HOSTILE, "1", "1", "1", "0"]
+    assert [HOSTILE, "opaque code", f"extension {HOSTILE}.so (3 bytes, sha256 {'ab' * 6})"] in news
+    assert [HOSTILE, ".pth line", f"{HOSTILE}.pth:1 import {HOSTILE} (runs at start-up)"] in news
+    assert ["module added", HOSTILE, ""] in other
+    assert ["new capability: network", HOSTILE, f"{HOSTILE} \u2192 socket (/srv/{HOSTILE}.py:2)"] in other
+    assert ["new or changed file: extension", "", f"{HOSTILE}.so (3 bytes, sha256 {'ab' * 32})"] in other
+    assert [f"vendored version: {HOSTILE}", HOSTILE, f"1 \u2192 {HOSTILE}"] in other
     assert_self_contained(text)
 
 
@@ -444,6 +552,21 @@ def test_browser_renders_the_report(browse: Any, report: Audit, document: dict[s
     assert parsed.sections["diagram"]["svg"], "the viewer drew the diagram"
     drawn = next(attrs for tag, attrs in parsed.tags if attrs.get("id") == "depscan-viewer")
     assert drawn.get("data-ready") == "yes" and int(drawn.get("data-nodes") or 0) > 3
+
+
+def test_browser_runs_the_page_with_changes(browse: Any, update: tuple[Path, Path], tmp_path: Path) -> None:
+    """The page the command writes with a baseline (the diagram too) runs without a console message, and
+    its new tables are sorted as the others."""
+    page = tmp_path / "changes.html"
+    page.write_text(audited(update, "html"), encoding="utf-8")
+    done = browse(page, "--dump-dom", "--enable-logging=stderr", "--v=0")
+    console = [line for line in done.stderr.splitlines() if ":CONSOLE" in line]
+    assert console == [], "the page wrote to the console (an error?)"
+    parsed = Page(done.stdout)
+    tables = {attrs.get("id"): attrs for tag, attrs in parsed.tags if tag == "table"}
+    for name in ("table-update", "table-update-news", "table-changes"):
+        assert tables[name].get("data-sortable") == "ready", name
+    assert parsed.sections["diagram"]["svg"], "the viewer drew the diagram"
 
 
 # Run after the page's own script: sort the blind spots by line, twice, then filter the vendored packages.

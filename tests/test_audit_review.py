@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -94,6 +95,59 @@ def test_a_directory_of_wheels_is_audited_wheel_by_wheel(update: tuple[Path, Pat
     assert files == {("extension", "updated/_speedups.abi3.so"), ("pth", "updated_paths.pth")}
     rows = {(p["name"], p["kind"]) for p in document["packages"]}
     assert {("updated", "distribution"), ("fresh", "distribution"), ("calm", "distribution")} <= rows
+    opaque = {p["name"]: p["opaque"] for p in document["packages"]}
+    assert opaque == {"calm": 0, "fresh": 0, "updated": 2}  # its extension file and its .pth file
+
+
+def test_a_directory_of_wheels_lists_what_else_it_holds_and_follows_no_link(tmp_path: Path) -> None:
+    """Beside its wheels, a directory of wheels is a tree like any other: its other files are listed,
+    a link named ``*.whl`` that leads out of it is listed and not followed (not audited: its
+    distribution is not named), a FIFO named ``*.whl`` is not read (found by review)."""
+    directory = wheels("old", tmp_path / "wheels")
+    outside = wheels("new", tmp_path / "outside")
+    os.symlink(outside / "fresh-0.1-py3-none-any.whl", directory / "link-1.0-py3-none-any.whl")
+    os.mkfifo(directory / "pipe-1.0-py3-none-any.whl")
+    (directory / "native.so").write_bytes(b"\x7fELF" + b"\0" * 60)
+    (directory / "run.pth").write_text("import os\n")
+    (directory / "sub").mkdir()
+    (directory / "sub" / "lib.so").write_bytes(b"\x7fELF" + b"\0" * 60)
+    _, document, _ = audit_json(str(directory))
+    assert "fresh" not in {d["name"] for d in document["distributions"]}
+    files = {f["relative"]: f["kind"] for f in document["files"]}
+    problems = {f["relative"]: f["problem"] for f in document["files"]}
+    assert files["wheels/link-1.0-py3-none-any.whl"] == "link"
+    assert problems["wheels/pipe-1.0-py3-none-any.whl"] == "is a FIFO; not read"
+    assert files["wheels/native.so"] == "extension" and files["wheels/sub/lib.so"] == "extension"
+    assert files["wheels/run.pth"] == "pth"
+    assert not any(name.startswith("wheels/") and name.endswith("updated-1.0-py3-none-any.whl") for name in files)
+
+
+def test_a_distribution_counts_its_files_that_are_not_source(tmp_path: Path) -> None:
+    """A distribution's opaque code counts its files that are not source or data: an extension member
+    beside the module's source (zipimport reads the source; once installed the extension is what
+    loads: charset-normalizer's ``md.cpython-*.so``), one no module is (``md__mypyc``), a .pth file."""
+    directory = tmp_path / "wheels"
+    directory.mkdir()
+    tag = "cpython-311-x86_64-linux-gnu"
+    members = {
+        "native/__init__.py": b"from . import md\n",
+        "native/md.py": b"X = 1\n",
+        f"native/md.{tag}.so": b"\x7fELF md",
+        f"native/md__mypyc.{tag}.so": b"\x7fELF mypyc",
+        "native-1.0.dist-info/METADATA": b"Metadata-Version: 2.1\nName: native\nVersion: 1.0\n",
+    }
+    with zipfile.ZipFile(directory / "native-1.0-py3-none-any.whl", "w") as wheel:
+        for name, data in members.items():
+            wheel.writestr(name, data)
+    _, document, _ = audit_json(str(directory))
+    assert {f["relative"]: f["module"] for f in document["files"]} == {
+        f"native/md.{tag}.so": "native.md",
+        f"native/md__mypyc.{tag}.so": None,
+    }
+    (row,) = [p for p in document["packages"] if p["name"] == "native"]
+    assert (row["kind"], row["modules"], row["opaque"]) == ("distribution", 2, 2)
+    text = CliRunner().invoke(cli, ["audit", "--no-cache", str(directory)]).stdout
+    assert "  native 1.0 [distribution, 2 modules, 2 opaque]" in text
 
 
 def test_distributions_added_removed_and_changed(update: tuple[Path, Path]) -> None:
@@ -274,3 +328,99 @@ def test_an_environment_audited_whole_and_compared(tmp_path: Path) -> None:
     assert ("extension", "site-packages/updated/_speedups.abi3.so") in {
         (o["kind"], o.get("relative")) for o in rows["updated"]["new_opaque"]
     }
+    opaque = {p["name"]: p["opaque"] for p in changed["packages"]}
+    assert opaque == {"calm": 0, "fresh": 0, "updated": 2}  # the files its RECORD lists
+
+
+def venv_with_tooly(root: Path) -> tuple[Path, Path]:
+    """A virtual environment with ``tooly`` 1.0 installed: its RECORD lists a console script and a data
+    file in the environment, and rows that lead out of it (by ``..``, absolute, by a link out of ``bin``
+    to a secret file beside the environment). Returns the environment and the secret file."""
+    venv = root / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    site = next(venv.glob("lib/python3*/site-packages"))
+    secret = root / "secret.txt"
+    secret.write_text("the auditor's own secret\n")
+    (site / "tooly").mkdir()
+    (site / "tooly" / "__init__.py").write_text("import os\n")
+    info = site / "tooly-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: tooly\nVersion: 1.0\n")
+    script = venv / "bin" / "tooly"
+    script.write_text(f"#!{venv}/bin/python\nimport tooly\n")
+    script.chmod(0o755)
+    (venv / "share" / "man").mkdir(parents=True)
+    (venv / "share" / "man" / "tooly.1").write_text(".TH TOOLY 1\n")
+    (venv / "bin" / "leak").symlink_to(secret)
+    rows = [
+        "tooly/__init__.py,,",
+        "tooly-1.0.dist-info/METADATA,,",
+        "../../../bin/tooly,,",
+        "../../../share/man/tooly.1,,",
+        "../../../../../../../../../../etc/passwd,,",
+        f"{secret},,",
+        "../../../bin/leak,,",
+        "tooly-1.0.dist-info/RECORD,,",
+    ]
+    (info / "RECORD").write_text("\n".join(rows) + "\n")
+    return venv, secret
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a POSIX virtual environment's layout")
+def test_installed_files_outside_site_packages_are_the_distributions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--installed``: a file a RECORD lists outside site-packages but inside the environment (a console
+    script in bin/) is the distribution's, with its size and hash; plain data there is not listed, as in
+    a tree. A row that leads out of the environment (``..``, an absolute path, a link out of bin/) is
+    listed as refused with the reason, and never opened."""
+    venv, secret = venv_with_tooly(tmp_path)
+    opened: list[str] = []
+    real_open = os.open
+
+    def spy(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        opened.append(os.path.realpath(os.fspath(path)) if isinstance(path, (str, Path)) else str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", spy)
+    status, document, _ = audit_json("--python", str(venv), "--installed")
+    monkeypatch.undo()
+    assert status == 0
+    files = {f["relative"]: f for f in document["files"]}
+    script = (venv / "bin" / "tooly").read_bytes()
+    assert files["bin/tooly"]["kind"] == "executable" and files["bin/tooly"]["detail"].startswith("a script (#!")
+    assert (files["bin/tooly"]["size"], files["bin/tooly"]["sha256"]) == (
+        len(script),
+        hashlib.sha256(script).hexdigest(),
+    )
+    assert not [name for name in files if "tooly.1" in name]  # plain data
+    refused = {name: f for name, f in files.items() if f["kind"] == "refused"}
+    assert set(refused) == {"../../../../../../../../../../etc/passwd", str(secret), "../../../bin/leak"}
+    assert "outside the environment" in refused["../../../../../../../../../../etc/passwd"]["problem"]
+    assert "an absolute path" in refused[str(secret)]["problem"]
+    assert "a symbolic link out of the environment" in refused["../../../bin/leak"]["problem"]
+    assert all(f["size"] is None and f["sha256"] is None for f in refused.values())
+    assert str(secret) not in opened and "/etc/passwd" not in opened, "a refused row was opened"
+    assert os.path.realpath(venv / "bin" / "tooly") in opened
+    (row,) = [p for p in document["packages"] if p["name"] == "tooly"]
+    assert (row["kind"], row["opaque"]) == ("distribution", 4)  # its script and the three rows refused
+    text = CliRunner().invoke(cli, ["audit", "--no-cache", "--python", str(venv), "--installed"]).stdout
+    assert "bin/tooly" in text and "not read: a symbolic link out of the environment" in text
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a POSIX virtual environment's layout")
+def test_a_console_script_added_by_an_update_is_new_opaque_code(tmp_path: Path) -> None:
+    """Compared with a baseline, a console script the update installs is a new file of its distribution."""
+    venv, _ = venv_with_tooly(tmp_path)
+    baseline = tmp_path / "old.json"
+    _, document, _ = audit_json("--python", str(venv), "--installed")
+    baseline.write_text(json.dumps(document))
+    site = next(venv.glob("lib/python3*/site-packages"))
+    record = site / "tooly-1.0.dist-info" / "RECORD"
+    record.write_text(record.read_text() + "../../../bin/tooly-admin,,\n")
+    (venv / "bin" / "tooly-admin").write_bytes(b"\x7fELF admin")
+    arguments = ("--python", str(venv), "--installed", "--baseline", str(baseline), "--fail-on", "new-opaque")
+    status, changed, _ = audit_json(*arguments)
+    assert status == 1
+    (tooly,) = changed["changes"]["distributions"]
+    assert [(o["kind"], o["relative"]) for o in tooly["new_opaque"]] == [("executable", "bin/tooly-admin")]

@@ -317,3 +317,58 @@ def test_a_wheel_added_to_a_directory_of_wheels_is_seen(tmp_path: Path) -> None:
     (tmp_path / "new" / "fresh-0.1-py3-none-any.whl").rename(directory / "fresh-0.1-py3-none-any.whl")
     after = {d["name"] for d in _json(_depscan(*args, cwd=tmp_path))["distributions"]}
     assert after == before | {"fresh"}
+
+
+def _edit_installed_module(venv: Path) -> Callable[[dict[str, Any]], bool]:
+    core = next(venv.glob("lib/python3*/site-packages/updated/core.py"))
+    core.write_text(core.read_text() + "import socket\n")
+    return lambda report: ("network", "updated.core") in _capabilities(report)
+
+
+def _install_distribution(venv: Path) -> Callable[[dict[str, Any]], bool]:
+    from test_audit_review import UPDATE, wheel_files
+
+    site = next(venv.glob("lib/python3*/site-packages"))
+    for name, data in wheel_files(UPDATE / "new" / "fresh-0.1").items():
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_bytes(data)
+    return lambda report: "fresh" in {d["name"] for d in report["distributions"]}
+
+
+def _console_script_made_machine_code(venv: Path) -> Callable[[dict[str, Any]], bool]:
+    """Outside site-packages, the same size and modification time: only the contents differ."""
+    script = venv / "bin" / "tooly"
+    before = script.stat()
+    script.write_bytes(b"\x7fELF" + b"x" * (before.st_size - 4))
+    os.utime(script, ns=(before.st_atime_ns, before.st_mtime_ns))
+    return lambda report: (
+        _files(report).get("bin/tooly") == "executable"
+        and any(f["detail"] == "ELF machine code" for f in report["files"] if f["relative"] == "bin/tooly")
+    )
+
+
+INSTALLED_CHANGES = {
+    "an installed module edited": _edit_installed_module,
+    "a distribution installed": _install_distribution,
+    "a console script rewritten in place": _console_script_made_machine_code,
+}
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a POSIX virtual environment's layout")
+@pytest.mark.parametrize("change", list(INSTALLED_CHANGES))
+def test_a_stored_audit_of_an_environment_sees_a_change(tmp_path: Path, change: str) -> None:
+    """``--python VENV --installed``: the environment unchanged, the stored answer is served; a change to
+    a distribution's file (in site-packages or in bin/) or a distribution added is seen."""
+    from test_audit_review import install, venv_with_tooly
+
+    venv, _ = venv_with_tooly(tmp_path)
+    install("old", venv)
+    _age(tmp_path)
+    args = ("audit", "--python", str(venv), "--installed", "--cache-dir", str(tmp_path / "cache"), "--format", "json")
+    first = _depscan(*args, cwd=tmp_path)
+    assert first[0] == 0, first[2]
+    _forget_extractions(tmp_path / "cache")
+    assert _depscan(*args, cwd=tmp_path) == first and _from_store(tmp_path / "cache")
+    seen = INSTALLED_CHANGES[change](venv)
+    assert not seen(_json(first))
+    assert seen(_json(_depscan(*args, cwd=tmp_path)))

@@ -42,21 +42,54 @@ def test_a_virtual_environment_in_the_tree_is_one_entry(tmp_path: Path) -> None:
     found = tree_files([str(vendor)], {}, VERSION)
     assert _kinds(found) == {
         "vendor/.venv": "environment",
+        "vendor/.venv/lib/python3.12/site-packages/hook.pth": "pth",  # what its start-up would run: shown
         "vendor/.tox/py312": "environment",
+        "vendor/.tox/py312/lib/python3.12/site-packages/hook.pth": "pth",
         "vendor/.hidden/evil.so": "extension",
     }
     [venv] = [item for item in found if item.relative == "vendor/.venv"]
     assert venv.size == sum(len(data) for data in ENVIRONMENT.values())
     assert "of 5 files" in venv.detail
-    listing = "".join(f".venv/{name}\0{len(ENVIRONMENT[name])}\n" for name in sorted(ENVIRONMENT))
+    listing = "".join(
+        f".venv/{name}\0{len(data)}\0{hashlib.sha256(data).hexdigest()}\n" for name, data in sorted(ENVIRONMENT.items())
+    )
     assert venv.sha256 == hashlib.sha256(listing.encode()).hexdigest()
+
+
+def test_an_empty_marker_hides_nothing(tmp_path: Path) -> None:
+    """A ``pyvenv.cfg`` put beside a package's files does not make them one line: a directory is an
+    environment only when its ``pyvenv.cfg`` names a Python (``home =``) and it has a site-packages."""
+    vendor = _tree(
+        tmp_path / "vendor", {"pkg/__init__.py": b"", "pkg/libevil.so": b"\x7fELF", "pkg/evil.pth": b"import os\n"}
+    )
+    listed = {"vendor/pkg/libevil.so": "extension", "vendor/pkg/evil.pth": "pth"}
+    assert _kinds(tree_files([str(vendor)], {}, VERSION)) == listed
+    for marker in (b"", b"home = /usr/bin\n"):  # no site-packages beside it either
+        _tree(vendor / "pkg", {"pyvenv.cfg": marker})
+        assert _kinds(tree_files([str(vendor)], {}, VERSION)) == listed
+
+
+def test_an_environment_holding_an_audited_module_is_read_file_by_file(tmp_path: Path) -> None:
+    vendor = _tree(tmp_path / "vendor", {f"env/{k}": v for k, v in ENVIRONMENT.items()})
+    module = vendor / "env" / "lib" / "python3.12" / "site-packages" / "mod.py"
+    found = _kinds(tree_files([str(vendor)], {str(module): "mod"}, VERSION))
+    assert "vendor/env" not in found and found["vendor/env/lib/python3.12/site-packages/hook.pth"] == "pth"
+
+
+def test_a_file_changed_in_the_environment_at_the_same_size_changes_its_hash(tmp_path: Path) -> None:
+    vendor = _tree(tmp_path / "vendor", {f".venv/{k}": v for k, v in ENVIRONMENT.items()})
+    [before] = [item for item in tree_files([str(vendor)], {}, VERSION) if item.kind == "environment"]
+    so = "lib/python3.12/site-packages/fast.cpython-312-x86_64-linux-gnu.so"
+    _tree(vendor / ".venv", {so: b"\x7fELF" + b"\1" * 60})  # another binary, the same size
+    [after] = [item for item in tree_files([str(vendor)], {}, VERSION) if item.kind == "environment"]
+    assert after.sha256 != before.sha256 and after.size == before.size
 
 
 def test_a_file_added_to_the_environment_changes_its_hash(tmp_path: Path) -> None:
     vendor = _tree(tmp_path / "vendor", {f".venv/{k}": v for k, v in ENVIRONMENT.items()})
-    [before] = tree_files([str(vendor)], {}, VERSION)
+    [before] = [item for item in tree_files([str(vendor)], {}, VERSION) if item.kind == "environment"]
     _tree(vendor / ".venv", {"lib/python3.12/site-packages/new.pth": b"import sys\n"})
-    [after] = tree_files([str(vendor)], {}, VERSION)
+    [after] = [item for item in tree_files([str(vendor)], {}, VERSION) if item.kind == "environment"]
     assert after.sha256 != before.sha256 and "of 6 files" in after.detail
 
 

@@ -741,6 +741,17 @@ def test_put_with_the_data_extracted(tmp_path: Path, no_reading: Callable[[], No
         assert cache.get(str(source), "m", False) == current
 
 
+def test_a_hit_over_the_size_limit_is_no_hit(tmp_path: Path) -> None:
+    """The parallel path's look-up applies the size limit as extract_many_cached does: a file
+    stored when the limit was larger is read again, to say it is over the limit."""
+    small, large = write(tmp_path / "small.py", "import a\n"), write(tmp_path / "large.py", "import b\n" * 50)
+    keys = [(str(small), "small", False), (str(large), "large", False)]
+    with ExtractionCache(str(tmp_path / "cache")) as cache:
+        extract_many_cached(cache, keys)
+        assert set(cache.get_many(keys)) == set(keys)
+        assert set(cache.get_many(keys, max_bytes=100)) == {keys[0]}
+
+
 def test_get_many_reads_in_batches(tmp_path: Path) -> None:
     files = [write(tmp_path / "src" / f"m{i}.py", f"import mod{i}\n") for i in range(1200)]
     keys = [(str(path), f"m{i}", False) for i, path in enumerate(files)]

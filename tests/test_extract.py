@@ -454,6 +454,30 @@ def test_private_name_mangling_in_classes(source: bytes, modules: list[str], nam
     assert [n.name for r in records for n in r.names] == names
 
 
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import os\nfrom __\uff46uture__ import nonsense\n",  # a misplaced future import, and no such feature
+        "import importlib\nimportlib.\uff49mport_module('zzz_hidden')\n",
+        "def f():\n    import importlib\n    return importlib.\U0001d422mport_module('zzz_hidden')\n",
+    ],
+)
+def test_names_are_read_as_the_parser_normalises_them(source: str) -> None:
+    """Python reads an identifier in its NFKC form (PEP 3131): a full-width or mathematical letter
+    is the ASCII one. The searches that let the walk pass statements by must not miss such a name:
+    the running compiler is the oracle (what it refuses, or the import function it calls)."""
+    data = source.encode()
+    extraction = extract(data, "m")
+    try:
+        code = compile(data, "m", "exec", dont_inherit=True)
+    except SyntaxError:
+        assert {d.code for d in extraction.diagnostics} == {"DS010"}
+        return
+    names = set(code.co_names) | {n for c in code.co_consts if hasattr(c, "co_names") for n in c.co_names}
+    assert "import_module" in names
+    assert [r.module for r in extraction.imports if r.kind == "call"] == ["zzz_hidden"]
+
+
 def test_parse_warnings_neither_shown_nor_fatal() -> None:
     import warnings
 

@@ -237,6 +237,7 @@ _LINKED = """
         ),
         pytest.param("#find=nothing.like.it", None, [], id="no-match"),
         pytest.param("#other", None, [], id="not-a-link-to-a-module"),
+        pytest.param("#find=50%", None, [], id="a-link-that-cannot-be-decoded"),
     ],
 )
 def test_a_link_names_a_module(browse: Any, page: Path, fragment: str, selected: str | None, chain: list[str]) -> None:
@@ -250,6 +251,8 @@ def test_a_link_names_a_module(browse: Any, page: Path, fragment: str, selected:
         assert {chain[0], chain[-1]} <= set(result["lit"]), "the chain is highlighted (its ends drawn by name)"
     if fragment == "#find=nothing.like.it":
         assert result["status"] == "no module matches the link"
+    if fragment == "#find=50%":  # (decodeURIComponent throws: the page goes on)
+        assert result["status"] == "the link cannot be read"
     if selected is None:
         assert result["drawn"] == ["__main__", "app", "not_there_at_all"], "the default view"
 

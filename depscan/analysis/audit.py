@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from depscan import __version__
-from depscan.analysis.environment import Shipment, wheel_files
+from depscan.analysis.environment import Shipment, installed_outside, wheel_files
 from depscan.analysis.scan import ScanOptions, ScanResult, scan
 from depscan.analysis.treefiles import VCS_DIRECTORIES, TreeFile, tree_files
 from depscan.analysis.versions import VersionSource, declared_version, tree_declarations
@@ -272,10 +272,14 @@ class Audit:
     def read_from(self) -> list[str]:
         """What the audit read besides what its scan did (:meth:`ScanResult.depends_on`), for a stored
         answer's witness: every directory and file under the audited directories (the tree's inventory
-        reads them all), under the vendoring directories (their ``vendor.txt`` and metadata) and in the
-        installed distributions' metadata directories, and every module's own file."""
+        reads them all; a directory of wheels too), under the vendoring directories (their
+        ``vendor.txt`` and metadata) and in the
+        installed distributions' metadata directories, the files they installed outside their site directories,
+        and every module's own file."""
         result = self.scan
         tops = [t for t in self.targets if os.path.isdir(t)]
+        if self.shipment is not None:  # the other files of a directory of wheels, listed too
+            tops += self.shipment.wheel_directories
         for vendored in self.vendored:
             resolution = result.modules.get(vendored.module)
             if vendored.path and resolution is not None and not resolution.archive:
@@ -290,6 +294,8 @@ class Audit:
         read = [r.file for r in result.modules.values() if r.file and not r.archive and os.path.isabs(r.file)]
         for top in dict.fromkeys(os.path.abspath(t) for t in tops):
             read += _everything_under(top)
+        if self.shipment is not None:  # the files installed outside the site directories (bin/...)
+            read += [o.path for o in self.shipment.outside if o.refused is None]
         return read
 
     def summary(self) -> dict[str, Any]:
@@ -346,9 +352,14 @@ def audit(
     reaches = _capabilities(result, audited | distributed, table, max_bytes, uses)
     vendored = _vendored(result, audited, max_bytes)
     opaque, blindspots = _opaque(result, spots), _blindspots(result, audited, spots)
-    files = tree_files([t for t in targets if os.path.isdir(t)], _module_files(result), tuple(interp.version))
+    directories = [t for t in targets if os.path.isdir(t)]
+    if shipment is not None:  # what a directory of wheels holds besides them is listed too
+        directories += shipment.wheel_directories
+    audited_wheels = set(shipment.wheels) if shipment is not None else set()
+    files = tree_files(directories, _module_files(result), tuple(interp.version), audited_wheels)
     if shipment is not None:
         files += wheel_files(shipment, result.modules.keys(), result.resolver.zips, tuple(interp.version))
+        files += installed_outside(shipment, tuple(interp.version))
     return Audit(
         targets=list(targets),
         interpreter=interp,
@@ -368,7 +379,7 @@ def audit(
         scan=result,
         chosen_by=chosen_by,
         files=files,
-        packages=_packages(inventory, vendored, reaches, [*opaque, *blindspots], files),
+        packages=_packages(inventory, vendored, reaches, [*opaque, *blindspots], files, shipment),
         shipment=shipment,
     )
 
@@ -701,20 +712,25 @@ def _capabilities(
     return reaches
 
 
+_Group = tuple[str, str, str | None]  # a package's name, kind ("vendored", "distribution", "package"), version
+
+
 def _packages(
     inventory: Sequence[InventoryEntry],
     vendored: Sequence[Vendored],
     reaches: Sequence[Reach],
     spots: Sequence[Spot],
     files: Sequence[TreeFile],
+    shipment: Shipment | None = None,
 ) -> list[PackageCapabilities]:
     """The capabilities of each vendored package, each third-party distribution and each other top-level
     package of the audited code, from those of its modules (``reaches``: the audited modules' and the
-    distributions' modules'), with how much opaque code and how many blind spots (``spots``) it has; a
-    file of the tree (``files``) no module is in counts for the vendored package whose directory holds it."""
+    distributions' modules'), with how much opaque code and how many blind spots (``spots``) it has.
+    Its opaque code counts its files that are not source or data (``files``: :func:`_file_group`) too,
+    each once: not a file that is an opaque module already (an extension module found by the scan)."""
     owners = sorted(vendored, key=lambda v: -len(v.module))  # the innermost first: a vendored copy in another
 
-    def owner(entry: InventoryEntry) -> tuple[str, str, str | None] | None:
+    def owner(entry: InventoryEntry) -> _Group | None:
         if entry.distribution:
             return entry.distribution, "distribution", entry.version
         if not entry.audited:
@@ -724,30 +740,28 @@ def _packages(
                 return v.package, "vendored", v.version
         return entry.name.partition(".")[0], "package", None
 
-    members: dict[tuple[str, str, str | None], list[str]] = {}
-    group_of: dict[str, tuple[str, str, str | None]] = {}
+    members: dict[_Group, list[str]] = {}
+    group_of: dict[str, _Group] = {}
     for entry in inventory:
         key = owner(entry)
         if key is not None:
             members.setdefault(key, []).append(entry.name)
             group_of[entry.name] = key
-    by_group: dict[tuple[str, str, str | None], dict[str, list[Reach]]] = {}
+    by_group: dict[_Group, dict[str, list[Reach]]] = {}
     for reach in reaches:
         if reach.module in group_of:
             by_group.setdefault(group_of[reach.module], {}).setdefault(reach.capability, []).append(reach)
-    counts: dict[tuple[tuple[str, str, str | None], str], int] = {}
+    counts: dict[tuple[_Group, str], int] = {}
     for spot in spots:
         if spot.module in group_of:
             part = "opaque" if spot.kind in _OPAQUE_KINDS else "blindspots"
             counts[group_of[spot.module], part] = counts.get((group_of[spot.module], part), 0) + 1
-    directories = [  # of the vendored packages (not of a module: six.py's is the vendoring directory)
-        (os.path.dirname(v.path), (v.package, "vendored", v.version))
-        for v in owners
-        if v.path and os.path.basename(v.path).startswith("__init__.")
-    ]
+    directories = _package_directories(owners, inventory)
+    spotted = {spot.path for spot in spots if spot.kind in _OPAQUE_KINDS}
     for item in files:
-        key = next((k for d, k in directories if item.module is None and _inside(item.path, [d])), None)
+        key = None if item.path in spotted else _file_group(item, group_of, directories, shipment)
         if key is not None:
+            members.setdefault(key, [])  # a distribution of native code only has a row too
             counts[key, "opaque"] = counts.get((key, "opaque"), 0) + 1
     rows = []
     for key, names in sorted(members.items(), key=lambda item: (_KIND_ORDER[item[0][1]], item[0][0].lower())):
@@ -767,6 +781,36 @@ def _packages(
             )
         )
     return rows
+
+
+def _package_directories(owners: Sequence[Vendored], inventory: Sequence[InventoryEntry]) -> list[tuple[str, _Group]]:
+    """The directories of the vendored packages, the innermost first (not of a module: six.py's is the
+    vendoring directory), then those of the audited code's top-level packages."""
+    found = [
+        (os.path.dirname(v.path), (v.package, "vendored", v.version))
+        for v in owners
+        if v.path and os.path.basename(v.path).startswith("__init__.")
+    ]
+    found += [
+        (os.path.dirname(e.path), (e.name, "package", None))
+        for e in inventory
+        if e.audited and not e.distribution and "." not in e.name and e.path
+        if os.path.basename(e.path).startswith("__init__.")
+    ]
+    return found
+
+
+def _file_group(
+    item: TreeFile, group_of: Mapping[str, _Group], directories: Sequence[tuple[str, _Group]], shipment: Shipment | None
+) -> _Group | None:
+    """The package a file of the tree is counted for: that of the module in it; else the distribution
+    whose RECORD (or wheel) holds it; else the package whose directory holds it."""
+    if item.module is not None and item.module in group_of:
+        return group_of[item.module]
+    shipped = shipment.owner(item.path, "") if shipment is not None else None
+    if shipped is not None:
+        return shipped.name, "distribution", shipped.version
+    return next((key for directory, key in directories if _inside(item.path, [directory])), None)
 
 
 _OPAQUE_KINDS = frozenset({"extension", "bytecode", "zip", "native-library"})  # the kinds of _opaque's spots
@@ -874,7 +918,7 @@ def _portability(
                 key[1],
                 ".".join(map(str, since)) if since else "?",
                 entry.replacement,
-                tuple(sorted({*before, *sites}, key=lambda s: (s.path or "", s.line))),
+                tuple(sorted({*before, *sites}, key=lambda s: (s.path or "", s.line, s.col, s.importer))),
             )
     return [issues[key] for key in sorted(issues)]
 
@@ -960,7 +1004,62 @@ def load_baseline(path: str) -> dict[str, Any]:
     if document.get("schema_version") != AUDIT_SCHEMA_VERSION:
         found = document.get("schema_version")
         raise BaselineError(f"{path}: an audit of schema version {found}; this depscan reads {AUDIT_SCHEMA_VERSION}")
+    problem = _shape_problem(document)
+    if problem is not None:  # (a baseline is often committed: the code under review can write it)
+        raise BaselineError(f"{path}: not an audit as depscan writes it: {problem}")
     return document
+
+
+# What a comparison reads of a baseline: each part a list of objects, and these fields of each a
+# JSON scalar (they are compared, and kept in sets); a baseline otherwise is refused, not half read.
+_BASELINE_FIELDS: dict[str, tuple[str, ...]] = {
+    "inventory": ("name",),
+    "vendored": ("module", "version"),
+    "opaque": ("kind", "module", "target", "path", "line", "detail"),
+    "files": ("kind", "relative", "sha256", "path", "detail", "size", "module"),
+    "blindspots": ("kind", "module", "detail", "target", "path", "line"),
+    "capabilities": ("capability", "module"),
+    "portability": ("module", "status", "version"),
+    "distributions": ("name", "version"),
+    "packages": ("kind", "name"),
+}
+_NESTED: dict[tuple[str, str], tuple[str, ...]] = {  # part, field -> the fields of its items
+    ("packages", "capabilities"): ("capability",),
+    ("files", "imports"): ("text", "line"),
+    ("files", "paths"): ("text", "line"),
+}
+
+
+def _shape_problem(document: Mapping[str, Any]) -> str | None:
+    """Where ``document`` is not shaped as :data:`_BASELINE_FIELDS` says, or None."""
+    for part, fields in _BASELINE_FIELDS.items():
+        problem = _rows_problem(document.get(part), part, fields)
+        if problem is not None:
+            return problem
+        for number, item in enumerate(document.get(part) or []):
+            nested = item.get("pth") if part == "files" else item
+            if part == "files" and nested is not None and not isinstance(nested, dict):
+                return f"{part}[{number}].pth is not an object"
+            for (outer, key), inner in _NESTED.items():
+                if outer == part and nested is not None:
+                    problem = _rows_problem(nested.get(key), f"{part}[{number}].{key}", inner)
+                    if problem is not None:
+                        return problem
+    return None
+
+
+def _rows_problem(rows: Any, where: str, fields: Sequence[str]) -> str | None:
+    if rows is None:
+        return None
+    if not isinstance(rows, list):
+        return f"{where} is not a list"
+    for number, row in enumerate(rows):
+        if not isinstance(row, dict):
+            return f"{where}[{number}] is not an object"
+        for key in fields:
+            if not isinstance(row.get(key), (str, int, float, bool, type(None))):
+                return f"{where}[{number}].{key} is not a string, a number or null"
+    return None
 
 
 def compare(baseline: Mapping[str, Any], report: Audit) -> Changes:

@@ -6,7 +6,13 @@ Two ways to name every distribution a lock file brings:
   ``*.dist-info`` / ``*.egg-info`` of the target Python's site directories
   (purelib and platlib; a virtual environment's own, not the base Python's),
   never its standard library. The site directories are the audit's targets, and
-  each file a distribution's RECORD lists is that distribution's;
+  each file a distribution's RECORD lists is that distribution's. A file its
+  RECORD lists outside the site directories (a console script ``../../../bin/NAME``,
+  a data file) is one of its files too when it lies inside the environment (the
+  virtual environment's directory, else the Python's prefix), symbolic links
+  resolved (:func:`installed_outside`); a RECORD row that leads out of it (an
+  absolute path, ``../../../../etc/passwd``, a link out) is listed as refused,
+  never read;
 * **a directory of wheels** (``depscan audit wheels/``, a directory holding
   ``*.whl`` files and no Python source): each wheel is a target (a zip archive
   on the search path, as a wheel is installed), its ``*.dist-info/METADATA``
@@ -32,7 +38,7 @@ from depscan.analysis.distributions import (
     normalise,
     recorded_files,
 )
-from depscan.analysis.treefiles import TreeFile, archive_files
+from depscan.analysis.treefiles import TreeFile, archive_files, installed_file
 from depscan.model.diagnostics import Diagnostic
 from depscan.resolve.finders import ZipDirectory
 from depscan.resolve.interpreter import Interpreter
@@ -66,6 +72,16 @@ class Shipped:
         }
 
 
+@dataclass(frozen=True)
+class Outside:
+    """A file an installed distribution's RECORD lists outside the site directories: read when it lies
+    inside the environment (``refused`` None), else listed with why it is not."""
+
+    path: str  # normalised (for a refused row, where it would lead)
+    relative: str  # to the environment's directory ("bin/NAME"); a refused row: as the RECORD writes it
+    refused: str | None = None
+
+
 @dataclass
 class Shipment:
     """The targets to audit and the distributions they hold, with what could not be read (``problems``)."""
@@ -75,7 +91,10 @@ class Shipment:
     wheels: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     files: dict[str, Shipped] = field(default_factory=dict)  # a file (its normalised path) -> its distribution
+    outside: list[Outside] = field(default_factory=list)  # files of installed distributions outside the sites
     tops: dict[str, Shipped] = field(default_factory=dict)  # a top-level name, for distributions without RECORD
+    # The directories of wheels among the targets: what else they hold is listed as a tree's files.
+    wheel_directories: list[str] = field(default_factory=list)
 
     def owner(self, path: str | None, module: str) -> Shipped | None:
         """The distribution a module (found in ``path``) or a file belongs to: the wheel it is in, the
@@ -93,9 +112,14 @@ class Shipment:
 def shipment(targets: Sequence[str], interp: Interpreter | None, zips: ZipDirectory) -> Shipment:
     """The targets with each directory of wheels replaced by its wheels, plus, with ``interp`` (the
     review of an environment), the interpreter's site directories; and the distributions of both."""
-    expanded = expand_wheel_directories(targets)
+    expanded: list[str] = []
     found = Shipment(targets=expanded)
-    for target in expanded:
+    for target in targets:
+        wheels = _wheels_in(target)
+        if wheels:
+            found.wheel_directories.append(os.path.abspath(target))
+        expanded += wheels or [target]
+    for target in list(expanded):
         if target.lower().endswith(WHEEL_SUFFIX) and os.path.isfile(target):
             wheel = os.path.abspath(target)
             shipped = read_wheel(wheel, zips, found.problems)
@@ -105,32 +129,32 @@ def shipment(targets: Sequence[str], interp: Interpreter | None, zips: ZipDirect
     if interp is not None:
         sites = environment_site_dirs(interp)
         found.targets += sites
-        _add_installed(found, sites)
+        _add_installed(found, sites, interp.venv or interp.prefix)
     found.distributions.sort(key=lambda d: (d.key, d.version or "", d.path))
     return found
 
 
-def expand_wheel_directories(targets: Sequence[str]) -> list[str]:
-    """Each target that is a directory of wheels (``*.whl`` files directly in it, no Python source
-    there) replaced by its wheels, sorted; every other target as it is."""
-    expanded: list[str] = []
-    for target in targets:
-        wheels = _wheels_in(target)
-        expanded += wheels or [target]
-    return expanded
-
-
 def _wheels_in(directory: str) -> list[str]:
+    """The wheels of a directory of wheels (``*.whl`` regular files directly in it, no Python source
+    there), sorted; none for any other target. A link named ``*.whl`` is not followed (nor a FIFO or
+    a device read): it is listed with the directory's other files (see :attr:`Shipment.wheel_directories`)."""
     if not os.path.isdir(directory):
         return []
     try:
         with os.scandir(directory) as listing:
-            names = sorted(entry.name for entry in listing if not entry.is_dir())  # a FIFO *.whl: a target, said
+            names = sorted(entry.name for entry in listing if _regular(entry))
     except OSError:
         return []
     if any(name.endswith((".py", ".pyw")) for name in names):
         return []  # a source directory that happens to hold a wheel: its files are listed as the tree's
     return [os.path.join(directory, name) for name in names if name.lower().endswith(WHEEL_SUFFIX)]
+
+
+def _regular(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file(follow_symlinks=False)
+    except OSError:
+        return False
 
 
 def environment_site_dirs(interp: Interpreter) -> list[str]:
@@ -148,7 +172,7 @@ def environment_site_dirs(interp: Interpreter) -> list[str]:
     return found
 
 
-def _add_installed(found: Shipment, sites: Sequence[str]) -> None:
+def _add_installed(found: Shipment, sites: Sequence[str], prefix: str) -> None:
     installed = installed_distributions(sites)
     found.problems += installed.problems
     for dist in installed:
@@ -161,11 +185,61 @@ def _add_installed(found: Shipment, sites: Sequence[str]) -> None:
         )
         found.distributions.append(shipped)
         files = recorded_files(dist, found.problems)
-        for relative in files:
-            found.files.setdefault(os.path.normpath(os.path.join(dist.site_dir, *relative.split("/"))), shipped)
+        for row in files:
+            outside = _outside(dist.site_dir, row, sites, prefix)
+            path = outside.path if outside is not None else _recorded_path(dist.site_dir, row)
+            if path not in found.files and outside is not None:
+                found.outside.append(outside)
+            found.files.setdefault(path, shipped)
         if not files:
             for name in dist.top_level:
                 found.tops.setdefault(name, shipped)
+    found.outside.sort(key=lambda o: o.path)
+
+
+def _recorded_path(site_dir: str, row: str) -> str:
+    """Where a RECORD row leads: relative to the site directory, or as written when absolute."""
+    if os.path.isabs(row) or row.startswith("/"):
+        return os.path.normpath(row)
+    return os.path.normpath(os.path.join(site_dir, *row.split("/")))
+
+
+def _outside(site_dir: str, row: str, sites: Sequence[str], prefix: str) -> Outside | None:
+    """A RECORD row that leads out of every site directory, with why it is refused when it leads out of
+    the environment (``prefix``) too: an absolute path, a way out by ``..``, or a symbolic link out
+    (resolved, not read); None for a file of a site directory (the audit's walk lists it)."""
+    path = _recorded_path(site_dir, row)
+    if any(_lexically_inside(path, site) or is_inside(path, site) for site in sites):
+        return None  # the audit's walk of the site directory lists it (a link out of it as a link)
+    if os.path.isabs(row) or row.startswith("/"):
+        return Outside(path, row, "an absolute path")
+    if not _lexically_inside(path, prefix):
+        return Outside(path, row, f"outside the environment ({prefix})")
+    if not is_inside(path, prefix):
+        return Outside(path, row, f"a symbolic link out of the environment (to {os.path.realpath(path)})")
+    return Outside(path, os.path.relpath(path, prefix).replace(os.sep, "/"))
+
+
+def _lexically_inside(path: str, directory: str) -> bool:
+    top = os.path.normpath(os.path.abspath(directory))
+    return path == top or path.startswith(top.rstrip(os.sep) + os.sep)
+
+
+def installed_outside(found: Shipment, version: tuple[int, ...]) -> list[TreeFile]:
+    """The files installed distributions keep outside their site directories (:class:`Outside`): those
+    inside the environment that are not plain data, read and hashed as a tree's are; those refused,
+    listed as refused (kind ``refused``) with the reason, nothing read."""
+    files = []
+    for item in found.outside:
+        if item.refused is not None:
+            detail = "a file its RECORD lists that leads out of the environment"
+            files.append(
+                TreeFile(path=item.path, relative=item.relative, kind="refused", detail=detail, problem=item.refused)
+            )
+        else:
+            listed = installed_file(item.path, item.relative, version)
+            files += [listed] if listed is not None else []
+    return files
 
 
 def read_wheel(wheel: str, zips: ZipDirectory, problems: list[str]) -> Shipped:

@@ -48,8 +48,9 @@ if TYPE_CHECKING:
 
 Reader = Callable[[str, str, bool, "int | None"], Extraction]  # path, module, is_package, max_bytes
 ManyReader = Callable[
-    [list[tuple[str, str, bool]], "Callable[[int], object] | None"], Mapping[tuple[str, str, bool], Extraction]
-]
+    [list[tuple[str, str, bool]], "int | None", "Callable[[int], object] | None"],
+    Mapping[tuple[str, str, bool], Extraction],
+]  # the files, max_bytes, told how many are done
 
 
 @dataclass
@@ -66,7 +67,7 @@ class ScanOptions:
         None  # how a module's file is read (a cache of extractions: depscan.perf); default: extract_file
     )
     # Reads many files at once (the roots of a package or a source tree, before the scan starts):
-    # their extractions by (path, module, is_package), given how many are done as they are done.
+    # their extractions by (path, module, is_package), at most max_bytes each, told how many are done.
     # depscan.perf reads them over processes; None: each is read when the scan comes to it.
     read_many: ManyReader | None = None
     platforms: Sequence[str] = ()  # the sys.platform values the code runs on (empty: the target's)
@@ -294,7 +295,9 @@ class Scanner:
         keys = [
             (resolution.file, name, resolution.is_package)
             for name in self.roots
-            if name not in self.extractions
+            if name in self.queued  # (not one the options exclude)
+            and name not in self.scanned
+            and name not in self.extractions
             and (resolution := self.modules[name]).file is not None
             and resolution.archive is None
             and resolution.file.endswith(".py")
@@ -303,8 +306,9 @@ class Scanner:
             return
         reading = getattr(progress, "reading", None)
         told = None if reading is None else (lambda done: reading(done, len(keys)))
-        for (_, name, _), extraction in zip(keys, map(read_many(keys, told).__getitem__, keys), strict=True):
-            self.add_extraction(name, extraction)
+        read = read_many(keys, self.options.max_bytes, told)
+        for key in keys:
+            self.add_extraction(key[1], read[key])
 
     def scan_now(self, name: str) -> None:
         """Scan the root ``name`` now, its extraction in :attr:`extractions`; :meth:`run` passes
@@ -480,7 +484,7 @@ class Scanner:
             return
         for attribute in names:
             if not self._from_name(record.module, attribute, importer, site, depth, package):
-                self._edge(importer, record.module, site)
+                self._edge(importer, package.name, site)  # (the module that serves a VendorImporter's name)
 
     def _need(self, name: str, importer: str, site: Site, depth: int, edge: bool = True) -> Resolution | None:
         """Import ``name`` and its parents; an edge importer -> name carries the site."""

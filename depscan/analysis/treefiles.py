@@ -16,27 +16,29 @@ directory, and reads no file through a symbolic link that leads out of the
 tree: such a link is listed, not followed. Python source (``.py``, ``.pyw``,
 ``.pyi``) is not read here, nor bytecode cached beside its source
 (``__pycache__``), nor the directories of version control (``.git``, ``.hg``,
-``.svn``). A virtual environment inside the tree (a directory holding a
-``pyvenv.cfg``, as a ``.venv`` or ``.tox/py312``) is one entry, its files
-counted, their sizes added up and their names and sizes hashed, but not read:
-shipping one is what an auditor must know, and reading it file by file listed
-hundreds of extension modules nothing loads (a 205 MB ``.venv`` of 8,000 files
-in pip's ``_vendor``: 306 entries and 97 MB hashed, 0.2 s of the audit). Cost:
+``.svn``). A virtual environment inside the tree (a ``.venv`` or
+``.tox/py312``: see :func:`_is_environment`) is one entry, its files counted,
+their sizes added up and their names and contents hashed, listed one by one
+only for its ``.pth`` files: shipping one is what an auditor must know, and
+listing it file by file showed hundreds of extension modules nothing loads (a
+205 MB ``.venv`` of 8,000 files in pip's ``_vendor``: 306 entries). Cost:
 one directory listing each, the first bytes of every other file, and a full
 read of the files listed.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
 import re
 import stat
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from depscan.model.diagnostics import Diagnostic
-from depscan.source import HASH_MAX_BYTES, digest, is_inside, read_bytes, read_with_stat
+from depscan.source import CONFIG_MAX_BYTES, HASH_MAX_BYTES, digest, is_inside, read_bytes, read_with_stat
 
 if TYPE_CHECKING:
     from depscan.resolve.finders import ZipDirectory
@@ -76,7 +78,7 @@ class TreeFile:
 
     path: str
     relative: str  # to the audited directory, with "/"
-    kind: str  # extension, native-library, bytecode, executable, archive, pth, link, unread
+    kind: str  # extension, native-library, bytecode, executable, archive, pth, link, unread, environment, refused
     detail: str
     size: int | None = None
     sha256: str | None = None
@@ -104,23 +106,30 @@ class TreeFile:
         return document
 
 
-def tree_files(directories: Sequence[str], modules: Mapping[str, str], version: tuple[int, ...]) -> list[TreeFile]:
+def tree_files(
+    directories: Sequence[str], modules: Mapping[str, str], version: tuple[int, ...], audited: Collection[str] = ()
+) -> list[TreeFile]:
     """The files of ``directories`` that are not plain source or data, sorted by path. ``modules`` maps
     a file (its real path) to the module the scan found in it; ``version`` is the Python that reads ``.pth``
-    files (their encoding changed in 3.13)."""
+    files (their encoding changed in 3.13); ``audited``: files audited as targets of their own (the
+    wheels of a directory of wheels), not listed again."""
     found: dict[str, TreeFile] = {}
+    holding = {os.path.dirname(path) for path in modules}  # the directories modules were found in
     for directory in directories:
         top = os.path.abspath(directory)
-        for entry in _walk(top, found):
+        for entry in _walk(top, found, holding):
+            if entry.path in audited and not entry.is_symlink():
+                continue
             item = _examine(entry, top, modules, version)
             if item is not None:
                 found[item.path] = item
     return [found[path] for path in sorted(found)]
 
 
-def _walk(top: str, found: dict[str, TreeFile]) -> Iterator[os.DirEntry[str]]:
+def _walk(top: str, found: dict[str, TreeFile], holding: set[str]) -> Iterator[os.DirEntry[str]]:
     """Every entry under ``top`` that is not a directory, top down in sorted order; links to
-    directories are not entered, a directory that cannot be listed is said in ``found``."""
+    directories are not entered, a directory that cannot be listed is said in ``found``, and so is a
+    virtual environment, of which only the ``.pth`` files are given."""
     stack = [top]
     while stack:
         directory = stack.pop()
@@ -137,8 +146,9 @@ def _walk(top: str, found: dict[str, TreeFile]) -> Iterator[os.DirEntry[str]]:
                 problem=reason,
             )
             continue
-        if directory != top and any(e.name == ENVIRONMENT_MARKER and not _is_directory(e) for e in entries):
-            found[directory] = _environment(directory, top)
+        if directory != top and _is_environment(directory, entries, holding):
+            found[directory], held = _environment(directory, top)
+            yield from (entry for entry in held if entry.name.endswith(".pth"))  # what its start-up runs
             continue
         subdirectories = []
         for entry in entries:
@@ -150,33 +160,78 @@ def _walk(top: str, found: dict[str, TreeFile]) -> Iterator[os.DirEntry[str]]:
         stack.extend(reversed(subdirectories))
 
 
-def _environment(directory: str, top: str) -> TreeFile:
-    """A virtual environment inside the tree, as one entry: how many files, their total size, and a
-    hash of their names and sizes (a change to what it holds makes it a new entry for a baseline);
-    the files themselves are not read (a project's ``.venv`` holds thousands, and Python runs none
-    of them unless that environment is used)."""
-    import hashlib
+def _is_environment(directory: str, entries: Sequence[os.DirEntry[str]], holding: set[str]) -> bool:
+    """Whether ``directory`` is a virtual environment to show as one entry: its ``pyvenv.cfg`` names
+    the Python it was made from (``home =``), it has a site-packages directory, and no module the
+    scan found lies in it. (An empty ``pyvenv.cfg`` put beside a vendored package's files must not
+    turn them into one line: they are listed one by one.)"""
+    marker = next((e for e in entries if e.name == ENVIRONMENT_MARKER and _is_file(e)), None)
+    if marker is None or any(place == directory or is_inside(place, directory) for place in holding):
+        return False
+    text = read_bytes(marker.path, CONFIG_MAX_BYTES)
+    if isinstance(text, Diagnostic) or _HOME.search(text) is None:
+        return False
+    windows = os.path.join(directory, "Lib")  # Lib\site-packages; elsewhere lib/pythonX.Y/site-packages
+    if not os.path.islink(windows) and os.path.isdir(os.path.join(windows, "site-packages")):
+        return True
+    return any(_site_packages(os.path.join(directory, lib)) for lib in ("lib", "lib64"))
 
-    listing: list[str] = []
+
+_HOME = re.compile(rb"^[ \t]*home[ \t]*=", re.MULTILINE)
+
+
+def _site_packages(lib: str) -> bool:
+    """``lib`` (not a link) holds ``pythonX.Y/site-packages``."""
+    if os.path.islink(lib) or not os.path.isdir(lib):
+        return False
+    try:
+        names = os.listdir(lib)
+    except OSError:
+        return False
+    return any(name.startswith("python") and os.path.isdir(os.path.join(lib, name, "site-packages")) for name in names)
+
+
+def _environment(directory: str, top: str) -> tuple[TreeFile, list[os.DirEntry[str]]]:
+    """A virtual environment inside the tree, as one entry: how many files, their total size, and a
+    hash of their names and contents (a change to any of them makes it a new entry for a baseline),
+    each read by the safe reader; and its files, for the caller to look at some of them."""
+    held: list[os.DirEntry[str]] = []
+    stack = [directory]
+    while stack:  # links to directories: not entered
+        with contextlib.suppress(OSError), os.scandir(stack.pop()) as listing:
+            for entry in listing:
+                if _is_directory(entry):
+                    stack.append(entry.path)
+                else:
+                    held.append(entry)
+    listing_lines: list[str] = []
     total = 0
-    for place, _, names in os.walk(directory):  # links to directories: not entered
-        for name in names:
-            try:
-                size = os.lstat(os.path.join(place, name)).st_size
-            except OSError:
-                size = -1
-            total += max(size, 0)
-            listing.append(f"{_relative(os.path.join(place, name), directory)}\0{size}\n")
-    hashed = hashlib.sha256("".join(sorted(listing)).encode("utf-8", "surrogateescape")).hexdigest()
-    return TreeFile(
+    for entry in held:
+        hashed = digest(entry.path) if _is_file(entry) else None
+        if isinstance(hashed, tuple):
+            total += hashed[0]
+            shown = f"{hashed[0]}\0{hashed[1]}"
+        else:  # a link, a FIFO, a device, too large: what it is, not its content
+            shown = "link" if entry.is_symlink() else "not read"
+        listing_lines.append(f"{_relative(entry.path, directory)}\0{shown}\n")
+    contents = hashlib.sha256("".join(sorted(listing_lines)).encode("utf-8", "surrogateescape")).hexdigest()
+    item = TreeFile(
         path=directory,
         relative=_relative(directory, top),
         kind="environment",
-        detail=f"a virtual environment ({ENVIRONMENT_MARKER}) of {len(listing):,} files, not examined one by one"
-        " (its hash is of their names and sizes)",
+        detail=f"a virtual environment ({ENVIRONMENT_MARKER}) of {len(held):,} files, not listed one by one"
+        " but for its .pth files (its hash is of their names and contents)",
         size=total,
-        sha256=hashed,
+        sha256=contents,
     )
+    return item, sorted(held, key=lambda e: e.path)
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file(follow_symlinks=False)
+    except OSError:
+        return False
 
 
 def _is_directory(entry: os.DirEntry[str]) -> bool:
@@ -198,11 +253,16 @@ def _examine(
         return None
     named = _kind_by_name(entry.name, path)
     if named is None:
-        return _by_content(entry, relative, modules)
+        return _by_content(path, relative, modules)
     if not named:
         return None
+    return _named(path, relative, named, modules.get(os.path.realpath(path)), version)
+
+
+def _named(path: str, relative: str, named: tuple[str, str], module: str | None, version: tuple[int, ...]) -> TreeFile:
+    """A file whose name says what it is, hashed; a ``.pth`` file with its lines."""
     kind, detail = named
-    item = _hashed(path, relative, kind, detail, modules.get(os.path.realpath(path)))
+    item = _hashed(path, relative, kind, detail, module)
     return _with_pth(item, version) if kind == "pth" and item.problem is None else item
 
 
@@ -257,22 +317,33 @@ def _bytecode(name: str, path: str, exists: Callable[[str], bool]) -> tuple[str,
     return "bytecode", "cached bytecode whose source is not in the tree"
 
 
-def _by_content(entry: os.DirEntry[str], relative: str, modules: Mapping[str, str]) -> TreeFile | None:
+def _by_content(path: str, relative: str, modules: Mapping[str, str]) -> TreeFile | None:
     """A file whose name says nothing: an executable or an archive by its mode or first bytes."""
-    read = read_with_stat(entry.path, HEAD_BYTES, head=True)
+    read = read_with_stat(path, HEAD_BYTES, head=True)
     if isinstance(read, Diagnostic):
         return TreeFile(
-            path=entry.path, relative=relative, kind="unread", detail="what it is is unknown", problem=read.message
+            path=path, relative=relative, kind="unread", detail="what it is is unknown", problem=read.message
         )
     head, info = read
     told = _kind_by_content(head)
     if told is not None:
         kind, detail = told
-        module = modules.get(os.path.realpath(entry.path)) if kind != "script" else None
-        return _hashed(entry.path, relative, "executable" if kind == "script" else kind, detail, module)
+        module = modules.get(os.path.realpath(path)) if kind != "script" else None
+        return _hashed(path, relative, "executable" if kind == "script" else kind, detail, module)
     if info.st_mode & (stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH):
-        return _hashed(entry.path, relative, "executable", "a file with the executable bit", None)
+        return _hashed(path, relative, "executable", "a file with the executable bit", None)
     return None
+
+
+def installed_file(path: str, relative: str, version: tuple[int, ...]) -> TreeFile | None:
+    """A file a distribution installed outside its site directory (a console script in ``bin/``, a data
+    file), known to lie inside the environment: by its name as a tree's file is, else an executable by
+    its mode or first bytes, whatever its name (on ``PATH``, a ``.py`` with the executable bit runs too);
+    None for plain data. Read by the safe reader, as every file of a tree."""
+    named = _kind_by_name(os.path.basename(path), path)
+    if not named:
+        return _by_content(path, relative, {})
+    return _named(path, relative, named, None, version)
 
 
 def _kind_by_content(head: bytes) -> tuple[str, str] | None:

@@ -167,11 +167,15 @@ def scan_options(settings_: Settings, target: Target | None = None) -> Iterator[
 
 
 def _read_many(
-    cache: object, jobs: int | None, keys: list[tuple[str, str, bool]], told: Callable[[int], object] | None
+    cache: object,
+    jobs: int | None,
+    keys: list[tuple[str, str, bool]],
+    max_bytes: int | None,
+    told: Callable[[int], object] | None,
 ) -> dict[tuple[str, str, bool], Extraction]:
     from depscan.perf.early import extract_all
 
-    return extract_all(keys, cache, jobs, told=told)
+    return extract_all(keys, cache, jobs, max_bytes, told)
 
 
 def _target(settings_: Settings, interp: Interpreter) -> Target | None:

@@ -21,6 +21,7 @@ import io
 import os
 import re
 import tokenize
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -276,6 +277,21 @@ def _position_of(source: bytes, index: int) -> tuple[int, int]:
     return source.count(b"\n", 0, index) + 1, index - line_start + 1
 
 
+def _as_parsed(source: bytes) -> bytes:
+    """The source as the parser reads its names, for the byte searches that let the walk pass
+    statements by: identifiers are NFKC-normalised (PEP 3131), so ``__future__`` or
+    ``import_module`` spelt with a full-width or mathematical letter is the ASCII name to Python.
+    Line for line the same text, as UTF-8 (an ASCII source is its own)."""
+    if source.isascii():
+        return source
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+        text = source.decode(encoding, "replace")
+    except (SyntaxError, LookupError):
+        text = source.decode("utf-8", "replace")
+    return unicodedata.normalize("NFKC", text).encode("utf-8", "surrogatepass")
+
+
 def _hot_lines(source: bytes, words: Sequence[bytes]) -> list[int]:
     """The 1-based numbers of the lines that contain any of ``words``, sorted."""
     starts: list[int] = []
@@ -317,7 +333,7 @@ class _Walker:
         self.columns = Columns(source)
         if b"\r" in source:  # lines end at \r too; count them on a \n-only copy
             source = source.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        self.source = source
+        self.source = source = _as_parsed(source)
         self.hot = _hot_lines(source, _HOT_WORDS) if any(w in source for w in _HOT_WORDS) else []
         self.walrus = _hot_lines(source, (b":=",)) if b":=" in source else []
         self.loud = _hot_lines(source, _LOUD_WORDS)

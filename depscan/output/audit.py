@@ -101,6 +101,8 @@ def _package_rows(report: Audit) -> list[str]:
     rows = []
     for package in report.packages:
         count = f"{package.modules} module{'s' * (package.modules != 1)}"
+        count += f", {package.opaque} opaque" if package.opaque else ""
+        count += f", {package.blindspots} blind spot{'s' * (package.blindspots != 1)}" if package.blindspots else ""
         head = f"{package.name} {package.version or '(no version)'} [{package.kind}, {count}]"
         rows.append(head + ("" if package.capabilities else ": none"))
         for capability, (reached, example) in package.capabilities.items():

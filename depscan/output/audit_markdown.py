@@ -263,7 +263,10 @@ def _update_parts(changes: Changes) -> list[_Part]:
         for r in c.capabilities
     ]
     rest = [
-        (c.name, what, _code(detail)) for c in changes.distributions for what, detail in news(c) if what != "capability"
+        (c.name, what, _code(detail))
+        for c in changes.distributions
+        for what, detail in news(c.to_json())
+        if what != "capability"
     ]
     return [
         _Part(f"Dependency update: {counts_text(changes.distributions)}", header, summary, collapsed=False),

@@ -5,7 +5,7 @@ with their chain, opaque code, ``.pth`` lines, blind spots); and the phrases the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from depscan.analysis.audit import Changes
@@ -20,40 +20,50 @@ def update_text(changes: Changes) -> str:
     lines = [f"Dependency update since the baseline: {counts_text(changes.distributions)}"]
     for change in changes.distributions:
         lines.append(f"  {change.name}: {versions_text(change, '->')}")
-        lines += [f"    new {what}: {one_line(detail)}" for what, detail in news(change)]
+        lines += [f"    new {what}: {one_line(detail)}" for what, detail in news(change.to_json())]
     return "\n".join(lines) + "\n\n"
 
 
-def news(change: DistributionChange) -> list[tuple[str, str]]:
-    """(what, detail) for each thing new in the distribution, capabilities first."""
+def news(change: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(what, detail) for each thing new in a distribution (its JSON form, :meth:`DistributionChange.to_json`),
+    capabilities first."""
     found = [
         (
             "capability",
-            f"{r['capability']} ({r['modules']} module{'s' * (r['modules'] != 1)}): {' -> '.join(r['chain'])}",
+            f"{r.get('capability')} ({r.get('modules')} module{'s' * (r.get('modules') != 1)}): "
+            + " -> ".join(str(hop) for hop in r.get("chain") or ()),
         )
-        for r in change.capabilities
+        for r in _news_rows(change, "new_capabilities")
     ]
-    found += [("opaque code", _opaque(o)) for o in change.opaque]
+    found += [("opaque code", _opaque(o)) for o in _news_rows(change, "new_opaque")]
     found += [
         (
             ".pth line",
-            f"{p['file']}:{p['line']} {p['text']} ({'runs at start-up' if p['runs'] else 'a sys.path entry'})",
+            f"{p.get('file')}:{p.get('line')} {p.get('text')} "
+            f"({'runs at start-up' if p.get('runs') else 'a sys.path entry'})",
         )
-        for p in change.pth_lines
+        for p in _news_rows(change, "new_pth_lines")
     ]
     found += [
-        ("blind spot", f"{b['kind']} {b['module']}" + (f":{b['line']}" if b["line"] else "") + f" {b['detail']}")
-        for b in change.blindspots
+        (
+            "blind spot",
+            f"{b.get('kind')} {b.get('module')}" + (f":{b['line']}" if b.get("line") else "") + f" {b.get('detail')}",
+        )
+        for b in _news_rows(change, "new_blindspots")
     ]
     return found
 
 
-def _opaque(row: dict[str, Any]) -> str:
+def _news_rows(change: Mapping[str, Any], part: str) -> list[Mapping[str, Any]]:
+    return [row for row in change.get(part) or () if isinstance(row, Mapping)]
+
+
+def _opaque(row: Mapping[str, Any]) -> str:
     """A new opaque module (a spot: ``module``) or a new or changed file (``relative``, its hash)."""
     if "relative" in row:
-        facts = f"{row['size']:,} bytes, sha256 {str(row['sha256'])[:12]}" if row.get("sha256") else "not read"
-        return f"{row['kind']} {row['relative']} ({facts})"
-    return f"{row['kind']} {row['module']}" + (f" [{row['target']}]" if row.get("target") else "")
+        facts = f"{row.get('size') or 0:,} bytes, sha256 {str(row['sha256'])[:12]}" if row.get("sha256") else "not read"
+        return f"{row.get('kind')} {row.get('relative')} ({facts})"
+    return f"{row.get('kind')} {row.get('module')}" + (f" [{row['target']}]" if row.get("target") else "")
 
 
 def versions_text(change: DistributionChange, arrow: str) -> str:

@@ -57,7 +57,8 @@ class AuditFacts:
 
     def remember(self, parts: Sequence[str], source: bytes, compute: Callable[[], Facts]) -> Facts:
         """The facts of ``source`` read with ``parts`` (what else decides them): as kept, else computed."""
-        hashed = hashlib.sha256(source)
+        hashed = hashlib.sha256(len(source).to_bytes(8, "big"))  # where the source ends and its parts begin
+        hashed.update(source)
         hashed.update("\0".join(parts).encode("utf-8", "surrogatepass"))
         key = hashed.hexdigest()
         kept = self._kept.get(key)

@@ -360,9 +360,14 @@ class ExtractionCache:
             return extraction if same else None
         return None
 
-    def get_many(self, keys: Iterable[CacheKey]) -> dict[CacheKey, Extraction]:
-        """The hits among ``keys``, read in one query per 500 paths; misses are left out."""
-        return {key: hit[0] for key, hit in self._lookup(keys).items()}
+    def get_many(self, keys: Iterable[CacheKey], max_bytes: int | None = None) -> dict[CacheKey, Extraction]:
+        """The hits among ``keys``, read in one query per 500 paths; misses are left out, and so are
+        files now over ``max_bytes`` (their extraction says so: see :func:`extract_many_cached`)."""
+        return {
+            key: extraction
+            for key, (extraction, size) in self._lookup(keys).items()
+            if max_bytes is None or size <= max_bytes
+        }
 
     def _lookup(self, keys: Iterable[CacheKey]) -> dict[CacheKey, tuple[Extraction, int]]:
         """Hits, each with the file's current size (for the caller's size limit)."""

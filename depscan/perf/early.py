@@ -19,6 +19,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from depscan import DEFAULT_MAX_BYTES
@@ -110,7 +111,9 @@ def _extractor(cache: Any, processes: int | None, max_bytes: int | None = DEFAUL
     if cache is not None and cache.enabled:
         from depscan.perf.cache import extract_for_cache
 
-        return Extractor(max_bytes, processes, work=extract_for_cache, lookup=cache.get_many)
+        return Extractor(
+            max_bytes, processes, work=extract_for_cache, lookup=partial(cache.get_many, max_bytes=max_bytes)
+        )
     return Extractor(max_bytes, processes)  # no cache, or one that cannot be opened: nothing to hash or encode
 
 

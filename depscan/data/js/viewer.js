@@ -591,7 +591,9 @@
   function linked() {
     var asked = /^#(find|why)=(.+)$/.exec(window.location.hash);
     if (!asked) { return; }
-    var found = find(decodeURIComponent(asked[2]));
+    var name;
+    try { name = decodeURIComponent(asked[2]); } catch (error) { status.textContent = "the link cannot be read"; return; }
+    var found = find(name);
     if (found === null) { status.textContent = "no module matches the link"; return; }
     status.textContent = "found " + mods[found].name;
     reveal(found);
