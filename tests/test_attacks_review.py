@@ -264,3 +264,14 @@ def test_a_module_importing_one_module_at_every_line_is_scanned_in_linear_time(t
     target = {"import os": "os", "import nosuchmodule": "nosuchmodule"}.get(statement, "pkg.sibling")
     edges = {edge["to"]: len(edge["sites"]) for edge in json.loads(done.stdout)["imports"] if edge["from"] == "pkg"}
     assert edges == {target: 50_000}
+
+
+def test_a_folded_name_or_version_cannot_add_lines_to_the_report(tmp_path: Path) -> None:
+    """A METADATA header may go on over lines that start with white space (RFC 5322 folding): the Name
+    and Version are read unfolded, one line each, and add no line to the text report."""
+    wheels = tmp_path / "wheels"
+    folded = "fold\n name2\nVersion: 1.0\n\tALL CLEAR\nLicense: MIT"
+    wheel(wheels, "fold-1.0-py3-none-any.whl", folded)
+    _, text, _ = audit(str(wheels))
+    assert "  fold name2 1.0 ALL CLEAR  (MIT)\n" in text.replace("\\x09", " "), text
+    assert not [line for line in text.splitlines() if "ALL CLEAR" in line and not line.startswith("  fold")]

@@ -206,13 +206,13 @@ def distribution_from_metadata(
     metadata = HeaderParser().parsestr(text)
     for defect in metadata.defects:
         problems.append(f"{where}: malformed metadata: {_defect_text(defect)}")
-    name = _header(metadata, "Name")
+    name = _unfolded(_header(metadata, "Name"))
     if not name:
         problems.append(f"{path}: the metadata has no Name; using {fallback_name!r} from the directory name")
         name = fallback_name
     return Distribution(
         name=name,
-        version=_header(metadata, "Version"),
+        version=_unfolded(_header(metadata, "Version")),
         license=_license(metadata),
         path=path,
         site_dir=site_dir,
@@ -275,6 +275,12 @@ def _header(metadata: Message, name: str) -> str | None:
         return None
     text = str(value).strip()
     return text or None
+
+
+def _unfolded(value: str | None) -> str | None:
+    """A header on one line: the line breaks before its continuation lines removed (RFC 5322 unfolding),
+    so that a Name or Version folded over lines adds none to a report."""
+    return None if value is None else re.sub(r"\r?\n(?=[ \t])", "", value)
 
 
 def _license(metadata: Message) -> str | None:
