@@ -275,3 +275,19 @@ def test_a_folded_name_or_version_cannot_add_lines_to_the_report(tmp_path: Path)
     _, text, _ = audit(str(wheels))
     assert "  fold name2 1.0 ALL CLEAR  (MIT)\n" in text.replace("\\x09", " "), text
     assert not [line for line in text.splitlines() if "ALL CLEAR" in line and not line.startswith("  fold")]
+
+
+def test_a_string_an_import_or_exec_is_given_cannot_add_lines_to_the_report(tmp_path: Path) -> None:
+    """A module named by a string with a line break (``import_module("x\\nFORGED")``), and the code an
+    ``exec`` is given, are shown on one line (``\\x0a``) in the scan's and the audit's text."""
+    package = tmp_path / "pk"
+    package.mkdir()
+    (package / "__init__.py").write_text(
+        'import importlib\nimportlib.import_module("x\\nFORGED1: all clear")\nexec("a = 1\\nFORGED2")\n'
+    )
+    scanned = CliRunner().invoke(cli, ["scan", "--no-cache", str(package)])
+    audited = CliRunner().invoke(cli, ["audit", "--no-cache", str(package)])
+    for done in (scanned, audited):
+        assert not [line for line in done.stdout.splitlines() if line.startswith("FORGED")], done.stdout
+    assert "  x\\x0aFORGED1: all clear" in scanned.stdout
+    assert "[a = 1\\x0aFORGED2]" in audited.stdout

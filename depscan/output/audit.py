@@ -168,7 +168,7 @@ def file_summary(item: Mapping[str, Any]) -> str:
 def _spot_row(spot: Spot) -> str:
     where = f"{shown_path(spot.path)}:{spot.line}" if spot.line else shown_path(spot.path) or spot.module
     target = f"  [{spot.target}]" if spot.target else ""
-    return f"{spot.kind:<18} {where}  {spot.detail}{target}"
+    return one_line(f"{spot.kind:<18} {where}  {spot.detail}{target}")  # a target is code from the tree
 
 
 def changes_text(changes: Changes) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 from depscan import __version__
 from depscan.analysis.graph import Cycle
 from depscan.analysis.scan import Missing, ScanResult
+from depscan.atomic import one_line
 from depscan.model.graph import Site
 from depscan.output import jsonfmt
 from depscan.source import shown_path
@@ -125,7 +126,7 @@ def _missing_lines(result: ScanResult, entries: Any) -> list[str]:
         else:
             state = ""
         sites = sorted(entry.sites, key=lambda s: (s.path or "", s.line))
-        lines.append(f"  {entry.name}{state}")
+        lines.append(f"  {one_line(entry.name)}{state}")  # a name may come from a string: import_module("x\n...")
         for site in sites:
             tags = [
                 tag
