@@ -543,7 +543,13 @@ class Scanner:
             if site not in edge.sites:  # `from pkg import a, b` is one site
                 edge.sites = (*edge.sites, site)
             return
-        sites, seen = self._more_sites.setdefault((importer, name), ([*edge.sites], set(edge.sites)))
+        gathered = self._more_sites.get((importer, name))
+        latest = edge.sites if gathered is None else gathered[0]  # (a parent edge may have none yet)
+        if latest and site is latest[-1]:
+            return  # `from pkg import a, b` is one site, told again for each name: no hash to work out
+        if gathered is None:
+            gathered = self._more_sites[importer, name] = ([*edge.sites], set(edge.sites))
+        sites, seen = gathered
         if site not in seen:
             seen.add(site)
             sites.append(site)
