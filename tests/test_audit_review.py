@@ -99,6 +99,18 @@ def test_a_directory_of_wheels_is_audited_wheel_by_wheel(update: tuple[Path, Pat
     assert opaque == {"calm": 0, "fresh": 0, "updated": 2}  # its extension file and its .pth file
 
 
+def test_a_wheel_that_cannot_be_read_is_not_analysed(tmp_path: Path) -> None:
+    """A wheel among others that is not a zip is not audited: the audit says so among what it
+    could not analyse and exits 1, as for a module it could not read (it exited 0, found by attack)."""
+    directory = wheels("old", tmp_path / "wheels")
+    (directory / "broken-1.0-py3-none-any.whl").write_bytes(b"not a zip at all")
+    status, document, _ = audit_json(str(directory))
+    assert status == 1
+    [spot] = document["unanalysed"]
+    assert spot["path"].endswith("broken-1.0-py3-none-any.whl") and spot["kind"] == "bad-archive"
+    assert document["summary"]["unanalysed"] == 1
+
+
 def test_a_directory_of_wheels_lists_what_else_it_holds_and_follows_no_link(tmp_path: Path) -> None:
     """Beside its wheels, a directory of wheels is a tree like any other: its other files are listed,
     a link named ``*.whl`` that leads out of it is listed and not followed (not audited: its

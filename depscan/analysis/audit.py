@@ -615,6 +615,15 @@ def _unanalysed(result: ScanResult) -> list[Spot]:
                 kind = CATALOGUE[problem.code].name if problem.code in CATALOGUE else problem.code
                 spots.append(Spot(kind, name, extraction.path, problem.line, f"{problem.code} {problem.message}"))
                 break
+    # A target archive that cannot be opened (a wheel among others that is no zip): none of it is read.
+    unusable = {
+        problem.path: problem.message
+        for problem in result.diagnostics
+        if problem.code == "DS015" and problem.severity == "error" and problem.path
+        if os.path.abspath(problem.path) in result.inputs
+    }
+    for path, message in sorted(unusable.items()):
+        spots.append(Spot(CATALOGUE["DS015"].name, os.path.basename(path), path, 0, f"DS015 {message}"))
     return spots
 
 
