@@ -140,6 +140,29 @@ def test_a_zip_bomb_member_is_hashed_without_inflating_it_in_memory(tmp_path: Pa
     assert "pkgx/bomb.so  943718400 bytes, sha256 " in done.stdout, done.stdout
 
 
+def test_a_wheel_of_many_bombs_is_hashed_within_a_budget(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each member is hashed as it inflates, but a wheel of many members that each inflate a
+    thousandfold would take minutes: an archive's members are hashed until they have inflated to
+    64 times its size (or the hash limit, when that is more); the rest are listed, not hashed."""
+    from depscan.analysis import treefiles
+    from depscan.resolve.finders import ZipDirectory
+
+    monkeypatch.setattr(treefiles, "HASH_MAX_BYTES", 1 << 20)  # (1 GiB in use: a MiB here)
+    archive = tmp_path / "bombs-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as handle:
+        for number in range(4):
+            handle.writestr(f"bombs/b{number}.so", bytes(800 * 1024))  # 800 KiB of zeros, about 1 KiB packed
+    assert 64 * archive.stat().st_size < 1 << 20
+    found = {
+        item.relative: item for item in treefiles.archive_files(str(archive), ZipDirectory(), (3, 11), lambda m: None)
+    }
+    assert found["bombs/b0.so"].sha256 is not None and found["bombs/b0.so"].problem is None
+    for number in (1, 2, 3):
+        item = found[f"bombs/b{number}.so"]
+        assert item.kind == "extension" and item.sha256 is None
+        assert item.problem is not None and item.problem.startswith("not hashed: the archive's members have inflated")
+
+
 def _package(directory: Path, modules: int) -> Path:
     """A package of ``modules`` modules of 14 KB each: enough that the read-ahead takes seconds."""
     package = directory / "hp"

@@ -406,12 +406,22 @@ def archive_files(
         return [
             TreeFile(path=archive, relative=os.path.basename(archive), kind="unread", detail=detail, problem=problem)
         ]
+    try:
+        budget = [max(HASH_MAX_BYTES, INFLATE_RATIO * os.stat(archive).st_size)]
+    except OSError:
+        budget = [HASH_MAX_BYTES]
     found = []
     for member in sorted(members):
-        item = _member(archive, member, members, zips, version, module_of)
+        item = _member(archive, member, members, zips, version, module_of, budget)
         if item is not None:
             found.append(item)
     return found
+
+
+INFLATE_RATIO = 64
+"""An archive's members are hashed until they have inflated to this many times its size (or 1 GiB,
+when that is more): a wheel of many members that are each a gigabyte of zeros, a megabyte
+compressed, would take minutes. Real wheels inflate to a few times their size."""
 
 
 def _member(
@@ -421,7 +431,10 @@ def _member(
     zips: ZipDirectory,
     version: tuple[int, ...],
     module_of: Callable[[str], str | None],
+    budget: list[int],
 ) -> TreeFile | None:
+    """The member as a file of the tree, or None when it is plain source or data; ``budget`` holds
+    what the archive's members may still inflate to be hashed (see :data:`INFLATE_RATIO`)."""
     name = member.rsplit("/", 1)[-1]
     if not name:
         return None  # a directory entry
@@ -439,10 +452,15 @@ def _member(
         return None
     kind, detail = told
     kind = "executable" if kind == "script" else kind
-    facts = zips.digest(archive, member, HASH_MAX_BYTES) if isinstance(head, bytes) else head
+    allowed = min(HASH_MAX_BYTES, budget[0])
+    facts = zips.digest(archive, member, allowed) if isinstance(head, bytes) else head
     if isinstance(facts, Diagnostic):
-        return TreeFile(path=path, relative=member, kind=kind, detail=detail, problem=facts.message)
+        problem = facts.message
+        if facts.code == "DS013" and allowed < HASH_MAX_BYTES:
+            problem = "not hashed: the archive's members have inflated as much as it may be inflated (a zip bomb?)"
+        return TreeFile(path=path, relative=member, kind=kind, detail=detail, problem=problem)
     size, sha256 = facts
+    budget[0] -= size
     item = TreeFile(
         path=path, relative=member, kind=kind, detail=detail, size=size, sha256=sha256, module=module_of(member)
     )
