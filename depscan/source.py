@@ -433,6 +433,16 @@ def _is_link(entry: os.DirEntry[str]) -> bool:
         return False
 
 
+def source_text(source: bytes) -> str:
+    """A module's bytes as text, decoded as its encoding cookie (or BOM) says, else as UTF-8;
+    what cannot be decoded replaced (for positions and searches, not for a verdict)."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+        return source.decode(encoding, "replace")
+    except (SyntaxError, LookupError):
+        return source.decode("utf-8", "replace")
+
+
 class Columns:
     """Turns the AST's UTF-8 byte offsets into 1-based character columns."""
 
@@ -445,11 +455,7 @@ class Columns:
         if self._ascii:
             return byte_offset + 1
         if self._lines is None:
-            try:
-                encoding, _ = tokenize.detect_encoding(io.BytesIO(self._source).readline)
-                text = self._source.decode(encoding, "replace")
-            except (SyntaxError, LookupError):
-                text = self._source.decode("utf-8", "replace")
+            text = source_text(self._source)
             self._lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
         if not 0 < line <= len(self._lines):
             return byte_offset + 1

@@ -57,7 +57,7 @@ from depscan.model.records import (
     imported_names,
     suppressed_codes,
 )
-from depscan.source import Columns, module_name_for, read_bytes
+from depscan.source import Columns, module_name_for, read_bytes, source_text
 
 __all__ = ["extract", "extract_bytes", "extract_file", "extract_newer", "literal_str", "parse", "unparse"]
 
@@ -284,12 +284,7 @@ def _as_parsed(source: bytes) -> bytes:
     Line for line the same text, as UTF-8 (an ASCII source is its own)."""
     if source.isascii():
         return source
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
-        text = source.decode(encoding, "replace")
-    except (SyntaxError, LookupError):
-        text = source.decode("utf-8", "replace")
-    return unicodedata.normalize("NFKC", text).encode("utf-8", "surrogatepass")
+    return unicodedata.normalize("NFKC", source_text(source)).encode("utf-8", "surrogatepass")
 
 
 def _hot_lines(source: bytes, words: Sequence[bytes]) -> list[int]:
