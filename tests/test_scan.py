@@ -24,8 +24,9 @@ from depscan.analysis.view import diagram_view
 from depscan.cli import cli
 from depscan.extract.walker import extract_file
 from depscan.model.records import Extraction
+from depscan.output import jsonfmt
 from depscan.output.diagram import to_dot
-from depscan.output.report import scan_json, scan_text
+from depscan.output.report import _edge_json, scan_json, scan_text
 from depscan.resolve.describe import describe
 
 APP = FIXTURES / "scan" / "app"
@@ -451,3 +452,54 @@ def test_names_taken_from_a_vendored_alias_are_an_edge_to_the_module_that_serves
     done = CliRunner().invoke(cli, ["scan", str(pkg), "--no-pythonpath", "--no-cache", "--graph", str(page)])
     assert done.exit_code == 0, done.output
     assert page.stat().st_size > 0
+
+
+def _generic_edge(importer: str, imported: str, sites: Any) -> str:
+    return jsonfmt._encode({"from": importer, "to": imported, "sites": [site.to_json() for site in sites]})
+
+
+ODD_MODULE = """\
+import os
+from typing import TYPE_CHECKING
+if TYPE_CHECKING:
+    import decimal
+if os.environ.get("FAST"):
+    import csv
+try:
+    try:
+        import lzma
+    except ImportError:
+        import bz2
+except ImportError:
+    try:
+        import zlib
+    except ImportError:
+        zlib = None
+def later():
+    import \u00e9l\u00e9ment_absent, textwrap
+"""
+
+
+def test_edges_laid_out_by_template_are_the_sites_to_json(result: ScanResult, tmp_path: Path) -> None:
+    """The scan's report lays out each import edge by a template (for speed): it is, character for
+    character, the encoding of ``Site.to_json``, on the fixture app (an archive among its paths), on
+    real packages of the standard library scanned as roots, and on a module in a file whose name is
+    not UTF-8, with every kind of context (guards, nested tries and handlers, type checking, delayed)."""
+    interp = describe(sys.executable)
+    stdlib = Path(os.__file__).parent
+    odd = tmp_path / os.fsdecode(b"caf\xe9_mod.py")  # a surrogate escape in the path
+    odd.write_text(ODD_MODULE, encoding="utf-8")
+    roots = [str(stdlib / name) for name in ("email", "asyncio", "importlib", "xml", "json")] + [str(odd)]
+    stdlib_scan = scan(interp, roots, use_pythonpath=False)
+    sites = []
+    for scanned in (result, stdlib_scan):
+        for importer, imported, edge in scanned.graph_data.imports():
+            assert _edge_json(importer, imported, edge.sites) == _generic_edge(importer, imported, edge.sites)
+            sites += edge.sites
+    assert len(sites) > 1000
+    assert any(s.optional for s in sites) and any(s.fallback for s in sites) and any(s.delayed for s in sites)
+    assert any(s.outer_tries for s in sites) and any(s.record.context.outer_handlers for s in sites)
+    assert any(s.type_checking for s in sites) and any(s.conditional for s in sites)
+    assert any("\u00e9" in s.statement for s in sites)
+    document = json.loads(scan_json(stdlib_scan, cycles(stdlib_scan)))
+    assert any("caf\\xe9_mod.py" in (site["path"] or "") for edge in document["imports"] for site in edge["sites"])

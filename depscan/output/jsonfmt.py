@@ -21,6 +21,13 @@ from depscan.atomic import printable
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 
 
+class Encoded(str):
+    """An item of a top-level list already encoded as :func:`dumps` would encode it: written as it is
+    (a scan's import sites, of which a large tree has 100,000, are laid out by a template)."""
+
+    __slots__ = ()
+
+
 def dumps(document: Mapping[str, Any]) -> str:
     """The document with a newline at the end. A top-level value may be an iterator of the list's
     items: each is encoded as it comes, so a large report never holds all of them as objects; and
@@ -33,7 +40,7 @@ def dumps(document: Mapping[str, Any]) -> str:
         if isinstance(value, (Iterator, list)):
             first = True
             for item in value:
-                pieces += ("[\n    " if first else ",\n    ", _encode(item))
+                pieces += ("[\n    " if first else ",\n    ", item if type(item) is Encoded else _encode(item))
                 first = False
             pieces.append("[]" if first else "\n  ]")
         else:
