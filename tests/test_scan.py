@@ -23,6 +23,7 @@ from depscan.analysis.scan import ScanOptions, ScanResult, scan
 from depscan.analysis.view import diagram_view
 from depscan.cli import cli
 from depscan.extract.walker import extract_file
+from depscan.model.graph import Site
 from depscan.model.records import Extraction
 from depscan.output import jsonfmt
 from depscan.output.diagram import to_dot
@@ -491,7 +492,7 @@ def test_edges_laid_out_by_template_are_the_sites_to_json(result: ScanResult, tm
     odd.write_text(ODD_MODULE, encoding="utf-8")
     roots = [str(stdlib / name) for name in ("email", "asyncio", "importlib", "xml", "json")] + [str(odd)]
     stdlib_scan = scan(interp, roots, use_pythonpath=False)
-    sites = []
+    sites: list[Site] = []
     for scanned in (result, stdlib_scan):
         for importer, imported, edge in scanned.graph_data.imports():
             assert _edge_json(importer, imported, edge.sites) == _generic_edge(importer, imported, edge.sites)
