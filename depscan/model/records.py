@@ -42,8 +42,21 @@ def imported_names(pairs: tuple[tuple[str, str | None], ...]) -> tuple[ImportedN
     if names is None:
         if len(_SHARED_NAMES) >= 200_000:  # bounded, for a long-lived process
             _SHARED_NAMES.clear()
-        names = _SHARED_NAMES[pairs] = tuple(ImportedName(name, asname) for name, asname in pairs)
+        names = _SHARED_NAMES[pairs] = tuple(map(_imported_name, pairs))
     return names
+
+
+def _imported_name(pair: tuple[str, str | None]) -> ImportedName:
+    """One ImportedName per (name, asname) in the process, as :func:`imported_names` shares tuples."""
+    name = _SHARED_NAME.get(pair)
+    if name is None:
+        if len(_SHARED_NAME) >= 200_000:
+            _SHARED_NAME.clear()
+        name = _SHARED_NAME[pair] = ImportedName(*pair)
+    return name
+
+
+_SHARED_NAME: dict[tuple[str, str | None], ImportedName] = {}
 
 
 @by_fields

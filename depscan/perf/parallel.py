@@ -197,7 +197,7 @@ class Extractor:
                 self._queue(key)
 
     def _queue(self, key: Key) -> None:
-        size = _size(key[0])
+        size = _size(key[0]) if self.cores > 1 else 0  # (sizes only balance the chunks of processes)
         self._chunk.append(key)
         self._chunk_bytes += size
         self._total_bytes += size
