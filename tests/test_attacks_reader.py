@@ -274,3 +274,47 @@ def test_a_thousand_part_import_is_no_recursion_error(deep_tree: Path, args: lis
     assert result.returncode in (0, 1), result.stderr
     if args[0] == "resolve":
         assert (result.returncode == 0) is exists
+
+
+# --- a parse's memory: bounded by the tokens, not only by the file's size -----------------------
+
+DENSE = {  # 10 MB or less each (under the size limit), each a gigabyte or more to parse
+    "names": lambda: "a\n" * 5_000_000,  # 9 GB to parse
+    "imports": lambda: "import os\n" * 1_000_000,  # 1.8 GB
+    "one-line-list": lambda: "x = [" + "1," * 4_500_000 + "]\n",
+    "f-string-fields": lambda: 'x = f"' + "{a}" * 3_000_000 + '"\n',
+    "unending-string": lambda: "'''" + "\\'''" * 2_000_000 + "\n",  # every quote escaped: no end
+}
+
+
+@pytest.mark.parametrize("dense", sorted(DENSE))
+def test_a_module_of_too_many_tokens_is_not_parsed(tmp_path: Path, dense: str) -> None:
+    """The parser takes 600 to 900 bytes a token: a 10 MB module of short lines took 9 GB. Over a
+    million tokens a module is a DS014 diagnostic, counted before the parse, in bounded memory (the
+    command runs in 1 GiB of address space: a parse would end in a MemoryError, said otherwise)."""
+    (tmp_path / "dense.py").write_text(DENSE[dense]())
+    result = depscan(tmp_path, "imports", "dense.py", "--format", "json")
+    assert result.returncode == 1, result.stderr
+    [diagnostic] = json.loads(result.stdout)["files"][0]["diagnostics"]
+    assert diagnostic["code"] == "DS014" and "more than 1,000,000 tokens" in diagnostic["message"]
+
+
+def test_an_audit_says_a_module_of_too_many_tokens_was_not_analysed(tmp_path: Path) -> None:
+    vendor = tmp_path / "vendor"
+    vendor.mkdir()
+    (vendor / "dense.py").write_text("import subprocess\n" + "a\n" * 2_000_000)
+    result = depscan(tmp_path, "audit", "vendor", "--format", "json")
+    assert result.returncode == 1 and "1 module could not be analysed" in result.stderr
+    [entry] = json.loads(result.stdout)["unanalysed"]
+    assert entry["module"] == "dense" and "tokens" in json.dumps(entry)
+
+
+def test_a_large_module_of_long_strings_is_parsed(tmp_path: Path) -> None:
+    """7 MB of data, 3.5 million words in strings but 400,000 tokens (a string is one): read whole,
+    as Google Cloud SDK's 6 MB gcloud_completions.py (713,000 tokens, 312 MB to parse) is."""
+    line = '    "a b c d e f g h i j k l m n o p q r s t": "a b c d e f g h i j k l m n o p q r s t",\n'
+    (tmp_path / "data.py").write_text("import json\nDATA = {\n" + line * 80_000 + "}\n")
+    result = depscan(tmp_path, "imports", "data.py", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    [entry] = json.loads(result.stdout)["files"]
+    assert entry["diagnostics"] == [] and [i["module"] for i in entry["imports"]] == ["json"]

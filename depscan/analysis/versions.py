@@ -26,6 +26,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from depscan.extract.budget import too_many_tokens
+
 # A whole statement: `__version__ = "." .join(...)` is not the version ".".
 _VERSION_RE = re.compile(
     rb"^__version__[ \t]*(?::[ \t]*str[ \t]*)?=[ \t]*['\"]([^'\"\n]+)['\"][ \t]*(?:#[^\n]*)?$", re.MULTILINE
@@ -84,6 +86,8 @@ def _literal_version(data: bytes) -> tuple[tuple[str, str, int] | None, tuple[st
     if match is not None:
         line = data.count(b"\n", 0, match.start()) + 1
         return (match.group(1).decode("utf-8", "replace"), "__version__", line), None
+    if too_many_tokens(data):  # (see depscan.extract.budget)
+        return None, None
     try:  # __version__ = VERSION, built from a tuple, or imported: ask the tree, still without running anything
         tree = ast.parse(data)
     except (SyntaxError, ValueError, RecursionError, MemoryError):

@@ -43,7 +43,7 @@ HOST = (sys.version_info[0], sys.version_info[1])
 """The Python whose parser depscan uses."""
 
 _KEYWORDS = frozenset(keyword.kwlist) | {"match", "case", "type"}
-_PREFIXES = frozenset({"r", "u", "b", "br", "rb", "f", "fr", "rf", "t", "tr", "rt"})
+PREFIXES = frozenset({"r", "u", "b", "br", "rb", "f", "fr", "rf", "t", "tr", "rt"})
 _LINE_END = re.compile(r"\r\n|\r|\n")
 _WORD = re.compile(r"\w+")
 _OPERATOR = re.compile(r"\*\*=?|//=?|<<=?|>>=?|->|\.\.\.|[-+*/%&|^@<>=!:]=|.", re.DOTALL)
@@ -86,7 +86,7 @@ def _ignoring() -> Iterator[None]:
         yield
 
 
-class _Unreadable(Exception):
+class Unreadable(Exception):
     """The lexer cannot follow the text (an unterminated string, say): no rewrite."""
 
 
@@ -174,9 +174,9 @@ def rewrite(source: bytes, every_string: bool = False) -> Rewritten | None:
     None when it cannot be decoded or lexed. ``every_string`` replaces every f-string, not only
     those the running parser refuses (for tests: what a replacement costs the extraction)."""
     try:
-        text = _decode(source)
+        text = decoded(source)
         tokens = _Lexer(text).tokens()
-    except (_Unreadable, SyntaxError, UnicodeDecodeError, LookupError, RecursionError):
+    except (Unreadable, SyntaxError, UnicodeDecodeError, LookupError, RecursionError):
         return None
     constructs: list[Construct] = []
     edits: list[_Edit] = []
@@ -188,7 +188,7 @@ def rewrite(source: bytes, every_string: bool = False) -> Rewritten | None:
     return Rewritten(_apply(text, edits), tuple(constructs), line_starts)
 
 
-def _decode(source: bytes) -> str:
+def decoded(source: bytes) -> str:
     encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
     codecs.lookup(encoding)
     return source.decode(encoding)
@@ -339,7 +339,7 @@ def _matching(tokens: list[_Token], opening: int) -> int:
             depth -= 1
             if not depth:
                 return position
-    raise _Unreadable("unclosed bracket")
+    raise Unreadable("unclosed bracket")
 
 
 def _has_default(tokens: list[_Token], opening: int) -> bool:
@@ -429,7 +429,7 @@ class _Lexer:
             if char in " \t\f":
                 at += 1
             elif char == "#":
-                at = _line_end(text, at)
+                at = line_end(text, at)
             elif char == "\\":
                 at = _after_break(text, at + 1)
             elif char in "\r\n":
@@ -441,7 +441,7 @@ class _Lexer:
             elif char.isalnum() or char == "_" or not char.isascii():
                 word = _WORD.match(text, at)
                 end = word.end() if word else at + 1
-                if end < size and text[end] in "'\"" and text[at:end].lower() in _PREFIXES:
+                if end < size and text[end] in "'\"" and text[at:end].lower() in PREFIXES:
                     at = self.string(at, end)
                 else:
                     self.out.append(_Token("name", at, end, text[at:end]))
@@ -460,7 +460,7 @@ class _Lexer:
 
     def string(self, start: int, quote_at: int) -> int:
         prefix = self.text[start:quote_at].lower()
-        end = _string_end(self.text, quote_at, prefix)
+        end = string_end(self.text, quote_at, prefix)
         formatted, template = "f" in prefix, "t" in prefix
         previous = self.out[-1] if self.out else None
         if previous is not None and previous.kind == "string":  # adjacent strings: one group
@@ -472,7 +472,7 @@ class _Lexer:
         return end
 
 
-def _line_end(text: str, at: int) -> int:
+def line_end(text: str, at: int) -> int:
     found = _LINE_END.search(text, at)
     return found.start() if found else len(text)
 
@@ -484,7 +484,7 @@ def _after_break(text: str, at: int) -> int:
     return at + 1 if text[at : at + 1] in ("\r", "\n") else at
 
 
-def _string_end(text: str, at: int, prefix: str) -> int:
+def string_end(text: str, at: int, prefix: str) -> int:
     """The offset after the string whose opening quote is at ``at``."""
     quote = text[at] * 3 if text.startswith(text[at] * 3, at) else text[at]
     body = at + len(quote)
@@ -498,7 +498,7 @@ def _body_end(text: str, at: int, quote: str, raw: bool, formatted: bool) -> int
     while True:
         found = stops.search(text, at)
         if found is None:
-            raise _Unreadable("unterminated string")
+            raise Unreadable("unterminated string")
         stop = found.start()
         char = text[stop]
         if char == "\\":
@@ -513,7 +513,7 @@ def _body_end(text: str, at: int, quote: str, raw: bool, formatted: bool) -> int
             at = stop + 2 if text.startswith("}}", stop) else stop + 1
         elif char in "\r\n":
             if len(quote) == 1:
-                raise _Unreadable("unterminated string")
+                raise Unreadable("unterminated string")
             at = stop + 1
         elif text.startswith(quote, stop):
             return stop + len(quote)
@@ -527,14 +527,14 @@ def _field_end(text: str, at: int, quote: str, raw: bool) -> int:
     while at < size:
         char = text[at]
         if char == "#":
-            at = _line_end(text, at)
+            at = line_end(text, at)
         elif char in "'\"":
-            at = _string_end(text, at, "")
+            at = string_end(text, at, "")
         elif char.isalnum() or char == "_" or not char.isascii():
             word = _WORD.match(text, at)
             end = word.end() if word else at + 1
-            if end < size and text[end] in "'\"" and text[at:end].lower() in _PREFIXES:
-                end = _string_end(text, end, text[at:end].lower())
+            if end < size and text[end] in "'\"" and text[at:end].lower() in PREFIXES:
+                end = string_end(text, end, text[at:end].lower())
             at = end
         elif char in "([{":
             depth, at = depth + 1, at + 1
@@ -546,7 +546,7 @@ def _field_end(text: str, at: int, quote: str, raw: bool) -> int:
             return _spec_end(text, at + 1, quote, raw)
         else:
             at += 1
-    raise _Unreadable("unterminated replacement field")
+    raise Unreadable("unterminated replacement field")
 
 
 def _spec_end(text: str, at: int, quote: str, raw: bool) -> int:
@@ -560,7 +560,7 @@ def _spec_end(text: str, at: int, quote: str, raw: bool) -> int:
         elif char == "\\":
             at += 2
         elif text.startswith(quote, at):
-            raise _Unreadable("format spec runs into the end of its string")
+            raise Unreadable("format spec runs into the end of its string")
         else:
             at += 1
-    raise _Unreadable("unterminated format spec")
+    raise Unreadable("unterminated format spec")

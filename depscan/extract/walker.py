@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from depscan import DEFAULT_MAX_BYTES
-from depscan.extract import grammar
+from depscan.extract import budget, grammar
 from depscan.extract.bytecode import extract_bytecode
 from depscan.extract.relative import resolve_relative
 from depscan.model.conditions import (
@@ -178,6 +178,9 @@ def parse(source: bytes, path: str | None = None) -> tuple[ast.Module | None, Di
 def _parse(source: bytes, path: str | None) -> _Parsed:
     """The tree, the diagnostic (with a tree: the note that it was read with a newer grammar), and
     the syntax newer than Python 3.10 the source uses."""
+    if budget.too_many_tokens(source):  # (the parser's memory grows with the tokens: a gigabyte a million)
+        message = f"more than {budget.MAX_TOKENS:,} tokens, too many to parse in bounded memory; not parsed"
+        return None, Diagnostic("DS014", message, path), None
     tree, problem = _host_parse(source, path)
     if tree is not None:
         needed = grammar.newer_than_oldest(source)

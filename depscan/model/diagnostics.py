@@ -54,7 +54,7 @@ CATALOGUE: dict[str, Code] = {
         Code("DS011", "decode-error", "the file's bytes cannot be decoded (bad coding cookie, invalid UTF-8)"),
         Code("DS012", "unreadable", "the file cannot be read (missing, a directory, a FIFO, no permission)"),
         Code("DS013", "too-large", "the file is larger than the size limit and was not parsed"),
-        Code("DS014", "too-complex", "the parser ran out of stack or memory on the file"),
+        Code("DS014", "too-complex", "the parser ran out of stack or memory, or the file has too many tokens to parse"),
         Code("DS015", "bad-archive", "a zip archive on the search path cannot be read (corrupt, absurd sizes)"),
         Code(
             "DS016",

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any, Literal
 
+from depscan.extract.budget import too_many_tokens
 from depscan.extract.walker import literal_str
 from depscan.model.records import Diagnostic
 from depscan.resolve.finders import DirectoryFinder, FileSystem, Found, Suffixes, ZipDirectory, ZipFinder, split_archive
@@ -288,7 +289,7 @@ def _understand_pth_import(line: str, sitedir: str, search: SearchPath, environ:
 def _read_editable_finder(module: str, file: str) -> EditableFinder | None:
     """Read ``MAPPING``, ``NAMESPACES`` and ``PATH_PLACEHOLDER`` as literals; never run the file."""
     data = read_bytes(file, max_bytes=1024 * 1024)
-    if not isinstance(data, bytes):
+    if not isinstance(data, bytes) or too_many_tokens(data):
         return None
     try:
         tree = ast.parse(data)

@@ -1,0 +1,125 @@
+"""The memory a parse may take, bounded before the parse begins.
+
+CPython's parser keeps every token of a module and builds its whole syntax tree
+as objects: about 600 to 900 bytes of memory per token. The size limit on files
+(10 MiB by default) does not bound that, since the densest source makes about a
+token per byte: one megabyte of ``a`` lines took 912 MB to parse, and a
+ten-megabyte file of them would take nine gigabytes. So a module of more than
+:data:`MAX_TOKENS` tokens is not parsed (DS014), whatever its size, which bounds
+a parse at about a gigabyte. The largest real module seen, Google Cloud SDK's
+6 MB ``gcloud_completions.py``, has 713,000 tokens and parses in 312 MB.
+
+The count is cheap where it can be: a file of fewer than ``MAX_TOKENS / 2``
+bytes cannot have more tokens than that (a token takes a byte, but for the
+dedents, which follow indents, and the end), and a larger one is first bounded from above
+by a regular expression's count of words and other characters, which runs in
+C. Only a file over both is read token by token, strings as strings, up to the limit.
+"""
+
+from __future__ import annotations
+
+import re
+
+from depscan.extract import grammar
+
+MAX_TOKENS = 1_000_000
+"""Modules with more tokens than this are not parsed (DS014)."""
+
+# Each token (but a line end, an indent or a dedent) holds a run of word characters or another
+# character that is not space: this counts at least as many pieces as there are such tokens. A run
+# holds two tokens where it starts with a number (``1if``, ``0x1f0x1f``): its digits are a piece.
+_PIECES = re.compile(rb"[0-9][0-9_]*|[A-Za-z0-9_\x80-\xff]+|[^\sA-Za-z0-9_\x80-\xff]")
+
+
+def too_many_tokens(source: bytes, limit: int = MAX_TOKENS) -> bool:
+    """True when parsing ``source`` would read more than ``limit`` tokens (fields of f-strings counted)."""
+    # At most a token a byte (a dedent follows an indent), and a line end and an end marker at the end.
+    if 2 * len(source) + 2 <= limit:
+        return False
+    if _pieces(source, limit) + _line_tokens(source) <= limit:
+        return False
+    return _tokens(source, limit) > limit
+
+
+def _line_tokens(source: bytes) -> int:
+    """At least as many as the tokens that hold no character: line ends, and the indents (with their
+    dedents) the parser takes, which follow a line that ends with a colon (any other is an error)."""
+    lines = source.count(b"\n") + source.count(b"\r") + 1
+    headers = sum(_HEADER.subn(b"", source[at : at + _CHUNK])[1] for at in range(0, len(source), _CHUNK))
+    return lines + 2 * (headers + 1)
+
+
+# (A chunk's end counts as a line's: a header cut there is counted, as is, at worst, a colon that is not one.)
+_HEADER = re.compile(rb":[ \t\f]*(?:#[^\r\n]*)?(?:[\r\n]|\Z)")
+
+
+def _pieces(data: bytes, limit: int) -> int:
+    """How many runs of word characters and other characters but space ``data`` holds, counted up to
+    past ``limit``, a chunk at a time (``subn`` holds a list of its pieces: over a whole file of short
+    lines, 90 bytes a byte); a word cut in two counts twice, which is still a bound."""
+    pieces = 0
+    for start in range(0, len(data), _CHUNK):
+        pieces += _PIECES.subn(b"", data[start : start + _CHUNK])[1]
+        if pieces > limit:
+            break
+    return pieces
+
+
+_CHUNK = 1 << 16
+
+
+def _tokens(source: bytes, limit: int) -> int:
+    """At least as many as the tokens of ``source``, counted up to past ``limit``: a string is one
+    token (read as :mod:`depscan.extract.grammar`'s lexer reads strings), but the pieces of an f- or
+    t-string (whose fields are code) and of a string that does not end are counted; a comment is one;
+    the line ends, indents and dedents are counted in the code only. Linear in the size of the source:
+    Python's ``tokenize`` is not (on 3.12 each token copies its line, and a line can be the file)."""
+    try:
+        text = grammar.decoded(source)
+    except (SyntaxError, LookupError, UnicodeError, ValueError):
+        text = source.decode("latin-1")  # (a character a byte: as many pieces as there can be)
+    count = 2  # (the end of the file: a line end and the end marker)
+    at, size = 0, len(text)
+    while at < size and count <= limit:
+        found = _STRING_OR_COMMENT.search(text, at)
+        stop = size if found is None else found.start()
+        count += _code_tokens(text, at, stop, limit - count)
+        if found is None:
+            break
+        if text[stop] == "#":
+            at, count = grammar.line_end(text, stop), count + 1
+            continue
+        prefix = _prefix(text, at, stop)
+        try:
+            at = grammar.string_end(text, stop, prefix)
+        except (grammar.Unreadable, RecursionError):  # it does not end: the parser stops here anyway
+            at, prefix = size, "f"
+        count += _code_tokens(text, stop, at, limit - count) if "f" in prefix or "t" in prefix else 1
+    return count
+
+
+_STRING_OR_COMMENT = re.compile("[#'\"]")
+_TEXT_PIECES = re.compile(r"[0-9][0-9_]*|\w+|[^\s\w]")
+_TEXT_HEADER = re.compile(r":[ \t\f]*(?:[\r\n]|\Z)")  # (in code between comments and strings)
+
+
+def _code_tokens(text: str, start: int, end: int, limit: int) -> int:
+    """:func:`_pieces` and :func:`_line_tokens` of the code ``text[start:end]``."""
+    count = 0
+    for at in range(start, end, _CHUNK):
+        chunk = text[at : min(at + _CHUNK, end)]
+        count += _TEXT_PIECES.subn("", chunk)[1] + chunk.count("\n") + chunk.count("\r")
+        count += 2 * _TEXT_HEADER.subn("", chunk)[1]
+        if count > limit:
+            break
+    return count
+
+
+def _prefix(text: str, start: int, quote: int) -> str:
+    """The prefix of the string whose quote is at ``quote`` (``rb``, ``f``, ...), lower case; ""."""
+    begin = quote
+    while begin > max(start, quote - 2) and text[begin - 1].isalpha():
+        begin -= 1
+    prefix = text[begin:quote].lower()
+    glued = begin > 0 and (text[begin - 1].isalnum() or text[begin - 1] == "_")
+    return prefix if prefix in grammar.PREFIXES and not glued else ""
