@@ -422,6 +422,22 @@ def test_future_imports(extracted: dict[str, Extraction]) -> None:
     assert "braces_please" in unknown.diagnostics[0].message
 
 
+@pytest.mark.parametrize(
+    ("source", "late_line"),
+    [
+        ("from __future__ import annotations\nimport os\n", None),
+        ('"""Mentions __future__."""\nimport os\nfrom __future__ import annotations\n', 3),
+        ("from __future__ import annotations\nimport os\nfrom __\uff46uture__ import annotations\n", 3),
+        ("from __future__ import annotations\nx = '__future__'\n", None),
+    ],
+)
+def test_a_late_future_import_is_found_however_the_module_mentions_it(source: str, late_line: int | None) -> None:
+    """The check stops after the leading future import when ``__future__`` is mentioned once (as the
+    parser reads the name: a full-width letter is the ASCII one)."""
+    diagnostics = extract(source.encode("utf-8"), "m").diagnostics
+    assert [(d.code, d.line) for d in diagnostics] == ([("DS010", late_line)] if late_line else [])
+
+
 def test_json_form_is_complete(extracted: dict[str, Extraction]) -> None:
     record = _one(extracted, "pkg/contexts.py", "and")
     data = record.to_json()
