@@ -174,6 +174,40 @@ def test_a_fifo_and_links_out_of_the_tree_are_said_not_read(tmp_path: Path) -> N
     assert rows["vendor/inside.so"]["sha256"] is not None and rows["vendor/zero.so"]["sha256"] is None
 
 
+def test_a_link_out_of_the_tree_that_an_import_goes_through_is_said_followed(tmp_path: Path) -> None:
+    """Python imports through a link out of the tree, so the audit reads the module it leads to (its
+    capabilities are the tree's); the link's row said "not followed", and now says it was."""
+    outside = tmp_path / "outside"
+    (outside / "helper").mkdir(parents=True)
+    (outside / "helper" / "__init__.py").write_text("import subprocess\n")
+    (outside / "single.py").write_text("import socket\n")
+    tree = tmp_path / "vendor"
+    tree.mkdir()
+    (tree / "mod.py").write_text("import helper\nimport single\n")
+    (tree / "helper").symlink_to(outside / "helper")
+    (tree / "single.py").symlink_to(outside / "single.py")
+    (tree / "unused.py").symlink_to(outside / "single.py")
+    depscan = os.path.join(os.path.dirname(sys.executable), "depscan")
+    done = subprocess.run(
+        [depscan, "audit", "--no-cache", "--format", "json", str(tree)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    document = json.loads(done.stdout)
+    rows = {f["relative"]: (f["kind"], f["module"], f["problem"]) for f in document["files"]}
+    assert rows == {
+        "vendor/helper": ("link", "helper", None),
+        "vendor/single.py": ("link", "single", None),
+        "vendor/unused.py": ("link", None, "not followed"),
+    }
+    assert {(c["module"], c["capability"]) for c in document["capabilities"]} >= {
+        ("helper", "process"),
+        ("single", "network"),
+    }
+    text = subprocess.run([depscan, "audit", "--no-cache", str(tree)], capture_output=True, text=True, timeout=60)
+    [helper] = [line for line in text.stdout.splitlines() if line.startswith("  link ") and "vendor/helper" in line]
+    assert "(not hashed)" in helper and "which an import follows" in helper and "not followed" not in helper
+
+
 def test_vendored_packages_with_their_declared_versions_and_where_each_is_declared(tree: Path, report: Audit) -> None:
     """The code's own __version__ (a literal, or built from a literal version_info tuple: tinyver's was
     read as "." from `".".join(...)`), else a dist-info in the vendoring directory, else vendor.txt's pin."""

@@ -356,7 +356,7 @@ def audit(
     if shipment is not None:  # what a directory of wheels holds besides them is listed too
         directories += shipment.wheel_directories
     audited_wheels = set(shipment.wheels) if shipment is not None else set()
-    files = tree_files(directories, _module_files(result), tuple(interp.version), audited_wheels)
+    files = tree_files(directories, _module_files(result), tuple(interp.version), audited_wheels, _read_files(result))
     if shipment is not None:
         files += wheel_files(shipment, result.modules.keys(), result.resolver.zips, tuple(interp.version))
         files += installed_outside(shipment, tuple(interp.version))
@@ -410,6 +410,15 @@ def _module_files(result: ScanResult) -> dict[str, str]:
         if place and os.path.isabs(place):
             files[os.path.realpath(place)] = name
     return files
+
+
+def _read_files(result: ScanResult) -> dict[str, str]:
+    """The files (as the search found them, links unresolved) whose modules the scan read."""
+    return {
+        os.path.abspath(resolution.file): name
+        for name, resolution in sorted(result.modules.items(), reverse=True)
+        if resolution.file and not resolution.archive and name in result.extractions
+    }
 
 
 def nothing_audited(report: Audit, modules: Sequence[str] = ()) -> list[str]:

@@ -107,12 +107,17 @@ class TreeFile:
 
 
 def tree_files(
-    directories: Sequence[str], modules: Mapping[str, str], version: tuple[int, ...], audited: Collection[str] = ()
+    directories: Sequence[str],
+    modules: Mapping[str, str],
+    version: tuple[int, ...],
+    audited: Collection[str] = (),
+    read: Mapping[str, str] | None = None,
 ) -> list[TreeFile]:
     """The files of ``directories`` that are not plain source or data, sorted by path. ``modules`` maps
     a file (its real path) to the module the scan found in it; ``version`` is the Python that reads ``.pth``
     files (their encoding changed in 3.13); ``audited``: files audited as targets of their own (the
-    wheels of a directory of wheels), not listed again."""
+    wheels of a directory of wheels), not listed again; ``read`` maps the source files the scan read
+    (links unresolved) to their modules: a link out of the tree that an import goes through is said so."""
     found: dict[str, TreeFile] = {}
     holding = {os.path.dirname(path) for path in modules}  # the directories modules were found in
     for directory in directories:
@@ -120,7 +125,7 @@ def tree_files(
         for entry in _walk(top, found, holding):
             if entry.path in audited and not entry.is_symlink():
                 continue
-            item = _examine(entry, top, modules, version)
+            item = _examine(entry, top, modules, version, read or {})
             if item is not None:
                 found[item.path] = item
     return [found[path] for path in sorted(found)]
@@ -242,12 +247,18 @@ def _is_directory(entry: os.DirEntry[str]) -> bool:
 
 
 def _examine(
-    entry: os.DirEntry[str], top: str, modules: Mapping[str, str], version: tuple[int, ...]
+    entry: os.DirEntry[str], top: str, modules: Mapping[str, str], version: tuple[int, ...], read: Mapping[str, str]
 ) -> TreeFile | None:
     path = entry.path
     relative = _relative(path, top)
     link = _link_out(entry, top)
     if link is not None:
+        # An import that reaches a module through the link is followed, as Python follows it: the
+        # module is audited where it lies. Only a link nothing imports is left unread.
+        through = sorted(name for file, name in read.items() if file == path or file.startswith(path + os.sep))
+        if through:
+            detail = f"{link}, which an import follows as Python does: read and audited"
+            return TreeFile(path=path, relative=relative, kind="link", detail=detail, module=min(through, key=len))
         return TreeFile(path=path, relative=relative, kind="link", detail=link, problem="not followed")
     if os.path.isdir(path):  # a link to a directory of the tree: not entered
         return None

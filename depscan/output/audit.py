@@ -139,7 +139,7 @@ def _file_row(item: Mapping[str, Any]) -> str:
 def _size(item: Mapping[str, Any]) -> str:
     """The size and hash of a file of the tree, as the reports show them."""
     if item.get("sha256") is None:
-        return "(not read)"
+        return "(not hashed)" if item.get("kind") == "link" and item.get("module") else "(not read)"
     return f"{item['size']} bytes, sha256 {item['sha256']}"
 
 
