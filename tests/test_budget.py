@@ -5,12 +5,16 @@ could then take more memory than the bound), and not so many more that real modu
 from __future__ import annotations
 
 import ast
+import base64
 import io
 import os
+import subprocess
+import sys
 import tokenize
 import warnings
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -81,3 +85,29 @@ def test_the_count_is_never_under_the_tokenizers_on_generated_modules(lines: lis
     if real is not None:
         assert budget._tokens(source, 10**9) >= real
         assert budget.too_many_tokens(source, real - 1)
+
+
+def test_a_module_in_utf_7_is_counted_in_its_characters_not_its_bytes() -> None:
+    # ``a`` and a line end, 2,000 times, in UTF-7's base64: one word and no line end to a count of bytes
+    body = base64.b64encode(("a\n" * 2000).encode("utf-16-be")).rstrip(b"=")
+    source = b"# coding: utf-7\n+" + body + b"-\n"
+    real = _tokenizer_count(source)
+    assert real is not None and real > 4000
+    assert budget._tokens(source, 10**9) >= real
+    assert budget.too_many_tokens(source, real - 1)
+
+
+# Python 3.12's tokenizer, which reads the literal parts of f-strings as tokens: the running one or pyenv's.
+TOKENIZERS_312 = [sys.executable] if sys.version_info >= (3, 12) else []
+TOKENIZERS_312 += [str(p) for p in sorted(Path.home().glob(".pyenv/versions/3.1[2-9].*/bin/python3"))]
+
+
+@pytest.mark.skipif(not TOKENIZERS_312, reason="no Python 3.12 or later")
+def test_the_literal_parts_of_f_strings_that_are_spaces_are_counted() -> None:
+    source = b'v = f"' + b" {x}" * 50 + b' "\n' + b"w = f'{x:{y} }'\n"
+    count = "import io, sys, tokenize as t; print(len(list(t.tokenize(io.BytesIO(sys.stdin.buffer.read()).readline))))"
+    done = subprocess.run([TOKENIZERS_312[0], "-c", count], input=source, capture_output=True, check=True)
+    real = int(done.stdout) - 1  # (the ENCODING token)
+    assert real > 200  # (each " " a token)
+    assert budget._tokens(source, 10**9) >= real
+    assert budget.too_many_tokens(source, real - 1)

@@ -10,15 +10,17 @@ a parse at about a gigabyte. The largest real module seen, Google Cloud SDK's
 6 MB ``gcloud_completions.py``, has 713,000 tokens and parses in 312 MB.
 
 The count is cheap where it can be: a file of fewer than ``MAX_TOKENS / 2``
-bytes cannot have more tokens than that (a token takes a byte, but for the
-dedents, which follow indents, and the end), and a larger one is first bounded from above
+bytes cannot have more tokens than that (a token takes a character, at most a byte, but for the
+dedents, which follow indents, and the end), and a larger UTF-8 one is first bounded from above
 by a regular expression's count of words and other characters, which runs in
 C. Only a file over both is read token by token, strings as strings, up to the limit.
 """
 
 from __future__ import annotations
 
+import io
 import re
+import tokenize
 
 from depscan.extract import grammar
 
@@ -36,9 +38,20 @@ def too_many_tokens(source: bytes, limit: int = MAX_TOKENS) -> bool:
     # At most a token a byte (a dedent follows an indent), and a line end and an end marker at the end.
     if 2 * len(source) + 2 <= limit:
         return False
-    if _pieces(source, limit) + _line_tokens(source) <= limit:
+    if _utf8(source) and _pieces(source, limit) + _line_tokens(source) + _braces(source) <= limit:
         return False
     return _tokens(source, limit) > limit
+
+
+def _utf8(source: bytes) -> bool:
+    """Whether ``source`` is read as UTF-8, whose bytes under 128 are the text's ASCII characters, so
+    that its bytes bound its pieces and lines. In another encoding they need not: in UTF-7, ``+AGEACg-``
+    is ``a`` and a line end, and a run of such is one word to the count of bytes."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+    except SyntaxError:
+        return False
+    return encoding in ("utf-8", "utf-8-sig")
 
 
 def _line_tokens(source: bytes) -> int:
@@ -47,6 +60,11 @@ def _line_tokens(source: bytes) -> int:
     lines = source.count(b"\n") + source.count(b"\r") + 1
     headers = sum(_HEADER.subn(b"", source[at : at + _CHUNK])[1] for at in range(0, len(source), _CHUNK))
     return lines + 2 * (headers + 1)
+
+
+def _braces(source: bytes) -> int:
+    """At least as many as the literal parts of f-strings that hold no piece (see :func:`_formatted_tokens`)."""
+    return source.count(b"{") + source.count(b"}")
 
 
 # (A chunk's end counts as a line's: a header cut there is counted, as is, at worst, a colon that is not one.)
@@ -94,7 +112,7 @@ def _tokens(source: bytes, limit: int) -> int:
             at = grammar.string_end(text, stop, prefix)
         except (grammar.Unreadable, RecursionError):  # it does not end: the parser stops here anyway
             at, prefix = size, "f"
-        count += _code_tokens(text, stop, at, limit - count) if "f" in prefix or "t" in prefix else 1
+        count += _formatted_tokens(text, stop, at, limit - count) if "f" in prefix or "t" in prefix else 1
     return count
 
 
@@ -113,6 +131,15 @@ def _code_tokens(text: str, start: int, end: int, limit: int) -> int:
         if count > limit:
             break
     return count
+
+
+def _formatted_tokens(text: str, start: int, end: int, limit: int) -> int:
+    """At least as many as the tokens of the f- or t-string ``text[start:end]`` (its prefix counted
+    before it). Its literal parts are tokens on Python 3.12 and later, and one of spaces holds no piece
+    (``f" {x} "``: 7 tokens, 6 pieces); a part is followed by a field, the end of a field's format spec
+    or the string's end, so there are at most two parts a field (its ``{`` and ``}``) and one more,
+    which the prefix's piece stands for."""
+    return _code_tokens(text, start, end, limit) + text.count("{", start, end) + text.count("}", start, end)
 
 
 def _prefix(text: str, start: int, quote: int) -> str:
