@@ -6,6 +6,7 @@ what must be extracted from that line.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -663,3 +664,27 @@ def test_what_the_compiler_refuses_is_a_syntax_error(source: str) -> None:
     said = [d.message for d in extraction.diagnostics if d.code == "DS010"]
     assert said == ([] if refused is None else [f"syntax error: {refused}"])
     assert (extraction.imports == ()) == (refused is not None or "import" not in source)
+
+
+def _utf7_every_character(text: str) -> bytes:
+    """``text`` in UTF-7 with every character in its base64 form: no ASCII word of it is left."""
+    return b"+" + base64.b64encode(text.encode("utf-16-be")).rstrip(b"=") + b"-"
+
+
+def test_a_module_in_utf_7_hides_no_import_from_the_walk() -> None:
+    """In UTF-7, ``+AGkAbQBwAG8AcgB0-`` is ``import``: the walk's byte searches found no import word,
+    passed the function and class bodies by, and the module had no imports. The oracle: the same
+    text in UTF-8."""
+    text = "def f():\n    import subprocess\n    return __import__('socket')\n\nclass C:\n    import ctypes\n"
+    hidden = b"# -*- coding: utf-7 -*-\n" + _utf7_every_character(text)
+    assert b"import" not in hidden
+    plain = b"# -*- coding: utf-8 -*-\n" + text.encode()
+
+    def imports(source: bytes) -> list[tuple[str | None, int, str]]:
+        return [(r.module, r.line, r.context.scope) for r in extract(source, "m").imports]
+
+    assert imports(hidden) == imports(plain) == [
+        ("subprocess", 3, "function"),
+        ("socket", 4, "function"),
+        ("ctypes", 7, "class"),
+    ]

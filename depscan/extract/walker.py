@@ -281,9 +281,17 @@ def _as_parsed(source: bytes) -> bytes:
     statements by: identifiers are NFKC-normalised (PEP 3131), so ``__future__`` or
     ``import_module`` spelt with a full-width or mathematical letter is the ASCII name to Python.
     Line for line the same text, as UTF-8 (an ASCII source is its own)."""
-    if source.isascii():
+    if source.isascii() and not _declares_an_encoding(source):
         return source
     return unicodedata.normalize("NFKC", source_text(source)).encode("utf-8", "surrogatepass")
+
+
+def _declares_an_encoding(source: bytes) -> bool:
+    """Whether the first two lines may hold a coding cookie: ASCII bytes are not their own text in
+    every encoding (in UTF-7, ``+AGkAbQBwAG8AcgB0-`` is ``import``: a module could hide its imports
+    from the byte searches, and its function bodies from the walk)."""
+    second = source.find(b"\n", source.find(b"\n") + 1)
+    return b"coding" in (source if second < 0 else source[:second])
 
 
 def _hot_lines(source: bytes, words: Sequence[bytes]) -> list[int]:
@@ -352,9 +360,10 @@ class _Walker:
         self.is_package = is_package
         self.path = path
         self.columns = Columns(source)
+        source = _as_parsed(source)
         if b"\r" in source:  # lines end at \r too; count them on a \n-only copy
             source = source.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        self.source = source = _as_parsed(source)
+        self.source = source
         self.loud, self.hot = _loud_and_hot_lines(source)
         self.walrus = _hot_lines(source, (b":=",)) if b":=" in source else []
         self.searching = bool(self.hot or self.walrus)  # any expression worth a look?
