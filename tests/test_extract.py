@@ -683,8 +683,12 @@ def test_a_module_in_utf_7_hides_no_import_from_the_walk() -> None:
     def imports(source: bytes) -> list[tuple[str | None, int, str]]:
         return [(r.module, r.line, r.context.scope) for r in extract(source, "m").imports]
 
-    assert imports(hidden) == imports(plain) == [
-        ("subprocess", 3, "function"),
-        ("socket", 4, "function"),
-        ("ctypes", 7, "class"),
-    ]
+    assert (
+        imports(hidden)
+        == imports(plain)
+        == [
+            ("subprocess", 3, "function"),
+            ("socket", 4, "function"),
+            ("ctypes", 7, "class"),
+        ]
+    )
