@@ -692,3 +692,11 @@ def test_a_module_in_utf_7_hides_no_import_from_the_walk() -> None:
             ("ctypes", 7, "class"),
         ]
     )
+
+
+def test_a_module_in_utf_7_hides_no_newer_syntax() -> None:
+    """``except*`` spelt in UTF-7's base64 is still syntax of Python 3.11: a module that runs on 3.10
+    fails there (the search for newer constructs read the bytes)."""
+    text = "try:\n    pass\nexcept* ValueError:\n    pass\n"
+    extraction = extract(b"# coding: utf-7\n" + _utf7_every_character(text), "m")
+    assert extraction.newer_syntax is not None and extraction.newer_syntax.version == (3, 11)

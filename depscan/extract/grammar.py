@@ -36,6 +36,7 @@ from dataclasses import dataclass
 
 from depscan.model.diagnostics import Diagnostic
 from depscan.model.records import Extraction
+from depscan.source import source_text
 
 __all__ = ["HOST", "Construct", "Rewritten", "for_version", "newer_than_oldest", "rewrite"]
 
@@ -153,7 +154,8 @@ def newer_than_oldest(source: bytes) -> tuple[tuple[int, int], SyntaxError] | No
     """For a module the running parser reads: the oldest Python after 3.10 whose grammar it needs,
     with the error the version before gives, as the running parser's ``feature_version`` tells
     (type parameters and aliases, ``except*``; not PEP 701's f-strings). None: 3.10's will do."""
-    if HOST < (3, 11) or not any(pattern.search(source) for pattern in _CANDIDATES):
+    searched = source_text(source).encode("utf-8", "surrogatepass") if declares_an_encoding(source) else source
+    if HOST < (3, 11) or not any(pattern.search(searched) for pattern in _CANDIDATES):
         return None
     with quietly():
         for minor in range(HOST[1] - 1, 9, -1):
@@ -167,6 +169,14 @@ def newer_than_oldest(source: bytes) -> tuple[tuple[int, int], SyntaxError] | No
 
 
 # --- the rewrite -------------------------------------------------------------------------
+
+
+def declares_an_encoding(source: bytes) -> bool:
+    """Whether the first two lines may hold a coding cookie: ASCII bytes are not their own text in
+    every encoding (in UTF-7, ``+AGkAbQBwAG8AcgB0-`` is ``import``), so a search of such a module
+    searches its text, or a module could hide its imports (and ``except*``) from the byte searches."""
+    second = source.find(b"\n", source.find(b"\n") + 1)
+    return b"coding" in (source if second < 0 else source[:second])
 
 
 def rewrite(source: bytes, every_string: bool = False) -> Rewritten | None:

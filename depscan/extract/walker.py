@@ -281,17 +281,9 @@ def _as_parsed(source: bytes) -> bytes:
     statements by: identifiers are NFKC-normalised (PEP 3131), so ``__future__`` or
     ``import_module`` spelt with a full-width or mathematical letter is the ASCII name to Python.
     Line for line the same text, as UTF-8 (an ASCII source is its own)."""
-    if source.isascii() and not _declares_an_encoding(source):
+    if source.isascii() and not grammar.declares_an_encoding(source):
         return source
     return unicodedata.normalize("NFKC", source_text(source)).encode("utf-8", "surrogatepass")
-
-
-def _declares_an_encoding(source: bytes) -> bool:
-    """Whether the first two lines may hold a coding cookie: ASCII bytes are not their own text in
-    every encoding (in UTF-7, ``+AGkAbQBwAG8AcgB0-`` is ``import``: a module could hide its imports
-    from the byte searches, and its function bodies from the walk)."""
-    second = source.find(b"\n", source.find(b"\n") + 1)
-    return b"coding" in (source if second < 0 else source[:second])
 
 
 def _hot_lines(source: bytes, words: Sequence[bytes]) -> list[int]:
