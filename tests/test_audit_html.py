@@ -286,13 +286,20 @@ def test_vendored_rows(page: Page) -> None:
     assert str(FIXTURES / "audit" / "vendored" / "app" / "_vendor" / "six.py") in titles
 
 
-def test_capabilities_per_package_rows(page: Page) -> None:
+def test_capabilities_per_package_rows(page: Page, document: dict[str, Any]) -> None:
     header, *rows = page.table("packages")
-    assert header == ["Package", "Kind", "Version", "Modules", "Capability", "Modules reaching it", "Example chain"]
+    assert header == [
+        "Package", "Kind", "Version", "Modules", "Opaque", "Blind spots", "Capability", "Modules reaching it",
+        "Example chain",
+    ]  # fmt: skip
     (six,) = [row for row in rows if row[0] == "six"]
-    assert six[:6] == ["six", "vendored", "1.16.0", "1", "deserialisation", "1"]
-    assert six[6].startswith("app._vendor.six \u2192 pickle (") and "six.py:" in six[6]  # the hop's place
-    assert ["quiet", "vendored", "0.3.0", "1", "", "", ""] in rows  # reaches nothing: a row all the same
+    assert six[:8] == ["six", "vendored", "1.16.0", "1", "0", "0", "deserialisation", "1"]
+    assert six[8].startswith("app._vendor.six \u2192 pickle (") and "six.py:" in six[8]  # the hop's place
+    assert ["quiet", "vendored", "0.3.0", "1", "0", "0", "", "", ""] in rows  # reaches nothing: a row all the same
+    # What each package holds that cannot be read, as the JSON report counts it.
+    counts = {p["name"]: [str(p["opaque"]), str(p["blindspots"])] for p in document["packages"]}
+    assert all(row[4:6] == counts[row[0]] for row in rows)
+    assert any(row[4:6] != ["0", "0"] for row in rows)
 
 
 def test_opaque_blindspot_capability_and_portability_rows(page: Page, document: dict[str, Any]) -> None:

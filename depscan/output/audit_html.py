@@ -360,6 +360,7 @@ class _Page:
         rows: list[list[Any]] = []
         for package in rows_of(self.document, "packages"):
             first = [package.get("name"), package.get("kind"), package.get("version") or "", package.get("modules")]
+            first += [package.get("opaque", 0), package.get("blindspots", 0)]  # what it holds that cannot be read
             reached = [c for c in package.get("capabilities") or () if isinstance(c, Mapping)]
             for capability in reached:
                 example = capability.get("example")
@@ -372,6 +373,8 @@ class _Page:
             Column("Kind"),
             Column("Version"),
             Column("Modules", numeric=True),
+            Column("Opaque", numeric=True),
+            Column("Blind spots", numeric=True),
             Column("Capability"),
             Column("Modules reaching it", numeric=True),
             Column("Example chain", css="chain mono"),
