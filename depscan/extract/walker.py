@@ -175,8 +175,7 @@ def _parse(source: bytes, path: str | None) -> _Parsed:
     """The tree, the diagnostic (with a tree: the note that it was read with a newer grammar), and
     the syntax newer than Python 3.10 the source uses."""
     if budget.too_many_tokens(source):  # (the parser's memory grows with the tokens: a gigabyte a million)
-        message = f"more than {budget.MAX_TOKENS:,} tokens, too many to parse in bounded memory; not parsed"
-        return None, Diagnostic("DS014", message, path), None
+        return None, _too_many_tokens(path), None
     tree, problem = _host_parse(source, path)
     if tree is not None:
         needed = grammar.newer_than_oldest(source)
@@ -199,6 +198,8 @@ def _parse_newer(
     rewritten = grammar.rewrite(source, every_string)
     if rewritten is None or not (rewritten.constructs or forced):
         return None, problem, None
+    if budget.too_many_tokens(rewritten.text.encode("utf-8", "surrogatepass")):  # (parentheses may be added)
+        return None, _too_many_tokens(path), None
     tree, again = _host_parse(rewritten.text, path, source)
     if tree is None:
         return None, again if again is not None and again.code == "DS010" else problem, None
@@ -213,6 +214,11 @@ def _parse_newer(
     )
     note = f"read with depscan's reader of the Python {version} grammar: the parser of Python {host} refuses {what}"
     return tree, Diagnostic("DS016", note, path, line, col, "info"), newer
+
+
+def _too_many_tokens(path: str | None) -> Diagnostic:
+    message = f"more than {budget.MAX_TOKENS:,} tokens, too many to parse in bounded memory; not parsed"
+    return Diagnostic("DS014", message, path)
 
 
 def _host_parse(
