@@ -370,6 +370,7 @@ class _Checker:
         self.declarations: Providers | None = None
         self.loaded: dict[str, frozenset[str]] = {}  # see _loaded_by_import
         self.reached: dict[int, Mapping[str, int]] = {}  # see _reach
+        self.absolute: dict[str, str] = {}  # see _absolute
         self.shown_searches: dict[tuple[str, ...], str] = {}  # a "not found" message's search path, shown
 
     def findings(self) -> Iterable[Finding]:
@@ -397,7 +398,7 @@ class _Checker:
         if self._ignored(missing.name):
             return
         for site in missing.sites:
-            if not site.path or os.path.abspath(site.path) not in self.by_path:
+            if not site.path or self._absolute(site.path) not in self.by_path:
                 continue
             if self.result.covered(site):
                 continue
@@ -417,7 +418,7 @@ class _Checker:
             if provider is not None:
                 message = provider.message(missing.name)
                 code = "DS006" if provider.reason is not None else code  # not installed, and need not be
-            finding = Finding(code, message, os.path.abspath(site.path), site.line, site.col, missing.name)
+            finding = Finding(code, message, self._absolute(site.path), site.line, site.col, missing.name)
             kept = self._kept(finding, site.record)
             if kept is not None:
                 yield kept
@@ -530,7 +531,7 @@ class _Checker:
             installed = Distributions((*(read or ()), *others)) if read is not None else others
             mapping = self.settings.dependency_mapping
             self.declarations = Providers(declared.requirements, installed, mapping, self.targets)
-        path = os.path.abspath(site.path or "")
+        path = self._absolute(site.path or "")
         found = self.declarations.of(module, path)
         owner = self.declarations.owner(path)
         if found is not None or owner is None or provides(owner.top_level, module):
@@ -642,6 +643,13 @@ class _Checker:
             self.reached[number] = _reach(importers)
         return self.reached[number]
 
+    def _absolute(self, path: str) -> str:
+        """``os.path.abspath(path)``, worked out once a path (the sites of a module share it)."""
+        absolute = self.absolute.get(path)
+        if absolute is None:
+            absolute = self.absolute[path] = os.path.abspath(path)
+        return absolute
+
     def _dead_site(self, site: Site) -> bool:
         return self._dead_everywhere(site.record)
 
@@ -736,10 +744,10 @@ class _Checker:
 
     def _found_beside_script(self, site: Site, name: str) -> bool:
         """A module outside any package runs with its own directory first on the path."""
-        extraction = self.by_path.get(os.path.abspath(site.path or ""))
+        extraction = self.by_path.get(self._absolute(site.path or ""))
         if extraction is None or "." in extraction.module or extraction.is_package:
             return False
-        directory = os.path.dirname(os.path.abspath(site.path or ""))
+        directory = os.path.dirname(self._absolute(site.path or ""))
         if any(entry.path == directory for entry in self.resolver.search.entries):
             return False
         resolver = self.script_resolvers.get(directory)

@@ -159,11 +159,12 @@ def provides(names: Iterable[str], module: str) -> bool:
 def _owner(tops: Mapping[str, Mapping[str, Distribution]], path: str) -> Distribution | None:
     """The installed distribution whose top-level package or module holds ``path``; ``tops`` is
     :func:`_tops` of the installed distributions."""
+    path = os.path.abspath(path)
     for site_dir, names in tops.items():
-        relative = os.path.relpath(path, site_dir)
-        if relative.startswith(os.pardir):
+        inside = site_dir.rstrip(os.sep) + os.sep  # (os.path.relpath cost a tenth of the check's rules)
+        if not path.startswith(inside):
             continue
-        first, _, rest = relative.partition(os.sep)
+        first, _, rest = path[len(inside) :].partition(os.sep)
         dist = names.get(first if rest else first.removesuffix(".pyi").removesuffix(".py"))
         if dist is not None:
             return dist
