@@ -6,10 +6,12 @@ read: every failure becomes a :class:`~depscan.model.records.Diagnostic`.
 
 from __future__ import annotations
 
+import codecs
 import errno
 import functools
 import io
 import os
+import re
 import stat
 import tokenize
 from collections.abc import Callable
@@ -433,12 +435,33 @@ def _is_link(entry: os.DirEntry[str]) -> bool:
         return False
 
 
+# A line as Python splits them for its coding cookie: at \r\n, \r or \n.
+_HEAD_LINE = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)?")
+_NOT_ASCII = re.compile(rb"[\x80-\xff]")
+
+
+def declared_encoding(source: bytes) -> str:
+    """The encoding Python reads ``source`` in: its BOM, or the coding cookie of its first two lines.
+    ``tokenize.detect_encoding``'s answer, on the lines as Python splits them: it reads a module whose
+    lines end at ``\r`` as one line (a cookie on its tenth line counted), and refuses a cookie line
+    with a byte that is not UTF-8, which Python reads (``# coding: unicode_escape \xff``). Raises
+    SyntaxError as tokenize does (an unknown encoding, a BOM with another cookie)."""
+    bom = codecs.BOM_UTF8 if source.startswith(codecs.BOM_UTF8) else b""
+    at, lines = len(bom), []
+    for _ in range(2):
+        line = _HEAD_LINE.match(source, at)
+        assert line is not None  # (it matches the empty string)
+        lines.append(_NOT_ASCII.sub(b"?", line.group().rstrip(b"\r\n")) + b"\n")
+        at = line.end()
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(bom + b"".join(lines)).readline)
+    return encoding
+
+
 def source_text(source: bytes) -> str:
     """A module's bytes as text, decoded as its encoding cookie (or BOM) says, else as UTF-8;
     what cannot be decoded replaced (for positions and searches, not for a verdict)."""
     try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
-        return source.decode(encoding, "replace")
+        return source.decode(declared_encoding(source), "replace")
     except (SyntaxError, LookupError):
         return source.decode("utf-8", "replace")
 

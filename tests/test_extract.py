@@ -666,6 +666,9 @@ def test_what_the_compiler_refuses_is_a_syntax_error(source: str) -> None:
     assert (extraction.imports == ()) == (refused is not None or "import" not in source)
 
 
+UTF7_TEXT = "def f():\n    import subprocess\n    return __import__('socket')\n\nclass C:\n    import ctypes\n"
+
+
 def _utf7_every_character(text: str) -> bytes:
     """``text`` in UTF-7 with every character in its base64 form: no ASCII word of it is left."""
     return b"+" + base64.b64encode(text.encode("utf-16-be")).rstrip(b"=") + b"-"
@@ -675,7 +678,7 @@ def test_a_module_in_utf_7_hides_no_import_from_the_walk() -> None:
     """In UTF-7, ``+AGkAbQBwAG8AcgB0-`` is ``import``: the walk's byte searches found no import word,
     passed the function and class bodies by, and the module had no imports. The oracle: the same
     text in UTF-8."""
-    text = "def f():\n    import subprocess\n    return __import__('socket')\n\nclass C:\n    import ctypes\n"
+    text = UTF7_TEXT
     hidden = b"# -*- coding: utf-7 -*-\n" + _utf7_every_character(text)
     assert b"import" not in hidden
     plain = b"# -*- coding: utf-8 -*-\n" + text.encode()
@@ -700,3 +703,37 @@ def test_a_module_in_utf_7_hides_no_newer_syntax() -> None:
     text = "try:\n    pass\nexcept* ValueError:\n    pass\n"
     extraction = extract(b"# coding: utf-7\n" + _utf7_every_character(text), "m")
     assert extraction.newer_syntax is not None and extraction.newer_syntax.version == (3, 11)
+
+
+def _escaped(text: str) -> str:
+    """``text`` with every character but the line ends spelt as a ``unicode_escape`` escape."""
+    return "".join(c if c == "\n" else f"\\x{ord(c):02x}" for c in text)
+
+
+@pytest.mark.parametrize(
+    ("hidden", "plain"),
+    [
+        # tokenize refuses a cookie line with a byte that is not UTF-8; Python reads it
+        (b"# coding: unicode_escape \xff\n" + _escaped(UTF7_TEXT).encode(), b"#\n" + UTF7_TEXT.encode()),
+        (b"# \xff\n# coding: unicode_escape\n" + _escaped(UTF7_TEXT).encode(), b"#\n#\n" + UTF7_TEXT.encode()),
+        # tokenize reads a module whose lines end at \r as one line, its cookie where Python sees none
+        (
+            (b"# coding: unicode_escape\n" + _escaped(UTF7_TEXT).encode() + b"x = '\xff'\n").replace(b"\n", b"\r"),
+            b"#\n" + UTF7_TEXT.encode() + b"x = 1\n",
+        ),
+        (
+            b"#\rfrom importlib import import_module\r# coding: utf-7\rdef f():\r    +import_module('ctypes')\r",
+            b"#\nfrom importlib import import_module\n# coding: utf-7\ndef f():\n    +import_module('ctypes')\n",
+        ),
+    ],
+)
+def test_the_walk_reads_a_module_in_the_encoding_python_reads_it_in(hidden: bytes, plain: bytes) -> None:
+    """The walk's searches read the text as Python decodes it: where ``tokenize.detect_encoding``
+    differs from Python (a cookie line that is not UTF-8, lines that end at ``\\r``), the module was
+    searched as its bytes, or in an encoding Python does not read it in, and hid its imports."""
+
+    def imports(source: bytes) -> list[tuple[str | None, int, str]]:
+        return [(r.module, r.line, r.context.scope) for r in extract(source, "m").imports]
+
+    assert imports(hidden) == imports(plain)
+    assert any(scope != "module" for _, _, scope in imports(plain))

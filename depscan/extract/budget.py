@@ -18,11 +18,10 @@ C. Only a file over both is read token by token, strings as strings, up to the l
 
 from __future__ import annotations
 
-import io
 import re
-import tokenize
 
 from depscan.extract import grammar
+from depscan.source import declared_encoding
 
 MAX_TOKENS = 1_000_000
 """Modules with more tokens than this are not parsed (DS014)."""
@@ -48,7 +47,7 @@ def _utf8(source: bytes) -> bool:
     that its bytes bound its pieces and lines. In another encoding they need not: in UTF-7, ``+AGEACg-``
     is ``a`` and a line end, and a run of such is one word to the count of bytes."""
     try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+        encoding = declared_encoding(source)
     except SyntaxError:
         return False
     return encoding in ("utf-8", "utf-8-sig")

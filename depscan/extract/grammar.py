@@ -24,11 +24,9 @@ from __future__ import annotations
 
 import ast
 import codecs
-import io
 import keyword
 import re
 import sys
-import tokenize
 import warnings
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -36,7 +34,7 @@ from dataclasses import dataclass
 
 from depscan.model.diagnostics import Diagnostic
 from depscan.model.records import Extraction
-from depscan.source import source_text
+from depscan.source import declared_encoding, source_text
 
 __all__ = ["HOST", "Construct", "Rewritten", "for_version", "newer_than_oldest", "rewrite"]
 
@@ -199,7 +197,7 @@ def rewrite(source: bytes, every_string: bool = False) -> Rewritten | None:
 
 
 def decoded(source: bytes) -> str:
-    encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+    encoding = declared_encoding(source)
     codecs.lookup(encoding)
     return source.decode(encoding)
 
