@@ -7,6 +7,7 @@ rule needs content: the resolver looks at names, never runs anything.
 
 from __future__ import annotations
 
+import base64
 import os
 import sys
 import zipfile
@@ -399,6 +400,23 @@ def test_legacy_namespace_packages(tmp_path: Path, init: str) -> None:
     else:  # pkg_resources takes only portions with an __init__
         assert legacy.locations == (str(a / "legacy"), str(b / "legacy"))
         assert not r.resolve("legacy.three").found
+
+
+def test_a_legacy_namespace_declared_in_utf_7_is_one(tmp_path: Path) -> None:
+    """The cheap search for ``extend_path(`` read the bytes: in UTF-7 the words need not be there, and
+    the second portion's module was missing. The oracle: the same ``__init__`` in UTF-8."""
+    text = "from pkgutil import extend_path\n__path__ = extend_path(__path__, __name__)\n"
+    hidden = b"# coding: utf-7\n+" + base64.b64encode(text.encode("utf-16-be")).rstrip(b"=") + b"-"
+    assert b"extend_path" not in hidden
+    for init in (hidden, b"# coding: utf-8\n" + text.encode()):
+        a, b = tmp_path / init[10:15].decode() / "a", tmp_path / init[10:15].decode() / "b"
+        for portion, module in ((a, "one"), (b, "two")):
+            (portion / "legacy").mkdir(parents=True)
+            (portion / "legacy" / "__init__.py").write_bytes(init)
+            (portion / "legacy" / f"{module}.py").write_text("")
+        r = resolver([a, b])
+        assert r.resolve("legacy").legacy_namespace == "pkgutil"
+        check(r.resolve("legacy.two"), "source", b / "legacy/two.py")
 
 
 def test_legacy_namespace_portion_in_a_zip(tmp_path: Path) -> None:

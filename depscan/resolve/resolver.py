@@ -30,6 +30,7 @@ from pathlib import PurePath
 from typing import Any, Literal
 
 from depscan.extract.budget import too_many_tokens
+from depscan.extract.grammar import declares_an_encoding
 from depscan.extract.walker import literal_str
 from depscan.model.records import Diagnostic
 from depscan.resolve.finders import DirectoryFinder, FileSystem, Found, Suffixes, ZipDirectory, ZipFinder, split_archive
@@ -663,9 +664,10 @@ def _legacy_namespace(init_file: str) -> str | None:
     if not isinstance(data, bytes):
         return None
     # Cheap tests first: a module that merely defines declare_namespace (pkg_resources
-    # itself) or mentions extend_path in passing is not worth a parse.
+    # itself) or mentions extend_path in passing is not worth a parse. (One that declares an
+    # encoding is parsed: in UTF-7 its words need not be its bytes.)
     pkgutil_style = b"__path__" in data and b"extend_path(" in data
-    if not pkgutil_style and _DECLARE_NAMESPACE.search(data) is None:
+    if not pkgutil_style and _DECLARE_NAMESPACE.search(data) is None and not declares_an_encoding(data):
         return None
     from depscan.extract.walker import extract
 
