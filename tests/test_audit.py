@@ -181,24 +181,43 @@ def test_a_link_out_of_the_tree_that_an_import_goes_through_is_said_followed(tmp
     (outside / "helper").mkdir(parents=True)
     (outside / "helper" / "__init__.py").write_text("import subprocess\n")
     (outside / "single.py").write_text("import socket\n")
+    os.mkfifo(outside / "pipe.py")
     tree = tmp_path / "vendor"
     tree.mkdir()
-    (tree / "mod.py").write_text("import helper\nimport single\n")
+    (tree / "mod.py").write_text("import helper\nimport single\nimport zero\nimport pipe\n")
     (tree / "helper").symlink_to(outside / "helper")
     (tree / "single.py").symlink_to(outside / "single.py")
     (tree / "unused.py").symlink_to(outside / "single.py")
+    (tree / "zero.py").symlink_to("/dev/zero")  # followed by an import, but not read: said so
+    (tree / "pipe.py").symlink_to(outside / "pipe.py")
     depscan = os.path.join(os.path.dirname(sys.executable), "depscan")
     done = subprocess.run(
         [depscan, "audit", "--no-cache", "--format", "json", str(tree)], capture_output=True, text=True, timeout=60
     )
-    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr  # (two modules not analysed)
     document = json.loads(done.stdout)
     rows = {f["relative"]: (f["kind"], f["module"], f["problem"]) for f in document["files"]}
     assert rows == {
         "vendor/helper": ("link", "helper", None),
         "vendor/single.py": ("link", "single", None),
         "vendor/unused.py": ("link", None, "not followed"),
+        "vendor/zero.py": ("link", "zero", "is not a regular file; not read"),
+        "vendor/pipe.py": ("link", "pipe", "is a FIFO; not read"),
     }
+    details = {f["relative"]: f["detail"] for f in document["files"]}
+    assert details["vendor/single.py"].endswith("read and audited")
+    assert details["vendor/zero.py"].endswith("not analysed")
+    sarif = json.loads(
+        subprocess.run(
+            [depscan, "audit", "--no-cache", "--format", "sarif", str(tree)], capture_output=True, text=True
+        ).stdout
+    )
+    rules = [r["ruleId"] for r in sarif["runs"][0]["results"]]
+    assert rules.count("file/link-followed") == 4 and rules.count("file/link") == 1
+    markdown = subprocess.run(
+        [depscan, "audit", "--no-cache", "--format", "markdown", str(tree)], capture_output=True, text=True
+    )
+    assert "None bytes" not in markdown.stdout and "(not hashed)" in markdown.stdout
     assert {(c["module"], c["capability"]) for c in document["capabilities"]} >= {
         ("helper", "process"),
         ("single", "network"),

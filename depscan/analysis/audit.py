@@ -412,13 +412,17 @@ def _module_files(result: ScanResult) -> dict[str, str]:
     return files
 
 
-def _read_files(result: ScanResult) -> dict[str, str]:
-    """The files (as the search found them, links unresolved) whose modules the scan read."""
-    return {
-        os.path.abspath(resolution.file): name
-        for name, resolution in sorted(result.modules.items(), reverse=True)
-        if resolution.file and not resolution.archive and name in result.extractions
-    }
+def _read_files(result: ScanResult) -> dict[str, tuple[str, str | None]]:
+    """The files (as the search found them, links unresolved) whose modules the scan read, each with
+    its module and, when nothing could be read or parsed of it, why (the diagnostic's message)."""
+    files: dict[str, tuple[str, str | None]] = {}
+    for name, resolution in sorted(result.modules.items(), reverse=True):
+        extraction = result.extractions.get(name)
+        if resolution.file and not resolution.archive and extraction is not None:
+            errors = (d.message for d in extraction.diagnostics if d.severity == "error")
+            failed = None if extraction.ok else next(errors, "not analysed")
+            files[os.path.abspath(resolution.file)] = (name, failed)
+    return files
 
 
 def nothing_audited(report: Audit, modules: Sequence[str] = ()) -> list[str]:

@@ -111,13 +111,14 @@ def tree_files(
     modules: Mapping[str, str],
     version: tuple[int, ...],
     audited: Collection[str] = (),
-    read: Mapping[str, str] | None = None,
+    read: Mapping[str, tuple[str, str | None]] | None = None,
 ) -> list[TreeFile]:
     """The files of ``directories`` that are not plain source or data, sorted by path. ``modules`` maps
     a file (its real path) to the module the scan found in it; ``version`` is the Python that reads ``.pth``
     files (their encoding changed in 3.13); ``audited``: files audited as targets of their own (the
     wheels of a directory of wheels), not listed again; ``read`` maps the source files the scan read
-    (links unresolved) to their modules: a link out of the tree that an import goes through is said so."""
+    (links unresolved) to their modules, and why nothing of one could be read or parsed: a link out of
+    the tree that an import goes through is said so."""
     found: dict[str, TreeFile] = {}
     holding = {os.path.dirname(path) for path in modules}  # the directories modules were found in
     for directory in directories:
@@ -247,7 +248,11 @@ def _is_directory(entry: os.DirEntry[str]) -> bool:
 
 
 def _examine(
-    entry: os.DirEntry[str], top: str, modules: Mapping[str, str], version: tuple[int, ...], read: Mapping[str, str]
+    entry: os.DirEntry[str],
+    top: str,
+    modules: Mapping[str, str],
+    version: tuple[int, ...],
+    read: Mapping[str, tuple[str, str | None]],
 ) -> TreeFile | None:
     path = entry.path
     relative = _relative(path, top)
@@ -255,10 +260,17 @@ def _examine(
     if link is not None:
         # An import that reaches a module through the link is followed, as Python follows it: the
         # module is audited where it lies. Only a link nothing imports is left unread.
-        through = sorted(name for file, name in read.items() if file == path or file.startswith(path + os.sep))
+        through = sorted(
+            (len(name), name, failed)
+            for file, (name, failed) in read.items()
+            if file == path or file.startswith(path + os.sep)
+        )
         if through:
-            detail = f"{link}, which an import follows as Python does: read and audited"
-            return TreeFile(path=path, relative=relative, kind="link", detail=detail, module=min(through, key=len))
+            _, module, failed = through[0]  # (the package a directory link leads to, before its modules)
+            detail = f"{link}, which an import follows as Python does: " + (
+                "read and audited" if failed is None else "not analysed"
+            )
+            return TreeFile(path=path, relative=relative, kind="link", detail=detail, module=module, problem=failed)
         return TreeFile(path=path, relative=relative, kind="link", detail=link, problem="not followed")
     if os.path.isdir(path):  # a link to a directory of the tree: not entered
         return None

@@ -133,10 +133,10 @@ def version_source_text(source: Mapping[str, Any] | None, shown: Callable[[str],
 
 
 def _file_row(item: Mapping[str, Any]) -> str:
-    return f"{item['kind']:<15} {one_line(item['relative'])}  {_size(item)}  {file_summary(item)}"
+    return f"{item['kind']:<15} {one_line(item['relative'])}  {size_text(item)}  {file_summary(item)}"
 
 
-def _size(item: Mapping[str, Any]) -> str:
+def size_text(item: Mapping[str, Any]) -> str:
     """The size and hash of a file of the tree, as the reports show them."""
     if item.get("sha256") is None:
         return "(not hashed)" if item.get("kind") == "link" and item.get("module") else "(not read)"
@@ -219,10 +219,12 @@ def audit_sarif(report: Audit) -> str:
         add("unanalysed", "error", f"{spot.module}: {spot.detail}", spot.path, spot.line, "a module not analysed")
     for spot in report.opaque:
         add(f"opaque/{spot.kind}", "warning", f"{spot.module}: {spot.detail}", spot.path, spot.line, "opaque code")
-    for item in report.files:  # one that a module is in is opaque code above already
+    for item in report.files:  # one that a module is in is opaque code above already, but for a link
+        message = f"{item.relative}: {file_summary(item.to_json())}"
         if item.module is None:
-            message = f"{item.relative}: {file_summary(item.to_json())}"
             add(f"file/{item.kind}", "warning", message, item.path, 0, "a file of the tree no module imports")
+        elif item.kind == "link":
+            add("file/link-followed", "warning", message, item.path, 0, "a link out of the tree an import follows")
     for spot in report.blindspots:
         add(f"blindspot/{spot.kind}", "warning", spot.detail, spot.path, spot.line, "what static analysis cannot see")
     for reach in report.capabilities:

@@ -18,7 +18,7 @@ from typing import Any
 
 from depscan.analysis.audit import Audit, Changes
 from depscan.atomic import one_line
-from depscan.output.audit import file_summary, places, version_source_text
+from depscan.output.audit import file_summary, places, size_text, version_source_text
 from depscan.output.review import counts_text, news, versions_text
 from depscan.source import shown_path
 
@@ -201,8 +201,9 @@ def _parts(report: Audit, changes: Changes | None, shown: Callable[[str | None],
             ("kind", "where", "what"),
             [(s.kind, _code(shown(s.path) + (f":{s.line}" if s.line else "")), s.detail) for s in report.opaque]
             + [
-                (f.kind, _code(f.relative), f"{file_summary(f.to_json())}; {f.size} bytes, sha256 {f.sha256}")
+                (f.kind, _code(f.relative), f"{file_summary(row)}; {size_text(row)}")
                 for f in report.files
+                for row in [f.to_json()]
             ],
         ),
         _Part(
