@@ -170,11 +170,17 @@ def newer_than_oldest(source: bytes) -> tuple[tuple[int, int], SyntaxError] | No
 
 
 def declares_an_encoding(source: bytes) -> bool:
-    """Whether the first two lines may hold a coding cookie: ASCII bytes are not their own text in
-    every encoding (in UTF-7, ``+AGkAbQBwAG8AcgB0-`` is ``import``), so a search of such a module
-    searches its text, or a module could hide its imports (and ``except*``) from the byte searches."""
+    """Whether the module declares an encoding other than UTF-8 (a coding cookie in its first two
+    lines): ASCII bytes are not their own text in every encoding (in UTF-7, ``+AGkAbQBwAG8AcgB0-`` is
+    ``import``), so a search of such a module searches its text, or a module could hide its imports
+    (and ``except*``) from the byte searches."""
     second = source.find(b"\n", source.find(b"\n") + 1)
-    return b"coding" in (source if second < 0 else source[:second])
+    if b"coding" not in (source if second < 0 else source[:second]):  # (lines may end at \r alone)
+        return False
+    try:
+        return declared_encoding(source) not in ("utf-8", "utf-8-sig")
+    except SyntaxError:  # Python refuses it: nothing of it runs, and the search is only to be safe
+        return True
 
 
 def rewrite(source: bytes, every_string: bool = False) -> Rewritten | None:

@@ -35,7 +35,7 @@ from depscan.extract.walker import literal_str
 from depscan.model.records import Diagnostic
 from depscan.resolve.finders import DirectoryFinder, FileSystem, Found, Suffixes, ZipDirectory, ZipFinder, split_archive
 from depscan.resolve.interpreter import Interpreter
-from depscan.source import declared_encoding, read_bytes
+from depscan.source import read_bytes
 
 Category = Literal["stdlib", "third_party", "project"]
 # "entry": a module another one puts in sys.modules under a literal name as it runs (the scan
@@ -658,16 +658,6 @@ def _kind_of(path: str, suffixes: Suffixes) -> ResolvedKind:
 _DECLARE_NAMESPACE = re.compile(rb"declare_namespace\(\s*__name__")
 
 
-def _other_encoding(data: bytes) -> bool:
-    """Whether a module declares an encoding other than UTF-8, in which its words need not be its bytes."""
-    if not declares_an_encoding(data):
-        return False
-    try:
-        return declared_encoding(data) not in ("utf-8", "utf-8-sig")
-    except SyntaxError:
-        return False  # (Python refuses it: nothing of it runs)
-
-
 def _legacy_namespace(init_file: str) -> str | None:
     """``pkgutil`` or ``pkg_resources`` when ``__init__.py`` declares a legacy namespace package."""
     data = read_bytes(init_file, max_bytes=1024 * 1024)
@@ -677,7 +667,7 @@ def _legacy_namespace(init_file: str) -> str | None:
     # itself) or mentions extend_path in passing is not worth a parse. (One that declares an
     # encoding is parsed: in UTF-7 its words need not be its bytes.)
     pkgutil_style = b"__path__" in data and b"extend_path(" in data
-    if not pkgutil_style and _DECLARE_NAMESPACE.search(data) is None and not _other_encoding(data):
+    if not pkgutil_style and _DECLARE_NAMESPACE.search(data) is None and not declares_an_encoding(data):
         return None
     from depscan.extract.walker import extract
 
