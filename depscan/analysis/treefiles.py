@@ -28,8 +28,10 @@ read of the files listed.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import hashlib
+import itertools
 import os
 import re
 import stat
@@ -121,15 +123,39 @@ def tree_files(
     the tree that an import goes through is said so."""
     found: dict[str, TreeFile] = {}
     holding = {os.path.dirname(path) for path in modules}  # the directories modules were found in
+    through = _Through(read or {})
     for directory in directories:
         top = os.path.abspath(directory)
         for entry in _walk(top, found, holding):
             if entry.path in audited and not entry.is_symlink():
                 continue
-            item = _examine(entry, top, modules, version, read or {})
+            item = _examine(entry, top, modules, version, through)
             if item is not None:
                 found[item.path] = item
     return [found[path] for path in sorted(found)]
+
+
+class _Through:
+    """The module read through a path (a file, or a directory and what is under it), looked up in
+    the sorted files the scan read: a tree of many links costs no product of links and files."""
+
+    def __init__(self, read: Mapping[str, tuple[str, str | None]]) -> None:
+        self.read = read
+        self.files = sorted(read)
+
+    def __call__(self, path: str) -> tuple[str, str | None] | None:
+        """The module read at ``path`` or, for a directory, the shortest-named one under it (its
+        package), with why nothing of it could be read or parsed; None when none was read there."""
+        if path in self.read:
+            return self.read[path]
+        under = path + os.sep
+        found: list[tuple[int, str, str | None]] = []
+        for file in itertools.islice(self.files, bisect.bisect_left(self.files, under), None):
+            if not file.startswith(under):
+                break
+            name, failed = self.read[file]
+            found.append((len(name), name, failed))
+        return min(found)[1:] if found else None
 
 
 def _walk(top: str, found: dict[str, TreeFile], holding: set[str]) -> Iterator[os.DirEntry[str]]:
@@ -252,7 +278,7 @@ def _examine(
     top: str,
     modules: Mapping[str, str],
     version: tuple[int, ...],
-    read: Mapping[str, tuple[str, str | None]],
+    through: Callable[[str], tuple[str, str | None] | None],
 ) -> TreeFile | None:
     path = entry.path
     relative = _relative(path, top)
@@ -260,13 +286,9 @@ def _examine(
     if link is not None:
         # An import that reaches a module through the link is followed, as Python follows it: the
         # module is audited where it lies. Only a link nothing imports is left unread.
-        through = sorted(
-            (len(name), name, failed)
-            for file, (name, failed) in read.items()
-            if file == path or file.startswith(path + os.sep)
-        )
-        if through:
-            _, module, failed = through[0]  # (the package a directory link leads to, before its modules)
+        followed = through(path)
+        if followed is not None:
+            module, failed = followed
             detail = f"{link}, which an import follows as Python does: " + (
                 "read and audited" if failed is None else "not analysed"
             )
