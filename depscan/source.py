@@ -457,6 +457,20 @@ def declared_encoding(source: bytes) -> str:
     return encoding
 
 
+def declares_an_encoding(source: bytes) -> bool:
+    """Whether the module declares an encoding other than UTF-8 (a coding cookie in its first two
+    lines): ASCII bytes are not their own text in every encoding (in UTF-7, ``+AGkAbQBwAG8AcgB0-`` is
+    ``import``), so a search of such a module searches its text, or a module could hide its imports
+    (and ``except*``) from the byte searches."""
+    second = source.find(b"\n", source.find(b"\n") + 1)
+    if b"coding" not in (source if second < 0 else source[:second]):  # (lines may end at \r alone)
+        return False
+    try:
+        return declared_encoding(source) not in ("utf-8", "utf-8-sig")
+    except SyntaxError:  # Python refuses it: nothing of it runs, and the search is only to be safe
+        return True
+
+
 def source_text(source: bytes) -> str:
     """A module's bytes as text, decoded as its encoding cookie (or BOM) says, else as UTF-8;
     what cannot be decoded replaced (for positions and searches, not for a verdict)."""

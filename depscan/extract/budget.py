@@ -19,9 +19,10 @@ C. Only a file over both is read token by token, strings as strings, up to the l
 from __future__ import annotations
 
 import re
+from typing import AnyStr
 
 from depscan.extract import grammar
-from depscan.source import declared_encoding
+from depscan.source import declares_an_encoding
 
 MAX_TOKENS = 1_000_000
 """Modules with more tokens than this are not parsed (DS014)."""
@@ -37,27 +38,18 @@ def too_many_tokens(source: bytes, limit: int = MAX_TOKENS) -> bool:
     # At most a token a byte (a dedent follows an indent), and a line end and an end marker at the end.
     if 2 * len(source) + 2 <= limit:
         return False
-    if _utf8(source) and _pieces(source, limit) + _line_tokens(source) + _braces(source) <= limit:
+    # In another encoding than UTF-8 the bytes need not bound the text: in UTF-7, ``+AGEACg-`` is ``a``
+    # and a line end, and a run of such is one word to a count of bytes.
+    if not declares_an_encoding(source) and _pieces(source, limit) + _line_tokens(source) + _braces(source) <= limit:
         return False
     return _tokens(source, limit) > limit
-
-
-def _utf8(source: bytes) -> bool:
-    """Whether ``source`` is read as UTF-8, whose bytes under 128 are the text's ASCII characters, so
-    that its bytes bound its pieces and lines. In another encoding they need not: in UTF-7, ``+AGEACg-``
-    is ``a`` and a line end, and a run of such is one word to the count of bytes."""
-    try:
-        encoding = declared_encoding(source)
-    except SyntaxError:
-        return False
-    return encoding in ("utf-8", "utf-8-sig")
 
 
 def _line_tokens(source: bytes) -> int:
     """At least as many as the tokens that hold no character: line ends, and the indents (with their
     dedents) the parser takes, which follow a line that ends with a colon (any other is an error)."""
     lines = source.count(b"\n") + source.count(b"\r") + 1
-    headers = sum(_HEADER.subn(b"", source[at : at + _CHUNK])[1] for at in range(0, len(source), _CHUNK))
+    headers = _count(_HEADER, source)
     return lines + 2 * (headers + 1)
 
 
@@ -72,14 +64,19 @@ _HEADER = re.compile(rb":[ \t\f]*(?:#[^\r\n]*)?(?:[\r\n]|\Z)")
 
 def _pieces(data: bytes, limit: int) -> int:
     """How many runs of word characters and other characters but space ``data`` holds, counted up to
-    past ``limit``, a chunk at a time (``subn`` holds a list of its pieces: over a whole file of short
-    lines, 90 bytes a byte); a word cut in two counts twice, which is still a bound."""
-    pieces = 0
+    past ``limit``; a word cut in two by a chunk counts twice, which is still a bound."""
+    return _count(_PIECES, data, limit)
+
+
+def _count(pattern: re.Pattern[AnyStr], data: AnyStr, limit: int | None = None) -> int:
+    """The matches of ``pattern`` in ``data``, a chunk at a time (``subn`` holds a list of its pieces:
+    over a whole file of short lines, 90 bytes a byte), counted up to past ``limit``."""
+    count = 0
     for start in range(0, len(data), _CHUNK):
-        pieces += _PIECES.subn(b"", data[start : start + _CHUNK])[1]
-        if pieces > limit:
+        count += pattern.subn(data[:0], data[start : start + _CHUNK])[1]
+        if limit is not None and count > limit:
             break
-    return pieces
+    return count
 
 
 _CHUNK = 1 << 16
@@ -122,14 +119,8 @@ _TEXT_HEADER = re.compile(r":[ \t\f]*(?:[\r\n]|\Z)")  # (in code between comment
 
 def _code_tokens(text: str, start: int, end: int, limit: int) -> int:
     """:func:`_pieces` and :func:`_line_tokens` of the code ``text[start:end]``."""
-    count = 0
-    for at in range(start, end, _CHUNK):
-        chunk = text[at : min(at + _CHUNK, end)]
-        count += _TEXT_PIECES.subn("", chunk)[1] + chunk.count("\n") + chunk.count("\r")
-        count += 2 * _TEXT_HEADER.subn("", chunk)[1]
-        if count > limit:
-            break
-    return count
+    code = text[start:end]
+    return _count(_TEXT_PIECES, code, limit) + code.count("\n") + code.count("\r") + 2 * _count(_TEXT_HEADER, code)
 
 
 def _formatted_tokens(text: str, start: int, end: int, limit: int) -> int:

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 from depscan.model.diagnostics import Diagnostic
 from depscan.model.records import Extraction
-from depscan.source import declared_encoding, source_text
+from depscan.source import declared_encoding, declares_an_encoding, source_text
 
 __all__ = ["HOST", "Construct", "Rewritten", "for_version", "newer_than_oldest", "rewrite"]
 
@@ -167,20 +167,6 @@ def newer_than_oldest(source: bytes) -> tuple[tuple[int, int], SyntaxError] | No
 
 
 # --- the rewrite -------------------------------------------------------------------------
-
-
-def declares_an_encoding(source: bytes) -> bool:
-    """Whether the module declares an encoding other than UTF-8 (a coding cookie in its first two
-    lines): ASCII bytes are not their own text in every encoding (in UTF-7, ``+AGkAbQBwAG8AcgB0-`` is
-    ``import``), so a search of such a module searches its text, or a module could hide its imports
-    (and ``except*``) from the byte searches."""
-    second = source.find(b"\n", source.find(b"\n") + 1)
-    if b"coding" not in (source if second < 0 else source[:second]):  # (lines may end at \r alone)
-        return False
-    try:
-        return declared_encoding(source) not in ("utf-8", "utf-8-sig")
-    except SyntaxError:  # Python refuses it: nothing of it runs, and the search is only to be safe
-        return True
 
 
 def rewrite(source: bytes, every_string: bool = False) -> Rewritten | None:

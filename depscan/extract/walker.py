@@ -57,7 +57,7 @@ from depscan.model.records import (
     imported_names,
     suppressed_codes,
 )
-from depscan.source import Columns, module_name_for, read_bytes, source_text
+from depscan.source import Columns, declares_an_encoding, module_name_for, read_bytes, source_text
 
 __all__ = ["extract", "extract_bytes", "extract_file", "extract_newer", "literal_str", "parse", "unparse"]
 
@@ -287,7 +287,7 @@ def _as_parsed(source: bytes) -> bytes:
     statements by: identifiers are NFKC-normalised (PEP 3131), so ``__future__`` or
     ``import_module`` spelt with a full-width or mathematical letter is the ASCII name to Python.
     Line for line the same text, as UTF-8 (an ASCII source is its own)."""
-    if source.isascii() and not grammar.declares_an_encoding(source):
+    if source.isascii() and not declares_an_encoding(source):
         return source
     return unicodedata.normalize("NFKC", source_text(source)).encode("utf-8", "surrogatepass")
 

@@ -30,12 +30,11 @@ from pathlib import PurePath
 from typing import Any, Literal
 
 from depscan.extract.budget import too_many_tokens
-from depscan.extract.grammar import declares_an_encoding
 from depscan.extract.walker import literal_str
 from depscan.model.records import Diagnostic
 from depscan.resolve.finders import DirectoryFinder, FileSystem, Found, Suffixes, ZipDirectory, ZipFinder, split_archive
 from depscan.resolve.interpreter import Interpreter
-from depscan.source import read_bytes
+from depscan.source import declares_an_encoding, read_bytes
 
 Category = Literal["stdlib", "third_party", "project"]
 # "entry": a module another one puts in sys.modules under a literal name as it runs (the scan
