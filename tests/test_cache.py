@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import inspect
 import json
 import os
 import pickle
@@ -53,6 +54,7 @@ from depscan.model.records import (
     ImportRecord,
     ModuleFacts,
     NewerSyntax,
+    new_record,
 )
 from depscan.perf.cache import DATABASE_NAME, SCHEMA_VERSION, ExtractionCache, extract_cached, extract_many_cached
 from depscan.perf.codec import LAYOUT_FIELDS, CacheError, decode_extraction, encode_extraction
@@ -424,6 +426,25 @@ def test_any_extraction_round_trips(extraction: Extraction) -> None:
     back = round_trip(extraction)
     assert back == extraction
     assert encode_extraction(back) == encode_extraction(extraction)
+
+
+def test_the_quick_record_maker_is_the_dataclass() -> None:
+    """``new_record`` (what the walker and the decoder make records with) takes the fields of
+    ImportRecord in order with the same defaults, and sets each to its own argument."""
+    fields = dataclasses.fields(ImportRecord)
+    parameters = list(inspect.signature(new_record).parameters.values())
+    assert [p.name for p in parameters] == [f.name for f in fields]
+    assert [p.default for p in parameters] == [
+        inspect.Parameter.empty if f.default is dataclasses.MISSING else f.default for f in fields
+    ]
+    context = Context("function", try_id=3, try_role="body")
+    values: tuple[Any, ...] = ("from", "a.b", "..b", 2, 7, 9, context, (ImportedName("c", "d"),), "e", "f", False)
+    made = new_record(*values)
+    assert made == ImportRecord(*values)
+    assert [getattr(made, f.name) for f in fields] == list(values)
+    assert new_record(*values[:7]) == ImportRecord(*values[:7])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.line = 1  # type: ignore[misc]
 
 
 MALFORMED = [

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from depscan.app.check import check
 from depscan.app.settings import Options
@@ -315,6 +317,14 @@ def test_reader_changes_nothing_on_files_the_running_parser_reads() -> None:
         every = extract_newer(source, "m", False, str(file), every_string=True)
         assert _without_strings(every) == _without_strings(normal), file
     assert replaced > 500  # f-strings enough to mean something
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([b"except", b"*", b" ", b"\t", b"x", b"\n", b"exc", b"ept", b"e"]), max_size=12))
+def test_the_except_star_search_is_the_pattern(parts: list[bytes]) -> None:
+    """The search for ``except*`` that finds each ``*`` and looks behind it tells what the pattern does."""
+    source = b"".join(parts)
+    assert grammar._except_star(source) == bool(re.search(rb"except[ \t]*\*", source))
 
 
 def test_check_reads_a_file_for_the_version_it_runs_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -494,8 +494,11 @@ def test_edges_laid_out_by_template_are_the_sites_to_json(result: ScanResult, tm
     stdlib_scan = scan(interp, roots, use_pythonpath=False)
     sites: list[Site] = []
     for scanned in (result, stdlib_scan):
+        said: dict[int, str] = {}  # kept from edge to edge, as scan_json keeps it
         for importer, imported, edge in scanned.graph_data.imports():
-            assert _edge_json(importer, imported, edge.sites) == _generic_edge(importer, imported, edge.sites)
+            expected = _generic_edge(importer, imported, edge.sites)
+            assert _edge_json(importer, imported, edge.sites, said) == expected
+            assert _edge_json(importer, imported, edge.sites) == expected
             sites += edge.sites
     assert len(sites) > 1000
     assert any(s.optional for s in sites) and any(s.fallback for s in sites) and any(s.delayed for s in sites)

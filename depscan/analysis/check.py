@@ -355,12 +355,12 @@ class _Checker:
         self.result = result
         self.resolver = resolver
         self.targets = targets_of(interp, settings)
+        self.checking = [_with_type_checking(t) for t in self.targets]  # each, its TYPE_CHECKING branches live
         self.files = {os.path.abspath(f) for f in files}
         self.declaration_files: list[str] = []  # what dependency_findings read
+        absolute = {e.path: os.path.abspath(e.path) for e in result.extractions.values() if e.path}
         self.by_path = {
-            os.path.abspath(e.path): e
-            for e in result.extractions.values()
-            if e.path and os.path.abspath(e.path) in self.files
+            absolute[e.path]: e for e in result.extractions.values() if e.path and absolute[e.path] in self.files
         }
         self.script_resolvers: dict[str, Resolver] = {}
         self.suppressions: dict[str, Comments] = {}  # path -> line -> codes
@@ -370,7 +370,7 @@ class _Checker:
         self.declarations: Providers | None = None
         self.loaded: dict[str, frozenset[str]] = {}  # see _loaded_by_import
         self.reached: dict[int, Mapping[str, int]] = {}  # see _reach
-        self.absolute: dict[str, str] = {}  # see _absolute
+        self.absolute: dict[str, str] = absolute  # see _absolute
         self.shown_searches: dict[tuple[str, ...], str] = {}  # a "not found" message's search path, shown
 
     def findings(self) -> Iterable[Finding]:
@@ -595,8 +595,8 @@ class _Checker:
         the precision issue): `import winreg` in a module imported only on Windows is dead on
         Linux. A module nothing imports is reached."""
         best = UNREACHED
-        for number, target in enumerate(self.targets):
-            here = _flavour(site, _with_type_checking(target))
+        for number, target in enumerate(self.checking):
+            here = _flavour(site, target)
             if here == UNREACHED:
                 continue
             module = self._reach(number).get(site.importer, REQUIRED)
@@ -608,7 +608,7 @@ class _Checker:
     def _reach(self, number: int) -> Mapping[str, int]:
         """How each checked module is reached on target ``number`` (see :func:`_reach`)."""
         if number not in self.reached:
-            target = _with_type_checking(self.targets[number])
+            target = self.checking[number]
             modules = self.checked_modules
             tops = {module.partition(".")[0] for module in modules}
             above: dict[str, list[str]] = {}  # imported -> the checked modules importing it runs
@@ -625,13 +625,16 @@ class _Checker:
                     ]
                 how = UNREACHED
                 for site in sites:
-                    how = max(how, _flavour(site, target))
-                    if how == REQUIRED:
-                        break
+                    here = _flavour(site, target)
+                    if here > how:
+                        how = here
+                        if how == REQUIRED:
+                            break
                 for name in runs:
                     if name != importer:
                         best = importers.setdefault(name, {})
-                        best[importer] = max(best.get(importer, UNREACHED), how)
+                        if how > best.get(importer, UNREACHED):
+                            best[importer] = how
 
             for importer, imported, edge in self.result.graph_data.imports():
                 add(importer, imported, edge.sites)
@@ -740,7 +743,7 @@ class _Checker:
         context = record.context
         if not context.conditions:
             return False
-        return all(context.evaluate(_with_type_checking(target)) is False for target in self.targets)
+        return all(context.evaluate(target) is False for target in self.checking)
 
     def _found_beside_script(self, site: Site, name: str) -> bool:
         """A module outside any package runs with its own directory first on the path."""
@@ -1010,11 +1013,13 @@ UNREACHED, OPTIONAL, TYPE_ONLY, REQUIRED = -1, 0, 1, 2
 def _flavour(site: Site, target: Target) -> int:
     """How the import at ``site`` runs on ``target``: not at all (dead), only where its failure is
     caught, only for a type checker, or for real (in a function too: when it is called)."""
-    if site.context.evaluate(target) is False:
-        return UNREACHED
-    if site.type_checking:
-        return TYPE_ONLY
-    return OPTIONAL if site.optional else REQUIRED
+    context = site.record.context
+    if context.conditions:  # (most imports have none: neither dead nor only for a type checker)
+        if context.evaluate(target) is False:
+            return UNREACHED
+        if context.type_checking:
+            return TYPE_ONLY
+    return OPTIONAL if context.optional else REQUIRED
 
 
 def _reach(importers: Mapping[str, Mapping[str, int]]) -> dict[str, int]:
@@ -1030,10 +1035,14 @@ def _reach(importers: Mapping[str, Mapping[str, int]]) -> dict[str, int]:
     todo = list(importers)
     while todo:
         module = todo.pop()
-        best = max(
-            (min(state.get(importer, REQUIRED), how) for importer, how in importers[module].items()),
-            default=UNREACHED,
-        )
+        best = UNREACHED
+        for importer, how in importers[module].items():
+            reached = state.get(importer, REQUIRED)
+            value = how if how < reached else reached
+            if value > best:
+                best = value
+                if best == REQUIRED:  # (the most there is: most modules have such an importer)
+                    break
         if best < state[module]:
             state[module] = best
             todo.extend(m for m in successors.get(module, ()) if m in state)

@@ -162,8 +162,10 @@ def scan_json(result: ScanResult, cycles: Sequence[Cycle]) -> str:
                 "scanned": name in result.extractions and bool(resolution.file),
             }
         )
+    said: dict[int, str] = {}  # what _edge_json wrote of each context, by id
     imports = (
-        _edge_json(u, v, edge.sites) for u, v, edge in sorted(result.graph_data.imports(), key=lambda item: item[:2])
+        _edge_json(u, v, edge.sites, said)
+        for u, v, edge in sorted(result.graph_data.imports(), key=lambda item: item[:2])
     )  # encoded one by one (see jsonfmt.dumps): a large tree has 100,000 import sites
     document = {
         "schema": SCAN_SCHEMA,
@@ -194,10 +196,15 @@ def scan_json(result: ScanResult, cycles: Sequence[Cycle]) -> str:
     return jsonfmt.dumps(document)
 
 
-def _edge_json(importer: str, imported: str, sites: Iterable[Site]) -> jsonfmt.Encoded:
+def _edge_json(
+    importer: str, imported: str, sites: Iterable[Site], said: dict[int, str] | None = None
+) -> jsonfmt.Encoded:
     """``{"from": importer, "to": imported, "sites": [site.to_json(), ...]}`` as :func:`jsonfmt.dumps`
     encodes it, laid out by a template: a third of a large scan's time went to making and encoding
-    the sites' dicts (tests compare the two on real scans)."""
+    the sites' dicts (tests compare the two on real scans). ``said``: what was written of each
+    context, by id (a module's imports share a few; they live as long as the scan's result), kept
+    from edge to edge by the caller."""
+    said = {} if said is None else said
     texts = []
     heads: dict[tuple[str, str | None], str] = {}
     for site in sites:
@@ -207,14 +214,18 @@ def _edge_json(importer: str, imported: str, sites: Iterable[Site]) -> jsonfmt.E
             head = heads[site.importer, site.path] = f'{{"importer": {encode_basestring(site.importer)}, "path": {path}'
         record = site.record
         context = record.context
+        how = said.get(id(context))
+        if how is None:
+            how = said[id(context)] = (
+                f'"optional": {_BOOLEAN[context.optional]}, "fallback": {_BOOLEAN[context.fallback]}'
+                f', "try": {"null" if context.try_id is None else context.try_id}'
+                f', "outer_tries": [{", ".join(map(str, context.outer_tries))}]'
+                f', "outer_handlers": [{", ".join(map(str, context.outer_handlers))}]'
+                f', "type_checking": {_BOOLEAN[context.type_checking]}, "delayed": {_BOOLEAN[context.delayed]}'
+            )
         texts.append(
             f'{head}, "line": {record.line}, "col": {record.col}, "statement": {encode_basestring(record.statement)}'
-            f', "optional": {_BOOLEAN[context.optional]}, "fallback": {_BOOLEAN[context.fallback]}'
-            f', "try": {"null" if context.try_id is None else context.try_id}'
-            f', "outer_tries": [{", ".join(map(str, context.outer_tries))}]'
-            f', "outer_handlers": [{", ".join(map(str, context.outer_handlers))}]'
-            f', "type_checking": {_BOOLEAN[context.type_checking]}, "delayed": {_BOOLEAN[context.delayed]}'
-            f', "conditional": {_BOOLEAN[site.conditional]}}}'
+            f', {how}, "conditional": {_BOOLEAN[site.conditional]}}}'
         )
     sites_text = ", ".join(texts)
     return jsonfmt.Encoded(

@@ -45,6 +45,7 @@ from depscan.model.records import (
     Scope,
     TryRole,
     imported_names,
+    new_record,
 )
 
 FORMAT_VERSION: Final = 8
@@ -558,7 +559,7 @@ def _decode_imports(items: object, contexts: list[Context]) -> tuple[ImportRecor
         imported = imported_names(tuple(pairs))
         module = None if module is None else intern(module)  # one string per name, not one per import
         raw = intern(raw)
-        append(ImportRecord(cast(Kind, kind), module, raw, level, line, col, context, imported, alias, via, precise))
+        append(new_record(cast(Kind, kind), module, raw, level, line, col, context, imported, alias, via, precise))
     return tuple(records)
 
 
