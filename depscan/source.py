@@ -379,6 +379,10 @@ def _walk(top: str, directories: list[str] | None, on_file: Callable[[str], obje
             continue
         if directories is not None:  # the caller keeps the directories walked
             directories.append(directory)
+        # Whether it holds an __init__ file (see _is_regular_package), told from this listing: each
+        # file found is named by the packages around it, and its directory is not listed again.
+        package = any(entry.name.startswith("__init__.") for entry in entries)
+        _PACKAGE_DIRECTORIES.setdefault(os.path.abspath(directory), package)
         subdirectories: list[str] = []
         for entry in entries:
             try:

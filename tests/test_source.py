@@ -142,7 +142,7 @@ def _named_by_walking_up(path: str) -> tuple[str, bool]:
     return (".".join(reversed(parts)), is_package)
 
 
-def test_module_names_are_those_of_walking_up_from_each_file(tmp_path: Path) -> None:
+def test_module_names_are_those_of_walking_up_from_each_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for relative in [
         "top.py",
         "pkg/__init__.py",
@@ -156,15 +156,26 @@ def test_module_names_are_those_of_walking_up_from_each_file(tmp_path: Path) -> 
         "pkg/bad-name/x.py",
         "ns/__init__.pyi",  # any __init__.* counts
         "ns/y.py",
+        "odd/__init__",  # not an __init__ file: no suffix
+        "odd/z.py",
         "weird.name.py",
     ]:
         path = tmp_path / "root" / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("")
-    forget_directories()
-    files = expand_paths([str(tmp_path / "root"), str(FIXTURES)])
+    roots = [str(tmp_path / "root"), str(FIXTURES)]
+    files = expand_paths(roots)
     assert len(files) > 100
-    assert [module_name_for(f) for f in files] == [_named_by_walking_up(f) for f in files]
+    expected = [_named_by_walking_up(f) for f in files]
+    # The walk tells which directories are packages (their files are then named without a second
+    # listing of each): none of the walked directories is listed for it.
+    listed: list[str] = []
+    real_listdir = os.listdir
+    monkeypatch.setattr(os, "listdir", lambda path=".": listed.append(os.fspath(path)) or real_listdir(path))
+    forget_directories()
+    files = expand_paths(roots)
+    assert [module_name_for(f) for f in files] == expected
+    assert not [d for d in listed if any(Path(d).is_relative_to(root) for root in roots)]
 
 
 def test_the_head_of_a_large_file_and_never_of_a_fifo(tmp_path: Path) -> None:
