@@ -111,7 +111,7 @@ def test_no_processes_to_be_had_means_one(tmp_path: Path, monkeypatch: pytest.Mo
     def refuse(*args: object, **kwargs: object) -> None:
         raise OSError("no processes")
 
-    monkeypatch.setattr(parallel, "ProcessPoolExecutor", refuse)
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", refuse)  # (imported when workers start)
     results, used = extract_all(keys, processes=2)
     assert used == 1 and [e for e, _ in results] == [extract_file(*key) for key in keys]
 

@@ -171,7 +171,12 @@ def test_module_names_are_those_of_walking_up_from_each_file(tmp_path: Path, mon
     # listing of each): none of the walked directories is listed for it.
     listed: list[str] = []
     real_listdir = os.listdir
-    monkeypatch.setattr(os, "listdir", lambda path=".": listed.append(os.fspath(path)) or real_listdir(path))
+
+    def listdir(path: str = ".") -> list[str]:
+        listed.append(os.fspath(path))
+        return real_listdir(path)
+
+    monkeypatch.setattr(os, "listdir", listdir)
     forget_directories()
     files = expand_paths(roots)
     assert [module_name_for(f) for f in files] == expected

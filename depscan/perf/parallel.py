@@ -30,22 +30,25 @@ processes cost more than they save, and smaller trees are read in this process.
 
 from __future__ import annotations
 
+import functools
 import gc
-import multiprocessing
 import os
 import signal
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from depscan import DEFAULT_MAX_BYTES
 from depscan.extract.grammar import quietly
 from depscan.extract.walker import extract_bytes
 from depscan.model.records import Diagnostic, Extraction
 from depscan.source import read_bytes
+
+if TYPE_CHECKING:  # (multiprocessing is imported when workers start: most checks never need one)
+    import multiprocessing.context
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 PARALLEL_BYTES = 1024 * 1024
 """Below this much source, extraction stays in one process."""
@@ -129,6 +132,8 @@ class Extractor:
             if on_ready is not None and results:
                 on_ready(list(results), list(results.values()))
             return results, 1
+        from concurrent.futures import BrokenExecutor
+
         done: dict[int, list[Read]] = {}
         told: set[int] = set()
         broken = False
@@ -219,6 +224,8 @@ class Extractor:
         # does not fork every core of a large machine.
         workers = min(self.cores - 1, len(self._chunks))
         _quiet_about_cancelled_chunks()
+        from concurrent.futures import ProcessPoolExecutor
+
         try:
             self._pool = ProcessPoolExecutor(
                 workers, mp_context=_fork_context(), initializer=_become_worker, initargs=(os.getpid(),)
@@ -352,14 +359,13 @@ def _usable_cores() -> int:
     return max(1, cores - busy)
 
 
+@functools.cache
 def _fork_context() -> multiprocessing.context.BaseContext | None:
     """Forking starts workers at once; where the platform has no fork, extraction stays serial."""
+    import multiprocessing
+
     if sys.platform == "win32" or "fork" not in multiprocessing.get_all_start_methods():
         return None
-    return _WORKER_CONTEXT
-
-
-if sys.platform != "win32":
 
     class _Worker(multiprocessing.context.ForkProcess):
         """A forked worker that is daemonic: at exit this process terminates it rather than joins it.
@@ -374,6 +380,4 @@ if sys.platform != "win32":
     class _WorkerContext(multiprocessing.context.ForkContext):
         Process = _Worker
 
-    _WORKER_CONTEXT: multiprocessing.context.BaseContext | None = _WorkerContext()
-else:
-    _WORKER_CONTEXT = None
+    return _WorkerContext()
