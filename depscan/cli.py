@@ -100,7 +100,10 @@ def _deliver(report: str, output: str | None) -> None:
             raise OutputError(output, exc.strerror or str(exc)) from None
         return
     try:
-        click.echo(printable(report), nl=False)
+        # color=True: not searched for colour codes to strip when it is not a terminal (there are
+        # none: a report shows any control character of what it quotes as an escape); a scan's
+        # report of a large tree is tens of MB.
+        click.echo(printable(report), nl=False, color=True)
     except OSError as exc:
         _stdout_failed(exc)
 
