@@ -44,6 +44,7 @@ from depscan.model.conditions import (
     Unknown,
     Version,
 )
+from depscan.model.graph import Site, new_site
 from depscan.model.records import (
     AllRef,
     Context,
@@ -445,6 +446,18 @@ def test_the_quick_record_maker_is_the_dataclass() -> None:
     assert new_record(*values[:7]) == ImportRecord(*values[:7])
     with pytest.raises(dataclasses.FrozenInstanceError):
         made.line = 1  # type: ignore[misc]
+    # The same of a site, which a scan makes one of per import statement.
+    assert [p.name for p in inspect.signature(new_site).parameters.values()] == [
+        f.name for f in dataclasses.fields(Site)
+    ]
+    site = new_site("m", "m.py", made, True)
+    assert site == Site("m", "m.py", made, True) and [getattr(site, f.name) for f in dataclasses.fields(Site)] == [
+        "m",
+        "m.py",
+        made,
+        True,
+    ]
+    assert new_site("m", None, made) == Site("m", None, made)
 
 
 MALFORMED = [

@@ -37,7 +37,7 @@ from depscan.extract.grammar import for_version, quietly
 from depscan.extract.relative import through_namespace_portions
 from depscan.extract.walker import extract_bytes, extract_file
 from depscan.model.conditions import All, Available, Condition, Target
-from depscan.model.graph import Edge, ImportGraph, Node, Site
+from depscan.model.graph import Edge, ImportGraph, Node, Site, new_site
 from depscan.model.records import Context, Diagnostic, DynamicImport, Extraction, ImportRecord
 from depscan.resolve.interpreter import Interpreter
 from depscan.resolve.resolver import Category, Resolution, Resolver, build_search_path
@@ -86,9 +86,10 @@ class Missing:
     seen: set[tuple[str, ImportRecord]] = field(default_factory=set, repr=False, compare=False)
 
     def add(self, site: Site) -> None:
-        key = (site.importer, site.record)
-        if key not in self.seen:
-            self.seen.add(key)
+        seen = self.seen
+        known = len(seen)
+        seen.add((site.importer, site.record))  # (a record's hash is worked out once, not twice)
+        if len(seen) > known:
             self.sites.append(site)
 
     @property
@@ -457,7 +458,7 @@ class Scanner:
     # -- one import -------------------------------------------------------------------------
 
     def _site(self, importer: str, extraction: Extraction, record: ImportRecord, conditional: bool) -> Site:
-        return Site(importer, extraction.path, record, conditional)
+        return new_site(importer, extraction.path, record, conditional)
 
     def _import(self, importer: str, extraction: Extraction, record: ImportRecord, depth: int) -> None:
         live = record.context.evaluate(self.target)
@@ -467,23 +468,20 @@ class Scanner:
             return
         if record.module is None:  # a relative import that cannot be resolved: diagnosed already
             return
-        if record.kind == "future":
-            self._need(record.module, importer, site, depth)
-            return
-        names = [n.name for n in record.names]
-        if record.kind == "import" or (record.kind == "call" and not names):
+        kind = record.kind
+        if kind == "import" or kind == "future" or (kind == "call" and not record.names):
             self._need(record.module, importer, site, depth)
             return
         # `from pkg import sub` depends on pkg.sub; the package itself is an edge only when
         # names are taken from it (its parent edge says the package runs first anyway).
-        package = self._need(record.module, importer, site, depth, edge=record.kind == "star")
+        package = self._need(record.module, importer, site, depth, edge=kind == "star")
         if package is None:
             return
-        if record.kind == "star":
+        if kind == "star":
             self._star(record.module, importer, site, depth)
             return
-        for attribute in names:
-            if not self._from_name(record.module, attribute, importer, site, depth, package):
+        for name in record.names:
+            if not self._from_name(record.module, name.name, importer, site, depth, package):
                 self._edge(importer, package.name, site)  # (the module that serves a VendorImporter's name)
 
     def _need(self, name: str, importer: str, site: Site, depth: int, edge: bool = True) -> Resolution | None:

@@ -8,7 +8,8 @@ costs about a tenth of a second, which ``depscan check`` has no graph query to s
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Literal
 
 from depscan.model.records import Context, ImportRecord
@@ -89,6 +90,26 @@ class Site:
             "delayed": self.delayed,
             "conditional": self.conditional,
         }
+
+
+def _site_maker() -> Callable[..., Site]:
+    """``Site(...)``, made as :func:`depscan.model.records.new_record` makes a record: through the
+    slots' descriptors (a scan makes one per import statement it reads)."""
+    set_importer, set_path, set_record, set_conditional = (getattr(Site, f.name).__set__ for f in fields(Site))
+    new = object.__new__
+
+    def new_site(importer: str, path: str | None, record: ImportRecord, conditional: bool = False) -> Site:
+        site = new(Site)
+        set_importer(site, importer)
+        set_path(site, path)
+        set_record(site, record)
+        set_conditional(site, conditional)
+        return site
+
+    return new_site
+
+
+new_site = _site_maker()
 
 
 @dataclass(slots=True)
