@@ -17,10 +17,12 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import FIXTURES
+from depscan.analysis.check import excused
 from depscan.analysis.detail import Choice
 from depscan.analysis.graph import cycles, importers, why
 from depscan.analysis.scan import ScanOptions, ScanResult, scan
 from depscan.analysis.view import diagram_view
+from depscan.app.settings import Options, settings
 from depscan.cli import cli
 from depscan.extract.walker import extract_file
 from depscan.model.graph import Site
@@ -459,6 +461,45 @@ def _generic_edge(importer: str, imported: str, sites: Any) -> str:
     return jsonfmt._encode({"from": importer, "to": imported, "sites": [site.to_json() for site in sites]})
 
 
+def _generic_scan_json(result: ScanResult) -> str:
+    """The scan's JSON report made of dicts, each encoded by the JSON encoder: what the templates of
+    ``scan_json`` must give, character for character."""
+    found = cycles(result)
+    text = scan_json(result, found)
+    document = json.loads(text)
+
+    def missing(entry: Any) -> dict[str, Any]:
+        data: dict[str, Any] = entry.to_json()
+        data["error"] = not entry.maybe and not result.satisfied(entry)
+        data["excused"] = result.excused.get(entry.name)
+        for site, shown in zip(entry.sites, data["sites"], strict=True):
+            where = (os.path.abspath(site.path or ""), site.line, site.col)
+            shown["error"] = data["error"] and (result.failing is None or where in result.failing)
+        return data
+
+    roots = set(result.roots)
+    document["modules"] = [
+        {
+            "name": name,
+            "kind": found_.kind,
+            "category": found_.category,
+            "is_package": found_.is_package,
+            "path": found_.path,
+            "file": found_.file,
+            "root": name in roots,
+            "scanned": name in result.extractions and bool(found_.file),
+        }
+        for name, found_ in sorted(result.modules.items())
+    ]
+    document["imports"] = [
+        {"from": u, "to": v, "sites": [site.to_json() for site in edge.sites]}
+        for u, v, edge in sorted(result.graph_data.imports(), key=lambda item: item[:2])
+    ]
+    document["missing"] = [missing(m) for m in sorted(result.missing.values(), key=lambda m: m.name)]
+    document["maybe_missing"] = [missing(m) for m in sorted(result.maybe_missing.values(), key=lambda m: m.name)]
+    return jsonfmt.dumps(document)
+
+
 ODD_MODULE = """\
 import os
 from typing import TYPE_CHECKING
@@ -492,14 +533,18 @@ def test_edges_laid_out_by_template_are_the_sites_to_json(result: ScanResult, tm
     odd.write_text(ODD_MODULE, encoding="utf-8")
     roots = [str(stdlib / name) for name in ("email", "asyncio", "importlib", "xml", "json")] + [str(odd)]
     stdlib_scan = scan(interp, roots, use_pythonpath=False)
+    stdlib_scan.excused, stdlib_scan.failing = excused(
+        interp, settings("scan", Options()).check_settings(), stdlib_scan
+    )
     sites: list[Site] = []
     for scanned in (result, stdlib_scan):
-        said: dict[int, str] = {}  # kept from edge to edge, as scan_json keeps it
         for importer, imported, edge in scanned.graph_data.imports():
-            expected = _generic_edge(importer, imported, edge.sites)
-            assert _edge_json(importer, imported, edge.sites, said) == expected
-            assert _edge_json(importer, imported, edge.sites) == expected
+            assert _edge_json(importer, imported, edge.sites) == _generic_edge(importer, imported, edge.sites)
             sites += edge.sites
+        # The whole report: its modules, edges and missing modules (with their errors) by template.
+        assert scan_json(scanned, cycles(scanned)) == _generic_scan_json(scanned)
+    assert stdlib_scan.missing and stdlib_scan.failing  # (some errors, some not: see the odd module)
+    assert any(site["error"] for m in json.loads(scan_json(stdlib_scan, []))["missing"] for site in m["sites"])
     assert len(sites) > 1000
     assert any(s.optional for s in sites) and any(s.fallback for s in sites) and any(s.delayed for s in sites)
     assert any(s.outer_tries for s in sites) and any(s.record.context.outer_handlers for s in sites)

@@ -145,28 +145,18 @@ def _missing_lines(result: ScanResult, entries: Any) -> list[str]:
 
 
 def scan_json(result: ScanResult, cycles: Sequence[Cycle]) -> str:
+    """Schema ``depscan/scan``. Its long lists (modules, import edges, missing modules) are laid out
+    by templates, item by item (see :class:`_SiteTexts`): a large tree has 100,000 import sites, and
+    dicts encoded by the JSON encoder cost a third of such a scan (tests compare the two on real
+    scans, character for character)."""
     interp = result.interpreter
-    modules = []
     roots = set(result.roots)
-    for name in sorted(result.modules):
-        resolution = result.modules[name]
-        modules.append(
-            {
-                "name": name,
-                "kind": resolution.kind,
-                "category": resolution.category,
-                "is_package": resolution.is_package,
-                "path": resolution.path,
-                "file": resolution.file,
-                "root": name in roots,
-                "scanned": name in result.extractions and bool(resolution.file),
-            }
-        )
-    said: dict[int, str] = {}  # what _edge_json wrote of each context, by id
+    modules = (_module_json(name, result, roots) for name in sorted(result.modules))
+    texts = _SiteTexts()
     imports = (
-        _edge_json(u, v, edge.sites, said)
+        _edge_json(u, v, edge.sites, texts)
         for u, v, edge in sorted(result.graph_data.imports(), key=lambda item: item[:2])
-    )  # encoded one by one (see jsonfmt.dumps): a large tree has 100,000 import sites
+    )
     document = {
         "schema": SCAN_SCHEMA,
         "schema_version": SCAN_SCHEMA_VERSION,
@@ -181,10 +171,10 @@ def scan_json(result: ScanResult, cycles: Sequence[Cycle]) -> str:
         "summary": summary(result, cycles),
         "modules": modules,
         "imports": imports,
-        "missing": [_missing_json(result, m) for m in sorted(result.missing.values(), key=lambda m: m.name)],
-        "maybe_missing": [
-            _missing_json(result, m) for m in sorted(result.maybe_missing.values(), key=lambda m: m.name)
-        ],
+        "missing": (_missing_json(result, m, texts) for m in sorted(result.missing.values(), key=lambda m: m.name)),
+        "maybe_missing": (
+            _missing_json(result, m, texts) for m in sorted(result.maybe_missing.values(), key=lambda m: m.name)
+        ),
         "dynamic": [
             {"module": module, "path": result.modules[module].path if module in result.modules else None, **d.to_json()}
             for module, d in sorted(result.dynamic, key=lambda d: (d[0], d[1].line))
@@ -196,54 +186,87 @@ def scan_json(result: ScanResult, cycles: Sequence[Cycle]) -> str:
     return jsonfmt.dumps(document)
 
 
-def _edge_json(
-    importer: str, imported: str, sites: Iterable[Site], said: dict[int, str] | None = None
-) -> jsonfmt.Encoded:
-    """``{"from": importer, "to": imported, "sites": [site.to_json(), ...]}`` as :func:`jsonfmt.dumps`
-    encodes it, laid out by a template: a third of a large scan's time went to making and encoding
-    the sites' dicts (tests compare the two on real scans). ``said``: what was written of each
-    context, by id (a module's imports share a few; they live as long as the scan's result), kept
-    from edge to edge by the caller."""
-    said = {} if said is None else said
-    texts = []
-    heads: dict[tuple[str, str | None], str] = {}
-    for site in sites:
-        head = heads.get((site.importer, site.path))
+def _module_json(name: str, result: ScanResult, roots: set[str]) -> jsonfmt.Encoded:
+    """``{"name", "kind", "category", "is_package", "path", "file", "root", "scanned"}`` of a module."""
+    found = result.modules[name]
+    scanned = name in result.extractions and bool(found.file)
+    return jsonfmt.Encoded(
+        f'{{"name": {encode_basestring(name)}, "kind": {_string(found.kind)}, "category": {_string(found.category)}'
+        f', "is_package": {_BOOLEAN[bool(found.is_package)]}, "path": {_string(found.path)}'
+        f', "file": {_string(found.file)}, "root": {_BOOLEAN[name in roots]}, "scanned": {_BOOLEAN[scanned]}}}'
+    )
+
+
+class _SiteTexts:
+    """Import sites as the JSON of ``Site.to_json`` (without its closing brace), laid out by a
+    template: what the sites of one importer share (its name and path) and what the imports of
+    one module share (their contexts, by id: they live as long as the scan's result) written once."""
+
+    def __init__(self) -> None:
+        self.heads: dict[tuple[str, str | None], str] = {}
+        self.contexts: dict[int, str] = {}
+
+    def open(self, site: Site) -> str:
+        head = self.heads.get((site.importer, site.path))
         if head is None:
-            path = "null" if site.path is None else encode_basestring(site.path)
-            head = heads[site.importer, site.path] = f'{{"importer": {encode_basestring(site.importer)}, "path": {path}'
+            if len(self.heads) > 1000:  # (the edges come sorted by importer: the last few are enough)
+                self.heads.clear()
+            head = self.heads[site.importer, site.path] = (
+                f'{{"importer": {encode_basestring(site.importer)}, "path": {_string(site.path)}'
+            )
         record = site.record
         context = record.context
-        how = said.get(id(context))
+        how = self.contexts.get(id(context))
         if how is None:
-            how = said[id(context)] = (
+            how = self.contexts[id(context)] = (
                 f'"optional": {_BOOLEAN[context.optional]}, "fallback": {_BOOLEAN[context.fallback]}'
                 f', "try": {"null" if context.try_id is None else context.try_id}'
                 f', "outer_tries": [{", ".join(map(str, context.outer_tries))}]'
                 f', "outer_handlers": [{", ".join(map(str, context.outer_handlers))}]'
                 f', "type_checking": {_BOOLEAN[context.type_checking]}, "delayed": {_BOOLEAN[context.delayed]}'
             )
-        texts.append(
+        return (
             f'{head}, "line": {record.line}, "col": {record.col}, "statement": {encode_basestring(record.statement)}'
-            f', {how}, "conditional": {_BOOLEAN[site.conditional]}}}'
+            f', {how}, "conditional": {_BOOLEAN[site.conditional]}'
         )
-    sites_text = ", ".join(texts)
+
+
+def _edge_json(importer: str, imported: str, sites: Iterable[Site], texts: _SiteTexts | None = None) -> jsonfmt.Encoded:
+    """``{"from": importer, "to": imported, "sites": [site.to_json(), ...]}`` as :func:`jsonfmt.dumps`
+    encodes it (``texts``: kept from edge to edge by the caller)."""
+    texts = _SiteTexts() if texts is None else texts
+    shown = ", ".join([f"{texts.open(site)}}}" for site in sites])
     return jsonfmt.Encoded(
-        f'{{"from": {encode_basestring(importer)}, "to": {encode_basestring(imported)}, "sites": [{sites_text}]}}'
+        f'{{"from": {encode_basestring(importer)}, "to": {encode_basestring(imported)}, "sites": [{shown}]}}'
     )
 
 
 _BOOLEAN = {False: "false", True: "true"}
 
 
-def _missing_json(result: ScanResult, entry: Missing) -> dict[str, Any]:
-    data = entry.to_json()
-    data["error"] = not entry.maybe and not result.satisfied(entry)
-    data["excused"] = result.excused.get(entry.name)  # why the check would not call it an error
-    for site, shown in zip(entry.sites, data["sites"], strict=True):  # which of its imports fail
-        where = (os.path.abspath(site.path or ""), site.line, site.col)
-        shown["error"] = data["error"] and (result.failing is None or where in result.failing)
-    return data
+def _string(value: str | None) -> str:
+    return "null" if value is None else encode_basestring(value)
+
+
+def _missing_json(result: ScanResult, entry: Missing, texts: _SiteTexts | None = None) -> jsonfmt.Encoded:
+    """``Missing.to_json`` with whether it is an error, why the check excuses it, and which of its
+    imports fail (each site's ``error``), as :func:`jsonfmt.dumps` encodes it."""
+    texts = _SiteTexts() if texts is None else texts
+    error = not entry.maybe and not result.satisfied(entry)
+    sites = []
+    absolute: dict[str, str] = {}
+    for site in entry.sites:
+        failing = error
+        if error and result.failing is not None:
+            path = site.path or ""
+            where = absolute.get(path) or absolute.setdefault(path, os.path.abspath(path))
+            failing = (where, site.line, site.col) in result.failing
+        sites.append(f'{texts.open(site)}, "error": {_BOOLEAN[failing]}}}')
+    excused = jsonfmt.encode(result.excused.get(entry.name))  # why the check would not call it an error
+    return jsonfmt.Encoded(
+        f'{{"name": {encode_basestring(entry.name)}, "optional": {_BOOLEAN[entry.optional]}'
+        f', "sites": [{", ".join(sites)}], "error": {_BOOLEAN[error]}, "excused": {excused}}}'
+    )
 
 
 # --- why and importers ---------------------------------------------------------------------------
