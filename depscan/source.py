@@ -467,7 +467,7 @@ def declares_an_encoding(source: bytes) -> bool:
     ``import``), so a search of such a module searches its text, or a module could hide its imports
     (and ``except*``) from the byte searches."""
     second = source.find(b"\n", source.find(b"\n") + 1)
-    if b"coding" not in (source if second < 0 else source[:second]):  # (lines may end at \r alone)
+    if source.find(b"coding", 0, len(source) if second < 0 else second) < 0:  # (lines may end at \r alone)
         return False
     try:
         return declared_encoding(source) not in ("utf-8", "utf-8-sig")

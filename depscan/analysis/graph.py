@@ -62,7 +62,7 @@ def cycles(result: ScanResult) -> list[Cycle]:
     for u, v, edge in data.imports():
         if u not in project or v not in project:
             continue
-        if all(site.delayed for site in edge.sites):
+        if all(site.record.context.scope == "function" for site in edge.sites):  # (each Site.delayed)
             continue
         edges[u, v] = list(edge.sites)
         successors[u].append(v)
