@@ -603,6 +603,8 @@ def main(argv: Iterable[str] | None = None) -> None:
     signal.signal(signal.SIGTERM, functools.partial(_terminate, os.getpid()))
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="depscan")
+    except SystemExit as done:
+        _leave(done)
     except OSError as exc:
         # The commands that print as they go (why, importers, resolve, imports, codes): a write to
         # standard output that fails is said in one line, as _deliver says it. Files are written
@@ -613,6 +615,33 @@ def main(argv: Iterable[str] | None = None) -> None:
 
 
 _OUTPUT_ERRORS = frozenset({errno.ENOSPC, errno.EIO, errno.EFBIG, errno.EDQUOT})
+
+
+def _leave(done: SystemExit) -> NoReturn:
+    """End the process with the command's exit status, without the interpreter's teardown.
+
+    The command's work is over and its output written; what Python does next (clearing every
+    module, a last collection over what they hold) only frees memory the process gives back as it
+    ends: measured, 0.1 s of a cold check of Home Assistant (2%), and more of a small check's
+    start-up than anything but its imports. The ``atexit`` handlers still run (multiprocessing's
+    ends any worker left), then both streams are flushed. Python's own exit is kept where it
+    has more to do: a status that is a message to print, a flush that fails (said as Python says
+    it), another thread still running, or a profiler or tracer that writes its report at exit."""
+    code = done.code
+    threads = sys.modules.get("threading")
+    if not (code is None or isinstance(code, int)) or sys.getprofile() or sys.gettrace():
+        raise done
+    if threads is not None and threads.active_count() > 1:
+        raise done
+    import atexit
+
+    atexit._run_exitfuncs()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        raise done from None
+    os._exit(code or 0)
 
 
 def _terminate(main_pid: int, signum: int, frame: object) -> None:

@@ -300,3 +300,41 @@ def test_usage_errors_say_what_is_wrong_and_exit_2(tmp_path: Path, args: list[st
     finally:
         os.chdir(cwd)
     assert code == 2 and message in err
+
+
+TORN_DOWN = """\
+import atexit, sys
+from depscan.cli import main
+class Kept:  # freed when Python clears this module as it tears itself down
+    def __del__(self):
+        sys.stderr.write("torn down\\n")
+kept = Kept()
+atexit.register(lambda: sys.stderr.write("atexit ran\\n"))
+main(sys.argv[1:])
+"""
+
+
+@pytest.mark.parametrize("profiled", [False, True], ids=["plain", "profiled"])
+def test_the_process_ends_without_the_interpreter_teardown(tmp_path: Path, profiled: bool) -> None:
+    """A command ends with its status, its output written and the atexit handlers run, but without
+    Python's teardown (what it frees, the process gives back anyway); under a profiler, which writes
+    its report as Python exits, Python's own exit is kept."""
+    script = tmp_path / "run.py"
+    script.write_text(TORN_DOWN)
+    profile = tmp_path / "out.prof"
+    runner = [sys.executable, "-m", "cProfile", "-o", str(profile)] if profiled else [sys.executable]
+    module = tmp_path / "m.py"
+    module.write_text("import os\nimport not_there_at_all\n")
+    done = subprocess.run(
+        [*runner, str(script), "imports", str(module), "--format", "json"], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert [i["module"] for i in json.loads(done.stdout)["files"][0]["imports"]] == ["os", "not_there_at_all"]
+    assert "atexit ran" in done.stderr
+    assert ("torn down" in done.stderr) == profiled
+    assert profile.exists() == profiled
+    failing = subprocess.run(
+        [sys.executable, str(script), "check", str(module), "--no-cache"], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert failing.returncode == 1 and "DS001" in failing.stdout and "not_there_at_all" in failing.stdout
+    assert "atexit ran" in failing.stderr and "torn down" not in failing.stderr
