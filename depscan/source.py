@@ -370,6 +370,8 @@ def _walk(top: str, directories: list[str] | None, on_file: Callable[[str], obje
     found: list[str] = []
     stack = [top]
     real_top = os.path.realpath(top)
+    # (Below a "..", the directory listed need not be the one its absolute path names: a/link/..)
+    telling = ".." not in top
     while stack:
         directory = stack.pop()
         try:
@@ -381,8 +383,9 @@ def _walk(top: str, directories: list[str] | None, on_file: Callable[[str], obje
             directories.append(directory)
         # Whether it holds an __init__ file (see _is_regular_package), told from this listing: each
         # file found is named by the packages around it, and its directory is not listed again.
-        package = any(entry.name.startswith("__init__.") for entry in entries)
-        _PACKAGE_DIRECTORIES.setdefault(os.path.abspath(directory), package)
+        if telling:
+            package = any(entry.name.startswith("__init__.") for entry in entries)
+            _PACKAGE_DIRECTORIES.setdefault(os.path.abspath(directory), package)
         subdirectories: list[str] = []
         for entry in entries:
             try:

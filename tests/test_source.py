@@ -193,3 +193,23 @@ def test_the_head_of_a_large_file_and_never_of_a_fifo(tmp_path: Path) -> None:
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
     assert not isinstance(read_bytes(fifo, 4, head=True), bytes)
+
+
+def test_a_walk_through_a_link_and_up_names_files_as_before(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``a/lnk/../pkg``, ``lnk`` a link to ``real/deep``: the walk lists ``real/pkg`` (the system
+    follows the link, then goes up), while a file's name is told from its path made absolute
+    without a look (``a/pkg``, which has no ``__init__.py``). What the walk saw of ``real/pkg`` is
+    not taken for ``a/pkg``: the files are named as walking up from each names them."""
+    (tmp_path / "real" / "deep").mkdir(parents=True)
+    (tmp_path / "real" / "pkg").mkdir()
+    (tmp_path / "real" / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "real" / "pkg" / "mod.py").write_text("")
+    (tmp_path / "a" / "pkg").mkdir(parents=True)
+    (tmp_path / "a" / "pkg" / "mod.py").write_text("")
+    (tmp_path / "a" / "lnk").symlink_to(tmp_path / "real" / "deep")
+    monkeypatch.chdir(tmp_path)
+    forget_directories()
+    files = expand_paths([os.path.join("a", "lnk", "..", "pkg")])
+    assert len(files) == 2
+    assert [module_name_for(f) for f in files] == [_named_by_walking_up(f) for f in files]
+    assert module_name_for(tmp_path / "a" / "pkg" / "mod.py") == ("mod", False)
