@@ -319,12 +319,73 @@ def test_reader_changes_nothing_on_files_the_running_parser_reads() -> None:
     assert replaced > 500  # f-strings enough to mean something
 
 
+_PARTS = [b"except", b"*", b" ", b"\t", b"\f", b"\\", b"\r", b"\n", b"\r\n", b"x", b"exc", b"ept", b"e"]
+
+
 @settings(max_examples=500, deadline=None)
-@given(st.lists(st.sampled_from([b"except", b"*", b" ", b"\t", b"x", b"\n", b"exc", b"ept", b"e"]), max_size=12))
+@given(st.lists(st.sampled_from(_PARTS), max_size=12))
 def test_the_except_star_search_is_the_pattern(parts: list[bytes]) -> None:
-    """The search for ``except*`` that finds each ``*`` and looks behind it tells what the pattern does."""
+    """The search for ``except*`` that finds each ``*`` and looks behind it tells what the pattern
+    does (blanks and continued lines between, as ``grammar._GAP`` says)."""
     source = b"".join(parts)
-    assert grammar._except_star(source) == bool(re.search(rb"except[ \t]*\*", source))
+    assert grammar._except_star(source) == bool(re.search(rb"except" + grammar._GAP + rb"*\*", source))
+
+
+# What Python lets stand between two tokens of a line, beyond spaces and tabs.
+_GAPS = st.lists(st.sampled_from([b" ", b"\t", b"\f", b"\\\n", b"\\\r\n", b"\\\r", b" \\\n  "]), max_size=4)
+
+
+@pytest.mark.skipif(grammar.HOST < (3, 11), reason="the running parser reads no except*")
+@settings(max_examples=200, deadline=None)
+@given(_GAPS)
+def test_except_star_is_found_whatever_stands_before_the_star(gap: list[bytes]) -> None:
+    """``except``, then a form feed or a continued line, then ``*``: the running parser reads it as
+    ``except*`` (3.11), and so it is syntax newer than 3.10 (the patterns once knew only spaces
+    and tabs: ``except \\`` then ``*ValueError:`` was no error for code that runs on 3.10)."""
+    source = b"try:\n    pass\nexcept" + b"".join(gap) + b"*ValueError:\n    pass\n"
+    try:
+        ast.parse(source)
+    except SyntaxError:
+        return  # (not Python: nothing to find)
+    with pytest.raises(SyntaxError):
+        ast.parse(source, feature_version=(3, 10))
+    found = grammar.newer_than_oldest(source)
+    assert found is not None and found[0] == (3, 11)
+
+
+@pytest.mark.skipif(grammar.HOST < (3, 12), reason="the running parser reads no type parameters")
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from([b"type {}X{}= int\n", b"type {}X{}[T] = T\n", b"def {}f{}[T](): pass\n"]), _GAPS, _GAPS)
+def test_type_parameters_are_found_whatever_stands_between(form: bytes, one: list[bytes], two: list[bytes]) -> None:
+    """As :func:`test_except_star_is_found_whatever_stands_before_the_star`, of 3.12's constructs."""
+    source = form.replace(b"{}", b"".join(one), 1).replace(b"{}", b"".join(two), 1)
+    try:
+        ast.parse(source)
+    except SyntaxError:
+        return
+    with pytest.raises(SyntaxError):
+        ast.parse(source, feature_version=(3, 11))
+    found = grammar.newer_than_oldest(source)
+    assert found is not None and found[0] == (3, 12)
+
+
+def test_except_star_on_a_continued_line_is_an_error_where_the_code_runs_on_3_10(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``except \\`` with ``*ValueError:`` on the next line, or ``except\\f*``: DS010 for code that
+    runs on 3.10, as ``except *ValueError:`` is (on 3.10 itself, a syntax error anyway)."""
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "0"\n')
+    for name, gap in (("plain", b" "), ("continued", b" \\\n"), ("form_feed", b"\f")):
+        (tmp_path / f"{name}.py").write_bytes(b"try:\n    pass\nexcept" + gap + b"*ValueError:\n    pass\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    options = Options(targets=(), python_versions=("3.10",), no_cache=True, output_format="json")
+    findings = json.loads(check(options).report)["findings"]
+    assert sorted((Path(f["path"]).name, f["code"]) for f in findings) == [
+        ("continued.py", "DS010"),
+        ("form_feed.py", "DS010"),
+        ("plain.py", "DS010"),
+    ]
 
 
 def test_check_reads_a_file_for_the_version_it_runs_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

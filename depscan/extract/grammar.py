@@ -54,30 +54,49 @@ _FSTRING_STOPS = {q: re.compile("[\\\\\r\n{}" + q[0] + "]") for q in ("'", '"')}
 # (together 3% of the time ast.parse takes on the standard library; one alternation, a third).
 # Only the constructs the running parser knows can be in a file it reads: on 3.11, ``except*`` alone
 # (found by :func:`_except_star`, not a pattern).
+# What may stand between two tokens of a line: spaces, tabs, form feeds, and a backslash that
+# continues the line (``except \\`` then ``*ValueError:`` on the next line is ``except*``).
+_GAP = rb"(?:[ \t\f]|\\(?:\r\n?|\n))"
 _CANDIDATES = tuple(
-    re.compile(pattern)
+    re.compile(pattern.replace(b"GAP", _GAP))
     for version, pattern in (
-        ((3, 12), rb"type[ \t]+(?:\w|[\x80-\xff])+[ \t]*[\[=]"),  # a name may be any identifier: not ASCII either
-        ((3, 12), rb"def[ \t]+(?:\w|[\x80-\xff])+[ \t]*\["),
-        ((3, 12), rb"class[ \t]+(?:\w|[\x80-\xff])+[ \t]*\["),
+        ((3, 12), rb"typeGAP+(?:\w|[\x80-\xff])+GAP*[\[=]"),  # a name may be any identifier: not ASCII either
+        ((3, 12), rb"defGAP+(?:\w|[\x80-\xff])+GAP*\["),
+        ((3, 12), rb"classGAP+(?:\w|[\x80-\xff])+GAP*\["),
     )
     if version <= HOST
 )
-_BLANKS = b" \t"
+_BLANKS = b" \t\f"
+_LINE_ENDS = b"\r\n"
 
 
 def _except_star(source: bytes) -> bool:
-    """Whether ``except``, spaces or tabs, then ``*`` is in ``source``, as a pattern like the others
-    would tell, in a quarter of its time: ``*`` is rarer than the first letter of ``except``."""
+    """Whether ``except``, blanks or continued lines (see ``_GAP``), then ``*`` is in ``source``, as
+    a pattern like the others would tell, in a quarter of its time: ``*`` is rarer than the first
+    letter of ``except``."""
     star = source.find(b"*")
     while star >= 0:
-        before = star
-        while before > 0 and source[before - 1] in _BLANKS:
-            before -= 1
-        if source.endswith(b"except", 0, before):
+        if source.endswith(b"except", 0, _gap_start(source, star)):
             return True
         star = source.find(b"*", star + 1)
     return False
+
+
+def _gap_start(source: bytes, end: int) -> int:
+    """Where the blanks and line continuations that end at ``end`` begin."""
+    before = end
+    while before > 0:
+        byte = source[before - 1]
+        if byte in _BLANKS:
+            before -= 1
+            continue
+        if byte not in _LINE_ENDS:
+            break
+        end_of_line = before - 2 if source.endswith(b"\r\n", 0, before) else before - 1
+        if end_of_line < 1 or source[end_of_line - 1] != ord("\\"):
+            break
+        before = end_of_line - 1
+    return before
 
 
 _IGNORING = ("ignore", None, Warning, None, 0)  # what warnings.simplefilter("ignore") puts first
