@@ -100,10 +100,11 @@ def _deliver(report: str, output: str | None) -> None:
             raise OutputError(output, exc.strerror or str(exc)) from None
         return
     try:
-        # color=True: not searched for colour codes to strip when it is not a terminal (there are
-        # none: a report shows any control character of what it quotes as an escape); a scan's
-        # report of a large tree is tens of MB.
-        click.echo(printable(report), nl=False, color=True)
+        # Searched for colour codes to strip (when it is not a terminal) only when it holds an
+        # escape character: a scan's report of a large tree is tens of MB, and mostly has none; a
+        # text report shows file and module names as the tree writes them (``b\x1b[2Jc.py``).
+        shown = printable(report)
+        click.echo(shown, nl=False, color=True if "\x1b" not in shown else None)
     except OSError as exc:
         _stdout_failed(exc)
 

@@ -338,3 +338,29 @@ def test_the_process_ends_without_the_interpreter_teardown(tmp_path: Path, profi
     )
     assert failing.returncode == 1 and "DS001" in failing.stdout and "not_there_at_all" in failing.stdout
     assert "atexit ran" in failing.stderr and "torn down" not in failing.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["imports", "."], id="imports"),
+        pytest.param(["scan", "--no-cache", "."], id="scan"),
+        pytest.param(["why", "--no-cache", ".", "pkg"], id="why"),
+        pytest.param(["check", "--no-cache", "--format", "github"], id="check-github"),
+    ],
+)
+def test_an_escape_sequence_in_a_file_name_is_not_written_to_a_pipe(tmp_path: Path, args: list[str]) -> None:
+    """A text report names files and modules as the tree names them: ``b\\x1b[2Jc.py`` is module
+    ``b\\x1b[2Jc``. Written to a pipe (a CI log, ``| less -R``), no colour or cursor code of such a
+    name comes through (click strips them when standard output is not a terminal)."""
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "r"\nversion = "1"\n')
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "ev\x1b[2Jil.py").write_text("import missing_zz_one\n")
+    (tmp_path / "b\x1b[31mc.py").write_text("import pkg\nimport missing_zz_two\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "depscan", *args], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode in (0, 1), done.stderr
+    assert "c.py" in done.stdout or "pkg" in done.stdout
+    assert "\x1b[" not in done.stdout
