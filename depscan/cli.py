@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from depscan import DEFAULT_MAX_BYTES, __version__
-from depscan.atomic import printable, write_atomic
+from depscan.atomic import lines_shown, printable, write_atomic
 from depscan.errors import DepscanError, OutputError, UsageError
 
 if TYPE_CHECKING:
@@ -82,10 +82,10 @@ def _answer(command: str, work: Callable[[], Outcome], output: str | None = None
     except UsageError as exc:
         raise click.UsageError(str(exc)) from None
     except DepscanError as exc:
-        click.echo(f"depscan {command}: error: {exc}", err=True)
+        click.echo(lines_shown(f"depscan {command}: error: {exc}"), err=True)
         sys.exit(exc.exit_status)
-    for note in outcome.notes:
-        click.echo(note, err=True)
+    for note in outcome.notes:  # (a note may quote a file's name, or what the tree wrote)
+        click.echo(lines_shown(note), err=True)
     sys.exit(outcome.status)
 
 

@@ -346,21 +346,26 @@ def test_the_process_ends_without_the_interpreter_teardown(tmp_path: Path, profi
         pytest.param(["imports", "."], id="imports"),
         pytest.param(["scan", "--no-cache", "."], id="scan"),
         pytest.param(["why", "--no-cache", ".", "pkg"], id="why"),
+        pytest.param(["importers", "--no-cache", ".", "pkg"], id="importers"),
+        pytest.param(["check", "--no-cache"], id="check"),
         pytest.param(["check", "--no-cache", "--format", "github"], id="check-github"),
     ],
 )
 def test_an_escape_sequence_in_a_file_name_is_not_written_to_a_pipe(tmp_path: Path, args: list[str]) -> None:
     """A text report names files and modules as the tree names them: ``b\\x1b[2Jc.py`` is module
-    ``b\\x1b[2Jc``. Written to a pipe (a CI log, ``| less -R``), no colour or cursor code of such a
-    name comes through (click strips them when standard output is not a terminal)."""
+    ``b\\x1b[2Jc``. Written to a terminal or a pipe (a CI log, ``| less -R``), no colour or cursor
+    code of such a name comes through: each report shows it escaped (``b\\x1b[2Jc``)."""
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "r"\nversion = "1"\n')
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "__init__.py").write_text("")
     (tmp_path / "pkg" / "ev\x1b[2Jil.py").write_text("import missing_zz_one\n")
     (tmp_path / "b\x1b[31mc.py").write_text("import pkg\nimport missing_zz_two\n")
+    (tmp_path / "pkg" / "t\x1b]0;owned\x07.py").write_text("import missing_zz_three\n")  # a window title
     done = subprocess.run(
         [sys.executable, "-m", "depscan", *args], cwd=tmp_path, capture_output=True, text=True, timeout=120
     )
     assert done.returncode in (0, 1), done.stderr
     assert "c.py" in done.stdout or "pkg" in done.stdout
-    assert "\x1b[" not in done.stdout
+    # Shown as an escape (not stripped, not passed through), there and in the notes.
+    assert "\x1b" not in done.stdout and "\x1b" not in done.stderr and "\x07" not in done.stdout
+    assert "\\x1b" in done.stdout

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from depscan.app.settings import Options, Outcome, settings
+from depscan.atomic import lines_shown
 from depscan.errors import UsageError
 from depscan.extract.walker import extract_file
 from depscan.model.records import Extraction
@@ -31,7 +32,7 @@ def imports(
         raise UsageError("--module names one module: give exactly one FILE")
     going = progressing(files) if progressing is not None else files
     extractions = list(_extracted(going, module_name, max_file_size))
-    report = imports_json(extractions) if output_format == "json" else imports_text(extractions)
+    report = imports_json(extractions) if output_format == "json" else lines_shown(imports_text(extractions))
     return Outcome(report, [imports_summary(extractions)], 0 if all(e.ok for e in extractions) else 1)
 
 
@@ -52,7 +53,9 @@ def resolve(names: Sequence[str], options: Options) -> Outcome:
     )
     results = [resolver.resolve(name) for name in names]
     shadows = {r.name: resolver.shadowed(r.name) for r in results if r.found and "." not in r.name}
-    render = resolve_json if options.output_format == "json" else resolve_text
-    report = render(results, shadows, interp, resolver)
+    if options.output_format == "json":
+        report = resolve_json(results, shadows, interp, resolver)
+    else:
+        report = lines_shown(resolve_text(results, shadows, interp, resolver))
     notes = [f"warning: {diagnostic}" for diagnostic in resolver.diagnostics]
     return Outcome(report, notes, 1 if any(not r.found for r in results) else 0)

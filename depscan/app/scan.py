@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from depscan.app.settings import Options, Outcome, Progress, Settings, settings
 from depscan.app.stored import stored
-from depscan.atomic import write_atomic
+from depscan.atomic import lines_shown, write_atomic
 from depscan.errors import OutputError, UsageError
 from depscan.output.formats import RENDERED, diagram_format, diagram_problem
 
@@ -104,7 +104,8 @@ def run_scan(
 
     result.excused, result.failing = excused(result.interpreter, where.check_settings(), result)  # the check's rules
     found_cycles = cycles(result)
-    report = scan_json(result, found_cycles) if options.output_format == "json" else scan_text(result, found_cycles)
+    as_json = options.output_format == "json"
+    report = scan_json(result, found_cycles) if as_json else lines_shown(scan_text(result, found_cycles))
     notes: list[str] = []
     drawn = None
     if diagram is not None:
@@ -202,7 +203,7 @@ def why(options: Options, module: str, progress: Progress | None = None) -> Outc
     chains = chains_to(result, module) if module in result.graph else []
     if not chains:
         return _not_imported(options, module, result)
-    report = why_json(module, chains) if options.output_format == "json" else why_text(chains)
+    report = why_json(module, chains) if options.output_format == "json" else lines_shown(why_text(chains))
     return Outcome(report, [])
 
 
@@ -220,7 +221,8 @@ def importers(options: Options, module: str, transitive: bool, progress: Progres
         (name, graph.edges[name, module].get("sites", []) if graph.has_edge(name, module) else [])
         for name in importers_of(result, module, transitive)
     ]
-    report = importers_json(module, transitive, found) if options.output_format == "json" else importers_text(found)
+    as_json = options.output_format == "json"
+    report = importers_json(module, transitive, found) if as_json else lines_shown(importers_text(found))
     return Outcome(report, [])
 
 

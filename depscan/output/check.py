@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from depscan.analysis.check import CHECK_SCHEMA_VERSION, CheckResult, Finding
-from depscan.atomic import one_line
+from depscan.atomic import lines_shown, one_line
 from depscan.model.diagnostics import CATALOGUE
 from depscan.output import jsonfmt, sarif
 from depscan.source import shown_path
@@ -80,9 +80,10 @@ def summary_line(result: CheckResult) -> str:
 def formatted(result: CheckResult, output_format: str, version: str) -> str:
     """The report in one of the formats: text, json, sarif, github."""
     formats: dict[str, Callable[[], str]] = {
-        "text": lambda: format_text(result.findings),
+        # (a text report shows the control characters of what it quotes as escapes: see lines_shown)
+        "text": lambda: lines_shown(format_text(result.findings)),
         "json": lambda: format_json(result, version),
         "sarif": lambda: format_sarif(result, version),
-        "github": lambda: format_github(result.findings),
+        "github": lambda: lines_shown(format_github(result.findings)),
     }
     return formats[output_format]()
