@@ -385,7 +385,7 @@ def _walk(top: str, directories: list[str] | None, on_file: Callable[[str], obje
         # file found is named by the packages around it, and its directory is not listed again.
         if telling:
             package = any(entry.name.startswith("__init__.") for entry in entries)
-            _PACKAGE_DIRECTORIES.setdefault(os.path.abspath(directory), package)
+            _PACKAGE_DIRECTORIES[os.path.abspath(directory)] = package  # (what it holds now)
         subdirectories: list[str] = []
         for entry in entries:
             try:
