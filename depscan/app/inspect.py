@@ -11,7 +11,7 @@ from depscan.extract.walker import extract_file
 from depscan.model.records import Extraction
 from depscan.output.render import imports_json, imports_summary, imports_text, resolve_json, resolve_text
 from depscan.resolve.resolver import make_resolver
-from depscan.source import expand_paths
+from depscan.source import expand_paths, forget_directories
 
 # How the files of `depscan imports` are gone through: one after another, or under a progress bar.
 Progressing = Callable[[Sequence[str]], Iterable[str]]
@@ -25,6 +25,7 @@ def imports(
     progressing: Progressing | None = None,
 ) -> Outcome:
     """The imports of each file (a directory: its ``.py`` files); status 1 when one could not be read."""
+    forget_directories()  # (a command sees the tree as it is now: see depscan.source)
     files = expand_paths(list(paths))
     if not files:
         raise UsageError("no Python files found in the given directories")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from depscan.model.conditions import Condition, Target
 from depscan.model.diagnostics import Diagnostic as Diagnostic  # re-exported: the model of every layer
@@ -283,7 +283,8 @@ def _record_maker() -> Callable[..., ImportRecord]:
     return new_record
 
 
-new_record = _record_maker()
+# Typed as the class it makes: a call is checked against the dataclass's own parameters.
+new_record = cast("type[ImportRecord]", _record_maker())
 
 
 @by_fields
