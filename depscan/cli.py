@@ -630,7 +630,7 @@ def _leave(done: SystemExit) -> NoReturn:
     it), another thread still running, or a profiler or tracer that writes its report at exit."""
     code = done.code
     threads = sys.modules.get("threading")
-    if not (code is None or isinstance(code, int)) or sys.getprofile() or sys.gettrace():
+    if not (code is None or isinstance(code, int)) or _watched():
         raise done
     if threads is not None and threads.active_count() > 1:
         raise done
@@ -643,6 +643,15 @@ def _leave(done: SystemExit) -> NoReturn:
     except (OSError, ValueError):
         raise done from None
     os._exit(code or 0)
+
+
+def _watched() -> bool:
+    """A profiler, tracer, debugger or coverage tool watches this process: through the hooks of
+    ``sys``, or (Python 3.12 and later, where cProfile and coverage may use them) ``sys.monitoring``."""
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        return True
+    monitoring = getattr(sys, "monitoring", None)
+    return monitoring is not None and any(monitoring.get_tool(tool) is not None for tool in range(6))
 
 
 def _terminate(main_pid: int, signum: int, frame: object) -> None:
