@@ -19,8 +19,6 @@ from typing import Any
 from depscan.atomic import printable
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
-encode = _encode
-"""One value as :func:`dumps` encodes it (for the pieces of an :class:`Encoded` item)."""
 
 
 class Encoded(str):

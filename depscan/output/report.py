@@ -248,10 +248,9 @@ def _string(value: str | None) -> str:
     return "null" if value is None else encode_basestring(value)
 
 
-def _missing_json(result: ScanResult, entry: Missing, texts: _SiteTexts | None = None) -> jsonfmt.Encoded:
+def _missing_json(result: ScanResult, entry: Missing, texts: _SiteTexts) -> jsonfmt.Encoded:
     """``Missing.to_json`` with whether it is an error, why the check excuses it, and which of its
     imports fail (each site's ``error``), as :func:`jsonfmt.dumps` encodes it."""
-    texts = _SiteTexts() if texts is None else texts
     error = not entry.maybe and not result.satisfied(entry)
     sites = []
     absolute: dict[str, str] = {}
@@ -262,7 +261,7 @@ def _missing_json(result: ScanResult, entry: Missing, texts: _SiteTexts | None =
             where = absolute.get(path) or absolute.setdefault(path, os.path.abspath(path))
             failing = (where, site.line, site.col) in result.failing
         sites.append(f'{texts.open(site)}, "error": {_BOOLEAN[failing]}}}')
-    excused = jsonfmt.encode(result.excused.get(entry.name))  # why the check would not call it an error
+    excused = _string(result.excused.get(entry.name))  # why the check would not call it an error
     return jsonfmt.Encoded(
         f'{{"name": {encode_basestring(entry.name)}, "optional": {_BOOLEAN[entry.optional]}'
         f', "sites": [{", ".join(sites)}], "error": {_BOOLEAN[error]}, "excused": {excused}}}'
