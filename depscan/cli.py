@@ -600,6 +600,9 @@ def main(argv: Iterable[str] | None = None) -> None:
     # so the cyclic collector would only walk a growing heap again and again: measured, about a
     # fifteenth of a cold check of Home Assistant (0.4 s of 6.3), at the same peak memory.
     gc.disable()
+    from depscan.perf.memory import ending_with_the_command
+
+    ending_with_the_command()  # (see _leave)
 
     signal.signal(signal.SIGTERM, functools.partial(_terminate, os.getpid()))
     try:

@@ -340,6 +340,27 @@ def test_the_process_ends_without_the_interpreter_teardown(tmp_path: Path, profi
     assert "atexit ran" in failing.stderr and "torn down" not in failing.stderr
 
 
+def test_a_scan_keeps_its_model_only_in_a_process_that_ends_with_the_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command line's scan leaves its model to the end of the process (freeing it is work
+    that ``os._exit`` makes needless); a library's caller gets nothing kept from call to call."""
+    from depscan.analysis.scan import ScanResult
+    from depscan.app.scan import run_scan
+    from depscan.app.settings import Options
+    from depscan.perf import memory
+
+    (tmp_path / "m.py").write_text("import os\n")
+    options = Options(targets=(str(tmp_path / "m.py"),), no_pythonpath=True, no_cache=True)
+    monkeypatch.setattr(memory, "_KEPT", None)
+    run_scan(options)
+    run_scan(options)
+    assert memory._KEPT is None
+    memory.ending_with_the_command()
+    run_scan(options)
+    assert [type(kept) for kept in memory._KEPT] == [ScanResult]
+
+
 @pytest.mark.parametrize(
     "args",
     [

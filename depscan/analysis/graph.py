@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from depscan.analysis.scan import ScanResult
-from depscan.model.graph import Site
+from depscan.model.graph import Edge, Site
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -57,22 +57,25 @@ def cycles(result: ScanResult) -> list[Cycle]:
     """
     data = result.graph_data
     project = {name for name, node in data.nodes.items() if node.category == "project"}
-    edges: dict[tuple[str, str], list[Site]] = {}
+    edges: list[tuple[str, str, Edge]] = []
     successors: dict[str, list[str]] = {n: [] for n in project}
-    for u, v, edge in data.imports():
-        if u not in project or v not in project:
+    for (u, v), edge in data.edges.items():
+        if edge.kind != "import" or u not in project or v not in project:
             continue
-        if all(site.record.context.scope == "function" for site in edge.sites):  # (each Site.delayed)
+        for site in edge.sites:
+            if site.record.context.scope != "function":  # (not Site.delayed)
+                break
+        else:  # (no site, or each in a function)
             continue
-        edges[u, v] = list(edge.sites)
+        edges.append((u, v, edge))
         successors[u].append(v)
     components = [c for c in strongly_connected(sorted(project), successors.__getitem__) if len(c) >= 2]
     component_of = {name: number for number, component in enumerate(components) for name in component}
     inside: list[list[tuple[str, str, list[Site]]]] = [[] for _ in components]
-    for (u, v), sites in edges.items():  # (once over the edges, not once for each cycle)
+    for u, v, edge in edges:  # (once over the edges, not once for each cycle)
         number = component_of.get(u)
         if number is not None and component_of.get(v) == number:
-            inside[number].append((u, v, sites))
+            inside[number].append((u, v, list(edge.sites)))
     found: list[Cycle] = []
     for component, edges_inside in zip(components, inside, strict=True):
         edges_inside.sort(key=lambda e: (e[0], e[1]))

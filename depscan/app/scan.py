@@ -97,6 +97,7 @@ def run_scan(
 
     from depscan.analysis.graph import cycles
     from depscan.output.report import scan_json, scan_text
+    from depscan.perf.memory import keep_to_the_end
     from depscan.perf.runcache import Answer
 
     result = scan_program(where, progress)
@@ -115,6 +116,7 @@ def run_scan(
     answer.keep(
         Answer(report, notes[0] if notes else None, status, drawn), result.depends_on(), result.resolver.fs.listings
     )
+    keep_to_the_end(result)  # (the report is made: keeping the model costs no memory at its peak)
     return Outcome(report, notes, status)
 
 

@@ -10,7 +10,6 @@ millisecond. Elsewhere (another C library, another system) this does nothing.
 
 from __future__ import annotations
 
-import ctypes
 import sys
 from functools import cache
 from typing import Any
@@ -20,6 +19,8 @@ from typing import Any
 def _libc() -> Any:
     if not sys.platform.startswith("linux"):
         return None
+    import ctypes  # (here: the command line imports this module for keep_to_the_end)
+
     try:
         libc = ctypes.CDLL(None)  # this process's own symbols, the C library's among them (no search)
     except OSError:
@@ -32,3 +33,22 @@ def give_back() -> None:
     libc = _libc()
     if libc is not None:
         libc.malloc_trim(0)
+
+
+_KEPT: list[object] | None = None
+"""What lives until the process ends: a list once the command line has said the process ends with
+its command (:func:`ending_with_the_command`), else None (a library's caller, a test)."""
+
+
+def ending_with_the_command() -> None:
+    """Said by the command line, whose process ends with ``os._exit`` once its command is done."""
+    global _KEPT
+    _KEPT = []
+
+
+def keep_to_the_end(value: object) -> None:
+    """Keep ``value`` alive until the process ends, when it ends with the command: freeing a large
+    scan's model (HA: 6,900 modules, 64,000 import edges) takes 0.03 s that the end of the process
+    does for nothing. Elsewhere nothing is kept."""
+    if _KEPT is not None:
+        _KEPT.append(value)
