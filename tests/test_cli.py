@@ -358,7 +358,7 @@ def test_a_scan_keeps_its_model_only_in_a_process_that_ends_with_the_command(
     assert memory._KEPT is None
     memory.ending_with_the_command()
     run_scan(options)
-    assert [type(kept) for kept in memory._KEPT] == [ScanResult]
+    assert memory._KEPT is not None and [type(kept) for kept in memory._KEPT] == [ScanResult]
 
 
 @pytest.mark.parametrize(
