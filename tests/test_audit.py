@@ -227,6 +227,27 @@ def test_a_link_out_of_the_tree_that_an_import_goes_through_is_said_followed(tmp
     assert "(not hashed)" in helper and "which an import follows" in helper and "not followed" not in helper
 
 
+def test_a_link_out_of_the_tree_named_as_the_script_is_said_run_not_imported(tmp_path: Path) -> None:
+    """A script named beside its tree, through a link out of it, runs as ``__main__``: no import
+    reaches it, and its row says so (it said "which an import follows ...; imported as __main__")."""
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "tool.py").write_text("import subprocess\n")
+    tree = tmp_path / "proj"
+    tree.mkdir()
+    (tree / "a.py").write_text("import json\n")
+    (tree / "run.py").symlink_to(tmp_path / "real" / "tool.py")
+    depscan = os.path.join(os.path.dirname(sys.executable), "depscan")
+    command = [depscan, "audit", "--no-cache", str(tree), str(tree / "run.py")]
+    document = json.loads(subprocess.run([*command, "--format", "json"], capture_output=True, text=True).stdout)
+    [row] = [f for f in document["files"] if f["relative"] == "proj/run.py"]
+    assert row["module"] == "__main__" and row["problem"] is None
+    assert "named as the script to run: read and audited" in row["detail"] and "import" not in row["detail"]
+    text = subprocess.run(command, capture_output=True, text=True, timeout=60).stdout
+    [line] = [line for line in text.splitlines() if "proj/run.py" in line and line.startswith("  link ")]
+    assert line.endswith("run as __main__") and "imported as" not in line
+    assert "process" in {c["capability"] for c in document["capabilities"] if c["module"] == "__main__"}
+
+
 def test_vendored_packages_with_their_declared_versions_and_where_each_is_declared(tree: Path, report: Audit) -> None:
     """The code's own __version__ (a literal, or built from a literal version_info tuple: tinyver's was
     read as "." from `".".join(...)`), else a dist-info in the vendoring directory, else vendor.txt's pin."""

@@ -289,9 +289,10 @@ def _examine(
         followed = through(path)
         if followed is not None:
             module, failed = followed
-            detail = f"{link}, which an import follows as Python does: " + (
-                "read and audited" if failed is None else "not analysed"
-            )
+            how = "which an import follows as Python does"
+            if module == "__main__":  # (no import finds a file as __main__: it is the script named)
+                how = "which is named as the script to run"
+            detail = f"{link}, {how}: " + ("read and audited" if failed is None else "not analysed")
             return TreeFile(path=path, relative=relative, kind="link", detail=detail, module=module, problem=failed)
         return TreeFile(path=path, relative=relative, kind="link", detail=link, problem="not followed")
     if os.path.isdir(path):  # a link to a directory of the tree: not entered

@@ -151,7 +151,9 @@ def file_summary(item: Mapping[str, Any]) -> str:
     """What a file of the tree is, whether a module of the scan is in it, and for a ``.pth`` file what
     ``site`` would do with it, in one line (an item of the JSON document's ``files``)."""
     parts = [str(item.get("detail") or "")]
-    if item.get("module"):
+    if item.get("module") == "__main__":  # (no import finds a file as __main__: the script named)
+        parts.append("run as __main__")
+    elif item.get("module"):
         parts.append(f"imported as {item['module']}")
     elif item.get("kind") in _IMPORTABLE_KINDS:
         parts.append("no module imports it")
