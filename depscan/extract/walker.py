@@ -620,8 +620,12 @@ class _Walker:
             self.expressions(node, ctx, (node.value,))
         if isinstance(node.value, ast.Call):
             func = node.value.func
-            writes = isinstance(func, ast.Attribute) and func.attr in ("update", "setdefault")
-            if (writes and self.is_globals(func.value)) or self.hands_on_globals(node.value, ctx):
+            writes = (
+                isinstance(func, ast.Attribute)
+                and func.attr in ("update", "setdefault")
+                and self.is_globals(func.value)
+            )
+            if writes or self.hands_on_globals(node.value, ctx):
                 self.dynamic_globals = True  # globals().update(...), f(globals()), exec(source)
             if ctx.scope == "module":
                 self.module_call(node.value)
