@@ -226,6 +226,22 @@ def test_a_source_directorys_namespace_portions_do_not_hide_the_stdlib() -> None
     assert done.returncode == 0, done.stderr
 
 
+def test_a_module_compiled_beside_its_source_is_still_named_by_it(tmp_path: Path) -> None:
+    """mypy ships api.py beside the api.*.so mypyc built from it; the resolver finds the extension,
+    and the source file still stands for the module (not a root of its own, as a file named like
+    a module elsewhere is)."""
+    import sysconfig
+
+    package = tmp_path / "compiled"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "api.py").write_text("import absent_in_api_xyz\n")
+    (package / f"api{sysconfig.get_config_var('EXT_SUFFIX')}").write_bytes(b"")  # never loaded
+    result = scan(describe(sys.executable), [str(package)], use_pythonpath=False)
+    assert {"compiled", "compiled.api"} <= set(result.roots), result.roots
+    assert [m.name for m in result.errors()] == ["absent_in_api_xyz"]
+
+
 def test_cli_default_command_and_why(zip_dir: Path) -> None:
     runner = CliRunner()
     done = runner.invoke(cli, [str(APP / "main.py"), "--no-pythonpath"], catch_exceptions=False)

@@ -268,8 +268,9 @@ class Scanner:
         (the stdlib's ``re``, which every ``from re import compile`` would then miss)."""
         guessed, _ = module_name_for(path)
         found = self.resolver.resolve(guessed)
-        if found.found and found.file is not None and same_file(found.file, path):
-            return guessed
+        where = found.file or found.path  # (an extension module has a path and no source file)
+        if found.found and where is not None and _same_module(where, path):
+            return guessed  # (the file itself, or its compiled form beside it: mypy's api.*.so)
         candidates = [namespace_name(path)]
         file = os.path.abspath(path)
         stem = os.path.splitext(os.path.basename(file))[0]
@@ -814,6 +815,15 @@ class Scanner:
 
 
 SKIPS_WHEN_MISSING = "pytest.importorskip"  # the test is skipped, not failed, when the module is missing
+
+
+def _same_module(found: str, path: str) -> bool:
+    """``found`` is ``path``, or the same module in another form beside it (an extension module
+    compiled from it, as mypyc builds mypy: ``api.cpython-311-x86_64-linux-gnu.so`` by ``api.py``)."""
+    if same_file(found, path):
+        return True
+    (here, name), (there, other) = os.path.split(os.path.abspath(found)), os.path.split(os.path.abspath(path))
+    return here == there and name.split(".", 1)[0] == other.split(".", 1)[0]
 
 
 def _guarded_by_availability(site: Site) -> bool:
