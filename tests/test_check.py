@@ -467,6 +467,33 @@ def test_an_installed_distribution_s_missing_imports_fail_only_where_import_runs
     assert reported(alone) == {("site/httpish/plugin.py", 1, "DS001")}, alone
 
 
+def test_a_portion_of_a_namespace_package_is_judged_by_its_own_distribution(tmp_path: Path) -> None:
+    """fixtures/check/nsdist/site: ns.alpha and aaa-ns-beta both install under the namespace
+    package ns (as google-auth, google-api-core and protobuf do under google). ns/alpha's files
+    belong to ns.alpha, whose RECORD lists them (not to the first distribution with top-level ns),
+    so its extra declares jwtish; and `import ns.alpha` is what loads its modules, so what it does
+    not declare is a failure only where that runs it."""
+    shutil.copytree(FIXTURES / "check" / "nsdist", tmp_path / "nsdist")
+    root = tmp_path / "nsdist"
+    out = run("--path", str(root / "site"), str(root / "site" / "ns" / "alpha"), cwd=root)[1]
+    assert reported(out) == {
+        ("site/ns/alpha/core.py", 1, "DS001"),  # `import ns.alpha` runs it: a real failure
+        ("site/ns/alpha/core.py", 5, "DS006"),  # in a function
+        ("site/ns/alpha/token.py", 1, "DS006"),  # extra 'jwt' of ns.alpha
+        ("site/ns/alpha/_legacy.py", 1, "DS006"),  # a module `import ns.alpha` does not load
+    }, out
+    assert "an optional dependency (extra 'jwt')" in out
+    assert "imports it only in a module `import ns.alpha` does not load" in out
+    # The oracle: importing the package fails on core's import, and only on it.
+    done = subprocess.run(
+        [sys.executable, "-B", "-I", "-c", "import sys; sys.path.insert(0, 'site'); import ns.alpha"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
+    assert "No module named 'needed_absent'" in done.stderr, done.stderr
+
+
 def test_a_project_that_declares_nothing_gets_no_dependency_findings(tmp_path: Path, environment: str) -> None:
     (tmp_path / "script.py").write_text("import undeclared_mod\n")
     assert run("--python", environment, cwd=tmp_path)[:2] == (0, "")

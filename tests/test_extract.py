@@ -354,6 +354,20 @@ def test_imports_from_the_module_itself(source: bytes, unbound: set[str], define
         (b"def f():\n    globals().update(x=1)\n", True),
         (b"g = globals()\nx = {}\nx['a'] = 1\n", False),
         (b"vars()['x'] = 1\n", False),
+        # globals() handed on: protobuf's generated *_pb2 modules, fontTools' otTables, Yapps' parsers
+        (b"_globals = globals()\n_builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)\n", True),
+        (b"_builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())\n", True),
+        (b"def build():\n    namespace = globals()\n    for n in 'ab':\n        namespace[n] = 1\n", True),
+        (b"g = globals()\ng.update(x=1)\n", True),
+        (b"globals().setdefault('x', 1)\n", True),
+        (b"exec('x = 1')\n", True),
+        (b"exec(CODE, globals())\n", True),
+        # read, not written: the names stay known
+        (b"exec('x = 1', {})\n", False),
+        (b"def f():\n    exec('x = 1')\n", False),
+        (b"PATTERN = '{a}'.format(**globals())\n", False),
+        (b"for k, v in list(globals().items()):\n    pass\n", False),
+        (b"g = globals()\nprint(len(g))\nv = g['x']\n", False),
     ],
 )
 def test_names_made_through_globals(source: bytes, dynamic: bool) -> None:

@@ -61,6 +61,15 @@ PACKAGE = {
     "cyshim/__init__.py": "",
     "cyshim/off.py": "compiled = False\n",
     "cyshim/on.py": "compiled = True\n",
+    # Names made by code the module hands its globals() to, or runs with exec (protobuf's generated
+    # *_pb2 modules, fontTools' otTables, twisted's Yapps parser): no static reading lists them.
+    "gen_pb2.py": "def _build(ns):\n    ns['Any'] = 1\n_globals = globals()\n_build(_globals)\n",
+    "gen_old_pb2.py": "def _build(ns):\n    ns['Any'] = 1\n_build(globals())\n",
+    "ottables.py": (
+        "def _build():\n    namespace = globals()\n    for n in ['FeatureList']:\n"
+        "        namespace[n] = type(n, (), {})\n_build()\n"
+    ),
+    "yapps.py": 'exec("""\nclass XPathParser:\n    pass\n""")\n',
     # A module that installs a finder of its own, serving names under it (six's moves).
     "movesish.py": (
         "import importlib.abc, importlib.util, json, sys\n__path__ = []\n"
@@ -155,6 +164,10 @@ CASES: list[Any] = [
     "import importlib.util\nif importlib.util.find_spec('absent_q') is None:\n    pass\nelse:\n    import absent_q",
     "import importlib.util\nif importlib.util.find_spec('absent_q') is None:\n    import absent_q",  # fails
     "import importlib.util\nif importlib.util.find_spec('json') is not None:\n    import absent_other_q",  # fails
+    "from gen_pb2 import Any",
+    "from gen_old_pb2 import Any",
+    "from ottables import FeatureList",
+    "from yapps import XPathParser",
 ]
 
 

@@ -210,6 +210,38 @@ def test_package_directory_target() -> None:
     assert {"app", "app.core", "app.late", "app.plugins"} <= set(result.roots)
 
 
+def test_a_source_directorys_namespace_portions_do_not_hide_the_stdlib() -> None:
+    """util/re.py in a directory without __init__.py is util.re, not a root named re that
+    stands for the standard library's re (opentelemetry's util/re.py made `from re import compile`
+    "missing" in every module of opentelemetry-api scanned as a directory)."""
+    interp = describe(sys.executable)
+    shadow = FIXTURES / "scan" / "shadow"
+    result = scan(interp, [str(shadow)], use_pythonpath=False)
+    assert not [m.name for m in result.errors()], [m.to_json() for m in result.errors()]
+    assert result.modules["re"].category == "stdlib" and result.modules["types"].category == "stdlib"
+    assert result.modules["util.re"].file == str(shadow / "util" / "re.py")
+    assert {"feature", "util.re", "util.types"} <= set(result.roots)
+    # The oracle: the directory on the path, feature imports.
+    done = subprocess.run([sys.executable, "-B", "-E", "-s", "-c", "import feature"], cwd=shadow, capture_output=True)
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_module_compiled_beside_its_source_is_still_named_by_it(tmp_path: Path) -> None:
+    """mypy ships api.py beside the api.*.so mypyc built from it; the resolver finds the extension,
+    and the source file still stands for the module (not a root of its own, as a file named like
+    a module elsewhere is)."""
+    import sysconfig
+
+    package = tmp_path / "compiled"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "api.py").write_text("import absent_in_api_xyz\n")
+    (package / f"api{sysconfig.get_config_var('EXT_SUFFIX')}").write_bytes(b"")  # never loaded
+    result = scan(describe(sys.executable), [str(package)], use_pythonpath=False)
+    assert {"compiled", "compiled.api"} <= set(result.roots), result.roots
+    assert [m.name for m in result.errors()] == ["absent_in_api_xyz"]
+
+
 def test_cli_default_command_and_why(zip_dir: Path) -> None:
     runner = CliRunner()
     done = runner.invoke(cli, [str(APP / "main.py"), "--no-pythonpath"], catch_exceptions=False)

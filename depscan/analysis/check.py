@@ -297,6 +297,7 @@ def _check(
     roots: list[tuple[str, str, bool, bool]] = []  # path, name, is_package, as a script
     for number, path in enumerate(files):
         name, is_package = walked.names[path]
+        name = _through_portions(resolver, path, name)
         found = resolver.resolve(name)
         same = found.found and found.file is not None and same_file(found.file, path)
         if name in used or (found.found and found.file is not None and not same):
@@ -328,6 +329,30 @@ def _check(
         checked.state = check_state(keys, checker, checked.findings)
     checked.declaration_files = checker.declaration_files
     return checked
+
+
+def _through_portions(resolver: Resolver, path: str, name: str) -> str:
+    """``name`` (as the packages around ``path`` give it) with the namespace portions above its
+    top-level package, when the resolver finds the file under that longer name: the name the
+    code imports it by. ``google/auth/crypt/rsa.py`` is ``google.auth.crypt.rsa``, not
+    ``auth.crypt.rsa`` (found too, through the directory above ``auth`` put on the path): as
+    such it is among what ``import google.auth`` loads (see :meth:`_Checker._declaration_of`).
+    Only for a module of a regular package: a file outside any runs as a script."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if not _is_regular_package(directory):
+        return name  # a module outside any package runs as a script (benchmarks/bench.py)
+    for _ in range(name.count(".") + (1 if os.path.basename(path).startswith("__init__.") else 0)):
+        directory = os.path.dirname(directory)  # up to the directory holding the top-level package
+    best = name
+    while True:
+        above, portion = os.path.split(directory)
+        if above == directory or not portion.isidentifier() or _is_regular_package(directory):
+            return best
+        candidate = f"{portion}.{best}"
+        found = resolver.resolve(candidate)
+        if not (found.found and found.file is not None and same_file(found.file, path)):
+            return best
+        best, directory = candidate, above
 
 
 def dependency_facts(settings: CheckSettings, resolver: Resolver) -> tuple[Any, Any]:
@@ -543,9 +568,16 @@ class _Checker:
         other_platform = name in self.interp.stdlib_names and not self.resolver.resolve(name).found
         if name in every_stdlib_name() and not other_platform:
             return None  # of another Python version: no distribution's to declare (guards decide)
-        first = os.path.relpath(path, owner.site_dir).split(os.sep)[0]
+        parts = os.path.relpath(path, owner.site_dir).split(os.sep)
+        end = 1
+        # A portion of a namespace package (google/auth/...): `import google.auth` is what runs.
+        while end < len(parts) - 1 and parts[end].isidentifier():
+            if _is_regular_package(os.path.join(owner.site_dir, *parts[:end])):
+                break
+            end += 1
+        first = ".".join(parts[:end])
         top = first[:-3] if first.endswith(".py") else first  # (the checked name may be a script's)
-        loaded = self._loaded_by_import(top) if top in owner.top_level else None
+        loaded = self._loaded_by_import(top) if top.partition(".")[0] in owner.top_level else None
         if loaded is None or (site.importer in loaded and not site.delayed):
             return None  # its package is not all checked, or `import P` runs it: a real failure
         where = "in a function" if site.importer in loaded else f"in a module `import {top}` does not load"

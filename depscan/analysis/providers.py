@@ -27,7 +27,13 @@ from importlib import resources
 from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
 from packaging.requirements import InvalidRequirement, Requirement
 
-from depscan.analysis.distributions import DeclaredRequirement, Distribution, Distributions, normalise
+from depscan.analysis.distributions import (
+    DeclaredRequirement,
+    Distribution,
+    Distributions,
+    normalise,
+    recorded_files,
+)
 from depscan.model.conditions import Target
 
 if sys.version_info >= (3, 11):
@@ -92,7 +98,8 @@ class Providers:
         self.owners: dict[str, Distribution | None] = {}  # path -> its distribution (see owner)
         self.requirements: dict[str, list[DeclaredRequirement]] = {}  # a distribution's, by its path
         self.names: dict[str, tuple[str, ...]] = {}  # distribution -> its import names
-        self.tops: dict[str, dict[str, Distribution]] | None = None
+        self.tops: dict[str, dict[str, list[Distribution]]] | None = None
+        self.recorded: dict[str, frozenset[str]] = {}  # a distribution's path -> the files its RECORD lists
 
     def of(self, module: str, path: str | None) -> Provider | None:
         """Where ``module``, imported in ``path``, would come from: the project's first declaration
@@ -123,7 +130,7 @@ class Providers:
         if path not in self.owners:
             if self.tops is None:
                 self.tops = _tops(self.installed)
-            self.owners[path] = _owner(self.tops, path)
+            self.owners[path] = _owner(self.tops, path, self.recorded)
         return self.owners[path]
 
     def _reason(self, requirement: DeclaredRequirement) -> str | None:
@@ -156,28 +163,43 @@ def provides(names: Iterable[str], module: str) -> bool:
     return any(module == name or module.startswith(f"{name}.") for name in names)
 
 
-def _owner(tops: Mapping[str, Mapping[str, Distribution]], path: str) -> Distribution | None:
+def _owner(
+    tops: Mapping[str, Mapping[str, Sequence[Distribution]]], path: str, recorded: dict[str, frozenset[str]]
+) -> Distribution | None:
     """The installed distribution whose top-level package or module holds ``path``; ``tops`` is
-    :func:`_tops` of the installed distributions."""
+    :func:`_tops` of the installed distributions. Where several install portions of one
+    namespace package (``google``: google-auth, google-api-core, protobuf), the one whose RECORD
+    lists the file (``recorded``: each one's files, as read); none when no RECORD does."""
     path = os.path.abspath(path)
     for site_dir, names in tops.items():
         inside = site_dir.rstrip(os.sep) + os.sep  # (os.path.relpath cost a tenth of the check's rules)
         if not path.startswith(inside):
             continue
-        first, _, rest = path[len(inside) :].partition(os.sep)
-        dist = names.get(first if rest else first.removesuffix(".pyi").removesuffix(".py"))
-        if dist is not None:
-            return dist
+        relative = path[len(inside) :]
+        first, _, rest = relative.partition(os.sep)
+        dists = names.get(first if rest else first.removesuffix(".pyi").removesuffix(".py"))
+        if not dists:
+            continue
+        if len(dists) == 1:
+            return dists[0]
+        listed = relative.replace(os.sep, "/")
+        for dist in dists:
+            if dist.path not in recorded:
+                recorded[dist.path] = frozenset(recorded_files(dist, []))
+            if listed in recorded[dist.path]:
+                return dist
+        return None
     return None
 
 
-def _tops(installed: Distributions) -> dict[str, dict[str, Distribution]]:
-    """Site directory -> top-level name -> the distribution that installs it there."""
-    found: dict[str, dict[str, Distribution]] = {}
+def _tops(installed: Distributions) -> dict[str, dict[str, list[Distribution]]]:
+    """Site directory -> top-level name -> the distributions that install it there (several for
+    the portions of a namespace package)."""
+    found: dict[str, dict[str, list[Distribution]]] = {}
     for dist in installed:
         names = found.setdefault(os.path.abspath(dist.site_dir), {})
-        for top in dist.top_level:
-            names.setdefault(top.split(".")[0], dist)
+        for top in dict.fromkeys(top.split(".")[0] for top in dist.top_level):
+            names.setdefault(top, []).append(dist)
     return found
 
 

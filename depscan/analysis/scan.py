@@ -41,7 +41,7 @@ from depscan.model.graph import Edge, ImportGraph, Node, Site, new_site
 from depscan.model.records import Context, Diagnostic, DynamicImport, Extraction, ImportRecord
 from depscan.resolve.interpreter import Interpreter
 from depscan.resolve.resolver import Category, Resolution, Resolver, build_search_path
-from depscan.source import forget_directories, module_name_for, same_file
+from depscan.source import forget_directories, module_name_for, namespace_name, same_file
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -245,7 +245,12 @@ class Scanner:
     def add_file(self, path: str, name: str | None = None) -> None:
         """A module of a package or source tree; ``name`` when the caller has worked it out."""
         if name is None:
-            name, _ = module_name_for(path)
+            name = self._name_of_file(path)
+            if name is None:
+                # Its names lead to other files (tools/types.py, a portion's re.py beside the
+                # stdlib's re): a root of its own, which never stands for the module of that name.
+                self.add_script(path, f"{module_name_for(path)[0]}@{len(self.roots)}")
+                return
         resolution = self.resolver.resolve(name)
         if resolution.found and resolution.file and same_file(resolution.file, path):
             self._add_root(name, resolution)
@@ -253,6 +258,36 @@ class Scanner:
         is_package = os.path.basename(path).startswith("__init__.")
         resolution = Resolution(name, "source", is_package, os.path.abspath(path), file=os.path.abspath(path))
         self._add_root(name, _with_category(resolution, "project"))
+
+    def _name_of_file(self, path: str) -> str | None:
+        """The name ``path`` is imported by: the one the packages around it give it, else one
+        through the namespace portions (directories without ``__init__``) between it and a search
+        path entry or a regular package (``util/re.py`` under a source directory is ``util.re``),
+        the first the resolver finds at that very file. When none is, the packages' name, unless
+        the resolver finds another file under it: a file must not stand for a module it is not
+        (the stdlib's ``re``, which every ``from re import compile`` would then miss)."""
+        guessed, _ = module_name_for(path)
+        found = self.resolver.resolve(guessed)
+        where = found.file or found.path  # (an extension module has a path and no source file)
+        if found.found and where is not None and _same_module(where, path):
+            return guessed  # (the file itself, or its compiled form beside it: mypy's api.*.so)
+        candidates = [namespace_name(path)]
+        file = os.path.abspath(path)
+        stem = os.path.splitext(os.path.basename(file))[0]
+        for entry in self.resolver.search.entries:
+            relative = os.path.relpath(os.path.dirname(file), entry.path) if entry.path else os.pardir
+            if relative == os.curdir or relative.startswith(os.pardir):
+                continue
+            parts = [*relative.split(os.sep), *(() if stem == "__init__" else (stem,))]
+            if all(part.isidentifier() for part in parts):
+                candidates.append(".".join(parts))
+        for candidate in candidates:
+            if candidate is None or candidate == guessed:
+                continue
+            other = self.resolver.resolve(candidate)
+            if other.found and other.file is not None and same_file(other.file, path):
+                return candidate
+        return None if found.found else guessed
 
     def _add_root(self, name: str, resolution: Resolution) -> None:
         if name not in self.root_names:
@@ -780,6 +815,15 @@ class Scanner:
 
 
 SKIPS_WHEN_MISSING = "pytest.importorskip"  # the test is skipped, not failed, when the module is missing
+
+
+def _same_module(found: str, path: str) -> bool:
+    """``found`` is ``path``, or the same module in another form beside it (an extension module
+    compiled from it, as mypyc builds mypy: ``api.cpython-311-x86_64-linux-gnu.so`` by ``api.py``)."""
+    if same_file(found, path):
+        return True
+    (here, name), (there, other) = os.path.split(os.path.abspath(found)), os.path.split(os.path.abspath(path))
+    return here == there and name.split(".", 1)[0] == other.split(".", 1)[0]
 
 
 def _guarded_by_availability(site: Site) -> bool:

@@ -386,6 +386,7 @@ class _Walker:
         self.star: list[str] = []
         self.unbound_self: set[str] = set()
         self.dynamic_globals = False
+        self.globals_aliases: set[str] = set()  # names bound to globals() (`_globals = globals()`)
         self.flags: dict[str, int] = {}  # name -> the try whose imports succeeded when it is true
         self.future: list[str] = []
         self.all = _AllState()
@@ -619,8 +620,13 @@ class _Walker:
             self.expressions(node, ctx, (node.value,))
         if isinstance(node.value, ast.Call):
             func = node.value.func
-            if isinstance(func, ast.Attribute) and func.attr == "update" and _is_globals_call(func.value):
-                self.dynamic_globals = True  # globals().update(...)
+            writes = (
+                isinstance(func, ast.Attribute)
+                and func.attr in ("update", "setdefault")
+                and self.is_globals(func.value)
+            )
+            if writes or self.hands_on_globals(node.value, ctx):
+                self.dynamic_globals = True  # globals().update(...), f(globals()), exec(source)
             if ctx.scope == "module":
                 self.module_call(node.value)
 
@@ -953,12 +959,39 @@ class _Walker:
         elif isinstance(target, ast.Starred):
             self.bind_target(target.value, ctx)
 
+    def is_globals(self, node: ast.expr) -> bool:
+        """``globals()``, or a name bound to it (``namespace = globals()``)."""
+        return _is_globals_call(node) or (isinstance(node, ast.Name) and node.id in self.globals_aliases)
+
+    def hands_on_globals(self, call: ast.Call, ctx: Context) -> bool:
+        """A call that may bind names of the module it does not list: one ``globals()`` is passed
+        to (protobuf's ``_builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)``, which
+        makes every message class of a generated ``*_pb2`` module), or an ``exec`` at module level
+        that runs in the module's namespace (twisted's Yapps parser is one ``exec`` of its
+        source). ``f(**globals())`` only reads them."""
+        if any(self.is_globals(arg) for arg in call.args) or any(
+            keyword.arg is not None and self.is_globals(keyword.value) for keyword in call.keywords
+        ):
+            return True
+        return (
+            ctx.scope == "module"
+            and isinstance(call.func, ast.Name)
+            and call.func.id == "exec"
+            and len(call.args) == 1
+            and not call.keywords
+        )
+
     def assign(self, targets: Sequence[ast.expr], value: ast.expr, ctx: Context) -> None:
         top = ctx.scope == "module"
+        if _is_globals_call(value):
+            # Bound to a name: what is written through that name binds names of the module.
+            self.globals_aliases.update(t.id for t in targets if isinstance(t, ast.Name))
+        elif isinstance(value, ast.Call) and self.hands_on_globals(value, ctx):
+            self.dynamic_globals = True  # result = build(DESCRIPTOR, globals())
         for target in targets:
             if not isinstance(target, ast.Name):
-                if isinstance(target, ast.Subscript) and _is_globals_call(target.value):
-                    self.dynamic_globals = True  # globals()[name] = ...
+                if isinstance(target, ast.Subscript) and self.is_globals(target.value):
+                    self.dynamic_globals = True  # globals()[name] = ..., namespace[name] = ...
                 elif top and isinstance(target, ast.Subscript) and self.qualify(target.value) == "sys.modules":
                     # sys.modules["pkg.alias"] = module: names under this one may be served without
                     # files. Not when the module only replaces itself with an object it makes

@@ -336,11 +336,14 @@ class ModuleFacts:
     (``from . import x`` in a package's ``__init__``) at import time before
     anything binds them: unless they are submodules, those imports fail.
     ``dynamic_globals`` is True when the module binds names through
-    ``globals()`` (``globals()[name] = ...``, ``globals().update(...)``): its
-    names cannot all be known. ``vendored`` holds what a ``VendorImporter`` the
-    module installs serves (setuptools' and pkg_resources' ``extern``): for each,
-    the package it looks in first and the top-level names it serves, so that
-    ``<module>.X`` is ``<package>.X``, else ``X``. ``flags`` are the names the module binds, at module level, to a
+    ``globals()`` (``globals()[name] = ...``, ``globals().update(...)``, the
+    same through a name bound to ``globals()``, ``globals()`` passed to a call,
+    a module-level ``exec`` in its own namespace): its names cannot all be
+    known. ``vendored`` holds what a ``VendorImporter`` the module installs
+    serves (setuptools' and pkg_resources' ``extern``): for each, the package
+    it looks in first and the top-level names it serves, so that
+    ``<module>.X`` is ``<package>.X``, else ``X``. ``flags`` are the names the
+    module binds, at module level, to a
     condition it reads (``PY2 = sys.version_info[0] == 2``; a name imported from
     another module, as a :class:`~depscan.model.conditions.Flag`), for the modules
     that test them. ``module_aliases`` is True when
