@@ -368,6 +368,7 @@ def test_imports_from_the_module_itself(source: bytes, unbound: set[str], define
         (b"PATTERN = '{a}'.format(**globals())\n", False),
         (b"for k, v in list(globals().items()):\n    pass\n", False),
         (b"g = globals()\nprint(len(g))\nv = g['x']\n", False),
+        (b"g = globals()\nprint(g)\nnames = sorted(globals())\nsnapshot = dict(g)\n", False),
     ],
 )
 def test_names_made_through_globals(source: bytes, dynamic: bool) -> None:

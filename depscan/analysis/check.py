@@ -295,9 +295,10 @@ def _check(
     scanner = Scanner(interp, resolver, options)
     used: set[str] = set()
     roots: list[tuple[str, str, bool, bool]] = []  # path, name, is_package, as a script
+    portions: dict[tuple[str, str], str] = {}
     for number, path in enumerate(files):
         name, is_package = walked.names[path]
-        name = _through_portions(resolver, path, name)
+        name = _through_portions(resolver, path, name, portions)
         found = resolver.resolve(name)
         same = found.found and found.file is not None and same_file(found.file, path)
         if name in used or (found.found and found.file is not None and not same):
@@ -331,28 +332,46 @@ def _check(
     return checked
 
 
-def _through_portions(resolver: Resolver, path: str, name: str) -> str:
+def _through_portions(resolver: Resolver, path: str, name: str, known: dict[tuple[str, str], str]) -> str:
     """``name`` (as the packages around ``path`` give it) with the namespace portions above its
-    top-level package, when the resolver finds the file under that longer name: the name the
+    top-level package, when the resolver finds that package under the longer name: the name the
     code imports it by. ``google/auth/crypt/rsa.py`` is ``google.auth.crypt.rsa``, not
     ``auth.crypt.rsa`` (found too, through the directory above ``auth`` put on the path): as
     such it is among what ``import google.auth`` loads (see :meth:`_Checker._declaration_of`).
-    Only for a module of a regular package: a file outside any runs as a script."""
-    directory = os.path.dirname(os.path.abspath(path))
+    Only for a module of a regular package: a file outside any runs as a script. ``known``: the
+    portions above each top-level package, worked out once for all its files (a resolution each),
+    and each directory's absolute path (under the key ``(directory, "")``)."""
+    head, tail = os.path.split(path)
+    directory = known.get((head, ""))  # (the files of a directory share its absolute path)
+    if directory is None:
+        directory = known[head, ""] = os.path.abspath(head)
     if not _is_regular_package(directory):
         return name  # a module outside any package runs as a script (benchmarks/bench.py)
-    for _ in range(name.count(".") + (1 if os.path.basename(path).startswith("__init__.") else 0)):
-        directory = os.path.dirname(directory)  # up to the directory holding the top-level package
-    best = name
+    up = name.count(".") + (1 if tail.startswith("__init__.") else 0)
+    if up:  # up to the directory holding the top-level package
+        directory = directory.rsplit(os.sep, up)[0] or os.sep
+    top = name.partition(".")[0]
+    prefix = known.get((directory, top))
+    if prefix is None:
+        prefix = known[directory, top] = _portions_above(resolver, directory, top)
+    return prefix + name
+
+
+def _portions_above(resolver: Resolver, directory: str, top: str) -> str:
+    """The namespace portions (``google.``) above the package ``directory/top`` that the resolver
+    finds it under (``google.auth``), nearest last; ``""`` when there are none."""
+    package = os.path.join(directory, top)
+    best = top
     while True:
         above, portion = os.path.split(directory)
         if above == directory or not portion.isidentifier() or _is_regular_package(directory):
-            return best
+            break
         candidate = f"{portion}.{best}"
         found = resolver.resolve(candidate)
-        if not (found.found and found.file is not None and same_file(found.file, path)):
-            return best
+        if not (found.found and found.file is not None and same_file(os.path.dirname(found.file), package)):
+            break
         best, directory = candidate, above
+    return best[: -len(top)]
 
 
 def dependency_facts(settings: CheckSettings, resolver: Resolver) -> tuple[Any, Any]:

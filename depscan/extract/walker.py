@@ -968,15 +968,21 @@ class _Walker:
         to (protobuf's ``_builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)``, which
         makes every message class of a generated ``*_pb2`` module), or an ``exec`` at module level
         that runs in the module's namespace (twisted's Yapps parser is one ``exec`` of its
-        source). ``f(**globals())`` only reads them."""
-        if any(self.is_globals(arg) for arg in call.args) or any(
-            keyword.arg is not None and self.is_globals(keyword.value) for keyword in call.keywords
-        ):
-            return True
+        source). ``f(**globals())`` only reads them, as do the builtins of :data:`_READ_ONLY`
+        (``dict(globals())``, ``print(namespace)``)."""
+        func = call.func
+        if type(func) is ast.Name and func.id in _READ_ONLY:
+            return False
+        for arg in call.args:
+            if self.is_globals(arg):
+                return True
+        for keyword in call.keywords:
+            if keyword.arg is not None and self.is_globals(keyword.value):
+                return True
         return (
             ctx.scope == "module"
-            and isinstance(call.func, ast.Name)
-            and call.func.id == "exec"
+            and type(func) is ast.Name
+            and func.id == "exec"
             and len(call.args) == 1
             and not call.keywords
         )
@@ -1353,6 +1359,12 @@ def _flag_test(test: ast.expr) -> tuple[str | None, bool]:
     if isinstance(test, ast.Name):
         return test.id, False
     return None, False
+
+
+_READ_ONLY = frozenset(
+    {"dict", "list", "tuple", "set", "frozenset", "sorted", "len", "iter", "print", "repr", "str", "id"}
+)
+"""Builtins that only read the mapping they are given: ``globals()`` handed to one binds nothing."""
 
 
 def _is_globals_call(node: ast.expr) -> bool:
