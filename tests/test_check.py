@@ -6,6 +6,7 @@ comment; the check must report exactly those (nothing more, nothing less).
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -492,6 +493,40 @@ def test_a_portion_of_a_namespace_package_is_judged_by_its_own_distribution(tmp_
         text=True,
     )
     assert "No module named 'needed_absent'" in done.stderr, done.stderr
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the fixture's platform-specific names are Linux's absences")
+def test_names_of_other_platforms_under_a_test_depscan_cannot_read_are_not_errors(tmp_path: Path) -> None:
+    """fixtures/check/otherplatforms: under ``if platformType == "win32":`` (a value from a
+    function call), what only other platforms' standard library has (``_winapi``; names its
+    typeshed stubs bind under ``sys.platform == "win32"``: ``errno.WSAEWOULDBLOCK``,
+    ``ctypes.WinDLL``, ``socket.errorTab``) is not an error; what no platform has is, and so is
+    what the module imports on every platform. The scan says why it is excused."""
+    shutil.copytree(FIXTURES / "check" / "otherplatforms", tmp_path / "tw")
+    root = tmp_path / "tw"
+    out = run(cwd=root)[1]
+    assert reported(out) == {
+        ("tw/net.py", 10, "DS001"),  # errno.EWOULDBLOKC: no platform's
+        ("tw/net.py", 11, "DS001"),  # not_a_module_of_any_platform
+        ("tw/net.py", 16, "DS001"),  # errno.WSAECONNRESET, on every platform
+        ("tw/net.py", 17, "DS001"),  # winreg, on every platform
+    }, out
+    # The oracle: on this platform each of them is absent indeed.
+    import ctypes
+    import errno
+    import socket
+
+    assert not any(hasattr(m, n) for m, n in [(errno, "WSAEWOULDBLOCK"), (ctypes, "WinDLL"), (socket, "errorTab")])
+    assert importlib.util.find_spec("_winapi") is None and "_winapi" in sys.stdlib_module_names
+    document = json.loads(
+        CliRunner()
+        .invoke(cli, ["scan", "--python", sys.executable, "--no-cache", "--format", "json", str(root / "tw")])
+        .output
+    )
+    excused = {m["name"]: m["excused"] for m in document["missing"]}
+    assert excused["errno.WSAEWOULDBLOCK"] == excused["_winapi"] == excused["socket.errorTab"]
+    assert "of other platforms' standard library" in excused["ctypes.WinDLL"]
+    assert excused["errno.EWOULDBLOKC"] is None and excused["winreg"] is None
 
 
 def test_a_project_that_declares_nothing_gets_no_dependency_findings(tmp_path: Path, environment: str) -> None:

@@ -752,3 +752,15 @@ def test_the_walk_reads_a_module_in_the_encoding_python_reads_it_in(hidden: byte
 
     assert imports(hidden) == imports(plain)
     assert any(scope != "module" for _, _, scope in imports(plain))
+
+
+def test_a_stub_declares_the_names_it_annotates() -> None:
+    """In a stub, ``X: int`` says the module has X (typeshed's ``errno.WSAEWOULDBLOCK`` is one,
+    under ``sys.platform == "win32"``); in a module it binds nothing."""
+    source = (
+        b"import sys\nif sys.platform == 'win32':\n    WSAEX: int\nerrorcode: dict[int, str]\nclass C:\n    a: int\n"
+    )
+    stub = extract(source, "m", path="m.pyi").facts
+    assert {"WSAEX", "errorcode"} <= set(stub.defined) and "a" not in stub.defined
+    assert [name for name, _ in stub.guarded] == ["WSAEX"]
+    assert not {"WSAEX", "errorcode"} & set(extract(source, "m", path="m.py").facts.defined)

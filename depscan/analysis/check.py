@@ -244,7 +244,12 @@ def excused(
             continue
         if not findings:
             stdlib = all(_in_stdlib(result, site.importer) for site in missing.sites)
-            found[name] = "only the standard library imports it" if stdlib else "it is not imported where the code runs"
+            if stdlib:
+                found[name] = "only the standard library imports it"
+            elif any(checker._under_an_unread_test(site.record) for site in missing.sites):
+                found[name] = "of other platforms' standard library, imported under a test depscan cannot read"
+            else:
+                found[name] = "it is not imported where the code runs"
             continue
         first = findings[0]
         why = first.message.removeprefix(f"module {name!r} not found: ")
@@ -732,12 +737,39 @@ class _Checker:
     def _other_platforms_module(self, name: str, record: ImportRecord) -> bool:
         """A stdlib module of another platform (``winreg`` on Linux): missing here, unknowable there.
 
-        It is reported only where the import runs on the interpreter's own platform.
+        It is reported only where the import runs on the interpreter's own platform: not where
+        the branch around it is dead here, nor under a test depscan cannot read when the module,
+        or the name of a stdlib module (``from errno import WSAEWOULDBLOCK``, ``ctypes.WinDLL``,
+        as typeshed's stubs tell), is one of other platforms: ``if platformType == "win32":``
+        (twisted's, from a function) is the platform test a careful reader sees there.
         """
         if name.partition(".")[0] not in self.interp.stdlib_names:
             return False
-        here = [t for t in self.targets if t.platform == self.interp.platform]
-        return all(record.context.evaluate(_with_type_checking(t)) is False for t in here)
+        here = self._here()
+        runs = [record.context.evaluate(target) for target in here]
+        if all(value is False for value in runs):
+            return True
+        if True in runs:
+            return False
+        parent, _, last = name.rpartition(".")
+        if not parent:  # a module of the standard library that this platform's has not
+            return not self.resolver.resolve(name).found
+        found = self.resolver.resolve(parent)
+        if not found.found:  # (winreg.HKEY_...: the module itself is of other platforms)
+            return parent.partition(".")[0] in self.interp.stdlib_names and "." not in parent
+        from depscan.analysis.stubs import of_other_platforms
+
+        return found.category == "stdlib" and all(of_other_platforms(parent, last, target) for target in here)
+
+    def _here(self) -> list[Target]:
+        """The checked targets of the interpreter's own platform, as a type checker's too."""
+        return [_with_type_checking(t) for t in self.targets if t.platform == self.interp.platform]
+
+    def _under_an_unread_test(self, record: ImportRecord) -> bool:
+        """The import runs on no target of this platform for certain, and on some it may: a test
+        depscan cannot read (see :meth:`_other_platforms_module`)."""
+        runs = [record.context.evaluate(target) for target in self._here()]
+        return None in runs and True not in runs
 
     def _not_in_stdlib_of_versions(self) -> Iterable[Finding]:
         """Stdlib modules found here that a configured Python version does not have (``tomllib`` on 3.10)."""

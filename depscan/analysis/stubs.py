@@ -78,6 +78,20 @@ def defines(module: str, name: str, targets: Iterable[Target]) -> bool:
     return facts is not None and all(name in facts.defined_for(target) for target in targets)
 
 
+_PLATFORMS = ("linux", "win32", "darwin", "cygwin", "freebsd", "emscripten", "wasi")
+"""The values of ``sys.platform`` typeshed's stubs test."""
+
+
+def of_other_platforms(module: str, name: str, target: Target) -> bool:
+    """Whether typeshed's stub of ``module`` binds ``name`` on another platform than ``target``'s,
+    and not on its: ``errno.WSAEWOULDBLOCK``, ``ctypes.WinDLL``, ``socket.errorTab`` on Linux."""
+    facts = _stub_facts(module)
+    if facts is None or name not in facts.defined or name in facts.defined_for(target):
+        return False
+    others = (Target.for_platform(target.version, platform) for platform in _PLATFORMS if platform != target.platform)
+    return any(name in facts.defined_for(other) for other in others)
+
+
 @cache
 def _stub_facts(module: str) -> ModuleFacts | None:
     path = _stub_file(module)

@@ -602,6 +602,8 @@ class _Walker:
             if self.searching:
                 self.expressions(node, ctx, (node.value,))
             self.assign([node.target], node.value, ctx)
+        elif ctx.scope == "module" and type(node.target) is ast.Name and self.path and self.path.endswith(".pyi"):
+            self.define(node.target.id, ctx)  # a stub declares what the module has: `errorTab: dict[int, str]`
 
     def s_augassign(self, node: ast.AugAssign, ctx: Context) -> None:
         if self.searching:
