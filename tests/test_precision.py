@@ -80,6 +80,11 @@ PACKAGE = {
         "    def exec_module(self, module):\n        pass\n"
         "sys.meta_path.append(_Finder())\n"
     ),
+    # A package that adds a directory it works out to its __path__ (twisted.plugins).
+    "plugs/__init__.py": (
+        "import os\n__path__.extend([os.path.join(os.path.dirname(__file__), '..', 'more_' + 'plugs')])\n"
+    ),
+    "more_plugs/found.py": "X = 1\n",
 }
 
 # One import statement each: does it work when run, and does depscan agree?
@@ -168,6 +173,9 @@ CASES: list[Any] = [
     "from gen_old_pb2 import Any",
     "from ottables import FeatureList",
     "from yapps import XPathParser",
+    "from plugs import found",
+    "import plugs.found",
+    "from plugs.found import X",
 ]
 
 

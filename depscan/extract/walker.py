@@ -613,6 +613,8 @@ class _Walker:
             if node.target.id == "__all__" and isinstance(node.op, ast.Add):
                 self.all_lines.append(node.lineno)
                 self.all_add(node.value)
+            elif node.target.id == "__path__" and self.is_package:
+                self.module_aliases = True  # __path__ += [...]: see module_call
 
     def s_expr(self, node: ast.Expr, ctx: Context) -> None:
         if ctx.scope != "function" and isinstance(node.value, (ast.Yield, ast.YieldFrom, ast.Await)):
@@ -1157,6 +1159,10 @@ class _Walker:
             self.module_aliases = True
         elif func.attr in ("update", "setdefault") and self.qualify(func.value) == "sys.modules":
             self.module_aliases = True  # sys.modules.update({...}): entries not read one by one
+        elif func.attr in ("append", "insert", "extend") and _is_name(func.value, "__path__") and self.is_package:
+            # Directories it works out (twisted.plugins' pluginPackagePaths): its submodules may lie
+            # outside its own, where no static reading looks.
+            self.module_aliases = True
 
     def vendor_importer(self, call: ast.Call) -> None:
         """``VendorImporter(__name__, names, "pkg._vendor").install()`` (setuptools' ``extern``):
@@ -1367,6 +1373,10 @@ _READ_ONLY = frozenset(
     {"dict", "list", "tuple", "set", "frozenset", "sorted", "len", "iter", "print", "repr", "str", "id"}
 )
 """Builtins that only read the mapping they are given: ``globals()`` handed to one binds nothing."""
+
+
+def _is_name(node: ast.expr, name: str) -> bool:
+    return type(node) is ast.Name and node.id == name
 
 
 def _is_globals_call(node: ast.expr) -> bool:

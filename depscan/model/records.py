@@ -348,7 +348,8 @@ class ModuleFacts:
     another module, as a :class:`~depscan.model.conditions.Flag`), for the modules
     that test them. ``module_aliases`` is True when
     the module puts entries in ``sys.modules`` or a finder on ``sys.meta_path``
-    at import time: its submodules may be there without files. ``module_entries``
+    at import time, or (a package) adds directories to its own ``__path__``:
+    its submodules may be there without files where a static reading looks. ``module_entries``
     are the entries it puts there under literal names below its own
     (``sys.modules['xml.parsers.expat.model'] = model``, ``sys.modules[__name__ + '.x']``),
     each with the conditions it is put under and the module the value names, when
