@@ -527,6 +527,7 @@ def test_names_of_other_platforms_under_a_test_depscan_cannot_read_are_not_error
     assert excused["errno.WSAEWOULDBLOCK"] == excused["_winapi"] == excused["socket.errorTab"]
     assert "of other platforms' standard library" in excused["ctypes.WinDLL"]
     assert excused["errno.EWOULDBLOKC"] is None and excused["winreg"] is None
+    assert excused["_typeshed"] == "it is not imported where the code runs"
 
 
 def test_a_project_that_declares_nothing_gets_no_dependency_findings(tmp_path: Path, environment: str) -> None:

@@ -246,7 +246,10 @@ def excused(
             stdlib = all(_in_stdlib(result, site.importer) for site in missing.sites)
             if stdlib:
                 found[name] = "only the standard library imports it"
-            elif any(checker._under_an_unread_test(site.record) for site in missing.sites):
+            elif any(
+                checker._under_an_unread_test(s.record) and checker._other_platforms_module(name, s.record)
+                for s in missing.sites
+            ):
                 found[name] = "of other platforms' standard library, imported under a test depscan cannot read"
             else:
                 found[name] = "it is not imported where the code runs"
@@ -745,11 +748,10 @@ class _Checker:
         """
         if name.partition(".")[0] not in self.interp.stdlib_names:
             return False
-        here = self._here()
-        runs = [record.context.evaluate(target) for target in here]
-        if all(value is False for value in runs):
+        here = [t for t in self.targets if t.platform == self.interp.platform]
+        if all(record.context.evaluate(_with_type_checking(target)) is False for target in here):
             return True
-        if True in runs:
+        if not self._under_an_unread_test(record):
             return False
         parent, _, last = name.rpartition(".")
         if not parent:  # a module of the standard library that this platform's has not
@@ -761,14 +763,10 @@ class _Checker:
 
         return found.category == "stdlib" and all(of_other_platforms(parent, last, target) for target in here)
 
-    def _here(self) -> list[Target]:
-        """The checked targets of the interpreter's own platform, as a type checker's too."""
-        return [_with_type_checking(t) for t in self.targets if t.platform == self.interp.platform]
-
     def _under_an_unread_test(self, record: ImportRecord) -> bool:
         """The import runs on no target of this platform for certain, and on some it may: a test
-        depscan cannot read (see :meth:`_other_platforms_module`)."""
-        runs = [record.context.evaluate(target) for target in self._here()]
+        depscan cannot read (see :meth:`_other_platforms_module`; ``TYPE_CHECKING`` is not one)."""
+        runs = [record.context.evaluate(t) for t in self.targets if t.platform == self.interp.platform]
         return None in runs and True not in runs
 
     def _not_in_stdlib_of_versions(self) -> Iterable[Finding]:
