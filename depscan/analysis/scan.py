@@ -208,6 +208,7 @@ class Scanner:
         self.root_names: set[str] = set()  # the same, to look in (a check has thousands of roots)
         self.unknown_names: set[str] = set()  # modules whose defined names cannot be known
         self.names_cache: dict[str, tuple[frozenset[str], bool]] = {}
+        self.resolved: dict[str, Resolution] = {}  # what _resolve found, each name once (a name's answer never changes)
         self.peeked: dict[str, Extraction | None] = {}  # stdlib modules read, not followed
         self.entry_values: dict[str, str] = {}  # sys.modules["pkg.x"] = an imported module: pkg.x -> it
         self.try_groups: dict[tuple[str, int], list[tuple[Site, bool, bool]]] = {}
@@ -496,8 +497,9 @@ class Scanner:
         return new_site(importer, extraction.path, record, conditional)
 
     def _import(self, importer: str, extraction: Extraction, record: ImportRecord, depth: int) -> None:
-        live = record.context.evaluate(self.target)
-        site = self._site(importer, extraction, record, live is None)
+        context = record.context
+        live = context.evaluate(self.target) if context.conditions else True
+        site = new_site(importer, extraction.path, record, live is None)
         if live is False:
             self.dead.append((importer, site))
             return
@@ -515,6 +517,16 @@ class Scanner:
         if kind == "star":
             self._star(record.module, importer, site, depth)
             return
+        if not package.is_package and importer != record.module:
+            # (Most from-imports: names of a module, no submodule to look for. When it has them
+            # all, the one edge to it is all that _from_name would make, name after name.)
+            names = self.names_cache.get(record.module) or self._names(record.module)
+            for name in record.names:
+                if name.name not in names[0]:
+                    break
+            else:
+                self._edge(importer, package.name, site)
+                return
         for name in record.names:
             if not self._from_name(record.module, name.name, importer, site, depth, package):
                 self._edge(importer, package.name, site)  # (the module that serves a VendorImporter's name)
@@ -552,8 +564,14 @@ class Scanner:
                     break
             self._missing(name, site, maybe=maybe)
             return None
-        self._outcome(site, True)
-        self._found(name, resolution, depth)
+        context = site.record.context
+        if context.try_id is not None or context.outer_tries:
+            self._outcome(site, True)
+        known = self.depth.get(name)
+        if known is None:
+            self._found(name, resolution, depth)
+        elif depth < known:
+            self.depth[name] = depth  # (what _found does for a module found already)
         if edge:
             self._edge(importer, name, site)
         return resolution
@@ -631,6 +649,12 @@ class Scanner:
         package above it installs (``setuptools.extern.packaging`` is the module
         ``setuptools._vendor.packaging``, else ``packaging``: the resolution named so, whose
         relative imports are relative to that name)."""
+        known = self.resolved.get(name)
+        if known is None:
+            known = self.resolved[name] = self._resolve_anew(name)
+        return known
+
+    def _resolve_anew(self, name: str) -> Resolution:
         resolution = self.resolver.resolve(name)
         if resolution.found or "." not in name:
             return resolution
