@@ -494,7 +494,10 @@ def test_requirement_line_edge_cases(tmp_path: Path) -> None:
         ("Pillow", ("PIL",)),
         ("python-dateutil", ("dateutil",)),
         ("typing_extensions", ("typing_extensions",)),  # no entry: the normalised name
-        ("Foo.Bar-baz", ("foo_bar_baz",)),
+        ("Foo.Bar-baz", ("foo.bar_baz", "foo_bar_baz")),
+        ("zope.testing", ("zope.testing", "zope_testing")),  # a portion of the namespace package zope
+        ("jaraco.text", ("jaraco.text", "jaraco_text")),
+        ("a.1b", ("a_1b",)),  # not a dotted import name
         ("protobuf", ("google.protobuf",)),
     ],
 )

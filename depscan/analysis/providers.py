@@ -54,12 +54,20 @@ def import_names(distribution: str, mapping: Mapping[str, Sequence[str]]) -> tup
     """The import names (dotted, for a portion of a namespace) the distribution would provide.
 
     ``mapping`` is the project's dependency-mapping (import name -> distributions); it wins,
-    then the shipped table, then the normalised name with ``_`` for ``-``."""
+    then the shipped table, then the normalised name with ``_`` for ``-``; a name with dots
+    first as it is dotted (``zope.testing``, ``jaraco.text``: a portion of a namespace package
+    is named after its import name)."""
     wanted = normalise(distribution)
     mapped = tuple(name for name, dists in mapping.items() if wanted in {normalise(d) for d in dists})
     if mapped:
         return mapped
-    return _table().get(wanted) or (wanted.replace("-", "_"),)
+    listed = _table().get(wanted)
+    if listed:
+        return listed
+    dotted = re.sub(r"[-_]+", "_", distribution.lower())
+    if "." in dotted and all(part.isidentifier() for part in dotted.split(".")):
+        return dotted, wanted.replace("-", "_")
+    return (wanted.replace("-", "_"),)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +117,7 @@ class Providers:
         required = None
         for requirement in [*self.declared, *(self._requirements_of(owner) if owner else ())]:
             if requirement.name not in self.names:
-                self.names[requirement.name] = import_names(requirement.name, self.mapping)
+                self.names[requirement.name] = import_names(_spelled(requirement), self.mapping)
             if not provides(self.names[requirement.name], module):
                 continue
             reason = self._reason(requirement)
@@ -156,6 +164,17 @@ class Providers:
             except (UndefinedComparison, UndefinedEnvironmentName, ValueError, TypeError):
                 return True
         return not self.environments
+
+
+def _spelled(requirement: DeclaredRequirement) -> str:
+    """The distribution's name as the requirement writes it (``zope.testing``: its dots say the
+    import name), where it is the one normalised; else the normalised name."""
+    match = _NAME.match(requirement.text)
+    return match.group() if match is not None and normalise(match.group()) == requirement.name else requirement.name
+
+
+_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
+"""A distribution's name at the start of a requirement (PEP 508)."""
 
 
 def provides(names: Iterable[str], module: str) -> bool:
