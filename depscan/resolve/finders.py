@@ -92,6 +92,8 @@ class FileSystem:
             result = None
         except NotADirectoryError:
             result = None
+        except ValueError:  # a NUL in the path (an editable finder's MAPPING is the tree's data): no directory
+            result = None
         except OSError as exc:
             self.diagnostics.append(
                 Diagnostic("DS012", f"cannot list directory: {exc.strerror}", path, severity="warning")
