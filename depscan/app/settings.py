@@ -162,8 +162,9 @@ def settings(
 
 
 def _distrusted_config(start: str, distrusted: Sequence[str]) -> str | None:
-    """The ``pyproject.toml`` found from ``start`` up when it lies inside one of the ``distrusted``
-    directories (links resolved), else None."""
+    """The ``pyproject.toml`` found from ``start`` up when its directory lies inside one of the
+    ``distrusted`` directories (links resolved: not the file's own, which the tree may point anywhere,
+    ``pyproject.toml -> /dev/zero``), else None."""
     if not distrusted:
         return None
     from depscan.app.config import PYPROJECT
@@ -173,7 +174,7 @@ def _distrusted_config(start: str, distrusted: Sequence[str]) -> str | None:
     if root is None:
         return None
     found = os.path.join(root, PYPROJECT)
-    return found if any(is_inside(found, directory) for directory in distrusted) else None
+    return found if any(is_inside(root, directory) for directory in distrusted) else None
 
 
 def parse_version(text: str, option: str) -> tuple[int, int]:
