@@ -27,7 +27,11 @@ def printable(text: str, json_escaped: bool = False) -> str:
     return _SURROGATE.sub(shown, text)
 
 
-_CONTROL = re.compile("[\x00-\x1f\x7f]")
+_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+"""The bidirectional formatting characters: U+202E shows the rest of a line right to left (Trojan
+Source, CVE-2021-42574), on a terminal or on the web page of a CI log."""
+
+_CONTROL = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}]")
 
 
 def one_line(name: str) -> str:
@@ -36,7 +40,7 @@ def one_line(name: str) -> str:
     return _escaped(_CONTROL, name)
 
 
-_CONTROL_BUT_LINE_ENDS = re.compile("[\x00-\x09\x0b-\x1f\x7f]")
+_CONTROL_BUT_LINE_ENDS = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{_BIDI}]")
 
 
 def lines_shown(text: str) -> str:
@@ -47,7 +51,14 @@ def lines_shown(text: str) -> str:
 
 
 def _escaped(characters: re.Pattern[str], text: str) -> str:
-    return characters.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+    """Each of ``characters`` in ``text`` as Python's ``repr`` shows it: ``\\x9b``, ``\\u202e``.
+    (The C1 controls, U+0080 to U+009F, act on a terminal too: U+009B is CSI, ``ESC [``.)"""
+
+    def shown(match: re.Match[str]) -> str:
+        code = ord(match.group())
+        return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+    return characters.sub(shown, text)
 
 
 def write_atomic(path: str | os.PathLike[str], data: str | bytes | list[bytes]) -> None:

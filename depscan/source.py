@@ -418,7 +418,10 @@ def same_file(one: str, other: str) -> bool:
 
 
 def is_inside(path: str, root: str) -> bool:
-    """Whether ``path``, symbolic links resolved, is ``root`` or under it."""
+    """Whether ``path``, symbolic links resolved, is ``root`` or under it (never, for a path with a
+    NUL in it, which names no file: a RECORD row or a configuration's value may hold one)."""
+    if "\0" in path or "\0" in root:
+        return False
     real, top = os.path.realpath(path), os.path.realpath(root)
     return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
 

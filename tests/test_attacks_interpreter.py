@@ -116,6 +116,20 @@ def test_configured_python_is_described_not_run_even_with_a_venv_active(tmp_path
     assert done.returncode == 2 and "chosen by the analysed tree" in done.stderr
 
 
+def test_an_audit_run_inside_the_audited_tree_does_not_probe_the_interpreter_it_names(tmp_path: Path) -> None:
+    """``cd repo && depscan audit . --probe-python``: the working directory's configuration is the
+    audited tree's here, so its ``python`` is the tree's choice, never run (nor read at all)."""
+    project = _project(tmp_path / "project")
+    marker = tmp_path / "MARKER"
+    _evil_script(project / "evil.sh", marker)
+    with (project / "pyproject.toml").open("a") as handle:
+        handle.write('[tool.depscan]\npython = "./evil.sh"\n')
+    done = _depscan("audit", ".", "--no-cache", "--probe-python", cwd=project)
+    assert not marker.exists()
+    assert "Traceback" not in done.stderr
+    assert "evil.sh" not in done.stdout + done.stderr
+
+
 def _home_attack(project: Path, marker: Path, copy: bool = False) -> Path:
     """A genuine interpreter in .venv (a symlink, or a copy as ``venv --copies`` makes) whose
     pyvenv.cfg points `home` into the repository, where an `encodings` package waits: CPython loads

@@ -86,9 +86,16 @@ def test_planted_pyproject_is_a_clear_error(tmp_path: Path, command: str, plant:
         os.mkfifo(root / "pyproject.toml")
     else:
         (root / "pyproject.toml").symlink_to("/dev/zero")
-    result = depscan(root, command, ".")
+    (root / "sub").mkdir()
+    (root / "sub" / "m.py").write_text("import os\n")
+    # The audit reads the configuration where it runs, when it is not inside the audited tree.
+    result = depscan(root, command, "." if command == "check" else "sub")
     assert result.returncode == 2
     assert "pyproject.toml: cannot read the configuration" in result.stderr
+    if command == "audit":  # inside it, the file is the tree's: not read as configuration
+        result = depscan(root, command, ".")
+        assert result.returncode == 0, result.stderr
+        assert "pyproject.toml is in the audited tree: its configuration is not read" in result.stderr
 
 
 @pytest.mark.parametrize("plant", ["fifo", "huge"])

@@ -718,6 +718,30 @@ def test_the_audited_tree_cannot_replace_the_auditors_configuration(tmp_path: Pa
     assert {c["capability"] for c in document["capabilities"]} >= {"rpc"}
 
 
+def test_an_audit_run_inside_the_audited_tree_reads_none_of_its_configuration(tmp_path: Path) -> None:
+    """``git clone URL && cd repo && depscan audit .``: the working directory's pyproject.toml is the
+    audited tree's. Naming Python 2.7 there made the branch that runs on Python 3 dead, and the audit
+    said "capabilities: none" for code that starts processes, labelled "your configuration"."""
+    tree = tmp_path / "repo"
+    (tree / "pkg").mkdir(parents=True)
+    (tree / "pkg" / "__init__.py").write_text("import sys\nif sys.version_info[0] >= 3:\n    import subprocess\n")
+    (tree / "pyproject.toml").write_text('[tool.depscan]\npython = "2.7"\n')
+    depscan = os.path.join(os.path.dirname(sys.executable), "depscan")
+    for cwd, target in ((tree, "."), (tree / "pkg", "..")):
+        done = subprocess.run(
+            [depscan, "audit", "--no-cache", "--format", "json", target],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+        document = json.loads(done.stdout)
+        assert document["python"]["chosen_by"] is None, target
+        assert {c["capability"] for c in document["capabilities"]} >= {"process"}, target
+        assert "pyproject.toml" in done.stderr and "not read" in done.stderr, done.stderr
+
+
 @pytest.mark.parametrize(
     ("condition", "part"),
     [

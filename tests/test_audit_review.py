@@ -421,6 +421,21 @@ def test_installed_files_outside_site_packages_are_the_distributions(
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="a POSIX virtual environment's layout")
+def test_a_record_row_with_a_nul_is_refused_not_a_traceback(tmp_path: Path) -> None:
+    """A NUL in a RECORD row (csv reads it) made the check of where it leads raise ValueError."""
+    venv, _ = venv_with_tooly(tmp_path)
+    record = next(venv.glob("lib/python*/site-packages/tooly-1.0.dist-info/RECORD"))
+    with record.open("a") as handle:
+        handle.write("../../../bin/nul\x00x,,\ntooly/nul\x00.py,,\n")
+    status, document, _ = audit_json("--python", str(venv), "--installed")
+    assert status == 0
+    refused = {f["relative"] for f in document["files"] if f["kind"] == "refused"}
+    assert {"../../../bin/nul\x00x", "tooly/nul\x00.py"} <= refused, refused
+    rows = {f["relative"]: f for f in document["files"]}
+    assert rows["tooly/nul\x00.py"]["problem"] == "a NUL in the path"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a POSIX virtual environment's layout")
 def test_a_console_script_added_by_an_update_is_new_opaque_code(tmp_path: Path) -> None:
     """Compared with a baseline, a console script the update installs is a new file of its distribution."""
     venv, _ = venv_with_tooly(tmp_path)

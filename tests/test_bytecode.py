@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import importlib.util
+import marshal
 import py_compile
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from conftest import FIXTURES
+from depscan.cli import cli
 from depscan.extract.bytecode import KNOWN_MAGIC, extract_bytecode
 from depscan.extract.walker import extract_file
 from depscan.model.records import ImportRecord
@@ -91,6 +94,40 @@ def test_pyc_from_another_installed_python(tmp_path: Path) -> None:
 def test_corrupt_bytecode(data: bytes, code: str) -> None:
     result = extract_bytecode(data, "m", False, "m.pyc")
     assert [d.code for d in result.diagnostics] == [code]
+
+
+def _crafted(**replaced: tuple[object, ...]) -> bytes:
+    """A ``.pyc`` of this Python whose code object was edited after compiling: its instructions name
+    entries of ``co_names`` or ``co_consts`` that are not there. marshal builds it without a word."""
+    code = compile("import os\nfrom json import loads\nx = 1\n", "m.py", "exec")
+    return importlib.util.MAGIC_NUMBER + bytes(12) + marshal.dumps(code.replace(**replaced))  # type: ignore[arg-type]
+
+
+def _a_number_for_a_name() -> bytes:
+    """A ``.pyc`` whose marshalled code object has the int 5 where the name ``json`` was: marshal
+    refuses it with SystemError ("non-string found in code slot"), not the ValueError it documents."""
+    data = _crafted()
+    at = data.index(b"json") - 2  # the string's type code (its FLAG_REF bit kept) and length
+    return data[:at] + bytes([ord("i") | (data[at] & 0x80)]) + (5).to_bytes(4, "little") + data[at + 6 :]
+
+
+@pytest.mark.parametrize("kind", ["no-names", "no-consts", "int-for-a-name"])
+def test_bytecode_naming_what_it_does_not_hold_is_corrupt(tmp_path: Path, kind: str) -> None:
+    """dis raised IndexError, and marshal SystemError, on such code: a traceback that ended the
+    scan, the audit and ``depscan imports``."""
+    if kind == "int-for-a-name":
+        data = _a_number_for_a_name()
+    else:
+        data = _crafted(**({"co_names": ()} if kind == "no-names" else {"co_consts": ()}))
+    result = extract_bytecode(data, "m", False, "m.pyc")
+    assert [d.code for d in result.diagnostics] == ["DS031"]
+    assert "corrupt bytecode" in result.diagnostics[0].message
+    (tmp_path / "m.pyc").write_bytes(data)
+    (tmp_path / "main.py").write_text("import m\nimport json\n")
+    for args in (["scan", str(tmp_path / "main.py")], ["audit", str(tmp_path)], ["imports", str(tmp_path / "m.pyc")]):
+        done = CliRunner().invoke(cli, [*args, "--no-cache"] if args[0] != "imports" else args)
+        assert done.exception is None or isinstance(done.exception, SystemExit), (args, done.output)
+        assert "DS031" in done.output, (args, done.output)
 
 
 def test_pycache_name(tmp_path: Path) -> None:

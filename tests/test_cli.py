@@ -390,3 +390,36 @@ def test_an_escape_sequence_in_a_file_name_is_not_written_to_a_pipe(tmp_path: Pa
     # Shown as an escape (not stripped, not passed through), there and in the notes.
     assert "\x1b" not in done.stdout and "\x1b" not in done.stderr and "\x07" not in done.stdout
     assert "\\x1b" in done.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["imports", "."], id="imports"),
+        pytest.param(["scan", "--no-cache", "."], id="scan"),
+        pytest.param(["check", "--no-cache"], id="check"),
+        pytest.param(["check", "--no-cache", "--format", "github"], id="check-github"),
+        pytest.param(["audit", "--no-cache", "."], id="audit"),
+    ],
+)
+def test_c1_controls_and_bidi_overrides_in_a_file_name_are_escaped(tmp_path: Path, args: list[str]) -> None:
+    """U+009B is CSI in one character (xterm acts on it in UTF-8 too: ``\\x9b2J`` clears the
+    screen), and U+202E turns the rest of a line right to left on a terminal or a web page of a CI
+    log (``x\\u202eyp.py`` shows as ``xpy.py...``: Trojan Source, CVE-2021-42574). Neither is
+    printable (``str.isprintable``); both came through raw where ESC did not."""
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "r"\nversion = "1"\n')
+    (tmp_path / "a\x9b2Jb.py").write_text("import missing_zz_one\n")
+    (tmp_path / "c\u202ed.py").write_text("import missing_zz_two\n")
+    (tmp_path / "e\u2066f.py").write_text("import missing_zz_three\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "depscan", *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        encoding="utf-8",
+    )
+    assert done.returncode in (0, 1), done.stderr
+    for raw, shown in (("\x9b", "\\x9b"), ("\u202e", "\\u202e"), ("\u2066", "\\u2066")):
+        assert raw not in done.stdout and raw not in done.stderr, raw
+        assert shown in done.stdout, (shown, done.stdout)

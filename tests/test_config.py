@@ -468,3 +468,13 @@ def test_directories_outside_the_repository_are_refused(project: Path, key: str,
     pyproject(root, f'{key} = ["{value}"]\n')
     with pytest.raises(ConfigError, match="outside the project"):
         load_config(start=str(root))
+
+
+@pytest.mark.parametrize("key", ["source-roots", "paths"])
+def test_a_directory_with_a_nul_is_refused_not_a_traceback(project: Path, key: str) -> None:
+    """TOML's ``\\u0000`` made the look at where the directory leads raise ValueError, a traceback."""
+    root = project / "proj"
+    root.mkdir()
+    pyproject(root, f'{key} = ["src\\u0000x"]\n')
+    with pytest.raises(ConfigError, match=f"'{key}' value 'src\\\\x00x' has a NUL character"):
+        load_config(start=str(root))

@@ -361,6 +361,20 @@ def test_editable_finder(tmp_path: Path) -> None:
     check(r.resolve("nsroot.leaf.x"), "source", src / "nsroot/leaf/x.py")
 
 
+def test_an_editable_mapping_with_a_nul_finds_nothing(tmp_path: Path) -> None:
+    """The finder's MAPPING is the installed tree's data: a NUL in a path made the listing of its
+    directory raise ValueError, a traceback in every command."""
+    src = tmp_path / "project" / "src"
+    touch(src, "demo/__init__.py")
+    site = editable_site(tmp_path, {"demo": str(src / "demo"), "bad": str(src) + "/x\0y"}, {"ns": [str(src) + "\0"]})
+    interp = interpreter(site_dirs=[site])
+    r = Resolver(interp, build_search_path(interp, project_root=str(tmp_path / "project")))
+    check(r.resolve("demo"), "source", src / "demo/__init__.py", True)
+    assert r.resolve("bad").kind == "missing"
+    assert r.resolve("bad.sub").kind == "missing"
+    assert r.resolve("ns.sub").kind == "missing"
+
+
 def test_editable_finder_shadowed_by_a_bare_directory(tmp_path: Path) -> None:
     src, cwd = tmp_path / "src", tmp_path / "cwd"
     touch(src, "demo/__init__.py")

@@ -209,6 +209,8 @@ def _outside(site_dir: str, row: str, sites: Sequence[str], prefix: str) -> Outs
     the environment (``prefix``) too: an absolute path, a way out by ``..``, or a symbolic link out
     (resolved, not read); None for a file of a site directory (the audit's walk lists it)."""
     path = _recorded_path(site_dir, row)
+    if "\0" in row:  # csv reads it; no file is named so, and the OS refuses the name (ValueError)
+        return Outside(path, row, "a NUL in the path")
     if any(_lexically_inside(path, site) or is_inside(path, site) for site in sites):
         return None  # the audit's walk of the site directory lists it (a link out of it as a link)
     if os.path.isabs(row) or row.startswith("/"):

@@ -941,12 +941,26 @@ def _zip_top_level(archive: str, problems: list[Diagnostic]) -> list[str]:
     # Like a source directory, every module of the archive's packages is a root too.
     members = set(names)
     modules: set[str] = set()
+    packages: dict[str, bool] = {}  # a directory of the archive -> whether it and those above are packages
+
+    def in_packages(directory: str) -> bool:
+        """Each directory is asked once, its parent first (no prefix of each name joined again:
+        an archive 2,000 packages deep cost a cube of its depth)."""
+        unknown = []
+        while directory and directory not in packages:
+            unknown.append(directory)
+            directory = directory.rpartition("/")[0]
+        answer = packages.get(directory, True) if directory else True
+        for one in reversed(unknown):
+            answer = answer and (f"{one}/__init__.py" in members or f"{one}/__init__.pyc" in members)
+            packages[one] = answer
+        return packages[unknown[0]] if unknown else answer
+
     for name in names:
         if not name.endswith(".py") or "/" not in name:
             continue
         parts = name[:-3].split("/")
-        packages = ["/".join(parts[:end]) for end in range(1, len(parts))]
-        if all(f"{p}/__init__.py" in members or f"{p}/__init__.pyc" in members for p in packages):
+        if in_packages(name.rpartition("/")[0]):
             dotted = parts[:-1] if parts[-1] == "__init__" else parts
             if all(part.isidentifier() for part in dotted):
                 modules.add(".".join(dotted))

@@ -16,6 +16,7 @@ from depscan.app.settings import Options, Outcome, Settings, settings
 from depscan.app.stored import stored
 from depscan.atomic import lines_shown, one_line, write_atomic
 from depscan.errors import DepscanError, OutputError, UsageError
+from depscan.source import shown_path
 
 if TYPE_CHECKING:
     from depscan.analysis.audit import Audit, Changes
@@ -46,7 +47,8 @@ def run_audit(
         raise UsageError("--fail-on needs --baseline OLD.json to compare with")
     if not options.targets and not installed:
         raise UsageError("name a PATH to audit (or --installed, with --python PY)")
-    merged = settings("audit", options, config_from=os.getcwd())
+    audited = [target for target in options.targets if os.path.isdir(target)]
+    merged = settings("audit", options, config_from=os.getcwd(), distrusted=audited)
     baseline_digest = _digest(baseline)
     answer = stored(
         merged,
@@ -133,6 +135,9 @@ def _audited(
         raise UsageError(f"nothing to audit: {'; '.join(empty)}")
     changes = compare(old, report) if old is not None else None
     notes = [f"depscan audit: {one_line(problem)}" for problem in found.problems]
+    if merged.unread is not None and _mentions_depscan(merged.unread):
+        shown = one_line(shown_path(merged.unread))
+        notes.insert(0, f"depscan audit: {shown} is in the audited tree: its configuration is not read (--config FILE)")
     beside: list[str] = []
     text = _formatted(report, changes, options.output_format, notes, output, beside)
     status = 0
@@ -160,6 +165,15 @@ def _target_python(merged: Settings) -> tuple[Interpreter, str | None]:
     from depscan.resolve.tables import interpreter_from_table
 
     return interpreter_from_table(f"{sys.version_info[0]}.{sys.version_info[1]}"), None
+
+
+def _mentions_depscan(path: str) -> bool:
+    """Whether the configuration file left unread has anything for depscan (read as any file of the
+    tree is: bounded, never a FIFO), so that the note is not said of every project's pyproject.toml."""
+    from depscan.source import CONFIG_MAX_BYTES, read_bytes
+
+    data = read_bytes(path, CONFIG_MAX_BYTES)
+    return not isinstance(data, bytes) or b"depscan" in data
 
 
 def _shipment(targets: Sequence[str], interp: Interpreter | None) -> Shipment:

@@ -306,6 +306,8 @@ class _Parser:
         found = tuple(os.path.normpath(os.path.join(self.root, item)) for item in self.strings(settings, key))
         boundary = repository_root(self.root)
         for item, path in zip(self.strings(settings, key), found, strict=True):
+            if "\0" in item:  # TOML's \u0000: no directory is named so
+                raise self.fail(f"{key!r} value {item!r} has a NUL character")
             if not is_inside(path, boundary):
                 raise self.fail(f"{key!r} value {item!r} is outside the project ({shown_path(boundary)}); use --path")
         return found

@@ -76,6 +76,7 @@ class Settings:
     cache_dir: str | None  # where the caches are (None: no caches)
     fast: bool = True  # the fast paths (stored answers, extraction cache, processes, early scan)
     configuration: tuple[str, ...] = ()  # the file read (--config), or every pyproject.toml that would be
+    unread: str | None = None  # a configuration found, not read: it is the audited tree's (see settings())
 
     @property
     def search_paths(self) -> list[str]:
@@ -120,12 +121,20 @@ class Settings:
         return interpreter_of(self.choice(), self.options.probe_python)
 
 
-def settings(command: str, options: Options, config_from: str | None = None) -> Settings:
+def settings(
+    command: str, options: Options, config_from: str | None = None, distrusted: Sequence[str] = ()
+) -> Settings:
     """Merge ``options`` with the configuration found from the first target (or
-    ``config_from``: the audit reads the auditor's, from where it runs)."""
+    ``config_from``: the audit reads the auditor's, from where it runs).
+
+    A configuration found inside one of the ``distrusted`` directories is not read at all: an audit
+    run in the tree it audits (``cd repo && depscan audit .``) finds the tree's own ``pyproject.toml``,
+    whose ``python = "2.7"`` made the branches that run on Python 3 dead, and the capabilities they
+    bring unseen, and whose ``python`` ``--probe-python`` ran. ``--config`` names a file to read anyway."""
     start = _start_of(options.targets)
     here = config_from if config_from is not None else str(start)
-    config = load_config(options.config_file, here)
+    unread = None if options.config_file is not None else _distrusted_config(here, distrusted)
+    config = Config(root=os.path.abspath(here)) if unread else load_config(options.config_file, here)
     project = os.path.dirname(config.file) if config.file and not options.config_file else project_root(here)
     if command == "check":
         if config.file is None:
@@ -148,7 +157,24 @@ def settings(command: str, options: Options, config_from: str | None = None) -> 
         cache_dir=None if options.no_cache or not fast else _cache_dir(options.cache_dir, project),
         fast=fast,
         configuration=_configuration_files(options.config_file, here, config.file),
+        unread=unread,
     )
+
+
+def _distrusted_config(start: str, distrusted: Sequence[str]) -> str | None:
+    """The ``pyproject.toml`` found from ``start`` up when its directory lies inside one of the
+    ``distrusted`` directories (links resolved: not the file's own, which the tree may point anywhere,
+    ``pyproject.toml -> /dev/zero``), else None."""
+    if not distrusted:
+        return None
+    from depscan.app.config import PYPROJECT
+    from depscan.source import is_inside
+
+    root = find_project_root(start)
+    if root is None:
+        return None
+    found = os.path.join(root, PYPROJECT)
+    return found if any(is_inside(root, directory) for directory in distrusted) else None
 
 
 def parse_version(text: str, option: str) -> tuple[int, int]:

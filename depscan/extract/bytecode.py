@@ -7,10 +7,11 @@ running anything, and their ``IMPORT_NAME`` instructions are read with
 :mod:`dis`. The records carry no guard conditions or ``try`` context, so they
 are flagged ``precise=False``.
 
-Note: :mod:`marshal` is not hardened against maliciously crafted data; a
-hostile ``.pyc`` could crash the interpreter reading it (it cannot make it run
-code). Auditors who distrust the bytecode itself should use ``--no-bytecode``
-where the scan offers it.
+Note: :mod:`marshal` and :mod:`dis` are not hardened against maliciously crafted
+data: what they raise on a code object edited after compiling is a DS031, but a
+hostile ``.pyc`` can still crash the interpreter reading it (a mutated line
+table did, about once in 200 random mutations); it cannot make it run code.
+No option turns the reading of bytecode off.
 """
 
 from __future__ import annotations
@@ -62,16 +63,25 @@ def extract_bytecode(data: bytes, module: str, is_package: bool, path: str | Non
         return Extraction(module, is_package, path, diagnostics=(problem,), source_kind="bytecode")
     try:
         code = marshal.loads(data[_HEADER:])
-    except (EOFError, ValueError, TypeError) as exc:
+    except (EOFError, ValueError, TypeError, SystemError, OverflowError) as exc:  # SystemError: a bad code object
         problem = Diagnostic("DS031", f"corrupt bytecode: {exc}", path)
         return Extraction(module, is_package, path, diagnostics=(problem,), source_kind="bytecode")
     if not isinstance(code, CodeType):
         problem = Diagnostic("DS031", "corrupt bytecode: no code object", path)
         return Extraction(module, is_package, path, diagnostics=(problem,), source_kind="bytecode")
+    try:
+        # dis reads the instructions as the code object holds them: one edited after compiling
+        # (an index past co_names or co_consts, a bad line table) raises, as the interpreter would
+        # fail or crash running it.
+        instructions = list(import_instructions(code))
+        defined = module_names(code)
+    except (IndexError, KeyError, ValueError, TypeError, AttributeError, SystemError, OverflowError) as exc:
+        problem = Diagnostic("DS031", f"corrupt bytecode: {type(exc).__name__} reading its instructions", path)
+        return Extraction(module, is_package, path, diagnostics=(problem,), source_kind="bytecode")
     records: list[ImportRecord] = []
     diagnostics: list[Diagnostic] = []
     seen: set[tuple[str, int, tuple[str, ...] | None, int, Scope]] = set()
-    for instruction in import_instructions(code):
+    for instruction in instructions:
         if instruction in seen:  # the compiler emits a `finally:` body twice
             continue
         seen.add(instruction)
@@ -97,7 +107,7 @@ def extract_bytecode(data: bytes, module: str, is_package: bool, path: str | Non
         records.append(ImportRecord(kind, absolute, raw, level, line, 0, context, names, precise=False))
     records.sort(key=lambda record: record.line)
     stars = tuple(dict.fromkeys(r.module for r in records if r.kind == "star" and r.module is not None))
-    facts = ModuleFacts(defined=tuple(sorted(module_names(code))), star_imports=stars)
+    facts = ModuleFacts(defined=tuple(sorted(defined)), star_imports=stars)
     return Extraction(
         module, is_package, path, tuple(records), facts=facts, diagnostics=tuple(diagnostics), source_kind="bytecode"
     )

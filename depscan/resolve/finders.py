@@ -92,6 +92,8 @@ class FileSystem:
             result = None
         except NotADirectoryError:
             result = None
+        except ValueError:  # a NUL in the path (an editable finder's MAPPING is the tree's data): no directory
+            result = None
         except OSError as exc:
             self.diagnostics.append(
                 Diagnostic("DS012", f"cannot list directory: {exc.strerror}", path, severity="warning")
@@ -299,15 +301,23 @@ class ZipDirectory:
         return result
 
 
-def split_archive(entry: str, fs: FileSystem) -> tuple[str, str] | None:
+def split_archive(
+    entry: str, fs: FileSystem, known: dict[str, tuple[str, str] | None] | None = None
+) -> tuple[str, str] | None:
     """Split ``dir/archive.zip/sub/dir`` into the archive file and the prefix inside it.
 
     Walks up the path until a regular file is found, as zipimporter does; None
-    when there is none (the entry is then a directory, or nothing).
+    when there is none (the entry is then a directory, or nothing). ``known`` holds
+    the entries split before: the walk stops at the first of them inside an archive, so
+    that each package of an archive 2,000 packages deep (a path entry each) costs one
+    step, not a walk of 2,000 look-ups (a 20 MB zip took 39 s to scan, 8x more for 2x the depth).
     """
     path = entry
     rest: list[str] = []
     while True:
+        if rest and known is not None and known.get(path) is not None:
+            archive, inner = known[path]  # type: ignore[misc]
+            return archive, inner + "/".join(reversed(rest)) + "/"
         kind = fs.kind(path)
         if kind == "f":
             prefix = "/".join(reversed(rest))

@@ -335,6 +335,7 @@ class Resolver:
         self.zips = ZipDirectory(bytes.fromhex(interp.magic) if interp.magic else None)
         self.suffixes = Suffixes(interp.extension_suffixes, interp.source_suffixes, interp.bytecode_suffixes)
         self._finders: dict[str, DirectoryFinder | ZipFinder | EditableFinder | None] = {}
+        self._splits: dict[str, tuple[str, str] | None] = {}  # path entries split into archive and prefix
         self._cache: dict[str, Resolution] = {}
         self._categories = sorted(
             ((os.path.normcase(e.path) + os.sep, e.category) for e in search.entries), key=lambda p: -len(p[0])
@@ -379,12 +380,18 @@ class Resolver:
         if cached is not None:
             return cached
         # The parents first, outermost first, so that _resolve finds each parent cached:
-        # `import a.a.a...` with a thousand parts is a loop, not a thousand nested calls.
-        parts = name.split(".")
-        for end in range(1, len(parts) + 1):
-            prefix = ".".join(parts[:end])
-            if prefix not in self._cache:
-                self._cache[prefix] = self._resolve(prefix)
+        # `import a.a.a...` with a thousand parts is a loop, not a thousand nested calls. Only the
+        # parents not yet resolved are named (usually none): joining every prefix of each name
+        # cost a package 2,000 deep in a zip 2,000 joins of up to 2,000 parts.
+        unresolved = []
+        prefix = name
+        while prefix not in self._cache:
+            unresolved.append(prefix)
+            prefix, dot, _ = prefix.rpartition(".")
+            if not dot:
+                break
+        for prefix in reversed(unresolved):
+            self._cache[prefix] = self._resolve(prefix)
         return self._cache[name]
 
     def _resolve(self, name: str) -> Resolution:
@@ -584,7 +591,8 @@ class Resolver:
             finder = self._placeholders[entry]
         else:
             path = entry or os.getcwd()
-            split = split_archive(path, self.fs)
+            split = split_archive(path, self.fs, self._splits)
+            self._splits[path] = split
             if split is not None:
                 archive, prefix = split
                 members = self.zips.members(archive)
