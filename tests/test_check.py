@@ -949,23 +949,28 @@ def test_a_cache_that_cannot_be_opened_is_not_fed(tmp_path: Path) -> None:
             [("requirements.txt", 2, "-r ../../../../etc/passwd: outside the project, not read")],
             id="include-outside-the-project",
         ),
+        pytest.param(  # it was said at "requirements.txt:2:1:1", in JSON a path "requirements.txt:2"
+            '[project]\nname = "x"\nversion = "1"\n',
+            b"requests\nclick\xff\n",
+            [("requirements.txt", 2, "not UTF-8 (invalid start byte); file skipped")],
+            id="requirements-not-utf-8",
+        ),
     ],
 )
 def test_a_declaration_that_cannot_be_understood_is_said_where_it_is(
-    tmp_path: Path, pyproject: str, requirements: str | None, expected: list[tuple[str, int, str]]
+    tmp_path: Path, pyproject: str, requirements: str | bytes | None, expected: list[tuple[str, int, str]]
 ) -> None:
     (tmp_path / "pyproject.toml").write_text(pyproject)
-    if requirements is not None:
+    if isinstance(requirements, bytes):
+        (tmp_path / "requirements.txt").write_bytes(requirements)
+    elif requirements is not None:
         (tmp_path / "requirements.txt").write_text(requirements)
     (tmp_path / "m.py").write_text("import os\n")
     code, out, _ = run(cwd=tmp_path)
     assert code == 0  # a warning by default: the imports are fine
-    said = [
-        (line.split(":")[0], int(line.split(":")[1]), line.split(" DS004 [warning] ", 1)[1])
-        for line in out.splitlines()
-        if " DS004 " in line
-    ]
-    assert said == expected
+    placed = [re.fullmatch(r"([^:]+):(\d+):(\d+): DS004 \[warning\] (.*)", line) for line in out.splitlines()]
+    said = [(m.group(1), int(m.group(2)), m.group(4)) for m in placed if m is not None]
+    assert said == expected, out
 
 
 def test_a_link_to_a_file_outside_the_tree_is_not_read(tmp_path: Path) -> None:

@@ -783,13 +783,13 @@ class _RequirementsReader:
                 raw = Diagnostic(raw.code, f"cannot read {path}: {raw.message}", *included_at)
             self.unreadable.append(raw)
             return
+        self.sources.append(path)  # (read, if not understood: its problems are placed in it)
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as error:
             at = raw.count(b"\n", 0, error.start) + 1
             self.problems.append(f"{path}:{at}: not UTF-8 ({error.reason}); file skipped")
             return
-        self.sources.append(path)
         for number, line in _logical_lines(text):
             self._line(path, number, line)
 
