@@ -530,6 +530,37 @@ def test_names_of_other_platforms_under_a_test_depscan_cannot_read_are_not_error
     assert excused["_typeshed"] == "it is not imported where the code runs"
 
 
+# Modules of Linux's standard library that a build leaves out when a library is missing as it is
+# compiled (CPython's docs: "Availability: Unix", or every platform).
+_OPTIONAL_LINUX_MODULES = ("_dbm", "_gdbm", "readline", "_curses", "_lzma", "_bz2", "_sqlite3", "_uuid", "_ctypes")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the modules are Linux's")
+def test_a_module_of_this_platform_that_the_build_lacks_is_an_error_under_a_test_depscan_cannot_read(
+    tmp_path: Path,
+) -> None:
+    """The excuse of other platforms' standard library is for a module of other platforms only: a
+    module of Linux's that this interpreter was built without fails on Linux wherever the test
+    around its import is true (here, when a variable of the environment is set)."""
+    lacking = [
+        m for m in _OPTIONAL_LINUX_MODULES if m in sys.stdlib_module_names and importlib.util.find_spec(m) is None
+    ]
+    if not lacking:
+        pytest.skip("this interpreter has every module the test could use")
+    module = lacking[0]
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "1"\n')
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "__init__.py").write_text("")
+    (tmp_path / "p" / "store.py").write_text(
+        f"import os\n\nFAST = os.environ.get('FAST') == '1'\n\nif FAST:\n    import {module}\n"
+        f"if FAST:\n    from {module} import open\n"
+    )
+    out = run(cwd=tmp_path)[1]
+    assert reported(out) == {("p/store.py", 6, "DS001"), ("p/store.py", 8, "DS001")}, out
+    done = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True, cwd=tmp_path)
+    assert done.returncode == 1 and b"ModuleNotFoundError" in done.stderr  # the oracle: it fails here
+
+
 def test_a_project_that_declares_nothing_gets_no_dependency_findings(tmp_path: Path, environment: str) -> None:
     (tmp_path / "script.py").write_text("import undeclared_mod\n")
     assert run("--python", environment, cwd=tmp_path)[:2] == (0, "")
