@@ -753,14 +753,13 @@ class _Checker:
             return True
         if not self._under_an_unread_test(record):
             return False
-        parent, _, last = name.rpartition(".")
-        if not parent:  # a module of the standard library that this platform's has not
-            return not self.resolver.resolve(name).found
-        found = self.resolver.resolve(parent)
-        if not found.found:  # (winreg.HKEY_...: the module itself is of other platforms)
-            return parent.partition(".")[0] in self.interp.stdlib_names and "." not in parent
-        from depscan.analysis.stubs import of_other_platforms
+        from depscan.analysis.stubs import module_of_other_platforms, of_other_platforms
 
+        parent, _, last = name.rpartition(".")
+        found = self.resolver.resolve(parent) if parent else None
+        if found is None or not found.found:  # winreg (winreg.HKEY_...): the module is of other platforms,
+            module = parent or name  # not one of this platform's that the build lacks (_dbm, readline)
+            return "." not in module and all(module_of_other_platforms(module, t) is not False for t in here)
         return found.category == "stdlib" and all(of_other_platforms(parent, last, target) for target in here)
 
     def _under_an_unread_test(self, record: ImportRecord) -> bool:

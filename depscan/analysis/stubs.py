@@ -92,6 +92,24 @@ def of_other_platforms(module: str, name: str, target: Target) -> bool:
     return any(name in facts.defined_for(other) for other in others)
 
 
+def module_of_other_platforms(module: str, target: Target) -> bool | None:
+    """Whether typeshed's stub of ``module`` tells a module of other platforms than ``target``'s:
+    it binds nothing of ``target``'s own (only what it binds everywhere: its own imports), and
+    more on another platform (``winreg``, ``_winapi``, ``msvcrt`` on Linux; not ``_dbm`` or
+    ``readline``, Linux's, which a build may leave out). None without a stub: it cannot tell."""
+    facts = _stub_facts(module)
+    if facts is None:
+        return None
+    own = set(facts.defined_for(target))
+    others = [
+        set(facts.defined_for(Target.for_platform(target.version, platform)))
+        for platform in _PLATFORMS
+        if platform != target.platform
+    ]
+    everywhere = own.intersection(*others)
+    return own == everywhere and any(names - own for names in others)
+
+
 @cache
 def _stub_facts(module: str) -> ModuleFacts | None:
     path = _stub_file(module)
