@@ -489,6 +489,37 @@ def test_names_taken_from_a_vendored_alias_are_an_edge_to_the_module_that_serves
     assert page.stat().st_size > 0
 
 
+def test_names_taken_from_a_vendored_alias_are_the_names_of_the_module_that_serves_it(tmp_path: Path) -> None:
+    """``from pkg.extern.mod import thing, nothere``, where the VendorImporter serves ``pkg.extern.mod``
+    as ``pkg._vendor.mod``: the names are that module's, known: ``thing`` is there, ``nothere`` is
+    missing for certain (they were each only maybe missing: setuptools 65.5.0's every
+    ``from setuptools.extern.packaging.version import Version``)."""
+    pkg = tmp_path / "pkg"
+    (pkg / "extern").mkdir(parents=True)
+    (pkg / "_vendor").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("from pkg.extern.mod import thing, nothere\n")
+    (pkg / "extern" / "__init__.py").write_text(
+        "class VendorImporter:\n"
+        "    def __init__(self, root_name, vendored_names=(), vendor_pkg=None):\n"
+        "        pass\n"
+        "    def install(self):\n"
+        "        pass\n"
+        "VendorImporter(__name__, ('mod',)).install()\n"
+    )
+    (pkg / "_vendor" / "__init__.py").write_text("")
+    (pkg / "_vendor" / "mod.py").write_text("thing = 1\n")
+    result = scan(describe(sys.executable), [str(tmp_path / "pkg")], use_pythonpath=False)
+    assert ("pkg", "pkg._vendor.mod") in result.graph_data.edges
+    assert set(result.missing) == {"pkg.extern.mod.nothere"} and not result.maybe_missing
+    # The oracle: the vendored module (run on its own, not through the stand-in importer) has the
+    # one name and not the other.
+    probe = (
+        "import sys\nsys.path[:0] = ['pkg/_vendor']\nimport mod\nprint(hasattr(mod, 'thing'), hasattr(mod, 'nothere'))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True)
+    assert done.stdout.split() == ["True", "False"], done.stderr
+
+
 def _generic_edge(importer: str, imported: str, sites: Any) -> str:
     return jsonfmt._encode({"from": importer, "to": imported, "sites": [site.to_json() for site in sites]})
 
