@@ -520,7 +520,7 @@ class Scanner:
         if not package.is_package and importer != record.module:
             # (Most from-imports: names of a module, no submodule to look for. When it has them
             # all, the one edge to it is all that _from_name would make, name after name.)
-            names = self.names_cache.get(record.module) or self._names(record.module)
+            names = self.names_cache.get(package.name) or self._names(package.name)
             for name in record.names:
                 if name.name not in names[0]:
                     break
@@ -624,12 +624,13 @@ class Scanner:
                 self._found(found.name, found, depth)
                 self._edge(importer, found.name, site)
                 return True
-        if importer == package and attribute in self._unbound_self_imports(package):
+        served = resolution.name  # (the module a VendorImporter serves as ``package``: its names)
+        if importer == served and attribute in self._unbound_self_imports(served):
             self._outcome(site, False)
             self._missing(submodule, site, maybe=False)
-        elif not self._defines(package, attribute):
+        elif not self._defines(served, attribute):
             self._outcome(site, False)
-            self._missing(submodule, site, maybe=self._names_unknown(package))
+            self._missing(submodule, site, maybe=self._names_unknown(served))
         return False
 
     def _defines(self, module: str, name: str) -> bool:
