@@ -764,3 +764,22 @@ def test_a_stub_declares_the_names_it_annotates() -> None:
     assert {"WSAEX", "errorcode"} <= set(stub.defined) and "a" not in stub.defined
     assert [name for name, _ in stub.guarded] == ["WSAEX"]
     assert not {"WSAEX", "errorcode"} & set(extract(source, "m", path="m.py").facts.defined)
+
+
+@pytest.mark.parametrize(
+    ("source", "is_package", "extends"),
+    [
+        (b"__path__.extend(find_more())\n", True, True),
+        (b"__path__.append(os.path.join(HERE, 'more'))\n", True, True),
+        (b"__path__.insert(0, somewhere())\n", True, True),
+        (b"__path__ += [elsewhere()]\n", True, True),
+        (b"__path__.extend(find_more())\n", False, False),  # a module's __path__ is no search path
+        (b"__all__.extend(['a'])\npath = []\npath.append('x')\n", True, False),
+    ],
+)
+def test_a_package_that_adds_to_its_own_path_may_have_submodules_anywhere(
+    source: bytes, is_package: bool, extends: bool
+) -> None:
+    """twisted.plugins' ``__path__.extend(pluginPackagePaths(__name__))``: a submodule not found
+    under such a package is only maybe missing (its facts say so as ``module_aliases``)."""
+    assert extract(source, "p", is_package, "p/__init__.py").facts.module_aliases is extends
