@@ -427,9 +427,13 @@ def test_a_record_row_with_a_nul_is_refused_not_a_traceback(tmp_path: Path) -> N
     record = next(venv.glob("lib/python*/site-packages/tooly-1.0.dist-info/RECORD"))
     with record.open("a") as handle:
         handle.write("../../../bin/nul\x00x,,\ntooly/nul\x00.py,,\n")
-    status, document, _ = audit_json("--python", str(venv), "--installed")
+    status, document, err = audit_json("--python", str(venv), "--installed")
     assert status == 0
     refused = {f["relative"] for f in document["files"] if f["kind"] == "refused"}
+    if sys.version_info < (3, 11):  # csv refuses a NUL there, as importlib.metadata does: said
+        assert not {"../../../bin/nul\x00x", "tooly/nul\x00.py"} & refused, refused
+        assert "malformed line" in err and "the rest of the file is skipped" in err, err
+        return
     assert {"../../../bin/nul\x00x", "tooly/nul\x00.py"} <= refused, refused
     rows = {f["relative"]: f for f in document["files"]}
     assert rows["tooly/nul\x00.py"]["problem"] == "a NUL in the path"
