@@ -488,7 +488,12 @@ class _Walker:
         if ctx.scope == "module":
             self.define(node.name, ctx)
         if self.heard(node):
-            self.block(node.body, self.skip_markers(node, ctx).with_scope("function"))
+            outer = self.globals_aliases  # (a name bound to globals() in the body is the body's own)
+            self.globals_aliases = set(outer)
+            try:
+                self.block(node.body, self.skip_markers(node, ctx).with_scope("function"))
+            finally:
+                self.globals_aliases = outer
 
     def s_class(self, node: ast.ClassDef, ctx: Context) -> None:
         if self.searching:
