@@ -459,6 +459,16 @@ def test_a_packages_modules_are_read_at_once_and_scanned_as_before(zip_dir: Path
     assert any(d.code == "DS013" and d.path == str(APP / "app" / "core.py") for d in ahead.diagnostics)
 
 
+VENDOR_IMPORTER = (
+    "class VendorImporter:\n"
+    "    def __init__(self, root_name, vendored_names=(), vendor_pkg=None):\n"
+    "        pass\n"
+    "    def install(self):\n"
+    "        pass\n"
+)
+"""A stand-in for setuptools' VendorImporter: what depscan reads of it is its name and its call."""
+
+
 def test_names_taken_from_a_vendored_alias_are_an_edge_to_the_module_that_serves_it(tmp_path: Path) -> None:
     """``from pkg.extern.lib import name``, where setuptools' VendorImporter serves ``pkg.extern.lib``
     as ``pkg._vendor.lib``: the edge goes to the module found (an edge to the alias had no node, and
@@ -468,13 +478,7 @@ def test_names_taken_from_a_vendored_alias_are_an_edge_to_the_module_that_serves
     (pkg / "_vendor" / "lib").mkdir(parents=True)
     (pkg / "__init__.py").write_text("from pkg.extern.lib import thing\n")
     (pkg / "extern" / "__init__.py").write_text(
-        "class VendorImporter:\n"
-        "    def __init__(self, root_name, vendored_names=(), vendor_pkg=None):\n"
-        "        pass\n"
-        "    def install(self):\n"
-        "        pass\n"
-        "names = ('lib',)\n"
-        "VendorImporter(__name__, names).install()\n"
+        VENDOR_IMPORTER + "names = ('lib',)\nVendorImporter(__name__, names).install()\n"
     )
     (pkg / "_vendor" / "__init__.py").write_text("")
     (pkg / "_vendor" / "lib" / "__init__.py").write_text("thing = 1\n")
@@ -498,14 +502,7 @@ def test_names_taken_from_a_vendored_alias_are_the_names_of_the_module_that_serv
     (pkg / "extern").mkdir(parents=True)
     (pkg / "_vendor").mkdir(parents=True)
     (pkg / "__init__.py").write_text("from pkg.extern.mod import thing, nothere\n")
-    (pkg / "extern" / "__init__.py").write_text(
-        "class VendorImporter:\n"
-        "    def __init__(self, root_name, vendored_names=(), vendor_pkg=None):\n"
-        "        pass\n"
-        "    def install(self):\n"
-        "        pass\n"
-        "VendorImporter(__name__, ('mod',)).install()\n"
-    )
+    (pkg / "extern" / "__init__.py").write_text(VENDOR_IMPORTER + "VendorImporter(__name__, ('mod',)).install()\n")
     (pkg / "_vendor" / "__init__.py").write_text("")
     (pkg / "_vendor" / "mod.py").write_text("thing = 1\n")
     result = scan(describe(sys.executable), [str(tmp_path / "pkg")], use_pythonpath=False)
