@@ -304,9 +304,10 @@ def _check(
     used: set[str] = set()
     roots: list[tuple[str, str, bool, bool]] = []  # path, name, is_package, as a script
     portions: dict[tuple[str, str], str] = {}
+    directories: dict[str, str] = {}
     for number, path in enumerate(files):
         name, is_package = walked.names[path]
-        name = _through_portions(resolver, path, name, portions)
+        name = _through_portions(resolver, path, name, portions, directories)
         found = resolver.resolve(name)
         same = found.found and found.file is not None and same_file(found.file, path)
         if name in used or (found.found and found.file is not None and not same):
@@ -340,19 +341,21 @@ def _check(
     return checked
 
 
-def _through_portions(resolver: Resolver, path: str, name: str, known: dict[tuple[str, str], str]) -> str:
+def _through_portions(
+    resolver: Resolver, path: str, name: str, known: dict[tuple[str, str], str], directories: dict[str, str]
+) -> str:
     """``name`` (as the packages around ``path`` give it) with the namespace portions above its
     top-level package, when the resolver finds that package under the longer name: the name the
     code imports it by. ``google/auth/crypt/rsa.py`` is ``google.auth.crypt.rsa``, not
     ``auth.crypt.rsa`` (found too, through the directory above ``auth`` put on the path): as
     such it is among what ``import google.auth`` loads (see :meth:`_Checker._declaration_of`).
     Only for a module of a regular package: a file outside any runs as a script. ``known``: the
-    portions above each top-level package, worked out once for all its files (a resolution each),
-    and each directory's absolute path (under the key ``(directory, "")``)."""
+    portions above each top-level package, worked out once for all its files (a resolution each);
+    ``directories``: each directory's absolute path, which the files in it share."""
     head, tail = os.path.split(path)
-    directory = known.get((head, ""))  # (the files of a directory share its absolute path)
+    directory = directories.get(head)
     if directory is None:
-        directory = known[head, ""] = os.path.abspath(head)
+        directory = directories[head] = os.path.abspath(head)
     if not _is_regular_package(directory):
         return name  # a module outside any package runs as a script (benchmarks/bench.py)
     up = name.count(".") + (1 if tail.startswith("__init__.") else 0)

@@ -88,8 +88,7 @@ def of_other_platforms(module: str, name: str, target: Target) -> bool:
     facts = _stub_facts(module)
     if facts is None or name not in facts.defined or name in facts.defined_for(target):
         return False
-    others = (Target.for_platform(target.version, platform) for platform in _PLATFORMS if platform != target.platform)
-    return any(name in facts.defined_for(other) for other in others)
+    return any(name in facts.defined_for(other) for other in _elsewhere(target))
 
 
 def module_of_other_platforms(module: str, target: Target) -> bool | None:
@@ -101,13 +100,14 @@ def module_of_other_platforms(module: str, target: Target) -> bool | None:
     if facts is None:
         return None
     own = set(facts.defined_for(target))
-    others = [
-        set(facts.defined_for(Target.for_platform(target.version, platform)))
-        for platform in _PLATFORMS
-        if platform != target.platform
-    ]
+    others = [set(facts.defined_for(other)) for other in _elsewhere(target)]
     everywhere = own.intersection(*others)
     return own == everywhere and any(names - own for names in others)
+
+
+def _elsewhere(target: Target) -> list[Target]:
+    """``target``'s Python on each of the other platforms typeshed's stubs test."""
+    return [Target.for_platform(target.version, platform) for platform in _PLATFORMS if platform != target.platform]
 
 
 @cache
